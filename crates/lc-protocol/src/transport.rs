@@ -1,0 +1,91 @@
+//! The [`Transport`] trait: what the engines (RTM, Web) offer to the role clients.
+
+use crate::action::{Action, Api, HttpMethod, TransportKind};
+use crate::error::{Error, FrameError};
+use crate::version::ApiVersion;
+use async_trait::async_trait;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+/// One request, encoded, ready for an engine to send.
+#[derive(Debug, Clone)]
+pub struct RawRequest {
+    /// The wire name of the action.
+    pub action: String,
+    /// The payload, already JSON.
+    pub payload: Box<RawValue>,
+    /// How Web sends it (ignored by RTM).
+    pub method: HttpMethod,
+}
+
+/// A way to send actions to a chat API and get their responses.
+///
+/// The engines implement [`send_raw`](Transport::send_raw); role clients (the agent,
+/// customer and Inbenta clients) call the typed [`call`](Transport::call), which checks
+/// that the action exists for this API, transport and version before sending anything.
+#[async_trait]
+pub trait Transport: Send + Sync {
+    /// The API this transport talks to.
+    fn api(&self) -> Api;
+
+    /// RTM or Web.
+    fn kind(&self) -> TransportKind;
+
+    /// The API version of the connection.
+    fn version(&self) -> ApiVersion;
+
+    /// Sends one encoded request and returns the raw response payload.
+    ///
+    /// # Errors
+    /// Whatever the engine meets: [`Error::Api`], [`Error::Timeout`],
+    /// [`Error::ConnectionLost`], [`Error::Transport`], [`Error::Closed`].
+    async fn send_raw(&self, request: RawRequest) -> Result<Box<RawValue>, Error>;
+
+    /// Sends a typed action and decodes its typed response.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] before sending when this connection lacks the action;
+    /// [`Error::Decode`] when the response does not match the action's response type;
+    /// otherwise as [`send_raw`](Transport::send_raw).
+    async fn call<A: Action>(&self, action: &A) -> Result<A::Response, Error>
+    where
+        Self: Sized,
+    {
+        let meta = A::META;
+        meta.check(self.api(), self.kind(), self.version())?;
+        let payload = serde_json::value::to_raw_value(action)
+            .map_err(|source| Error::Encode { action: meta.name.to_owned(), source })?;
+        let method = meta.web.unwrap_or(HttpMethod::Post);
+        let request = RawRequest { action: meta.name.to_owned(), payload, method };
+        let raw = self.send_raw(request).await?;
+        decode_response::<A::Response>(meta.name, &raw)
+    }
+
+    /// Sends any action by name with a JSON payload: the escape hatch for actions this
+    /// crate does not know yet. Known GET actions are sent with GET over Web.
+    ///
+    /// # Errors
+    /// As [`send_raw`](Transport::send_raw).
+    async fn call_raw(&self, action: &str, payload: Value) -> Result<Value, Error> {
+        let method = crate::generated::meta::find_action(self.api(), action)
+            .and_then(|meta| meta.web)
+            .unwrap_or(HttpMethod::Post);
+        let payload = serde_json::value::to_raw_value(&payload)
+            .map_err(|source| Error::Encode { action: action.to_owned(), source })?;
+        let raw = self
+            .send_raw(RawRequest { action: action.to_owned(), payload, method })
+            .await?;
+        decode_response::<Value>(action, &raw)
+    }
+}
+
+/// Decodes a raw response payload into `T`, naming the action on failure.
+///
+/// # Errors
+/// [`Error::Decode`] with [`FrameError::Payload`].
+pub fn decode_response<T: serde::de::DeserializeOwned>(action: &str, raw: &RawValue) -> Result<T, Error> {
+    serde_json::from_str(raw.get()).map_err(|source| Error::Decode {
+        action: action.to_owned(),
+        source: FrameError::Payload { name: action.to_owned(), source },
+    })
+}

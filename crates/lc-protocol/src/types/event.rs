@@ -1,0 +1,144 @@
+//! [`Event`]: everything that can be posted in a thread, tagged by `type`.
+
+use super::tagged::{decode_variant, take_tag};
+use crate::generated::common::{
+    CustomEvent, FileEvent, FilledFormEvent, FormEvent, MessageEvent, RichMessageEvent,
+    SystemEvent, SystemMessageEvent,
+};
+use crate::id::{EventId, UserId};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+/// An event of a thread: a message, a file, a form, a rich message, ...
+///
+/// Serialized with its `type` tag (`"message"`, `"file"`, ...). A `type` this crate
+/// does not know decodes to [`Event::Unknown`] with every field kept.
+///
+/// ```
+/// use lc_protocol::types::Event;
+///
+/// let event: Event = serde_json::from_str(r#"{"type":"message","text":"hi"}"#).unwrap();
+/// assert_eq!(event.kind(), "message");
+/// assert_eq!(serde_json::to_string(&Event::message("hi")).unwrap(), r#"{"type":"message","text":"hi"}"#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Event {
+    /// A text message.
+    Message(MessageEvent),
+    /// A file (uploaded with `upload_file`).
+    File(FileEvent),
+    /// A form to fill in.
+    Form(FormEvent),
+    /// A filled-in form.
+    FilledForm(FilledFormEvent),
+    /// A rich message (cards, quick replies, stickers, ...).
+    RichMessage(RichMessageEvent),
+    /// Arbitrary JSON content.
+    Custom(CustomEvent),
+    /// A system message (e.g. "chat archived").
+    SystemMessage(SystemMessageEvent),
+    /// A system event (3.6; response only).
+    System(SystemEvent),
+    /// An event type this crate does not know.
+    #[serde(untagged)]
+    Unknown(UnknownEvent),
+}
+
+/// An event whose `type` this crate does not know, with every field as received.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnknownEvent {
+    /// The `type` tag, when it was a string.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Every other field.
+    #[serde(flatten)]
+    pub fields: Map<String, Value>,
+}
+
+impl Event {
+    /// A `message` event with `text`, visible to all.
+    pub fn message(text: impl Into<String>) -> Self {
+        Event::Message(MessageEvent { text: Some(text.into()), ..MessageEvent::default() })
+    }
+
+    /// The `type` tag of the event.
+    pub fn kind(&self) -> &str {
+        match self {
+            Event::Message(_) => "message",
+            Event::File(_) => "file",
+            Event::Form(_) => "form",
+            Event::FilledForm(_) => "filled_form",
+            Event::RichMessage(_) => "rich_message",
+            Event::Custom(_) => "custom",
+            Event::SystemMessage(_) => "system_message",
+            Event::System(_) => "system",
+            Event::Unknown(unknown) => unknown.kind.as_deref().unwrap_or(""),
+        }
+    }
+
+    /// The event id (absent in requests).
+    pub fn id(&self) -> Option<&EventId> {
+        match self {
+            Event::Message(e) => e.id.as_ref(),
+            Event::File(e) => e.id.as_ref(),
+            Event::Form(e) => e.id.as_ref(),
+            Event::FilledForm(e) => e.id.as_ref(),
+            Event::RichMessage(e) => e.id.as_ref(),
+            Event::Custom(e) => e.id.as_ref(),
+            Event::SystemMessage(e) => e.id.as_ref(),
+            Event::System(e) => e.id.as_ref(),
+            Event::Unknown(_) => None,
+        }
+    }
+
+    /// The author (absent in requests and for system messages).
+    pub fn author_id(&self) -> Option<&UserId> {
+        match self {
+            Event::Message(e) => e.author_id.as_ref(),
+            Event::File(e) => e.author_id.as_ref(),
+            Event::Form(e) => e.author_id.as_ref(),
+            Event::FilledForm(e) => e.author_id.as_ref(),
+            Event::RichMessage(e) => e.author_id.as_ref(),
+            Event::Custom(e) => e.author_id.as_ref(),
+            Event::SystemMessage(e) => e.author_id.as_ref(),
+            Event::System(e) => e.author_id.as_ref(),
+            Event::Unknown(_) => None,
+        }
+    }
+
+    /// The text of a message or system message.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Event::Message(e) => e.text.as_deref(),
+            Event::SystemMessage(e) => e.text.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut map = Map::<String, Value>::deserialize(deserializer)?;
+        let Some(tag) = take_tag(&mut map, "type") else {
+            return Ok(Event::Unknown(UnknownEvent { kind: None, fields: map }));
+        };
+        macro_rules! known {
+            ($map:expr) => {
+                decode_variant::<_, D::Error>("event", &tag, $map)?
+            };
+        }
+        Ok(match tag.as_str() {
+            "message" => Event::Message(known!(map)),
+            "file" => Event::File(known!(map)),
+            "form" => Event::Form(known!(map)),
+            "filled_form" => Event::FilledForm(known!(map)),
+            "rich_message" => Event::RichMessage(known!(map)),
+            "custom" => Event::Custom(known!(map)),
+            "system_message" => Event::SystemMessage(known!(map)),
+            "system" => Event::System(known!(map)),
+            _ => Event::Unknown(UnknownEvent { kind: Some(tag), fields: map }),
+        })
+    }
+}

@@ -1,0 +1,75 @@
+//! [`User`]: a chat participant, agent or customer, tagged by `type`.
+
+use super::tagged::{decode_variant, take_tag};
+use crate::generated::common::{Agent, Customer};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+/// A user of a chat: an agent (or bot) or a customer.
+///
+/// Serialized with its `type` tag (`"agent"` or `"customer"`). A `type` this crate does
+/// not know decodes to [`User::Unknown`] with every field kept.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum User {
+    /// An agent or a bot.
+    Agent(Agent),
+    /// A customer.
+    Customer(Customer),
+    /// A user type this crate does not know.
+    #[serde(untagged)]
+    Unknown(UnknownUser),
+}
+
+/// A user whose `type` this crate does not know, with every field as received.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnknownUser {
+    /// The `type` tag, when it was a string.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Every other field.
+    #[serde(flatten)]
+    pub fields: Map<String, Value>,
+}
+
+impl User {
+    /// The user's id, as a plain string (agents and customers have different id types).
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            User::Agent(agent) => Some(agent.id.as_str()),
+            User::Customer(customer) => Some(customer.id.as_str()),
+            User::Unknown(unknown) => unknown.fields.get("id")?.as_str(),
+        }
+    }
+
+    /// The agent, if this user is one.
+    pub fn as_agent(&self) -> Option<&Agent> {
+        match self {
+            User::Agent(agent) => Some(agent),
+            _ => None,
+        }
+    }
+
+    /// The customer, if this user is one.
+    pub fn as_customer(&self) -> Option<&Customer> {
+        match self {
+            User::Customer(customer) => Some(customer),
+            _ => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for User {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut map = Map::<String, Value>::deserialize(deserializer)?;
+        let Some(tag) = take_tag(&mut map, "type") else {
+            return Ok(User::Unknown(UnknownUser { kind: None, fields: map }));
+        };
+        Ok(match tag.as_str() {
+            "agent" => User::Agent(decode_variant::<_, D::Error>("user", &tag, map)?),
+            "customer" => User::Customer(decode_variant::<_, D::Error>("user", &tag, map)?),
+            _ => User::Unknown(UnknownUser { kind: Some(tag), fields: map }),
+        })
+    }
+}

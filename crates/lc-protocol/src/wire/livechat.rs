@@ -1,0 +1,256 @@
+//! The LiveChat RTM envelopes (Agent and Customer Chat API, §1.3–§1.5 of the notes).
+//!
+//! ```text
+//! request   {"version"?, "request_id"?, "action", "payload"?, "author_id"?}
+//! response  {"request_id", "action", "type": "response", "success", "payload"}
+//! push      {"version", "request_id"?, "action", "type": "push", "payload"}
+//! ```
+//!
+//! ```
+//! use lc_protocol::wire::livechat::{ServerFrame, decode_server_frame};
+//!
+//! let frame = decode_server_frame(
+//!     r#"{"request_id":"1","action":"ping","type":"response","success":true,"payload":{}}"#,
+//! ).unwrap();
+//! assert!(matches!(frame, ServerFrame::Response(r) if r.success));
+//! ```
+
+use super::{Dialect, Incoming, PushFrame, Reply, fields, payload_field, string_field};
+use crate::error::{ApiError, ErrorBody, FrameError};
+use crate::push::PushSet;
+use crate::version::ApiVersion;
+use serde::Serialize;
+use serde_json::value::RawValue;
+use std::marker::PhantomData;
+
+/// A request as a server receives it.
+#[derive(Debug, Clone)]
+pub struct RequestFrame {
+    /// The version asked for this one request (must not be below the connection's).
+    pub version: Option<String>,
+    /// The client's opaque request id, echoed in the response.
+    pub request_id: Option<String>,
+    /// The action.
+    pub action: String,
+    /// The payload (`{}` when absent).
+    pub payload: Box<RawValue>,
+    /// (3.5, agent) act as this bot.
+    pub author_id: Option<String>,
+}
+
+/// A response, as a client receives it.
+#[derive(Debug, Clone)]
+pub struct ResponseFrame {
+    /// The request id.
+    pub request_id: Option<String>,
+    /// The action answered.
+    pub action: String,
+    /// Whether the action succeeded.
+    pub success: bool,
+    /// The response payload, or `{"error": {...}}` on failure.
+    pub payload: Box<RawValue>,
+}
+
+impl ResponseFrame {
+    /// The payload on success, the API error on failure.
+    ///
+    /// # Errors
+    /// [`FrameError::Payload`] when a failure does not carry an error object.
+    pub fn into_result(self) -> Result<Result<Box<RawValue>, ApiError>, FrameError> {
+        if self.success {
+            return Ok(Ok(self.payload));
+        }
+        serde_json::from_str::<ErrorBody>(self.payload.get())
+            .map(|body| Err(body.error))
+            .map_err(|source| FrameError::Payload { name: self.action, source })
+    }
+}
+
+/// A push with its payload still raw, as a client receives it.
+#[derive(Debug, Clone)]
+pub struct RawPushFrame {
+    /// The version of the push.
+    pub version: Option<String>,
+    /// The request that caused it, on the requester's connection only.
+    pub request_id: Option<String>,
+    /// The push name.
+    pub action: String,
+    /// The payload.
+    pub payload: Box<RawValue>,
+}
+
+/// A frame a client receives.
+#[derive(Debug, Clone)]
+pub enum ServerFrame {
+    /// A response to a request.
+    Response(ResponseFrame),
+    /// A push.
+    Push(RawPushFrame),
+}
+
+/// Decodes a frame sent by a server.
+///
+/// # Errors
+/// A [`FrameError`] naming what was wrong (not JSON, not an object, no `action`, ...).
+pub fn decode_server_frame(text: &str) -> Result<ServerFrame, FrameError> {
+    let fields = fields(text)?;
+    let action = string_field(&fields, "action")?.ok_or(FrameError::MissingField("action"))?;
+    let request_id = string_field(&fields, "request_id")?;
+    let kind = string_field(&fields, "type")?;
+    let success = match fields.get("success") {
+        None => None,
+        Some(raw) => Some(
+            serde_json::from_str::<bool>(raw.get())
+                .map_err(|_| FrameError::WrongType { field: "success", expected: "a boolean" })?,
+        ),
+    };
+    let payload = payload_field(&fields, "payload");
+    match (kind.as_deref(), success) {
+        (Some("response"), Some(success)) | (None, Some(success)) => {
+            Ok(ServerFrame::Response(ResponseFrame { request_id, action, success, payload }))
+        }
+        (Some("response"), None) => Err(FrameError::MissingField("success")),
+        (Some("push"), _) => {
+            let version = string_field(&fields, "version")?;
+            Ok(ServerFrame::Push(RawPushFrame { version, request_id, action, payload }))
+        }
+        (Some(other), _) => Err(FrameError::UnknownType(other.to_owned())),
+        (None, None) => Err(FrameError::MissingField("type")),
+    }
+}
+
+/// Decodes a request sent by a client (for servers such as lc-sandbox).
+///
+/// Any whitespace is accepted (the Python client pretty-prints its frames).
+///
+/// # Errors
+/// A [`FrameError`] naming what was wrong.
+pub fn decode_request(text: &str) -> Result<RequestFrame, FrameError> {
+    let fields = fields(text)?;
+    let action = string_field(&fields, "action")?.ok_or(FrameError::MissingField("action"))?;
+    if let Some(raw) = fields.get("payload") {
+        let first = raw.get().trim_start().as_bytes().first().copied();
+        if !matches!(first, Some(b'{') | Some(b'n')) {
+            return Err(FrameError::WrongType { field: "payload", expected: "an object" });
+        }
+    }
+    Ok(RequestFrame {
+        version: string_field(&fields, "version")?,
+        request_id: string_field(&fields, "request_id")?,
+        action,
+        payload: payload_field(&fields, "payload"),
+        author_id: string_field(&fields, "author_id")?,
+    })
+}
+
+#[derive(Serialize)]
+struct RequestOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'a str>,
+    request_id: &'a str,
+    action: &'a str,
+    payload: &'a RawValue,
+}
+
+#[derive(Serialize)]
+struct ResponseOut<'a, P: Serialize> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<&'a str>,
+    action: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    success: bool,
+    payload: P,
+}
+
+#[derive(Serialize)]
+struct PushOut<'a> {
+    version: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<&'a str>,
+    action: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    payload: &'a RawValue,
+}
+
+/// Frames a request; `version` overrides the connection's version for this request.
+pub fn encode_request(request_id: &str, action: &str, payload: &RawValue, version: Option<ApiVersion>) -> String {
+    to_text(&RequestOut { version: version.map(ApiVersion::as_str), request_id, action, payload })
+}
+
+/// Frames a success response.
+pub fn encode_success(request_id: Option<&str>, action: &str, payload: &RawValue) -> String {
+    to_text(&ResponseOut { request_id, action, kind: "response", success: true, payload })
+}
+
+/// Frames a failure response carrying `error`.
+pub fn encode_failure(request_id: Option<&str>, action: &str, error: &ApiError) -> String {
+    let payload = ErrorBody { error: error.clone() };
+    to_text(&ResponseOut { request_id, action, kind: "response", success: false, payload })
+}
+
+/// Frames a push.
+pub fn encode_push(version: ApiVersion, request_id: Option<&str>, action: &str, payload: &RawValue) -> String {
+    to_text(&PushOut { version: version.as_str(), request_id, action, kind: "push", payload })
+}
+
+fn to_text<T: Serialize>(value: &T) -> String {
+    // The envelopes hold only strings, booleans and already-valid raw JSON.
+    serde_json::to_string(value).unwrap_or_else(|err| unreachable!("envelope encoding failed: {err}"))
+}
+
+/// The LiveChat dialect, with the push set `P` of one API
+/// ([`AgentPush`](crate::agent::AgentPush) or [`CustomerPush`](crate::customer::CustomerPush)).
+pub struct LiveChat<P> {
+    version: Option<ApiVersion>,
+    pushes: PhantomData<fn() -> P>,
+}
+
+impl<P> LiveChat<P> {
+    /// The dialect; requests carry no `version` (the connection's version applies).
+    pub fn new() -> Self {
+        Self { version: None, pushes: PhantomData }
+    }
+
+    /// The dialect, stamping `version` on every request.
+    pub fn with_version(version: ApiVersion) -> Self {
+        Self { version: Some(version), pushes: PhantomData }
+    }
+}
+
+impl<P> Default for LiveChat<P> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<P> std::fmt::Debug for LiveChat<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveChat").field("version", &self.version).finish()
+    }
+}
+
+impl<P: PushSet> Dialect for LiveChat<P> {
+    type Push = P;
+
+    fn encode_request(&self, request_id: &str, action: &str, payload: &RawValue) -> String {
+        encode_request(request_id, action, payload, self.version)
+    }
+
+    fn decode(&self, text: &str) -> Result<Incoming<P>, FrameError> {
+        match decode_server_frame(text)? {
+            ServerFrame::Response(response) => {
+                let request_id = response.request_id.clone();
+                let action = Some(response.action.clone());
+                let result = response.into_result()?;
+                Ok(Incoming::Reply(Reply { request_id, action, result }))
+            }
+            ServerFrame::Push(push) => Ok(Incoming::Push(PushFrame {
+                push: P::decode(&push.action, push.payload.get())?,
+                request_id: push.request_id,
+                version: push.version,
+            })),
+        }
+    }
+}

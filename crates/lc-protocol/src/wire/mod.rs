@@ -1,0 +1,102 @@
+//! Wire codecs: how requests, replies and pushes are framed on a WebSocket.
+//!
+//! Two dialects share one shape, [`Dialect`], so that one engine serves both:
+//! [`livechat`] (the LiveChat RTM envelopes) and [`inbenta`] (our documented framing of
+//! the Inbenta realtime channel, see `docs/inbenta-wire.md`). Decoding never panics:
+//! a malformed frame is a [`FrameError`] that names what was wrong.
+
+pub mod inbenta;
+pub mod livechat;
+
+use crate::error::{ApiError, FrameError};
+use crate::push::PushSet;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// A frame a client receives, decoded.
+#[derive(Debug)]
+pub enum Incoming<P> {
+    /// The answer to a request.
+    Reply(Reply),
+    /// A push (an event the server sends on its own).
+    Push(PushFrame<P>),
+}
+
+/// The answer to one request.
+#[derive(Debug)]
+pub struct Reply {
+    /// The id the client gave the request (absent if the server dropped it).
+    pub request_id: Option<String>,
+    /// The action answered, when the dialect says it.
+    pub action: Option<String>,
+    /// The payload of a success, or the error object of a failure.
+    pub result: Result<Box<RawValue>, ApiError>,
+}
+
+/// A decoded push with its envelope.
+#[derive(Debug)]
+pub struct PushFrame<P> {
+    /// The request that caused it, on the requester's own connection only.
+    pub request_id: Option<String>,
+    /// The API version of the push (LiveChat only).
+    pub version: Option<String>,
+    /// The typed push.
+    pub push: P,
+}
+
+/// How requests are framed and incoming frames decoded, for one API dialect.
+pub trait Dialect: Send + Sync + 'static {
+    /// The pushes of the API.
+    type Push: PushSet;
+
+    /// Frames one request.
+    fn encode_request(&self, request_id: &str, action: &str, payload: &RawValue) -> String;
+
+    /// Decodes a frame from the server.
+    ///
+    /// # Errors
+    /// A [`FrameError`] naming what was wrong.
+    fn decode(&self, text: &str) -> Result<Incoming<Self::Push>, FrameError>;
+}
+
+/// An object's top-level fields, borrowed as raw JSON, for precise envelope errors.
+#[derive(Deserialize)]
+struct Fields<'a>(#[serde(borrow)] std::collections::BTreeMap<&'a str, &'a RawValue>);
+
+/// Parses `text` as a JSON object of raw fields.
+fn fields(text: &str) -> Result<std::collections::BTreeMap<&str, &RawValue>, FrameError> {
+    if !text.trim_start().starts_with('{') {
+        return match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            Err(err) => Err(FrameError::Json(err)),
+            Ok(_) => Err(FrameError::NotAnObject),
+        };
+    }
+    serde_json::from_str::<Fields<'_>>(text).map(|f| f.0).map_err(FrameError::Json)
+}
+
+/// The string field `name`, if present.
+fn string_field(
+    fields: &std::collections::BTreeMap<&str, &RawValue>,
+    name: &'static str,
+) -> Result<Option<String>, FrameError> {
+    match fields.get(name) {
+        None => Ok(None),
+        Some(raw) if raw.get() == "null" => Ok(None),
+        Some(raw) => serde_json::from_str::<String>(raw.get())
+            .map(Some)
+            .map_err(|_| FrameError::WrongType { field: name, expected: "a string" }),
+    }
+}
+
+/// The payload field `name` as an owned raw value; absent or `null` becomes `{}`.
+fn payload_field(fields: &std::collections::BTreeMap<&str, &RawValue>, name: &str) -> Box<RawValue> {
+    match fields.get(name) {
+        Some(raw) if raw.get() != "null" => (*raw).to_owned(),
+        _ => empty_object(),
+    }
+}
+
+/// `{}` as a raw value.
+pub fn empty_object() -> Box<RawValue> {
+    RawValue::from_string("{}".to_owned()).unwrap_or_else(|_| unreachable!("`{{}}` is valid JSON"))
+}

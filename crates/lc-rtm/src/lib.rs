@@ -1,0 +1,4 @@
+//! WebSocket (RTM) engine for the LiveChat and Inbenta chat APIs.
+//!
+//! This crate is a placeholder in the workspace layout; its content lands with its own
+//! issue. See `docs/architecture.md` for where it fits.

@@ -1,0 +1,44 @@
+//! `cargo xtask`: project automation for livechat-rs.
+//!
+//! - `cargo xtask codegen` regenerates `crates/lc-protocol/src/generated/` and
+//!   `docs/actions.md` from the tables in `spec/`.
+//! - `cargo xtask codegen --check` regenerates in memory and fails, naming the stale
+//!   files, when anything checked in differs.
+
+mod codegen;
+mod docs;
+mod names;
+mod render;
+mod spec;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("codegen") => match args.get(1).map(String::as_str) {
+            None => codegen::run(&workspace_root(), codegen::Mode::Write),
+            Some("--check") => codegen::run(&workspace_root(), codegen::Mode::Check),
+            Some(other) => Err(format!("unknown codegen option `{other}`; try --check")),
+        },
+        _ => Err(usage()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn usage() -> String {
+    "usage: cargo xtask codegen [--check]".to_owned()
+}
+
+/// The workspace root: the parent of this crate's directory.
+fn workspace_root() -> PathBuf {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().map(PathBuf::from).unwrap_or(manifest_dir)
+}
