@@ -15,6 +15,15 @@ pub(crate) enum Mode {
 /// Runs the generator over the workspace at `root`.
 pub(crate) fn run(root: &Path, mode: Mode) -> Result<(), String> {
     let spec = Spec::load(&root.join("spec"))?;
+    let seeds = crate::seeds::seeds_dir(root);
+    if seeds.is_dir() {
+        let problems = crate::seeds::coverage_problems(&spec.seeds, &seeds)?;
+        if !problems.is_empty() {
+            return Err(format!("spec/seeds.toml does not match {}:\n  {}", seeds.display(), problems.join("\n  ")));
+        }
+    } else {
+        eprintln!("note: {} not found; seed coverage not checked", seeds.display());
+    }
     let outputs = generate(root, &spec)?;
     let mut stale = Vec::new();
     for (path, content) in &outputs {

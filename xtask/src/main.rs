@@ -9,6 +9,7 @@ mod codegen;
 mod docs;
 mod names;
 mod render;
+mod seeds;
 mod spec;
 
 use std::path::PathBuf;
