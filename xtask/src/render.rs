@@ -30,7 +30,7 @@ type Map = serde_json::Map<String, Value>;
 const DEFAULTABLE: &[&str] = &[
     "String", "bool", "u32", "u64", "i64", "f64", "Value", "Map", "ChatId", "ThreadId",
     "EventId", "AgentId", "CustomerId", "UserId", "GroupId", "OrganizationId", "LicenseId",
-    "PageId", "Properties", "PropertyNames", "SessionFields", "Empty",
+    "PageId", "Token", "Properties", "PropertyNames", "SessionFields", "Empty",
 ];
 
 /// The Rust module generated from the spec file of `module`.

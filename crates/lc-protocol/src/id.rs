@@ -168,3 +168,48 @@ impl From<u32> for GroupId {
         Self(value)
     }
 }
+
+/// A secret: an access token as sent in `login` (`"Bearer dal:..."`) or a PAT.
+///
+/// Its `Debug` output never shows the value, so that tokens do not leak into logs.
+///
+/// ```
+/// use lc_protocol::id::Token;
+///
+/// let token = Token::new("Bearer dal:secret");
+/// assert_eq!(format!("{token:?}"), "Token(<redacted>)");
+/// assert_eq!(token.expose(), "Bearer dal:secret");
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Token(String);
+
+impl Token {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the few places that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+impl From<&str> for Token {
+    fn from(value: &str) -> Self {
+        Self(value.to_owned())
+    }
+}
+
+impl From<String> for Token {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}

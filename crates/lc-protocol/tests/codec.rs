@@ -1,6 +1,8 @@
 //! Envelope codecs: malformed frames give errors that name what was wrong, unknown
 //! values decode into fallbacks, and generated structures survive a round trip.
 
+#![allow(clippy::unwrap_used)]
+
 use lc_protocol::agent::AgentPush;
 use lc_protocol::customer::CustomerPush;
 use lc_protocol::error::{ApiError, ErrorBody};
@@ -245,7 +247,7 @@ proptest! {
         request_id in "[a-zA-Z0-9-]{1,36}",
         groups in proptest::collection::vec(any::<u32>(), 0..5),
     ) {
-        let access = Access { group_ids: Some(groups.iter().copied().map(GroupId).collect()), ..Access::default() };
+        let access = Access { group_ids: groups.iter().copied().map(GroupId).collect(), ..Access::default() };
         let payload = raw(&json!({"access": access}));
         let text = livechat::encode_request(&request_id, &action, &payload, Some(ApiVersion::V3_5));
         let back = livechat::decode_request(&text).unwrap();

@@ -1,6 +1,8 @@
 //! Every JSON sample of the protocol notes decodes into its type and re-encodes to equal
 //! JSON (fixtures under `tests/fixtures/`).
 
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 use lc_protocol::types::{Chat, ChatSummary, CustomerChatSummary, Event, Thread, User};

@@ -1,6 +1,7 @@
 //! Helpers shared by the fixture tests.
 
-#![allow(dead_code, unreachable_pub)]
+
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

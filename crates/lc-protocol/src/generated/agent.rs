@@ -2612,7 +2612,7 @@ impl Action for UnsubscribeCustomers {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Login {
     /// `Bearer <access token>` (the scheme included), e.g. `Bearer dal:test_1fgTbfXmgthj4cZSA`.
-    pub token: String,
+    pub token: Token,
     /// The agent's time zone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
@@ -2638,7 +2638,7 @@ pub struct Login {
 
 impl Login {
     /// The request with its required fields; optional ones are set by the builder methods.
-    pub fn new(token: impl Into<String>) -> Self {
+    pub fn new(token: impl Into<Token>) -> Self {
         Self {
             token: token.into(),
             timezone: None,
@@ -2900,12 +2900,12 @@ impl Action for ListRoutingStatuses {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateSession {
     /// `Bearer <new access token>`.
-    pub token: String,
+    pub token: Token,
 }
 
 impl UpdateSession {
     /// The request with its required fields; optional ones are set by the builder methods.
-    pub fn new(token: impl Into<String>) -> Self {
+    pub fn new(token: impl Into<Token>) -> Self {
         Self {
             token: token.into(),
         }

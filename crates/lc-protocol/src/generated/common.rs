@@ -810,6 +810,9 @@ pub struct Agent {
 /// returned by `get_customer`. Which fields are present depends on the API and the call.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Customer {
+    /// The customer's chats (`get_customer` of the Agent API; only when there are any).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat_ids: Option<Vec<ChatId>>,
     /// Customer id (a UUID).
     pub id: CustomerId,
     /// Name.
@@ -1443,63 +1446,6 @@ pub struct License {
     /// Day of the last activity on the website (`YYYY-MM-DD`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_last_activity: Option<String>,
-    /// Fields this crate does not know, kept as received.
-    #[serde(flatten)]
-    pub extra: Map,
-}
-
-/// The client application announced at login.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct LoginApplication {
-    /// Application name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Application version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-    /// Channel the customer uses (customer login only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_type: Option<String>,
-}
-
-/// The page a customer is on.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct CustomerPage {
-    /// Page URL.
-    pub url: String,
-    /// Page title.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-}
-
-/// Customer data a customer `login` request may set.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct CustomerLoginProfile {
-    /// Avatar URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub avatar: Option<String>,
-    /// E-mail address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    /// Name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Custom key/value data of the session, in order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_fields: Option<SessionFields>,
-    /// Postal address. (Since API 3.6.)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<Address>,
-}
-
-/// A chat of the customer, as the customer `login` response lists it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct CustomerLoginChat {
-    /// Chat id.
-    pub chat_id: ChatId,
-    /// Whether the chat has events the customer has not seen.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub has_unread_events: Option<bool>,
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,

@@ -272,7 +272,7 @@ pub struct GetConfigurationProperties {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Login {
     /// `Bearer <customer access token>` (scheme included).
-    pub token: String,
+    pub token: Token,
     /// Customer data to set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<LoginCustomer>,
@@ -301,7 +301,7 @@ pub struct Login {
 
 impl Login {
     /// The request with its required fields; optional ones are set by the builder methods.
-    pub fn new(token: impl Into<String>) -> Self {
+    pub fn new(token: impl Into<Token>) -> Self {
         Self {
             token: token.into(),
             customer: None,

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)] // users come a few per chat; boxing would cost every match
 pub enum User {
     /// An agent or a bot.
     Agent(Agent),
