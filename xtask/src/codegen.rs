@@ -19,10 +19,17 @@ pub(crate) fn run(root: &Path, mode: Mode) -> Result<(), String> {
     if seeds.is_dir() {
         let problems = crate::seeds::coverage_problems(&spec.seeds, &seeds)?;
         if !problems.is_empty() {
-            return Err(format!("spec/seeds.toml does not match {}:\n  {}", seeds.display(), problems.join("\n  ")));
+            return Err(format!(
+                "spec/seeds.toml does not match {}:\n  {}",
+                seeds.display(),
+                problems.join("\n  ")
+            ));
         }
     } else {
-        eprintln!("note: {} not found; seed coverage not checked", seeds.display());
+        eprintln!(
+            "note: {} not found; seed coverage not checked",
+            seeds.display()
+        );
     }
     let outputs = generate(root, &spec)?;
     let mut stale = Vec::new();
@@ -45,9 +52,13 @@ pub(crate) fn run(root: &Path, mode: Mode) -> Result<(), String> {
     let generated_dir = root.join("crates/lc-protocol/src/generated");
     for leftover in leftovers(&generated_dir, &outputs) {
         match mode {
-            Mode::Check => stale.push(format!("{} (no longer generated)", relative(root, &leftover))),
+            Mode::Check => stale.push(format!(
+                "{} (no longer generated)",
+                relative(root, &leftover)
+            )),
             Mode::Write => {
-                std::fs::remove_file(&leftover).map_err(|e| format!("{}: {e}", leftover.display()))?;
+                std::fs::remove_file(&leftover)
+                    .map_err(|e| format!("{}: {e}", leftover.display()))?;
                 eprintln!("removed {}", relative(root, &leftover));
             }
         }
@@ -71,8 +82,14 @@ fn generate(root: &Path, spec: &Spec) -> Result<Vec<(PathBuf, String)>, String> 
         let code = crate::render::module(spec, module);
         outputs.push((dir.join(format!("{module}.rs")), rustfmt(root, &code)?));
     }
-    outputs.push((dir.join("mod.rs"), rustfmt(root, &crate::render::mod_rs(&modules))?));
-    outputs.push((dir.join("meta.rs"), rustfmt(root, &crate::render::meta_rs(spec))?));
+    outputs.push((
+        dir.join("mod.rs"),
+        rustfmt(root, &crate::render::mod_rs(&modules))?,
+    ));
+    outputs.push((
+        dir.join("meta.rs"),
+        rustfmt(root, &crate::render::meta_rs(spec))?,
+    ));
     outputs.push((root.join("docs/actions.md"), crate::docs::actions_md(spec)));
     Ok(outputs)
 }
@@ -90,7 +107,9 @@ fn rustfmt(root: &Path, code: &str) -> Result<String, String> {
     let mut stdin = child.stdin.take().ok_or("rustfmt has no stdin")?;
     let input = code.to_owned();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().map_err(|e| format!("rustfmt failed: {e}"))?;
+    let output = child
+        .wait_with_output()
+        .map_err(|e| format!("rustfmt failed: {e}"))?;
     writer
         .join()
         .map_err(|_| "rustfmt writer panicked".to_owned())?
@@ -109,7 +128,9 @@ fn rustfmt(root: &Path, code: &str) -> Result<String, String> {
 
 /// `.rs` files in the generated directory that the generator no longer writes.
 fn leftovers(dir: &Path, outputs: &[(PathBuf, String)]) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
     let mut out: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
@@ -121,5 +142,8 @@ fn leftovers(dir: &Path, outputs: &[(PathBuf, String)]) -> Vec<PathBuf> {
 }
 
 fn relative(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root).unwrap_or(path).display().to_string()
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }

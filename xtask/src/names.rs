@@ -4,7 +4,10 @@
 /// `chat:timer:expiryAlert` → `ChatTimerExpiryAlert`, `routing.archived` → `RoutingArchived`.
 pub(crate) fn pascal_case(wire: &str) -> String {
     let mut out = String::new();
-    for part in wire.split(|c: char| !c.is_ascii_alphanumeric()).filter(|p| !p.is_empty()) {
+    for part in wire
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+    {
         let mut chars = part.chars();
         if let Some(first) = chars.next() {
             out.push(first.to_ascii_uppercase());
@@ -42,8 +45,8 @@ pub(crate) fn field_name(wire: &str) -> String {
         "as" | "async" | "await" | "box" | "break" | "const" | "continue" | "crate" | "dyn"
         | "else" | "enum" | "extern" | "false" | "fn" | "for" | "gen" | "if" | "impl" | "in"
         | "let" | "loop" | "match" | "mod" | "move" | "mut" | "pub" | "ref" | "return"
-        | "static" | "struct" | "trait" | "true" | "try" | "unsafe" | "use" | "where"
-        | "while" | "yield" => format!("r#{out}"),
+        | "static" | "struct" | "trait" | "true" | "try" | "unsafe" | "use" | "where" | "while"
+        | "yield" => format!("r#{out}"),
         _ => out,
     }
 }
@@ -56,8 +59,14 @@ mod tests {
     fn pascal_case_splits_on_separators() {
         assert_eq!(pascal_case("list_chats"), "ListChats");
         assert_eq!(pascal_case("chats:assign"), "ChatsAssign");
-        assert_eq!(pascal_case("chat:timer:expiryAlert"), "ChatTimerExpiryAlert");
-        assert_eq!(pascal_case("routing.archived_inactive"), "RoutingArchivedInactive");
+        assert_eq!(
+            pascal_case("chat:timer:expiryAlert"),
+            "ChatTimerExpiryAlert"
+        );
+        assert_eq!(
+            pascal_case("routing.archived_inactive"),
+            "RoutingArchivedInactive"
+        );
         assert_eq!(pascal_case("3d"), "V3d");
     }
 

@@ -151,7 +151,11 @@ impl Spec {
         if problems.is_empty() {
             Ok(spec)
         } else {
-            Err(format!("spec/ has {} problem(s):\n  {}", problems.len(), problems.join("\n  ")))
+            Err(format!(
+                "spec/ has {} problem(s):\n  {}",
+                problems.len(),
+                problems.join("\n  ")
+            ))
         }
     }
 
@@ -205,7 +209,9 @@ impl Spec {
                 ("common", None) => {}
                 ("common", Some(_)) => problems.push("common.toml: must not set `api`".into()),
                 (_, Some("agent" | "customer" | "inbenta")) => {}
-                (m, other) => problems.push(format!("{m}: `api` must be agent, customer or inbenta, not {other:?}")),
+                (m, other) => problems.push(format!(
+                    "{m}: `api` must be agent, customer or inbenta, not {other:?}"
+                )),
             }
             let mut names = BTreeSet::new();
             for s in &file.structs {
@@ -214,8 +220,14 @@ impl Spec {
                 }
                 check_fields(&mut problems, module, &s.name, &s.field, versioned);
                 for parent in &s.inherit {
-                    if !self.structs_visible_from(module).contains_key(parent.as_str()) {
-                        problems.push(format!("{module}: struct `{}` inherits unknown `{parent}`", s.name));
+                    if !self
+                        .structs_visible_from(module)
+                        .contains_key(parent.as_str())
+                    {
+                        problems.push(format!(
+                            "{module}: struct `{}` inherits unknown `{parent}`",
+                            s.name
+                        ));
                     }
                 }
             }
@@ -238,12 +250,22 @@ impl Spec {
                 }
                 if let Some(web) = &a.web {
                     if web != "post" && web != "get" {
-                        problems.push(format!("{at}: web must be \"post\" or \"get\", not {web:?}"));
+                        problems.push(format!(
+                            "{at}: web must be \"post\" or \"get\", not {web:?}"
+                        ));
                     }
                 }
-                check_versions(&mut problems, &at, a.since.as_deref(), a.until.as_deref(), versioned);
+                check_versions(
+                    &mut problems,
+                    &at,
+                    a.since.as_deref(),
+                    a.until.as_deref(),
+                    versioned,
+                );
                 if a.response_type.is_some() && !a.response_field.is_empty() {
-                    problems.push(format!("{at}: give response_type or response_field, not both"));
+                    problems.push(format!(
+                        "{at}: give response_type or response_field, not both"
+                    ));
                 }
                 for push in &a.pushes {
                     let known = ["agent", "customer", "inbenta"]
@@ -262,7 +284,13 @@ impl Spec {
                 if !seen.insert(p.name.clone()) {
                     problems.push(format!("{at} is declared twice"));
                 }
-                check_versions(&mut problems, &at, p.since.as_deref(), p.until.as_deref(), versioned);
+                check_versions(
+                    &mut problems,
+                    &at,
+                    p.since.as_deref(),
+                    p.until.as_deref(),
+                    versioned,
+                );
                 if p.payload_type.is_some() && !p.field.is_empty() {
                     problems.push(format!("{at}: give payload_type or fields, not both"));
                 }
@@ -289,7 +317,13 @@ impl Spec {
     }
 }
 
-fn check_versions(problems: &mut Vec<String>, at: &str, since: Option<&str>, until: Option<&str>, versioned: bool) {
+fn check_versions(
+    problems: &mut Vec<String>,
+    at: &str,
+    since: Option<&str>,
+    until: Option<&str>,
+    versioned: bool,
+) {
     for v in [since, until].into_iter().flatten() {
         if !VERSIONS.contains(&v) {
             problems.push(format!("{at}: unknown version {v:?} (known: {VERSIONS:?})"));
@@ -308,7 +342,13 @@ fn check_versions(problems: &mut Vec<String>, at: &str, since: Option<&str>, unt
     }
 }
 
-fn check_fields(problems: &mut Vec<String>, module: &str, owner: &str, fields: &[FieldSpec], versioned: bool) {
+fn check_fields(
+    problems: &mut Vec<String>,
+    module: &str,
+    owner: &str,
+    fields: &[FieldSpec],
+    versioned: bool,
+) {
     let mut seen = BTreeSet::new();
     for f in fields {
         let at = format!("{module}: `{owner}.{}`", f.name);
@@ -319,7 +359,10 @@ fn check_fields(problems: &mut Vec<String>, module: &str, owner: &str, fields: &
             problems.push(format!("{at} has no type"));
         }
         if f.since.is_some() || f.until.is_some() {
-            for v in [f.since.as_deref(), f.until.as_deref()].into_iter().flatten() {
+            for v in [f.since.as_deref(), f.until.as_deref()]
+                .into_iter()
+                .flatten()
+            {
                 if !VERSIONS.contains(&v) {
                     problems.push(format!("{at}: unknown version {v:?}"));
                 }

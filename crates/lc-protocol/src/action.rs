@@ -98,7 +98,12 @@ impl ActionMeta {
     ///
     /// # Errors
     /// [`Error::Unsupported`], naming the action, transport and version, when it cannot.
-    pub fn check(&self, api: Api, transport: TransportKind, version: ApiVersion) -> Result<(), Error> {
+    pub fn check(
+        &self,
+        api: Api,
+        transport: TransportKind,
+        version: ApiVersion,
+    ) -> Result<(), Error> {
         if self.api == api && self.carried_by(transport) && self.available_in(version) {
             return Ok(());
         }
@@ -113,7 +118,14 @@ impl ActionMeta {
         } else {
             format!("{carried_by} of the {} API", self.api)
         };
-        Err(Error::unsupported(self.name, api, transport, version, &carried_by, self.versions))
+        Err(Error::unsupported(
+            self.name,
+            api,
+            transport,
+            version,
+            &carried_by,
+            self.versions,
+        ))
     }
 }
 

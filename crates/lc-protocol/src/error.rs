@@ -153,12 +153,20 @@ impl ApiError {
     /// An error of `kind` with the docs' default message.
     pub fn new(kind: ErrorType) -> Self {
         let message = kind.default_message().to_owned();
-        Self { kind, message, data: None }
+        Self {
+            kind,
+            message,
+            data: None,
+        }
     }
 
     /// An error of `kind` with a message of your own.
     pub fn with_message(kind: ErrorType, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into(), data: None }
+        Self {
+            kind,
+            message: message.into(),
+            data: None,
+        }
     }
 
     /// Attaches `data` to the error.
@@ -340,6 +348,12 @@ impl Error {
             Some(range) => format!("{carried_by} in {range}"),
             None => carried_by.to_owned(),
         };
-        Error::Unsupported { action, api, transport, version, availability }
+        Error::Unsupported {
+            action,
+            api,
+            transport,
+            version,
+            availability,
+        }
     }
 }

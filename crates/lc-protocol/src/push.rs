@@ -42,6 +42,8 @@ pub trait PushPayload: Sized {
 /// # Errors
 /// [`FrameError::Payload`].
 pub fn decode_payload<T: DeserializeOwned>(name: &str, payload: &str) -> Result<T, FrameError> {
-    serde_json::from_str(payload)
-        .map_err(|source| FrameError::Payload { name: name.to_owned(), source })
+    serde_json::from_str(payload).map_err(|source| FrameError::Payload {
+        name: name.to_owned(),
+        source,
+    })
 }

@@ -53,10 +53,16 @@ pub trait Transport: Send + Sync {
     {
         let meta = A::META;
         meta.check(self.api(), self.kind(), self.version())?;
-        let payload = serde_json::value::to_raw_value(action)
-            .map_err(|source| Error::Encode { action: meta.name.to_owned(), source })?;
+        let payload = serde_json::value::to_raw_value(action).map_err(|source| Error::Encode {
+            action: meta.name.to_owned(),
+            source,
+        })?;
         let method = meta.web.unwrap_or(HttpMethod::Post);
-        let request = RawRequest { action: meta.name.to_owned(), payload, method };
+        let request = RawRequest {
+            action: meta.name.to_owned(),
+            payload,
+            method,
+        };
         let raw = self.send_raw(request).await?;
         decode_response::<A::Response>(meta.name, &raw)
     }
@@ -70,10 +76,17 @@ pub trait Transport: Send + Sync {
         let method = crate::generated::meta::find_action(self.api(), action)
             .and_then(|meta| meta.web)
             .unwrap_or(HttpMethod::Post);
-        let payload = serde_json::value::to_raw_value(&payload)
-            .map_err(|source| Error::Encode { action: action.to_owned(), source })?;
+        let payload =
+            serde_json::value::to_raw_value(&payload).map_err(|source| Error::Encode {
+                action: action.to_owned(),
+                source,
+            })?;
         let raw = self
-            .send_raw(RawRequest { action: action.to_owned(), payload, method })
+            .send_raw(RawRequest {
+                action: action.to_owned(),
+                payload,
+                method,
+            })
             .await?;
         decode_response::<Value>(action, &raw)
     }
@@ -83,9 +96,15 @@ pub trait Transport: Send + Sync {
 ///
 /// # Errors
 /// [`Error::Decode`] with [`FrameError::Payload`].
-pub fn decode_response<T: serde::de::DeserializeOwned>(action: &str, raw: &RawValue) -> Result<T, Error> {
+pub fn decode_response<T: serde::de::DeserializeOwned>(
+    action: &str,
+    raw: &RawValue,
+) -> Result<T, Error> {
     serde_json::from_str(raw.get()).map_err(|source| Error::Decode {
         action: action.to_owned(),
-        source: FrameError::Payload { name: action.to_owned(), source },
+        source: FrameError::Payload {
+            name: action.to_owned(),
+            source,
+        },
     })
 }

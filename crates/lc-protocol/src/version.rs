@@ -86,7 +86,10 @@ pub struct VersionRange {
 
 impl VersionRange {
     /// Every version.
-    pub const ALL: VersionRange = VersionRange { since: ApiVersion::V3_3, until: None };
+    pub const ALL: VersionRange = VersionRange {
+        since: ApiVersion::V3_3,
+        until: None,
+    };
 
     /// Whether `version` is in the range.
     pub fn contains(&self, version: ApiVersion) -> bool {

@@ -14,8 +14,8 @@ use lc_protocol::wire::livechat::{self, LiveChat, ServerFrame};
 use lc_protocol::wire::{Dialect, Incoming};
 use lc_protocol::{ApiVersion, ErrorType, FrameError, PushSet};
 use proptest::prelude::*;
-use serde_json::{Value, json};
 use serde_json::value::RawValue;
+use serde_json::{Value, json};
 
 fn raw(value: &Value) -> Box<RawValue> {
     serde_json::value::to_raw_value(value).unwrap()
@@ -23,9 +23,11 @@ fn raw(value: &Value) -> Box<RawValue> {
 
 #[test]
 fn truncated_frames_are_json_errors() {
-    let full = r#"{"request_id":"1","action":"ping","type":"response","success":true,"payload":{}}"#;
+    let full =
+        r#"{"request_id":"1","action":"ping","type":"response","success":true,"payload":{}}"#;
     for cut in 1..full.len() {
-        let err = livechat::decode_server_frame(&full[..cut]).expect_err("a truncated frame must fail");
+        let err =
+            livechat::decode_server_frame(&full[..cut]).expect_err("a truncated frame must fail");
         assert!(matches!(err, FrameError::Json(_)), "cut at {cut}: {err}");
     }
 }
@@ -37,15 +39,30 @@ fn malformed_frames_name_what_is_wrong() {
         ("42", "not a JSON object"),
         (r#"{"type":"response","success":true}"#, "no `action` field"),
         (r#"{"action":7,"type":"push"}"#, "`action` must be a string"),
-        (r#"{"action":"ping","type":"response","success":"yes"}"#, "`success` must be a boolean"),
-        (r#"{"action":"ping","type":"response"}"#, "no `success` field"),
-        (r#"{"action":"ping","type":"gossip"}"#, "unknown frame type `gossip`"),
+        (
+            r#"{"action":"ping","type":"response","success":"yes"}"#,
+            "`success` must be a boolean",
+        ),
+        (
+            r#"{"action":"ping","type":"response"}"#,
+            "no `success` field",
+        ),
+        (
+            r#"{"action":"ping","type":"gossip"}"#,
+            "unknown frame type `gossip`",
+        ),
         (r#"{"action":"ping"}"#, "no `type` field"),
-        (r#"{"action":"ping","type":"push","request_id":5}"#, "`request_id` must be a string"),
+        (
+            r#"{"action":"ping","type":"push","request_id":5}"#,
+            "`request_id` must be a string",
+        ),
     ];
     for (frame, message) in cases {
         let err = livechat::decode_server_frame(frame).expect_err(frame);
-        assert!(err.to_string().contains(message), "{frame}: got `{err}`, want `{message}`");
+        assert!(
+            err.to_string().contains(message),
+            "{frame}: got `{err}`, want `{message}`"
+        );
     }
 }
 
@@ -54,7 +71,10 @@ fn malformed_requests_name_what_is_wrong() {
     let err = livechat::decode_request(r#"{"payload":{}}"#).unwrap_err();
     assert!(err.to_string().contains("no `action` field"), "{err}");
     let err = livechat::decode_request(r#"{"action":"ping","payload":[1]}"#).unwrap_err();
-    assert!(err.to_string().contains("`payload` must be an object"), "{err}");
+    assert!(
+        err.to_string().contains("`payload` must be an object"),
+        "{err}"
+    );
     let err = livechat::decode_request("{\"action\":\"pi").unwrap_err();
     assert!(matches!(err, FrameError::Json(_)), "{err}");
 }
@@ -86,8 +106,14 @@ fn unknown_push_names_decode_into_unknown() {
         other => panic!("decoded as {other:?}"),
     }
     assert_eq!(push.name(), "hologram_started");
-    assert!(matches!(CustomerPush::decode("x_y", "[]").unwrap(), CustomerPush::Unknown { .. }));
-    assert!(matches!(InbentaPush::decode("x:y", "{}").unwrap(), InbentaPush::Unknown { .. }));
+    assert!(matches!(
+        CustomerPush::decode("x_y", "[]").unwrap(),
+        CustomerPush::Unknown { .. }
+    ));
+    assert!(matches!(
+        InbentaPush::decode("x:y", "{}").unwrap(),
+        InbentaPush::Unknown { .. }
+    ));
 }
 
 #[test]
@@ -99,16 +125,23 @@ fn a_known_push_with_a_bad_payload_is_an_error_naming_it() {
 #[test]
 fn unknown_error_types_decode_into_unknown() {
     let body: ErrorBody =
-        serde_json::from_str(r#"{"error":{"type":"quantum_flux","message":"?","data":{"x":1}}}"#).unwrap();
+        serde_json::from_str(r#"{"error":{"type":"quantum_flux","message":"?","data":{"x":1}}}"#)
+            .unwrap();
     assert_eq!(body.error.kind, ErrorType::Unknown("quantum_flux".into()));
-    assert_eq!(serde_json::to_value(&body).unwrap()["error"]["type"], "quantum_flux");
+    assert_eq!(
+        serde_json::to_value(&body).unwrap()["error"]["type"],
+        "quantum_flux"
+    );
 }
 
 #[test]
 fn every_documented_error_type_round_trips() {
     for kind in ErrorType::KNOWN {
         let error = ApiError::new(kind.clone());
-        let text = serde_json::to_string(&ErrorBody { error: error.clone() }).unwrap();
+        let text = serde_json::to_string(&ErrorBody {
+            error: error.clone(),
+        })
+        .unwrap();
         let back: ErrorBody = serde_json::from_str(&text).unwrap();
         assert_eq!(back.error, error);
         assert!(!back.error.message.is_empty());
@@ -121,7 +154,10 @@ fn unknown_event_types_and_missing_tags_are_kept_whole() {
     let text = r#"{"type":"hologram","id":"E1","depth":3}"#;
     let event: Event = serde_json::from_str(text).unwrap();
     assert!(matches!(&event, Event::Unknown(u) if u.kind.as_deref() == Some("hologram")));
-    assert_eq!(serde_json::to_value(&event).unwrap(), serde_json::from_str::<Value>(text).unwrap());
+    assert_eq!(
+        serde_json::to_value(&event).unwrap(),
+        serde_json::from_str::<Value>(text).unwrap()
+    );
     let untagged: Event = serde_json::from_str(r#"{"restricted_access":"plan"}"#).unwrap();
     assert_eq!(untagged.kind(), "");
 }
@@ -150,19 +186,29 @@ fn the_livechat_dialect_decodes_replies_errors_and_pushes() {
     let push = dialect
         .decode(r#"{"version":"3.6","action":"chat_unfollowed","type":"push","payload":{"chat_id":"PJ0MRSHTDG"}}"#)
         .unwrap();
-    assert!(matches!(push, Incoming::Push(p) if p.push.name() == "chat_unfollowed" && p.version.as_deref() == Some("3.6")));
-    let bad = dialect.decode(r#"{"request_id":"8","action":"x","type":"response","success":false,"payload":{"nope":1}}"#);
+    assert!(
+        matches!(push, Incoming::Push(p) if p.push.name() == "chat_unfollowed" && p.version.as_deref() == Some("3.6"))
+    );
+    let bad = dialect.decode(
+        r#"{"request_id":"8","action":"x","type":"response","success":false,"payload":{"nope":1}}"#,
+    );
     assert!(matches!(bad, Err(FrameError::Payload { .. })), "{bad:?}");
 }
 
 #[test]
 fn the_inbenta_dialect_decodes_replies_errors_and_pushes() {
     let dialect = Inbenta::<InbentaPush>::new();
-    match dialect.decode(r#"{"id":"e1","data":{"success":true}}"#).unwrap() {
+    match dialect
+        .decode(r#"{"id":"e1","data":{"success":true}}"#)
+        .unwrap()
+    {
         Incoming::Reply(r) => assert_eq!(r.result.unwrap().get(), r#"{"success":true}"#),
         Incoming::Push(_) => panic!("reply decoded as push"),
     }
-    match dialect.decode(r#"{"id":"e2","error":{"code":403,"message":"File type is not allowed"}}"#).unwrap() {
+    match dialect
+        .decode(r#"{"id":"e2","error":{"code":403,"message":"File type is not allowed"}}"#)
+        .unwrap()
+    {
         Incoming::Reply(r) => {
             let err = r.result.unwrap_err();
             assert_eq!(err.kind, ErrorType::Authorization);
@@ -170,12 +216,21 @@ fn the_inbenta_dialect_decodes_replies_errors_and_pushes() {
         }
         Incoming::Push(_) => panic!("error decoded as push"),
     }
-    match dialect.decode(r#"{"name":"forever:alone","data":{"chatId":"c1"}}"#).unwrap() {
+    match dialect
+        .decode(r#"{"name":"forever:alone","data":{"chatId":"c1"}}"#)
+        .unwrap()
+    {
         Incoming::Push(p) => assert_eq!(p.push.name(), "forever:alone"),
         Incoming::Reply(_) => panic!("push decoded as reply"),
     }
-    assert!(matches!(dialect.decode(r#"{"data":{}}"#), Err(FrameError::MissingField("name"))));
-    assert!(matches!(inbenta_wire::decode_request(r#"{"name":"chats:get"}"#), Err(FrameError::MissingField("id"))));
+    assert!(matches!(
+        dialect.decode(r#"{"data":{}}"#),
+        Err(FrameError::MissingField("name"))
+    ));
+    assert!(matches!(
+        inbenta_wire::decode_request(r#"{"name":"chats:get"}"#),
+        Err(FrameError::MissingField("id"))
+    ));
 }
 
 fn arb_text() -> impl Strategy<Value = String> {
@@ -188,7 +243,11 @@ fn arb_message() -> impl Strategy<Value = MessageEvent> {
         proptest::option::of(arb_text()),
         proptest::option::of("[a-z]{3,8}@example\\.com"),
         proptest::option::of(prop_oneof![Just(Visibility::All), Just(Visibility::Agents)]),
-        proptest::option::of(proptest::collection::btree_map("[a-z]{1,6}", any::<i32>(), 0..3)),
+        proptest::option::of(proptest::collection::btree_map(
+            "[a-z]{1,6}",
+            any::<i32>(),
+            0..3,
+        )),
     )
         .prop_map(|(id, text, author, visibility, props)| MessageEvent {
             id: id.map(EventId::new),
@@ -277,4 +336,23 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn users_built_without_a_kind_still_carry_their_tag() {
+    use lc_protocol::id::AgentId;
+    use lc_protocol::types::{Agent, User, UserType};
+    let user = User::Agent(Agent {
+        id: AgentId::new("a@example.com"),
+        ..Agent::default()
+    });
+    let value = serde_json::to_value(&user).unwrap();
+    assert_eq!(value, json!({"type": "agent", "id": "a@example.com"}));
+    let back: User = serde_json::from_value(value.clone()).unwrap();
+    assert!(matches!(&back, User::Agent(a) if a.kind == Some(UserType::Agent)));
+    assert_eq!(
+        serde_json::to_value(&back).unwrap(),
+        value,
+        "a decoded user re-encodes once tagged"
+    );
 }

@@ -9,15 +9,25 @@ use lc_protocol::types::{Chat, ChatSummary, CustomerChatSummary, Event, Thread, 
 use lc_protocol::wire::livechat::{self, ServerFrame};
 use lc_protocol::{Action, PushSet, agent, customer};
 use serde_json::Value;
-use support::{all_in, assert_json_eq, read, round_trip};
+use support::{all_in, assert_fully_known, assert_json_eq, read, round_trip};
 
 #[test]
 fn events_round_trip() {
     for (name, text) in all_in("events") {
         let event: Event = round_trip(&format!("events/{name}"), &text);
+        if name != "unknown_type" {
+            assert_fully_known(&format!("events/{name}"), &event);
+        }
         let known = !matches!(event, Event::Unknown(_));
-        assert_eq!(known, name != "unknown_type", "events/{name}: decoded as {event:?}");
-        let kind = serde_json::from_str::<Value>(&text).unwrap()["type"].as_str().unwrap().to_owned();
+        assert_eq!(
+            known,
+            name != "unknown_type",
+            "events/{name}: decoded as {event:?}"
+        );
+        let kind = serde_json::from_str::<Value>(&text).unwrap()["type"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         assert_eq!(event.kind(), kind, "events/{name}");
     }
 }
@@ -26,8 +36,13 @@ fn events_round_trip() {
 fn users_round_trip() {
     for (name, text) in all_in("users") {
         let user: User = round_trip(&format!("users/{name}"), &text);
+        assert_fully_known(&format!("users/{name}"), &user);
         let expected_unknown = name.starts_with("unknown");
-        assert_eq!(matches!(user, User::Unknown(_)), expected_unknown, "users/{name}: {user:?}");
+        assert_eq!(
+            matches!(user, User::Unknown(_)),
+            expected_unknown,
+            "users/{name}: {user:?}"
+        );
         assert!(user.id().is_some(), "users/{name}: no id");
     }
 }
@@ -37,10 +52,15 @@ fn chats_threads_and_summaries_round_trip() {
     for (name, text) in all_in("chats") {
         let what = format!("chats/{name}");
         match name.as_str() {
-            "chat_summary" => drop(round_trip::<ChatSummary>(&what, &text)),
-            "customer_chat_summary" => drop(round_trip::<CustomerChatSummary>(&what, &text)),
-            n if n.starts_with("thread") => drop(round_trip::<Thread>(&what, &text)),
-            _ => drop(round_trip::<Chat>(&what, &text)),
+            "chat_summary" => assert_fully_known(&what, &round_trip::<ChatSummary>(&what, &text)),
+            "customer_chat_summary" => {
+                assert_fully_known(&what, &round_trip::<CustomerChatSummary>(&what, &text))
+            }
+            n if n.starts_with("thread") => {
+                assert_fully_known(&what, &round_trip::<Thread>(&what, &text))
+            }
+            "extra_fields" => drop(round_trip::<Chat>(&what, &text)),
+            _ => assert_fully_known(&what, &round_trip::<Chat>(&what, &text)),
         }
     }
 }
@@ -48,29 +68,49 @@ fn chats_threads_and_summaries_round_trip() {
 #[test]
 fn unknown_fields_are_kept_at_every_level() {
     let chat: Chat = round_trip("chats/extra_fields", &read("chats/extra_fields.json"));
-    assert!(!chat.extra.is_empty(), "unknown chat fields must land in `extra`");
+    assert!(
+        !chat.extra.is_empty(),
+        "unknown chat fields must land in `extra`"
+    );
     let thread = chat.thread.as_ref().expect("the fixture has a thread");
-    assert!(!thread.extra.is_empty(), "unknown thread fields must land in `extra`");
+    assert!(
+        !thread.extra.is_empty(),
+        "unknown thread fields must land in `extra`"
+    );
 }
 
 #[test]
 fn logins_round_trip() {
-    round_trip::<<agent::Login as Action>::Response>("agent login", &read("logins/agent_login_response.json"));
+    round_trip::<<agent::Login as Action>::Response>(
+        "agent login",
+        &read("logins/agent_login_response.json"),
+    );
     round_trip::<<customer::Login as Action>::Response>(
         "customer login",
         &read("logins/customer_login_response.json"),
     );
-    round_trip::<agent::Login>("agent login request", &read("logins/agent_login_request.json"));
-    round_trip::<customer::Login>("customer login request", &read("logins/customer_login_request.json"));
+    round_trip::<agent::Login>(
+        "agent login request",
+        &read("logins/agent_login_request.json"),
+    );
+    round_trip::<customer::Login>(
+        "customer login request",
+        &read("logins/customer_login_request.json"),
+    );
 }
 
 #[test]
 fn error_objects_round_trip() {
     for (name, text) in all_in("errors") {
         let body: lc_protocol::error::ErrorBody = round_trip(&format!("errors/{name}"), &text);
-        assert!(!body.error.kind.is_unknown(), "errors/{name}: {:?}", body.error.kind);
+        assert!(
+            !body.error.kind.is_unknown(),
+            "errors/{name}: {:?}",
+            body.error.kind
+        );
     }
-    let misdirected: lc_protocol::error::ErrorBody = serde_json::from_str(&read("errors/misdirected_request.json")).unwrap();
+    let misdirected: lc_protocol::error::ErrorBody =
+        serde_json::from_str(&read("errors/misdirected_request.json")).unwrap();
     assert!(misdirected.error.region().is_some());
 }
 
@@ -80,13 +120,19 @@ fn server_frames_round_trip() {
         let original: Value = serde_json::from_str(&text).unwrap();
         let is_server_frame = original.get("type").is_some();
         let encoded = if is_server_frame {
-            match livechat::decode_server_frame(&text).unwrap_or_else(|e| panic!("envelopes/{name}: {e}")) {
+            match livechat::decode_server_frame(&text)
+                .unwrap_or_else(|e| panic!("envelopes/{name}: {e}"))
+            {
                 ServerFrame::Response(r) => {
                     let request_id = r.request_id.clone();
                     let action = r.action.clone();
                     match r.into_result().unwrap() {
-                        Ok(payload) => livechat::encode_success(request_id.as_deref(), &action, &payload),
-                        Err(error) => livechat::encode_failure(request_id.as_deref(), &action, &error),
+                        Ok(payload) => {
+                            livechat::encode_success(request_id.as_deref(), &action, &payload)
+                        }
+                        Err(error) => {
+                            livechat::encode_failure(request_id.as_deref(), &action, &error)
+                        }
                     }
                 }
                 ServerFrame::Push(p) => {
@@ -95,7 +141,8 @@ fn server_frames_round_trip() {
                 }
             }
         } else {
-            let request = livechat::decode_request(&text).unwrap_or_else(|e| panic!("envelopes/{name}: {e}"));
+            let request =
+                livechat::decode_request(&text).unwrap_or_else(|e| panic!("envelopes/{name}: {e}"));
             let mut value: Value = serde_json::from_str(&livechat::encode_request(
                 request.request_id.as_deref().unwrap_or_default(),
                 &request.action,
@@ -119,7 +166,14 @@ fn pushes_round_trip<P: PushSet + std::fmt::Debug>(dir: &str) -> usize {
         let what = format!("{dir}/{name}");
         let push = P::decode(&name, &text).unwrap_or_else(|e| panic!("{what}: {e}"));
         assert_eq!(push.name(), name, "{what}");
-        assert!(!format!("{push:?}").starts_with("Unknown"), "{what}: not a known push");
+        assert!(
+            !format!("{push:?}").starts_with("Unknown"),
+            "{what}: not a known push"
+        );
+        // The notes name the per-status ticket counters only as `tickets_*_count`.
+        if name != "customer_statistics_updated" {
+            assert_fully_known(&what, &push);
+        }
         let encoded: Value = serde_json::from_str(push.encode_payload().unwrap().get()).unwrap();
         assert_json_eq(&what, &serde_json::from_str(&text).unwrap(), &encoded);
         count += 1;
@@ -142,9 +196,10 @@ fn customer_pushes_round_trip() {
 /// Decodes `text` as the response of action `A` and checks the round trip.
 fn response<A: Action>(dir: &str, name: &str, text: &str)
 where
-    A::Response: serde::Serialize,
+    A::Response: serde::Serialize + std::fmt::Debug,
 {
-    round_trip::<A::Response>(&format!("{dir}/{name} as {}", A::NAME), text);
+    let what = format!("{dir}/{name} as {}", A::NAME);
+    assert_fully_known(&what, &round_trip::<A::Response>(&what, text));
 }
 
 #[test]
@@ -184,7 +239,9 @@ fn customer_responses_round_trip() {
             "list_group_statuses" => response::<customer::ListGroupStatuses>(d, &name, &text),
             "get_form" => response::<customer::GetForm>(d, &name, &text),
             "get_predicted_agent" => response::<customer::GetPredictedAgent>(d, &name, &text),
-            "request_welcome_message" => response::<customer::RequestWelcomeMessage>(d, &name, &text),
+            "request_welcome_message" => {
+                response::<customer::RequestWelcomeMessage>(d, &name, &text)
+            }
             "get_url_info" => response::<customer::GetUrlInfo>(d, &name, &text),
             "update_customer_page" => response::<customer::UpdateCustomerPage>(d, &name, &text),
             "get_dynamic_configuration" | "get_dynamic_configuration_35" => {
@@ -192,7 +249,9 @@ fn customer_responses_round_trip() {
             }
             "get_configuration" => response::<customer::GetConfiguration>(d, &name, &text),
             "get_localization" => response::<customer::GetLocalization>(d, &name, &text),
-            "list_license_properties" => response::<customer::ListLicenseProperties>(d, &name, &text),
+            "list_license_properties" => {
+                response::<customer::ListLicenseProperties>(d, &name, &text)
+            }
             other => panic!("{d}/{other}: no type mapped in this test"),
         }
     }
@@ -209,7 +268,9 @@ fn agent_requests_round_trip() {
             "transfer_chat" => drop(round_trip::<agent::TransferChat>(&what, &text)),
             "multicast" => drop(round_trip::<agent::Multicast>(&what, &text)),
             "send_event" => drop(round_trip::<agent::SendEvent>(&what, &text)),
-            "send_rich_message_postback" => drop(round_trip::<agent::SendRichMessagePostback>(&what, &text)),
+            "send_rich_message_postback" => {
+                drop(round_trip::<agent::SendRichMessagePostback>(&what, &text))
+            }
             "update_customer" => drop(round_trip::<agent::UpdateCustomer>(&what, &text)),
             "list_customers" => drop(round_trip::<agent::ListCustomers>(&what, &text)),
             other => panic!("{what}: no type mapped in this test ({other})"),

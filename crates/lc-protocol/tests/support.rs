@@ -1,6 +1,5 @@
 //! Helpers shared by the fixture tests.
 
-
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
 use serde::Serialize;
@@ -38,12 +37,31 @@ pub fn all_in(dir: &str) -> Vec<(String, String)> {
 
 /// Decodes `text` as `T`, re-encodes it and asserts the JSON is equal; returns the value.
 pub fn round_trip<T: DeserializeOwned + Serialize>(what: &str, text: &str) -> T {
-    let expected: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{what}: fixture is not JSON: {e}"));
-    let decoded: T = serde_json::from_str(text)
-        .unwrap_or_else(|e| panic!("{what}: does not decode as {}: {e}", std::any::type_name::<T>()));
-    let encoded = serde_json::to_value(&decoded).unwrap_or_else(|e| panic!("{what}: does not encode: {e}"));
+    let expected: Value =
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("{what}: fixture is not JSON: {e}"));
+    let decoded: T = serde_json::from_str(text).unwrap_or_else(|e| {
+        panic!(
+            "{what}: does not decode as {}: {e}",
+            std::any::type_name::<T>()
+        )
+    });
+    let encoded =
+        serde_json::to_value(&decoded).unwrap_or_else(|e| panic!("{what}: does not encode: {e}"));
     assert_json_eq(what, &expected, &encoded);
     decoded
+}
+
+/// Asserts that decoding left no field unknown: no `extra` map holds anything.
+///
+/// Unknown fields survive in `extra`, so a round trip alone would pass even when a
+/// struct misses a documented field; this catches that.
+pub fn assert_fully_known<T: std::fmt::Debug>(what: &str, value: &T) {
+    let debug = format!("{value:?}");
+    if let Some(at) = debug.find("extra: {\"") {
+        let end = (at + 120).min(debug.len());
+        let snippet: String = debug.chars().skip(at).take(end - at).collect();
+        panic!("{what}: fields left unknown: {snippet}");
+    }
 }
 
 /// Asserts two JSON values are equal, naming the first differing path.
@@ -84,6 +102,10 @@ fn first_difference(a: &Value, b: &Value, path: String) -> Option<String> {
         }
         (Value::Number(x), Value::Number(y)) if x.as_f64() == y.as_f64() => None,
         _ if a == b => None,
-        _ => Some(if path.is_empty() { "<root>".to_owned() } else { path }),
+        _ => Some(if path.is_empty() {
+            "<root>".to_owned()
+        } else {
+            path
+        }),
     }
 }

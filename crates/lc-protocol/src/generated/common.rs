@@ -769,6 +769,9 @@ pub struct SystemEvent {
 /// and permission.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Agent {
+    /// `agent`: the tag the API puts on every user object (in a chat's user list it is what makes a [`User`] a agent).
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<UserType>,
     /// Agent id (the login e-mail; 32 hex characters for bots).
     pub id: AgentId,
     /// Display name.
@@ -810,6 +813,9 @@ pub struct Agent {
 /// returned by `get_customer`. Which fields are present depends on the API and the call.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Customer {
+    /// `customer`: the tag the API puts on every user object (in a chat's user list it is what makes a [`User`] a customer).
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<UserType>,
     /// The customer's chats (`get_customer` of the Agent API; only when there are any).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_ids: Option<Vec<ChatId>>,

@@ -60,7 +60,10 @@ pub struct UnknownEvent {
 impl Event {
     /// A `message` event with `text`, visible to all.
     pub fn message(text: impl Into<String>) -> Self {
-        Event::Message(MessageEvent { text: Some(text.into()), ..MessageEvent::default() })
+        Event::Message(MessageEvent {
+            text: Some(text.into()),
+            ..MessageEvent::default()
+        })
     }
 
     /// The `type` tag of the event.
@@ -122,7 +125,10 @@ impl<'de> Deserialize<'de> for Event {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut map = Map::<String, Value>::deserialize(deserializer)?;
         let Some(tag) = take_tag(&mut map, "type") else {
-            return Ok(Event::Unknown(UnknownEvent { kind: None, fields: map }));
+            return Ok(Event::Unknown(UnknownEvent {
+                kind: None,
+                fields: map,
+            }));
         };
         macro_rules! known {
             ($map:expr) => {
@@ -138,7 +144,10 @@ impl<'de> Deserialize<'de> for Event {
             "custom" => Event::Custom(known!(map)),
             "system_message" => Event::SystemMessage(known!(map)),
             "system" => Event::System(known!(map)),
-            _ => Event::Unknown(UnknownEvent { kind: Some(tag), fields: map }),
+            _ => Event::Unknown(UnknownEvent {
+                kind: Some(tag),
+                fields: map,
+            }),
         })
     }
 }

@@ -93,7 +93,10 @@ impl PropertyNames {
     /// Adds `namespace.name` (builder style).
     #[must_use]
     pub fn with(mut self, namespace: &str, name: &str) -> Self {
-        self.0.entry(namespace.to_owned()).or_default().push(name.to_owned());
+        self.0
+            .entry(namespace.to_owned())
+            .or_default()
+            .push(name.to_owned());
         self
     }
 }

@@ -1,16 +1,16 @@
 //! [`User`]: a chat participant, agent or customer, tagged by `type`.
 
-use super::tagged::{decode_variant, take_tag};
-use crate::generated::common::{Agent, Customer};
-use serde::{Deserialize, Deserializer, Serialize};
+use super::tagged::decode_variant;
+use crate::generated::common::{Agent, Customer, UserType};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 /// A user of a chat: an agent (or bot) or a customer.
 ///
-/// Serialized with its `type` tag (`"agent"` or `"customer"`). A `type` this crate does
-/// not know decodes to [`User::Unknown`] with every field kept.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+/// Tagged by `type` (`"agent"` or `"customer"`), which the variant keeps in its `kind`
+/// field; a variant built without `kind` is still serialized with its tag. A `type` this
+/// crate does not know decodes to [`User::Unknown`] with every field kept.
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 #[allow(clippy::large_enum_variant)] // users come a few per chat; boxing would cost every match
 pub enum User {
@@ -19,7 +19,6 @@ pub enum User {
     /// A customer.
     Customer(Customer),
     /// A user type this crate does not know.
-    #[serde(untagged)]
     Unknown(UnknownUser),
 }
 
@@ -64,13 +63,54 @@ impl User {
 impl<'de> Deserialize<'de> for User {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut map = Map::<String, Value>::deserialize(deserializer)?;
-        let Some(tag) = take_tag(&mut map, "type") else {
-            return Ok(User::Unknown(UnknownUser { kind: None, fields: map }));
+        let tag = match map.get("type") {
+            Some(Value::String(tag)) => tag.clone(),
+            _ => {
+                return Ok(User::Unknown(UnknownUser {
+                    kind: None,
+                    fields: map,
+                }));
+            }
         };
         Ok(match tag.as_str() {
             "agent" => User::Agent(decode_variant::<_, D::Error>("user", &tag, map)?),
             "customer" => User::Customer(decode_variant::<_, D::Error>("user", &tag, map)?),
-            _ => User::Unknown(UnknownUser { kind: Some(tag), fields: map }),
+            _ => {
+                map.remove("type");
+                User::Unknown(UnknownUser {
+                    kind: Some(tag),
+                    fields: map,
+                })
+            }
         })
+    }
+}
+
+/// A struct serialized with a `type` tag in front of its fields.
+#[derive(Serialize)]
+struct Tagged<'a, T> {
+    #[serde(rename = "type")]
+    kind: UserType,
+    #[serde(flatten)]
+    inner: &'a T,
+}
+
+impl Serialize for User {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            User::Agent(agent) if agent.kind.is_some() => agent.serialize(serializer),
+            User::Agent(agent) => Tagged {
+                kind: UserType::Agent,
+                inner: agent,
+            }
+            .serialize(serializer),
+            User::Customer(customer) if customer.kind.is_some() => customer.serialize(serializer),
+            User::Customer(customer) => Tagged {
+                kind: UserType::Customer,
+                inner: customer,
+            }
+            .serialize(serializer),
+            User::Unknown(unknown) => unknown.serialize(serializer),
+        }
     }
 }

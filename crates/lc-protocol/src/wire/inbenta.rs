@@ -73,7 +73,11 @@ pub fn decode_request(text: &str) -> Result<RequestFrame, FrameError> {
     let fields = fields(text)?;
     let id = string_field(&fields, "id")?.ok_or(FrameError::MissingField("id"))?;
     let name = string_field(&fields, "name")?.ok_or(FrameError::MissingField("name"))?;
-    Ok(RequestFrame { id, name, data: payload_field(&fields, "data") })
+    Ok(RequestFrame {
+        id,
+        name,
+        data: payload_field(&fields, "data"),
+    })
 }
 
 #[derive(Serialize)]
@@ -105,12 +109,20 @@ pub fn encode_request(id: &str, name: &str, data: &RawValue) -> String {
 
 /// Frames a successful reply.
 pub fn encode_reply(id: &str, data: &RawValue) -> String {
-    to_text(&ReplyOut { id, data: Some(data), error: None })
+    to_text(&ReplyOut {
+        id,
+        data: Some(data),
+        error: None,
+    })
 }
 
 /// Frames a failed reply.
 pub fn encode_error(id: &str, error: &InbentaError) -> String {
-    to_text(&ReplyOut { id, data: None, error: Some(error) })
+    to_text(&ReplyOut {
+        id,
+        data: None,
+        error: Some(error),
+    })
 }
 
 /// Frames a push.
@@ -120,7 +132,8 @@ pub fn encode_push(name: &str, data: &RawValue) -> String {
 
 fn to_text<T: Serialize>(value: &T) -> String {
     // The envelopes hold only strings, integers and already-valid raw JSON.
-    serde_json::to_string(value).unwrap_or_else(|err| unreachable!("envelope encoding failed: {err}"))
+    serde_json::to_string(value)
+        .unwrap_or_else(|err| unreachable!("envelope encoding failed: {err}"))
 }
 
 /// The Inbenta dialect, with the push set `P` ([`InbentaPush`](crate::inbenta::InbentaPush)).
@@ -131,7 +144,9 @@ pub struct Inbenta<P> {
 impl<P> Inbenta<P> {
     /// The dialect.
     pub fn new() -> Self {
-        Self { pushes: PhantomData }
+        Self {
+            pushes: PhantomData,
+        }
     }
 }
 
@@ -161,11 +176,18 @@ impl<P: PushSet> Dialect for Inbenta<P> {
             Some(id) => {
                 let result = match fields.get("error") {
                     Some(raw) => Err(serde_json::from_str::<InbentaError>(raw.get())
-                        .map_err(|source| FrameError::Payload { name: "error".to_owned(), source })?
+                        .map_err(|source| FrameError::Payload {
+                            name: "error".to_owned(),
+                            source,
+                        })?
                         .to_api_error()),
                     None => Ok(payload_field(&fields, "data")),
                 };
-                Ok(Incoming::Reply(Reply { request_id: Some(id), action: name, result }))
+                Ok(Incoming::Reply(Reply {
+                    request_id: Some(id),
+                    action: name,
+                    result,
+                }))
             }
             None => {
                 let name = name.ok_or(FrameError::MissingField("name"))?;

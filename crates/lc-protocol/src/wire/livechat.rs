@@ -62,7 +62,10 @@ impl ResponseFrame {
         }
         serde_json::from_str::<ErrorBody>(self.payload.get())
             .map(|body| Err(body.error))
-            .map_err(|source| FrameError::Payload { name: self.action, source })
+            .map_err(|source| FrameError::Payload {
+                name: self.action,
+                source,
+            })
     }
 }
 
@@ -97,22 +100,35 @@ pub fn decode_server_frame(text: &str) -> Result<ServerFrame, FrameError> {
     let action = string_field(&fields, "action")?.ok_or(FrameError::MissingField("action"))?;
     let request_id = string_field(&fields, "request_id")?;
     let kind = string_field(&fields, "type")?;
-    let success = match fields.get("success") {
-        None => None,
-        Some(raw) => Some(
-            serde_json::from_str::<bool>(raw.get())
-                .map_err(|_| FrameError::WrongType { field: "success", expected: "a boolean" })?,
-        ),
-    };
+    let success =
+        match fields.get("success") {
+            None => None,
+            Some(raw) => Some(serde_json::from_str::<bool>(raw.get()).map_err(|_| {
+                FrameError::WrongType {
+                    field: "success",
+                    expected: "a boolean",
+                }
+            })?),
+        };
     let payload = payload_field(&fields, "payload");
     match (kind.as_deref(), success) {
         (Some("response"), Some(success)) | (None, Some(success)) => {
-            Ok(ServerFrame::Response(ResponseFrame { request_id, action, success, payload }))
+            Ok(ServerFrame::Response(ResponseFrame {
+                request_id,
+                action,
+                success,
+                payload,
+            }))
         }
         (Some("response"), None) => Err(FrameError::MissingField("success")),
         (Some("push"), _) => {
             let version = string_field(&fields, "version")?;
-            Ok(ServerFrame::Push(RawPushFrame { version, request_id, action, payload }))
+            Ok(ServerFrame::Push(RawPushFrame {
+                version,
+                request_id,
+                action,
+                payload,
+            }))
         }
         (Some(other), _) => Err(FrameError::UnknownType(other.to_owned())),
         (None, None) => Err(FrameError::MissingField("type")),
@@ -131,7 +147,10 @@ pub fn decode_request(text: &str) -> Result<RequestFrame, FrameError> {
     if let Some(raw) = fields.get("payload") {
         let first = raw.get().trim_start().as_bytes().first().copied();
         if !matches!(first, Some(b'{') | Some(b'n')) {
-            return Err(FrameError::WrongType { field: "payload", expected: "an object" });
+            return Err(FrameError::WrongType {
+                field: "payload",
+                expected: "an object",
+            });
         }
     }
     Ok(RequestFrame {
@@ -175,29 +194,65 @@ struct PushOut<'a> {
 }
 
 /// Frames a request; `version` overrides the connection's version for this request.
-pub fn encode_request(request_id: &str, action: &str, payload: &RawValue, version: Option<ApiVersion>) -> String {
-    to_text(&RequestOut { version: version.map(ApiVersion::as_str), request_id, action, payload })
+pub fn encode_request(
+    request_id: &str,
+    action: &str,
+    payload: &RawValue,
+    version: Option<ApiVersion>,
+) -> String {
+    to_text(&RequestOut {
+        version: version.map(ApiVersion::as_str),
+        request_id,
+        action,
+        payload,
+    })
 }
 
 /// Frames a success response.
 pub fn encode_success(request_id: Option<&str>, action: &str, payload: &RawValue) -> String {
-    to_text(&ResponseOut { request_id, action, kind: "response", success: true, payload })
+    to_text(&ResponseOut {
+        request_id,
+        action,
+        kind: "response",
+        success: true,
+        payload,
+    })
 }
 
 /// Frames a failure response carrying `error`.
 pub fn encode_failure(request_id: Option<&str>, action: &str, error: &ApiError) -> String {
-    let payload = ErrorBody { error: error.clone() };
-    to_text(&ResponseOut { request_id, action, kind: "response", success: false, payload })
+    let payload = ErrorBody {
+        error: error.clone(),
+    };
+    to_text(&ResponseOut {
+        request_id,
+        action,
+        kind: "response",
+        success: false,
+        payload,
+    })
 }
 
 /// Frames a push.
-pub fn encode_push(version: ApiVersion, request_id: Option<&str>, action: &str, payload: &RawValue) -> String {
-    to_text(&PushOut { version: version.as_str(), request_id, action, kind: "push", payload })
+pub fn encode_push(
+    version: ApiVersion,
+    request_id: Option<&str>,
+    action: &str,
+    payload: &RawValue,
+) -> String {
+    to_text(&PushOut {
+        version: version.as_str(),
+        request_id,
+        action,
+        kind: "push",
+        payload,
+    })
 }
 
 fn to_text<T: Serialize>(value: &T) -> String {
     // The envelopes hold only strings, booleans and already-valid raw JSON.
-    serde_json::to_string(value).unwrap_or_else(|err| unreachable!("envelope encoding failed: {err}"))
+    serde_json::to_string(value)
+        .unwrap_or_else(|err| unreachable!("envelope encoding failed: {err}"))
 }
 
 /// The LiveChat dialect, with the push set `P` of one API
@@ -210,12 +265,18 @@ pub struct LiveChat<P> {
 impl<P> LiveChat<P> {
     /// The dialect; requests carry no `version` (the connection's version applies).
     pub fn new() -> Self {
-        Self { version: None, pushes: PhantomData }
+        Self {
+            version: None,
+            pushes: PhantomData,
+        }
     }
 
     /// The dialect, stamping `version` on every request.
     pub fn with_version(version: ApiVersion) -> Self {
-        Self { version: Some(version), pushes: PhantomData }
+        Self {
+            version: Some(version),
+            pushes: PhantomData,
+        }
     }
 }
 
@@ -227,7 +288,9 @@ impl<P> Default for LiveChat<P> {
 
 impl<P> std::fmt::Debug for LiveChat<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LiveChat").field("version", &self.version).finish()
+        f.debug_struct("LiveChat")
+            .field("version", &self.version)
+            .finish()
     }
 }
 
@@ -244,7 +307,11 @@ impl<P: PushSet> Dialect for LiveChat<P> {
                 let request_id = response.request_id.clone();
                 let action = Some(response.action.clone());
                 let result = response.into_result()?;
-                Ok(Incoming::Reply(Reply { request_id, action, result }))
+                Ok(Incoming::Reply(Reply {
+                    request_id,
+                    action,
+                    result,
+                }))
             }
             ServerFrame::Push(push) => Ok(Incoming::Push(PushFrame {
                 push: P::decode(&push.action, push.payload.get())?,

@@ -71,7 +71,9 @@ fn fields(text: &str) -> Result<std::collections::BTreeMap<&str, &RawValue>, Fra
             Ok(_) => Err(FrameError::NotAnObject),
         };
     }
-    serde_json::from_str::<Fields<'_>>(text).map(|f| f.0).map_err(FrameError::Json)
+    serde_json::from_str::<Fields<'_>>(text)
+        .map(|f| f.0)
+        .map_err(FrameError::Json)
 }
 
 /// The string field `name`, if present.
@@ -84,12 +86,18 @@ fn string_field(
         Some(raw) if raw.get() == "null" => Ok(None),
         Some(raw) => serde_json::from_str::<String>(raw.get())
             .map(Some)
-            .map_err(|_| FrameError::WrongType { field: name, expected: "a string" }),
+            .map_err(|_| FrameError::WrongType {
+                field: name,
+                expected: "a string",
+            }),
     }
 }
 
 /// The payload field `name` as an owned raw value; absent or `null` becomes `{}`.
-fn payload_field(fields: &std::collections::BTreeMap<&str, &RawValue>, name: &str) -> Box<RawValue> {
+fn payload_field(
+    fields: &std::collections::BTreeMap<&str, &RawValue>,
+    name: &str,
+) -> Box<RawValue> {
     match fields.get(name) {
         Some(raw) if raw.get() != "null" => (*raw).to_owned(),
         _ => empty_object(),
