@@ -13,13 +13,19 @@ pub(crate) struct Clock {
 
 impl Clock {
     pub(crate) fn new() -> Self {
-        Self { last: OffsetDateTime::UNIX_EPOCH }
+        Self {
+            last: OffsetDateTime::UNIX_EPOCH,
+        }
     }
 
     /// Now, or one microsecond after the last timestamp handed out.
     pub(crate) fn tick(&mut self) -> OffsetDateTime {
         let now = OffsetDateTime::now_utc();
-        let next = if now > self.last { now } else { self.last + time::Duration::microseconds(1) };
+        let next = if now > self.last {
+            now
+        } else {
+            self.last + time::Duration::microseconds(1)
+        };
         self.last = next;
         next
     }
@@ -88,7 +94,10 @@ mod tests {
         for _ in 0..10_000 {
             let id = ids.next('C');
             assert_eq!(id.len(), 10);
-            assert!(id.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()));
+            assert!(
+                id.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            );
             assert!(seen.insert(id));
         }
     }

@@ -46,18 +46,32 @@ pub(crate) fn dispatch(ctx: &mut Ctx<'_>, action: &str, payload: &RawValue) -> R
     match api {
         Api::Agent => crate::agent_api::handle(ctx, action, payload),
         Api::Customer => crate::customer_api::handle(ctx, action, payload),
-        Api::Inbenta => Err(err(ErrorType::Validation, "Inbenta actions are not served here")),
+        Api::Inbenta => Err(err(
+            ErrorType::Validation,
+            "Inbenta actions are not served here",
+        )),
     }
 }
 
 /// Whether `action` exists for `api` in `version` over `transport`; a `validation`
 /// error naming what is missing otherwise.
-pub(crate) fn check_available(api: Api, version: ApiVersion, transport: TransportKind, action: &str) -> Result<(), ApiError> {
+pub(crate) fn check_available(
+    api: Api,
+    version: ApiVersion,
+    transport: TransportKind,
+    action: &str,
+) -> Result<(), ApiError> {
     let Some(meta) = meta::find_action(api, action) else {
-        return Err(err(ErrorType::Validation, format!("Unknown action `{action}`")));
+        return Err(err(
+            ErrorType::Validation,
+            format!("Unknown action `{action}`"),
+        ));
     };
     if !meta.available_in(version) {
-        return Err(err(ErrorType::Validation, format!("`{action}` is not available in version {version}")));
+        return Err(err(
+            ErrorType::Validation,
+            format!("`{action}` is not available in version {version}"),
+        ));
     }
     if !meta.carried_by(transport) {
         return Err(err(
@@ -85,7 +99,8 @@ pub(crate) fn invalid(message: impl Into<String>) -> ApiError {
 
 /// Decodes a request payload; a mismatch is a `validation` error naming the problem.
 pub(crate) fn decode<T: DeserializeOwned>(payload: &RawValue) -> Result<T, ApiError> {
-    serde_json::from_str(payload.get()).map_err(|e| invalid(format!("Wrong format of request: {e}")))
+    serde_json::from_str(payload.get())
+        .map_err(|e| invalid(format!("Wrong format of request: {e}")))
 }
 
 /// Encodes a response payload.

@@ -1,4 +1,501 @@
-//! A local server speaking the LiveChat and Inbenta chat protocols.
+//! A local server speaking the LiveChat Agent Chat API and Customer Chat API — RTM
+//! (WebSocket) and Web (HTTP), versions 3.3 to 3.6 — with the semantics of the real
+//! service, in memory.
 //!
-//! This crate is a placeholder in the workspace layout; its content lands with its own
-//! issue. See `docs/architecture.md` for where it fits.
+//! It is the test bed of every integration test of livechat-rs, the embedded default of
+//! the quickstart, and a way to develop a bot offline.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), lc_sandbox::SandboxError> {
+//! use lc_sandbox::{NewAgent, NewCustomer, Sandbox};
+//!
+//! let sandbox = Sandbox::builder().start().await?;
+//! let agent = sandbox.create_agent(NewAgent::new("smith@example.com").name("Agent Smith"));
+//! let customer = sandbox.create_customer(NewCustomer::new().name("Jane"));
+//! println!("agents connect to {}/v3.6/agent/rtm/ws", sandbox.ws_url());
+//! println!("login with {:?} / {:?}", agent.bearer(), customer.bearer());
+//! sandbox.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+mod agent_api;
+mod auth;
+mod chat_ops;
+mod clock;
+mod customer_api;
+mod dispatch;
+mod push;
+mod rtm;
+mod server;
+mod state;
+mod views;
+mod web;
+
+use lc_protocol::id::{AgentId, CustomerId, GroupId, Token};
+use lc_protocol::types::{Agent, Customer, Permission, Properties, RoutingStatus, UserType};
+use server::{Shared, Timing};
+use state::{AgentRec, CustomerRec, GroupRec, Principal, Settings, State};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Why a sandbox could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SandboxError {
+    /// Binding or reading files failed.
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    /// The TLS certificate or key is unusable.
+    #[error("TLS configuration: {0}")]
+    Tls(String),
+}
+
+/// Configures and starts a [`Sandbox`].
+#[derive(Debug, Clone)]
+pub struct SandboxBuilder {
+    addr: SocketAddr,
+    tls: Option<(Vec<u8>, Vec<u8>)>,
+    organization_id: String,
+    timing: Timing,
+    multiple_chats_per_customer: bool,
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tls: None,
+            organization_id: uuid::Uuid::new_v4().to_string(),
+            timing: Timing {
+                login_deadline: Duration::from_secs(30),
+                idle_timeout: Duration::from_secs(30),
+            },
+            multiple_chats_per_customer: false,
+        }
+    }
+}
+
+impl SandboxBuilder {
+    /// Listens on `addr` (default `127.0.0.1:0`, a free port).
+    #[must_use]
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Serves `wss://` and `https://` with this PEM certificate chain and private key.
+    #[must_use]
+    pub fn tls_pem(mut self, cert_pem: impl Into<Vec<u8>>, key_pem: impl Into<Vec<u8>>) -> Self {
+        self.tls = Some((cert_pem.into(), key_pem.into()));
+        self
+    }
+
+    /// Like [`tls_pem`](Self::tls_pem), reading the PEM files.
+    ///
+    /// # Errors
+    /// When a file cannot be read.
+    pub fn tls_files(self, cert: &Path, key: &Path) -> Result<Self, SandboxError> {
+        Ok(self.tls_pem(std::fs::read(cert)?, std::fs::read(key)?))
+    }
+
+    /// The organization id customers must send (default: a fresh UUID).
+    #[must_use]
+    pub fn organization_id(mut self, id: impl Into<String>) -> Self {
+        self.organization_id = id.into();
+        self
+    }
+
+    /// Time allowed to log in after connecting (default 30 s, as the real service).
+    #[must_use]
+    pub fn login_deadline(mut self, deadline: Duration) -> Self {
+        self.timing.login_deadline = deadline;
+        self
+    }
+
+    /// Time without frames after which a logged-in connection is closed with
+    /// `connection_timeout` (default 30 s, as the real service).
+    #[must_use]
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.timing.idle_timeout = timeout;
+        self
+    }
+
+    /// Lets a customer have several chats (the real default is one chat per customer).
+    #[must_use]
+    pub fn multiple_chats_per_customer(mut self, allow: bool) -> Self {
+        self.multiple_chats_per_customer = allow;
+        self
+    }
+
+    /// Binds and starts serving.
+    ///
+    /// # Errors
+    /// When the address cannot be bound or the TLS material is unusable.
+    pub async fn start(self) -> Result<Sandbox, SandboxError> {
+        let tls = match &self.tls {
+            Some((cert, key)) => Some(tls_acceptor(cert, key)?),
+            None => None,
+        };
+        let listener = TcpListener::bind(self.addr).await?;
+        let addr = listener.local_addr()?;
+        let secure = tls.is_some();
+        let base_url = format!("{}://{addr}", if secure { "https" } else { "http" });
+        let settings = Settings {
+            organization_id: self.organization_id,
+            license_id: "104130623".to_owned(),
+            multiple_chats_per_customer: self.multiple_chats_per_customer,
+        };
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let shared = Arc::new(Shared::new(
+            State::new(settings),
+            base_url,
+            self.timing,
+            shutdown_rx,
+        ));
+        let task = tokio::spawn(server::serve(listener, tls, shared.clone()));
+        Ok(Sandbox {
+            shared,
+            addr,
+            secure,
+            shutdown: shutdown_tx,
+            task,
+        })
+    }
+}
+
+fn tls_acceptor(cert: &[u8], key: &[u8]) -> Result<tokio_rustls::TlsAcceptor, SandboxError> {
+    let certs = rustls_pemfile::certs(&mut &cert[..])
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| SandboxError::Tls(format!("certificate: {e}")))?;
+    let key = rustls_pemfile::private_key(&mut &key[..])
+        .map_err(|e| SandboxError::Tls(format!("key: {e}")))?
+        .ok_or_else(|| SandboxError::Tls("no private key in the key file".into()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| SandboxError::Tls(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| SandboxError::Tls(e.to_string()))?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+/// A running sandbox. Dropping it leaves it running until the runtime stops; call
+/// [`shutdown`](Sandbox::shutdown) to stop it cleanly.
+pub struct Sandbox {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    secure: bool,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("addr", &self.addr)
+            .field("secure", &self.secure)
+            .finish()
+    }
+}
+
+/// An agent the sandbox created, with its credentials.
+#[derive(Clone)]
+pub struct AgentHandle {
+    /// The agent id (its e-mail).
+    pub id: AgentId,
+    /// Its OAuth-style access token (send as `Bearer <token>`).
+    pub token: Token,
+    /// Its account id, for Basic `account_id:PAT` authorization.
+    pub account_id: String,
+    /// Its personal access token.
+    pub pat: Token,
+}
+
+impl AgentHandle {
+    /// `Bearer <token>`, as the `login` action and `Authorization` header take it.
+    pub fn bearer(&self) -> Token {
+        Token::new(format!("Bearer {}", self.token.expose()))
+    }
+}
+
+impl std::fmt::Debug for AgentHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentHandle")
+            .field("id", &self.id)
+            .field("token", &self.token)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A customer the sandbox created, with its token.
+#[derive(Debug, Clone)]
+pub struct CustomerHandle {
+    /// The customer id (a UUID).
+    pub id: CustomerId,
+    /// Its access token (send as `Bearer <token>`).
+    pub token: Token,
+}
+
+impl CustomerHandle {
+    /// `Bearer <token>`, as the `login` action and `Authorization` header take it.
+    pub fn bearer(&self) -> Token {
+        Token::new(format!("Bearer {}", self.token.expose()))
+    }
+}
+
+/// An agent to create (see [`Sandbox::create_agent`]).
+#[derive(Debug, Clone)]
+pub struct NewAgent {
+    id: String,
+    name: Option<String>,
+    groups: Vec<GroupId>,
+    permission: Permission,
+    is_bot: bool,
+}
+
+impl NewAgent {
+    /// An agent with id (e-mail) `id`, in group 0, with `normal` permission.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: None,
+            groups: vec![GroupId(0)],
+            permission: Permission::Normal,
+            is_bot: false,
+        }
+    }
+
+    /// Its display name.
+    #[must_use]
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The groups it belongs to (replacing group 0).
+    #[must_use]
+    pub fn groups(mut self, groups: impl IntoIterator<Item = u32>) -> Self {
+        self.groups = groups.into_iter().map(GroupId).collect();
+        self
+    }
+
+    /// Its permission (e.g. `administrator` sees every chat).
+    #[must_use]
+    pub fn permission(mut self, permission: Permission) -> Self {
+        self.permission = permission;
+        self
+    }
+
+    /// Makes it a bot (bots are never routed chats).
+    #[must_use]
+    pub fn bot(mut self) -> Self {
+        self.is_bot = true;
+        self
+    }
+}
+
+/// A customer to create (see [`Sandbox::create_customer`]).
+#[derive(Debug, Clone, Default)]
+pub struct NewCustomer {
+    name: Option<String>,
+    email: Option<String>,
+    group: Option<u32>,
+}
+
+impl NewCustomer {
+    /// A customer with a fresh UUID.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Its name.
+    #[must_use]
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Its e-mail.
+    #[must_use]
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// The group its chats go to.
+    #[must_use]
+    pub fn group(mut self, group: u32) -> Self {
+        self.group = Some(group);
+        self
+    }
+}
+
+impl Sandbox {
+    /// A builder with the defaults (127.0.0.1, a free port, no TLS).
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `host:port`, as the official clients take it.
+    pub fn host(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// `http://host:port` (or `https://` with TLS): the base of Web URLs.
+    pub fn http_url(&self) -> String {
+        format!(
+            "{}://{}",
+            if self.secure { "https" } else { "http" },
+            self.addr
+        )
+    }
+
+    /// `ws://host:port` (or `wss://` with TLS): the base of RTM URLs.
+    pub fn ws_url(&self) -> String {
+        format!("{}://{}", if self.secure { "wss" } else { "ws" }, self.addr)
+    }
+
+    /// The organization id customers must send.
+    pub fn organization_id(&self) -> String {
+        self.shared.lock().settings.organization_id.clone()
+    }
+
+    /// Creates an agent and mints its credentials.
+    pub fn create_agent(&self, spec: NewAgent) -> AgentHandle {
+        let mut state = self.shared.lock();
+        let id = AgentId::new(spec.id);
+        for group in &spec.groups {
+            state.groups.entry(*group).or_insert_with(|| GroupRec {
+                name: format!("Group {}", group.0),
+                properties: Properties::new(),
+            });
+        }
+        let profile = Agent {
+            id: id.clone(),
+            kind: Some(UserType::Agent),
+            name: Some(spec.name.unwrap_or_else(|| id.to_string())),
+            email: Some(id.to_string()),
+            avatar: Some(format!(
+                "https://cdn.livechat-static.com/avatars/{}.png",
+                id.as_str().replace('@', "_")
+            )),
+            is_bot: spec.is_bot.then_some(true),
+            permission: Some(spec.permission),
+            ..Agent::default()
+        };
+        let account_id = uuid::Uuid::new_v4().to_string();
+        let pat = format!("dal:{}", uuid::Uuid::new_v4().simple());
+        state
+            .pats
+            .insert((account_id.clone(), pat.clone()), id.clone());
+        state.agents.insert(
+            id.clone(),
+            AgentRec {
+                profile,
+                groups: spec.groups,
+                routing_status: RoutingStatus::NotAcceptingChats,
+                account_id: account_id.clone(),
+                last_seen: Default::default(),
+            },
+        );
+        let token = state.mint_token(Principal::Agent(id.clone()));
+        AgentHandle {
+            id,
+            token: Token::new(token),
+            account_id,
+            pat: Token::new(pat),
+        }
+    }
+
+    /// Creates a customer and mints its token.
+    pub fn create_customer(&self, spec: NewCustomer) -> CustomerHandle {
+        let mut state = self.shared.lock();
+        let id = CustomerId::new(uuid::Uuid::new_v4().to_string());
+        let created_at = state.clock.stamp();
+        let profile = Customer {
+            id: id.clone(),
+            kind: Some(UserType::Customer),
+            name: spec.name,
+            email: spec.email,
+            created_at: Some(created_at),
+            ..Customer::default()
+        };
+        let group_id = spec.group.map(GroupId);
+        state.customers.insert(
+            id.clone(),
+            CustomerRec {
+                profile,
+                banned_until: None,
+                group_id,
+                side_storage: Default::default(),
+            },
+        );
+        let token = state.mint_token(Principal::Customer(id.clone()));
+        CustomerHandle {
+            id,
+            token: Token::new(token),
+        }
+    }
+
+    /// Creates (or renames) group `id`.
+    pub fn create_group(&self, id: u32, name: impl Into<String>) {
+        let mut state = self.shared.lock();
+        let entry = state.groups.entry(GroupId(id)).or_insert_with(|| GroupRec {
+            name: String::new(),
+            properties: Properties::new(),
+        });
+        entry.name = name.into();
+    }
+
+    /// Mints another token for an existing agent or customer id (e.g. after expiry).
+    pub fn mint_token_for_agent(&self, id: &AgentId) -> Option<Token> {
+        let mut state = self.shared.lock();
+        state
+            .agents
+            .contains_key(id)
+            .then(|| Token::new(state.mint_token(Principal::Agent(id.clone()))))
+    }
+
+    /// Revokes a token: logins and Web calls with it fail from now on.
+    pub fn revoke_token(&self, token: &Token) {
+        self.shared.lock().tokens.remove(token.expose());
+    }
+
+    /// Closes every RTM connection of `user` after pushing the disconnect push with
+    /// `reason` (e.g. `"access_token_expired"`), as the real service does.
+    pub fn disconnect(&self, user: &str, reason: &str) {
+        let state = self.shared.lock();
+        let conns: Vec<u64> = state
+            .conns
+            .iter()
+            .filter(|(_, c)| {
+                c.principal
+                    .as_ref()
+                    .is_some_and(|p| p.user_id().as_str() == user)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for conn in conns {
+            state::close_conn(&state, conn, reason);
+        }
+    }
+
+    /// Stops accepting connections, closes every connection and waits for the server.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.task.await;
+    }
+}

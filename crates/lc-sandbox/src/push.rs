@@ -52,9 +52,20 @@ fn raw<T: Serialize>(payload: &T) -> Option<Box<RawValue>> {
 
 impl Outbox {
     /// A push with the same payload for agents and customers.
-    pub(crate) fn both<T: Serialize>(&mut self, audience: Audience, name: &'static str, payload: &T) {
+    pub(crate) fn both<T: Serialize>(
+        &mut self,
+        audience: Audience,
+        name: &'static str,
+        payload: &T,
+    ) {
         let raw = raw(payload);
-        self.items.push(PushOut { audience, name, agent: raw.clone(), customer: raw, except: None });
+        self.items.push(PushOut {
+            audience,
+            name,
+            agent: raw.clone(),
+            customer: raw,
+            except: None,
+        });
     }
 
     /// A push with different payloads per API (`None`: that API does not get it).
@@ -67,17 +78,45 @@ impl Outbox {
     ) {
         let agent = agent.and_then(raw);
         let customer = customer.and_then(raw);
-        self.items.push(PushOut { audience, name, agent, customer, except: None });
+        self.items.push(PushOut {
+            audience,
+            name,
+            agent,
+            customer,
+            except: None,
+        });
     }
 
     /// A push for agents only.
-    pub(crate) fn agents<T: Serialize>(&mut self, audience: Audience, name: &'static str, payload: &T) {
-        self.items.push(PushOut { audience, name, agent: raw(payload), customer: None, except: None });
+    pub(crate) fn agents<T: Serialize>(
+        &mut self,
+        audience: Audience,
+        name: &'static str,
+        payload: &T,
+    ) {
+        self.items.push(PushOut {
+            audience,
+            name,
+            agent: raw(payload),
+            customer: None,
+            except: None,
+        });
     }
 
     /// A push for customers only.
-    pub(crate) fn customers<T: Serialize>(&mut self, audience: Audience, name: &'static str, payload: &T) {
-        self.items.push(PushOut { audience, name, agent: None, customer: raw(payload), except: None });
+    pub(crate) fn customers<T: Serialize>(
+        &mut self,
+        audience: Audience,
+        name: &'static str,
+        payload: &T,
+    ) {
+        self.items.push(PushOut {
+            audience,
+            name,
+            agent: None,
+            customer: raw(payload),
+            except: None,
+        });
     }
 
     /// Excludes `who` from the last push added (e.g. typing indicators go to the others).
@@ -97,7 +136,9 @@ impl Outbox {
 pub(crate) fn deliver(state: &mut State, origin: Option<(ConnId, Option<&str>)>) {
     for push in state.outbox.take() {
         for (conn_id, conn) in &state.conns {
-            let Some(principal) = &conn.principal else { continue };
+            let Some(principal) = &conn.principal else {
+                continue;
+            };
             if push.except.as_ref() == Some(principal) {
                 continue;
             }
@@ -121,7 +162,12 @@ pub(crate) fn deliver(state: &mut State, origin: Option<(ConnId, Option<&str>)>)
                 Some((origin, request_id)) if origin == *conn_id => request_id,
                 _ => None,
             };
-            conn.send(livechat::encode_push(conn.version, request_id, push.name, payload));
+            conn.send(livechat::encode_push(
+                conn.version,
+                request_id,
+                push.name,
+                payload,
+            ));
         }
     }
 }
@@ -136,9 +182,10 @@ fn in_audience(state: &State, audience: &Audience, conn: ConnId, who: &Principal
             .chats
             .get(chat)
             .is_some_and(|c| c.user(who).is_some() || c.followers.contains(id)),
-        (Audience::Chat(chat), Principal::Customer(id)) => {
-            state.chats.get(chat).is_some_and(|c| c.customer() == Some(id))
-        }
+        (Audience::Chat(chat), Principal::Customer(id)) => state
+            .chats
+            .get(chat)
+            .is_some_and(|c| c.customer() == Some(id)),
         _ => false,
     }
 }

@@ -24,7 +24,12 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 const MAX_FRAME: usize = 16 << 20;
 
 /// Answers a WebSocket handshake on an RTM path and serves the connection.
-pub(crate) fn upgrade(mut req: Request<Incoming>, api: Api, version: ApiVersion, shared: Arc<Shared>) -> Response<Full<Bytes>> {
+pub(crate) fn upgrade(
+    mut req: Request<Incoming>,
+    api: Api,
+    version: ApiVersion,
+    shared: Arc<Shared>,
+) -> Response<Full<Bytes>> {
     let Some(key) = req.headers().get(header::SEC_WEBSOCKET_KEY).cloned() else {
         return text(StatusCode::BAD_REQUEST, "expected a WebSocket upgrade");
     };
@@ -42,8 +47,15 @@ pub(crate) fn upgrade(mut req: Request<Incoming>, api: Api, version: ApiVersion,
     tokio::spawn(async move {
         match on_upgrade.await {
             Ok(upgraded) => {
-                let config = WebSocketConfig::default().max_message_size(Some(MAX_FRAME)).max_frame_size(Some(MAX_FRAME));
-                let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
+                let config = WebSocketConfig::default()
+                    .max_message_size(Some(MAX_FRAME))
+                    .max_frame_size(Some(MAX_FRAME));
+                let ws = WebSocketStream::from_raw_socket(
+                    TokioIo::new(upgraded),
+                    Role::Server,
+                    Some(config),
+                )
+                .await;
                 serve(ws, api, version, shared).await;
             }
             Err(err) => tracing::debug!(%err, "WebSocket upgrade failed"),
@@ -70,7 +82,14 @@ where
         let mut state = shared.lock();
         state.next_conn += 1;
         let id = state.next_conn;
-        let rec = ConnRec { api, version, principal: None, pushes: None, away: false, tx };
+        let rec = ConnRec {
+            api,
+            version,
+            principal: None,
+            pushes: None,
+            away: false,
+            tx,
+        };
         state.conns.insert(id, rec);
         id
     };
@@ -95,8 +114,16 @@ where
     let mut last_frame = Instant::now();
     let mut shutdown = shared.shutdown.clone();
     loop {
-        let logged_in = shared.lock().conns.get(&conn).is_some_and(|c| c.principal.is_some());
-        let deadline = if logged_in { last_frame + timing.idle_timeout } else { login_deadline };
+        let logged_in = shared
+            .lock()
+            .conns
+            .get(&conn)
+            .is_some_and(|c| c.principal.is_some());
+        let deadline = if logged_in {
+            last_frame + timing.idle_timeout
+        } else {
+            login_deadline
+        };
         tokio::select! {
             message = stream.next() => match message {
                 Some(Ok(Message::Text(text))) => {
@@ -148,7 +175,10 @@ pub(crate) fn disconnect(shared: &Shared, conn: u64, reason: &str) {
 fn reply_malformed(shared: &Shared, conn: u64, problem: &str) {
     let state = shared.lock();
     if let Some(c) = state.conns.get(&conn) {
-        let error = err(ErrorType::Validation, format!("Wrong format of request: {problem}"));
+        let error = err(
+            ErrorType::Validation,
+            format!("Wrong format of request: {problem}"),
+        );
         c.send(livechat::encode_failure(None, "", &error));
     }
 }
@@ -159,15 +189,23 @@ fn handle_text(shared: &Shared, conn: u64, text: &str) {
         Err(problem) => return reply_malformed(shared, conn, &problem.to_string()),
     };
     let mut state = shared.lock();
-    let Some(rec) = state.conns.get(&conn) else { return };
+    let Some(rec) = state.conns.get(&conn) else {
+        return;
+    };
     let (api, conn_version, principal) = (rec.api, rec.version, rec.principal.clone());
     let request_id = request.request_id.as_deref();
     let action = request.action.as_str();
     let version = match request.version.as_deref().map(str::parse::<ApiVersion>) {
         None => Ok(conn_version),
         Some(Ok(v)) if v >= conn_version => Ok(v),
-        Some(Ok(_)) => Err(err(ErrorType::Validation, "versions lower than the connection version are prohibited")),
-        Some(Err(_)) => Err(err(ErrorType::UnsupportedVersion, "Cannot call unsupported API versions.")),
+        Some(Ok(_)) => Err(err(
+            ErrorType::Validation,
+            "versions lower than the connection version are prohibited",
+        )),
+        Some(Err(_)) => Err(err(
+            ErrorType::UnsupportedVersion,
+            "Cannot call unsupported API versions.",
+        )),
     };
     let reply = match (version, action, principal) {
         (Err(error), _, _) => Err(error),
@@ -179,7 +217,14 @@ fn handle_text(shared: &Shared, conn: u64, text: &str) {
         (Ok(_), _, None) => Err(err(ErrorType::Authentication, "Log in first")),
         (Ok(version), _, Some(who)) => {
             let base_url = shared.base_url.clone();
-            let mut ctx = Ctx { state: &mut state, who, version, transport: TransportKind::Rtm, conn: Some(conn), base_url: &base_url };
+            let mut ctx = Ctx {
+                state: &mut state,
+                who,
+                version,
+                transport: TransportKind::Rtm,
+                conn: Some(conn),
+                base_url: &base_url,
+            };
             dispatch(&mut ctx, action, &request.payload)
         }
     };

@@ -33,13 +33,25 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(state: State, base_url: String, timing: Timing, shutdown: watch::Receiver<bool>) -> Self {
-        Self { state: Mutex::new(state), base_url, timing, shutdown }
+    pub(crate) fn new(
+        state: State,
+        base_url: String,
+        timing: Timing,
+        shutdown: watch::Receiver<bool>,
+    ) -> Self {
+        Self {
+            state: Mutex::new(state),
+            base_url,
+            timing,
+            shutdown,
+        }
     }
 
     /// Locks the state; a handler that panicked does not poison the sandbox.
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -104,7 +116,10 @@ enum Route {
 
 fn parse_route(path: &str) -> Route {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let version = |v: &str| v.strip_prefix('v').and_then(|v| v.parse::<ApiVersion>().ok());
+    let version = |v: &str| {
+        v.strip_prefix('v')
+            .and_then(|v| v.parse::<ApiVersion>().ok())
+    };
     let api = |a: &str| match a {
         "agent" => Some(Api::Agent),
         "customer" => Some(Api::Customer),
@@ -129,7 +144,9 @@ async fn route(req: Request<Incoming>, shared: Arc<Shared>) -> Response<Full<Byt
     tracing::info!(method = %req.method(), %path, "request");
     match parse_route(&path) {
         Route::Rtm(api, version) => crate::rtm::upgrade(req, api, version, shared),
-        Route::Action(api, version, name) => crate::web::action(req, api, version, name, shared).await,
+        Route::Action(api, version, name) => {
+            crate::web::action(req, api, version, name, shared).await
+        }
         Route::File(id) => crate::web::file(&id, &shared),
         Route::NotFound => text(StatusCode::NOT_FOUND, "not found"),
     }

@@ -59,8 +59,12 @@ pub(crate) struct ConnRec {
 impl ConnRec {
     /// Whether this connection subscribed to the push `name` (in its version).
     pub(crate) fn wants(&self, name: &str) -> bool {
-        let Some(subscriptions) = &self.pushes else { return true };
-        subscriptions.values().any(|names| names.iter().any(|n| n == "all" || n == name))
+        let Some(subscriptions) = &self.pushes else {
+            return true;
+        };
+        subscriptions
+            .values()
+            .any(|names| names.iter().any(|n| n == "all" || n == name))
     }
 
     pub(crate) fn send(&self, frame: String) {
@@ -219,7 +223,13 @@ pub(crate) struct State {
 impl State {
     pub(crate) fn new(settings: Settings) -> Self {
         let mut groups = BTreeMap::new();
-        groups.insert(GroupId(0), GroupRec { name: "General".into(), properties: Properties::new() });
+        groups.insert(
+            GroupId(0),
+            GroupRec {
+                name: "General".into(),
+                properties: Properties::new(),
+            },
+        );
         Self {
             settings,
             clock: Clock::new(),
@@ -263,12 +273,23 @@ impl State {
 
     /// Whether `agent` can access a chat with `access` (group 0 is everyone's).
     pub(crate) fn agent_has_access(&self, agent: &AgentId, access: &Access) -> bool {
-        let Some(rec) = self.agents.get(agent) else { return false };
-        if matches!(rec.profile.permission, Some(Permission::Owner | Permission::Administrator | Permission::Viceowner)) {
+        let Some(rec) = self.agents.get(agent) else {
+            return false;
+        };
+        if matches!(
+            rec.profile.permission,
+            Some(Permission::Owner | Permission::Administrator | Permission::Viceowner)
+        ) {
             return true;
         }
-        access.group_ids.iter().any(|g| g.0 == 0 || rec.groups.contains(g))
-            || access.agent_ids.as_ref().is_some_and(|ids| ids.contains(agent))
+        access
+            .group_ids
+            .iter()
+            .any(|g| g.0 == 0 || rec.groups.contains(g))
+            || access
+                .agent_ids
+                .as_ref()
+                .is_some_and(|ids| ids.contains(agent))
     }
 
     /// Whether `who` may see the chat at all.
@@ -276,7 +297,9 @@ impl State {
         match who {
             Principal::Customer(id) => chat.customer() == Some(id),
             Principal::Agent(id) => {
-                chat.user(who).is_some() || chat.followers.contains(id) || self.agent_has_access(id, &chat.access)
+                chat.user(who).is_some()
+                    || chat.followers.contains(id)
+                    || self.agent_has_access(id, &chat.access)
             }
         }
     }
@@ -284,14 +307,18 @@ impl State {
 
 /// Sends the disconnect push with `reason` to connection `conn`, then closes it.
 pub(crate) fn close_conn(state: &State, conn: ConnId, reason: &str) {
-    let Some(c) = state.conns.get(&conn) else { return };
+    let Some(c) = state.conns.get(&conn) else {
+        return;
+    };
     let name = match c.api {
         Api::Agent => "agent_disconnected",
         _ => "customer_disconnected",
     };
     let payload = serde_json::json!({ "reason": reason });
     if let Ok(raw) = serde_json::value::to_raw_value(&payload) {
-        c.send(lc_protocol::wire::livechat::encode_push(c.version, None, name, &raw));
+        c.send(lc_protocol::wire::livechat::encode_push(
+            c.version, None, name, &raw,
+        ));
     }
     let _ = c.tx.send(Outgoing::Close);
 }

@@ -35,10 +35,19 @@ pub(crate) async fn action(
     }
 }
 
-async fn run_action(req: Request<Incoming>, api: Api, version: ApiVersion, name: &str, shared: &Shared) -> Reply {
+async fn run_action(
+    req: Request<Incoming>,
+    api: Api,
+    version: ApiVersion,
+    name: &str,
+    shared: &Shared,
+) -> Reply {
     let get = meta::find_action(api, name).and_then(|m| m.web) == Some(HttpMethod::Get);
     if req.method() != Method::POST && !(get && req.method() == Method::GET) {
-        return Err(invalid(format!("`{name}` takes {}", if get { "GET or POST" } else { "POST" })));
+        return Err(invalid(format!(
+            "`{name}` takes {}",
+            if get { "GET or POST" } else { "POST" }
+        )));
     }
     if api == Api::Customer {
         let expected = shared.lock().settings.organization_id.clone();
@@ -55,8 +64,15 @@ async fn run_action(req: Request<Incoming>, api: Api, version: ApiVersion, name:
         .map(str::to_owned);
     let who = match authorization {
         Some(value) => crate::auth::authenticate(&shared.lock(), &value)?,
-        None if api == Api::Customer && NO_AUTH.contains(&name) => Principal::Customer(CustomerId::new("")),
-        None => return Err(err(ErrorType::Authentication, "Authorization header is required")),
+        None if api == Api::Customer && NO_AUTH.contains(&name) => {
+            Principal::Customer(CustomerId::new(""))
+        }
+        None => {
+            return Err(err(
+                ErrorType::Authentication,
+                "Authorization header is required",
+            ));
+        }
     };
     if who.api() != api {
         return Err(err(ErrorType::Authentication, "Invalid access token"));
@@ -71,7 +87,14 @@ async fn run_action(req: Request<Incoming>, api: Api, version: ApiVersion, name:
     };
     let raw = serde_json::value::to_raw_value(&payload).map_err(|e| invalid(e.to_string()))?;
     let mut state = shared.lock();
-    let mut ctx = Ctx { state: &mut state, who, version, transport: TransportKind::Web, conn: None, base_url: &shared.base_url };
+    let mut ctx = Ctx {
+        state: &mut state,
+        who,
+        version,
+        transport: TransportKind::Web,
+        conn: None,
+        base_url: &shared.base_url,
+    };
     let reply = dispatch(&mut ctx, name, &raw);
     if reply.is_err() {
         state.outbox = Default::default();
@@ -84,14 +107,21 @@ async fn body_object(req: Request<Incoming>) -> Result<Value, ApiError> {
     let body = Limited::new(req.into_body(), MAX_BODY)
         .collect()
         .await
-        .map_err(|e| err(ErrorType::EntityTooLarge, format!("Request body too large: {e}")))?
+        .map_err(|e| {
+            err(
+                ErrorType::EntityTooLarge,
+                format!("Request body too large: {e}"),
+            )
+        })?
         .to_bytes();
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Map::new()));
     }
     match serde_json::from_slice::<Value>(&body) {
         Ok(value @ Value::Object(_)) => Ok(value),
-        Ok(_) => Err(invalid("Wrong format of request: the body must be a JSON object")),
+        Ok(_) => Err(invalid(
+            "Wrong format of request: the body must be a JSON object",
+        )),
         Err(e) => Err(invalid(format!("Wrong format of request: {e}"))),
     }
 }
@@ -109,7 +139,9 @@ fn query_object(uri: &Uri) -> Value {
             _ => Value::String(value),
         };
         if let Some(array_key) = key.strip_suffix("[]") {
-            let entry = object.entry(array_key.to_owned()).or_insert_with(|| Value::Array(Vec::new()));
+            let entry = object
+                .entry(array_key.to_owned())
+                .or_insert_with(|| Value::Array(Vec::new()));
             if let Value::Array(items) = entry {
                 items.push(decoded);
             }
@@ -134,7 +166,10 @@ fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
 
 /// One query parameter, percent-decoded.
 pub(crate) fn query_param(uri: &Uri, name: &str) -> Option<String> {
-    query_pairs(uri).into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    query_pairs(uri)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
 }
 
 fn percent_decode(text: &str) -> String {
@@ -164,19 +199,33 @@ fn hex(digit: u8) -> Option<u8> {
 
 /// `upload_file`: a multipart body with one part named `file`, at most 10 MB.
 async fn upload(req: Request<Incoming>, shared: &Shared) -> Reply {
-    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let boundary = multer::parse_boundary(content_type)
         .map_err(|_| invalid("upload_file takes multipart/form-data with a part named `file`"))?;
     let stream = req.into_body().into_data_stream();
     let mut multipart = multer::Multipart::new(stream, boundary);
-    while let Some(mut field) = multipart.next_field().await.map_err(|e| invalid(format!("Wrong format of request: {e}")))? {
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| invalid(format!("Wrong format of request: {e}")))?
+    {
         if field.name() != Some("file") {
             continue;
         }
         let name = field.file_name().unwrap_or("file").to_owned();
-        let content_type = field.content_type().map_or("application/octet-stream".to_owned(), ToString::to_string);
+        let content_type = field
+            .content_type()
+            .map_or("application/octet-stream".to_owned(), ToString::to_string);
         let mut data = Vec::new();
-        while let Some(chunk) = field.try_next().await.map_err(|e| invalid(format!("Wrong format of request: {e}")))? {
+        while let Some(chunk) = field
+            .try_next()
+            .await
+            .map_err(|e| invalid(format!("Wrong format of request: {e}")))?
+        {
             if data.len() + chunk.len() > MAX_UPLOAD {
                 return Err(ApiError::new(ErrorType::EntityTooLarge));
             }
@@ -185,20 +234,37 @@ async fn upload(req: Request<Incoming>, shared: &Shared) -> Reply {
         let mut state = shared.lock();
         let id = uuid::Uuid::new_v4().simple().to_string();
         let url = format!("{}/files/{id}/{}", shared.base_url, url_safe(&name));
-        state.files.insert(id, FileRec { name, content_type, bytes: Bytes::from(data) });
+        state.files.insert(
+            id,
+            FileRec {
+                name,
+                content_type,
+                bytes: Bytes::from(data),
+            },
+        );
         return crate::dispatch::encode(&serde_json::json!({ "url": url }));
     }
     Err(invalid("upload_file needs a part named `file`"))
 }
 
 fn url_safe(name: &str) -> String {
-    name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect()
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// `GET /files/{id}/{name}`: an uploaded file.
 pub(crate) fn file(id: &str, shared: &Shared) -> Response<Full<Bytes>> {
     let state = shared.lock();
-    let Some(file) = state.files.get(id) else { return text(StatusCode::NOT_FOUND, "no such file") };
+    let Some(file) = state.files.get(id) else {
+        return text(StatusCode::NOT_FOUND, "no such file");
+    };
     let mut response = Response::new(Full::new(file.bytes.clone()));
     if let Ok(value) = HeaderValue::from_str(&file.content_type) {
         response.headers_mut().insert(header::CONTENT_TYPE, value);
@@ -211,8 +277,13 @@ pub(crate) fn status_of(kind: &ErrorType) -> StatusCode {
     match kind {
         ErrorType::Validation => StatusCode::BAD_REQUEST,
         ErrorType::Authentication => StatusCode::UNAUTHORIZED,
-        ErrorType::Authorization | ErrorType::MissingAccess | ErrorType::NotAllowed => StatusCode::FORBIDDEN,
-        ErrorType::NotFound | ErrorType::LicenseNotFound | ErrorType::GroupNotFound | ErrorType::GreetingNotFound => StatusCode::NOT_FOUND,
+        ErrorType::Authorization | ErrorType::MissingAccess | ErrorType::NotAllowed => {
+            StatusCode::FORBIDDEN
+        }
+        ErrorType::NotFound
+        | ErrorType::LicenseNotFound
+        | ErrorType::GroupNotFound
+        | ErrorType::GreetingNotFound => StatusCode::NOT_FOUND,
         ErrorType::AlreadyExists => StatusCode::CONFLICT,
         ErrorType::EntityTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorType::MisdirectedRequest => StatusCode::MISDIRECTED_REQUEST,
@@ -227,11 +298,17 @@ pub(crate) fn status_of(kind: &ErrorType) -> StatusCode {
 fn json_response(status: StatusCode, body: String) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 
 fn error_response(error: &ApiError) -> Response<Full<Bytes>> {
-    let body = serde_json::to_string(&ErrorBody { error: error.clone() }).unwrap_or_default();
+    let body = serde_json::to_string(&ErrorBody {
+        error: error.clone(),
+    })
+    .unwrap_or_default();
     json_response(status_of(&error.kind), body)
 }

@@ -1,13 +1,32 @@
 //! [`Event`]: everything that can be posted in a thread, tagged by `type`.
 
 use super::tagged::{decode_variant, take_tag};
+use crate::generated::common::Visibility;
 use crate::generated::common::{
     CustomEvent, FileEvent, FilledFormEvent, FormEvent, MessageEvent, RichMessageEvent,
     SystemEvent, SystemMessageEvent,
 };
 use crate::id::{EventId, UserId};
+use crate::types::Properties;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
+
+/// Applies `$body` to the struct of any known event kind, `$unknown` otherwise.
+macro_rules! on_known {
+    ($event:expr, $e:ident => $body:expr, $unknown:expr) => {
+        match $event {
+            Event::Message($e) => $body,
+            Event::File($e) => $body,
+            Event::Form($e) => $body,
+            Event::FilledForm($e) => $body,
+            Event::RichMessage($e) => $body,
+            Event::Custom($e) => $body,
+            Event::SystemMessage($e) => $body,
+            Event::System($e) => $body,
+            Event::Unknown(_) => $unknown,
+        }
+    };
+}
 
 /// An event of a thread: a message, a file, a form, a rich message, ...
 ///
@@ -83,32 +102,56 @@ impl Event {
 
     /// The event id (absent in requests).
     pub fn id(&self) -> Option<&EventId> {
-        match self {
-            Event::Message(e) => e.id.as_ref(),
-            Event::File(e) => e.id.as_ref(),
-            Event::Form(e) => e.id.as_ref(),
-            Event::FilledForm(e) => e.id.as_ref(),
-            Event::RichMessage(e) => e.id.as_ref(),
-            Event::Custom(e) => e.id.as_ref(),
-            Event::SystemMessage(e) => e.id.as_ref(),
-            Event::System(e) => e.id.as_ref(),
-            Event::Unknown(_) => None,
-        }
+        on_known!(self, e => e.id.as_ref(), None)
     }
 
     /// The author (absent in requests and for system messages).
     pub fn author_id(&self) -> Option<&UserId> {
-        match self {
-            Event::Message(e) => e.author_id.as_ref(),
-            Event::File(e) => e.author_id.as_ref(),
-            Event::Form(e) => e.author_id.as_ref(),
-            Event::FilledForm(e) => e.author_id.as_ref(),
-            Event::RichMessage(e) => e.author_id.as_ref(),
-            Event::Custom(e) => e.author_id.as_ref(),
-            Event::SystemMessage(e) => e.author_id.as_ref(),
-            Event::System(e) => e.author_id.as_ref(),
-            Event::Unknown(_) => None,
-        }
+        on_known!(self, e => e.author_id.as_ref(), None)
+    }
+
+    /// When the server stored the event (absent in requests).
+    pub fn created_at(&self) -> Option<&str> {
+        on_known!(self, e => e.created_at.as_deref(), None)
+    }
+
+    /// Who can see the event (`all` when absent).
+    pub fn visibility(&self) -> Option<&Visibility> {
+        on_known!(self, e => e.visibility.as_ref(), None)
+    }
+
+    /// The client's own id for the event.
+    pub fn custom_id(&self) -> Option<&str> {
+        on_known!(self, e => e.custom_id.as_deref(), None)
+    }
+
+    /// The event's properties.
+    pub fn properties(&self) -> Option<&Properties> {
+        on_known!(self, e => e.properties.as_ref(), None)
+    }
+
+    /// The event's properties, to change them (`None` for unknown event types).
+    pub fn properties_mut(&mut self) -> Option<&mut Option<Properties>> {
+        on_known!(self, e => Some(&mut e.properties), None)
+    }
+
+    /// Sets the fields a server assigns when it stores an event.
+    pub fn stamp(&mut self, id: EventId, created_at: String, author_id: Option<UserId>) {
+        on_known!(self, e => {
+            e.id = Some(id);
+            e.created_at = Some(created_at);
+            e.author_id = author_id;
+        }, ())
+    }
+
+    /// Sets who can see the event.
+    pub fn set_visibility(&mut self, visibility: Option<Visibility>) {
+        on_known!(self, e => e.visibility = visibility, ())
+    }
+
+    /// Marks the event deleted (3.6) or not.
+    pub fn set_deleted(&mut self, deleted: Option<bool>) {
+        on_known!(self, e => e.deleted = deleted, ())
     }
 
     /// The text of a message or system message.

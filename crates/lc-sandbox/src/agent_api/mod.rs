@@ -1,0 +1,26 @@
+//! The Agent Chat API: one handler per action, grouped by topic.
+
+mod chats;
+mod customers;
+mod events;
+mod status;
+
+use crate::dispatch::{Ctx, Reply, err};
+use lc_protocol::error::ErrorType;
+use serde_json::value::RawValue;
+
+pub(crate) use status::login;
+
+/// Runs an agent action (already checked to exist for this version and transport).
+pub(crate) fn handle(ctx: &mut Ctx<'_>, action: &str, payload: &RawValue) -> Reply {
+    chats::handle(ctx, action, payload)
+        .or_else(|| events::handle(ctx, action, payload))
+        .or_else(|| customers::handle(ctx, action, payload))
+        .or_else(|| status::handle(ctx, action, payload))
+        .unwrap_or_else(|| {
+            Err(err(
+                ErrorType::Internal,
+                format!("`{action}` is not served by lc-sandbox yet"),
+            ))
+        })
+}

@@ -1,0 +1,446 @@
+//! Chat operations shared by the Agent and Customer APIs: starting and resuming chats,
+//! adding events, deactivating, routing.
+
+use crate::dispatch::{err, invalid, not_found};
+use crate::push::Audience;
+use crate::state::{ChatRec, ChatUserRec, Principal, State, ThreadRec};
+use crate::views;
+use lc_protocol::error::{ApiError, ErrorType};
+use lc_protocol::id::{AgentId, ChatId, CustomerId, EventId, GroupId, ThreadId};
+use lc_protocol::types::{
+    Access, Event, InitialUser, Properties, RoutingStatus, SystemMessageEvent, UserType, Visibility,
+};
+use lc_protocol::{Api, ApiVersion};
+use serde_json::json;
+use std::collections::BTreeSet;
+
+/// What a new thread starts with.
+#[derive(Debug, Default)]
+pub(crate) struct NewThread {
+    pub(crate) events: Vec<Event>,
+    pub(crate) properties: Option<Properties>,
+    pub(crate) active: bool,
+}
+
+/// The chat `id`, if `who` may see it; `not_found` otherwise (as the real service).
+pub(crate) fn visible_chat<'s>(
+    state: &'s State,
+    who: &Principal,
+    id: &ChatId,
+) -> Result<&'s ChatRec, ApiError> {
+    let chat = state
+        .chats
+        .get(id)
+        .ok_or_else(|| not_found(format_args!("Chat `{id}`")))?;
+    if state.can_see_chat(who, chat) {
+        Ok(chat)
+    } else {
+        Err(not_found(format_args!("Chat `{id}`")))
+    }
+}
+
+/// Like [`visible_chat`], mutable.
+pub(crate) fn visible_chat_mut<'s>(
+    state: &'s mut State,
+    who: &Principal,
+    id: &ChatId,
+) -> Result<&'s mut ChatRec, ApiError> {
+    visible_chat(state, who, id)?;
+    state
+        .chats
+        .get_mut(id)
+        .ok_or_else(|| not_found(format_args!("Chat `{id}`")))
+}
+
+/// Validates the users a start/resume request lists and turns them into chat users.
+pub(crate) fn initial_users(
+    state: &State,
+    who: &Principal,
+    listed: &[InitialUser],
+) -> Result<Vec<ChatUserRec>, ApiError> {
+    let mut users = vec![ChatUserRec {
+        principal: who.clone(),
+        visibility: Visibility::All,
+        present: true,
+        events_seen_up_to: None,
+    }];
+    let mut agents = 0;
+    for user in listed {
+        let principal = match user.kind {
+            UserType::Agent => {
+                let id = AgentId::new(user.id.as_str());
+                if !state.agents.contains_key(&id) {
+                    return Err(not_found(format_args!("Agent `{id}`")));
+                }
+                Principal::Agent(id)
+            }
+            UserType::Customer => {
+                let id = CustomerId::new(user.id.as_str());
+                if !state.customers.contains_key(&id) {
+                    return Err(not_found(format_args!("Customer `{id}`")));
+                }
+                Principal::Customer(id)
+            }
+            ref other => return Err(invalid(format!("Unknown user type `{other}`"))),
+        };
+        if matches!(who, Principal::Customer(_)) && &principal != who {
+            return Err(invalid("A customer may list only itself in `chat.users`"));
+        }
+        if users.iter().any(|u| u.principal == principal) {
+            continue;
+        }
+        if matches!(principal, Principal::Agent(_)) {
+            agents += 1;
+        }
+        users.push(ChatUserRec {
+            principal,
+            visibility: Visibility::All,
+            present: true,
+            events_seen_up_to: None,
+        });
+    }
+    if agents > 4 {
+        return Err(invalid(
+            "At most 4 agents besides the requester may be listed",
+        ));
+    }
+    if users
+        .iter()
+        .filter(|u| matches!(u.principal, Principal::Customer(_)))
+        .count()
+        > 1
+    {
+        return Err(invalid("A chat has at most one customer"));
+    }
+    Ok(users)
+}
+
+/// Appends a new thread to `chat` with `new`'s events authored by `who`; returns the
+/// thread id and the ids of the events.
+pub(crate) fn open_thread(
+    state: &mut State,
+    chat_id: &ChatId,
+    who: &Principal,
+    new: NewThread,
+) -> Result<(ThreadId, Vec<EventId>), ApiError> {
+    let thread_id = ThreadId::new(state.ids.next('T'));
+    let created_at = state.clock.stamp();
+    let chat = state
+        .chats
+        .get_mut(chat_id)
+        .ok_or_else(|| not_found(format_args!("Chat `{chat_id}`")))?;
+    if chat.is_active() {
+        return Err(err(
+            ErrorType::NotAllowed,
+            "The chat already has an active thread",
+        ));
+    }
+    let mut thread = ThreadRec {
+        id: thread_id.clone(),
+        active: new.active,
+        events: Vec::new(),
+        properties: new.properties.unwrap_or_default(),
+        tags: Vec::new(),
+        created_at,
+        access: chat.access.clone(),
+        next_event: 0,
+    };
+    let mut ids = Vec::new();
+    for mut event in new.events {
+        if matches!(event, Event::System(_) | Event::Unknown(_)) {
+            return Err(invalid(format!(
+                "Events of type `{}` cannot be sent",
+                event.kind()
+            )));
+        }
+        let id = thread.next_event_id();
+        event.stamp(id.clone(), state.clock.stamp(), Some(who.user_id()));
+        if event.visibility().is_none() {
+            event.set_visibility(Some(Visibility::All));
+        }
+        thread.events.push(event);
+        ids.push(id);
+    }
+    chat.threads.push(thread);
+    let seen = state.clock.stamp();
+    if let Some(chat) = state.chats.get_mut(chat_id) {
+        if let Some(user) = chat.user_mut(who) {
+            user.events_seen_up_to = Some(seen);
+        }
+    }
+    Ok((thread_id, ids))
+}
+
+/// Creates a chat for `users` with the given access and properties; returns its id.
+pub(crate) fn create_chat(
+    state: &mut State,
+    users: Vec<ChatUserRec>,
+    access: Option<Access>,
+    properties: Option<Properties>,
+) -> ChatId {
+    let id = ChatId::new(state.ids.next('P'));
+    state.chat_seq += 1;
+    let access = access.unwrap_or_else(|| Access {
+        group_ids: vec![GroupId(0)],
+        ..Access::default()
+    });
+    let chat = ChatRec {
+        id: id.clone(),
+        users,
+        threads: Vec::new(),
+        properties: properties.unwrap_or_default(),
+        access,
+        followers: BTreeSet::new(),
+        seq: state.chat_seq,
+    };
+    state.chats.insert(id.clone(), chat);
+    id
+}
+
+/// Routes an active customer chat with no agent to the accepting agent of its groups
+/// with the fewest active chats; returns the agent, if one was free.
+pub(crate) fn route(state: &mut State, chat_id: &ChatId) -> Option<AgentId> {
+    let chat = state.chats.get(chat_id)?;
+    if !chat.is_active()
+        || chat
+            .users
+            .iter()
+            .any(|u| matches!(u.principal, Principal::Agent(_)))
+    {
+        return None;
+    }
+    let groups = chat.access.group_ids.clone();
+    let candidate = state
+        .agents
+        .iter()
+        .filter(|(id, rec)| {
+            rec.routing_status == RoutingStatus::AcceptingChats
+                && !rec.profile.is_bot.unwrap_or(false)
+                && state.agent_online(id)
+                && !all_away(state, id)
+                && (groups.iter().any(|g| g.0 == 0)
+                    || groups.iter().any(|g| rec.groups.contains(g)))
+        })
+        .min_by_key(|(id, _)| active_chats_of(state, id))
+        .map(|(id, _)| id.clone())?;
+    let chat = state.chats.get_mut(chat_id)?;
+    chat.users.push(ChatUserRec {
+        principal: Principal::Agent(candidate.clone()),
+        visibility: Visibility::All,
+        present: true,
+        events_seen_up_to: None,
+    });
+    Some(candidate)
+}
+
+fn all_away(state: &State, agent: &AgentId) -> bool {
+    let who = Principal::Agent(agent.clone());
+    let mut conns = state
+        .conns
+        .values()
+        .filter(|c| c.principal.as_ref() == Some(&who))
+        .peekable();
+    conns.peek().is_some() && conns.all(|c| c.away)
+}
+
+/// How many active chats with a customer `agent` is a user of.
+pub(crate) fn active_chats_of(state: &State, agent: &AgentId) -> usize {
+    let who = Principal::Agent(agent.clone());
+    state
+        .chats
+        .values()
+        .filter(|c| c.is_active() && c.customer().is_some() && c.user(&who).is_some())
+        .count()
+}
+
+/// Queues `incoming_chat` for the chat's users, with the requester's view of the thread.
+pub(crate) fn push_incoming_chat(state: &mut State, chat_id: &ChatId, requester: &Principal) {
+    let Some(chat) = state.chats.get(chat_id) else {
+        return;
+    };
+    let thread = chat.threads.last();
+    let viewer = Principal::Agent(AgentId::new(""));
+    let agent = json!({
+        "requester_id": requester.user_id(),
+        "chat": views::chat_view(state, chat, thread, &viewer),
+    });
+    let customer_viewer = match chat.customer() {
+        Some(id) => Principal::Customer(id.clone()),
+        None => Principal::Customer(CustomerId::new("")),
+    };
+    let customer = json!({
+        "requester_id": requester.user_id(),
+        "chat": views::chat_view(state, chat, thread, &customer_viewer),
+    });
+    state.outbox.split(
+        Audience::Chat(chat_id.clone()),
+        "incoming_chat",
+        Some(&agent),
+        Some(&customer),
+    );
+}
+
+/// Appends `event` to the chat's active thread (or, with `attach_to_last_thread`, to its
+/// last thread); returns the thread and event ids. Queues `incoming_event`.
+pub(crate) fn add_event(
+    state: &mut State,
+    who: &Principal,
+    chat_id: &ChatId,
+    mut event: Event,
+    attach_to_last_thread: bool,
+) -> Result<(ThreadId, EventId), ApiError> {
+    if matches!(event, Event::System(_) | Event::Unknown(_)) {
+        return Err(invalid(format!(
+            "Events of type `{}` cannot be sent",
+            event.kind()
+        )));
+    }
+    let chat = visible_chat(state, who, chat_id)?;
+    let sender = chat.user(who).cloned();
+    let visibility = event.visibility().cloned().unwrap_or(Visibility::All);
+    if matches!(who, Principal::Customer(_)) && visibility != Visibility::All {
+        return Err(invalid("Customers send events visible to all"));
+    }
+    if let Some(sender) = &sender {
+        if sender.visibility == Visibility::Agents && visibility == Visibility::All {
+            return Err(invalid(
+                "A user with `agents` visibility cannot send events visible to all",
+            ));
+        }
+    }
+    let active = chat.is_active();
+    if !active && !attach_to_last_thread {
+        return Err(err(ErrorType::ChatInactive, "Chat is inactive"));
+    }
+    if chat.threads.is_empty() {
+        return Err(err(ErrorType::ChatInactive, "Chat has no thread"));
+    }
+    let created_at = state.clock.stamp();
+    let joined_without_presence = sender.is_none();
+    let chat = state
+        .chats
+        .get_mut(chat_id)
+        .ok_or_else(|| not_found("Chat"))?;
+    if joined_without_presence {
+        chat.users.push(ChatUserRec {
+            principal: who.clone(),
+            visibility: Visibility::All,
+            present: false,
+            events_seen_up_to: None,
+        });
+    }
+    let Some(thread) = chat.threads.last_mut() else {
+        return Err(err(ErrorType::ChatInactive, "Chat has no thread"));
+    };
+    let thread_id = thread.id.clone();
+    let event_id = thread.next_event_id();
+    event.stamp(event_id.clone(), created_at.clone(), Some(who.user_id()));
+    event.set_visibility(Some(visibility.clone()));
+    thread.events.push(event.clone());
+    if let Some(user) = chat.user_mut(who) {
+        user.events_seen_up_to = Some(created_at);
+    }
+    if joined_without_presence {
+        let user = chat.user(who).cloned();
+        if let Some(user) = user {
+            let view = views::user_view(state, &user, Api::Agent);
+            let payload = json!({"chat_id": chat_id, "thread_id": thread_id, "user": view, "reason": "manual"});
+            state.outbox.agents(
+                Audience::ChatAgents(chat_id.clone()),
+                "user_added_to_chat",
+                &payload,
+            );
+        }
+    }
+    let agent = json!({"chat_id": chat_id, "thread_id": thread_id, "event": event});
+    let customer = (visibility == Visibility::All)
+        .then(|| json!({"chat_id": chat_id, "thread_id": thread_id, "event": views::event_view(&event, Api::Customer)}));
+    state.outbox.split(
+        Audience::Chat(chat_id.clone()),
+        "incoming_event",
+        Some(&agent),
+        customer.as_ref(),
+    );
+    Ok((thread_id, event_id))
+}
+
+/// Adds a system message to the last thread and queues it as `incoming_event`.
+pub(crate) fn system_message(state: &mut State, chat_id: &ChatId, kind: &str, text: String) {
+    let created_at = state.clock.stamp();
+    let Some(chat) = state.chats.get_mut(chat_id) else {
+        return;
+    };
+    let Some(thread) = chat.threads.last_mut() else {
+        return;
+    };
+    let id = thread.next_event_id();
+    let event = Event::SystemMessage(SystemMessageEvent {
+        id: Some(id),
+        created_at: Some(created_at),
+        visibility: Some(Visibility::All),
+        system_message_type: Some(kind.to_owned()),
+        text: Some(text),
+        ..SystemMessageEvent::default()
+    });
+    thread.events.push(event.clone());
+    let thread_id = thread.id.clone();
+    let payload = json!({"chat_id": chat_id, "thread_id": thread_id, "event": event});
+    let customer = json!({"chat_id": chat_id, "thread_id": thread_id, "event": views::event_view(&event, Api::Customer)});
+    state.outbox.split(
+        Audience::Chat(chat_id.clone()),
+        "incoming_event",
+        Some(&payload),
+        Some(&customer),
+    );
+}
+
+/// Closes the chat's active thread on behalf of `who` (`None`: the router).
+pub(crate) fn deactivate(
+    state: &mut State,
+    chat_id: &ChatId,
+    who: Option<&Principal>,
+) -> Result<(), ApiError> {
+    let chat = state.chats.get(chat_id).ok_or_else(|| not_found("Chat"))?;
+    let Some(thread) = chat.active_thread() else {
+        return Err(err(ErrorType::ChatInactive, "Chat is inactive"));
+    };
+    let thread_id = thread.id.clone();
+    let (kind, text) = match who {
+        Some(Principal::Agent(id)) => {
+            let name = state
+                .agents
+                .get(id)
+                .and_then(|a| a.profile.name.clone())
+                .unwrap_or_else(|| id.to_string());
+            ("manual_archived_agent", format!("{name} archived the chat"))
+        }
+        Some(Principal::Customer(_)) => (
+            "manual_archived_customer",
+            "Customer archived the chat".to_owned(),
+        ),
+        None => ("system_archived", "Chat archived".to_owned()),
+    };
+    system_message(state, chat_id, kind, text);
+    if let Some(thread) = state
+        .chats
+        .get_mut(chat_id)
+        .and_then(|c| c.active_thread_mut())
+    {
+        thread.active = false;
+    }
+    let mut payload = json!({"chat_id": chat_id, "thread_id": thread_id});
+    if let Some(who) = who {
+        payload["user_id"] = json!(who.user_id());
+    }
+    state.outbox.both(
+        Audience::Chat(chat_id.clone()),
+        "chat_deactivated",
+        &payload,
+    );
+    Ok(())
+}
+
+/// Whether `version` is at least `min`.
+pub(crate) fn since(version: ApiVersion, min: ApiVersion) -> bool {
+    version >= min
+}

@@ -1,0 +1,3 @@
+//! `lc-sandbox`: run a local LiveChat server.
+
+fn main() {}

@@ -1,0 +1,212 @@
+//! API views of the records: what an agent or a customer sees of a chat.
+
+use crate::state::{ChatRec, ChatUserRec, Principal, State, ThreadRec};
+use lc_protocol::Api;
+use lc_protocol::id::UserId;
+use lc_protocol::types::{
+    Agent, Chat, ChatSummary, Customer, CustomerChatSummary, Event, LastEventEntry, Thread,
+    ThreadSummary, User, UserType, Visibility,
+};
+use std::collections::BTreeMap;
+
+/// Whether `viewer` may see `event` (customers never see `agents` events).
+pub(crate) fn visible_to(event: &Event, api: Api) -> bool {
+    api != Api::Customer || !matches!(event.visibility(), Some(Visibility::Agents))
+}
+
+/// The event as `api` returns it: customers get no `visibility` field.
+pub(crate) fn event_view(event: &Event, api: Api) -> Event {
+    let mut event = event.clone();
+    if api == Api::Customer {
+        event.set_visibility(None);
+    }
+    event
+}
+
+/// The events of a thread that `api` may see.
+pub(crate) fn events_view(thread: &ThreadRec, api: Api) -> Vec<Event> {
+    thread
+        .events
+        .iter()
+        .filter(|e| visible_to(e, api))
+        .map(|e| event_view(e, api))
+        .collect()
+}
+
+/// One user of a chat, as `api` sees it.
+pub(crate) fn user_view(state: &State, user: &ChatUserRec, api: Api) -> User {
+    match &user.principal {
+        Principal::Agent(id) => {
+            let mut agent = state
+                .agents
+                .get(id)
+                .map(|a| a.profile.clone())
+                .unwrap_or_else(|| Agent {
+                    id: id.clone(),
+                    ..Agent::default()
+                });
+            agent.kind = Some(UserType::Agent);
+            agent.present = Some(user.present);
+            agent.events_seen_up_to = user.events_seen_up_to.clone();
+            agent.routing_status = None;
+            agent.permission = None;
+            if api == Api::Customer {
+                agent.email = None;
+                agent.visibility = None;
+            } else {
+                agent.visibility = Some(user.visibility.clone());
+            }
+            User::Agent(agent)
+        }
+        Principal::Customer(id) => {
+            let mut customer = customer_view(state, id, api);
+            customer.present = Some(user.present);
+            customer.events_seen_up_to = user.events_seen_up_to.clone();
+            User::Customer(customer)
+        }
+    }
+}
+
+/// A customer, as `api` sees it.
+pub(crate) fn customer_view(state: &State, id: &lc_protocol::id::CustomerId, api: Api) -> Customer {
+    let mut customer = state
+        .customers
+        .get(id)
+        .map(|c| c.profile.clone())
+        .unwrap_or_else(|| Customer {
+            id: id.clone(),
+            ..Customer::default()
+        });
+    customer.kind = Some(UserType::Customer);
+    if api == Api::Customer {
+        customer.statistics = None;
+        customer.visit = None;
+        customer.last_visit = None;
+        customer.chat_ids = None;
+        customer.group_ids = None;
+    }
+    customer
+}
+
+/// A thread, as `api` sees it.
+pub(crate) fn thread_view(chat: &ChatRec, thread: &ThreadRec, api: Api) -> Thread {
+    let index = chat.threads.iter().position(|t| t.id == thread.id);
+    let neighbour = |offset: isize| {
+        index
+            .and_then(|i| i.checked_add_signed(offset))
+            .and_then(|i| chat.threads.get(i))
+            .map(|t| t.id.clone())
+    };
+    Thread {
+        id: thread.id.clone(),
+        active: thread.active,
+        user_ids: chat.users.iter().map(|u| u.principal.user_id()).collect(),
+        events: Some(events_view(thread, api)),
+        properties: Some(thread.properties.clone()),
+        access: Some(thread.access.clone()),
+        tags: (!thread.tags.is_empty()).then(|| thread.tags.clone()),
+        previous_thread_id: neighbour(-1),
+        next_thread_id: neighbour(1),
+        created_at: thread.created_at.clone(),
+        ..Thread::default()
+    }
+}
+
+/// A chat with one of its threads, as `viewer` sees it.
+pub(crate) fn chat_view(
+    state: &State,
+    chat: &ChatRec,
+    thread: Option<&ThreadRec>,
+    viewer: &Principal,
+) -> Chat {
+    let api = viewer.api();
+    Chat {
+        id: chat.id.clone(),
+        users: users_view(state, chat, api),
+        thread: thread.map(|t| thread_view(chat, t, api)),
+        properties: Some(chat.properties.clone()),
+        access: Some(chat.access.clone()),
+        is_followed: match viewer {
+            Principal::Agent(id) => Some(chat.followers.contains(id)),
+            Principal::Customer(_) => None,
+        },
+        ..Chat::default()
+    }
+}
+
+/// The users of a chat that `api` may see (agents added with `agents` visibility are
+/// hidden from customers).
+pub(crate) fn users_view(state: &State, chat: &ChatRec, api: Api) -> Vec<User> {
+    chat.users
+        .iter()
+        .filter(|u| api == Api::Agent || u.visibility == Visibility::All)
+        .map(|u| user_view(state, u, api))
+        .collect()
+}
+
+fn last_event_per_type(chat: &ChatRec, api: Api) -> BTreeMap<String, LastEventEntry> {
+    let mut out = BTreeMap::new();
+    for (order, thread) in chat.threads.iter().enumerate() {
+        for event in thread.events.iter().filter(|e| visible_to(e, api)) {
+            out.insert(
+                event.kind().to_owned(),
+                LastEventEntry {
+                    thread_id: thread.id.clone(),
+                    thread_created_at: Some(thread.created_at.clone()),
+                    thread_order: (api == Api::Customer).then_some(order as u64 + 1),
+                    event: event_view(event, api),
+                    extra: Default::default(),
+                },
+            );
+        }
+    }
+    out
+}
+
+/// The agent chat summary (list_chats, login).
+pub(crate) fn chat_summary_view(state: &State, chat: &ChatRec, viewer: &Principal) -> ChatSummary {
+    let last = chat.threads.last();
+    ChatSummary {
+        id: chat.id.clone(),
+        users: users_view(state, chat, Api::Agent),
+        last_thread_summary: last.map(|t| ThreadSummary {
+            id: t.id.clone(),
+            user_ids: Some(
+                chat.users
+                    .iter()
+                    .map(|u| u.principal.user_id())
+                    .collect::<Vec<UserId>>(),
+            ),
+            properties: Some(t.properties.clone()),
+            active: Some(t.active),
+            access: Some(t.access.clone()),
+            created_at: Some(t.created_at.clone()),
+            tags: (!t.tags.is_empty()).then(|| t.tags.clone()),
+            ..ThreadSummary::default()
+        }),
+        last_event_per_type: Some(last_event_per_type(chat, Api::Agent)),
+        properties: Some(chat.properties.clone()),
+        access: Some(chat.access.clone()),
+        is_followed: match viewer {
+            Principal::Agent(id) => Some(chat.followers.contains(id)),
+            Principal::Customer(_) => None,
+        },
+        ..ChatSummary::default()
+    }
+}
+
+/// The customer chat summary (customer list_chats).
+pub(crate) fn customer_chat_summary_view(state: &State, chat: &ChatRec) -> CustomerChatSummary {
+    let last = chat.threads.last();
+    CustomerChatSummary {
+        id: chat.id.clone(),
+        last_thread_id: last.map(|t| t.id.clone()),
+        last_thread_created_at: last.map(|t| t.created_at.clone()),
+        last_event_per_type: Some(last_event_per_type(chat, Api::Customer)),
+        users: users_view(state, chat, Api::Customer),
+        access: Some(chat.access.clone()),
+        properties: Some(chat.properties.clone()),
+        active: Some(chat.is_active()),
+        ..CustomerChatSummary::default()
+    }
+}
