@@ -25,6 +25,7 @@ mod chat_ops;
 mod clock;
 mod customer_api;
 mod dispatch;
+mod pagination;
 mod push;
 mod rtm;
 mod server;

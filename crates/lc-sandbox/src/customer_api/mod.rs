@@ -2,6 +2,7 @@
 
 mod chats;
 mod config;
+mod events;
 mod profile;
 
 use crate::dispatch::{Ctx, Reply, err};
@@ -13,6 +14,7 @@ pub(crate) use profile::login;
 /// Runs a customer action (already checked to exist for this version and transport).
 pub(crate) fn handle(ctx: &mut Ctx<'_>, action: &str, payload: &RawValue) -> Reply {
     chats::handle(ctx, action, payload)
+        .or_else(|| events::handle(ctx, action, payload))
         .or_else(|| profile::handle(ctx, action, payload))
         .or_else(|| config::handle(ctx, action, payload))
         .unwrap_or_else(|| {
