@@ -1,0 +1,195 @@
+//! [`RtmClient`]: the handle users and role clients hold.
+
+use crate::config::RtmConfig;
+use crate::engine::{Command, Engine, Job};
+use crate::event::RtmEvent;
+use crate::session::{Session, TokenProvider};
+use async_trait::async_trait;
+use futures_util::Stream;
+use lc_protocol::wire::Dialect;
+use lc_protocol::{Api, ApiVersion, Error, RawRequest, Transport, TransportKind};
+use serde_json::value::RawValue;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use tokio_tungstenite::Connector;
+
+type PushOf<S> = <<S as Session>::Dialect as Dialect>::Push;
+
+/// A WebSocket connection to a chat API that stays logged in: requests are correlated,
+/// queued while disconnected, timed out; the connection is kept alive with a heartbeat
+/// and re-established (with a fresh token and login) when it drops.
+///
+/// Cloning gives another handle to the same connection.
+pub struct RtmClient<S: Session> {
+    engine: Arc<Engine<S>>,
+    commands: mpsc::UnboundedSender<Command>,
+    closed: Arc<AtomicBool>,
+}
+
+impl<S: Session> Clone for RtmClient<S> {
+    fn clone(&self) -> Self {
+        Self {
+            engine: self.engine.clone(),
+            commands: self.commands.clone(),
+            closed: self.closed.clone(),
+        }
+    }
+}
+
+impl<S: Session> std::fmt::Debug for RtmClient<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RtmClient")
+            .field("api", &self.engine.session.api())
+            .field("version", &self.engine.session.version())
+            .field("closed", &self.closed.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+impl<S: Session> RtmClient<S>
+where
+    PushOf<S>: Clone,
+{
+    /// Starts the connection in the background; requests sent before it is logged in wait
+    /// in the queue. TLS certificates are verified against the webpki roots.
+    pub fn connect(session: S, tokens: impl TokenProvider, config: RtmConfig) -> Self {
+        Self::connect_with(session, Arc::new(tokens), config, default_connector())
+    }
+
+    /// Like [`connect`](Self::connect), with your own TLS connector (e.g. a private CA).
+    pub fn connect_with(
+        session: S,
+        tokens: Arc<dyn TokenProvider>,
+        config: RtmConfig,
+        connector: Connector,
+    ) -> Self {
+        let (events, _) = broadcast::channel(config.push_buffer.max(1));
+        let engine = Arc::new(Engine {
+            session,
+            tokens,
+            config,
+            events,
+            connector,
+        });
+        let (commands, receiver) = mpsc::unbounded_channel();
+        tokio::spawn(engine.clone().run(receiver));
+        Self {
+            engine,
+            commands,
+            closed: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// A new stream of pushes and lifecycle items, from now on. Dropping it unsubscribes.
+    pub fn subscribe(&self) -> PushStream<PushOf<S>> {
+        PushStream {
+            inner: BroadcastStream::new(self.engine.events.subscribe()),
+        }
+    }
+
+    /// Sends `action` with `payload` and waits for the response payload.
+    ///
+    /// # Errors
+    /// The API error, [`Error::Timeout`], [`Error::ConnectionLost`] when the socket died
+    /// with the request in flight, or [`Error::Closed`].
+    pub async fn request(
+        &self,
+        action: &str,
+        payload: Box<RawValue>,
+    ) -> Result<Box<RawValue>, Error> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::Closed);
+        }
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            action: action.to_owned(),
+            payload,
+            reply,
+        };
+        self.commands
+            .send(Command::Request(job))
+            .map_err(|_| Error::Closed)?;
+        let after = self.engine.config.request_timeout;
+        let started = std::time::Instant::now();
+        let span = tracing::debug_span!("rtm_request", action, latency_ms = tracing::field::Empty);
+        let _entered = span.enter();
+        let result = match tokio::time::timeout(after, answer).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(Error::Closed),
+            Err(_) => Err(Error::Timeout {
+                action: action.to_owned(),
+                after,
+            }),
+        };
+        span.record("latency_ms", started.elapsed().as_millis() as u64);
+        result
+    }
+
+    /// Closes the connection; in-flight and queued requests fail with [`Error::Closed`],
+    /// later calls too.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        let _ = self.commands.send(Command::Close);
+    }
+}
+
+#[async_trait]
+impl<S: Session> Transport for RtmClient<S>
+where
+    PushOf<S>: Clone,
+{
+    fn api(&self) -> Api {
+        self.engine.session.api()
+    }
+
+    fn kind(&self) -> TransportKind {
+        TransportKind::Rtm
+    }
+
+    fn version(&self) -> ApiVersion {
+        self.engine.session.version()
+    }
+
+    async fn send_raw(&self, request: RawRequest) -> Result<Box<RawValue>, Error> {
+        self.request(&request.action, request.payload).await
+    }
+}
+
+/// TLS verified against the Mozilla roots (webpki-roots), with the `ring` provider.
+pub fn default_connector() -> Connector {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    match rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+    {
+        Ok(builder) => Connector::Rustls(Arc::new(
+            builder.with_root_certificates(roots).with_no_client_auth(),
+        )),
+        // The ring provider supports the default versions; this cannot fail in practice.
+        Err(_) => Connector::Plain,
+    }
+}
+
+/// The pushes and lifecycle items of one subscriber (see [`RtmClient::subscribe`]).
+pub struct PushStream<P> {
+    inner: BroadcastStream<RtmEvent<P>>,
+}
+
+impl<P: Clone + Send + 'static> Stream for PushStream<P> {
+    type Item = RtmEvent<P>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Pin::new(&mut self.inner).poll_next(cx).map(|item| {
+            item.map(|result| match result {
+                Ok(event) => event,
+                Err(BroadcastStreamRecvError::Lagged(missed)) => RtmEvent::Missed(missed),
+            })
+        })
+    }
+}

@@ -1,0 +1,37 @@
+//! What subscribers receive: pushes and connection lifecycle items.
+
+use std::time::Duration;
+
+/// One item of a push stream.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum RtmEvent<P> {
+    /// The connection is open and logged in (again).
+    Connected,
+    /// The connection was lost or closed by the server.
+    Disconnected {
+        /// Why (a server reason such as `connection_timeout`, or what failed).
+        reason: String,
+    },
+    /// A new connection will be attempted after `delay`.
+    Reconnecting {
+        /// The attempt number, from 1.
+        attempt: u32,
+        /// The wait before it.
+        delay: Duration,
+    },
+    /// The engine stopped for good (closed, or a fatal disconnect reason).
+    Stopped {
+        /// Why.
+        reason: String,
+    },
+    /// A push.
+    Push {
+        /// The push.
+        push: P,
+        /// The request that caused it, when it was ours.
+        request_id: Option<String>,
+    },
+    /// This subscriber fell behind and missed this many items.
+    Missed(u64),
+}

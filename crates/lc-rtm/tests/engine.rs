@@ -1,0 +1,279 @@
+//! The RTM engine against a real lc-sandbox over real sockets.
+
+#![allow(clippy::unwrap_used)]
+
+use futures_util::StreamExt;
+use lc_protocol::id::Token;
+use lc_protocol::{Error, Transport, agent, customer};
+use lc_rtm::{AgentSession, CustomerSession, PushStream, RtmClient, RtmConfig, RtmEvent, token_fn};
+use lc_sandbox::{AgentHandle, CustomerHandle, NewAgent, NewCustomer, Sandbox};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn config() -> RtmConfig {
+    let mut config = RtmConfig::default();
+    config.backoff.initial = Duration::from_millis(20);
+    config.backoff.max = Duration::from_millis(200);
+    config
+}
+
+async fn world() -> (Sandbox, AgentHandle, CustomerHandle) {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let agent = sandbox.create_agent(NewAgent::new("smith@example.com"));
+    let customer = sandbox.create_customer(NewCustomer::new().name("Jane"));
+    (sandbox, agent, customer)
+}
+
+fn agent_client(sandbox: &Sandbox, token: Token) -> RtmClient<AgentSession> {
+    RtmClient::connect(
+        AgentSession::agent().base_url(sandbox.ws_url()),
+        token,
+        config(),
+    )
+}
+
+fn customer_client(sandbox: &Sandbox, customer: &CustomerHandle) -> RtmClient<CustomerSession> {
+    let session = CustomerSession::customer(sandbox.organization_id()).base_url(sandbox.ws_url());
+    RtmClient::connect(session, customer.token.clone(), config())
+}
+
+/// The next item of `events` matching `accept`, or a panic after [`WAIT`].
+async fn next<P: Clone + Send + 'static + std::fmt::Debug>(
+    events: &mut PushStream<P>,
+    what: &str,
+    accept: impl Fn(&RtmEvent<P>) -> bool,
+) -> RtmEvent<P> {
+    tokio::time::timeout(WAIT, async {
+        loop {
+            let event = events
+                .next()
+                .await
+                .unwrap_or_else(|| panic!("stream ended before {what}"));
+            if accept(&event) {
+                return event;
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {what}"))
+}
+
+#[tokio::test]
+async fn typed_requests_resolve_over_a_logged_in_connection() {
+    let (sandbox, agent, _) = world().await;
+    let client = agent_client(&sandbox, agent.token.clone());
+    let chats = client.call(&agent::ListChats::new()).await.unwrap();
+    assert!(chats.chats_summary.is_empty());
+    client.close();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn many_requests_in_flight_on_one_connection_all_resolve() {
+    let (sandbox, agent, _) = world().await;
+    let client = agent_client(&sandbox, agent.token.clone());
+    let calls = (0..50).map(|_| {
+        let client = client.clone();
+        async move { client.call(&agent::ListRoutingStatuses::new()).await }
+    });
+    let results = futures_util::future::join_all(calls).await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    client.close();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn pushes_reach_every_subscriber() {
+    let (sandbox, agent, customer) = world().await;
+    let agents = agent_client(&sandbox, agent.token.clone());
+    let mut first = agents.subscribe();
+    let mut second = agents.subscribe();
+    next(&mut first, "connected", |e| {
+        matches!(e, RtmEvent::Connected)
+    })
+    .await;
+    let customers = customer_client(&sandbox, &customer);
+    customers.call(&customer::StartChat::new()).await.unwrap();
+    for events in [&mut first, &mut second] {
+        next(events, "incoming_chat", |e| {
+            matches!(
+                e,
+                RtmEvent::Push {
+                    push: agent::AgentPush::IncomingChat(_),
+                    ..
+                }
+            )
+        })
+        .await;
+    }
+    agents.close();
+    customers.close();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_retryable_disconnect_reconnects_and_logs_in_again() {
+    let (sandbox, agent, _) = world().await;
+    let client = agent_client(&sandbox, agent.token.clone());
+    let mut events = client.subscribe();
+    next(&mut events, "connected", |e| {
+        matches!(e, RtmEvent::Connected)
+    })
+    .await;
+    sandbox.disconnect(agent.id.as_str(), "connection_timeout");
+    next(
+        &mut events,
+        "disconnected",
+        |e| matches!(e, RtmEvent::Disconnected { reason } if reason == "connection_timeout"),
+    )
+    .await;
+    next(&mut events, "reconnecting", |e| {
+        matches!(e, RtmEvent::Reconnecting { attempt: 1, .. })
+    })
+    .await;
+    next(&mut events, "connected again", |e| {
+        matches!(e, RtmEvent::Connected)
+    })
+    .await;
+    client.call(&agent::ListChats::new()).await.unwrap();
+    client.close();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_fatal_disconnect_reason_stops_the_client() {
+    let (sandbox, agent, _) = world().await;
+    let client = agent_client(&sandbox, agent.token.clone());
+    let mut events = client.subscribe();
+    next(&mut events, "connected", |e| {
+        matches!(e, RtmEvent::Connected)
+    })
+    .await;
+    sandbox.disconnect(agent.id.as_str(), "agent_logged_out_remotely");
+    next(&mut events, "stopped", |e| {
+        matches!(e, RtmEvent::Stopped { .. })
+    })
+    .await;
+    let err = client.call(&agent::ListChats::new()).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Closed | Error::Transport { .. }),
+        "{err:?}"
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refreshed_through_the_provider() {
+    let (sandbox, agent, _) = world().await;
+    let sandbox = Arc::new(sandbox);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let provider = {
+        let sandbox = sandbox.clone();
+        let calls = calls.clone();
+        let agent_id = agent.id.clone();
+        let first = agent.token.clone();
+        token_fn(move || {
+            let n = calls.fetch_add(1, Ordering::SeqCst);
+            let token = if n == 0 {
+                Some(first.clone())
+            } else {
+                sandbox.mint_token_for_agent(&agent_id)
+            };
+            async move { token.ok_or(Error::InvalidInput("unknown agent".into())) }
+        })
+    };
+    let session = AgentSession::agent().base_url(sandbox.ws_url());
+    let client = RtmClient::connect(session, provider, config());
+    let mut events = client.subscribe();
+    next(&mut events, "connected", |e| {
+        matches!(e, RtmEvent::Connected)
+    })
+    .await;
+    sandbox.revoke_token(&agent.token);
+    sandbox.disconnect(agent.id.as_str(), "access_token_expired");
+    next(&mut events, "connected again", |e| {
+        matches!(e, RtmEvent::Connected)
+    })
+    .await;
+    assert!(
+        calls.load(Ordering::SeqCst) >= 2,
+        "the provider is asked again on re-login"
+    );
+    client.call(&agent::ListChats::new()).await.unwrap();
+    client.close();
+}
+
+#[tokio::test]
+async fn actions_the_connection_lacks_fail_before_sending() {
+    let (sandbox, agent, _) = world().await;
+    let client = agent_client(&sandbox, agent.token.clone());
+    let err = client.call(&agent::UploadFile::new()).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Unsupported {
+                action: "upload_file",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let err = client.call(&agent::ListCustomers::new()).await.unwrap_err();
+    assert!(err.to_string().contains("3.3–3.5"), "{err}");
+    client.close();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn api_errors_are_typed() {
+    let (sandbox, agent, _) = world().await;
+    let client = agent_client(&sandbox, agent.token.clone());
+    let err = client.call(&agent::GetChat::new("NOPE")).await.unwrap_err();
+    assert_eq!(
+        err.error_type(),
+        Some(&lc_protocol::ErrorType::NotFound),
+        "{err:?}"
+    );
+    client.close();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn close_fails_later_calls_and_ends_streams() {
+    let (sandbox, agent, _) = world().await;
+    let client = agent_client(&sandbox, agent.token.clone());
+    let mut events = client.subscribe();
+    next(&mut events, "connected", |e| {
+        matches!(e, RtmEvent::Connected)
+    })
+    .await;
+    client.close();
+    next(&mut events, "stopped", |e| {
+        matches!(e, RtmEvent::Stopped { .. })
+    })
+    .await;
+    assert!(matches!(
+        client.call(&agent::ListChats::new()).await,
+        Err(Error::Closed)
+    ));
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_bad_token_never_logs_in_and_requests_time_out() {
+    let (sandbox, _, _) = world().await;
+    let mut config = config();
+    config.request_timeout = Duration::from_millis(300);
+    let client = RtmClient::connect(
+        AgentSession::agent().base_url(sandbox.ws_url()),
+        Token::new("dal:wrong"),
+        config,
+    );
+    let err = client.call(&agent::ListChats::new()).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    client.close();
+    sandbox.shutdown().await;
+}
