@@ -17,6 +17,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_tungstenite::Connector;
+use tracing::Instrument;
 
 type PushOf<S> = <<S as Session>::Dialect as Dialect>::Push;
 
@@ -117,15 +118,15 @@ where
         let after = self.engine.config.request_timeout;
         let started = std::time::Instant::now();
         let span = tracing::debug_span!("rtm_request", action, latency_ms = tracing::field::Empty);
-        let _entered = span.enter();
-        let result = match tokio::time::timeout(after, answer).await {
-            Ok(Ok(result)) => result,
-            Ok(Err(_)) => Err(Error::Closed),
-            Err(_) => Err(Error::Timeout {
-                action: action.to_owned(),
-                after,
-            }),
-        };
+        let result = async {
+            match tokio::time::timeout(after, answer).await {
+                Ok(Ok(result)) => result,
+                Ok(Err(_)) => Err(Error::Closed),
+                Err(_) => Err(Error::Timeout { action: action.to_owned(), after }),
+            }
+        }
+        .instrument(span.clone())
+        .await;
         span.record("latency_ms", started.elapsed().as_millis() as u64);
         result
     }
