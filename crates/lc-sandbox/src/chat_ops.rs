@@ -144,6 +144,7 @@ pub(crate) fn open_thread(
         created_at,
         access: chat.access.clone(),
         next_event: 0,
+        summary: None,
     };
     let mut ids = Vec::new();
     for mut event in new.events {
@@ -200,6 +201,16 @@ pub(crate) fn create_chat(
 /// Routes an active customer chat with no agent to the accepting agent of its groups
 /// with the fewest active chats; returns the agent, if one was free.
 pub(crate) fn route(state: &mut State, chat_id: &ChatId) -> Option<AgentId> {
+    route_excluding(state, chat_id, &[])
+}
+
+/// Like [`route`], never choosing one of `exclude` (e.g. the agents a chat is transferred
+/// away from).
+pub(crate) fn route_excluding(
+    state: &mut State,
+    chat_id: &ChatId,
+    exclude: &[AgentId],
+) -> Option<AgentId> {
     let chat = state.chats.get(chat_id)?;
     if !chat.is_active()
         || chat
@@ -209,20 +220,7 @@ pub(crate) fn route(state: &mut State, chat_id: &ChatId) -> Option<AgentId> {
     {
         return None;
     }
-    let groups = chat.access.group_ids.clone();
-    let candidate = state
-        .agents
-        .iter()
-        .filter(|(id, rec)| {
-            rec.routing_status == RoutingStatus::AcceptingChats
-                && !rec.profile.is_bot.unwrap_or(false)
-                && state.agent_online(id)
-                && !all_away(state, id)
-                && (groups.iter().any(|g| g.0 == 0)
-                    || groups.iter().any(|g| rec.groups.contains(g)))
-        })
-        .min_by_key(|(id, _)| active_chats_of(state, id))
-        .map(|(id, _)| id.clone())?;
+    let candidate = pick_agent(state, &chat.access.group_ids, exclude)?;
     let chat = state.chats.get_mut(chat_id)?;
     chat.users.push(ChatUserRec {
         principal: Principal::Agent(candidate.clone()),
@@ -233,7 +231,32 @@ pub(crate) fn route(state: &mut State, chat_id: &ChatId) -> Option<AgentId> {
     Some(candidate)
 }
 
-fn all_away(state: &State, agent: &AgentId) -> bool {
+/// The agent routing would give a chat of `groups` to: the accepting, connected, not
+/// away, non-bot agent of one of the groups (group 0: any) with the fewest active chats,
+/// never one of `exclude`.
+pub(crate) fn pick_agent(
+    state: &State,
+    groups: &[GroupId],
+    exclude: &[AgentId],
+) -> Option<AgentId> {
+    state
+        .agents
+        .iter()
+        .filter(|(id, rec)| {
+            rec.routing_status == RoutingStatus::AcceptingChats
+                && !exclude.contains(id)
+                && !rec.profile.is_bot.unwrap_or(false)
+                && state.agent_online(id)
+                && !all_away(state, id)
+                && (groups.iter().any(|g| g.0 == 0)
+                    || groups.iter().any(|g| rec.groups.contains(g)))
+        })
+        .min_by_key(|(id, _)| active_chats_of(state, id))
+        .map(|(id, _)| id.clone())
+}
+
+/// Whether every connection of `agent` is away (false when it has none).
+pub(crate) fn all_away(state: &State, agent: &AgentId) -> bool {
     let who = Principal::Agent(agent.clone());
     let mut conns = state
         .conns
@@ -438,6 +461,14 @@ pub(crate) fn deactivate(
         &payload,
     );
     Ok(())
+}
+
+/// Stores a start/resume request's `continuous` as the chat property
+/// `routing.continuous` (unset: unchanged).
+pub(crate) fn set_continuous(state: &mut State, chat_id: &ChatId, continuous: Option<bool>) {
+    if let (Some(continuous), Some(chat)) = (continuous, state.chats.get_mut(chat_id)) {
+        chat.properties.insert("routing", "continuous", continuous);
+    }
 }
 
 /// Whether `version` is at least `min`.

@@ -25,13 +25,18 @@ mod chat_ops;
 mod clock;
 mod customer_api;
 mod dispatch;
+mod event_ops;
+mod faults;
 mod pagination;
 mod push;
 mod rtm;
 mod server;
 mod state;
+mod tls;
 mod views;
 mod web;
+
+pub use tls::SelfSigned;
 
 use lc_protocol::id::{AgentId, CustomerId, GroupId, Token};
 use lc_protocol::types::{Agent, Customer, Permission, Properties, RoutingStatus, UserType};
@@ -76,6 +81,7 @@ impl Default for SandboxBuilder {
             timing: Timing {
                 login_deadline: Duration::from_secs(30),
                 idle_timeout: Duration::from_secs(30),
+                request_timeout: Duration::from_secs(15),
             },
             multiple_chats_per_customer: false,
         }
@@ -124,6 +130,15 @@ impl SandboxBuilder {
     #[must_use]
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.timing.idle_timeout = timeout;
+        self
+    }
+
+    /// Time after which a request not answered yet fails with `request_timeout`
+    /// (default 15 s, as the real service). Only a response delay armed with
+    /// [`Sandbox::set_response_delay`] makes a request that slow.
+    #[must_use]
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.timing.request_timeout = timeout;
         self
     }
 
@@ -410,6 +425,7 @@ impl Sandbox {
                 routing_status: RoutingStatus::NotAcceptingChats,
                 account_id: account_id.clone(),
                 last_seen: Default::default(),
+                session: Default::default(),
             },
         );
         let token = state.mint_token(Principal::Agent(id.clone()));
@@ -442,6 +458,7 @@ impl Sandbox {
                 banned_until: None,
                 group_id,
                 side_storage: Default::default(),
+                session: Default::default(),
             },
         );
         let token = state.mint_token(Principal::Customer(id.clone()));
@@ -479,18 +496,100 @@ impl Sandbox {
     /// `reason` (e.g. `"access_token_expired"`), as the real service does.
     pub fn disconnect(&self, user: &str, reason: &str) {
         let state = self.shared.lock();
-        let conns: Vec<u64> = state
-            .conns
-            .iter()
-            .filter(|(_, c)| {
-                c.principal
-                    .as_ref()
-                    .is_some_and(|p| p.user_id().as_str() == user)
-            })
-            .map(|(id, _)| *id)
-            .collect();
-        for conn in conns {
+        for conn in state.conns_of_user(user) {
             state::close_conn(&state, conn, reason);
+        }
+    }
+
+    /// Fault injection: delays the handling of every request, RTM and Web, by `delay`
+    /// (zero turns it off). RTM requests then wait in a queue, in arrival order, and count
+    /// as pending: the 11th unanswered request of a connection fails at once with
+    /// `pending_requests_limit_reached`. A delay of at least the request timeout (15 s,
+    /// see [`SandboxBuilder::request_timeout`]) answers `request_timeout` instead, without
+    /// running the action.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), lc_sandbox::SandboxError> {
+    /// use std::time::Duration;
+    /// let sandbox = lc_sandbox::Sandbox::builder().start().await?;
+    /// sandbox.set_response_delay(Duration::from_secs(2));
+    /// // ... a client with a 1 s request timeout now times out on every call ...
+    /// sandbox.set_response_delay(Duration::ZERO);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_response_delay(&self, delay: Duration) {
+        self.shared.faults().set_delay(delay);
+    }
+
+    /// Fault injection: like [`set_response_delay`](Self::set_response_delay) for one
+    /// action only (zero: back to the general delay).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), lc_sandbox::SandboxError> {
+    /// use std::time::Duration;
+    /// let sandbox = lc_sandbox::Sandbox::builder().start().await?;
+    /// sandbox.set_action_delay("send_event", Duration::from_millis(500));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_action_delay(&self, action: &str, delay: Duration) {
+        self.shared.faults().set_action_delay(action, delay);
+    }
+
+    /// Fault injection: the next `count` calls of `action` (either API, RTM or Web; `login`
+    /// and `ping` included) fail with `error` and change nothing. Over Web the status is
+    /// the error's usual one (429 for `too_many_requests`, with `Retry-After: 1`).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), lc_sandbox::SandboxError> {
+    /// let sandbox = lc_sandbox::Sandbox::builder().start().await?;
+    /// sandbox.fail_next("send_event", "too_many_requests", 2);
+    /// // the next two send_event calls fail; the third succeeds
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn fail_next(&self, action: &str, error: impl Into<lc_protocol::ErrorType>, count: u32) {
+        self.shared.faults().fail_next(action, error.into(), count);
+    }
+
+    /// Fault injection: drops every RTM connection at once, as a network failure would:
+    /// no disconnect push, no close frame. Clients see the socket end.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), lc_sandbox::SandboxError> {
+    /// let sandbox = lc_sandbox::Sandbox::builder().start().await?;
+    /// // ... clients connected and logged in ...
+    /// sandbox.drop_connections();
+    /// // ... check that they reconnect and log in again ...
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn drop_connections(&self) {
+        let state = self.shared.lock();
+        for conn in state.conns.values() {
+            let _ = conn.tx.send(state::Outgoing::Drop);
+        }
+    }
+
+    /// Fault injection: sends `text` as a text frame, unchanged (it need not be JSON), to
+    /// every logged-in RTM connection of `user` (an agent id or a customer id).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), lc_sandbox::SandboxError> {
+    /// let sandbox = lc_sandbox::Sandbox::builder().start().await?;
+    /// let agent = sandbox.create_agent(lc_sandbox::NewAgent::new("smith@example.com"));
+    /// // ... the agent's client connected and logged in ...
+    /// sandbox.send_raw_frame(agent.id.as_str(), r#"{"type":"push","action":"#);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn send_raw_frame(&self, user: &str, text: &str) {
+        let state = self.shared.lock();
+        for conn in state.conns_of_user(user) {
+            if let Some(c) = state.conns.get(&conn) {
+                c.send(text.to_owned());
+            }
         }
     }
 

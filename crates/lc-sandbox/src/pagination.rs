@@ -39,22 +39,38 @@ pub(crate) fn resolve(
     match page_id {
         Some(page_id) => {
             if !params.is_null() || limit.is_some() {
-                return Err(invalid("`filters`, `limit` and `sort_order` cannot be sent with `page_id`"));
+                return Err(invalid(
+                    "`filters`, `limit` and `sort_order` cannot be sent with `page_id`",
+                ));
             }
             let cursor = state
                 .cursors
                 .get(page_id.as_str())
                 .filter(|c| c.owner.0 == action && &c.owner.1 == who)
                 .ok_or_else(|| invalid("Invalid `page_id`"))?;
-            let limit = cursor.query.get("limit").and_then(Value::as_u64).unwrap_or(u64::from(default_limit));
-            Ok(Query { params: cursor.query["params"].clone(), limit: limit as usize, offset: cursor.offset })
+            let limit = cursor
+                .query
+                .get("limit")
+                .and_then(Value::as_u64)
+                .unwrap_or(u64::from(default_limit));
+            Ok(Query {
+                params: cursor.query["params"].clone(),
+                limit: limit as usize,
+                offset: cursor.offset,
+            })
         }
         None => {
             let limit = limit.unwrap_or(default_limit);
             if limit == 0 || limit > max_limit {
-                return Err(invalid(format!("`limit` must be between 1 and {max_limit}")));
+                return Err(invalid(format!(
+                    "`limit` must be between 1 and {max_limit}"
+                )));
             }
-            Ok(Query { params, limit: limit as usize, offset: 0 })
+            Ok(Query {
+                params,
+                limit: limit as usize,
+                offset: 0,
+            })
         }
     }
 }
@@ -68,19 +84,102 @@ pub(crate) struct Page<T> {
 }
 
 /// Cuts the page `query` asks for out of `items` and mints the neighbours' cursors.
-pub(crate) fn page<T>(state: &mut State, who: &Principal, action: &str, query: &Query, items: Vec<T>) -> Page<T> {
+pub(crate) fn page<T>(
+    state: &mut State,
+    who: &Principal,
+    action: &str,
+    query: &Query,
+    items: Vec<T>,
+) -> Page<T> {
     let total = items.len();
     let start = query.offset.min(total);
     let end = (start + query.limit).min(total);
     let next_page_id = (end < total).then(|| mint(state, who, action, query, end));
-    let previous_page_id = (start > 0).then(|| mint(state, who, action, query, start.saturating_sub(query.limit)));
+    let previous_page_id =
+        (start > 0).then(|| mint(state, who, action, query, start.saturating_sub(query.limit)));
     let items = items.into_iter().skip(start).take(end - start).collect();
-    Page { items, total, next_page_id, previous_page_id }
+    Page {
+        items,
+        total,
+        next_page_id,
+        previous_page_id,
+    }
 }
 
 fn mint(state: &mut State, who: &Principal, action: &str, query: &Query, offset: usize) -> PageId {
     let id = format!("{}", uuid::Uuid::new_v4().simple());
     let remembered = serde_json::json!({ "params": query.params, "limit": query.limit });
-    state.cursors.insert(id.clone(), Cursor { owner: (action.to_owned(), who.clone()), query: remembered, offset });
+    state.cursors.insert(
+        id.clone(),
+        Cursor {
+            owner: (action.to_owned(), who.clone()),
+            query: remembered,
+            offset,
+        },
+    );
     PageId::new(id)
+}
+
+/// [`resolve`] with typed parameters: `sent` holds what the request carried besides
+/// `page_id` and `limit` (nothing, with a `page_id`: `validation` otherwise); returns what
+/// the first request of the listing carried, and the page to cut.
+pub(crate) fn resolve_typed<P>(
+    state: &State,
+    who: &Principal,
+    action: &str,
+    page_id: Option<&PageId>,
+    sent: &P,
+    limit: Option<u32>,
+    (default_limit, max_limit): (u32, u32),
+) -> Result<(P, Query), ApiError>
+where
+    P: serde::Serialize + serde::de::DeserializeOwned + Default,
+{
+    let internal = |e: serde_json::Error| {
+        crate::dispatch::err(lc_protocol::error::ErrorType::Internal, e.to_string())
+    };
+    let params = match serde_json::to_value(sent).map_err(internal)? {
+        Value::Object(map) if !map.is_empty() => Value::Object(map),
+        _ => Value::Null,
+    };
+    let query = resolve(
+        state,
+        who,
+        action,
+        page_id,
+        params,
+        limit,
+        default_limit,
+        max_limit,
+    )?;
+    let remembered = match &query.params {
+        Value::Null => P::default(),
+        params => serde_json::from_value(params.clone()).map_err(internal)?,
+    };
+    Ok((remembered, query))
+}
+
+/// Whether a listing goes newest first (the default); `validation` for an unknown order.
+pub(crate) fn newest_first(
+    order: Option<&lc_protocol::types::SortOrder>,
+) -> Result<bool, ApiError> {
+    use lc_protocol::types::SortOrder;
+    match order {
+        None | Some(SortOrder::Desc) => Ok(true),
+        Some(SortOrder::Asc) => Ok(false),
+        Some(other) => Err(invalid(format!("Unknown `sort_order` `{other}`"))),
+    }
+}
+
+/// `items` ascending by `key`, or descending when `newest_first`.
+pub(crate) fn ordered<T, K: Ord>(
+    mut items: Vec<T>,
+    key: impl Fn(&T) -> K,
+    newest_first: bool,
+) -> Vec<T> {
+    items.sort_by(|a, b| key(a).cmp(&key(b)));
+    if newest_first {
+        items.reverse();
+    }
+    items
 }

@@ -1,9 +1,9 @@
 //! Pushes: collected while an action runs, fanned out to connections afterwards.
 
-use crate::state::{ConnId, Principal, State};
+use crate::state::{ConnId, ConnRec, Principal, State};
 use lc_protocol::id::{AgentId, ChatId, CustomerId};
 use lc_protocol::wire::livechat;
-use lc_protocol::{Api, meta};
+use lc_protocol::{Api, ApiVersion, meta};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -38,6 +38,9 @@ pub(crate) struct PushOut {
 #[derive(Debug, Default)]
 pub(crate) struct Outbox {
     items: Vec<PushOut>,
+    /// Connections to close once the response and the pushes are out, with the
+    /// disconnect push reason to send first (`None`: close without a push).
+    closes: Vec<(ConnId, Option<&'static str>)>,
 }
 
 fn raw<T: Serialize>(payload: &T) -> Option<Box<RawValue>> {
@@ -126,8 +129,28 @@ impl Outbox {
         }
     }
 
+    /// Closes `conn` after the action's response and pushes, pushing the disconnect
+    /// push with `reason` first when given (e.g. the requester's own `logout`).
+    pub(crate) fn close_after(&mut self, conn: ConnId, reason: Option<&'static str>) {
+        self.closes.push((conn, reason));
+    }
+
     fn take(&mut self) -> Vec<PushOut> {
         std::mem::take(&mut self.items)
+    }
+}
+
+/// Closes the connections queued with [`Outbox::close_after`].
+fn close_queued(state: &mut State) {
+    for (conn, reason) in std::mem::take(&mut state.outbox.closes) {
+        match reason {
+            Some(reason) => crate::state::close_conn(state, conn, reason),
+            None => {
+                if let Some(c) = state.conns.get(&conn) {
+                    let _ = c.tx.send(crate::state::Outgoing::Close);
+                }
+            }
+        }
     }
 }
 
@@ -151,25 +174,47 @@ pub(crate) fn deliver(state: &mut State, origin: Option<(ConnId, Option<&str>)>)
             if !in_audience(state, &push.audience, *conn_id, principal) {
                 continue;
             }
-            let known = meta::find_push(conn.api, push.name);
-            if known.is_some_and(|m| !m.versions.is_none_or(|v| v.contains(conn.version))) {
+            let Some(version) = delivery_version(conn, push.name) else {
                 continue;
-            }
-            if !conn.wants(push.name) {
-                continue;
-            }
+            };
             let request_id = match origin {
                 Some((origin, request_id)) if origin == *conn_id => request_id,
                 _ => None,
             };
             conn.send(livechat::encode_push(
-                conn.version,
-                request_id,
-                push.name,
-                payload,
+                version, request_id, push.name, payload,
             ));
         }
     }
+    close_queued(state);
+}
+
+/// The version in which `conn` receives the push `name`, or `None` when it does not
+/// receive it (§1.8, §8 item 13):
+///
+/// - without a login `pushes` subscription: every push that exists in the connection's
+///   version, in that version;
+/// - with one (`{"3.6": ["incoming_chat"], "3.5": ["all"]}`): the push is delivered when
+///   some listed version names it (or `"all"`) and has it. It is delivered once, labelled
+///   with the connection's version when that version's list covers it, else with the
+///   oldest other listed version that does. [I] The payload is the same whatever the
+///   label (the sandbox renders one payload per API); versions it does not serve (`"3.7"`)
+///   are ignored.
+fn delivery_version(conn: &ConnRec, name: &str) -> Option<ApiVersion> {
+    let has = |version: ApiVersion| {
+        meta::find_push(conn.api, name)
+            .is_none_or(|m| m.versions.is_none_or(|range| range.contains(version)))
+    };
+    let Some(subscriptions) = &conn.pushes else {
+        return has(conn.version).then_some(conn.version);
+    };
+    let mut listed: Vec<ApiVersion> = subscriptions
+        .iter()
+        .filter(|(_, names)| names.iter().any(|n| n == "all" || n == name))
+        .filter_map(|(version, _)| version.parse().ok())
+        .collect();
+    listed.sort_by_key(|v| (*v != conn.version, *v));
+    listed.into_iter().find(|v| has(*v))
 }
 
 fn in_audience(state: &State, audience: &Audience, conn: ConnId, who: &Principal) -> bool {

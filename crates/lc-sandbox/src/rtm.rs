@@ -1,19 +1,31 @@
-//! RTM: WebSocket connections, their login deadline, idle timeout and frames.
+//! RTM: WebSocket connections and their rules (§1.2–§1.9 of the notes): the login
+//! deadline, the idle timeout, at most 10 pending requests, per-request versions, and the
+//! frames themselves.
+//!
+//! Each connection has a reader (this module's loop), a writer task fed through the
+//! connection's [`Outgoing`] channel, and a worker task that handles requests delayed by
+//! fault injection ([`crate::Sandbox::set_response_delay`]). Without a delay a request is
+//! handled as soon as it is read, so nothing is ever pending; with one, requests wait in
+//! the worker's queue, in arrival order, and count as pending until answered.
 
-use crate::dispatch::{Ctx, dispatch, err};
-use crate::server::{Shared, text};
-use crate::state::{ConnRec, Outgoing};
+use crate::dispatch::{Ctx, Reply, dispatch, err};
+use crate::server::{Shared, lifecycle_header, text};
+use crate::state::{ConnId, ConnRec, Outgoing, State};
 use bytes::Bytes;
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use http::{HeaderValue, Request, Response, StatusCode, header};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use lc_protocol::error::ErrorType;
-use lc_protocol::wire::livechat;
+use lc_protocol::error::{ApiError, ErrorType};
+use lc_protocol::wire::livechat::{self, RequestFrame};
 use lc_protocol::{Api, ApiVersion, TransportKind};
 use std::sync::Arc;
-use tokio::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep_until};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -22,8 +34,16 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
 /// Largest frame the sandbox accepts (the real service documents none; 16 MiB is ample).
 const MAX_FRAME: usize = 16 << 20;
+/// Most unanswered requests one connection may have (§1.2); the next one fails with
+/// `pending_requests_limit_reached` at once.
+const MAX_PENDING: usize = 10;
+/// How long the end of a connection waits for its writer to flush.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Answers a WebSocket handshake on an RTM path and serves the connection.
+///
+/// Customers must name the organization (`organization_id`, or `license_id` in 3.3); a
+/// wrong or missing one fails the handshake with the Web status of the error.
 pub(crate) fn upgrade(
     mut req: Request<Incoming>,
     api: Api,
@@ -34,12 +54,10 @@ pub(crate) fn upgrade(
         return text(StatusCode::BAD_REQUEST, "expected a WebSocket upgrade");
     };
     if api == Api::Customer {
-        let organization = crate::web::query_param(req.uri(), "organization_id");
-        let expected = shared.lock().settings.organization_id.clone();
-        match organization {
-            Some(org) if org == expected => {}
-            Some(_) => return text(StatusCode::NOT_FOUND, "license not found"),
-            None => return text(StatusCode::BAD_REQUEST, "organization_id is required"),
+        let checked =
+            crate::web::check_organization(req.uri(), version, false, &shared.lock().settings);
+        if let Err(error) = checked {
+            return crate::web::error_response(&error, version);
         }
     }
     let accept = derive_accept_key(key.as_bytes());
@@ -69,178 +87,314 @@ pub(crate) fn upgrade(
     if let Ok(accept) = HeaderValue::from_str(&accept) {
         headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
     }
+    if let Some((name, value)) = lifecycle_header(version) {
+        headers.insert(name, value);
+    }
     response
 }
 
+/// A request waiting in a connection's worker queue.
+struct Queued {
+    request: RequestFrame,
+    arrived: Instant,
+    delay: Duration,
+}
+
+/// The reader side of one connection.
+struct Conn {
+    id: ConnId,
+    shared: Arc<Shared>,
+    /// Requests read but not answered yet.
+    pending: Arc<AtomicUsize>,
+    /// The worker's queue.
+    queue: mpsc::UnboundedSender<Queued>,
+}
+
+/// Serves one WebSocket until it closes, times out, is dropped or the sandbox stops.
 async fn serve<S>(ws: WebSocketStream<S>, api: Api, version: ApiVersion, shared: Arc<Shared>)
 where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let (mut sink, mut stream) = ws.split();
-    let (tx, mut rx) = mpsc::unbounded_channel::<Outgoing>();
-    let conn = {
-        let mut state = shared.lock();
-        state.next_conn += 1;
-        let id = state.next_conn;
-        let rec = ConnRec {
-            api,
-            version,
-            principal: None,
-            pushes: None,
-            away: false,
-            tx,
-        };
-        state.conns.insert(id, rec);
-        id
+    let (sink, stream) = ws.split();
+    let (tx, rx) = mpsc::unbounded_channel::<Outgoing>();
+    let id = register(&mut shared.lock(), api, version, tx);
+    let (abort_tx, abort_rx) = oneshot::channel();
+    let writer = tokio::spawn(write_frames(sink, rx, abort_tx));
+    let (queue, queued) = mpsc::unbounded_channel();
+    let pending = Arc::new(AtomicUsize::new(0));
+    let worker = tokio::spawn(work(shared.clone(), id, queued, pending.clone()));
+    let conn = Conn {
+        id,
+        shared: shared.clone(),
+        pending,
+        queue,
     };
-    let writer = tokio::spawn(async move {
-        while let Some(out) = rx.recv().await {
-            let message = match out {
-                Outgoing::Text(text) => Message::text(text),
-                Outgoing::Close => {
-                    let _ = sink.send(Message::Close(None)).await;
-                    break;
-                }
-            };
-            if sink.send(message).await.is_err() {
+    conn.read_frames(stream, abort_rx).await;
+    worker.abort();
+    {
+        // The agent's status follows its connections (offline with the last one).
+        let mut state = shared.lock();
+        let removed = state.on_connection_closed(id);
+        crate::push::deliver(&mut state, None);
+        drop(removed);
+    }
+    let _ = tokio::time::timeout(FLUSH_TIMEOUT, writer).await;
+}
+
+/// Adds a connection, not logged in yet, to the state.
+fn register(
+    state: &mut State,
+    api: Api,
+    version: ApiVersion,
+    tx: mpsc::UnboundedSender<Outgoing>,
+) -> ConnId {
+    state.next_conn += 1;
+    let id = state.next_conn;
+    let rec = ConnRec {
+        api,
+        version,
+        principal: None,
+        pushes: None,
+        away: false,
+        session: Default::default(),
+        tx,
+    };
+    state.conns.insert(id, rec);
+    id
+}
+
+/// Writes queued frames until the channel closes or a close is ordered. `Outgoing::Drop`
+/// ends it without a close frame and tells the reader (`abort`) to drop the socket.
+async fn write_frames<S>(
+    mut sink: SplitSink<WebSocketStream<S>, Message>,
+    mut rx: mpsc::UnboundedReceiver<Outgoing>,
+    abort: oneshot::Sender<()>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    while let Some(out) = rx.recv().await {
+        let message = match out {
+            Outgoing::Text(text) => Message::text(text),
+            Outgoing::Close => {
+                let _ = sink.send(Message::Close(None)).await;
                 break;
             }
+            Outgoing::Drop => {
+                let _ = abort.send(());
+                return;
+            }
+        };
+        if sink.send(message).await.is_err() {
+            break;
         }
-        let _ = sink.close().await;
-    });
+    }
+    let _ = sink.close().await;
+}
 
-    let timing = shared.timing;
-    let login_deadline = Instant::now() + timing.login_deadline;
-    let mut last_frame = Instant::now();
-    let mut shutdown = shared.shutdown.clone();
-    loop {
-        let logged_in = shared
+/// Handles the requests that wait for a response delay, in arrival order. A request
+/// whose delay reaches the request timeout is answered `request_timeout` at the timeout
+/// and never runs.
+async fn work(
+    shared: Arc<Shared>,
+    conn: ConnId,
+    mut queue: mpsc::UnboundedReceiver<Queued>,
+    pending: Arc<AtomicUsize>,
+) {
+    let timeout = shared.timing.request_timeout;
+    while let Some(queued) = queue.recv().await {
+        if queued.delay >= timeout {
+            sleep_until(queued.arrived + timeout).await;
+            let error = ApiError::new(ErrorType::RequestTimeout);
+            respond(&shared.lock(), conn, &queued.request, &Err(error));
+        } else {
+            sleep_until(queued.arrived + queued.delay).await;
+            handle_request(&shared, conn, &queued.request);
+        }
+        pending.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Conn {
+    /// Reads frames until the connection ends, enforcing the login deadline and the idle
+    /// timeout. Both close with a `connection_timeout` disconnect push first (§1.7 asks it
+    /// for idle connections; [I] the sandbox sends it on the login deadline too). Any
+    /// frame, control pings included, restarts the idle timer; nothing extends the login
+    /// deadline.
+    async fn read_frames<S>(
+        &self,
+        mut stream: SplitStream<WebSocketStream<S>>,
+        mut abort: oneshot::Receiver<()>,
+    ) where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
+        let timing = self.shared.timing;
+        let login_deadline = Instant::now() + timing.login_deadline;
+        let mut last_frame = Instant::now();
+        let mut shutdown = self.shared.shutdown.clone();
+        loop {
+            let deadline = if self.logged_in() {
+                last_frame + timing.idle_timeout
+            } else {
+                login_deadline
+            };
+            tokio::select! {
+                message = stream.next() => match message {
+                    Some(Ok(Message::Text(text))) => {
+                        last_frame = Instant::now();
+                        self.on_text(text.as_str());
+                    }
+                    Some(Ok(Message::Binary(data))) => {
+                        last_frame = Instant::now();
+                        match std::str::from_utf8(&data) {
+                            Ok(text) => self.on_text(text),
+                            Err(_) => self.reply_malformed("binary frame is not UTF-8"),
+                        }
+                    }
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => last_frame = Instant::now(),
+                    Some(Ok(Message::Frame(_))) => {}
+                    Some(Ok(Message::Close(_))) | None => break,
+                    Some(Err(err)) => {
+                        tracing::debug!(conn = self.id, %err, "WebSocket read failed");
+                        break;
+                    }
+                },
+                _ = sleep_until(deadline) => {
+                    // A delayed login may have completed while waiting for the deadline.
+                    if self.logged_in() && Instant::now() < last_frame + timing.idle_timeout {
+                        continue;
+                    }
+                    crate::state::close_conn(&self.shared.lock(), self.id, "connection_timeout");
+                    break;
+                }
+                _ = &mut abort => break,
+                _ = shutdown.changed() => {
+                    if let Some(c) = self.shared.lock().conns.get(&self.id) {
+                        let _ = c.tx.send(Outgoing::Close);
+                    }
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Whether the connection has logged in.
+    fn logged_in(&self) -> bool {
+        self.shared
             .lock()
             .conns
-            .get(&conn)
-            .is_some_and(|c| c.principal.is_some());
-        let deadline = if logged_in {
-            last_frame + timing.idle_timeout
-        } else {
-            login_deadline
+            .get(&self.id)
+            .is_some_and(|c| c.principal.is_some())
+    }
+
+    /// Handles a text frame now, or queues it when a response delay is armed; refuses it
+    /// when [`MAX_PENDING`] requests are already waiting.
+    fn on_text(&self, text: &str) {
+        let request = match livechat::decode_request(text) {
+            Ok(request) => request,
+            Err(problem) => return self.reply_malformed(&problem.to_string()),
         };
-        tokio::select! {
-            message = stream.next() => match message {
-                Some(Ok(Message::Text(text))) => {
-                    last_frame = Instant::now();
-                    handle_text(&shared, conn, text.as_str());
-                }
-                Some(Ok(Message::Binary(data))) => {
-                    last_frame = Instant::now();
-                    match std::str::from_utf8(&data) {
-                        Ok(text) => handle_text(&shared, conn, text),
-                        Err(_) => reply_malformed(&shared, conn, "binary frame is not UTF-8"),
-                    }
-                }
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => last_frame = Instant::now(),
-                Some(Ok(Message::Frame(_))) => {}
-                Some(Ok(Message::Close(_))) | None => break,
-                Some(Err(err)) => {
-                    tracing::debug!(conn, %err, "WebSocket read failed");
-                    break;
-                }
-            },
-            _ = sleep_until(deadline) => {
-                if logged_in {
-                    disconnect(&shared, conn, "connection_timeout");
-                } else if let Some(c) = shared.lock().conns.get(&conn) {
-                    let _ = c.tx.send(Outgoing::Close);
-                }
-                break;
-            }
-            _ = shutdown.changed() => {
-                if let Some(c) = shared.lock().conns.get(&conn) {
-                    let _ = c.tx.send(Outgoing::Close);
-                }
-                break;
-            }
+        let pending = self.pending.load(Ordering::SeqCst);
+        if pending >= MAX_PENDING {
+            let error = ApiError::new(ErrorType::PendingRequestsLimitReached);
+            return respond(&self.shared.lock(), self.id, &request, &Err(error));
+        }
+        let delay = self.shared.faults().delay_for(&request.action);
+        if delay.is_zero() && pending == 0 {
+            return handle_request(&self.shared, self.id, &request);
+        }
+        self.pending.fetch_add(1, Ordering::SeqCst);
+        let queued = Queued {
+            request,
+            arrived: Instant::now(),
+            delay,
+        };
+        if self.queue.send(queued).is_err() {
+            self.pending.fetch_sub(1, Ordering::SeqCst);
         }
     }
-    let removed = shared.lock().conns.remove(&conn);
-    drop(removed);
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), writer).await;
-}
 
-/// Pushes a disconnect push with `reason` to the connection, then closes it.
-pub(crate) fn disconnect(shared: &Shared, conn: u64, reason: &str) {
-    let state = shared.lock();
-    crate::state::close_conn(&state, conn, reason);
-}
-
-fn reply_malformed(shared: &Shared, conn: u64, problem: &str) {
-    let state = shared.lock();
-    if let Some(c) = state.conns.get(&conn) {
-        let error = err(
-            ErrorType::Validation,
-            format!("Wrong format of request: {problem}"),
-        );
-        c.send(livechat::encode_failure(None, "", &error));
+    /// Answers a frame that is not a request with a `validation` error (no request id).
+    fn reply_malformed(&self, problem: &str) {
+        let state = self.shared.lock();
+        if let Some(c) = state.conns.get(&self.id) {
+            let error = err(
+                ErrorType::Validation,
+                format!("Wrong format of request: {problem}"),
+            );
+            c.send(livechat::encode_failure(None, "", &error));
+        }
     }
 }
 
-fn handle_text(shared: &Shared, conn: u64, text: &str) {
-    let request = match livechat::decode_request(text) {
-        Ok(request) => request,
-        Err(problem) => return reply_malformed(shared, conn, &problem.to_string()),
+/// The version a request runs in (§1.3): its `version` field, which may not be lower than
+/// the connection's ([I] `validation`) and must be one the sandbox serves
+/// (`unsupported_version`); the connection's version when absent.
+fn request_version(requested: Option<&str>, conn: ApiVersion) -> Result<ApiVersion, ApiError> {
+    let Some(requested) = requested else {
+        return Ok(conn);
     };
+    match requested.parse::<ApiVersion>() {
+        Ok(version) if version >= conn => Ok(version),
+        Ok(version) => Err(err(
+            ErrorType::Validation,
+            format!("Version {version} is lower than the connection's version {conn}: prohibited"),
+        )),
+        Err(_) => Err(ApiError::new(ErrorType::UnsupportedVersion)),
+    }
+}
+
+/// Runs one request (or the failure armed for it with `Sandbox::fail_next`), answers it
+/// and delivers the pushes it caused; a failed action's pushes are discarded.
+fn handle_request(shared: &Shared, conn: ConnId, request: &RequestFrame) {
+    let forced = shared.faults().take_failure(&request.action);
     let mut state = shared.lock();
     let Some(rec) = state.conns.get(&conn) else {
         return;
     };
     let (api, conn_version, principal) = (rec.api, rec.version, rec.principal.clone());
-    let request_id = request.request_id.as_deref();
     let action = request.action.as_str();
-    let version = match request.version.as_deref().map(str::parse::<ApiVersion>) {
-        None => Ok(conn_version),
-        Some(Ok(v)) if v >= conn_version => Ok(v),
-        Some(Ok(_)) => Err(err(
-            ErrorType::Validation,
-            "versions lower than the connection version are prohibited",
-        )),
-        Some(Err(_)) => Err(err(
-            ErrorType::UnsupportedVersion,
-            "Cannot call unsupported API versions.",
-        )),
-    };
-    let reply = match (version, action, principal) {
-        (Err(error), _, _) => Err(error),
-        (Ok(_), "ping", _) => crate::dispatch::encode(&lc_protocol::Empty {}),
-        (Ok(version), "login", _) => match api {
+    let reply = match (
+        forced,
+        request_version(request.version.as_deref(), conn_version),
+    ) {
+        (Some(error), _) | (None, Err(error)) => Err(error),
+        (None, Ok(_)) if action == "ping" => crate::dispatch::encode(&lc_protocol::Empty {}),
+        (None, Ok(version)) if action == "login" => match api {
             Api::Agent => crate::agent_api::login(&mut state, conn, version, &request.payload),
             _ => crate::customer_api::login(&mut state, conn, version, &request.payload),
         },
-        (Ok(_), _, None) => Err(err(ErrorType::Authentication, "Log in first")),
-        (Ok(version), _, Some(who)) => {
-            let base_url = shared.base_url.clone();
-            let mut ctx = Ctx {
-                state: &mut state,
-                who,
-                version,
-                transport: TransportKind::Rtm,
-                conn: Some(conn),
-                base_url: &base_url,
-            };
-            dispatch(&mut ctx, action, &request.payload)
-        }
+        (None, Ok(version)) => match principal {
+            None => Err(err(ErrorType::Authentication, "Log in first")),
+            Some(who) => {
+                let mut ctx = Ctx {
+                    state: &mut state,
+                    who,
+                    version,
+                    transport: TransportKind::Rtm,
+                    conn: Some(conn),
+                    base_url: &shared.base_url,
+                };
+                dispatch(&mut ctx, action, &request.payload)
+            }
+        },
     };
-    if let Some(c) = state.conns.get(&conn) {
-        let frame = match &reply {
-            Ok(payload) => livechat::encode_success(request_id, action, payload),
-            Err(error) => livechat::encode_failure(request_id, action, error),
-        };
-        c.send(frame);
-    }
+    respond(&state, conn, request, &reply);
     if reply.is_err() {
-        // A failed action must not leak pushes it queued before failing.
         state.outbox = Default::default();
     }
-    crate::push::deliver(&mut state, Some((conn, request_id)));
-    if let Some(who) = state.conns.get(&conn).and_then(|c| c.principal.clone()) {
-        tracing::debug!(conn, action, ok = reply.is_ok(), user = %who.user_id(), "rtm action");
-    }
+    crate::push::deliver(&mut state, Some((conn, request.request_id.as_deref())));
+    tracing::debug!(conn, action, ok = reply.is_ok(), "rtm action");
+}
+
+/// Sends the response to `request` on its connection.
+fn respond(state: &State, conn: ConnId, request: &RequestFrame, reply: &Reply) {
+    let Some(c) = state.conns.get(&conn) else {
+        return;
+    };
+    let request_id = request.request_id.as_deref();
+    let action = request.action.as_str();
+    c.send(match reply {
+        Ok(payload) => livechat::encode_success(request_id, action, payload),
+        Err(error) => livechat::encode_failure(request_id, action, error),
+    });
 }

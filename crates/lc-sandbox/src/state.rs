@@ -1,10 +1,11 @@
 //! The sandbox's world, in memory: organization, users, chats, connections.
 
 use crate::clock::{Clock, IdGen};
-use crate::push::Outbox;
+use crate::push::{Audience, Outbox};
 use lc_protocol::id::{AgentId, ChatId, CustomerId, EventId, GroupId, ThreadId, UserId};
 use lc_protocol::types::{
-    Access, Agent, Customer, Event, Permission, Properties, RoutingStatus, Visibility,
+    Access, Agent, Customer, CustomerMonitoringLevel, Event, Permission, Properties, RoutingStatus,
+    Visibility,
 };
 use lc_protocol::{Api, ApiVersion};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -42,6 +43,8 @@ pub(crate) type ConnId = u64;
 pub(crate) enum Outgoing {
     Text(String),
     Close,
+    /// Drop the socket at once: no close frame (fault injection).
+    Drop,
 }
 
 /// A WebSocket connection, as the state knows it.
@@ -53,20 +56,21 @@ pub(crate) struct ConnRec {
     /// version → push names (`None`: all pushes of the connection's version).
     pub(crate) pushes: Option<BTreeMap<String, Vec<String>>>,
     pub(crate) away: bool,
+    /// Agent connections: the login token and customer subscriptions.
+    pub(crate) session: ConnSession,
     pub(crate) tx: mpsc::UnboundedSender<Outgoing>,
 }
 
-impl ConnRec {
-    /// Whether this connection subscribed to the push `name` (in its version).
-    pub(crate) fn wants(&self, name: &str) -> bool {
-        let Some(subscriptions) = &self.pushes else {
-            return true;
-        };
-        subscriptions
-            .values()
-            .any(|names| names.iter().any(|n| n == "all" || n == name))
-    }
+/// What an agent connection remembers besides its identity.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ConnSession {
+    /// The token it logged in with, as sent (replaced by `update_session`).
+    pub(crate) token: Option<String>,
+    /// Its `subscribe_customers` subscriptions: id → the groups tracked (`None`: all).
+    pub(crate) customer_subscriptions: BTreeMap<String, Option<Vec<GroupId>>>,
+}
 
+impl ConnRec {
     pub(crate) fn send(&self, frame: String) {
         // A closed receiver means the connection is going away; nothing to do.
         let _ = self.tx.send(Outgoing::Text(frame));
@@ -80,6 +84,24 @@ pub(crate) struct AgentRec {
     pub(crate) routing_status: RoutingStatus,
     pub(crate) account_id: String,
     pub(crate) last_seen: BTreeMap<ChatId, String>,
+    /// What its sessions remember across connections.
+    pub(crate) session: AgentSession,
+}
+
+/// What an agent's sessions remember across its connections.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AgentSession {
+    /// The routing status it had when its last connection closed (a `login` with
+    /// `reconnect: true` restores it).
+    pub(crate) last_status: Option<RoutingStatus>,
+    /// Whether the auto-away rule (every connection away) made it `not_accepting_chats`.
+    pub(crate) auto_away: bool,
+    /// The customer monitoring level of its last login (`my` until one is chosen).
+    pub(crate) monitoring_level: Option<CustomerMonitoringLevel>,
+    /// Push notification settings (login `push_notifications`, `change_push_notifications`).
+    pub(crate) push_notifications: Option<serde_json::Value>,
+    /// The customers it follows (`follow_customer`, 3.3).
+    pub(crate) followed_customers: BTreeSet<CustomerId>,
 }
 
 #[derive(Debug, Clone)]
@@ -88,6 +110,51 @@ pub(crate) struct CustomerRec {
     pub(crate) banned_until: Option<Instant>,
     pub(crate) group_id: Option<GroupId>,
     pub(crate) side_storage: BTreeMap<String, String>,
+    /// What the customer's logins and page updates said (Customer API).
+    pub(crate) session: CustomerSession,
+}
+
+impl CustomerRec {
+    /// A customer with `profile`, in no group, never banned.
+    pub(crate) fn new(profile: Customer) -> Self {
+        Self {
+            profile,
+            banned_until: None,
+            group_id: None,
+            side_storage: BTreeMap::new(),
+            session: CustomerSession::default(),
+        }
+    }
+}
+
+/// What a customer's logins and page updates told the sandbox, and its greetings.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CustomerSession {
+    /// Login `is_mobile`.
+    pub(crate) is_mobile: Option<bool>,
+    /// Login `application`.
+    pub(crate) application: Option<lc_protocol::customer::LoginApplication>,
+    /// Whether its page is active (`activate_customer_page` / `deactivate_customer_page`).
+    pub(crate) page_active: bool,
+    /// The greetings shown to it, oldest first.
+    pub(crate) greetings: Vec<GreetingRec>,
+}
+
+/// A greeting shown to a customer and what became of it.
+#[derive(Debug, Clone)]
+pub(crate) struct GreetingRec {
+    pub(crate) greeting: lc_protocol::types::Greeting,
+    pub(crate) status: GreetingStatus,
+}
+
+/// Where a greeting stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GreetingStatus {
+    /// Shown, neither accepted nor canceled.
+    Displayed,
+    Accepted,
+    /// Canceled by the customer or replaced by a newer greeting.
+    Canceled,
 }
 
 #[derive(Debug, Clone)]
@@ -115,6 +182,8 @@ pub(crate) struct ThreadRec {
     pub(crate) created_at: String,
     pub(crate) access: Access,
     pub(crate) next_event: u64,
+    /// The summary set by `request_thread_summary` (3.6).
+    pub(crate) summary: Option<lc_protocol::types::Summary>,
 }
 
 impl ThreadRec {
@@ -217,6 +286,8 @@ pub(crate) struct State {
     pub(crate) files: HashMap<String, FileRec>,
     pub(crate) cursors: HashMap<String, Cursor>,
     pub(crate) license_properties: Properties,
+    /// The forms enabled per group (`get_form`, `get_configuration`): (group, form type).
+    pub(crate) enabled_forms: BTreeSet<(GroupId, String)>,
     pub(crate) outbox: Outbox,
 }
 
@@ -246,6 +317,7 @@ impl State {
             files: HashMap::new(),
             cursors: HashMap::new(),
             license_properties: Properties::new(),
+            enabled_forms: BTreeSet::new(),
             outbox: Outbox::default(),
         }
     }
@@ -262,6 +334,19 @@ impl State {
         self.conns
             .values()
             .any(|c| c.principal.as_ref() == Some(&Principal::Agent(agent.clone())))
+    }
+
+    /// The logged-in connections of the agent or customer with id `user`.
+    pub(crate) fn conns_of_user(&self, user: &str) -> Vec<ConnId> {
+        self.conns
+            .iter()
+            .filter(|(_, c)| {
+                c.principal
+                    .as_ref()
+                    .is_some_and(|p| p.user_id().as_str() == user)
+            })
+            .map(|(id, _)| *id)
+            .collect()
     }
 
     /// Whether the customer has a logged-in connection.
@@ -302,6 +387,95 @@ impl State {
                     || self.agent_has_access(id, &chat.access)
             }
         }
+    }
+}
+
+/// Routing statuses, auto-away and the end of connections.
+impl State {
+    /// The logged-in connections of `agent`.
+    pub(crate) fn agent_conns(&self, agent: &AgentId) -> Vec<ConnId> {
+        let who = Principal::Agent(agent.clone());
+        self.conns
+            .iter()
+            .filter(|(_, c)| c.principal.as_ref() == Some(&who))
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Sets the routing status of `agent` and queues `routing_status_set` for every agent.
+    pub(crate) fn set_routing_status(&mut self, agent: &AgentId, status: RoutingStatus) {
+        let Some(rec) = self.agents.get_mut(agent) else {
+            return;
+        };
+        rec.routing_status = status.clone();
+        let payload = serde_json::json!({ "agent_id": agent, "status": status });
+        self.outbox
+            .agents(Audience::AllAgents, "routing_status_set", &payload);
+    }
+
+    /// The auto-away rule ([I], §4.7): an agent accepting chats whose logged-in
+    /// connections are all away becomes `not_accepting_chats`; once one of them is back,
+    /// an agent that this rule (not a request) made `not_accepting_chats` accepts chats
+    /// again. Any other status is left alone. Returns whether the agent became
+    /// `accepting_chats` (waiting chats may then be routed to it).
+    pub(crate) fn apply_away_rule(&mut self, agent: &AgentId) -> bool {
+        let conns = self.agent_conns(agent);
+        if conns.is_empty() {
+            return false;
+        }
+        let all_away = conns
+            .iter()
+            .all(|id| self.conns.get(id).is_some_and(|c| c.away));
+        let Some(rec) = self.agents.get_mut(agent) else {
+            return false;
+        };
+        let status = match (all_away, &rec.routing_status, rec.session.auto_away) {
+            (true, RoutingStatus::AcceptingChats, _) => RoutingStatus::NotAcceptingChats,
+            (false, RoutingStatus::NotAcceptingChats, true) => RoutingStatus::AcceptingChats,
+            _ => {
+                rec.session.auto_away &= all_away;
+                return false;
+            }
+        };
+        rec.session.auto_away = all_away;
+        let back = status == RoutingStatus::AcceptingChats;
+        self.set_routing_status(agent, status);
+        back
+    }
+
+    /// `agent` has no connection left (or logged out): it becomes `offline`, pushed when
+    /// that is a change, and its status is remembered for a `reconnect` login (the status
+    /// it chose, when auto-away had changed it).
+    pub(crate) fn agent_offline(&mut self, agent: &AgentId) {
+        let Some(rec) = self.agents.get_mut(agent) else {
+            return;
+        };
+        if rec.routing_status == RoutingStatus::Offline {
+            return;
+        }
+        rec.session.last_status = Some(if rec.session.auto_away {
+            RoutingStatus::AcceptingChats
+        } else {
+            rec.routing_status.clone()
+        });
+        rec.session.auto_away = false;
+        rec.profile.present = Some(false);
+        self.set_routing_status(agent, RoutingStatus::Offline);
+    }
+
+    /// Forgets a closed connection. When it was an agent's last one the agent goes
+    /// offline ([`Self::agent_offline`]); otherwise the auto-away rule is applied to the
+    /// connections left. Queues the pushes this causes: deliver them afterwards.
+    pub(crate) fn on_connection_closed(&mut self, conn: ConnId) -> Option<ConnRec> {
+        let rec = self.conns.remove(&conn)?;
+        if let Some(Principal::Agent(agent)) = &rec.principal {
+            if self.agent_online(agent) {
+                self.apply_away_rule(agent);
+            } else {
+                self.agent_offline(agent);
+            }
+        }
+        Some(rec)
     }
 }
 

@@ -9,9 +9,27 @@ use lc_protocol::types::{
 };
 use std::collections::BTreeMap;
 
-/// Whether `viewer` may see `event` (customers never see `agents` events).
+/// Whether `viewer` may see `event` (customers never see `agents` events nor deleted
+/// ones, §5.2 `delete_event`).
 pub(crate) fn visible_to(event: &Event, api: Api) -> bool {
-    api != Api::Customer || !matches!(event.visibility(), Some(Visibility::Agents))
+    api != Api::Customer
+        || !(matches!(event.visibility(), Some(Visibility::Agents)) || is_deleted(event))
+}
+
+/// Whether the event was deleted (`deleted: true`, 3.6).
+pub(crate) fn is_deleted(event: &Event) -> bool {
+    let deleted = match event {
+        Event::Message(e) => e.deleted,
+        Event::File(e) => e.deleted,
+        Event::Form(e) => e.deleted,
+        Event::FilledForm(e) => e.deleted,
+        Event::RichMessage(e) => e.deleted,
+        Event::Custom(e) => e.deleted,
+        Event::SystemMessage(e) => e.deleted,
+        Event::System(e) => e.deleted,
+        _ => None,
+    };
+    deleted == Some(true)
 }
 
 /// The event as `api` returns it: customers get no `visibility` field.
@@ -88,6 +106,35 @@ pub(crate) fn customer_view(state: &State, id: &lc_protocol::id::CustomerId, api
     customer
 }
 
+/// A customer's statistics: chats and threads counted from its chats, the other
+/// counters as recorded on its profile (0 when never recorded).
+pub(crate) fn customer_statistics(
+    state: &State,
+    id: &lc_protocol::id::CustomerId,
+) -> lc_protocol::types::CustomerStatistics {
+    let recorded = state
+        .customers
+        .get(id)
+        .and_then(|c| c.profile.statistics.clone())
+        .unwrap_or_default();
+    let (chats, threads) = state
+        .chats
+        .values()
+        .filter(|c| c.customer() == Some(id))
+        .fold((0, 0), |(chats, threads), c| {
+            (chats + 1, threads + c.threads.len() as u64)
+        });
+    lc_protocol::types::CustomerStatistics {
+        chats_count: Some(chats),
+        threads_count: Some(threads),
+        visits_count: Some(recorded.visits_count.unwrap_or(0)),
+        page_views_count: Some(recorded.page_views_count.unwrap_or(0)),
+        greetings_shown_count: Some(recorded.greetings_shown_count.unwrap_or(0)),
+        greetings_accepted_count: Some(recorded.greetings_accepted_count.unwrap_or(0)),
+        ..recorded
+    }
+}
+
 /// A thread, as `api` sees it.
 pub(crate) fn thread_view(chat: &ChatRec, thread: &ThreadRec, api: Api) -> Thread {
     let index = chat.threads.iter().position(|t| t.id == thread.id);
@@ -108,6 +155,7 @@ pub(crate) fn thread_view(chat: &ChatRec, thread: &ThreadRec, api: Api) -> Threa
         previous_thread_id: neighbour(-1),
         next_thread_id: neighbour(1),
         created_at: thread.created_at.clone(),
+        summary: thread.summary.clone().filter(|_| api == Api::Agent),
         ..Thread::default()
     }
 }

@@ -1,12 +1,12 @@
 //! Web: `POST|GET /v{ver}/{agent|customer}/action/{name}`, uploads and uploaded files.
 
 use crate::dispatch::{Ctx, Reply, dispatch, err, invalid};
+use crate::server::lifecycle_header;
 use crate::server::{Shared, text};
-use crate::state::{FileRec, Principal};
+use crate::state::{FileRec, Principal, Settings};
 use bytes::Bytes;
-use futures_util::TryStreamExt;
 use http::{HeaderValue, Method, Request, Response, StatusCode, Uri, header};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use lc_protocol::error::{ApiError, ErrorBody, ErrorType};
 use lc_protocol::id::CustomerId;
@@ -16,6 +16,10 @@ use std::sync::Arc;
 
 /// The documented upload limit.
 pub(crate) const MAX_UPLOAD: usize = 10 * 1024 * 1024;
+/// How much of an oversized upload is read (and dropped) before answering.
+const MAX_DRAIN: usize = 4 * MAX_UPLOAD;
+/// File name endings `upload_file` refuses ("executables rejected", §2.5).
+const EXECUTABLES: &[&str] = &[".exe", ".msi", ".bat", ".cmd", ".com", ".scr", ".dll"];
 /// Largest JSON body accepted.
 const MAX_BODY: usize = 1024 * 1024;
 /// Customer actions that need no authorization.
@@ -30,11 +34,13 @@ pub(crate) async fn action(
     shared: Arc<Shared>,
 ) -> Response<Full<Bytes>> {
     match run_action(req, api, version, &name, &shared).await {
-        Ok(payload) => json_response(StatusCode::OK, payload.get().to_owned()),
-        Err(error) => error_response(&error),
+        Ok(payload) => json_response(StatusCode::OK, payload.get().to_owned(), version),
+        Err(error) => error_response(&error, version),
     }
 }
 
+/// Runs one Web action: fault injection first (delay, forced failure), then the method,
+/// organization, credentials, availability in `version`, and the handler.
 async fn run_action(
     req: Request<Incoming>,
     api: Api,
@@ -42,49 +48,22 @@ async fn run_action(
     name: &str,
     shared: &Shared,
 ) -> Reply {
-    let get = meta::find_action(api, name).and_then(|m| m.web) == Some(HttpMethod::Get);
-    if req.method() != Method::POST && !(get && req.method() == Method::GET) {
-        return Err(invalid(format!(
-            "`{name}` takes {}",
-            if get { "GET or POST" } else { "POST" }
-        )));
+    wait_for_delay(shared, name).await?;
+    let forced = shared.faults().take_failure(name);
+    if let Some(error) = forced {
+        return Err(error);
     }
+    check_method(req.method(), api, name)?;
     if api == Api::Customer {
-        let expected = shared.lock().settings.organization_id.clone();
-        match query_param(req.uri(), "organization_id") {
-            Some(org) if org == expected => {}
-            Some(_) => return Err(err(ErrorType::LicenseNotFound, "License not found")),
-            None => return Err(invalid("organization_id is required")),
-        }
+        let legacy_ok = name == "get_dynamic_configuration";
+        check_organization(req.uri(), version, legacy_ok, &shared.lock().settings)?;
     }
-    let authorization = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let who = match authorization {
-        Some(value) => crate::auth::authenticate(&shared.lock(), &value)?,
-        None if api == Api::Customer && NO_AUTH.contains(&name) => {
-            Principal::Customer(CustomerId::new(""))
-        }
-        None => {
-            return Err(err(
-                ErrorType::Authentication,
-                "Authorization header is required",
-            ));
-        }
-    };
-    if who.api() != api {
-        return Err(err(ErrorType::Authentication, "Invalid access token"));
-    }
+    let who = requester(&req, api, name, shared)?;
     crate::dispatch::check_available(who.api(), version, TransportKind::Web, name)?;
-    let payload = if name == "upload_file" {
+    if name == "upload_file" {
         return upload(req, shared).await;
-    } else if req.method() == Method::GET {
-        query_object(req.uri())
-    } else {
-        body_object(req).await?
-    };
+    }
+    let payload = Value::Object(payload_of(req).await?);
     let raw = serde_json::value::to_raw_value(&payload).map_err(|e| invalid(e.to_string()))?;
     let mut state = shared.lock();
     let mut ctx = Ctx {
@@ -103,22 +82,121 @@ async fn run_action(
     reply
 }
 
-async fn body_object(req: Request<Incoming>) -> Result<Value, ApiError> {
+/// Waits for the response delay armed for `name`; a delay that reaches the request
+/// timeout ends in `request_timeout` at the timeout.
+async fn wait_for_delay(shared: &Shared, name: &str) -> Result<(), ApiError> {
+    let delay = shared.faults().delay_for(name);
+    let timeout = shared.timing.request_timeout;
+    if delay >= timeout {
+        tokio::time::sleep(timeout).await;
+        return Err(ApiError::new(ErrorType::RequestTimeout));
+    }
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    Ok(())
+}
+
+/// Every action takes `POST`; the GET actions of the Customer API also take `GET`.
+fn check_method(method: &Method, api: Api, name: &str) -> Result<(), ApiError> {
+    let get = meta::find_action(api, name).and_then(|m| m.web) == Some(HttpMethod::Get);
+    if method == Method::POST || (get && method == Method::GET) {
+        return Ok(());
+    }
+    Err(invalid(format!(
+        "`{name}` takes {}",
+        if get { "GET or POST" } else { "POST" }
+    )))
+}
+
+/// Checks the organization a customer request names (§2.1): `organization_id`; in 3.3
+/// (and for `get_dynamic_configuration`, `legacy_ok`) also the older `license_id`. A
+/// wrong one is `license_not_found`, a missing one `validation`.
+pub(crate) fn check_organization(
+    uri: &Uri,
+    version: ApiVersion,
+    legacy_ok: bool,
+    settings: &Settings,
+) -> Result<(), ApiError> {
+    let (expected, given) = match query_param(uri, "organization_id") {
+        Some(org) => (&settings.organization_id, org),
+        None => match query_param(uri, "license_id") {
+            Some(license) if legacy_ok || version == ApiVersion::V3_3 => {
+                (&settings.license_id, license)
+            }
+            _ => return Err(invalid("organization_id is required")),
+        },
+    };
+    if &given == expected {
+        Ok(())
+    } else {
+        Err(ApiError::new(ErrorType::LicenseNotFound))
+    }
+}
+
+/// The requester named by the `Authorization` header: `Bearer <token>` (agents and
+/// customers) or `Basic base64(account_id:PAT)` (agents only). The customer property
+/// lists need none.
+fn requester(
+    req: &Request<Incoming>,
+    api: Api,
+    name: &str,
+    shared: &Shared,
+) -> Result<Principal, ApiError> {
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let who = match authorization {
+        Some(value) => crate::auth::authenticate(&shared.lock(), value)?,
+        None if api == Api::Customer && NO_AUTH.contains(&name) => {
+            Principal::Customer(CustomerId::new(""))
+        }
+        None => {
+            return Err(err(
+                ErrorType::Authentication,
+                "Authorization header is required",
+            ));
+        }
+    };
+    if who.api() != api {
+        return Err(err(ErrorType::Authentication, "Invalid access token"));
+    }
+    Ok(who)
+}
+
+/// The request payload: the JSON body of a `POST`; for a `GET`, the query parameters,
+/// completed by the fields of a JSON body if one is sent too (lc-sdk-js sends both).
+async fn payload_of(req: Request<Incoming>) -> Result<Map<String, Value>, ApiError> {
+    if req.method() != Method::GET {
+        return body_object(req).await;
+    }
+    let mut payload = query_object(req.uri());
+    for (key, value) in body_object(req).await? {
+        payload.entry(key).or_insert(value);
+    }
+    Ok(payload)
+}
+
+/// The body as a JSON object (an empty body is `{}`). Malformed or truncated JSON, or a
+/// body that ends early, is `validation`; more than [`MAX_BODY`] is `entity_too_large`.
+async fn body_object(req: Request<Incoming>) -> Result<Map<String, Value>, ApiError> {
     let body = Limited::new(req.into_body(), MAX_BODY)
         .collect()
         .await
         .map_err(|e| {
-            err(
-                ErrorType::EntityTooLarge,
-                format!("Request body too large: {e}"),
-            )
+            if e.downcast_ref::<LengthLimitError>().is_some() {
+                err(ErrorType::EntityTooLarge, "Request body too large")
+            } else {
+                invalid(format!("Wrong format of request: unreadable body: {e}"))
+            }
         })?
         .to_bytes();
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Value::Object(Map::new()));
+        return Ok(Map::new());
     }
     match serde_json::from_slice::<Value>(&body) {
-        Ok(value @ Value::Object(_)) => Ok(value),
+        Ok(Value::Object(object)) => Ok(object),
         Ok(_) => Err(invalid(
             "Wrong format of request: the body must be a JSON object",
         )),
@@ -128,7 +206,7 @@ async fn body_object(req: Request<Incoming>) -> Result<Value, ApiError> {
 
 /// Query parameters as a JSON object: numbers, booleans and JSON literals are decoded,
 /// `key[]=a&key[]=b` becomes an array, `organization_id` is left out.
-fn query_object(uri: &Uri) -> Value {
+fn query_object(uri: &Uri) -> Map<String, Value> {
     let mut object = Map::new();
     for (key, value) in query_pairs(uri) {
         if key == "organization_id" || key == "license_id" {
@@ -149,7 +227,7 @@ fn query_object(uri: &Uri) -> Value {
             object.insert(key, decoded);
         }
     }
-    Value::Object(object)
+    object
 }
 
 fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
@@ -197,7 +275,9 @@ fn hex(digit: u8) -> Option<u8> {
     (digit as char).to_digit(16).map(|d| d as u8)
 }
 
-/// `upload_file`: a multipart body with one part named `file`, at most 10 MB.
+/// `upload_file` (§2.5): a multipart body with one part named `file`, at most
+/// [`MAX_UPLOAD`] bytes (`entity_too_large`), not an executable (`validation`). The file is
+/// served back at the returned URL with the part's content type.
 async fn upload(req: Request<Incoming>, shared: &Shared) -> Reply {
     let content_type = req
         .headers()
@@ -208,43 +288,61 @@ async fn upload(req: Request<Incoming>, shared: &Shared) -> Reply {
         .map_err(|_| invalid("upload_file takes multipart/form-data with a part named `file`"))?;
     let stream = req.into_body().into_data_stream();
     let mut multipart = multer::Multipart::new(stream, boundary);
-    while let Some(mut field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| invalid(format!("Wrong format of request: {e}")))?
-    {
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         if field.name() != Some("file") {
             continue;
         }
         let name = field.file_name().unwrap_or("file").to_owned();
+        if is_executable(&name) {
+            return Err(invalid("Executable files cannot be uploaded"));
+        }
         let content_type = field
             .content_type()
             .map_or("application/octet-stream".to_owned(), ToString::to_string);
-        let mut data = Vec::new();
-        while let Some(chunk) = field
-            .try_next()
-            .await
-            .map_err(|e| invalid(format!("Wrong format of request: {e}")))?
-        {
-            if data.len() + chunk.len() > MAX_UPLOAD {
-                return Err(ApiError::new(ErrorType::EntityTooLarge));
-            }
-            data.extend_from_slice(&chunk);
-        }
-        let mut state = shared.lock();
+        let bytes = read_file_part(field).await?;
         let id = uuid::Uuid::new_v4().simple().to_string();
         let url = format!("{}/files/{id}/{}", shared.base_url, url_safe(&name));
-        state.files.insert(
-            id,
-            FileRec {
-                name,
-                content_type,
-                bytes: Bytes::from(data),
-            },
-        );
+        let file = FileRec {
+            name,
+            content_type,
+            bytes,
+        };
+        shared.lock().files.insert(id, file);
         return crate::dispatch::encode(&serde_json::json!({ "url": url }));
     }
     Err(invalid("upload_file needs a part named `file`"))
+}
+
+/// The content of the `file` part. Past [`MAX_UPLOAD`] it keeps reading (up to
+/// [`MAX_DRAIN`]) without storing, so that the client, still sending, gets the
+/// `entity_too_large` answer instead of a reset connection.
+async fn read_file_part(mut field: multer::Field<'_>) -> Result<Bytes, ApiError> {
+    let mut data = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        seen += chunk.len();
+        if seen > MAX_DRAIN {
+            break;
+        }
+        if seen <= MAX_UPLOAD {
+            data.extend_from_slice(&chunk);
+        }
+    }
+    if seen > MAX_UPLOAD {
+        return Err(ApiError::new(ErrorType::EntityTooLarge));
+    }
+    Ok(Bytes::from(data))
+}
+
+/// A multipart body that does not parse: `validation`.
+fn multipart_error(error: multer::Error) -> ApiError {
+    invalid(format!("Wrong format of request: {error}"))
+}
+
+/// Whether a file name looks like an executable ([I] by extension).
+fn is_executable(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    EXECUTABLES.iter().any(|ext| lower.ends_with(ext))
 }
 
 fn url_safe(name: &str) -> String {
@@ -295,20 +393,62 @@ pub(crate) fn status_of(kind: &ErrorType) -> StatusCode {
     }
 }
 
-fn json_response(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+/// A JSON response carrying the lifecycle header of `version`.
+fn json_response(status: StatusCode, body: String, version: ApiVersion) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
+    if let Some((name, value)) = lifecycle_header(version) {
+        headers.insert(name, value);
+    }
     response
 }
 
-fn error_response(error: &ApiError) -> Response<Full<Bytes>> {
+/// `{"error": {...}}` with the status of [`status_of`]; `too_many_requests` also carries
+/// `Retry-After: 1` ([I] the real service documents no header).
+pub(crate) fn error_response(error: &ApiError, version: ApiVersion) -> Response<Full<Bytes>> {
     let body = serde_json::to_string(&ErrorBody {
         error: error.clone(),
     })
     .unwrap_or_default();
-    json_response(status_of(&error.kind), body)
+    let mut response = json_response(status_of(&error.kind), body, version);
+    if error.kind == ErrorType::TooManyRequests {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn query(text: &str) -> Value {
+        let uri: Uri = format!("/v3.6/customer/action/x?{text}")
+            .parse()
+            .unwrap_or_else(|e| panic!("{text}: {e}"));
+        Value::Object(query_object(&uri))
+    }
+
+    #[test]
+    fn query_parameters_decode_numbers_booleans_and_text() {
+        assert_eq!(
+            query("id=0&flag=true&name=a%20b+c&organization_id=org"),
+            json!({"id": 0, "flag": true, "name": "a b c"})
+        );
+    }
+
+    #[test]
+    fn repeated_bracketed_query_parameters_make_an_array() {
+        assert_eq!(
+            query("ids[]=1&ids[]=2&names%5B%5D=x"),
+            json!({"ids": [1, 2], "names": ["x"]})
+        );
+    }
 }

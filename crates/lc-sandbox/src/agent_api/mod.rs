@@ -9,6 +9,7 @@ use crate::dispatch::{Ctx, Reply, err};
 use lc_protocol::error::ErrorType;
 use serde_json::value::RawValue;
 
+pub(crate) use customers::{apply_update, watchers};
 pub(crate) use status::login;
 
 /// Runs an agent action (already checked to exist for this version and transport).

@@ -1,11 +1,177 @@
 //! Customer actions on events: postbacks, sneak peeks, properties, deletion, seen marks.
 
-use crate::dispatch::{Ctx, Reply};
+use crate::chat_ops;
+use crate::clock;
+use crate::dispatch::{Ctx, Reply, err, run};
+use crate::event_ops::{self, Target};
+use crate::push::Audience;
+use lc_protocol::Empty;
+use lc_protocol::customer;
+use lc_protocol::error::{ApiError, ErrorType};
+use serde_json::json;
 use serde_json::value::RawValue;
 
 /// Handles the event actions; `None` for actions of other topics.
-pub(super) fn handle(_ctx: &mut Ctx<'_>, action: &str, _payload: &RawValue) -> Option<Reply> {
-    match action {
-        _ => None,
+pub(super) fn handle(ctx: &mut Ctx<'_>, action: &str, payload: &RawValue) -> Option<Reply> {
+    Some(match action {
+        "delete_event" => run(ctx, payload, delete_event),
+        "send_rich_message_postback" => run(ctx, payload, send_rich_message_postback),
+        "send_sneak_peek" => run(ctx, payload, send_sneak_peek),
+        "update_chat_properties" => run(ctx, payload, update_chat_properties),
+        "delete_chat_properties" => run(ctx, payload, delete_chat_properties),
+        "update_thread_properties" => run(ctx, payload, update_thread_properties),
+        "delete_thread_properties" => run(ctx, payload, delete_thread_properties),
+        "update_event_properties" => run(ctx, payload, update_event_properties),
+        "delete_event_properties" => run(ctx, payload, delete_event_properties),
+        "mark_events_as_seen" => run(ctx, payload, mark_events_as_seen),
+        _ => return None,
+    })
+}
+
+/// `delete_event` (3.6): the event disappears from every Customer API view; agents still
+/// get it, marked `deleted: true`. Pushes `event_deleted` to the chat. [I] A customer
+/// deletes only its own events (`authorization` otherwise); a deleted event is
+/// `not_found`.
+fn delete_event(ctx: &mut Ctx<'_>, request: customer::DeleteEvent) -> Result<Empty, ApiError> {
+    let who = ctx.who.clone();
+    let event = event_ops::event_mut(
+        ctx.state,
+        &who,
+        &request.chat_id,
+        &request.thread_id,
+        &request.event_id,
+    )?;
+    if event.author_id() != Some(&who.user_id()) {
+        return Err(err(
+            ErrorType::Authorization,
+            "A customer can delete only its own events",
+        ));
     }
+    event.set_deleted(Some(true));
+    let payload = json!({
+        "chat_id": request.chat_id,
+        "thread_id": request.thread_id,
+        "event_id": request.event_id,
+    });
+    ctx.state
+        .outbox
+        .both(Audience::Chat(request.chat_id), "event_deleted", &payload);
+    Ok(Empty {})
+}
+
+/// `send_rich_message_postback`: toggles the customer on the button.
+fn send_rich_message_postback(
+    ctx: &mut Ctx<'_>,
+    request: customer::SendRichMessagePostback,
+) -> Result<Empty, ApiError> {
+    let who = ctx.who.clone();
+    event_ops::rich_message_postback(
+        ctx.state,
+        &who,
+        &request.chat_id,
+        &request.thread_id,
+        &request.event_id,
+        request.postback,
+    )?;
+    Ok(Empty {})
+}
+
+/// `send_sneak_peek`: what the customer is typing, pushed as `incoming_sneak_peek` to the
+/// chat's agents only. [I] The chat must be active (`chat_inactive` otherwise).
+fn send_sneak_peek(ctx: &mut Ctx<'_>, request: customer::SendSneakPeek) -> Result<Empty, ApiError> {
+    let who = ctx.who.clone();
+    let chat = chat_ops::visible_chat(ctx.state, &who, &request.chat_id)?;
+    let thread_id = event_ops::active_thread_id(chat)?;
+    let timestamp = clock::unix(ctx.state.clock.tick());
+    let payload = json!({
+        "chat_id": request.chat_id,
+        "thread_id": thread_id,
+        "sneak_peek": {
+            "author_id": who.user_id(),
+            "text": request.sneak_peek_text,
+            "timestamp": timestamp,
+        },
+    });
+    ctx.state.outbox.agents(
+        Audience::ChatAgents(request.chat_id),
+        "incoming_sneak_peek",
+        &payload,
+    );
+    Ok(Empty {})
+}
+
+/// `update_chat_properties`.
+fn update_chat_properties(
+    ctx: &mut Ctx<'_>,
+    request: customer::UpdateChatProperties,
+) -> Result<Empty, ApiError> {
+    let target = Target::chat(request.id);
+    let who = ctx.who.clone();
+    event_ops::update_properties(ctx.state, &who, &target, &request.properties)?;
+    Ok(Empty {})
+}
+
+/// `delete_chat_properties`.
+fn delete_chat_properties(
+    ctx: &mut Ctx<'_>,
+    request: customer::DeleteChatProperties,
+) -> Result<Empty, ApiError> {
+    let target = Target::chat(request.id);
+    let who = ctx.who.clone();
+    event_ops::delete_properties(ctx.state, &who, &target, &request.properties)?;
+    Ok(Empty {})
+}
+
+/// `update_thread_properties` (e.g. the customer SDK's `rateChat`).
+fn update_thread_properties(
+    ctx: &mut Ctx<'_>,
+    request: customer::UpdateThreadProperties,
+) -> Result<Empty, ApiError> {
+    let target = Target::thread(request.chat_id, request.thread_id);
+    let who = ctx.who.clone();
+    event_ops::update_properties(ctx.state, &who, &target, &request.properties)?;
+    Ok(Empty {})
+}
+
+/// `delete_thread_properties`.
+fn delete_thread_properties(
+    ctx: &mut Ctx<'_>,
+    request: customer::DeleteThreadProperties,
+) -> Result<Empty, ApiError> {
+    let target = Target::thread(request.chat_id, request.thread_id);
+    let who = ctx.who.clone();
+    event_ops::delete_properties(ctx.state, &who, &target, &request.properties)?;
+    Ok(Empty {})
+}
+
+/// `update_event_properties` (events the customer can see only).
+fn update_event_properties(
+    ctx: &mut Ctx<'_>,
+    request: customer::UpdateEventProperties,
+) -> Result<Empty, ApiError> {
+    let target = Target::event(request.chat_id, request.thread_id, request.event_id);
+    let who = ctx.who.clone();
+    event_ops::update_properties(ctx.state, &who, &target, &request.properties)?;
+    Ok(Empty {})
+}
+
+/// `delete_event_properties` (events the customer can see only).
+fn delete_event_properties(
+    ctx: &mut Ctx<'_>,
+    request: customer::DeleteEventProperties,
+) -> Result<Empty, ApiError> {
+    let target = Target::event(request.chat_id, request.thread_id, request.event_id);
+    let who = ctx.who.clone();
+    event_ops::delete_properties(ctx.state, &who, &target, &request.properties)?;
+    Ok(Empty {})
+}
+
+/// `mark_events_as_seen`.
+fn mark_events_as_seen(
+    ctx: &mut Ctx<'_>,
+    request: customer::MarkEventsAsSeen,
+) -> Result<Empty, ApiError> {
+    let who = ctx.who.clone();
+    event_ops::mark_events_as_seen(ctx.state, &who, &request.chat_id, &request.seen_up_to)?;
+    Ok(Empty {})
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
+pub mod web;
+
 use futures_util::{SinkExt, StreamExt};
 use lc_sandbox::{AgentHandle, CustomerHandle, NewAgent, NewCustomer, Sandbox};
 use serde_json::{Value, json};
@@ -73,6 +75,32 @@ impl Rtm {
                 return frame;
             }
         }
+    }
+
+    /// Like [`request`](Self::request), but `None` once the connection is closed
+    /// (instead of panicking).
+    pub async fn try_request(&mut self, action: &str, payload: Value) -> Option<Value> {
+        self.next_id += 1;
+        let id = self.next_id.to_string();
+        let frame = json!({"request_id": id, "action": action, "payload": payload});
+        self.ws.send(Message::text(frame.to_string())).await.ok()?;
+        loop {
+            let frame = self.next_frame().await?;
+            if frame["type"] == "push" {
+                self.pushes.push_back(frame);
+            } else if frame["request_id"] == id.as_str() {
+                return Some(frame);
+            }
+        }
+    }
+
+    /// The next raw WebSocket message (`None`: the stream ended), within [`WAIT`].
+    pub async fn raw_next(
+        &mut self,
+    ) -> Option<Result<Message, tokio_tungstenite::tungstenite::Error>> {
+        tokio::time::timeout(WAIT, self.ws.next())
+            .await
+            .expect("a message or the end of the stream")
     }
 
     /// Sends `action`, asserts success and returns the response payload.
@@ -195,7 +223,12 @@ pub struct World {
 
 impl World {
     pub async fn new() -> World {
-        let sandbox = Sandbox::builder().start().await.unwrap();
+        World::with(Sandbox::builder()).await
+    }
+
+    /// A world on a sandbox configured by `builder`.
+    pub async fn with(builder: lc_sandbox::SandboxBuilder) -> World {
+        let sandbox = builder.start().await.unwrap();
         let agent = sandbox.create_agent(NewAgent::new("smith@example.com").name("Agent Smith"));
         let customer = sandbox.create_customer(NewCustomer::new().name("Jane"));
         World {
