@@ -478,6 +478,83 @@ impl Sandbox {
         entry.name = name.into();
     }
 
+    /// Sets the license property `namespace.name` (what customers read with
+    /// `list_license_properties` and `get_configuration`) and pushes
+    /// `license_properties_updated` to the agents (3.6).
+    pub fn set_license_property(&self, namespace: &str, name: &str, value: serde_json::Value) {
+        let mut state = self.shared.lock();
+        state
+            .license_properties
+            .insert(namespace, name, value.clone());
+        let delta = Properties::new().with(namespace, name, value);
+        let payload = serde_json::json!({ "properties": delta });
+        state.outbox.agents(
+            push::Audience::AllAgents,
+            "license_properties_updated",
+            &payload,
+        );
+        push::deliver(&mut state, None);
+    }
+
+    /// Sets the property `namespace.name` of group `group` (created if needed) and pushes
+    /// `group_properties_updated` to the agents (3.6).
+    pub fn set_group_property(
+        &self,
+        group: u32,
+        namespace: &str,
+        name: &str,
+        value: serde_json::Value,
+    ) {
+        let mut state = self.shared.lock();
+        let entry = state
+            .groups
+            .entry(GroupId(group))
+            .or_insert_with(|| GroupRec {
+                name: format!("Group {group}"),
+                properties: Properties::new(),
+            });
+        entry.properties.insert(namespace, name, value.clone());
+        let delta = Properties::new().with(namespace, name, value);
+        let payload = serde_json::json!({ "group_id": group, "properties": delta });
+        state.outbox.agents(
+            push::Audience::AllAgents,
+            "group_properties_updated",
+            &payload,
+        );
+        push::deliver(&mut state, None);
+    }
+
+    /// Enables or disables the form of `kind` (pre-chat, post-chat, ticket) for group
+    /// `group`, as customers get it from `get_form` and `get_configuration`. Every form is
+    /// disabled until enabled here; an enabled form is the sandbox's default one for its
+    /// kind (e.g. the pre-chat form asks for a name and a required e-mail).
+    pub fn set_form_enabled(
+        &self,
+        group: u32,
+        kind: lc_protocol::customer::GetFormType,
+        enabled: bool,
+    ) {
+        let mut state = self.shared.lock();
+        let key = (GroupId(group), kind.as_str().to_owned());
+        if enabled {
+            state.enabled_forms.insert(key);
+        } else {
+            state.enabled_forms.remove(&key);
+        }
+    }
+
+    /// Shows a greeting with `text` to customer `customer`, as the real service does from
+    /// its greeting rules: `incoming_greeting` goes to the customer's connections (a
+    /// greeting still on display is replaced: `greeting_canceled`). Returns the greeting's
+    /// `unique_id`, for `accept_greeting` / `cancel_greeting`; `None` for an unknown
+    /// customer.
+    pub fn send_greeting(&self, customer: &CustomerId, text: &str) -> Option<String> {
+        let mut state = self.shared.lock();
+        let unique_id = customer_api::show_greeting(&mut state, customer, text)?;
+        push::deliver(&mut state, None);
+        Some(unique_id)
+    }
+
     /// Mints another token for an existing agent or customer id (e.g. after expiry).
     pub fn mint_token_for_agent(&self, id: &AgentId) -> Option<Token> {
         let mut state = self.shared.lock();

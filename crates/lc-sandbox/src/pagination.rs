@@ -177,7 +177,7 @@ pub(crate) fn ordered<T, K: Ord>(
     key: impl Fn(&T) -> K,
     newest_first: bool,
 ) -> Vec<T> {
-    items.sort_by(|a, b| key(a).cmp(&key(b)));
+    items.sort_by_key(|item| key(item));
     if newest_first {
         items.reverse();
     }

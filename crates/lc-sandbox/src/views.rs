@@ -13,23 +13,7 @@ use std::collections::BTreeMap;
 /// ones, §5.2 `delete_event`).
 pub(crate) fn visible_to(event: &Event, api: Api) -> bool {
     api != Api::Customer
-        || !(matches!(event.visibility(), Some(Visibility::Agents)) || is_deleted(event))
-}
-
-/// Whether the event was deleted (`deleted: true`, 3.6).
-pub(crate) fn is_deleted(event: &Event) -> bool {
-    let deleted = match event {
-        Event::Message(e) => e.deleted,
-        Event::File(e) => e.deleted,
-        Event::Form(e) => e.deleted,
-        Event::FilledForm(e) => e.deleted,
-        Event::RichMessage(e) => e.deleted,
-        Event::Custom(e) => e.deleted,
-        Event::SystemMessage(e) => e.deleted,
-        Event::System(e) => e.deleted,
-        _ => None,
-    };
-    deleted == Some(true)
+        || !(matches!(event.visibility(), Some(Visibility::Agents)) || event.is_deleted())
 }
 
 /// The event as `api` returns it: customers get no `visibility` field.

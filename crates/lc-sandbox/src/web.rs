@@ -22,8 +22,15 @@ const MAX_DRAIN: usize = 4 * MAX_UPLOAD;
 const EXECUTABLES: &[&str] = &[".exe", ".msi", ".bat", ".cmd", ".com", ".scr", ".dll"];
 /// Largest JSON body accepted.
 const MAX_BODY: usize = 1024 * 1024;
-/// Customer actions that need no authorization.
-const NO_AUTH: &[&str] = &["list_license_properties", "list_group_properties"];
+/// Customer actions that need no authorization: the property lists (documented) and the
+/// widget's configuration reads, which a page makes before any customer exists ([I]).
+const NO_AUTH: &[&str] = &[
+    "list_license_properties",
+    "list_group_properties",
+    "get_dynamic_configuration",
+    "get_configuration",
+    "get_localization",
+];
 
 /// Serves one Web action.
 pub(crate) async fn action(
@@ -212,10 +219,7 @@ fn query_object(uri: &Uri) -> Map<String, Value> {
         if key == "organization_id" || key == "license_id" {
             continue;
         }
-        let decoded = match serde_json::from_str::<Value>(&value) {
-            Ok(v @ (Value::Number(_) | Value::Bool(_) | Value::Array(_) | Value::Object(_))) => v,
-            _ => Value::String(value),
-        };
+        let decoded = decode_query_value(&key, value);
         if let Some(array_key) = key.strip_suffix("[]") {
             let entry = object
                 .entry(array_key.to_owned())
@@ -228,6 +232,22 @@ fn query_object(uri: &Uri) -> Map<String, Value> {
         }
     }
     object
+}
+
+/// Query parameters of the GET actions that are not strings: group ids are integers,
+/// `test` is a boolean. Everything else stays a string, even when it looks like a number
+/// (e.g. `version=1`).
+const TYPED_QUERY_KEYS: &[&str] = &["id", "group_id", "test"];
+
+/// A query value as JSON: integers and booleans for [`TYPED_QUERY_KEYS`], JSON arrays and
+/// objects as such, strings otherwise.
+fn decode_query_value(key: &str, value: String) -> Value {
+    let bare = key.strip_suffix("[]").unwrap_or(key);
+    match serde_json::from_str::<Value>(&value) {
+        Ok(v @ (Value::Number(_) | Value::Bool(_))) if TYPED_QUERY_KEYS.contains(&bare) => v,
+        Ok(v @ (Value::Array(_) | Value::Object(_))) => v,
+        _ => Value::String(value),
+    }
 }
 
 fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
@@ -437,18 +457,26 @@ mod tests {
     }
 
     #[test]
-    fn query_parameters_decode_numbers_booleans_and_text() {
+    fn query_parameters_decode_ids_booleans_and_text() {
         assert_eq!(
-            query("id=0&flag=true&name=a%20b+c&organization_id=org"),
-            json!({"id": 0, "flag": true, "name": "a b c"})
+            query("id=0&test=true&name=a%20b+c&organization_id=org"),
+            json!({"id": 0, "test": true, "name": "a b c"})
+        );
+    }
+
+    #[test]
+    fn number_looking_text_parameters_stay_strings() {
+        assert_eq!(
+            query("group_id=2&version=1&language=1"),
+            json!({"group_id": 2, "version": "1", "language": "1"})
         );
     }
 
     #[test]
     fn repeated_bracketed_query_parameters_make_an_array() {
         assert_eq!(
-            query("ids[]=1&ids[]=2&names%5B%5D=x"),
-            json!({"ids": [1, 2], "names": ["x"]})
+            query("group_id[]=1&group_id[]=2&names%5B%5D=x"),
+            json!({"group_id": [1, 2], "names": ["x"]})
         );
     }
 }

@@ -5,6 +5,7 @@ mod common;
 
 use common::web::{Web, agent_bearer};
 use common::{Rtm, World};
+use lc_protocol::types::Permission;
 use lc_sandbox::{AgentHandle, NewAgent, NewCustomer};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -105,7 +106,7 @@ async fn archives(rtm: &mut Rtm, payload: Value) -> Vec<(String, String)> {
     let response = rtm.ok("list_archives", payload).await;
     response["chats"]
         .as_array()
-        .unwrap()
+        .expect("`chats` is an array")
         .iter()
         .map(|c| (s(&c["id"]), s(&c["thread"]["id"])))
         .collect()
@@ -648,9 +649,11 @@ async fn list_archives_filters_by_tags_with_require_every_value() {
 #[tokio::test]
 async fn list_archives_agents_exists_false_returns_unassigned_chats() {
     let world = World::new().await;
-    // No agent is logged in: the customer's chat stays unassigned.
-    let (_customer, unassigned) = customer_chat(&world).await;
     let mut smith = world.agent_rtm("3.6").await;
+    let status = json!({"status": "not_accepting_chats"});
+    smith.ok("set_routing_status", status).await;
+    // No agent accepts chats: the customer's chat stays unassigned.
+    let (_customer, unassigned) = customer_chat(&world).await;
     start(&mut smith, json!({})).await;
     let payload = json!({"filters": {"agents": {"exists": false}}});
     let found = archives(&mut smith, payload).await;
@@ -948,7 +951,7 @@ async fn follow_chat_by_a_chat_user_pushes_nothing() {
     let world = World::new().await;
     let mut smith = world.agent_rtm("3.6").await;
     let chat = start(&mut smith, json!({})).await;
-    smith.pushes.clear();
+    smith.push_where("incoming_chat", about(&chat)).await;
     smith.ok("follow_chat", json!({ "id": chat })).await;
     smith.no_push("incoming_chat", QUIET).await;
 }
@@ -1228,15 +1231,10 @@ async fn transfer_chat_ignoring_agents_availability_leaves_the_chat_unassigned()
     let (mut smith, _customer, chat, _, _) = transfer_setup(&world).await;
     let target = json!({"id": chat, "target": {"type": "group", "ids": [6]}, "ignore_agents_availability": true});
     smith.ok("transfer_chat", target).await;
-    let (admin, mut admin_rtm) = ((), {
-        let handle = world.sandbox.create_agent(
-            NewAgent::new("boss@example.com")
-                .permission(lc_protocol::types::Permission::Administrator),
-        );
-        login(&world, &handle, "3.6").await
-    });
-    let _ = admin;
-    let got = get_chat(&mut admin_rtm, &chat).await;
+    let boss = NewAgent::new("boss@example.com").permission(Permission::Administrator);
+    let boss = world.sandbox.create_agent(boss);
+    let mut boss_rtm = login(&world, &boss, "3.6").await;
+    let got = get_chat(&mut boss_rtm, &chat).await;
     assert_eq!(got["access"]["group_ids"], json!([6]));
     assert!(
         got["users"]

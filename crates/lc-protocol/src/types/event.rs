@@ -149,6 +149,11 @@ impl Event {
         on_known!(self, e => e.visibility = visibility, ())
     }
 
+    /// Whether the event was deleted (3.6; only administrators see deleted events).
+    pub fn is_deleted(&self) -> bool {
+        on_known!(self, e => e.deleted == Some(true), false)
+    }
+
     /// Marks the event deleted (3.6) or not.
     pub fn set_deleted(&mut self, deleted: Option<bool>) {
         on_known!(self, e => e.deleted = deleted, ())

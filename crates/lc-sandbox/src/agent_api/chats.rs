@@ -14,20 +14,19 @@
 use crate::chat_ops::{self, NewThread};
 use crate::clock;
 use crate::dispatch::{Ctx, Reply, err, invalid, not_found, run};
-use crate::pagination::{self, Query};
+use crate::pagination;
 use crate::push::Audience;
 use crate::state::{ChatRec, ChatUserRec, Principal, State, ThreadRec};
 use crate::views;
 use lc_protocol::agent::{self, push as agent_push};
 use lc_protocol::customer::push as customer_push;
 use lc_protocol::error::{ApiError, ErrorType};
-use lc_protocol::id::{AgentId, ChatId, CustomerId, GroupId, PageId, ThreadId, UserId};
+use lc_protocol::id::{AgentId, ChatId, CustomerId, GroupId, ThreadId, UserId};
 use lc_protocol::types::{
     Access, AgentForTransfer, Chat, Event, RoutingStatus, SortOrder, TransferReason,
     TransferTargetType, TransferredFrom, UserType, Visibility,
 };
 use lc_protocol::{Api, ApiVersion, Empty};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -79,8 +78,9 @@ fn list_chats(
         filters: request.filters,
         sort_order: request.sort_order,
     };
-    let (params, query) = resolve_listing(
-        ctx,
+    let (params, query) = pagination::resolve_typed(
+        ctx.state,
+        &ctx.who,
         "list_chats",
         request.page_id.as_ref(),
         &sent,
@@ -90,14 +90,14 @@ fn list_chats(
     let filters = params.filters.unwrap_or_default();
     at_most("group_ids", filters.group_ids.as_ref(), 200)?;
     check_property_filters(filters.properties.as_ref())?;
-    let newest_first = newest_first(params.sort_order.as_ref())?;
+    let newest_first = pagination::newest_first(params.sort_order.as_ref())?;
     let state = &*ctx.state;
     let chats: Vec<&ChatRec> = state
         .chats
         .values()
         .filter(|c| state.can_see_chat(&ctx.who, c) && chat_matches(ctx.version, &filters, c))
         .collect();
-    let ids: Vec<ChatId> = ordered(chats, last_thread_key, newest_first)
+    let ids: Vec<ChatId> = pagination::ordered(chats, last_thread_key, newest_first)
         .into_iter()
         .map(|c| c.id.clone())
         .collect();
@@ -180,8 +180,9 @@ fn list_threads(
         min_events_count: request.min_events_count,
         filters: request.filters,
     };
-    let (params, query) = resolve_listing(
-        ctx,
+    let (params, query) = pagination::resolve_typed(
+        ctx.state,
+        &ctx.who,
         "list_threads",
         request.page_id.as_ref(),
         &sent,
@@ -191,7 +192,7 @@ fn list_threads(
     if params.chat_id.as_ref() != Some(&request.chat_id) {
         return Err(invalid("`page_id` belongs to another chat"));
     }
-    let newest_first = newest_first(params.sort_order.as_ref())?;
+    let newest_first = pagination::newest_first(params.sort_order.as_ref())?;
     let filters = params.filters.unwrap_or_default();
     let range = TimeRange::parse(filters.from.as_deref(), filters.to.as_deref())?;
     let state = &*ctx.state;
@@ -204,7 +205,7 @@ fn list_threads(
     if let Some(min) = params.min_events_count {
         return Ok(latest_threads(chat, &threads, min, newest_first));
     }
-    let ids: Vec<ThreadId> = ordered(threads, |t| t.created_at.as_str(), newest_first)
+    let ids: Vec<ThreadId> = pagination::ordered(threads, |t| t.created_at.as_str(), newest_first)
         .into_iter()
         .map(|t| t.id.clone())
         .collect();
@@ -316,8 +317,9 @@ fn list_archives(
         sort_order: request.sort_order,
         highlights: request.highlights.clone().filter(|_| first_page),
     };
-    let (params, mut query) = resolve_listing(
-        ctx,
+    let (params, mut query) = pagination::resolve_typed(
+        ctx.state,
+        &ctx.who,
         "list_archives",
         request.page_id.as_ref(),
         &sent,
@@ -330,7 +332,7 @@ fn list_archives(
         // At most 20 threads and no pagination: one page holds them all.
         query.limit = query.limit.max(20);
     }
-    let newest_first = newest_first(params.sort_order.as_ref())?;
+    let newest_first = pagination::newest_first(params.sort_order.as_ref())?;
     let tags = request.highlights.or(params.highlights).map(|h| {
         (
             h.pre_tag.unwrap_or_else(|| "<em>".to_owned()),
@@ -345,7 +347,7 @@ fn list_archives(
         .flat_map(|c| c.threads.iter().map(move |t| (c, t)))
         .filter(|(c, t)| thread_readable(state, &ctx.who, c, t) && filter.matches(state, c, t))
         .collect();
-    let ids: Vec<(ChatId, ThreadId)> = ordered(
+    let ids: Vec<(ChatId, ThreadId)> = pagination::ordered(
         entries,
         |(c, t)| (t.created_at.as_str(), c.seq),
         newest_first,
@@ -399,61 +401,6 @@ fn archive_entry(
 // ---------------------------------------------------------------------------------------
 // Listing plumbing
 // ---------------------------------------------------------------------------------------
-
-/// Resolves the query of a paginated request. `sent` holds what the request carried besides
-/// `page_id` and `limit` (with a `page_id` it must be empty: `validation` otherwise); the
-/// result is what the first request of the listing carried, and the page to cut.
-fn resolve_listing<P>(
-    ctx: &Ctx<'_>,
-    action: &str,
-    page_id: Option<&PageId>,
-    sent: &P,
-    limit: Option<u32>,
-    (default_limit, max_limit): (u32, u32),
-) -> Result<(P, Query), ApiError>
-where
-    P: Serialize + DeserializeOwned + Default,
-{
-    let params = match serde_json::to_value(sent) {
-        Ok(Value::Object(map)) if !map.is_empty() => Value::Object(map),
-        Ok(_) => Value::Null,
-        Err(e) => return Err(err(ErrorType::Internal, e.to_string())),
-    };
-    let query = pagination::resolve(
-        ctx.state,
-        &ctx.who,
-        action,
-        page_id,
-        params,
-        limit,
-        default_limit,
-        max_limit,
-    )?;
-    let remembered = match &query.params {
-        Value::Null => P::default(),
-        params => serde_json::from_value(params.clone())
-            .map_err(|e| err(ErrorType::Internal, e.to_string()))?,
-    };
-    Ok((remembered, query))
-}
-
-/// Whether a listing goes newest first (the default); `validation` for an unknown order.
-fn newest_first(order: Option<&SortOrder>) -> Result<bool, ApiError> {
-    match order {
-        None | Some(SortOrder::Desc) => Ok(true),
-        Some(SortOrder::Asc) => Ok(false),
-        Some(other) => Err(invalid(format!("Unknown `sort_order` `{other}`"))),
-    }
-}
-
-/// `items` ascending by `key`, or descending when `newest_first`.
-fn ordered<T, K: Ord>(mut items: Vec<T>, key: impl Fn(&T) -> K, newest_first: bool) -> Vec<T> {
-    items.sort_by(|a, b| key(a).cmp(&key(b)));
-    if newest_first {
-        items.reverse();
-    }
-    items
-}
 
 /// `validation` when the filter `name` lists more than `max` values.
 fn at_most<T>(name: &str, values: Option<&Vec<T>>, max: usize) -> Result<(), ApiError> {
@@ -605,7 +552,7 @@ impl<T: PartialEq> SetFilter<'_, T> {
             }
         };
         match (self.exists, self.values, self.exclude_values) {
-            (Some(exists), _, _) => !have.is_empty() == exists,
+            (Some(exists), _, _) => have.is_empty() != exists,
             (None, Some(values), _) => test(values),
             (None, None, Some(excluded)) => !test(excluded),
             (None, None, None) => true,
@@ -900,7 +847,7 @@ fn agent_response_matches(
         .filter_map(|id| state.agents.get(id))
         .flat_map(|a| a.groups.iter().copied())
         .collect();
-    filter.exists.is_none_or(|e| !responders.is_empty() == e)
+    filter.exists.is_none_or(|e| responders.is_empty() != e)
         && filter
             .agents
             .as_ref()
@@ -1008,7 +955,7 @@ fn start_chat(
             return Err(e);
         }
     };
-    set_continuous(ctx.state, &chat_id, request.continuous);
+    chat_ops::set_continuous(ctx.state, &chat_id, request.continuous);
     chat_ops::push_incoming_chat(ctx.state, &chat_id, &ctx.who);
     Ok(agent::StartChatResponse {
         chat_id,
@@ -1069,7 +1016,7 @@ fn resume_chat(
         }
         chat.followers.clear();
     }
-    set_continuous(ctx.state, &wanted.id, request.continuous);
+    chat_ops::set_continuous(ctx.state, &wanted.id, request.continuous);
     chat_ops::push_incoming_chat(ctx.state, &wanted.id, &ctx.who);
     Ok(agent::ResumeChatResponse {
         thread_id,
@@ -1086,13 +1033,6 @@ fn deactivate_chat(ctx: &mut Ctx<'_>, request: agent::DeactivateChat) -> Result<
     let who = ctx.who.clone();
     chat_ops::deactivate(ctx.state, &request.id, Some(&who))?;
     Ok(Empty {})
-}
-
-/// Stores `continuous` as the chat property `routing.continuous` (unset: unchanged).
-fn set_continuous(state: &mut State, chat_id: &ChatId, continuous: Option<bool>) {
-    if let (Some(continuous), Some(chat)) = (continuous, state.chats.get_mut(chat_id)) {
-        chat.properties.insert("routing", "continuous", continuous);
-    }
 }
 
 /// Makes `user` a present user of `chat` (already a user: present again).
@@ -1267,6 +1207,7 @@ fn change_access(
     set_access(chat, access);
     let mut audience = chat_audience(chat);
     audience.extend(delta.agent_ids.iter().flatten().cloned());
+    // `chat_access_revoked` has the same shape: `{id, access}`.
     let payload = agent_push::ChatAccessGranted {
         id: chat_id.clone(),
         access: delta,

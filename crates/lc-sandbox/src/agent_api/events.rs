@@ -423,7 +423,7 @@ fn summary_text(thread: &ThreadRec) -> Option<String> {
     let texts: Vec<&str> = thread
         .events
         .iter()
-        .filter(|e| !views::is_deleted(e))
+        .filter(|e| !e.is_deleted())
         .filter_map(|e| match e {
             Event::Message(message) => message.text.as_deref(),
             _ => None,

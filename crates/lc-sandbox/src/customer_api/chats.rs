@@ -1,17 +1,27 @@
-//! Customer actions on chats and events.
+//! Customer actions on chats: listing, reading, starting, resuming and closing them, and
+//! sending events. A customer sees only its own chats, and in them only what the views
+//! show customers (`all`-visibility events and users).
 
 use crate::chat_ops::{self, NewThread};
 use crate::dispatch::{Ctx, Reply, err, invalid, not_found, run};
+use crate::pagination;
+use crate::state::{ChatRec, Principal, ThreadRec};
 use crate::views;
-use lc_protocol::Empty;
 use lc_protocol::customer;
 use lc_protocol::error::{ApiError, ErrorType};
+use lc_protocol::id::{ChatId, ThreadId};
+use lc_protocol::types::SortOrder;
+use lc_protocol::{Api, Empty};
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 /// Handles the chat actions; `None` for actions of other topics.
 pub(super) fn handle(ctx: &mut Ctx<'_>, action: &str, payload: &RawValue) -> Option<Reply> {
     Some(match action {
+        "list_chats" => run(ctx, payload, list_chats),
+        "list_threads" => run(ctx, payload, list_threads),
         "start_chat" => run(ctx, payload, start_chat),
+        "resume_chat" => run(ctx, payload, resume_chat),
         "get_chat" => run(ctx, payload, get_chat),
         "send_event" => run(ctx, payload, send_event),
         "deactivate_chat" => run(ctx, payload, deactivate_chat),
@@ -19,6 +29,177 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, action: &str, payload: &RawValue) -> Opt
     })
 }
 
+// ---------------------------------------------------------------------------------------
+// Listings
+
+/// What a customer `list_chats` cursor remembers of the first request.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct ChatsQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sort_order: Option<SortOrder>,
+}
+
+/// `list_chats`: summaries of the requester's chats by the creation of their last thread
+/// (newest first by default), 10 per page by default (at most 25); `total_chats` counts
+/// them all.
+fn list_chats(
+    ctx: &mut Ctx<'_>,
+    request: customer::ListChats,
+) -> Result<customer::ListChatsResponse, ApiError> {
+    let me = ctx.customer_id()?;
+    let sent = ChatsQuery {
+        sort_order: request.sort_order,
+    };
+    let (params, query) = pagination::resolve_typed(
+        ctx.state,
+        &ctx.who,
+        "list_chats",
+        request.page_id.as_ref(),
+        &sent,
+        request.limit,
+        (10, 25),
+    )?;
+    let newest_first = pagination::newest_first(params.sort_order.as_ref())?;
+    let mine: Vec<&ChatRec> = ctx
+        .state
+        .chats
+        .values()
+        .filter(|c| c.customer() == Some(&me))
+        .collect();
+    let ids: Vec<ChatId> = pagination::ordered(mine, last_thread_key, newest_first)
+        .into_iter()
+        .map(|c| c.id.clone())
+        .collect();
+    let page = pagination::page(ctx.state, &ctx.who, "list_chats", &query, ids);
+    let state = &*ctx.state;
+    let chats_summary = page
+        .items
+        .iter()
+        .filter_map(|id| state.chats.get(id))
+        .map(|c| views::customer_chat_summary_view(state, c))
+        .collect();
+    Ok(customer::ListChatsResponse {
+        chats_summary,
+        total_chats: page.total as u64,
+        next_page_id: page.next_page_id,
+        previous_page_id: page.previous_page_id,
+        ..Default::default()
+    })
+}
+
+/// The order of `list_chats`: the creation of the last thread (chats without threads
+/// first), then the creation of the chat.
+fn last_thread_key(chat: &&ChatRec) -> (Option<String>, u64) {
+    (chat.threads.last().map(|t| t.created_at.clone()), chat.seq)
+}
+
+/// What a customer `list_threads` cursor remembers of the first request (the chat
+/// included, so that a cursor cannot be used for another chat).
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct ThreadsQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    chat_id: Option<ChatId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sort_order: Option<SortOrder>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    min_events_count: Option<u32>,
+}
+
+/// `list_threads`: the threads of one of the requester's chats, newest first by default,
+/// 3 per page by default (at most 100), with the events the customer may see. With
+/// `min_events_count` (1..=100, not with `limit`): the latest threads holding at least that
+/// many visible events, on one page.
+fn list_threads(
+    ctx: &mut Ctx<'_>,
+    request: customer::ListThreads,
+) -> Result<customer::ListThreadsResponse, ApiError> {
+    if request.min_events_count.is_some() && request.limit.is_some() {
+        return Err(invalid("`min_events_count` cannot be used with `limit`"));
+    }
+    if request
+        .min_events_count
+        .is_some_and(|n| !(1..=100).contains(&n))
+    {
+        return Err(invalid("`min_events_count` must be between 1 and 100"));
+    }
+    let sent = ThreadsQuery {
+        chat_id: request.page_id.is_none().then(|| request.chat_id.clone()),
+        sort_order: request.sort_order,
+        min_events_count: request.min_events_count,
+    };
+    let (params, query) = pagination::resolve_typed(
+        ctx.state,
+        &ctx.who,
+        "list_threads",
+        request.page_id.as_ref(),
+        &sent,
+        request.limit,
+        (3, 100),
+    )?;
+    if params.chat_id.as_ref() != Some(&request.chat_id) {
+        return Err(invalid("`page_id` belongs to another chat"));
+    }
+    let newest_first = pagination::newest_first(params.sort_order.as_ref())?;
+    let chat = chat_ops::visible_chat(ctx.state, &ctx.who, &request.chat_id)?;
+    if let Some(min) = params.min_events_count {
+        return Ok(latest_threads(chat, min, newest_first));
+    }
+    let threads: Vec<&ThreadRec> = chat.threads.iter().collect();
+    let ids: Vec<ThreadId> = pagination::ordered(threads, |t| t.created_at.clone(), newest_first)
+        .into_iter()
+        .map(|t| t.id.clone())
+        .collect();
+    let page = pagination::page(ctx.state, &ctx.who, "list_threads", &query, ids);
+    let chat = chat_ops::visible_chat(ctx.state, &ctx.who, &request.chat_id)?;
+    let threads = page
+        .items
+        .iter()
+        .filter_map(|id| chat.thread(id))
+        .map(|t| views::thread_view(chat, t, Api::Customer))
+        .collect();
+    Ok(customer::ListThreadsResponse {
+        threads,
+        found_threads: page.total as u64,
+        next_page_id: page.next_page_id,
+        previous_page_id: page.previous_page_id,
+        ..Default::default()
+    })
+}
+
+/// `list_threads` with `min_events_count`: as many of the latest threads as needed to
+/// reach `min` events the customer may see, in the requested order ([I] no cursors).
+fn latest_threads(chat: &ChatRec, min: u32, newest_first: bool) -> customer::ListThreadsResponse {
+    let mut events = 0usize;
+    let mut threads: Vec<_> = chat
+        .threads
+        .iter()
+        .rev()
+        .take_while(|t| {
+            let missing = events < min as usize;
+            events += views::events_view(t, Api::Customer).len();
+            missing
+        })
+        .map(|t| views::thread_view(chat, t, Api::Customer))
+        .collect();
+    if !newest_first {
+        threads.reverse();
+    }
+    customer::ListThreadsResponse {
+        threads,
+        found_threads: chat.threads.len() as u64,
+        ..Default::default()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Starting, resuming, reading, closing
+
+/// `start_chat`: a new chat with the requester and a thread (active unless `active:
+/// false`), routed to an agent of its group, with `incoming_chat` to its users. The access
+/// defaults to the customer's group. By default a customer has one chat: a second
+/// `start_chat` is a `validation` error ([I]; use `resume_chat`), unless the sandbox
+/// allows several (`SandboxBuilder::multiple_chats_per_customer`). `continuous` is kept as
+/// the chat property `routing.continuous`.
 fn start_chat(
     ctx: &mut Ctx<'_>,
     request: customer::StartChat,
@@ -49,7 +230,15 @@ fn start_chat(
         properties: thread.properties,
         active: request.active.unwrap_or(true),
     };
-    let (thread_id, event_ids) = chat_ops::open_thread(ctx.state, &chat_id, &ctx.who, new)?;
+    let (thread_id, event_ids) = match chat_ops::open_thread(ctx.state, &chat_id, &ctx.who, new) {
+        Ok(opened) => opened,
+        Err(e) => {
+            // Nothing of a failed request stays.
+            ctx.state.chats.remove(&chat_id);
+            return Err(e);
+        }
+    };
+    chat_ops::set_continuous(ctx.state, &chat_id, request.continuous);
     chat_ops::route(ctx.state, &chat_id);
     chat_ops::push_incoming_chat(ctx.state, &chat_id, &ctx.who);
     Ok(customer::StartChatResponse {
@@ -60,6 +249,56 @@ fn start_chat(
     })
 }
 
+/// `resume_chat`: a new thread (active unless `active: false`) in one of the requester's
+/// inactive chats (an active one is a `validation` error, [I] as in the Agent API);
+/// `access` replaces the chat's access, `properties` are merged, `continuous` is kept as
+/// `routing.continuous`. [I] The agents of earlier threads (and followers) leave the chat,
+/// which is then routed like a new one (`chat_ops::route`); `incoming_chat` goes to its
+/// users.
+fn resume_chat(
+    ctx: &mut Ctx<'_>,
+    request: customer::ResumeChat,
+) -> Result<customer::ResumeChatResponse, ApiError> {
+    let wanted = request.chat;
+    let chat = chat_ops::visible_chat(ctx.state, &ctx.who, &wanted.id)?;
+    if chat.is_active() {
+        return Err(invalid(
+            "The chat is already active: only an inactive chat can be resumed",
+        ));
+    }
+    let thread = wanted.thread.unwrap_or_default();
+    let new = NewThread {
+        events: thread.events.unwrap_or_default(),
+        properties: thread.properties,
+        active: request.active.unwrap_or(true),
+    };
+    let (thread_id, event_ids) = chat_ops::open_thread(ctx.state, &wanted.id, &ctx.who, new)?;
+    if let Some(chat) = ctx.state.chats.get_mut(&wanted.id) {
+        chat.users
+            .retain(|u| !matches!(u.principal, Principal::Agent(_)));
+        chat.followers.clear();
+        if let Some(access) = wanted.access {
+            if let Some(thread) = chat.threads.last_mut() {
+                thread.access = access.clone();
+            }
+            chat.access = access;
+        }
+        if let Some(properties) = &wanted.properties {
+            chat.properties.merge(properties);
+        }
+    }
+    chat_ops::set_continuous(ctx.state, &wanted.id, request.continuous);
+    chat_ops::route(ctx.state, &wanted.id);
+    chat_ops::push_incoming_chat(ctx.state, &wanted.id, &ctx.who);
+    Ok(customer::ResumeChatResponse {
+        thread_id,
+        event_ids: (!event_ids.is_empty()).then_some(event_ids),
+        ..Default::default()
+    })
+}
+
+/// `get_chat`: one of the requester's chats with one thread (the requested one, by
+/// default the last one), as customers see them.
 fn get_chat(
     ctx: &mut Ctx<'_>,
     request: customer::GetChat,
@@ -83,6 +322,8 @@ fn get_chat(
     })
 }
 
+/// `send_event`: an event of the requester in the chat's active thread (with
+/// `attach_to_last_thread`, in its last thread when inactive).
 fn send_event(
     ctx: &mut Ctx<'_>,
     request: customer::SendEvent,
@@ -97,6 +338,7 @@ fn send_event(
     })
 }
 
+/// `deactivate_chat`: closes the active thread of one of the requester's chats.
 fn deactivate_chat(
     ctx: &mut Ctx<'_>,
     request: customer::DeactivateChat,

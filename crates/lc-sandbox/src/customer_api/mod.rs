@@ -9,6 +9,7 @@ use crate::dispatch::{Ctx, Reply, err};
 use lc_protocol::error::ErrorType;
 use serde_json::value::RawValue;
 
+pub(crate) use config::show_greeting;
 pub(crate) use profile::login;
 
 /// Runs a customer action (already checked to exist for this version and transport).
