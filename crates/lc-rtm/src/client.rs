@@ -122,7 +122,10 @@ where
             match tokio::time::timeout(after, answer).await {
                 Ok(Ok(result)) => result,
                 Ok(Err(_)) => Err(Error::Closed),
-                Err(_) => Err(Error::Timeout { action: action.to_owned(), after }),
+                Err(_) => Err(Error::Timeout {
+                    action: action.to_owned(),
+                    after,
+                }),
             }
         }
         .instrument(span.clone())

@@ -5,12 +5,12 @@ use crate::dispatch::{err, invalid, not_found};
 use crate::push::Audience;
 use crate::state::{ChatRec, ChatUserRec, Principal, State, ThreadRec};
 use crate::views;
+use lc_protocol::Api;
 use lc_protocol::error::{ApiError, ErrorType};
 use lc_protocol::id::{AgentId, ChatId, CustomerId, EventId, GroupId, ThreadId};
 use lc_protocol::types::{
     Access, Event, InitialUser, Properties, RoutingStatus, SystemMessageEvent, UserType, Visibility,
 };
-use lc_protocol::{Api, ApiVersion};
 use serde_json::json;
 use std::collections::BTreeSet;
 
@@ -469,9 +469,4 @@ pub(crate) fn set_continuous(state: &mut State, chat_id: &ChatId, continuous: Op
     if let (Some(continuous), Some(chat)) = (continuous, state.chats.get_mut(chat_id)) {
         chat.properties.insert("routing", "continuous", continuous);
     }
-}
-
-/// Whether `version` is at least `min`.
-pub(crate) fn since(version: ApiVersion, min: ApiVersion) -> bool {
-    version >= min
 }

@@ -17,8 +17,6 @@ pub(crate) struct Ctx<'a> {
     pub(crate) version: ApiVersion,
     pub(crate) transport: TransportKind,
     pub(crate) conn: Option<ConnId>,
-    /// Base URL of the sandbox (`http://127.0.0.1:port`), for file URLs.
-    pub(crate) base_url: &'a str,
 }
 
 impl Ctx<'_> {

@@ -423,8 +423,6 @@ impl Sandbox {
                 profile,
                 groups: spec.groups,
                 routing_status: RoutingStatus::NotAcceptingChats,
-                account_id: account_id.clone(),
-                last_seen: Default::default(),
                 session: Default::default(),
             },
         );

@@ -26,15 +26,14 @@ pub(crate) struct Query {
 ///
 /// `params` holds the request's filters and order (`Value::Null` when it sent none),
 /// `limit` its page size; with a `page_id` both must be absent.
-pub(crate) fn resolve(
+fn resolve(
     state: &State,
     who: &Principal,
     action: &str,
     page_id: Option<&PageId>,
     params: Value,
     limit: Option<u32>,
-    default_limit: u32,
-    max_limit: u32,
+    (default_limit, max_limit): (u32, u32),
 ) -> Result<Query, ApiError> {
     match page_id {
         Some(page_id) => {
@@ -149,8 +148,7 @@ where
         page_id,
         params,
         limit,
-        default_limit,
-        max_limit,
+        (default_limit, max_limit),
     )?;
     let remembered = match &query.params {
         Value::Null => P::default(),

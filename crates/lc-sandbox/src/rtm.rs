@@ -372,7 +372,6 @@ fn handle_request(shared: &Shared, conn: ConnId, request: &RequestFrame) {
                     version,
                     transport: TransportKind::Rtm,
                     conn: Some(conn),
-                    base_url: &shared.base_url,
                 };
                 dispatch(&mut ctx, action, &request.payload)
             }

@@ -82,8 +82,6 @@ pub(crate) struct AgentRec {
     pub(crate) profile: Agent,
     pub(crate) groups: Vec<GroupId>,
     pub(crate) routing_status: RoutingStatus,
-    pub(crate) account_id: String,
-    pub(crate) last_seen: BTreeMap<ChatId, String>,
     /// What its sessions remember across connections.
     pub(crate) session: AgentSession,
 }

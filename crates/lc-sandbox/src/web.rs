@@ -79,7 +79,6 @@ async fn run_action(
         version,
         transport: TransportKind::Web,
         conn: None,
-        base_url: &shared.base_url,
     };
     let reply = dispatch(&mut ctx, name, &raw);
     if reply.is_err() {
@@ -386,6 +385,12 @@ pub(crate) fn file(id: &str, shared: &Shared) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(file.bytes.clone()));
     if let Ok(value) = HeaderValue::from_str(&file.content_type) {
         response.headers_mut().insert(header::CONTENT_TYPE, value);
+    }
+    let disposition = format!("inline; filename=\"{}\"", url_safe(&file.name));
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, value);
     }
     response
 }

@@ -27,8 +27,8 @@ use lc_protocol::types::{
 };
 use lc_protocol::{Api, ApiVersion, Empty};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use serde_json::value::RawValue;
-use serde_json::{Value, json};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -354,26 +354,15 @@ fn list_customers(
         sort_by: request.sort_by,
         sort_order: request.sort_order,
     };
-    let params = if sent.filters.is_none() && sent.sort_by.is_none() && sent.sort_order.is_none() {
-        Value::Null
-    } else {
-        serde_json::to_value(&sent).map_err(|e| err(ErrorType::Internal, e.to_string()))?
-    };
-    let query = pagination::resolve(
+    let (remembered, query) = pagination::resolve_typed(
         ctx.state,
         &ctx.who,
         "list_customers",
         request.page_id.as_ref(),
-        params,
+        &sent,
         request.limit,
-        10,
-        100,
+        (10, 100),
     )?;
-    let remembered: CustomerQuery = match &query.params {
-        Value::Null => CustomerQuery::default(),
-        params => serde_json::from_value(params.clone())
-            .map_err(|e| invalid(format!("Wrong format of request: {e}")))?,
-    };
     let filters = remembered.filters.unwrap_or_default();
     check_filters(&filters)?;
     let mut rows: Vec<Row> = ctx

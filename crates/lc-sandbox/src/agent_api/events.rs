@@ -6,7 +6,6 @@ use crate::dispatch::{Ctx, Reply, err, invalid, not_found, run};
 use crate::event_ops::{self, Target};
 use crate::push::Audience;
 use crate::state::{Principal, State, ThreadRec};
-use crate::views;
 use lc_protocol::Empty;
 use lc_protocol::agent;
 use lc_protocol::error::{ApiError, ErrorType};
