@@ -277,3 +277,148 @@ async fn a_bad_token_never_logs_in_and_requests_time_out() {
     client.close();
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_slow_server_times_requests_out_and_the_connection_stays_usable() {
+    let (sandbox, agent, _) = world().await;
+    let mut config = config();
+    config.request_timeout = Duration::from_millis(200);
+    let client = RtmClient::connect(
+        AgentSession::agent().base_url(sandbox.ws_url()),
+        agent.token.clone(),
+        config,
+    );
+    client.call(&agent::ListChats::new()).await.unwrap();
+    sandbox.set_action_delay("list_routing_statuses", Duration::from_millis(600));
+    let err = client
+        .call(&agent::ListRoutingStatuses::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    // The sandbox answers in order: let the slow answer go by (and be ignored) first.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    client.call(&agent::ListChats::new()).await.unwrap();
+    client.close();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn more_than_ten_requests_queue_instead_of_failing() {
+    let (sandbox, agent, _) = world().await;
+    let client = agent_client(&sandbox, agent.token.clone());
+    client.call(&agent::ListChats::new()).await.unwrap();
+    // Every response takes a while, so requests pile up past the server's limit of 10.
+    sandbox.set_response_delay(Duration::from_millis(30));
+    let calls = (0..25).map(|_| {
+        let client = client.clone();
+        async move { client.call(&agent::ListChats::new()).await }
+    });
+    let results = futures_util::future::join_all(calls).await;
+    let failures: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(
+        failures.is_empty(),
+        "the limit must be respected by queueing: {failures:?}"
+    );
+    client.close();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn requests_in_flight_when_the_socket_dies_get_connection_lost_and_the_client_recovers() {
+    let (sandbox, agent, customer) = world().await;
+    let client = agent_client(&sandbox, agent.token.clone());
+    let mut events = client.subscribe();
+    next(&mut events, "connected", |e| {
+        matches!(e, RtmEvent::Connected)
+    })
+    .await;
+    sandbox.set_action_delay("list_chats", Duration::from_millis(500));
+    let in_flight = {
+        let client = client.clone();
+        tokio::spawn(async move { client.call(&agent::ListChats::new()).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    sandbox.drop_connections();
+    let err = in_flight.await.unwrap().unwrap_err();
+    assert!(matches!(err, Error::ConnectionLost { .. }), "{err:?}");
+    next(&mut events, "connected again", |e| {
+        matches!(e, RtmEvent::Connected)
+    })
+    .await;
+    sandbox.set_action_delay("list_chats", Duration::ZERO);
+    // Logged in again: pushes flow again.
+    let customers = customer_client(&sandbox, &customer);
+    customers.call(&customer::StartChat::new()).await.unwrap();
+    next(&mut events, "incoming_chat after recovery", |e| {
+        matches!(
+            e,
+            RtmEvent::Push {
+                push: agent::AgentPush::IncomingChat(_),
+                ..
+            }
+        )
+    })
+    .await;
+    client.close();
+    customers.close();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_malformed_frame_is_skipped_and_nothing_else_is_lost() {
+    let (sandbox, agent, _) = world().await;
+    let client = agent_client(&sandbox, agent.token.clone());
+    let mut events = client.subscribe();
+    next(&mut events, "connected", |e| {
+        matches!(e, RtmEvent::Connected)
+    })
+    .await;
+    sandbox.send_raw_frame(agent.id.as_str(), "{\"action\": 42, truncated");
+    sandbox.send_raw_frame(
+        agent.id.as_str(),
+        r#"{"action":"incoming_event","type":"push","payload":{"chat_id":7}}"#,
+    );
+    client.call(&agent::ListChats::new()).await.unwrap();
+    sandbox.send_raw_frame(
+        agent.id.as_str(),
+        r#"{"version":"3.6","action":"chat_unfollowed","type":"push","payload":{"chat_id":"PJ0MRSHTDG"}}"#,
+    );
+    next(&mut events, "the push after the malformed frames", |e| {
+        matches!(
+            e,
+            RtmEvent::Push {
+                push: agent::AgentPush::ChatUnfollowed(_),
+                ..
+            }
+        )
+    })
+    .await;
+    client.close();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_slow_subscriber_is_told_how_many_items_it_missed() {
+    let (sandbox, agent, _) = world().await;
+    let mut config = config();
+    config.push_buffer = 4;
+    let client = RtmClient::connect(
+        AgentSession::agent().base_url(sandbox.ws_url()),
+        agent.token.clone(),
+        config,
+    );
+    let mut slow = client.subscribe();
+    client.call(&agent::ListChats::new()).await.unwrap();
+    for i in 0..20 {
+        let frame = format!(
+            r#"{{"version":"3.6","action":"chat_unfollowed","type":"push","payload":{{"chat_id":"C{i}"}}}}"#
+        );
+        sandbox.send_raw_frame(agent.id.as_str(), &frame);
+    }
+    client.call(&agent::ListChats::new()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let missed = next(&mut slow, "missed", |e| matches!(e, RtmEvent::Missed(_))).await;
+    assert!(matches!(missed, RtmEvent::Missed(n) if n > 0), "{missed:?}");
+    client.close();
+    sandbox.shutdown().await;
+}
