@@ -192,6 +192,7 @@ pub(crate) fn create_chat(
         properties: properties.unwrap_or_default(),
         access,
         followers: BTreeSet::new(),
+        unfollowers: BTreeSet::new(),
         seq: state.chat_seq,
     };
     state.chats.insert(id.clone(), chat);

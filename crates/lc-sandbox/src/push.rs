@@ -171,7 +171,7 @@ pub(crate) fn deliver(state: &mut State, origin: Option<(ConnId, Option<&str>)>)
                 Api::Inbenta => None,
             };
             let Some(payload) = payload else { continue };
-            if !in_audience(state, &push.audience, *conn_id, principal) {
+            if !in_audience(state, &push.audience, push.name, *conn_id, principal) {
                 continue;
             }
             let Some(version) = delivery_version(conn, push.name) else {
@@ -217,16 +217,28 @@ fn delivery_version(conn: &ConnRec, name: &str) -> Option<ApiVersion> {
     listed.into_iter().find(|v| has(*v))
 }
 
-fn in_audience(state: &State, audience: &Audience, conn: ConnId, who: &Principal) -> bool {
+/// The chat pushes that agents who unfollowed a chat still receive: its "key changes".
+pub(crate) const KEY_PUSHES: &[&str] = &["chat_transferred", "chat_deactivated"];
+
+fn in_audience(
+    state: &State,
+    audience: &Audience,
+    name: &str,
+    conn: ConnId,
+    who: &Principal,
+) -> bool {
     match (audience, who) {
         (Audience::Conn(id), _) => *id == conn,
         (Audience::AllAgents, Principal::Agent(_)) => true,
         (Audience::Agents(ids), Principal::Agent(id)) => ids.contains(id),
         (Audience::Customer(target), Principal::Customer(id)) => target == id,
-        (Audience::Chat(chat) | Audience::ChatAgents(chat), Principal::Agent(id)) => state
-            .chats
-            .get(chat)
-            .is_some_and(|c| c.user(who).is_some() || c.followers.contains(id)),
+        (Audience::Chat(chat) | Audience::ChatAgents(chat), Principal::Agent(id)) => {
+            state.chats.get(chat).is_some_and(|c| {
+                c.user(who).is_some()
+                    || c.followers.contains(id)
+                    || (c.unfollowers.contains(id) && KEY_PUSHES.contains(&name))
+            })
+        }
         (Audience::Chat(chat), Principal::Customer(id)) => state
             .chats
             .get(chat)

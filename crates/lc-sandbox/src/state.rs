@@ -199,6 +199,9 @@ pub(crate) struct ChatRec {
     pub(crate) properties: Properties,
     pub(crate) access: Access,
     pub(crate) followers: BTreeSet<AgentId>,
+    /// Agents that unfollowed: until the chat is reactivated they still get its key
+    /// changes ([`KEY_PUSHES`](crate::push::KEY_PUSHES)).
+    pub(crate) unfollowers: BTreeSet<AgentId>,
     pub(crate) seq: u64,
 }
 

@@ -1008,6 +1008,20 @@ async fn an_agent_that_unfollowed_no_longer_receives_the_chat_pushes() {
 }
 
 #[tokio::test]
+async fn an_agent_that_unfollowed_still_receives_the_key_changes() {
+    let world = World::new().await;
+    let mut smith = world.agent_rtm("3.6").await;
+    let chat = start(&mut smith, json!({})).await;
+    let (_, mut other) = agent(&world, "one@example.com", &[0]).await;
+    other.ok("follow_chat", json!({ "id": chat })).await;
+    other.ok("unfollow_chat", json!({ "id": chat })).await;
+    smith.ok("deactivate_chat", json!({ "id": chat })).await;
+    let closed = other.push("chat_deactivated").await;
+    assert_eq!(closed["payload"]["chat_id"], chat.as_str());
+    other.no_push("incoming_event", QUIET).await;
+}
+
+#[tokio::test]
 async fn chat_users_cannot_unfollow_their_chat() {
     let world = World::new().await;
     let mut smith = world.agent_rtm("3.6").await;

@@ -277,6 +277,7 @@ fn resume_chat(
         chat.users
             .retain(|u| !matches!(u.principal, Principal::Agent(_)));
         chat.followers.clear();
+        chat.unfollowers.clear();
         if let Some(access) = wanted.access {
             if let Some(thread) = chat.threads.last_mut() {
                 thread.access = access.clone();

@@ -99,6 +99,7 @@ pub(super) fn resume_chat(
             chat.properties.merge(properties);
         }
         chat.followers.clear();
+        chat.unfollowers.clear();
     }
     chat_ops::set_continuous(ctx.state, &wanted.id, request.continuous);
     chat_ops::push_incoming_chat(ctx.state, &wanted.id, &ctx.who);
@@ -192,6 +193,7 @@ pub(super) fn follow_chat(
     if chat.user(&ctx.who).is_some() || !chat.followers.insert(me.clone()) {
         return Ok(Empty {});
     }
+    chat.unfollowers.remove(&me);
     push_incoming_chat_to(ctx.state, &request.id, &ctx.who, &me, None);
     Ok(Empty {})
 }
@@ -211,6 +213,7 @@ pub(super) fn unfollow_chat(
     if !chat.followers.remove(&me) {
         return Ok(Empty {});
     }
+    chat.unfollowers.insert(me.clone());
     let payload = agent_push::ChatUnfollowed {
         chat_id: request.id,
         extra: Default::default(),
