@@ -4,8 +4,8 @@ use crate::state::{ChatRec, ChatUserRec, Principal, State, ThreadRec};
 use lc_protocol::Api;
 use lc_protocol::id::UserId;
 use lc_protocol::types::{
-    Agent, Chat, ChatSummary, Customer, CustomerChatSummary, Event, LastEventEntry, Thread,
-    ThreadSummary, User, UserType, Visibility,
+    Agent, Chat, ChatSummary, Customer, CustomerChatSummary, Event, LastEventEntry, Permission,
+    Thread, ThreadSummary, User, UserType, Visibility,
 };
 use std::collections::BTreeMap;
 
@@ -25,13 +25,76 @@ pub(crate) fn event_view(event: &Event, api: Api) -> Event {
     event
 }
 
-/// The events of a thread that `api` may see.
-pub(crate) fn events_view(thread: &ThreadRec, api: Api) -> Vec<Event> {
+/// Who reads a thread, as far as its events are concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reader {
+    /// A customer: no `agents` events, no deleted events, no `visibility` field.
+    Customer,
+    /// A `normal` agent: deleted events as stubs (3.6).
+    Agent,
+    /// An owner, vice-owner or administrator: deleted events whole, with `deleted: true`.
+    Administrator,
+}
+
+impl Reader {
+    /// The reader `who` is.
+    pub(crate) fn of(state: &State, who: &Principal) -> Self {
+        match who {
+            Principal::Customer(_) => Reader::Customer,
+            Principal::Agent(id) => {
+                let permission = state
+                    .agents
+                    .get(id)
+                    .and_then(|a| a.profile.permission.clone());
+                match permission {
+                    Some(Permission::Owner | Permission::Viceowner | Permission::Administrator) => {
+                        Reader::Administrator
+                    }
+                    _ => Reader::Agent,
+                }
+            }
+        }
+    }
+
+    /// The API the reader uses.
+    pub(crate) fn api(self) -> Api {
+        match self {
+            Reader::Customer => Api::Customer,
+            Reader::Agent | Reader::Administrator => Api::Agent,
+        }
+    }
+}
+
+/// The "Deleted event" stub normal agents see (3.6): id, created_at, type, visibility,
+/// deleted, and author_id/custom_id when present.
+fn deleted_stub(event: &Event) -> Event {
+    const KEPT: &[&str] = &[
+        "id",
+        "created_at",
+        "type",
+        "visibility",
+        "deleted",
+        "author_id",
+        "custom_id",
+    ];
+    let Ok(serde_json::Value::Object(mut fields)) = serde_json::to_value(event) else {
+        return event.clone();
+    };
+    fields.retain(|key, _| KEPT.contains(&key.as_str()));
+    serde_json::from_value(serde_json::Value::Object(fields)).unwrap_or_else(|_| event.clone())
+}
+
+/// The events of a thread as `reader` sees them.
+pub(crate) fn events_view(thread: &ThreadRec, reader: Reader) -> Vec<Event> {
+    let api = reader.api();
     thread
         .events
         .iter()
         .filter(|e| visible_to(e, api))
-        .map(|e| event_view(e, api))
+        .map(|e| match reader {
+            Reader::Agent if e.is_deleted() => deleted_stub(e),
+            _ => event_view(e, api),
+        })
         .collect()
 }
 
@@ -119,8 +182,9 @@ pub(crate) fn customer_statistics(
     }
 }
 
-/// A thread, as `api` sees it.
-pub(crate) fn thread_view(chat: &ChatRec, thread: &ThreadRec, api: Api) -> Thread {
+/// A thread, as `reader` sees it.
+pub(crate) fn thread_view(chat: &ChatRec, thread: &ThreadRec, reader: Reader) -> Thread {
+    let api = reader.api();
     let index = chat.threads.iter().position(|t| t.id == thread.id);
     let neighbour = |offset: isize| {
         index
@@ -132,7 +196,7 @@ pub(crate) fn thread_view(chat: &ChatRec, thread: &ThreadRec, api: Api) -> Threa
         id: thread.id.clone(),
         active: thread.active,
         user_ids: chat.users.iter().map(|u| u.principal.user_id()).collect(),
-        events: Some(events_view(thread, api)),
+        events: Some(events_view(thread, reader)),
         properties: Some(thread.properties.clone()),
         access: Some(thread.access.clone()),
         tags: (!thread.tags.is_empty()).then(|| thread.tags.clone()),
@@ -155,7 +219,7 @@ pub(crate) fn chat_view(
     Chat {
         id: chat.id.clone(),
         users: users_view(state, chat, api),
-        thread: thread.map(|t| thread_view(chat, t, api)),
+        thread: thread.map(|t| thread_view(chat, t, Reader::of(state, viewer))),
         properties: Some(chat.properties.clone()),
         access: Some(chat.access.clone()),
         is_followed: match viewer {

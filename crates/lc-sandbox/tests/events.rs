@@ -574,6 +574,30 @@ async fn deleted_event_is_hidden_from_the_customer_and_marked_for_the_agent() {
     let agent_view = chat.agent_view().await;
     let deleted = event(&agent_view["thread"], &chat.event_id).unwrap();
     assert_eq!(deleted["deleted"], true);
+    assert!(
+        deleted.get("text").is_none(),
+        "a normal agent sees a stub: {deleted}"
+    );
+    assert_eq!(deleted["type"], "message");
+}
+
+#[tokio::test]
+async fn an_administrator_sees_a_deleted_event_whole() {
+    let mut chat = Chat::new().await;
+    chat.customer
+        .ok("delete_event", chat.event_ids(json!({})))
+        .await;
+    let admin = chat.world.sandbox.create_agent(
+        lc_sandbox::NewAgent::new("boss@example.com")
+            .permission(lc_protocol::types::Permission::Administrator),
+    );
+    let mut boss = common::Rtm::agent(&chat.world.sandbox, "3.6").await;
+    boss.ok("login", json!({"token": admin.bearer().expose()}))
+        .await;
+    let view = boss.ok("get_chat", json!({"chat_id": chat.chat_id})).await;
+    let deleted = event(&view["thread"], &chat.event_id).unwrap();
+    assert_eq!(deleted["deleted"], true);
+    assert_eq!(deleted["text"], "hi");
 }
 
 #[tokio::test]

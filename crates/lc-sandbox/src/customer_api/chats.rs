@@ -7,11 +7,11 @@ use crate::dispatch::{Ctx, Reply, err, invalid, not_found, run};
 use crate::pagination;
 use crate::state::{ChatRec, Principal, ThreadRec};
 use crate::views;
+use lc_protocol::Empty;
 use lc_protocol::customer;
 use lc_protocol::error::{ApiError, ErrorType};
 use lc_protocol::id::{ChatId, ThreadId};
 use lc_protocol::types::SortOrder;
-use lc_protocol::{Api, Empty};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
@@ -155,7 +155,7 @@ fn list_threads(
         .items
         .iter()
         .filter_map(|id| chat.thread(id))
-        .map(|t| views::thread_view(chat, t, Api::Customer))
+        .map(|t| views::thread_view(chat, t, views::Reader::Customer))
         .collect();
     Ok(customer::ListThreadsResponse {
         threads,
@@ -176,10 +176,10 @@ fn latest_threads(chat: &ChatRec, min: u32, newest_first: bool) -> customer::Lis
         .rev()
         .take_while(|t| {
             let missing = events < min as usize;
-            events += views::events_view(t, Api::Customer).len();
+            events += views::events_view(t, views::Reader::Customer).len();
             missing
         })
-        .map(|t| views::thread_view(chat, t, Api::Customer))
+        .map(|t| views::thread_view(chat, t, views::Reader::Customer))
         .collect();
     if !newest_first {
         threads.reverse();

@@ -9,11 +9,11 @@ use crate::dispatch::{Ctx, invalid, not_found};
 use crate::pagination;
 use crate::state::{ChatRec, Principal, State, ThreadRec};
 use crate::views;
+use lc_protocol::ApiVersion;
 use lc_protocol::agent;
 use lc_protocol::error::ApiError;
 use lc_protocol::id::{ChatId, ThreadId};
 use lc_protocol::types::SortOrder;
-use lc_protocol::{Api, ApiVersion};
 use serde::{Deserialize, Serialize};
 
 /// What a `list_chats` cursor remembers of the first request.
@@ -160,7 +160,13 @@ pub(super) fn list_threads(
         .filter(|t| thread_readable(state, &ctx.who, chat, t) && range.contains(&t.created_at))
         .collect();
     if let Some(min) = params.min_events_count {
-        return Ok(latest_threads(chat, &threads, min, newest_first));
+        return Ok(latest_threads(
+            chat,
+            views::Reader::of(state, &ctx.who),
+            &threads,
+            min,
+            newest_first,
+        ));
     }
     let ids: Vec<ThreadId> = pagination::ordered(threads, |t| t.created_at.as_str(), newest_first)
         .into_iter()
@@ -168,11 +174,12 @@ pub(super) fn list_threads(
         .collect();
     let page = pagination::page(ctx.state, &ctx.who, "list_threads", &query, ids);
     let chat = chat_ops::visible_chat(ctx.state, &ctx.who, &request.chat_id)?;
+    let reader = views::Reader::of(ctx.state, &ctx.who);
     let threads = page
         .items
         .iter()
         .filter_map(|id| chat.thread(id))
-        .map(|t| views::thread_view(chat, t, Api::Agent))
+        .map(|t| views::thread_view(chat, t, reader))
         .collect();
     Ok(agent::ListThreadsResponse {
         threads,
@@ -188,6 +195,7 @@ pub(super) fn list_threads(
 /// cursors).
 fn latest_threads(
     chat: &ChatRec,
+    reader: views::Reader,
     threads: &[&ThreadRec],
     min: u32,
     newest_first: bool,
@@ -205,7 +213,7 @@ fn latest_threads(
     let latest = threads.get(threads.len() - needed..).unwrap_or_default();
     let mut views: Vec<_> = latest
         .iter()
-        .map(|t| views::thread_view(chat, t, Api::Agent))
+        .map(|t| views::thread_view(chat, t, reader))
         .collect();
     if newest_first {
         views.reverse();
