@@ -1,4 +1,107 @@
-//! LiveChat Agent Chat API client.
+//! The LiveChat Agent Chat API client: [`AgentClient`], every method of the agent RTM
+//! method set (lc-sdk-js `agent/rtm`) with Rust names, typed arguments and typed
+//! responses, over any [`Transport`] (RTM with [`lc_rtm::RtmClient`]).
 //!
-//! This crate is a placeholder in the workspace layout; its content lands with its own
-//! issue. See `docs/architecture.md` for where it fits.
+//! Each method takes the required arguments and returns a [`Call`]: `.await` it to send
+//! the request; set optional fields first with [`Call::with`] and the request's builder
+//! methods. A method the connection's API version or transport lacks fails with
+//! [`Error::Unsupported`] before anything is sent.
+//!
+//! ```no_run
+//! use lc_agent::AgentClient;
+//! use lc_protocol::agent::push::IncomingEvent;
+//! use lc_protocol::id::Token;
+//! use lc_protocol::types::Event;
+//! use lc_rtm::{AgentSession, RtmConfig};
+//!
+//! # async fn demo() -> Result<(), lc_protocol::Error> {
+//! let client = AgentClient::connect_rtm(
+//!     AgentSession::agent(),
+//!     Token::new("dal:..."),
+//!     RtmConfig::default(),
+//! );
+//! let chats = client.list_chats().with(|r| r.limit(5u32)).await?;
+//! for chat in &chats.chats_summary {
+//!     client.send_event(chat.id.clone(), Event::message("Hello!")).await?;
+//! }
+//! let _subscription = client.on::<IncomingEvent>(|push| {
+//!     println!("{}: {:?}", push.chat_id, push.event.text());
+//! });
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # The seed's methods
+//!
+//! Every method of lc-sdk-js `agent/rtm` is here under its snake-case name
+//! (`addUserToChat` → [`add_user_to_chat`](AgentClient::add_user_to_chat), ...), plus:
+//!
+//! - `connect`: [`AgentClient::connect_rtm`] (or [`AgentClient::new`] around any
+//!   transport); the engine connects, logs in, keeps the heartbeat and reconnects.
+//! - `login`: the RTM engine logs in by itself on every connection;
+//!   [`login`](AgentClient::login) sends the action explicitly, for other transports.
+//! - `send`: [`send`](AgentClient::send), the raw escape hatch.
+//! - `on`, `subscribePush`, `unsubscribePush`: [`on`](AgentClient::on) returns a
+//!   [`Subscription`]; dropping it unsubscribes. [`pushes`](AgentClient::pushes) gives
+//!   the whole push stream.
+//! - `setAuthorId`: not offered. Bot acting through an agent token with an `author_id`
+//!   was removed in API 3.6 (bots log in with bot tokens); connect with the bot's token
+//!   instead.
+
+mod call;
+mod chats;
+mod customers;
+mod events;
+mod pushes;
+mod status;
+
+pub use call::Call;
+pub use pushes::Subscription;
+
+use lc_protocol::{Action, Error, Transport};
+use lc_rtm::{AgentSession, RtmClient, RtmConfig, TokenProvider};
+use serde_json::Value;
+
+/// A client of the Agent Chat API over transport `T`.
+#[derive(Debug, Clone)]
+pub struct AgentClient<T> {
+    transport: T,
+}
+
+impl<T: Transport> AgentClient<T> {
+    /// A client sending its requests through `transport`.
+    pub fn new(transport: T) -> Self {
+        Self { transport }
+    }
+
+    /// The transport (e.g. the [`RtmClient`], to close it).
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// Sends any action by name with a JSON payload and returns the JSON response: the
+    /// escape hatch for actions this crate does not know.
+    ///
+    /// # Errors
+    /// The API error, or the transport's errors (timeout, connection lost, closed).
+    pub async fn send(&self, action: &str, payload: Value) -> Result<Value, Error> {
+        self.transport.call_raw(action, payload).await
+    }
+
+    fn call<A: Action>(&self, request: A) -> Call<'_, T, A> {
+        Call::new(&self.transport, request)
+    }
+}
+
+impl AgentClient<RtmClient<AgentSession>> {
+    /// Connects an agent over RTM (the seed's `connect`): the engine connects in the
+    /// background, logs in with a token from `tokens` (again on every reconnection) and
+    /// queues requests until then. Must be called within a tokio runtime.
+    pub fn connect_rtm(
+        session: AgentSession,
+        tokens: impl TokenProvider,
+        config: RtmConfig,
+    ) -> Self {
+        Self::new(RtmClient::connect(session, tokens, config))
+    }
+}
