@@ -290,6 +290,13 @@ pub enum Error {
     /// The client was closed; nothing more can be sent.
     #[error("the client is closed")]
     Closed,
+    /// The server ended the session for a reason that reconnecting cannot fix (e.g.
+    /// `agent_logged_out_remotely`, `license_expired`); the client stopped.
+    #[error("the server ended the session: {reason}")]
+    SessionEnded {
+        /// The disconnect reason the server gave.
+        reason: String,
+    },
     /// The server sent something that could not be decoded.
     #[error("could not decode the answer to `{action}`: {source}")]
     Decode {

@@ -76,6 +76,7 @@ where
             config,
             events,
             connector,
+            ended: std::sync::OnceLock::new(),
         });
         let (commands, receiver) = mpsc::unbounded_channel();
         tokio::spawn(engine.clone().run(receiver));
@@ -114,14 +115,14 @@ where
         };
         self.commands
             .send(Command::Request(job))
-            .map_err(|_| Error::Closed)?;
+            .map_err(|_| self.stopped_error())?;
         let after = self.engine.config.request_timeout;
         let started = std::time::Instant::now();
         let span = tracing::debug_span!("rtm_request", action, latency_ms = tracing::field::Empty);
         let result = async {
             match tokio::time::timeout(after, answer).await {
                 Ok(Ok(result)) => result,
-                Ok(Err(_)) => Err(Error::Closed),
+                Ok(Err(_)) => Err(self.stopped_error()),
                 Err(_) => Err(Error::Timeout {
                     action: action.to_owned(),
                     after,
@@ -132,6 +133,16 @@ where
         .await;
         span.record("latency_ms", started.elapsed().as_millis() as u64);
         result
+    }
+
+    /// Why requests fail once the engine stopped: the server's reason, or `Closed`.
+    fn stopped_error(&self) -> Error {
+        match self.engine.ended.get() {
+            Some(reason) => Error::SessionEnded {
+                reason: reason.clone(),
+            },
+            None => Error::Closed,
+        }
     }
 
     /// Closes the connection; in-flight and queued requests fail with [`Error::Closed`],

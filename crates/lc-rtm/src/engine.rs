@@ -52,6 +52,8 @@ pub(crate) struct Engine<S: Session> {
     pub(crate) config: RtmConfig,
     pub(crate) events: broadcast::Sender<RtmEvent<PushOf<S>>>,
     pub(crate) connector: Connector,
+    /// The reason the server ended the session for good, once it has.
+    pub(crate) ended: std::sync::OnceLock<String>,
 }
 
 /// How a connection ended.
@@ -114,9 +116,8 @@ where
                             self.emit(RtmEvent::Disconnected {
                                 reason: reason.clone(),
                             });
-                            let error = Error::Transport {
-                                message: format!("the server ended the session: {reason}"),
-                                source: None,
+                            let error = Error::SessionEnded {
+                                reason: reason.clone(),
                             };
                             return self.stop(queue, &reason, Some(error));
                         }
@@ -143,6 +144,9 @@ where
 
     /// Fails every queued request and announces the stop.
     fn stop(&self, queue: VecDeque<Job>, reason: &str, error: Option<Error>) {
+        if let Some(Error::SessionEnded { reason }) = &error {
+            let _ = self.ended.set(reason.clone());
+        }
         for job in queue {
             let result = match &error {
                 Some(Error::Api {
@@ -153,6 +157,9 @@ where
                     action: action.clone(),
                     error: error.clone(),
                     http_status: *http_status,
+                }),
+                Some(Error::SessionEnded { reason }) => Err(Error::SessionEnded {
+                    reason: reason.clone(),
                 }),
                 Some(other) => Err(Error::Transport {
                     message: other.to_string(),
@@ -175,7 +182,13 @@ where
         commands: &mut mpsc::UnboundedReceiver<Command>,
         queue: &mut VecDeque<Job>,
     ) -> Result<Ws, LoginFailure> {
-        let url = self.session.url(region);
+        let token = match until_closed(self.tokens.token(), commands, queue).await {
+            None => return Err(LoginFailure::Closed),
+            Some(Err(err)) => return Err(LoginFailure::Retry(format!("no token: {err}"))),
+            Some(Ok(token)) => token,
+        };
+        let token_region = self.session.token_region(&token);
+        let url = self.session.url(region.or(token_region.as_deref()));
         let connect = tokio_tungstenite::connect_async_tls_with_config(
             url.as_str(),
             None,
@@ -196,11 +209,6 @@ where
                 )));
             }
             Some(Ok(Ok((ws, _)))) => ws,
-        };
-        let token = match until_closed(self.tokens.token(), commands, queue).await {
-            None => return Err(LoginFailure::Closed),
-            Some(Err(err)) => return Err(LoginFailure::Retry(format!("no token: {err}"))),
-            Some(Ok(token)) => token,
         };
         let Some((action, payload)) = self.session.login(&token, reconnect) else {
             return Ok(ws);

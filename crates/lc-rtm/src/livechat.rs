@@ -154,6 +154,14 @@ impl<P: PushSet> Session for LiveChatSession<P> {
         Some(("login".to_owned(), raw))
     }
 
+    fn token_region(&self, token: &Token) -> Option<String> {
+        // A region set on the session wins over the token's prefix.
+        if self.region.is_some() {
+            return None;
+        }
+        region_of(token.expose()).map(str::to_owned)
+    }
+
     fn ping(&self) -> Option<(String, Box<RawValue>)> {
         Some(("ping".to_owned(), lc_protocol::wire::empty_object()))
     }

@@ -29,6 +29,12 @@ pub trait Session: Send + Sync + 'static {
     /// fresh `token`; `reconnect` is true after the first successful login.
     fn login(&self, token: &Token, reconnect: bool) -> Option<(String, Box<RawValue>)>;
 
+    /// The region a token names (e.g. its `fra:` prefix), used when no region was set or
+    /// asked for by the server.
+    fn token_region(&self, _token: &Token) -> Option<String> {
+        None
+    }
+
     /// The heartbeat request, if the API has one.
     fn ping(&self) -> Option<(String, Box<RawValue>)>;
 

@@ -159,7 +159,7 @@ async fn a_fatal_disconnect_reason_stops_the_client() {
     .await;
     let err = client.call(&agent::ListChats::new()).await.unwrap_err();
     assert!(
-        matches!(err, Error::Closed | Error::Transport { .. }),
+        matches!(&err, Error::SessionEnded { reason } if reason == "agent_logged_out_remotely"),
         "{err:?}"
     );
     sandbox.shutdown().await;
@@ -421,4 +421,42 @@ async fn a_slow_subscriber_is_told_how_many_items_it_missed() {
     assert!(matches!(missed, RtmEvent::Missed(n) if n > 0), "{missed:?}");
     client.close();
     sandbox.shutdown().await;
+}
+
+/// Backoff on tokio's paused clock: no real sleeping, exact bounds.
+#[tokio::test(start_paused = true)]
+async fn reconnection_delays_grow_exponentially_with_jitter_up_to_the_cap() {
+    // Nothing listens on this port: every attempt fails at once.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ws://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let mut config = RtmConfig::default();
+    config.backoff.initial = Duration::from_secs(1);
+    config.backoff.max = Duration::from_secs(8);
+    let client = RtmClient::connect(
+        AgentSession::agent().base_url(url),
+        Token::new("dal:x"),
+        config,
+    );
+    let mut events = client.subscribe();
+    let mut delays = Vec::new();
+    while delays.len() < 6 {
+        match events.next().await.unwrap() {
+            RtmEvent::Reconnecting { attempt, delay } => {
+                assert_eq!(attempt as usize, delays.len() + 1);
+                delays.push(delay);
+            }
+            RtmEvent::Disconnected { .. } => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let ceilings = [1, 2, 4, 8, 8, 8].map(Duration::from_secs);
+    for (delay, ceiling) in delays.iter().zip(ceilings) {
+        assert!(
+            *delay <= ceiling && *delay >= ceiling / 2,
+            "{delay:?} not in [{:?}, {ceiling:?}]",
+            ceiling / 2
+        );
+    }
+    client.close();
 }
