@@ -3,7 +3,7 @@
 use crate::chat_ops;
 use crate::clock;
 use crate::dispatch::{Ctx, Reply, err, invalid, not_found, run};
-use crate::event_ops::{self, Target};
+use crate::event_ops;
 use crate::push::Audience;
 use crate::state::{Principal, State, ThreadRec};
 use lc_protocol::Empty;
@@ -21,12 +21,36 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, action: &str, payload: &RawValue) -> Opt
         "send_event" => run(ctx, payload, send_event),
         "send_event_preview" => run(ctx, payload, send_event_preview),
         "send_rich_message_postback" => run(ctx, payload, send_rich_message_postback),
-        "update_chat_properties" => run(ctx, payload, update_chat_properties),
-        "delete_chat_properties" => run(ctx, payload, delete_chat_properties),
-        "update_thread_properties" => run(ctx, payload, update_thread_properties),
-        "delete_thread_properties" => run(ctx, payload, delete_thread_properties),
-        "update_event_properties" => run(ctx, payload, update_event_properties),
-        "delete_event_properties" => run(ctx, payload, delete_event_properties),
+        "update_chat_properties" => run(
+            ctx,
+            payload,
+            event_ops::update_handler::<agent::UpdateChatProperties>,
+        ),
+        "delete_chat_properties" => run(
+            ctx,
+            payload,
+            event_ops::delete_handler::<agent::DeleteChatProperties>,
+        ),
+        "update_thread_properties" => run(
+            ctx,
+            payload,
+            event_ops::update_handler::<agent::UpdateThreadProperties>,
+        ),
+        "delete_thread_properties" => run(
+            ctx,
+            payload,
+            event_ops::delete_handler::<agent::DeleteThreadProperties>,
+        ),
+        "update_event_properties" => run(
+            ctx,
+            payload,
+            event_ops::update_handler::<agent::UpdateEventProperties>,
+        ),
+        "delete_event_properties" => run(
+            ctx,
+            payload,
+            event_ops::delete_handler::<agent::DeleteEventProperties>,
+        ),
         "tag_thread" => run(ctx, payload, tag_thread),
         "untag_thread" => run(ctx, payload, untag_thread),
         "mark_events_as_seen" => run(ctx, payload, mark_events_as_seen),
@@ -108,72 +132,6 @@ fn send_rich_message_postback(
         &request.event_id,
         request.postback,
     )?;
-    Ok(Empty {})
-}
-
-/// `update_chat_properties`.
-fn update_chat_properties(
-    ctx: &mut Ctx<'_>,
-    request: agent::UpdateChatProperties,
-) -> Result<Empty, ApiError> {
-    let target = Target::chat(request.id);
-    let who = ctx.who.clone();
-    event_ops::update_properties(ctx.state, &who, &target, &request.properties)?;
-    Ok(Empty {})
-}
-
-/// `delete_chat_properties`.
-fn delete_chat_properties(
-    ctx: &mut Ctx<'_>,
-    request: agent::DeleteChatProperties,
-) -> Result<Empty, ApiError> {
-    let target = Target::chat(request.id);
-    let who = ctx.who.clone();
-    event_ops::delete_properties(ctx.state, &who, &target, &request.properties)?;
-    Ok(Empty {})
-}
-
-/// `update_thread_properties`.
-fn update_thread_properties(
-    ctx: &mut Ctx<'_>,
-    request: agent::UpdateThreadProperties,
-) -> Result<Empty, ApiError> {
-    let target = Target::thread(request.chat_id, request.thread_id);
-    let who = ctx.who.clone();
-    event_ops::update_properties(ctx.state, &who, &target, &request.properties)?;
-    Ok(Empty {})
-}
-
-/// `delete_thread_properties`.
-fn delete_thread_properties(
-    ctx: &mut Ctx<'_>,
-    request: agent::DeleteThreadProperties,
-) -> Result<Empty, ApiError> {
-    let target = Target::thread(request.chat_id, request.thread_id);
-    let who = ctx.who.clone();
-    event_ops::delete_properties(ctx.state, &who, &target, &request.properties)?;
-    Ok(Empty {})
-}
-
-/// `update_event_properties`.
-fn update_event_properties(
-    ctx: &mut Ctx<'_>,
-    request: agent::UpdateEventProperties,
-) -> Result<Empty, ApiError> {
-    let target = Target::event(request.chat_id, request.thread_id, request.event_id);
-    let who = ctx.who.clone();
-    event_ops::update_properties(ctx.state, &who, &target, &request.properties)?;
-    Ok(Empty {})
-}
-
-/// `delete_event_properties`.
-fn delete_event_properties(
-    ctx: &mut Ctx<'_>,
-    request: agent::DeleteEventProperties,
-) -> Result<Empty, ApiError> {
-    let target = Target::event(request.chat_id, request.thread_id, request.event_id);
-    let who = ctx.who.clone();
-    event_ops::delete_properties(ctx.state, &who, &target, &request.properties)?;
     Ok(Empty {})
 }
 

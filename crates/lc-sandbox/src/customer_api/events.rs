@@ -3,7 +3,7 @@
 use crate::chat_ops;
 use crate::clock;
 use crate::dispatch::{Ctx, Reply, err, run};
-use crate::event_ops::{self, Target};
+use crate::event_ops;
 use crate::push::Audience;
 use lc_protocol::Empty;
 use lc_protocol::customer;
@@ -17,12 +17,36 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, action: &str, payload: &RawValue) -> Opt
         "delete_event" => run(ctx, payload, delete_event),
         "send_rich_message_postback" => run(ctx, payload, send_rich_message_postback),
         "send_sneak_peek" => run(ctx, payload, send_sneak_peek),
-        "update_chat_properties" => run(ctx, payload, update_chat_properties),
-        "delete_chat_properties" => run(ctx, payload, delete_chat_properties),
-        "update_thread_properties" => run(ctx, payload, update_thread_properties),
-        "delete_thread_properties" => run(ctx, payload, delete_thread_properties),
-        "update_event_properties" => run(ctx, payload, update_event_properties),
-        "delete_event_properties" => run(ctx, payload, delete_event_properties),
+        "update_chat_properties" => run(
+            ctx,
+            payload,
+            event_ops::update_handler::<customer::UpdateChatProperties>,
+        ),
+        "delete_chat_properties" => run(
+            ctx,
+            payload,
+            event_ops::delete_handler::<customer::DeleteChatProperties>,
+        ),
+        "update_thread_properties" => run(
+            ctx,
+            payload,
+            event_ops::update_handler::<customer::UpdateThreadProperties>,
+        ),
+        "delete_thread_properties" => run(
+            ctx,
+            payload,
+            event_ops::delete_handler::<customer::DeleteThreadProperties>,
+        ),
+        "update_event_properties" => run(
+            ctx,
+            payload,
+            event_ops::update_handler::<customer::UpdateEventProperties>,
+        ),
+        "delete_event_properties" => run(
+            ctx,
+            payload,
+            event_ops::delete_handler::<customer::DeleteEventProperties>,
+        ),
         "mark_events_as_seen" => run(ctx, payload, mark_events_as_seen),
         _ => return None,
     })
@@ -97,72 +121,6 @@ fn send_sneak_peek(ctx: &mut Ctx<'_>, request: customer::SendSneakPeek) -> Resul
         "incoming_sneak_peek",
         &payload,
     );
-    Ok(Empty {})
-}
-
-/// `update_chat_properties`.
-fn update_chat_properties(
-    ctx: &mut Ctx<'_>,
-    request: customer::UpdateChatProperties,
-) -> Result<Empty, ApiError> {
-    let target = Target::chat(request.id);
-    let who = ctx.who.clone();
-    event_ops::update_properties(ctx.state, &who, &target, &request.properties)?;
-    Ok(Empty {})
-}
-
-/// `delete_chat_properties`.
-fn delete_chat_properties(
-    ctx: &mut Ctx<'_>,
-    request: customer::DeleteChatProperties,
-) -> Result<Empty, ApiError> {
-    let target = Target::chat(request.id);
-    let who = ctx.who.clone();
-    event_ops::delete_properties(ctx.state, &who, &target, &request.properties)?;
-    Ok(Empty {})
-}
-
-/// `update_thread_properties` (e.g. the customer SDK's `rateChat`).
-fn update_thread_properties(
-    ctx: &mut Ctx<'_>,
-    request: customer::UpdateThreadProperties,
-) -> Result<Empty, ApiError> {
-    let target = Target::thread(request.chat_id, request.thread_id);
-    let who = ctx.who.clone();
-    event_ops::update_properties(ctx.state, &who, &target, &request.properties)?;
-    Ok(Empty {})
-}
-
-/// `delete_thread_properties`.
-fn delete_thread_properties(
-    ctx: &mut Ctx<'_>,
-    request: customer::DeleteThreadProperties,
-) -> Result<Empty, ApiError> {
-    let target = Target::thread(request.chat_id, request.thread_id);
-    let who = ctx.who.clone();
-    event_ops::delete_properties(ctx.state, &who, &target, &request.properties)?;
-    Ok(Empty {})
-}
-
-/// `update_event_properties` (events the customer can see only).
-fn update_event_properties(
-    ctx: &mut Ctx<'_>,
-    request: customer::UpdateEventProperties,
-) -> Result<Empty, ApiError> {
-    let target = Target::event(request.chat_id, request.thread_id, request.event_id);
-    let who = ctx.who.clone();
-    event_ops::update_properties(ctx.state, &who, &target, &request.properties)?;
-    Ok(Empty {})
-}
-
-/// `delete_event_properties` (events the customer can see only).
-fn delete_event_properties(
-    ctx: &mut Ctx<'_>,
-    request: customer::DeleteEventProperties,
-) -> Result<Empty, ApiError> {
-    let target = Target::event(request.chat_id, request.thread_id, request.event_id);
-    let who = ctx.who.clone();
-    event_ops::delete_properties(ctx.state, &who, &target, &request.properties)?;
     Ok(Empty {})
 }
 
