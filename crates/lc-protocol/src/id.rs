@@ -190,6 +190,20 @@ impl Token {
         Self(value.into())
     }
 
+    /// The `Basic` credential of a personal access token: `Basic base64(account_id:pat)`.
+    ///
+    /// ```
+    /// use lc_protocol::id::Token;
+    ///
+    /// assert_eq!(Token::basic("a@b.c", "pat").expose(), "Basic YUBiLmM6cGF0");
+    /// ```
+    pub fn basic(account_id: &str, pat: &str) -> Self {
+        use base64::Engine as _;
+        let encoded =
+            base64::engine::general_purpose::STANDARD.encode(format!("{account_id}:{pat}"));
+        Self(format!("Basic {encoded}"))
+    }
+
     /// The secret itself, for the few places that must send it.
     pub fn expose(&self) -> &str {
         &self.0

@@ -30,6 +30,7 @@
 mod macros;
 
 pub mod action;
+pub mod auth;
 pub mod error;
 mod generated;
 pub mod id;

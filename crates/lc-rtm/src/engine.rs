@@ -2,8 +2,9 @@
 
 use crate::config::{Jitter, RtmConfig};
 use crate::event::RtmEvent;
-use crate::session::{Disconnect, Session, TokenProvider};
+use crate::session::{Disconnect, Session};
 use futures_util::{SinkExt, StreamExt};
+use lc_protocol::auth::TokenProvider;
 use lc_protocol::error::ErrorType;
 use lc_protocol::wire::{Dialect, Incoming};
 use lc_protocol::{ApiError, Error};
@@ -236,7 +237,12 @@ where
                     http_status: None,
                 }))
             }
-            Some(Ok(Ok(Err(error)))) => Err(LoginFailure::Retry(format!("login failed: {error}"))),
+            Some(Ok(Ok(Err(error)))) => {
+                if error.kind == ErrorType::Authentication {
+                    self.tokens.invalidate(&token).await;
+                }
+                Err(LoginFailure::Retry(format!("login failed: {error}")))
+            }
         }
     }
 

@@ -2,6 +2,7 @@
 
 use crate::session::{Disconnect, Session};
 use lc_protocol::agent::AgentPush;
+use lc_protocol::auth::{authorization, region_of};
 use lc_protocol::customer::CustomerPush;
 use lc_protocol::id::Token;
 use lc_protocol::wire::livechat::LiveChat;
@@ -102,13 +103,6 @@ impl<P> LiveChatSession<P> {
     }
 }
 
-/// The region a token names by its prefix (`dal:...`, `fra:...`).
-pub fn region_of(token: &str) -> Option<&str> {
-    let bare = token.strip_prefix("Bearer ").unwrap_or(token);
-    let (prefix, _) = bare.split_once(':')?;
-    matches!(prefix, "dal" | "fra" | "fra-a" | "fra-b").then_some(prefix)
-}
-
 impl<P: PushSet> Session for LiveChatSession<P> {
     type Dialect = LiveChat<P>;
 
@@ -140,13 +134,7 @@ impl<P: PushSet> Session for LiveChatSession<P> {
 
     fn login(&self, token: &Token, reconnect: bool) -> Option<(String, Box<RawValue>)> {
         let mut payload = self.login.clone();
-        let token = token.expose();
-        let token = if token.starts_with("Bearer ") || token.starts_with("Basic ") {
-            token.to_owned()
-        } else {
-            format!("Bearer {token}")
-        };
-        payload.insert("token".to_owned(), Value::String(token));
+        payload.insert("token".to_owned(), Value::String(authorization(token)));
         if reconnect && self.api == Api::Agent {
             payload.insert("reconnect".to_owned(), Value::Bool(true));
         }

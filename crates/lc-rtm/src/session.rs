@@ -1,12 +1,10 @@
 //! What the engine needs to know about one API: where to connect, how to log in, how to
 //! keep the connection alive, and what a server-initiated disconnect means.
 
-use async_trait::async_trait;
 use lc_protocol::id::Token;
 use lc_protocol::wire::Dialect;
-use lc_protocol::{Api, ApiVersion, Error};
+use lc_protocol::{Api, ApiVersion};
 use serde_json::value::RawValue;
-use std::future::Future;
 
 /// The rules of one API over RTM (LiveChat agent, LiveChat customer, Inbenta).
 pub trait Session: Send + Sync + 'static {
@@ -62,55 +60,4 @@ pub enum Disconnect {
         /// The reason the server gave.
         reason: String,
     },
-}
-
-/// Gives the engine a token for every login, so that an expired token is refreshed.
-#[async_trait]
-pub trait TokenProvider: Send + Sync + 'static {
-    /// A token to log in with (e.g. `Bearer dal:...`, or a bare token).
-    async fn token(&self) -> Result<Token, Error>;
-}
-
-#[async_trait]
-impl TokenProvider for Token {
-    async fn token(&self) -> Result<Token, Error> {
-        Ok(self.clone())
-    }
-}
-
-/// A [`TokenProvider`] from an async closure.
-///
-/// ```
-/// use lc_protocol::id::Token;
-/// use lc_rtm::token_fn;
-///
-/// let provider = token_fn(|| async { Ok(Token::new("Bearer dal:abc")) });
-/// # let _ = provider;
-/// ```
-pub fn token_fn<F, Fut>(f: F) -> TokenFn<F>
-where
-    F: Fn() -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<Token, Error>> + Send + 'static,
-{
-    TokenFn(f)
-}
-
-/// See [`token_fn`].
-pub struct TokenFn<F>(F);
-
-impl<F> std::fmt::Debug for TokenFn<F> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("TokenFn")
-    }
-}
-
-#[async_trait]
-impl<F, Fut> TokenProvider for TokenFn<F>
-where
-    F: Fn() -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<Token, Error>> + Send + 'static,
-{
-    async fn token(&self) -> Result<Token, Error> {
-        (self.0)().await
-    }
 }
