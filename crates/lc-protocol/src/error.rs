@@ -231,6 +231,15 @@ pub enum FrameError {
         /// The limit.
         max: usize,
     },
+    /// An HTTP response body is not the JSON the API promises (or is truncated).
+    #[error("HTTP {status} response body is not valid JSON: {source}")]
+    Body {
+        /// The HTTP status of the response.
+        status: u16,
+        /// What serde said.
+        #[source]
+        source: serde_json::Error,
+    },
     /// The payload does not match the type of its action or push.
     #[error("payload of `{name}` does not match its type: {source}")]
     Payload {
@@ -315,6 +324,15 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// The caller cancelled the request (e.g. an upload) before it completed.
+    #[error("`{action}` was cancelled")]
+    Cancelled {
+        /// The action.
+        action: String,
+    },
+    /// The client was destroyed; it accepts no further calls.
+    #[error("the client was destroyed; create a new one")]
+    Destroyed,
     /// The input was refused before anything was sent.
     #[error("invalid input: {0}")]
     InvalidInput(String),

@@ -31,6 +31,7 @@ mod macros;
 
 pub mod action;
 pub mod auth;
+pub mod backoff;
 pub mod error;
 mod generated;
 pub mod id;

@@ -1,6 +1,7 @@
 //! The connection task: connect, log in, correlate requests, heartbeat, reconnect.
 
-use crate::config::{Jitter, RtmConfig};
+use crate::config::RtmConfig;
+use lc_protocol::backoff::Jitter;
 use crate::event::RtmEvent;
 use crate::session::{Disconnect, Session};
 use futures_util::{SinkExt, StreamExt};

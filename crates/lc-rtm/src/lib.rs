@@ -37,7 +37,8 @@ mod livechat;
 mod session;
 
 pub use client::{PushStream, RtmClient, default_connector};
-pub use config::{Backoff, RtmConfig};
+pub use config::RtmConfig;
+pub use lc_protocol::backoff::Backoff;
 pub use event::RtmEvent;
 pub use lc_protocol::auth::{TokenFn, TokenProvider, region_of, token_fn};
 pub use livechat::{AgentSession, CustomerSession, DEFAULT_BASE_URL, LiveChatSession};
