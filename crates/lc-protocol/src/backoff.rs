@@ -45,7 +45,7 @@ impl Jitter {
     }
 
     /// A number in `[0, 1)`.
-    pub fn next(&mut self) -> f64 {
+    pub fn unit(&mut self) -> f64 {
         let mut x = self.0;
         x ^= x << 13;
         x ^= x >> 7;
@@ -82,7 +82,7 @@ mod tests {
     fn jitter_stays_in_range() {
         let mut jitter = Jitter::new();
         for _ in 0..1000 {
-            let x = jitter.next();
+            let x = jitter.unit();
             assert!((0.0..1.0).contains(&x));
         }
     }

@@ -1,11 +1,11 @@
 //! The connection task: connect, log in, correlate requests, heartbeat, reconnect.
 
 use crate::config::RtmConfig;
-use lc_protocol::backoff::Jitter;
 use crate::event::RtmEvent;
 use crate::session::{Disconnect, Session};
 use futures_util::{SinkExt, StreamExt};
 use lc_protocol::auth::TokenProvider;
+use lc_protocol::backoff::Jitter;
 use lc_protocol::error::ErrorType;
 use lc_protocol::wire::{Dialect, Incoming};
 use lc_protocol::{ApiError, Error};
@@ -132,7 +132,7 @@ where
                 }
                 Err(LoginFailure::Retry(reason)) => self.emit(RtmEvent::Disconnected { reason }),
             }
-            let delay = self.config.backoff.delay(attempt, jitter.next());
+            let delay = self.config.backoff.delay(attempt, jitter.unit());
             attempt = attempt.saturating_add(1);
             self.emit(RtmEvent::Reconnecting { attempt, delay });
             if until_closed(sleep(delay), &mut commands, &mut queue)
@@ -191,8 +191,12 @@ where
         };
         let token_region = self.session.token_region(&token);
         let url = self.session.url(region.or(token_region.as_deref()));
+        let request = match upgrade_request(&url, self.session.upgrade_headers(&token)) {
+            Ok(request) => request,
+            Err(reason) => return Err(LoginFailure::Retry(reason)),
+        };
         let connect = tokio_tungstenite::connect_async_tls_with_config(
-            url.as_str(),
+            request,
             None,
             false,
             Some(self.connector.clone()),
@@ -324,6 +328,11 @@ where
                             break end;
                         }
                     }
+                    Some(Ok(Message::Pong(_))) => {
+                        if ping_unanswered.as_deref() == Some(WS_PING) {
+                            ping_unanswered = None;
+                        }
+                    }
                     Some(Ok(Message::Close(frame))) => {
                         break Ended::Lost(frame.map_or("closed by the server".into(), |f| format!("closed by the server: {}", f.reason)));
                     }
@@ -335,15 +344,21 @@ where
                     if ping_unanswered.is_some() {
                         break Ended::Lost("heartbeat unanswered: connection dead".into());
                     }
-                    if let Some((action, payload)) = self.session.ping() {
-                        next_id += 1;
-                        let id = format!("ping-{next_id}");
-                        let frame = self.session.dialect().encode_request(&id, &action, &payload);
-                        if sink.send(Message::text(frame)).await.is_err() {
-                            break Ended::Lost("heartbeat not sent".into());
+                    let (id, message) = match self.session.ping() {
+                        Some((action, payload)) => {
+                            next_id += 1;
+                            let id = format!("ping-{next_id}");
+                            let frame = self.session.dialect().encode_request(&id, &action, &payload);
+                            (id, Message::text(frame))
                         }
-                        ping_unanswered = Some(id);
+                        // No heartbeat request in this API: a WebSocket ping, answered
+                        // by the peer's WebSocket layer with a pong.
+                        None => (WS_PING.to_owned(), Message::Ping(Default::default())),
+                    };
+                    if sink.send(message).await.is_err() {
+                        break Ended::Lost("heartbeat not sent".into());
                     }
+                    ping_unanswered = Some(id);
                 }
             }
         };
@@ -395,6 +410,30 @@ where
             }
         }
     }
+}
+
+/// The marker of an unanswered WebSocket-level ping (APIs without a ping request).
+const WS_PING: &str = "websocket-ping";
+
+/// The upgrade request to `url` with the session's extra headers (marked sensitive).
+fn upgrade_request(
+    url: &str,
+    headers: Vec<(&'static str, String)>,
+) -> Result<tokio_tungstenite::tungstenite::handshake::client::Request, String> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
+    let mut request = url
+        .into_client_request()
+        .map_err(|err| format!("invalid URL {url}: {err}"))?;
+    for (name, value) in headers {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("invalid upgrade header name {name:?}"))?;
+        let mut value = HeaderValue::from_str(&value)
+            .map_err(|_| format!("invalid value for upgrade header {name}"))?;
+        value.set_sensitive(true);
+        request.headers_mut().insert(name, value);
+    }
+    Ok(request)
 }
 
 /// Whether a login error means that retrying cannot help.

@@ -1,0 +1,383 @@
+//! [`WebClient`]: the LiveChat Web APIs (agent and customer) as a [`Transport`].
+
+use crate::config::WebConfig;
+use crate::engine::{HttpEngine, HttpRequest, HttpResponse};
+use crate::query::to_query;
+use crate::upload::{MAX_UPLOAD_BYTES, Upload};
+use async_trait::async_trait;
+use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use http::{HeaderMap, Method};
+use lc_protocol::auth::{TokenProvider, authorization, region_of};
+use lc_protocol::error::{ErrorBody, ErrorType};
+use lc_protocol::id::Token;
+use lc_protocol::{Api, ApiVersion, Error, FrameError, HttpMethod, RawRequest, Transport};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// A client of a LiveChat Web API; cheap to clone.
+///
+/// It sends `POST {base}/v{version}/{agent|customer}/action/{name}` with a JSON body (GET
+/// with query parameters for the GET actions), asks its [`TokenProvider`] for the
+/// `Authorization` before every request, and turns the `{"error": ...}` body into the
+/// same [`Error::Api`] as RTM, with the HTTP status. On an `authentication` error it
+/// asks for a fresh token once; on `misdirected_request` it switches to the region the
+/// server names and tries once more. Other failures follow the [`RetryPolicy`].
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), lc_protocol::Error> {
+/// use lc_protocol::Transport;
+/// use lc_protocol::agent::ListChats;
+/// use lc_protocol::id::Token;
+/// use lc_web::{WebClient, WebConfig};
+///
+/// let client = WebClient::agent(Token::new("dal:..."), WebConfig::default());
+/// let chats = client.call(&ListChats::new().limit(5u32)).await?;
+/// println!("{} chats", chats.found_chats);
+/// # Ok(())
+/// # }
+/// ```
+///
+/// [`RetryPolicy`]: crate::RetryPolicy
+#[derive(Clone)]
+pub struct WebClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    engine: HttpEngine,
+    api: Api,
+    tokens: Arc<dyn TokenProvider>,
+    organization_id: Option<String>,
+    /// The region the server last asked for (`misdirected_request`).
+    region: Mutex<Option<String>>,
+    /// Actions whose lifecycle headers were logged already.
+    warned: Mutex<HashSet<String>>,
+}
+
+impl std::fmt::Debug for WebClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebClient")
+            .field("api", &self.inner.api)
+            .field("organization_id", &self.inner.organization_id)
+            .field("engine", &self.inner.engine)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What `upload_file` answers: the file's temporary URL, to use in a file event.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct Uploaded {
+    /// The URL of the uploaded file.
+    pub url: String,
+}
+
+impl WebClient {
+    /// A client of the Agent Chat Web API.
+    pub fn agent(tokens: impl TokenProvider, config: WebConfig) -> Self {
+        Self::new(Api::Agent, None, tokens, config)
+    }
+
+    /// A client of the Customer Chat Web API for one organization (sent as
+    /// `organization_id` with every request).
+    pub fn customer(
+        organization_id: impl Into<String>,
+        tokens: impl TokenProvider,
+        config: WebConfig,
+    ) -> Self {
+        Self::new(Api::Customer, Some(organization_id.into()), tokens, config)
+    }
+
+    fn new(
+        api: Api,
+        organization_id: Option<String>,
+        tokens: impl TokenProvider,
+        config: WebConfig,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                engine: HttpEngine::new(config),
+                api,
+                tokens: Arc::new(tokens),
+                organization_id,
+                region: Mutex::new(None),
+                warned: Mutex::new(HashSet::new()),
+            }),
+        }
+    }
+
+    /// The underlying engine, for other REST calls.
+    pub fn engine(&self) -> &HttpEngine {
+        &self.inner.engine
+    }
+
+    /// `upload_file`: sends a file as the multipart part `file` and returns its URL.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] before sending when the file is over 10 MB;
+    /// [`Error::Cancelled`] when its cancellation token fires; otherwise as any call.
+    pub async fn upload_file(&self, upload: Upload) -> Result<Uploaded, Error> {
+        const ACTION: &str = "upload_file";
+        if upload.len() > MAX_UPLOAD_BYTES {
+            return Err(Error::InvalidInput(format!(
+                "`upload_file` takes at most {MAX_UPLOAD_BYTES} bytes; this file has {}",
+                upload.len()
+            )));
+        }
+        let url = self.url(ACTION, None)?;
+        let token = self.inner.tokens.token().await?;
+        let headers = self.headers(&token)?;
+        let response = self
+            .inner
+            .engine
+            .upload(&url, headers, ACTION, upload)
+            .await?;
+        let raw = self.read(ACTION, response)?;
+        lc_protocol::transport::decode_response(ACTION, &raw)
+    }
+
+    /// The action URL, with the query for GET actions and customer requests.
+    fn url(&self, action: &str, query: Option<&RawValue>) -> Result<String, Error> {
+        let config = self.inner.engine.config();
+        let mut url = format!(
+            "{}/v{}/{}/action/{action}",
+            config.base_url, config.version, self.inner.api
+        );
+        let mut pairs = Vec::new();
+        if let Some(org) = &self.inner.organization_id {
+            pairs.push(("organization_id".to_owned(), org.clone()));
+        }
+        if let Some(payload) = query {
+            pairs.extend(to_query(action, payload)?);
+        }
+        if !pairs.is_empty() {
+            let encoded: Vec<String> = pairs
+                .iter()
+                .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+                .collect();
+            url.push('?');
+            url.push_str(&encoded.join("&"));
+        }
+        Ok(url)
+    }
+
+    fn headers(&self, token: &Token) -> Result<HeaderMap, Error> {
+        let config = self.inner.engine.config();
+        let mut headers = HeaderMap::new();
+        let value = HeaderValue::try_from(authorization(token))
+            .map_err(|_| Error::InvalidInput("the token is not valid in a header".into()))?;
+        headers.insert(AUTHORIZATION, sensitive(value));
+        let switched = self
+            .inner
+            .region
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let region = switched
+            .or_else(|| config.region.clone())
+            .or_else(|| region_of(token.expose()).map(str::to_owned));
+        if let Some(region) = region.and_then(|r| HeaderValue::try_from(r).ok()) {
+            headers.insert("x-region", region);
+        }
+        if config.version <= ApiVersion::V3_5 {
+            if let Some(id) = config.author_id.as_deref() {
+                let value = HeaderValue::try_from(id).map_err(|_| {
+                    Error::InvalidInput("the author id is not a header value".into())
+                })?;
+                headers.insert("x-author-id", value);
+            }
+        }
+        Ok(headers)
+    }
+
+    /// The response body of a success, or the typed error of a failure.
+    fn read(&self, action: &str, response: HttpResponse) -> Result<Box<RawValue>, Error> {
+        self.log_lifecycle(action, &response.headers);
+        let status = response.status.as_u16();
+        let text = std::str::from_utf8(&response.body).map_err(|_| Error::Decode {
+            action: action.to_owned(),
+            source: FrameError::Body {
+                status,
+                source: serde::de::Error::custom("the body is not UTF-8"),
+            },
+        })?;
+        let decode_error = |source| Error::Decode {
+            action: action.to_owned(),
+            source: FrameError::Body { status, source },
+        };
+        if response.status.is_success() {
+            let text = if text.trim().is_empty() { "{}" } else { text };
+            return RawValue::from_string(text.to_owned()).map_err(decode_error);
+        }
+        let body: ErrorBody = serde_json::from_str(text).map_err(decode_error)?;
+        Err(Error::Api {
+            action: action.to_owned(),
+            error: body.error,
+            http_status: Some(status),
+        })
+    }
+
+    /// Logs `Legacy` / `Deprecation` headers, once per action.
+    fn log_lifecycle(&self, action: &str, headers: &HeaderMap) {
+        let legacy = headers.get("legacy").and_then(|v| v.to_str().ok());
+        let deprecation = headers.get("deprecation").and_then(|v| v.to_str().ok());
+        if legacy.is_none() && deprecation.is_none() {
+            return;
+        }
+        let first = self
+            .inner
+            .warned
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(action.to_owned());
+        if !first {
+            return;
+        }
+        let version = self.inner.engine.config().version;
+        if let Some(until) = deprecation {
+            tracing::warn!(action, %version, until, "API version is deprecated");
+        } else if let Some(until) = legacy {
+            tracing::info!(action, %version, until, "API version is legacy");
+        }
+    }
+
+    async fn send_once(&self, request: &RawRequest, token: &Token) -> Result<Box<RawValue>, Error> {
+        let action = request.action.as_str();
+        let get = request.method == HttpMethod::Get;
+        let url = self.url(action, get.then_some(&*request.payload))?;
+        let mut http = HttpRequest::new(if get { Method::GET } else { Method::POST }, url)
+            .label(action)
+            .idempotent(get || is_read_only(action));
+        http.headers = self.headers(token)?;
+        if !get {
+            http.headers
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            http.body = bytes::Bytes::copy_from_slice(request.payload.get().as_bytes());
+        }
+        let response = self.inner.engine.send(http).await?;
+        self.read(action, response)
+    }
+}
+
+#[async_trait]
+impl Transport for WebClient {
+    fn api(&self) -> Api {
+        self.inner.api
+    }
+
+    fn kind(&self) -> lc_protocol::TransportKind {
+        lc_protocol::TransportKind::Web
+    }
+
+    fn version(&self) -> ApiVersion {
+        self.inner.engine.config().version
+    }
+
+    async fn send_raw(&self, request: RawRequest) -> Result<Box<RawValue>, Error> {
+        let mut token = self.inner.tokens.token().await?;
+        let mut refreshed = false;
+        let mut switched = false;
+        loop {
+            let result = self.send_once(&request, &token).await;
+            let Err(Error::Api { error, .. }) = &result else {
+                return result;
+            };
+            match error.kind {
+                ErrorType::Authentication if !refreshed => {
+                    refreshed = true;
+                    self.inner.tokens.invalidate(&token).await;
+                    token = self.inner.tokens.token().await?;
+                }
+                ErrorType::MisdirectedRequest if !switched => {
+                    let Some(region) = error
+                        .data
+                        .as_ref()
+                        .and_then(|d| d.get("region"))
+                        .and_then(|r| r.as_str())
+                    else {
+                        return result;
+                    };
+                    switched = true;
+                    tracing::info!(action = %request.action, region, "switching region");
+                    *self
+                        .inner
+                        .region
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner) = Some(region.to_owned());
+                }
+                _ => return result,
+            }
+        }
+    }
+}
+
+/// Actions that only read: safe to send twice.
+fn is_read_only(action: &str) -> bool {
+    ["list_", "get_", "check_"]
+        .iter()
+        .any(|prefix| action.starts_with(prefix))
+}
+
+/// Marks a header value as sensitive so that hyper never logs it.
+fn sensitive(mut value: HeaderValue) -> HeaderValue {
+    value.set_sensitive(true);
+    value
+}
+
+/// Percent-encodes a query component.
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char);
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_carry_version_api_and_the_organization() {
+        let config = WebConfig::default().base_url("http://h:1/");
+        let client = WebClient::customer("org 1", Token::new("t"), config);
+        let payload = RawValue::from_string(r#"{"group_id":0,"url":"a&b"}"#.into()).unwrap();
+        let url = client
+            .url("get_dynamic_configuration", Some(&payload))
+            .unwrap();
+        assert_eq!(
+            url,
+            "http://h:1/v3.6/customer/action/get_dynamic_configuration?organization_id=org%201&group_id=0&url=a%26b"
+        );
+    }
+
+    #[test]
+    fn headers_carry_auth_region_and_author_by_version() {
+        let config = WebConfig::default()
+            .version(ApiVersion::V3_5)
+            .author_id("bot1");
+        let client = WebClient::agent(Token::new("x"), config);
+        let headers = client.headers(&Token::new("fra:abc")).unwrap();
+        assert_eq!(headers[AUTHORIZATION], "Bearer fra:abc");
+        assert!(headers[AUTHORIZATION].is_sensitive());
+        assert_eq!(headers["x-region"], "fra");
+        assert_eq!(headers["x-author-id"], "bot1");
+        let client = WebClient::agent(Token::new("x"), WebConfig::default().author_id("b"));
+        let headers = client.headers(&Token::basic("a", "p")).unwrap();
+        assert!(headers.get("x-author-id").is_none());
+        assert!(headers.get("x-region").is_none());
+    }
+
+    #[test]
+    fn debug_output_hides_tokens() {
+        let client = WebClient::agent(Token::new("dal:secret"), WebConfig::default());
+        assert!(!format!("{client:?}").contains("secret"));
+    }
+}
