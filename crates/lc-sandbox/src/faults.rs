@@ -3,7 +3,7 @@
 //! against real sockets.
 
 use lc_protocol::error::{ApiError, ErrorType};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 /// The faults currently armed.
@@ -14,7 +14,11 @@ pub(crate) struct Faults {
     /// Delays for single actions; they replace `delay` for that action.
     action_delays: HashMap<String, Duration>,
     /// action → (error to answer with, calls left).
-    failures: HashMap<String, (ErrorType, u32)>,
+    failures: HashMap<String, (ApiError, u32)>,
+    /// action → Web answers to send as they are: (HTTP status, body).
+    raw_replies: HashMap<String, VecDeque<(u16, String)>>,
+    /// The region Web requests must name in `X-Region`, if any.
+    required_region: Option<String>,
 }
 
 impl Faults {
@@ -41,18 +45,53 @@ impl Faults {
     }
 
     /// Makes the next `count` calls of `action` fail with `kind` (zero disarms it).
-    pub(crate) fn fail_next(&mut self, action: &str, kind: ErrorType, count: u32) {
+    pub(crate) fn fail_next(&mut self, action: &str, error: ApiError, count: u32) {
         if count == 0 {
             self.failures.remove(action);
         } else {
-            self.failures.insert(action.to_owned(), (kind, count));
+            self.failures.insert(action.to_owned(), (error, count));
+        }
+    }
+
+    /// Queues a raw Web answer for the next call of `action`.
+    pub(crate) fn push_raw_reply(&mut self, action: &str, status: u16, body: String) {
+        self.raw_replies
+            .entry(action.to_owned())
+            .or_default()
+            .push_back((status, body));
+    }
+
+    /// The raw Web answer queued for this call of `action`, if any (consumes it).
+    pub(crate) fn take_raw_reply(&mut self, action: &str) -> Option<(u16, String)> {
+        let queue = self.raw_replies.get_mut(action)?;
+        let reply = queue.pop_front();
+        if queue.is_empty() {
+            self.raw_replies.remove(action);
+        }
+        reply
+    }
+
+    /// Sets the region Web requests must name (`None`: any).
+    pub(crate) fn set_required_region(&mut self, region: Option<String>) {
+        self.required_region = region;
+    }
+
+    /// A `misdirected_request` error when `given` is not the required region.
+    pub(crate) fn check_region(&self, given: Option<&str>) -> Result<(), ApiError> {
+        match &self.required_region {
+            Some(region) if given != Some(region.as_str()) => {
+                let mut error = ApiError::new(ErrorType::MisdirectedRequest);
+                error.data = Some(serde_json::json!({ "region": region }));
+                Err(error)
+            }
+            _ => Ok(()),
         }
     }
 
     /// The forced failure for this call of `action`, if one is armed (consumes it).
     pub(crate) fn take_failure(&mut self, action: &str) -> Option<ApiError> {
-        let (kind, left) = self.failures.get_mut(action)?;
-        let error = ApiError::new(kind.clone());
+        let (error, left) = self.failures.get_mut(action)?;
+        let error = error.clone();
         *left -= 1;
         if *left == 0 {
             self.failures.remove(action);
@@ -68,7 +107,7 @@ mod tests {
     #[test]
     fn an_armed_failure_counts_down_then_disarms() {
         let mut faults = Faults::default();
-        faults.fail_next("ping", ErrorType::Internal, 2);
+        faults.fail_next("ping", ApiError::new(ErrorType::Internal), 2);
         assert!(faults.take_failure("send_event").is_none());
         assert!(faults.take_failure("ping").is_some());
         assert!(faults.take_failure("ping").is_some());

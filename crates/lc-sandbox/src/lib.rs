@@ -625,7 +625,44 @@ impl Sandbox {
     /// # }
     /// ```
     pub fn fail_next(&self, action: &str, error: impl Into<lc_protocol::ErrorType>, count: u32) {
-        self.shared.faults().fail_next(action, error.into(), count);
+        let error = lc_protocol::ApiError::new(error.into());
+        self.shared.faults().fail_next(action, error, count);
+    }
+
+    /// Fault injection: like [`fail_next`](Self::fail_next) with a whole error object
+    /// (message and `data` included).
+    pub fn fail_next_with(&self, action: &str, error: lc_protocol::ApiError, count: u32) {
+        self.shared.faults().fail_next(action, error, count);
+    }
+
+    /// Fault injection: the next Web call of `action` is answered with `status` and
+    /// `body` exactly as given (malformed or truncated JSON, an HTML error page, ...).
+    /// Calls queue: two calls answer two calls.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), lc_sandbox::SandboxError> {
+    /// let sandbox = lc_sandbox::Sandbox::builder().start().await?;
+    /// sandbox.respond_raw_next("list_chats", 200, r#"{"chats_summary":["#);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn respond_raw_next(&self, action: &str, status: u16, body: &str) {
+        self.shared
+            .faults()
+            .push_raw_reply(action, status, body.to_owned());
+    }
+
+    /// Routing: Web requests whose `X-Region` header is not `region` fail with
+    /// `misdirected_request` naming it in `data.region` (`None`: any region is fine).
+    pub fn require_region(&self, region: Option<&str>) {
+        self.shared
+            .faults()
+            .set_required_region(region.map(str::to_owned));
+    }
+
+    /// How many files `upload_file` has stored.
+    pub fn uploaded_file_count(&self) -> usize {
+        self.shared.lock().files.len()
     }
 
     /// Fault injection: drops every RTM connection at once, as a network failure would:

@@ -40,6 +40,12 @@ pub(crate) async fn action(
     name: String,
     shared: Arc<Shared>,
 ) -> Response<Full<Bytes>> {
+    let raw = shared.faults().take_raw_reply(&name);
+    if let Some((status, body)) = raw {
+        let mut response = json_response(StatusCode::OK, body, version);
+        *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+        return response;
+    }
     match run_action(req, api, version, &name, &shared).await {
         Ok(payload) => json_response(StatusCode::OK, payload.get().to_owned(), version),
         Err(error) => error_response(&error, version),
@@ -61,6 +67,8 @@ async fn run_action(
         return Err(error);
     }
     check_method(req.method(), api, name)?;
+    let region = req.headers().get("x-region").and_then(|v| v.to_str().ok());
+    shared.faults().check_region(region)?;
     if api == Api::Customer {
         let legacy_ok = name == "get_dynamic_configuration";
         check_organization(req.uri(), version, legacy_ok, &shared.lock().settings)?;

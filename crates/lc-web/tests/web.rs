@@ -1,0 +1,348 @@
+//! The HTTP engine against a real lc-sandbox over 127.0.0.1: URLs, credentials, errors,
+//! retries, timeouts, token refresh, regions, lifecycle headers and uploads.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{RecordingTokens, SlowReader, agent_client, capture_logs, start};
+use lc_protocol::agent::{ListChats, ListRoutingStatuses};
+use lc_protocol::customer::GetDynamicConfiguration;
+use lc_protocol::error::ErrorType;
+use lc_protocol::id::Token;
+use lc_protocol::{ApiVersion, Error, FrameError, Transport};
+use lc_sandbox::NewCustomer;
+use lc_web::{HttpRequest, RetryPolicy, Upload, WebClient, WebConfig};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+#[tokio::test]
+async fn agent_calls_use_bearer_tokens_and_typed_responses() {
+    let (sandbox, agent) = start().await;
+    let client = agent_client(&sandbox, agent.token.clone(), WebConfig::default());
+    let chats = client.call(&ListChats::new()).await.unwrap();
+    assert_eq!(chats.found_chats, 0);
+    let statuses = client.call(&ListRoutingStatuses::new()).await.unwrap();
+    assert!(
+        statuses
+            .iter()
+            .any(|s| s.agent_id.as_str() == agent.id.as_str())
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn personal_access_tokens_go_as_basic_credentials() {
+    let (sandbox, agent) = start().await;
+    let basic = Token::basic(&agent.account_id, agent.pat.expose());
+    let client = agent_client(&sandbox, basic, WebConfig::default());
+    client.call(&ListChats::new()).await.unwrap();
+    let wrong = Token::basic(&agent.account_id, "not-the-pat");
+    let client = agent_client(&sandbox, wrong, WebConfig::default());
+    let err = client.call(&ListChats::new()).await.unwrap_err();
+    assert_eq!(err.api_error().unwrap().kind, ErrorType::Authentication);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn customer_get_actions_send_their_payload_and_organization_in_the_query() {
+    let (sandbox, _) = start().await;
+    let customer = sandbox.create_customer(NewCustomer::new());
+    let config = WebConfig::default().base_url(sandbox.http_url());
+    let client = WebClient::customer(sandbox.organization_id(), customer.token, config);
+    sandbox.create_group(7, "Sales");
+    let request = GetDynamicConfiguration::new()
+        .group_id(7u32)
+        .url("https://shop.example/a?b=c&d=e f");
+    let configuration = client.call(&request).await.unwrap();
+    assert_eq!(configuration.livechat.unwrap().group_id.0, 7);
+    let organization = configuration.organization_id.unwrap();
+    assert_eq!(organization.as_str(), sandbox.organization_id());
+    // An unknown group proves the query is read, not defaulted.
+    let err = client
+        .call(&GetDynamicConfiguration::new().group_id(99u32))
+        .await
+        .unwrap_err();
+    assert_eq!(err.api_error().unwrap().kind, ErrorType::GroupNotFound);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn api_errors_are_typed_with_their_http_status() {
+    let (sandbox, agent) = start().await;
+    let client = agent_client(&sandbox, agent.token.clone(), WebConfig::default());
+    let err = client
+        .call(&lc_protocol::agent::GetChat::new("NO_SUCH_CHAT"))
+        .await
+        .unwrap_err();
+    let Error::Api {
+        error, http_status, ..
+    } = err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(error.kind, ErrorType::NotFound);
+    assert_eq!(http_status, Some(404));
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn too_many_requests_is_retried_after_retry_after() {
+    let (sandbox, agent) = start().await;
+    let client = agent_client(&sandbox, agent.token.clone(), WebConfig::default());
+    sandbox.fail_next("list_chats", "too_many_requests", 2);
+    let started = Instant::now();
+    client.call(&ListChats::new()).await.unwrap();
+    // The sandbox sends `Retry-After: 1` with every 429: two waits of at least 1 s.
+    assert!(started.elapsed() >= Duration::from_secs(2));
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_retry_budget_ends_with_the_last_error() {
+    let (sandbox, agent) = start().await;
+    let policy = RetryPolicy::default().max_attempts(2);
+    let client = agent_client(
+        &sandbox,
+        agent.token.clone(),
+        WebConfig::default().retry(policy),
+    );
+    sandbox.fail_next("list_chats", "service_unavailable", 3);
+    let err = client.call(&ListChats::new()).await.unwrap_err();
+    let Error::Api {
+        error, http_status, ..
+    } = err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(error.kind, ErrorType::ServiceUnavailable);
+    assert_eq!(http_status, Some(503));
+    // One failure is left armed: two were used by the two attempts.
+    client.call(&ListChats::new()).await.unwrap();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn unsafe_requests_are_retried_on_503_but_not_on_500() {
+    let (sandbox, agent) = start().await;
+    // `create_customer` (3.5) creates something each time it runs.
+    let v35 = || WebConfig::default().version(ApiVersion::V3_5);
+    let client = agent_client(&sandbox, agent.token.clone(), v35());
+    let request = lc_protocol::agent::CreateCustomer::new();
+    sandbox.fail_next("create_customer", "service_unavailable", 1);
+    client.call(&request).await.unwrap();
+    sandbox.fail_next("create_customer", "internal", 1);
+    let err = client.call(&request).await.unwrap_err();
+    assert_eq!(err.api_error().unwrap().kind, ErrorType::Internal);
+    // Opting in repeats it.
+    let policy = RetryPolicy::default().retry_unsafe(true);
+    let client = agent_client(&sandbox, agent.token.clone(), v35().retry(policy));
+    sandbox.fail_next("create_customer", "internal", 1);
+    client.call(&request).await.unwrap();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn malformed_and_truncated_bodies_are_decode_errors() {
+    let (sandbox, agent) = start().await;
+    let client = agent_client(&sandbox, agent.token.clone(), WebConfig::default());
+    sandbox.respond_raw_next("list_chats", 200, r#"{"chats_summary":[{"id":"#);
+    let err = client.call(&ListChats::new()).await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::Decode {
+                source: FrameError::Body { status: 200, .. },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    sandbox.respond_raw_next("list_chats", 400, "<html>Bad gateway</html>");
+    let err = client.call(&ListChats::new()).await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::Decode {
+                source: FrameError::Body { status: 400, .. },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    sandbox.respond_raw_next("list_chats", 200, r#"{"unexpected": true}"#);
+    let err = client.call(&ListChats::new()).await.unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    // Nothing is left broken.
+    client.call(&ListChats::new()).await.unwrap();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_gateway_page_on_a_safe_request_is_retried() {
+    let (sandbox, agent) = start().await;
+    let client = agent_client(&sandbox, agent.token.clone(), WebConfig::default());
+    sandbox.respond_raw_next("list_chats", 502, "<html>Bad gateway</html>");
+    client.call(&ListChats::new()).await.unwrap();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_slow_server_times_out() {
+    let (sandbox, agent) = start().await;
+    let config = WebConfig::default()
+        .timeout(Duration::from_millis(200))
+        .retry(RetryPolicy::none());
+    let client = agent_client(&sandbox, agent.token.clone(), config);
+    sandbox.set_action_delay("list_chats", Duration::from_secs(2));
+    let err = client.call(&ListChats::new()).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Timeout { action, .. } if action == "list_chats"),
+        "{err:?}"
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refreshed_by_the_provider() {
+    let (sandbox, agent) = start().await;
+    let fresh = sandbox.mint_token_for_agent(&agent.id).unwrap();
+    sandbox.revoke_token(&agent.token);
+    let tokens = RecordingTokens::new([agent.token.clone(), fresh]);
+    let client = agent_client(&sandbox, tokens.clone(), WebConfig::default());
+    client.call(&ListChats::new()).await.unwrap();
+    assert_eq!(tokens.asked(), 2);
+    assert_eq!(tokens.invalidated(), 1);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_misdirected_request_switches_region_once() {
+    let (sandbox, agent) = start().await;
+    // Sandbox tokens are `dal:` tokens; the server wants `fra`.
+    sandbox.require_region(Some("fra"));
+    let client = agent_client(&sandbox, agent.token.clone(), WebConfig::default());
+    client.call(&ListChats::new()).await.unwrap();
+    // The client stays in the new region.
+    sandbox.fail_next_with(
+        "list_chats",
+        lc_protocol::ApiError::new(ErrorType::MisdirectedRequest),
+        1,
+    );
+    let err = client.call(&ListChats::new()).await.unwrap_err();
+    assert_eq!(err.api_error().unwrap().kind, ErrorType::MisdirectedRequest);
+    client.call(&ListChats::new()).await.unwrap();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn lifecycle_headers_are_logged_once_per_action() {
+    let (sandbox, agent) = start().await;
+    let config = WebConfig::default().version(ApiVersion::V3_5);
+    let client = agent_client(&sandbox, agent.token.clone(), config);
+    let logs = capture_logs();
+    let _guard = logs.install();
+    for _ in 0..3 {
+        client.call(&ListChats::new()).await.unwrap();
+    }
+    client.call(&ListRoutingStatuses::new()).await.unwrap();
+    let text = logs.text();
+    assert_eq!(text.matches("API version is legacy").count(), 2, "{text}");
+    assert!(text.contains("2026-08-07"));
+    assert!(!text.contains(agent.token.expose()));
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn uploads_report_progress_and_the_file_is_served_back() {
+    let (sandbox, agent) = start().await;
+    let client = agent_client(&sandbox, agent.token.clone(), WebConfig::default());
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let upload =
+        Upload::bytes("photo.png", data.clone()).on_progress(move |p| sink.lock().unwrap().push(p));
+    let uploaded = client.upload_file(upload).await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.first(), Some(&0.0));
+    assert_eq!(seen.last(), Some(&1.0));
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]));
+    let back = client
+        .engine()
+        .send(HttpRequest::new(http::Method::GET, uploaded.url))
+        .await
+        .unwrap();
+    assert_eq!(back.status, 200);
+    assert_eq!(&back.body[..], &data[..]);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn uploads_read_files_from_disk() {
+    let (sandbox, agent) = start().await;
+    let client = agent_client(&sandbox, agent.token.clone(), WebConfig::default());
+    let path = std::env::temp_dir().join(format!("lc-web-{}.txt", std::process::id()));
+    tokio::fs::write(&path, b"from disk").await.unwrap();
+    let upload = Upload::path(&path).await.unwrap();
+    let uploaded = client.upload_file(upload).await.unwrap();
+    tokio::fs::remove_file(&path).await.unwrap();
+    assert!(
+        uploaded
+            .url
+            .ends_with(&format!("lc-web-{}.txt", std::process::id()))
+    );
+    assert_eq!(sandbox.uploaded_file_count(), 1);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn files_over_ten_megabytes_are_refused_before_sending() {
+    let (sandbox, agent) = start().await;
+    let client = agent_client(&sandbox, agent.token.clone(), WebConfig::default());
+    let big = Upload::reader("big.bin", 10 * 1024 * 1024 + 1, tokio::io::empty());
+    let err = client.upload_file(big).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+    assert_eq!(sandbox.uploaded_file_count(), 0);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_cancelled_upload_leaves_nothing_behind() {
+    let (sandbox, agent) = start().await;
+    let client = agent_client(&sandbox, agent.token.clone(), WebConfig::default());
+    let cancel = CancellationToken::new();
+    let (reader, first_chunk_read) = SlowReader::new(1024 * 1024);
+    let upload = Upload::reader("slow.bin", 1024 * 1024, reader).cancel_on(cancel.clone());
+    let canceller = tokio::spawn(async move {
+        first_chunk_read.notified().await;
+        cancel.cancel();
+    });
+    let err = client.upload_file(upload).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Cancelled { action } if action == "upload_file"),
+        "{err:?}"
+    );
+    canceller.await.unwrap();
+    // The server saw the connection end mid-body; it stored nothing, and still works.
+    let ok = client
+        .upload_file(Upload::bytes("after.txt", "ok"))
+        .await
+        .unwrap();
+    assert!(ok.url.ends_with("after.txt"));
+    assert_eq!(sandbox.uploaded_file_count(), 1);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn unreachable_servers_fail_with_a_transport_error_after_retries() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let policy = RetryPolicy::default().max_attempts(2);
+    let config = WebConfig::default()
+        .base_url(format!("http://{addr}"))
+        .retry(policy);
+    let client = WebClient::agent(Token::new("dal:x"), config);
+    let err = client.call(&ListChats::new()).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+}
