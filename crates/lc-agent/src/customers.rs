@@ -1,10 +1,10 @@
 //! Customers: get, list, create, update, ban, follow, subscribe.
 
 use crate::{AgentClient, Call};
-use lc_protocol::Transport;
 use lc_protocol::agent;
 use lc_protocol::id::CustomerId;
 use lc_protocol::types::Ban;
+use lc_protocol::{RtmTransport, Transport};
 
 impl<T: Transport> AgentClient<T> {
     /// `get_customer`: a customer's profile and statistics.
@@ -53,7 +53,10 @@ impl<T: Transport> AgentClient<T> {
     ) -> Call<'_, T, agent::UnfollowCustomer> {
         self.call(agent::UnfollowCustomer::new(id))
     }
+}
 
+/// Customer subscriptions live on an RTM connection.
+impl<T: RtmTransport> AgentClient<T> {
     /// `subscribe_customers` (API 3.6): subscribes to pushes about matching customers.
     pub fn subscribe_customers(&self) -> Call<'_, T, agent::SubscribeCustomers> {
         self.call(agent::SubscribeCustomers::new())

@@ -1,6 +1,8 @@
 //! The LiveChat Agent Chat API client: [`AgentClient`], every method of the agent RTM
 //! method set (lc-sdk-js `agent/rtm`) with Rust names, typed arguments and typed
-//! responses, over any [`Transport`] (RTM with [`lc_rtm::RtmClient`]).
+//! responses, over any [`Transport`]: RTM with [`lc_rtm::RtmClient`], Web with
+//! [`lc_web::WebClient`] (every method of the agent Web method set, `upload_file`
+//! included).
 //!
 //! Each method takes the required arguments and returns a [`Call`]: `.await` it to send
 //! the request; set optional fields first with [`Call::with`] and the request's builder
@@ -31,6 +33,23 @@
 //! # }
 //! ```
 //!
+//! # Transports
+//!
+//! The same client works over RTM ([`AgentClient::connect_rtm`]) and over Web
+//! ([`AgentClient::connect_web`]). Methods only one transport carries exist only for it:
+//! `login`, `set_away_status`, `update_session`, `subscribe_customers`, pushes and `on`
+//! need an RTM transport, [`upload_file`](AgentClient::upload_file) needs Web. Calling
+//! them on the other does not compile:
+//!
+//! ```compile_fail
+//! # fn demo(client: lc_agent::AgentClient<lc_web::WebClient>) {
+//! let _ = client.set_away_status(true); // RTM only
+//! # }
+//! ```
+//!
+//! A method the connection's API version lacks fails with [`Error::Unsupported`]
+//! before anything is sent (e.g. `grant_chat_access`, which only 3.3 has).
+//!
 //! # The seed's methods
 //!
 //! Every method of lc-sdk-js `agent/rtm` is here under its snake-case name
@@ -54,6 +73,7 @@ mod customers;
 mod events;
 mod pushes;
 mod status;
+mod web;
 
 pub use call::Call;
 pub use pushes::Subscription;

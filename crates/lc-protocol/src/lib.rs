@@ -44,7 +44,7 @@ pub mod wire;
 pub use action::{Action, ActionMeta, Api, Empty, HttpMethod, PushMeta, TransportKind};
 pub use error::{ApiError, Error, ErrorType, FrameError};
 pub use push::{PushPayload, PushSet};
-pub use transport::{RawRequest, Transport};
+pub use transport::{RawRequest, RtmTransport, Transport, WebTransport};
 pub use version::{ApiVersion, VersionRange};
 
 /// Lookups of action and push metadata by API and wire name.

@@ -92,6 +92,15 @@ pub trait Transport: Send + Sync {
     }
 }
 
+/// A [`Transport`] over RTM (a logged-in WebSocket). Role clients offer the methods that
+/// only RTM carries (`login`, `set_away_status`, push subscriptions, ...) for these
+/// transports only, so calling them over Web does not compile.
+pub trait RtmTransport: Transport {}
+
+/// A [`Transport`] over Web (one HTTPS request per action). Role clients offer the
+/// methods that only Web carries for these transports only.
+pub trait WebTransport: Transport {}
+
 /// Decodes a raw response payload into `T`, naming the action on failure.
 ///
 /// # Errors

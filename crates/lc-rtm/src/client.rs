@@ -209,3 +209,5 @@ impl<P: Clone + Send + 'static> Stream for PushStream<P> {
         })
     }
 }
+
+impl<S: Session> lc_protocol::RtmTransport for RtmClient<S> where PushOf<S>: Clone {}

@@ -313,6 +313,8 @@ impl Transport for WebClient {
     }
 }
 
+impl lc_protocol::WebTransport for WebClient {}
+
 /// Actions that only read: safe to send twice.
 fn is_read_only(action: &str) -> bool {
     ["list_", "get_", "check_"]

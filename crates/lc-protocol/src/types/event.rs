@@ -85,6 +85,15 @@ impl Event {
         })
     }
 
+    /// A `file` event pointing at `url` (e.g. what `upload_file` returned), visible to
+    /// all.
+    pub fn file(url: impl Into<String>) -> Self {
+        Event::File(FileEvent {
+            url: Some(url.into()),
+            ..FileEvent::default()
+        })
+    }
+
     /// The `type` tag of the event.
     pub fn kind(&self) -> &str {
         match self {
