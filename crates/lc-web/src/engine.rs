@@ -116,6 +116,8 @@ impl HttpRequest {
 pub struct HttpResponse {
     /// The status.
     pub status: StatusCode,
+    /// The HTTP version the server answered with (HTTP/2 when TLS negotiated it).
+    pub version: http::Version,
     /// The headers.
     pub headers: HeaderMap,
     /// The body.
@@ -308,6 +310,7 @@ impl HttpEngine {
             match Limited::new(body, MAX_RESPONSE_BYTES).collect().await {
                 Ok(collected) => Attempt::Response(HttpResponse {
                     status: parts.status,
+                    version: parts.version,
                     headers: parts.headers,
                     body: collected.to_bytes(),
                 }),
@@ -436,6 +439,7 @@ mod tests {
         }
         Attempt::Response(HttpResponse {
             status,
+            version: http::Version::HTTP_11,
             headers,
             body: Bytes::new(),
         })

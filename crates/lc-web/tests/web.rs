@@ -346,3 +346,37 @@ async fn unreachable_servers_fail_with_a_transport_error_after_retries() {
     let err = client.call(&ListChats::new()).await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn tls_is_verified_and_negotiates_http2() {
+    let cert = lc_sandbox::SelfSigned::localhost().unwrap();
+    let sandbox = lc_sandbox::Sandbox::builder()
+        .tls_pem(cert.cert_pem.clone(), cert.key_pem.clone())
+        .start()
+        .await
+        .unwrap();
+    let agent = sandbox.create_agent(lc_sandbox::NewAgent::new("tls@example.com"));
+    assert!(sandbox.http_url().starts_with("https://"));
+    // The default roots do not trust a self-signed certificate.
+    let client = agent_client(
+        &sandbox,
+        agent.token.clone(),
+        WebConfig::default().retry(RetryPolicy::none()),
+    );
+    let err = client.call(&ListChats::new()).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    // Trusting it explicitly works, over HTTP/2.
+    let config = WebConfig::default().tls_config(common::trusting(&cert.cert_pem));
+    let client = agent_client(&sandbox, agent.token.clone(), config);
+    client.call(&ListChats::new()).await.unwrap();
+    let url = format!("{}/v3.6/agent/action/list_chats", sandbox.http_url());
+    let request = HttpRequest::new(http::Method::POST, url)
+        .header("authorization", agent.bearer().expose())
+        .unwrap()
+        .json(&serde_json::json!({}))
+        .unwrap();
+    let response = client.engine().send(request).await.unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(response.version, http::Version::HTTP_2);
+    sandbox.shutdown().await;
+}

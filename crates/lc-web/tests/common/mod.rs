@@ -141,3 +141,18 @@ impl io::Write for Logs {
         Ok(())
     }
 }
+
+/// A TLS configuration trusting only the PEM certificate `cert`.
+pub(crate) fn trusting(cert: &str) -> Arc<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    for der in rustls_pemfile::certs(&mut cert.as_bytes()) {
+        roots.add(der.unwrap()).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Arc::new(config)
+}
