@@ -105,6 +105,23 @@ where
         action: &str,
         payload: Box<RawValue>,
     ) -> Result<Box<RawValue>, Error> {
+        let after = self.engine.config.request_timeout;
+        self.request_with_timeout(action, payload, after).await
+    }
+
+    /// Like [`request`](Self::request), waiting up to `after` instead of
+    /// [`RtmConfig::request_timeout`]: for requests the server answers only once
+    /// something else happened (e.g. Inbenta's `chats:assign`, answered when the agent
+    /// search ends).
+    ///
+    /// # Errors
+    /// As [`request`](Self::request).
+    pub async fn request_with_timeout(
+        &self,
+        action: &str,
+        payload: Box<RawValue>,
+        after: std::time::Duration,
+    ) -> Result<Box<RawValue>, Error> {
         if self.closed.load(Ordering::Acquire) {
             return Err(Error::Closed);
         }
@@ -117,7 +134,6 @@ where
         self.commands
             .send(Command::Request(job))
             .map_err(|_| self.stopped_error())?;
-        let after = self.engine.config.request_timeout;
         let started = std::time::Instant::now();
         let span = tracing::debug_span!("rtm_request", action, latency_ms = tracing::field::Empty);
         let result = async {

@@ -8,7 +8,9 @@ use std::time::Duration;
 pub struct RtmConfig {
     /// How long a request waits for its response (default 15 s, the server's own limit).
     pub request_timeout: Duration,
-    /// How often the heartbeat `ping` is sent after login (default 15 s).
+    /// How often the heartbeat `ping` is sent after login (default 15 s); a WebSocket
+    /// ping for APIs without a ping request. One left unanswered for a whole interval
+    /// declares the connection dead.
     pub ping_interval: Duration,
     /// How long opening the WebSocket may take (default 10 s).
     pub connect_timeout: Duration,

@@ -234,7 +234,10 @@ where
             None => Err(LoginFailure::Closed),
             Some(Err(_)) => Err(LoginFailure::Retry("login timed out".into())),
             Some(Ok(Err(reason))) => Err(LoginFailure::Retry(reason)),
-            Some(Ok(Ok(Ok(_)))) => Ok(ws),
+            Some(Ok(Ok(Ok(response)))) => {
+                self.emit(RtmEvent::LoggedIn { response });
+                Ok(ws)
+            }
             Some(Ok(Ok(Err(error)))) if login_error_is_fatal(&error) => {
                 Err(LoginFailure::Fatal(Error::Api {
                     action,

@@ -6,6 +6,13 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum RtmEvent<P> {
+    /// The login succeeded, with the server's login response (e.g. the customer and its
+    /// chats); [`Connected`](RtmEvent::Connected) follows at once. APIs without a login
+    /// request go straight to `Connected`.
+    LoggedIn {
+        /// The payload of the login response, as received.
+        response: Box<serde_json::value::RawValue>,
+    },
     /// The connection is open and logged in (again).
     Connected,
     /// The connection was lost or closed by the server.

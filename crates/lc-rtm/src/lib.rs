@@ -5,7 +5,8 @@
 //!   [`RtmConfig::max_pending`] at once, the rest queued (not failed);
 //! - a per-request timeout; every request ends with its response, the API error, a
 //!   timeout, `ConnectionLost` (in flight when the socket died) or `Closed`;
-//! - a heartbeat (`ping` every 15 s) that declares a silent connection dead;
+//! - a heartbeat (`ping` every 15 s, or a WebSocket ping for APIs without a ping
+//!   request) that declares a silent connection dead;
 //! - reconnection with jittered exponential backoff, a fresh token from your
 //!   [`TokenProvider`] and the same login options on every login;
 //! - disconnect pushes decide between reconnecting, switching region and stopping;
@@ -38,9 +39,9 @@ mod session;
 
 pub use client::{PushStream, RtmClient, default_connector};
 pub use config::RtmConfig;
-pub use lc_protocol::backoff::Backoff;
 pub use event::RtmEvent;
 pub use lc_protocol::auth::{TokenFn, TokenProvider, region_of, token_fn};
+pub use lc_protocol::backoff::Backoff;
 pub use livechat::{AgentSession, CustomerSession, DEFAULT_BASE_URL, LiveChatSession};
 pub use session::{Disconnect, Session};
 pub use tokio_tungstenite::Connector;

@@ -33,7 +33,15 @@ pub trait Session: Send + Sync + 'static {
         None
     }
 
-    /// The heartbeat request, if the API has one.
+    /// Extra headers of the WebSocket upgrade request, built with a fresh `token` on
+    /// every connection: for APIs that authenticate when the socket opens (Inbenta's
+    /// `x-hyper-token`) rather than with a login request. Header values are never logged.
+    fn upgrade_headers(&self, _token: &Token) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+
+    /// The heartbeat request, if the API has one. Without one, the engine sends a
+    /// WebSocket ping instead and expects its pong.
     fn ping(&self) -> Option<(String, Box<RawValue>)>;
 
     /// What a push means for the connection: `None` for ordinary pushes.
