@@ -503,7 +503,7 @@ impl Action for ChatsJoin {
 
 /// `messages:send`: Sends a text message to a chat; the Chat object's `sendMessage(text, onCreate)`. The client mints `eventId` before sending (it is what `onCreate` receives) and the server echoes it in the reply and in the `message:received` pushes.
 ///
-/// Our design: Inbenta publishes no realtime event for sending a message (the REST equivalent is `POST /v1/chats/{chatId}/messages` with `{chatId, sender, message}`). The reply `{eventId, message}` is what `sendMessage` resolves with (Inbenta's postChatMessageResponse). Our client sets `eventId` to the envelope id. Media are uploaded over REST (`POST /v1/media`), not with this event.
+/// Our design: Inbenta publishes no realtime event for sending a message (the REST equivalent is `POST /v1/chats/{chatId}/messages` with `{chatId, sender, message}`). The reply `{eventId, message}` is what `sendMessage` resolves with (Inbenta's postChatMessageResponse). Our client mints `eventId` itself (`ev-<uuid>`), before sending, independently of the envelope id. Media are uploaded over REST (`POST /v1/media`), not with this event.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct MessagesSend {
     /// The chat to write to.
