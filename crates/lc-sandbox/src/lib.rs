@@ -5,6 +5,9 @@
 //! It is the test bed of every integration test of livechat-rs, the embedded default of
 //! the quickstart, and a way to develop a bot offline.
 //!
+//! The same port also emulates Inbenta Agent Chat (REST under `/v1/`, the realtime socket
+//! at `/v1/ws`): see [`Sandbox::create_inbenta_app`] and `docs/sandbox.md`.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), lc_sandbox::SandboxError> {
 //! use lc_sandbox::{NewAgent, NewCustomer, Sandbox};
@@ -27,6 +30,7 @@ mod customer_api;
 mod dispatch;
 mod event_ops;
 mod faults;
+mod inbenta;
 mod pagination;
 mod push;
 mod rtm;
@@ -36,6 +40,7 @@ mod tls;
 mod views;
 mod web;
 
+pub use inbenta::{AgentBehaviour, InbentaApp, InbentaUser, NewInbentaAgent, NewInbentaApp};
 pub use tls::SelfSigned;
 
 use lc_protocol::id::{AgentId, CustomerId, GroupId, Token};

@@ -36,6 +36,8 @@ pub(crate) struct Shared {
     pub(crate) base_url: String,
     pub(crate) timing: Timing,
     pub(crate) shutdown: watch::Receiver<bool>,
+    /// The Inbenta side (its own state and lock).
+    pub(crate) inbenta: Arc<crate::inbenta::Hub>,
 }
 
 impl Shared {
@@ -50,6 +52,7 @@ impl Shared {
             faults: Mutex::new(Faults::default()),
             base_url,
             timing,
+            inbenta: crate::inbenta::Hub::new(shutdown.clone()),
             shutdown,
         }
     }
@@ -175,6 +178,9 @@ fn parse_route(path: &str) -> Route {
 async fn route(req: Request<Incoming>, shared: Arc<Shared>) -> Response<Full<Bytes>> {
     let path = req.uri().path().to_owned();
     tracing::info!(method = %req.method(), %path, "request");
+    if crate::inbenta::owns(&path) {
+        return crate::inbenta::route(req, shared).await;
+    }
     match parse_route(&path) {
         Route::Rtm(api, version) => crate::rtm::upgrade(req, api, version, shared),
         Route::Action(api, version, name) => {

@@ -1,0 +1,339 @@
+//! [`Chat`]: one chat of the logged-in user (the seed's Chat object).
+
+mod events;
+mod options;
+mod send;
+mod state;
+
+pub use events::{ChatEvent, ChatEvents};
+pub use options::{ChatOptions, DEFAULT_SOURCE};
+pub use send::SendMessage;
+
+use crate::Client;
+use lc_protocol::Error;
+use lc_protocol::inbenta::{
+    ChatsAssign, ChatsClose, ChatsCloseResponse, ChatsCreate, ChatsGet, HistoryEntry,
+    HistoryImport, InbentaActivityType, InbentaAgent, InbentaChat, InbentaMedia, InbentaUser,
+    MessagesRead, MessagesReadResponse, MessagesSend, UsersActivity, UsersActivityResponse,
+};
+use lc_web::Upload;
+use options::Target;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use state::ChatState;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{broadcast, oneshot};
+use tokio::task::JoinHandle;
+
+/// One chat of the logged-in user: the seed's Chat object (`init`, `searchAgent`,
+/// `sendUserActivity`, `sendMessage`, `readMessage`, `sendMedia`, `close`,
+/// `hasOtherUsers`, `getId`, `importHistory`) and its events as a typed stream.
+///
+/// A background task follows the connection's pushes for this chat from the moment
+/// [`init`](Chat::init) starts, so that [`users`](Chat::users),
+/// [`has_other_users`](Chat::has_other_users) and [`is_closed`](Chat::is_closed) stay
+/// current and no event is lost: the first call to [`events`](Chat::events) gets every
+/// event since `init`, later calls the events from then on. Cloning gives another
+/// handle to the same chat; the task ends with the last handle.
+///
+/// ```no_run
+/// use futures_util::StreamExt;
+/// use lc_inbenta::{Chat, ChatEvent, ChatOptions, Client};
+/// use lc_protocol::inbenta::InbentaActivityType;
+///
+/// # async fn demo(client: Client) -> Result<(), lc_protocol::Error> {
+/// let chat = Chat::init(&client, ChatOptions::new("1").lang("en").assign_max_attempts(3)).await?;
+/// let mut events = chat.events();
+/// match chat.search_agent().await? {
+///     Some(agent) => println!("{:?} joins", agent.name),
+///     None => return chat.close().await.map(drop), // forever alone
+/// }
+/// chat.send_user_activity(InbentaActivityType::Writing).await?;
+/// let sending = chat.send_message("Hello!");
+/// println!("sending {}", sending.event_id());
+/// sending.await?;
+/// while let Some(event) = events.next().await {
+///     match event {
+///         ChatEvent::MessageReceived(m) => {
+///             chat.read_message(&m.message.id).await?;
+///             println!("{:?}", m.message.message);
+///         }
+///         ChatEvent::ChatClosed(_) => break,
+///         _ => {}
+///     }
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Chat {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    client: Client,
+    id: String,
+    me: String,
+    options: ChatOptions,
+    state: Arc<ChatState>,
+    first_events: Mutex<Option<broadcast::Receiver<ChatEvent>>>,
+    follower: JoinHandle<()>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.follower.abort();
+    }
+}
+
+impl Chat {
+    /// Creates a chat (`chats:create` in the options' room) or loads one by id
+    /// (`chats:get`), as the logged-in user: the seed's `init(options, config,
+    /// historyWatch)`. It does not look for an agent: call
+    /// [`search_agent`](Chat::search_agent).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when the client is not logged in; [`Error::Api`], e.g.
+    /// 409 `User already has a chat`, 404 for an unknown id.
+    pub async fn init(client: &Client, options: ChatOptions) -> Result<Chat, Error> {
+        let me = client.user_id()?.to_owned();
+        let (state, first) = ChatState::new();
+        let (id_sender, id_receiver) = oneshot::channel();
+        // Subscribed before sending, so pushes the request triggers are kept.
+        let follower = tokio::spawn(state::follow(client.events()?, id_receiver, state.clone()));
+        let chat = match &options.target {
+            Target::Create { room } => {
+                let mut request =
+                    ChatsCreate::new(room.clone(), options.source.clone(), me.clone());
+                request.lang = options.lang.clone();
+                request.external_id = options.external_id.clone();
+                request.history = options.history.clone();
+                client.request(&request).await.map(|reply| reply.chat)
+            }
+            Target::Load { id } => {
+                let request = ChatsGet::new(id.clone()).fields(options.fields(false));
+                client.request(&request).await.map(|reply| reply.chat)
+            }
+        };
+        let chat = match chat {
+            Ok(chat) => chat,
+            Err(error) => {
+                follower.abort();
+                return Err(error);
+            }
+        };
+        let id = chat.id.clone();
+        state.set_data(chat);
+        let _ = id_sender.send(id.clone());
+        Ok(Chat {
+            inner: Arc::new(Inner {
+                client: client.clone(),
+                id,
+                me,
+                options,
+                state,
+                first_events: Mutex::new(Some(first)),
+                follower,
+            }),
+        })
+    }
+
+    /// The chat id (the seed's `getId`).
+    pub fn id(&self) -> &str {
+        &self.inner.id
+    }
+
+    /// The chat's data as last known: from `init`, updated by its events.
+    pub fn data(&self) -> InbentaChat {
+        self.inner.state.data().clone()
+    }
+
+    /// The users in the chat, as last known.
+    pub fn users(&self) -> Vec<InbentaUser> {
+        self.inner.state.data().users.clone().unwrap_or_default()
+    }
+
+    /// Whether anyone besides the logged-in user is in the chat (the seed's
+    /// `hasOtherUsers`).
+    pub fn has_other_users(&self) -> bool {
+        let data = self.inner.state.data();
+        data.users
+            .iter()
+            .flatten()
+            .any(|user| user.id != self.inner.me)
+    }
+
+    /// Whether the chat was closed (by anyone), as last known.
+    pub fn is_closed(&self) -> bool {
+        let data = self.inner.state.data();
+        data.closed == Some(true) || data.status.as_deref() == Some("closed")
+    }
+
+    /// The client the chat belongs to.
+    pub fn client(&self) -> &Client {
+        &self.inner.client
+    }
+
+    /// The chat's events, typed. The first call gets every event since
+    /// [`init`](Chat::init) began; later calls get the events from then on.
+    pub fn events(&self) -> ChatEvents {
+        let first = self
+            .inner
+            .first_events
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        ChatEvents::new(first.unwrap_or_else(|| self.inner.state.subscribe()))
+    }
+
+    /// Looks for an agent (`chats:assign` with the options' attempts and timeout), the
+    /// seed's `searchAgent()`. Resolves when the search ends: with the agent, who joins
+    /// the chat (`user:joined`), or `None` when no agent took it (`forever:alone`).
+    ///
+    /// In queue mode (see [`Client::queue_mode`]) a chat that waits in the queue gets
+    /// `None` at once: its position comes as [`ChatEvent::QueueUpdate`] and the agent,
+    /// when one is free, as [`ChatEvent::UserJoined`].
+    ///
+    /// # Errors
+    /// [`Error::Api`]; [`Error::Timeout`] after [`ChatOptions::search_timeout`].
+    pub async fn search_agent(&self) -> Result<Option<InbentaAgent>, Error> {
+        self.assign(None).await
+    }
+
+    /// [`search_agent`](Chat::search_agent) with a named selection algorithm (the
+    /// seed's `searchAgent(algorithm)`).
+    ///
+    /// # Errors
+    /// As [`search_agent`](Chat::search_agent).
+    pub async fn search_agent_with(
+        &self,
+        algorithm: impl Into<String>,
+    ) -> Result<Option<InbentaAgent>, Error> {
+        self.assign(Some(algorithm.into())).await
+    }
+
+    async fn assign(&self, algorithm: Option<String>) -> Result<Option<InbentaAgent>, Error> {
+        let options = &self.inner.options;
+        let mut request = ChatsAssign::new(self.id());
+        request.algorithm = algorithm;
+        request.max_attempts = options.assign_max_attempts;
+        request.interval = options.assign_timeout;
+        let reply = self
+            .inner
+            .client
+            .request_with_timeout(&request, options.search_timeout())
+            .await?;
+        if let Some(agent) = &reply.agent {
+            // Known now, whether or not the `user:joined` push was handled yet.
+            self.inner.state.add_user(&InbentaUser {
+                id: agent.id.clone(),
+                name: agent.name.clone(),
+                nickname: agent.nickname.clone(),
+                provider_id: agent.provider_id.clone(),
+                ..InbentaUser::default()
+            });
+        }
+        Ok(reply.agent)
+    }
+
+    /// Tells the chat that the user is writing, stopped writing or is not writing
+    /// (`users:activity`), the seed's `sendUserActivity(type)`.
+    ///
+    /// # Errors
+    /// [`Error::Api`], or the transport's errors.
+    pub async fn send_user_activity(
+        &self,
+        kind: InbentaActivityType,
+    ) -> Result<UsersActivityResponse, Error> {
+        let request = UsersActivity::new(self.id(), self.inner.me.clone(), kind);
+        self.inner.client.request(&request).await
+    }
+
+    /// A text message to send (`messages:send`), the seed's `sendMessage(text,
+    /// onCreate)`: its event id is known at once (what `onCreate` gets), and awaiting
+    /// the [`SendMessage`] sends it and resolves to the server's answer.
+    pub fn send_message(&self, text: impl Into<String>) -> SendMessage {
+        let request =
+            MessagesSend::new(self.id(), send::new_event_id(), text).sender(self.inner.me.clone());
+        SendMessage::new(self.inner.client.clone(), request)
+    }
+
+    /// Marks message `message_id` as read by the user (`messages:read`), the seed's
+    /// `readMessage(messageId)`.
+    ///
+    /// # Errors
+    /// [`Error::Api`] (404 for an unknown message), or the transport's errors.
+    pub async fn read_message(&self, message_id: &str) -> Result<MessagesReadResponse, Error> {
+        let request = MessagesRead::new(message_id, self.inner.me.clone());
+        self.inner.client.request(&request).await
+    }
+
+    /// Uploads a file into the chat (`POST /v1/media`, part `media`, fields `chatId`
+    /// and `senderId`), the seed's `sendMedia(file, onProgress)`: set the progress
+    /// callback with [`Upload::on_progress`] (and cancellation with
+    /// [`Upload::cancel_on`]). The other side gets it as a `media` message.
+    ///
+    /// # Errors
+    /// [`Error::Api`] (e.g. 403 `File type is not allowed`), [`Error::Cancelled`], or
+    /// the engine's errors.
+    pub async fn send_media(&self, upload: Upload) -> Result<InbentaMedia, Error> {
+        #[derive(Deserialize)]
+        struct Uploaded {
+            media: InbentaMedia,
+        }
+        let upload = upload
+            .part_name("media")
+            .field("chatId", self.id())
+            .field("senderId", self.inner.me.clone());
+        let uploaded: Uploaded = self.inner.client.rest().upload("media", upload).await?;
+        Ok(uploaded.media)
+    }
+
+    /// Closes the chat (`chats:close`), the seed's `close()`.
+    ///
+    /// # Errors
+    /// [`Error::Api`], or the transport's errors.
+    pub async fn close(&self) -> Result<ChatsCloseResponse, Error> {
+        self.close_with(None).await
+    }
+
+    /// Closes the chat with data attached (the seed's `close(extraData)`).
+    ///
+    /// # Errors
+    /// As [`close`](Chat::close).
+    pub async fn close_with(
+        &self,
+        extra_data: Option<Map<String, Value>>,
+    ) -> Result<ChatsCloseResponse, Error> {
+        let mut request = ChatsClose::new(self.id(), self.inner.me.clone());
+        request.extra_data = extra_data;
+        let reply = self.inner.client.request(&request).await?;
+        self.inner.state.mark_closed();
+        Ok(reply)
+    }
+
+    /// Imports external history (e.g. a chatbot conversation) into the chat
+    /// (`history:import`), the seed's `importHistory(history)`; returns the full history.
+    ///
+    /// # Errors
+    /// [`Error::Api`], or the transport's errors.
+    pub async fn import_history(
+        &self,
+        history: Vec<HistoryEntry>,
+    ) -> Result<Vec<HistoryEntry>, Error> {
+        let request = HistoryImport::new(self.id(), history);
+        let reply = self.inner.client.request(&request).await?;
+        Ok(reply.history.unwrap_or_default())
+    }
+
+    /// The chat's history as the server has it (`chats:get` with `history`).
+    ///
+    /// # Errors
+    /// [`Error::Api`], or the transport's errors.
+    pub async fn history(&self) -> Result<Vec<HistoryEntry>, Error> {
+        let request = ChatsGet::new(self.id()).fields(self.inner.options.fields(true));
+        let reply = self.inner.client.request(&request).await?;
+        Ok(reply.chat.history.unwrap_or_default())
+    }
+}
