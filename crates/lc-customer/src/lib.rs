@@ -1,4 +1,285 @@
-//! LiveChat Customer Chat API client.
+//! The LiveChat Customer Chat API client: [`CustomerClient`], every method of the customer
+//! SDK's method set (lc-sdk-js `customer-sdk`) with Rust names, typed arguments and typed
+//! responses, over RTM (the connection) and Web (`upload_file` and the GET actions).
 //!
-//! This crate is a placeholder in the workspace layout; its content lands with its own
-//! issue. See `docs/architecture.md` for where it fits.
+//! [`CustomerClient::connect`] starts the connection in the background: the RTM engine
+//! logs in with a token from your provider (customer, page and session fields from the
+//! [`CustomerConfig`]), keeps the heartbeat, reconnects and logs in again. Requests sent
+//! meanwhile wait for it. What happens arrives as [`CustomerEvent`]s: every customer
+//! push, typed, and the connection's lifecycle (connected with the customer and the
+//! group's availability, disconnected with a reason, reconnecting).
+//!
+//! ```no_run
+//! use lc_customer::{CustomerClient, CustomerConfig};
+//! use lc_protocol::customer::push::IncomingEvent;
+//! use lc_protocol::id::Token;
+//! use lc_protocol::types::Event;
+//!
+//! # async fn demo() -> Result<(), lc_protocol::Error> {
+//! let config = CustomerConfig::new("390e44e6-f1e6-0368-c1ba-3b48b1ba6be0");
+//! let client = CustomerClient::connect(config, Token::new("dal:customer-token"));
+//! let _messages = client.on::<IncomingEvent>(|incoming| {
+//!     println!("{}", incoming.event.text().unwrap_or_default());
+//! });
+//! let chat = client.start_chat().await?;
+//! client.send_event(chat.chat_id.clone(), Event::message("Hello!")).await?;
+//! client.set_sneak_peek(chat.chat_id, "I would like to as");
+//! client.destroy();
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # The seed's methods
+//!
+//! `init` is [`CustomerClient::connect`] (or [`CustomerClient::new`] around any
+//! transport); `auth` is the [`TokenProvider`] it takes.
+//! The other methods keep their names in snake case: [`close_thread`](CustomerClient::close_thread),
+//! [`destroy`](CustomerClient::destroy), [`disconnect`](CustomerClient::disconnect),
+//! [`get_chat_history`](CustomerClient::get_chat_history),
+//! [`get_chats_summary`](CustomerClient::get_chats_summary),
+//! [`get_chat_threads`](CustomerClient::get_chat_threads),
+//! [`get_chat_threads_summary`](CustomerClient::get_chat_threads_summary),
+//! [`get_predicted_agent`](CustomerClient::get_predicted_agent),
+//! [`off`](Subscription::off), [`on`](CustomerClient::on), [`once`](CustomerClient::once),
+//! [`rate_chat`](CustomerClient::rate_chat), [`send_event`](CustomerClient::send_event),
+//! [`send_file`](CustomerClient::send_file), [`send_postback`](CustomerClient::send_postback),
+//! [`set_sneak_peek`](CustomerClient::set_sneak_peek), [`start_chat`](CustomerClient::start_chat),
+//! [`update_chat_properties`](CustomerClient::update_chat_properties),
+//! [`update_chat_thread_properties`](CustomerClient::update_chat_thread_properties),
+//! [`update_customer`](CustomerClient::update_customer),
+//! [`update_customer_page`](CustomerClient::update_customer_page),
+//! [`update_last_seen_timestamp`](CustomerClient::update_last_seen_timestamp); the
+//! observable interop (`$$observable`, a stream of `(name, data)`) is
+//! [`observe`](CustomerClient::observe). Any other action is one
+//! [`call`](CustomerClient::call) away.
+
+mod call;
+mod chats;
+mod config;
+mod connection;
+mod customer;
+mod event;
+mod history;
+mod listeners;
+mod pages;
+mod pump;
+mod sending;
+mod shared;
+mod sneak_peek;
+mod summaries;
+mod tokens;
+
+pub use call::Call;
+pub use chats::{Rating, RatingScore};
+pub use config::{CustomerConfig, DEFAULT_RTM_URL, DEFAULT_WEB_URL};
+pub use connection::CustomerConnection;
+pub use event::{
+    Availability, Connected, CustomerEvent, Disconnected, EventKind, Reconnecting, Stopped,
+};
+pub use history::{ChatHistory, HistoryPage};
+pub use lc_web::{CancellationToken, Upload};
+pub use listeners::{EventStream, Subscription};
+pub use pages::Pagination;
+pub use sending::{SendFile, SentFile};
+pub use summaries::{ChatSummary, ChatsSummary, ThreadSummary, ThreadsSummary};
+
+use futures_util::stream::BoxStream;
+use lc_protocol::auth::TokenProvider;
+use lc_protocol::customer::CustomerPush;
+use lc_protocol::id::GroupId;
+use lc_protocol::{Action, Error};
+use lc_rtm::{CustomerSession, RtmClient, RtmEvent};
+use lc_web::WebClient;
+use serde_json::Value;
+use shared::Shared;
+use std::sync::Arc;
+use std::time::Duration;
+use tokens::SharedTokens;
+use tokio::task::AbortHandle;
+
+/// A client of the Customer Chat API over the connection `T` (by default the RTM engine),
+/// with an optional Web client for what only Web carries.
+///
+/// Cloning gives another handle to the same client; [`destroy`](Self::destroy) ends it for
+/// every handle.
+pub struct CustomerClient<T = RtmClient<CustomerSession>> {
+    inner: Arc<Inner<T>>,
+}
+
+struct Inner<T> {
+    transport: T,
+    web: Option<WebClient>,
+    shared: Arc<Shared>,
+    sneak_peeks: sneak_peek::SneakPeeks,
+    tasks: Vec<AbortHandle>,
+}
+
+impl<T> Drop for Inner<T> {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+impl<T> Clone for CustomerClient<T> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for CustomerClient<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CustomerClient")
+            .field("transport", &self.inner.transport)
+            .field("web", &self.inner.web.is_some())
+            .field("destroyed", &self.inner.shared.is_destroyed())
+            .finish()
+    }
+}
+
+impl CustomerClient<RtmClient<CustomerSession>> {
+    /// Connects a customer (the seed's `init`): the RTM engine connects in the
+    /// background, logs in with a token from `tokens` and the login fields of `config`
+    /// (again after every reconnection), and queues requests until then; a Web client for
+    /// `upload_file` and the GET actions shares the same provider. A token the server
+    /// declares expired or revoked (`customer_disconnected`), or refuses at login, is
+    /// [invalidated](TokenProvider::invalidate) before the next login.
+    ///
+    /// Must be called within a tokio runtime.
+    pub fn connect(config: CustomerConfig, tokens: impl TokenProvider) -> Self {
+        let tokens = SharedTokens::new(tokens);
+        let rtm = RtmClient::connect(config.session(), tokens.clone(), config.rtm.clone());
+        // Subscribed before anything else: the login cannot be missed.
+        let events = rtm.events();
+        let web = WebClient::customer(&config.organization_id, tokens.clone(), config.web());
+        Self::build(
+            rtm,
+            events,
+            Some(web),
+            config.group,
+            Some(tokens),
+            config.sneak_peek_interval,
+        )
+    }
+}
+
+impl<T: CustomerConnection> CustomerClient<T> {
+    /// A client over `transport` (e.g. an [`RtmClient<CustomerSession>`] you built, or a
+    /// [`WebClient`] for a client without pushes). Its events are those from now on:
+    /// wrap a new RTM client at once, before its login completes, to get its `Connected`
+    /// event. Must be called within a tokio runtime.
+    pub fn new(transport: T) -> Self {
+        let events = transport.events();
+        Self::build(transport, events, None, None, None, Duration::from_secs(2))
+    }
+
+    /// A client over `transport` that sends what it lacks (`upload_file`, the GET
+    /// actions) through `web`.
+    pub fn with_web(transport: T, web: WebClient) -> Self {
+        let events = transport.events();
+        Self::build(
+            transport,
+            events,
+            Some(web),
+            None,
+            None,
+            Duration::from_secs(2),
+        )
+    }
+
+    /// The client, with `events` subscribed from `transport` before anything could
+    /// happen on it.
+    fn build(
+        transport: T,
+        events: BoxStream<'static, RtmEvent<CustomerPush>>,
+        web: Option<WebClient>,
+        group: Option<GroupId>,
+        tokens: Option<SharedTokens>,
+        sneak_peek_interval: Duration,
+    ) -> Self {
+        let shared = Arc::new(Shared::new(group, tokens));
+        let pump = tokio::spawn(pump::run(transport.clone(), shared.clone(), events));
+        let (sneak_peeks, sneak_task) =
+            sneak_peek::start(transport.clone(), shared.clone(), sneak_peek_interval);
+        Self {
+            inner: Arc::new(Inner {
+                transport,
+                web,
+                shared,
+                sneak_peeks,
+                tasks: vec![pump.abort_handle(), sneak_task],
+            }),
+        }
+    }
+
+    /// The connection (e.g. the [`RtmClient`]).
+    pub fn transport(&self) -> &T {
+        &self.inner.transport
+    }
+
+    /// The Web client, if there is one (the connection itself when it is Web).
+    pub fn web(&self) -> Option<&WebClient> {
+        self.inner
+            .web
+            .as_ref()
+            .or_else(|| self.inner.transport.as_web())
+    }
+
+    /// Any action of the Customer Chat API, typed (e.g.
+    /// [`customer::GetForm`](lc_protocol::customer::GetForm)): over the connection, or
+    /// over Web when only Web carries it.
+    pub fn call<A: Action>(&self, request: A) -> Call<'_, T, A> {
+        Call::new(self, request)
+    }
+
+    /// Sends any action by name with a JSON payload and returns the JSON response: the
+    /// escape hatch for actions this crate does not know.
+    ///
+    /// # Errors
+    /// [`Error::Destroyed`], the API error, or the transport's errors.
+    pub async fn send(&self, action: &str, payload: Value) -> Result<Value, Error> {
+        self.check()?;
+        self.inner.transport.call_raw(action, payload).await
+    }
+
+    /// Closes the connection (the seed's `disconnect`): requests fail from now on with
+    /// [`Error::Closed`] and a [`Stopped`] event ends the lifecycle. Listeners stay until
+    /// [`destroy`](Self::destroy).
+    pub fn disconnect(&self) {
+        self.inner.transport.close();
+    }
+
+    /// Releases everything (the seed's `destroy`): closes the connection, stops the
+    /// background tasks (events, sneak peeks), ends every listener and event stream and
+    /// forgets what it knew. Every later call fails with [`Error::Destroyed`].
+    pub fn destroy(&self) {
+        if self.inner.shared.is_destroyed() {
+            return;
+        }
+        self.inner.shared.emit(CustomerEvent::Stopped(Stopped {
+            reason: "destroyed".to_owned(),
+        }));
+        self.inner.shared.destroy();
+        self.inner.transport.close();
+        for task in &self.inner.tasks {
+            task.abort();
+        }
+    }
+
+    /// Whether [`destroy`](Self::destroy) was called.
+    pub fn is_destroyed(&self) -> bool {
+        self.inner.shared.is_destroyed()
+    }
+
+    /// `Err(Destroyed)` once destroyed.
+    fn check(&self) -> Result<(), Error> {
+        if self.inner.shared.is_destroyed() {
+            Err(Error::Destroyed)
+        } else {
+            Ok(())
+        }
+    }
+}

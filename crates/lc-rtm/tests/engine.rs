@@ -460,3 +460,31 @@ async fn reconnection_delays_grow_exponentially_with_jitter_up_to_the_cap() {
     }
     client.close();
 }
+
+#[tokio::test]
+async fn every_login_passes_its_response_on_right_before_connected() {
+    let (sandbox, _, customer) = world().await;
+    let client = customer_client(&sandbox, &customer);
+    let mut events = client.subscribe();
+    for round in 0..2 {
+        let logged_in = next(&mut events, "the login response", |e| {
+            matches!(e, RtmEvent::LoggedIn { .. })
+        })
+        .await;
+        let RtmEvent::LoggedIn { response } = logged_in else {
+            unreachable!()
+        };
+        let login: customer::LoginResponse = serde_json::from_str(response.get()).unwrap();
+        assert_eq!(login.customer.id, customer.id);
+        let following = tokio::time::timeout(WAIT, events.next()).await.unwrap();
+        assert!(
+            matches!(following, Some(RtmEvent::Connected)),
+            "{following:?}"
+        );
+        if round == 0 {
+            sandbox.drop_connections();
+        }
+    }
+    client.close();
+    sandbox.shutdown().await;
+}

@@ -1,0 +1,163 @@
+//! Listening: the event stream, the `(name, data)` stream (the seed's observable
+//! interop), and the `on` / `once` / `off` helpers over them.
+
+use crate::CustomerClient;
+use crate::connection::CustomerConnection;
+use crate::event::{CustomerEvent, EventKind};
+use futures_util::{Stream, StreamExt};
+use serde_json::Value;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use tokio::task::JoinHandle;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+
+impl<T: CustomerConnection> CustomerClient<T> {
+    /// A new stream of every event from now on: pushes and lifecycle items. When the
+    /// client is connected, it starts with the current [`Connected`](crate::Connected)
+    /// event, so that a listener registered after the login still learns it. It ends
+    /// when the client is destroyed (at once if it already was); dropping it
+    /// unsubscribes.
+    pub fn events(&self) -> EventStream {
+        match self.inner.shared.subscribe() {
+            Some((receiver, current)) => EventStream {
+                current,
+                inner: Some(BroadcastStream::new(receiver)),
+            },
+            None => EventStream {
+                current: None,
+                inner: None,
+            },
+        }
+    }
+
+    /// The current connection's [`Connected`](crate::Connected) event (the customer and
+    /// the availability at login), or `None` while not connected.
+    pub fn connected(&self) -> Option<crate::Connected> {
+        self.inner.shared.connected()
+    }
+
+    /// Every event as `(name, data)` (e.g. `("incoming_event", {...})`,
+    /// `("connected", {...})`): the seed's observable interop, for code that handles
+    /// events by name.
+    pub fn observe(&self) -> impl Stream<Item = (String, Value)> + Send + 'static {
+        self.events()
+            .map(|event| (event.name().to_owned(), event.data()))
+    }
+
+    /// Calls `handler` with every event of kind `K` from now on — a push payload (e.g.
+    /// [`IncomingEvent`](lc_protocol::customer::push::IncomingEvent)) or a lifecycle
+    /// event ([`Connected`](crate::Connected), ...) — in a task of its own, until the
+    /// returned [`Subscription`] is dropped or [turned off](Subscription::off), or the
+    /// client is destroyed. This is the seed's `on`.
+    ///
+    /// ```no_run
+    /// # fn demo(client: &lc_customer::CustomerClient) {
+    /// use lc_customer::Connected;
+    ///
+    /// let subscription = client.on::<Connected>(|connected| {
+    ///     println!("hello {:?}, {:?}", connected.customer.name, connected.availability);
+    /// });
+    /// // ...
+    /// subscription.off();
+    /// # }
+    /// ```
+    ///
+    /// Must be called within a tokio runtime.
+    pub fn on<K: EventKind>(&self, mut handler: impl FnMut(&K) + Send + 'static) -> Subscription {
+        let mut events = self.events();
+        let task = tokio::spawn(async move {
+            while let Some(event) = events.next().await {
+                if let Some(data) = K::from_event(&event) {
+                    handler(data);
+                }
+            }
+        });
+        Subscription { task }
+    }
+
+    /// Calls `handler` with the next event of kind `K` only (the seed's `once`);
+    /// dropping the subscription before that cancels it.
+    pub fn once<K: EventKind>(&self, handler: impl FnOnce(&K) + Send + 'static) -> Subscription {
+        let mut events = self.events();
+        let task = tokio::spawn(async move {
+            while let Some(event) = events.next().await {
+                if let Some(data) = K::from_event(&event) {
+                    handler(data);
+                    return;
+                }
+            }
+        });
+        Subscription { task }
+    }
+
+    /// Calls `handler` with every event (pushes and lifecycle), as `on` does for one kind.
+    pub fn on_any(&self, mut handler: impl FnMut(&CustomerEvent) + Send + 'static) -> Subscription {
+        let mut events = self.events();
+        let task = tokio::spawn(async move {
+            while let Some(event) = events.next().await {
+                handler(&event);
+            }
+        });
+        Subscription { task }
+    }
+}
+
+/// The events of one subscriber (see [`CustomerClient::events`]).
+pub struct EventStream {
+    /// The current `Connected` event, given first.
+    current: Option<CustomerEvent>,
+    inner: Option<BroadcastStream<CustomerEvent>>,
+}
+
+impl std::fmt::Debug for EventStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventStream")
+            .field("ended", &self.inner.is_none())
+            .finish()
+    }
+}
+
+impl Stream for EventStream {
+    type Item = CustomerEvent;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<CustomerEvent>> {
+        if let Some(current) = self.current.take() {
+            return Poll::Ready(Some(current));
+        }
+        let Some(inner) = self.inner.as_mut() else {
+            return Poll::Ready(None);
+        };
+        Pin::new(inner).poll_next(cx).map(|item| {
+            item.map(|result| match result {
+                Ok(event) => event,
+                Err(BroadcastStreamRecvError::Lagged(missed)) => CustomerEvent::Missed(missed),
+            })
+        })
+    }
+}
+
+/// A handler registered with [`on`](CustomerClient::on) or [`once`](CustomerClient::once);
+/// dropping it unsubscribes.
+#[derive(Debug)]
+#[must_use = "dropping a Subscription unsubscribes its handler at once"]
+pub struct Subscription {
+    task: JoinHandle<()>,
+}
+
+impl Subscription {
+    /// Stops calling the handler (the seed's `off`; the same as dropping it).
+    pub fn off(self) {}
+
+    /// Whether the handler will not be called again (turned off, `once` done, or the
+    /// client destroyed).
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
