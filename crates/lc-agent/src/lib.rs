@@ -67,7 +67,6 @@
 //!   was removed in API 3.6 (bots log in with bot tokens); connect with the bot's token
 //!   instead.
 
-mod call;
 mod chats;
 mod customers;
 mod events;
@@ -75,7 +74,7 @@ mod pushes;
 mod status;
 mod web;
 
-pub use call::Call;
+pub use lc_protocol::Call;
 pub use pushes::Subscription;
 
 use lc_protocol::{Action, Error, Transport};

@@ -1,11 +1,9 @@
-//! [`Call`]: one typed request on its way, awaited to send it.
+//! [`Call`]: one typed request of a [`CustomerClient`], awaited to send it.
 
 use crate::CustomerClient;
 use crate::connection::CustomerConnection;
+use lc_protocol::call::{Dispatch, ResponseFuture};
 use lc_protocol::{Action, Error, Transport, TransportKind};
-use std::future::{Future, IntoFuture};
-use std::ops::{Deref, DerefMut};
-use std::pin::Pin;
 
 /// A request of action `A` from a [`CustomerClient`]; `.await` sends it and resolves to
 /// the action's typed response.
@@ -30,50 +28,11 @@ use std::pin::Pin;
 /// client and Web carries it (`upload_file` and the GET actions); otherwise it fails with
 /// [`Error::Unsupported`] before anything is sent. Every call of a destroyed client fails
 /// with [`Error::Destroyed`].
-#[must_use = "a Call does nothing until it is awaited"]
-#[derive(Debug)]
-pub struct Call<'a, T, A> {
-    client: &'a CustomerClient<T>,
-    request: A,
-}
+pub type Call<'a, T, A> = lc_protocol::Call<'a, CustomerClient<T>, A>;
 
-impl<'a, T, A> Call<'a, T, A> {
-    pub(crate) fn new(client: &'a CustomerClient<T>, request: A) -> Self {
-        Self { client, request }
-    }
-
-    /// Changes the request, typically with its generated builder methods.
-    pub fn with(mut self, f: impl FnOnce(A) -> A) -> Self {
-        self.request = f(self.request);
-        self
-    }
-
-    /// The request, without sending it.
-    pub fn into_request(self) -> A {
-        self.request
-    }
-}
-
-impl<T, A> Deref for Call<'_, T, A> {
-    type Target = A;
-
-    fn deref(&self) -> &A {
-        &self.request
-    }
-}
-
-impl<T, A> DerefMut for Call<'_, T, A> {
-    fn deref_mut(&mut self) -> &mut A {
-        &mut self.request
-    }
-}
-
-impl<'a, T: CustomerConnection, A: Action + 'a> IntoFuture for Call<'a, T, A> {
-    type Output = Result<A::Response, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move { self.client.send_typed(&self.request).await })
+impl<T: CustomerConnection> Dispatch for CustomerClient<T> {
+    fn dispatch<'a, A: Action + 'a>(&'a self, request: &'a A) -> ResponseFuture<'a, A::Response> {
+        Box::pin(self.send_typed(request))
     }
 }
 

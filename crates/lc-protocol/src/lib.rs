@@ -32,6 +32,7 @@ mod macros;
 pub mod action;
 pub mod auth;
 pub mod backoff;
+pub mod call;
 pub mod error;
 mod generated;
 pub mod id;
@@ -42,6 +43,7 @@ pub mod version;
 pub mod wire;
 
 pub use action::{Action, ActionMeta, Api, Empty, HttpMethod, PushMeta, TransportKind};
+pub use call::{Call, Dispatch};
 pub use error::{ApiError, Error, ErrorType, FrameError};
 pub use push::{PushPayload, PushSet};
 pub use transport::{RawRequest, RtmTransport, Transport, WebTransport};

@@ -13,7 +13,10 @@ fn the_quickstart_runs_to_the_end() {
         output.status,
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(stdout.contains("Ann got: \"Hi! Where is my order?\""), "{stdout}");
+    assert!(
+        stdout.contains("Ann got: \"Hi! Where is my order?\""),
+        "{stdout}"
+    );
     assert!(stdout.contains("Bob got: \"It ships today."), "{stdout}");
     assert!(stdout.contains("a file at http://127.0.0.1:"), "{stdout}");
     assert!(stdout.ends_with("Done.\n"), "{stdout}");

@@ -1,0 +1,96 @@
+//! [`Call`]: one typed request bound to whatever sends it, awaited to send it.
+
+use crate::action::Action;
+use crate::error::Error;
+use crate::transport::Transport;
+use std::future::{Future, IntoFuture};
+use std::ops::{Deref, DerefMut};
+use std::pin::Pin;
+
+/// The future of one typed request.
+pub type ResponseFuture<'a, R> = Pin<Box<dyn Future<Output = Result<R, Error>> + Send + 'a>>;
+
+/// Sends typed actions: every [`Transport`], and role clients that pick a transport per
+/// action (e.g. the customer client, which sends Web-only actions over Web).
+pub trait Dispatch: Send + Sync {
+    /// Sends `request` and resolves to its typed response.
+    fn dispatch<'a, A: Action + 'a>(&'a self, request: &'a A) -> ResponseFuture<'a, A::Response>;
+}
+
+impl<T: Transport> Dispatch for T {
+    fn dispatch<'a, A: Action + 'a>(&'a self, request: &'a A) -> ResponseFuture<'a, A::Response> {
+        self.call(request)
+    }
+}
+
+/// A request of action `A` bound to `D` (a transport or a role client); `.await` sends it
+/// and resolves to the action's typed response.
+///
+/// Optional fields are set with [`with`](Call::with) and the request's builder methods,
+/// or directly through `Deref`/`DerefMut` to the request:
+///
+/// ```no_run
+/// # async fn demo(transport: impl lc_protocol::Transport) -> Result<(), lc_protocol::Error> {
+/// use lc_protocol::Call;
+/// use lc_protocol::agent::ListThreads;
+///
+/// let threads = Call::new(&transport, ListThreads::new("PJ0MRSHTDG"))
+///     .with(|r| r.limit(5u32))
+///     .await?;
+/// # let _ = threads;
+/// # Ok(())
+/// # }
+/// ```
+///
+/// Before anything is sent, the transport checks that its API, transport kind and API
+/// version carry the action ([`Error::Unsupported`] otherwise).
+#[must_use = "a Call does nothing until it is awaited"]
+#[derive(Debug)]
+pub struct Call<'a, D, A> {
+    dispatcher: &'a D,
+    request: A,
+}
+
+impl<'a, D, A> Call<'a, D, A> {
+    /// Binds `request` to `dispatcher`.
+    pub fn new(dispatcher: &'a D, request: A) -> Self {
+        Self {
+            dispatcher,
+            request,
+        }
+    }
+
+    /// Changes the request, typically with its generated builder methods.
+    pub fn with(mut self, f: impl FnOnce(A) -> A) -> Self {
+        self.request = f(self.request);
+        self
+    }
+
+    /// The request, without sending it.
+    pub fn into_request(self) -> A {
+        self.request
+    }
+}
+
+impl<D, A> Deref for Call<'_, D, A> {
+    type Target = A;
+
+    fn deref(&self) -> &A {
+        &self.request
+    }
+}
+
+impl<D, A> DerefMut for Call<'_, D, A> {
+    fn deref_mut(&mut self) -> &mut A {
+        &mut self.request
+    }
+}
+
+impl<'a, D: Dispatch, A: Action + 'a> IntoFuture for Call<'a, D, A> {
+    type Output = Result<A::Response, Error>;
+    type IntoFuture = ResponseFuture<'a, A::Response>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move { self.dispatcher.dispatch(&self.request).await })
+    }
+}
