@@ -15,7 +15,8 @@
 //!   [`send_user_activity`](Chat::send_user_activity),
 //!   [`send_message`](Chat::send_message) (with its event id at once),
 //!   [`read_message`](Chat::read_message), [`send_media`](Chat::send_media) with
-//!   progress, [`close`](Chat::close), [`has_other_users`](Chat::has_other_users),
+//!   progress, [`close`](Chat::close), [`leave`](Chat::leave),
+//!   [`has_other_users`](Chat::has_other_users),
 //!   [`id`](Chat::id), [`import_history`](Chat::import_history), and
 //!   [`events`](Chat::events): every chat event as a typed [`ChatEvent`] stream.
 //!

@@ -670,8 +670,9 @@ impl Sandbox {
         self.shared.lock().files.len()
     }
 
-    /// Fault injection: drops every RTM connection at once, as a network failure would:
-    /// no disconnect push, no close frame. Clients see the socket end.
+    /// Fault injection: drops every RTM connection and every Inbenta realtime socket at
+    /// once, as a network failure would: no disconnect push, no close frame. Clients see
+    /// the socket end. REST and Web calls are not affected.
     ///
     /// ```no_run
     /// # async fn demo() -> Result<(), lc_sandbox::SandboxError> {
@@ -683,10 +684,13 @@ impl Sandbox {
     /// # }
     /// ```
     pub fn drop_connections(&self) {
-        let state = self.shared.lock();
-        for conn in state.conns.values() {
-            let _ = conn.tx.send(state::Outgoing::Drop);
+        {
+            let state = self.shared.lock();
+            for conn in state.conns.values() {
+                let _ = conn.tx.send(state::Outgoing::Drop);
+            }
         }
+        self.shared.inbenta.drop_connections();
     }
 
     /// Fault injection: sends `text` as a text frame, unchanged (it need not be JSON), to

@@ -1,14 +1,19 @@
-//! `lc-sandbox`: run a local LiveChat server with one ready agent and one customer.
+//! `lc-sandbox`: run a local LiveChat and Inbenta server with one ready agent and one
+//! customer, and an Inbenta demo app with one agent (see [`banner`]).
 //!
 //! See `docs/sandbox.md` and `lc-sandbox --help`.
 
-use lc_sandbox::{AgentHandle, CustomerHandle, NewAgent, NewCustomer, Sandbox, SelfSigned};
+mod banner;
+
+use banner::Demo;
+use lc_sandbox::{Sandbox, SelfSigned};
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "\
 lc-sandbox: a local LiveChat server (Agent and Customer Chat API, RTM + Web, v3.3-v3.6)
+and Inbenta Agent Chat server (REST under /v1/, realtime at /v1/ws; app `demo-app`)
 
 USAGE:
     lc-sandbox [OPTIONS]
@@ -22,8 +27,9 @@ OPTIONS:
                              writing a certificate for localhost, 127.0.0.1 and ::1 there
                              first unless both files exist
     --ready-file FILE        once it accepts connections, write a JSON object with the
-                             port, organization id and the agent's and customer's ids and
-                             tokens to FILE (removed again on a clean stop)
+                             port, organization id, the agent's and customer's ids and
+                             tokens and the Inbenta app's URLs and agent to FILE
+                             (removed again on a clean stop)
     --organization-id ID     the organization id customers must send [default: a new UUID]
     -h, --help               print this help
     -V, --version            print the version
@@ -167,11 +173,10 @@ async fn run(options: Options) -> Result<(), String> {
         }
     };
     let sandbox = builder.start().await.map_err(|e| format!("{addr}: {e}"))?;
-    let agent = sandbox.create_agent(NewAgent::new("agent@sandbox.local").name("Sandbox Agent"));
-    let customer = sandbox.create_customer(NewCustomer::new().name("Sandbox Customer"));
-    say(&banner(&sandbox, &agent, &customer, cert_path.as_deref()));
+    let demo = Demo::create(&sandbox);
+    say(&banner::banner(&sandbox, &demo, cert_path.as_deref()));
     if let Some(file) = &options.ready_file {
-        write_ready_file(file, &sandbox, &agent, &customer)
+        banner::write_ready_file(file, &sandbox, &demo)
             .map_err(|e| format!("--ready-file {}: {e}", file.display()))?;
     }
     stop_signal().await;
@@ -202,72 +207,6 @@ fn resolve(host: &str, port: u16) -> Result<SocketAddr, String> {
         .map_err(|e| format!("--host {host}: {e}"))?
         .next()
         .ok_or_else(|| format!("--host {host}: no address"))
-}
-
-/// What a person needs to connect: URLs, ids and tokens.
-fn banner(
-    sandbox: &Sandbox,
-    agent: &AgentHandle,
-    customer: &CustomerHandle,
-    cert: Option<&Path>,
-) -> String {
-    let (ws, http, org) = (
-        sandbox.ws_url(),
-        sandbox.http_url(),
-        sandbox.organization_id(),
-    );
-    let mut text = format!(
-        "lc-sandbox listening on {host}\n\
-         \x20 organization id  {org}\n\
-         \x20 RTM base         {ws}\n\
-         \x20 Web base         {http}\n\
-         \x20 agent RTM        {ws}/v3.6/agent/rtm/ws\n\
-         \x20 customer RTM     {ws}/v3.6/customer/rtm/ws?organization_id={org}\n\
-         \x20 agent Web        {http}/v3.6/agent/action/<action>\n\
-         \x20 customer Web     {http}/v3.6/customer/action/<action>?organization_id={org}\n\
-         \x20 agent            {agent_id}  token: Bearer {agent_token}\n\
-         \x20                  Basic {account}:{pat}\n\
-         \x20 customer         {customer_id}  token: Bearer {customer_token}\n",
-        host = sandbox.host(),
-        agent_id = agent.id,
-        agent_token = agent.token.expose(),
-        account = agent.account_id,
-        pat = agent.pat.expose(),
-        customer_id = customer.id,
-        customer_token = customer.token.expose(),
-    );
-    if let Some(cert) = cert {
-        text += &format!("  certificate      {}\n", cert.display());
-    }
-    text + "Press Ctrl-C to stop."
-}
-
-/// Writes the ready file atomically (a temporary file renamed into place), so that a
-/// script polling for it never reads half of it.
-fn write_ready_file(
-    file: &Path,
-    sandbox: &Sandbox,
-    agent: &AgentHandle,
-    customer: &CustomerHandle,
-) -> std::io::Result<()> {
-    let ready = serde_json::json!({
-        "port": sandbox.local_addr().port(),
-        "host": sandbox.host(),
-        "ws_url": sandbox.ws_url(),
-        "http_url": sandbox.http_url(),
-        "organization_id": sandbox.organization_id(),
-        "agent": {
-            "id": agent.id,
-            "token": agent.token.expose(),
-            "account_id": agent.account_id,
-            "pat": agent.pat.expose(),
-        },
-        "customer": {"id": customer.id, "token": customer.token.expose()},
-    });
-    let mut temporary = file.as_os_str().to_owned();
-    temporary.push(".tmp");
-    std::fs::write(&temporary, format!("{ready}\n"))?;
-    std::fs::rename(&temporary, file)
 }
 
 /// Resolves on Ctrl-C, or on SIGTERM where there is one.

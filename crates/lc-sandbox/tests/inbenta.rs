@@ -14,8 +14,9 @@ use tokio_tungstenite::tungstenite;
 
 /// A world with an Accept agent, a user with a socket and a chat assigned to the agent.
 struct Assigned {
-    _world: World,
+    world: World,
     user: String,
+    user_token: String,
     user_ws: Ws,
     agent: String,
     agent_ws: Ws,
@@ -28,7 +29,7 @@ async fn assigned() -> Assigned {
         .sandbox
         .create_inbenta_agent(world.app_id(), NewInbentaAgent::new("Ann"));
     let mut agent_ws = world.socket(agent.token.expose()).await;
-    let (user, _, mut user_ws) = world.user("Bob").await;
+    let (user, user_token, mut user_ws) = world.user("Bob").await;
     let chat = create_chat(&mut user_ws, &user).await;
     let reply = user_ws
         .ok(
@@ -39,8 +40,9 @@ async fn assigned() -> Assigned {
     assert_eq!(reply["agent"]["id"], agent.id);
     agent_ws.push("user:joined").await;
     Assigned {
-        _world: world,
+        world,
         user,
+        user_token,
         user_ws,
         agent: agent.id,
         agent_ws,
@@ -272,16 +274,22 @@ async fn reading_an_unknown_message_is_404() {
 }
 
 #[tokio::test]
-async fn activity_is_relayed_to_the_other_members() {
+async fn activity_is_relayed_to_the_other_members_but_not_the_sending_socket() {
     let mut a = assigned().await;
+    let mut second_tab = a.world.socket(&a.user_token).await;
+    // A reply proves the server has registered the socket.
+    second_tab.ok("user:focus", json!({})).await;
     let activity = json!({"chatId": a.chat, "userId": a.user, "type": "writing"});
     let reply = a.user_ws.ok("users:activity", activity).await;
     assert_eq!(reply["success"], true);
     let pushed = a.agent_ws.push("user:activity").await;
-    assert_eq!(
-        pushed,
-        json!({"userId": a.user, "type": "writing", "chatId": a.chat})
-    );
+    let expected = json!({"userId": a.user, "type": "writing", "chatId": a.chat});
+    assert_eq!(pushed, expected);
+    // The sender's other sockets are told, like for `messages:send`.
+    assert_eq!(second_tab.push("user:activity").await, expected);
+    a.user_ws
+        .no_push("user:activity", Duration::from_millis(200))
+        .await;
 }
 
 #[tokio::test]

@@ -313,6 +313,26 @@ impl Chat {
         Ok(reply)
     }
 
+    /// Leaves the chat (`PUT /v1/chats/{id}/leave` with the user's id), e.g. an agent
+    /// handing a chat back. The members who stay get [`ChatEvent::UserLeft`]; this
+    /// handle drops the user from [`users`](Chat::users) at once, and the user gets no
+    /// more events of the chat.
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403 when not a member, 400 for a closed chat), or the engine's
+    /// errors.
+    pub async fn leave(&self) -> Result<(), Error> {
+        let path = format!("chats/{}/leave", crate::session::query_escape(self.id()));
+        let body = serde_json::json!({ "userId": self.inner.me });
+        self.inner
+            .client
+            .rest()
+            .send(http::Method::PUT, &path, Some(&body))
+            .await?;
+        self.inner.state.remove_user(&self.inner.me);
+        Ok(())
+    }
+
     /// Imports external history (e.g. a chatbot conversation) into the chat
     /// (`history:import`), the seed's `importHistory(history)`; returns the full history.
     ///

@@ -72,6 +72,15 @@ impl ChatState {
         add_user(self.data().users.get_or_insert_with(Vec::new), user);
     }
 
+    /// Records that user `id` is no longer in the chat.
+    pub(crate) fn remove_user(&self, id: &str) {
+        let mut data = self.data();
+        let data = &mut *data;
+        for list in [&mut data.users, &mut data.watchers].into_iter().flatten() {
+            list.retain(|user| user.id != id);
+        }
+    }
+
     /// Records that the chat is closed.
     pub(crate) fn mark_closed(&self) {
         let mut data = self.data();
@@ -97,10 +106,8 @@ impl ChatState {
                     .as_deref()
                     .or(left.user.as_ref().map(|u| u.id.as_str()));
                 if let Some(id) = id {
-                    let data = &mut *data;
-                    for list in [&mut data.users, &mut data.watchers].into_iter().flatten() {
-                        list.retain(|user| user.id != id);
-                    }
+                    drop(data);
+                    self.remove_user(id);
                 }
             }
             InbentaPush::ChatClosed(_) => {

@@ -4,7 +4,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 use futures_util::{Stream, StreamExt};
-use lc_inbenta::{ChatEvent, ChatEvents, Client, InbentaConfig, NewUser};
+use lc_inbenta::{Chat, ChatEvent, ChatEvents, ChatOptions, Client, InbentaConfig, NewUser};
 use lc_rtm::RtmConfig;
 use lc_sandbox::{InbentaApp, NewInbentaAgent, NewInbentaApp, Sandbox};
 use std::time::Duration;
@@ -50,6 +50,46 @@ impl World {
     pub async fn shutdown(self) {
         self.sandbox.shutdown().await;
     }
+}
+
+/// Bob's chat, assigned to the agent Ann, with a handle on each side.
+pub struct Assigned {
+    pub world: World,
+    pub bob: Client,
+    pub ann: Client,
+    /// Bob's handle, made before the search: its first `events()` has Ann's join.
+    pub chat: Chat,
+    /// Ann's handle, loaded by id once she joined.
+    pub ann_chat: Chat,
+}
+
+impl Assigned {
+    /// A world of app `app_id` where Bob creates a chat and Ann, the only agent, takes it.
+    pub async fn new(app_id: &str) -> Self {
+        let world = World::new(lc_sandbox::NewInbentaApp::new(app_id)).await;
+        let ann = world.agent(NewInbentaAgent::new("Ann")).await;
+        let bob = world.user("Bob").await;
+        let chat = Chat::init(&bob, ChatOptions::new("1").assign_max_attempts(1))
+            .await
+            .unwrap();
+        let agent = within("search", chat.search_agent()).await.unwrap();
+        assert_eq!(agent.map(|a| a.id), ann.user().map(|u| u.id.clone()));
+        let ann_chat = Chat::init(&ann, ChatOptions::load(chat.id()))
+            .await
+            .unwrap();
+        Self {
+            world,
+            bob,
+            ann,
+            chat,
+            ann_chat,
+        }
+    }
+}
+
+/// The id of a logged-in client's user.
+pub fn id_of(client: &Client) -> String {
+    client.user().unwrap().id.clone()
 }
 
 /// The client configuration for `app_id` on `sandbox`, with quick reconnections.

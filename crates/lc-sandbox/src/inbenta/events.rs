@@ -122,7 +122,7 @@ pub(crate) fn run(
         }
         "users:activity" => {
             let req = parse::<UsersActivity>(name, data)?;
-            messages::activity(ctx, who, &req.chat_id, &req.user_id, req.kind)?;
+            messages::activity(ctx, who, &req.chat_id, &req.user_id, req.kind, Some(conn))?;
             now(json!({ "success": true }))
         }
         "user:focus" => {

@@ -138,13 +138,15 @@ pub(crate) fn read_message(
     Ok((summary, event_id))
 }
 
-/// Relays a user's activity to the chat's members.
+/// Relays a user's activity to every socket of the chat's members except `except` (the
+/// sending socket of `users:activity`).
 pub(crate) fn activity(
     ctx: &Ctx<'_>,
     who: &Who,
     chat_id: &str,
     user: &str,
     kind: InbentaActivityType,
+    except: Option<ConnId>,
 ) -> Result<(), Fail> {
     let user = who.acting_as(Some(user), "userId")?;
     if kind.is_unknown() {
@@ -162,6 +164,6 @@ pub(crate) fn activity(
         chat_id: Some(chat_id.to_owned()),
         extra: Map::new(),
     };
-    ctx.push_chat(chat_id, &push, None);
+    ctx.push_chat(chat_id, &push, except);
     Ok(())
 }

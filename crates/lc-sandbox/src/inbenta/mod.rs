@@ -4,7 +4,7 @@
 //! - [`config`]: the test-facing builders (apps, simulated agents).
 //! - [`state`]: apps, users, chats, messages, media and sockets, in memory.
 //! - [`ops`], [`messages`] and [`users`]: what both channels do (create, join, send,
-//!   read, close, ...).
+//!   read, close, ...); [`members`]: leaving a chat and a supervisor's intervention.
 //! - [`assign`]: agent search, invitations, the queue and the inactivity timers.
 //! - [`rest`] and [`media`]: the REST routes; [`socket`]: the realtime channel.
 
@@ -13,6 +13,7 @@ mod config;
 mod error;
 mod events;
 mod media;
+mod members;
 mod messages;
 mod ops;
 mod rest;
@@ -59,6 +60,13 @@ impl Hub {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Ends every realtime socket at once, without a close frame (fault injection).
+    pub(crate) fn drop_connections(&self) {
+        for conn in self.lock().conns.values() {
+            let _ = conn.tx.send(Out::Drop);
+        }
     }
 
     /// Runs a timer task; it ends early when the sandbox shuts down.
@@ -256,40 +264,10 @@ impl Sandbox {
             st.apps
                 .insert(app_id.to_owned(), AppRec::new(NewInbentaApp::new(app_id)));
         }
-        let id = st.mint("a");
-        let token = uuid::Uuid::new_v4().simple().to_string();
-        let profile = WireUser {
-            id: id.clone(),
-            name: Some(spec.name.clone()),
-            nickname: Some(spec.name.clone()),
-            provider_id: Some(format!("p-{id}")),
-            chats: Some(Vec::new()),
-            ..WireUser::default()
-        };
-        let agent = AgentRec {
-            rooms: spec.rooms,
-            langs: spec.langs,
-            capacity: spec.capacity,
-            behaviour: spec.behaviour,
-            online: true,
-        };
-        if let Some(app) = st.apps.get_mut(app_id) {
-            app.users.insert(
-                id.clone(),
-                UserRec {
-                    profile,
-                    agent: Some(agent),
-                },
-            );
-            app.tokens.insert(token.clone(), id.clone());
-            app.agent_order.push(id.clone());
-        }
+        let agent = add_agent(&mut st, app_id, spec, true);
         let mut ctx = Ctx::new(hub, &mut st, app_id);
         assign::dispatch(&mut ctx);
-        InbentaUser {
-            id,
-            token: Token::new(token),
-        }
+        agent
     }
 
     /// Sets an agent online/offline (offline agents are not counted nor assigned). An
@@ -307,5 +285,47 @@ impl Sandbox {
         }
         let mut ctx = Ctx::new(hub, &mut st, app_id);
         assign::dispatch(&mut ctx);
+    }
+}
+
+/// Adds an agent (a user with providerId set) to app `app_id`, which must exist, with a
+/// fresh session token.
+pub(crate) fn add_agent(
+    st: &mut InbState,
+    app_id: &str,
+    spec: NewInbentaAgent,
+    online: bool,
+) -> InbentaUser {
+    let id = st.mint("a");
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    let profile = WireUser {
+        id: id.clone(),
+        name: Some(spec.name.clone()),
+        nickname: Some(spec.name.clone()),
+        provider_id: Some(format!("p-{id}")),
+        chats: Some(Vec::new()),
+        ..WireUser::default()
+    };
+    let agent = AgentRec {
+        rooms: spec.rooms,
+        langs: spec.langs,
+        capacity: spec.capacity,
+        behaviour: spec.behaviour,
+        online,
+    };
+    if let Some(app) = st.apps.get_mut(app_id) {
+        app.users.insert(
+            id.clone(),
+            UserRec {
+                profile,
+                agent: Some(agent),
+            },
+        );
+        app.tokens.insert(token.clone(), id.clone());
+        app.agent_order.push(id.clone());
+    }
+    InbentaUser {
+        id,
+        token: Token::new(token),
     }
 }

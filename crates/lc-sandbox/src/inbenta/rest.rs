@@ -6,7 +6,7 @@ use super::events::{AssignArgs, assign_reply};
 use super::messages::{self, Post};
 use super::ops;
 use super::users::{self, NewUser};
-use super::{Ctx, Hub, Who, assign, media};
+use super::{Ctx, Hub, Who, assign, media, members};
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, Uri};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
@@ -115,7 +115,10 @@ fn known(method: &Method, segments: &[&str]) -> bool {
             &Method::GET,
             ["agents", "available" | "online"] | ["settings"] | ["users"] | ["users", _]
         ) | (&Method::POST, ["users"] | ["chats"] | ["media"])
-            | (&Method::PUT, ["users", _] | ["messages", _, "read"])
+            | (
+                &Method::PUT,
+                ["users", _] | ["messages", _, "read"] | ["chats", _, "leave"]
+            )
             | (&Method::GET | &Method::DELETE, ["chats", _])
             | (&Method::GET, ["chats", _, "assign"] | ["media", _])
             | (
@@ -188,6 +191,10 @@ fn route(
             };
             ops::check_member(ctx.app()?.chat(id)?, who)?;
             ops::close_chat(ctx, id, &by, None, true)?;
+            json!({ "success": true })
+        }
+        (&Method::PUT, ["chats", id, "leave"]) => {
+            members::leave(ctx, who, id, body_text("userId").as_deref())?;
             json!({ "success": true })
         }
         (&Method::GET, ["chats", id, "messages"]) => {

@@ -17,7 +17,7 @@ use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
@@ -93,7 +93,7 @@ pub(crate) fn upgrade(mut req: Request<Incoming>, hub: Arc<Hub>) -> Response<Ful
     response
 }
 
-/// Serves one socket until it closes or the sandbox stops.
+/// Serves one socket until it closes, is dropped or the sandbox stops.
 async fn serve<S>(ws: WebSocketStream<S>, hub: Arc<Hub>, app: String, user: String)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -105,7 +105,8 @@ where
         user: user.clone(),
         tx: tx.clone(),
     });
-    let writer = tokio::spawn(write_frames(sink, rx));
+    let (abort_tx, mut abort) = oneshot::channel();
+    let writer = tokio::spawn(write_frames(sink, rx, abort_tx));
     let mut shutdown = hub.shutdown.clone();
     loop {
         tokio::select! {
@@ -120,6 +121,7 @@ where
                     break;
                 }
             },
+            _ = &mut abort => break,
             _ = shutdown.wait_for(|stop| *stop) => {
                 let _ = tx.send(Out::Close);
                 break;
@@ -131,10 +133,12 @@ where
     let _ = tokio::time::timeout(FLUSH_TIMEOUT, writer).await;
 }
 
-/// Writes queued frames until the channel closes or a close is ordered.
+/// Writes queued frames until the channel closes or a close is ordered. `Out::Drop` ends
+/// it without a close frame and tells the reader (`abort`) to drop the socket too.
 async fn write_frames<S>(
     mut sink: SplitSink<WebSocketStream<S>, Message>,
     mut rx: mpsc::UnboundedReceiver<Out>,
+    abort: oneshot::Sender<()>,
 ) where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -144,6 +148,10 @@ async fn write_frames<S>(
             Out::Close => {
                 let _ = sink.send(Message::Close(None)).await;
                 break;
+            }
+            Out::Drop => {
+                let _ = abort.send(());
+                return;
             }
         };
         if sink.send(message).await.is_err() {

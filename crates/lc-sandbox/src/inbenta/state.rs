@@ -17,6 +17,8 @@ pub(crate) type ConnId = u64;
 pub(crate) enum Out {
     Text(String),
     Close,
+    /// End the socket at once, without a close frame (a simulated network failure).
+    Drop,
 }
 
 /// An open realtime socket.

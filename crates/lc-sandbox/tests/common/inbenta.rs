@@ -273,6 +273,15 @@ impl Ws {
         }
     }
 
+    /// The next raw WebSocket item (`None` when the stream ended), or a panic after [`WAIT`].
+    pub async fn raw_next(
+        &mut self,
+    ) -> Option<Result<Message, tokio_tungstenite::tungstenite::Error>> {
+        tokio::time::timeout(WAIT, self.ws.next())
+            .await
+            .expect("the socket to say something in time")
+    }
+
     /// The data of the next push named `name` (others are kept).
     pub async fn push(&mut self, name: &str) -> Value {
         self.push_where(name, |_| true).await

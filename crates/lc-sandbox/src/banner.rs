@@ -1,0 +1,125 @@
+//! What the `lc-sandbox` binary (only it: `main.rs` declares this module, the library
+//! does not) creates at start-up and announces: a LiveChat agent and customer, and an
+//! Inbenta demo app with one agent; the banner printed for people and the ready file
+//! written for scripts.
+
+use lc_sandbox::{
+    AgentHandle, CustomerHandle, InbentaUser, NewAgent, NewCustomer, NewInbentaAgent,
+    NewInbentaApp, Sandbox,
+};
+use std::path::Path;
+
+/// The id of the Inbenta app the binary creates.
+pub(crate) const INBENTA_APP_ID: &str = "demo-app";
+/// Its only room.
+const INBENTA_ROOM: u32 = 1;
+
+/// The ready-made users of a fresh sandbox.
+pub(crate) struct Demo {
+    agent: AgentHandle,
+    customer: CustomerHandle,
+    /// The Inbenta agent, accepting every invitation of app [`INBENTA_APP_ID`] at once.
+    inbenta_agent: InbentaUser,
+}
+
+impl Demo {
+    /// Creates the LiveChat agent and customer and the Inbenta app and agent.
+    pub(crate) fn create(sandbox: &Sandbox) -> Self {
+        let agent =
+            sandbox.create_agent(NewAgent::new("agent@sandbox.local").name("Sandbox Agent"));
+        let customer = sandbox.create_customer(NewCustomer::new().name("Sandbox Customer"));
+        sandbox.create_inbenta_app(NewInbentaApp::new(INBENTA_APP_ID).rooms([INBENTA_ROOM]));
+        let inbenta_agent = sandbox.create_inbenta_agent(
+            INBENTA_APP_ID,
+            NewInbentaAgent::new("Sandbox Agent").rooms([INBENTA_ROOM]),
+        );
+        Self {
+            agent,
+            customer,
+            inbenta_agent,
+        }
+    }
+}
+
+/// The Inbenta REST base of `sandbox` (a trailing slash: routes are relative to it).
+fn inbenta_rest(sandbox: &Sandbox) -> String {
+    format!("{}/v1/", sandbox.http_url())
+}
+
+/// The Inbenta realtime URL of the demo app (the token goes in `x-hyper-token` or `&token=`).
+fn inbenta_realtime(sandbox: &Sandbox) -> String {
+    format!("{}/v1/ws?appId={INBENTA_APP_ID}", sandbox.ws_url())
+}
+
+/// What a person needs to connect: URLs, ids and tokens.
+pub(crate) fn banner(sandbox: &Sandbox, demo: &Demo, cert: Option<&Path>) -> String {
+    let (ws, http, org) = (
+        sandbox.ws_url(),
+        sandbox.http_url(),
+        sandbox.organization_id(),
+    );
+    let (agent, customer, inbenta) = (&demo.agent, &demo.customer, &demo.inbenta_agent);
+    let mut text = format!(
+        "lc-sandbox listening on {host}\n\
+         \x20 organization id  {org}\n\
+         \x20 RTM base         {ws}\n\
+         \x20 Web base         {http}\n\
+         \x20 agent RTM        {ws}/v3.6/agent/rtm/ws\n\
+         \x20 customer RTM     {ws}/v3.6/customer/rtm/ws?organization_id={org}\n\
+         \x20 agent Web        {http}/v3.6/agent/action/<action>\n\
+         \x20 customer Web     {http}/v3.6/customer/action/<action>?organization_id={org}\n\
+         \x20 agent            {agent_id}  token: Bearer {agent_token}\n\
+         \x20                  Basic {account}:{pat}\n\
+         \x20 customer         {customer_id}  token: Bearer {customer_token}\n\
+         \x20 Inbenta app id   {INBENTA_APP_ID}  room: {INBENTA_ROOM}\n\
+         \x20 Inbenta REST     {inbenta_rest}\n\
+         \x20 Inbenta realtime {inbenta_realtime}\n\
+         \x20 Inbenta agent    {inbenta_id}  token: {inbenta_token}\n",
+        host = sandbox.host(),
+        agent_id = agent.id,
+        agent_token = agent.token.expose(),
+        account = agent.account_id,
+        pat = agent.pat.expose(),
+        customer_id = customer.id,
+        customer_token = customer.token.expose(),
+        inbenta_rest = inbenta_rest(sandbox),
+        inbenta_realtime = inbenta_realtime(sandbox),
+        inbenta_id = inbenta.id,
+        inbenta_token = inbenta.token.expose(),
+    );
+    if let Some(cert) = cert {
+        text += &format!("  certificate      {}\n", cert.display());
+    }
+    text + "Press Ctrl-C to stop."
+}
+
+/// Writes the ready file atomically (a temporary file renamed into place), so that a
+/// script polling for it never reads half of it.
+pub(crate) fn write_ready_file(file: &Path, sandbox: &Sandbox, demo: &Demo) -> std::io::Result<()> {
+    let (agent, customer, inbenta) = (&demo.agent, &demo.customer, &demo.inbenta_agent);
+    let ready = serde_json::json!({
+        "port": sandbox.local_addr().port(),
+        "host": sandbox.host(),
+        "ws_url": sandbox.ws_url(),
+        "http_url": sandbox.http_url(),
+        "organization_id": sandbox.organization_id(),
+        "agent": {
+            "id": agent.id,
+            "token": agent.token.expose(),
+            "account_id": agent.account_id,
+            "pat": agent.pat.expose(),
+        },
+        "customer": {"id": customer.id, "token": customer.token.expose()},
+        "inbenta": {
+            "app_id": INBENTA_APP_ID,
+            "room": INBENTA_ROOM,
+            "rest_url": inbenta_rest(sandbox),
+            "ws_url": inbenta_realtime(sandbox),
+            "agent": {"id": inbenta.id, "token": inbenta.token.expose()},
+        },
+    });
+    let mut temporary = file.as_os_str().to_owned();
+    temporary.push(".tmp");
+    std::fs::write(&temporary, format!("{ready}\n"))?;
+    std::fs::rename(&temporary, file)
+}
