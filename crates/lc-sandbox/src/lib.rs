@@ -33,10 +33,12 @@ mod faults;
 mod inbenta;
 mod pagination;
 mod push;
+mod query;
 mod rtm;
 mod server;
 mod state;
 mod tls;
+mod upgrade;
 mod views;
 mod web;
 

@@ -14,10 +14,9 @@ use crate::state::{ConnId, ConnRec, Outgoing, State};
 use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use http::{HeaderValue, Request, Response, StatusCode, header};
+use http::{Request, Response, StatusCode, header};
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
 use lc_protocol::error::{ApiError, ErrorType};
 use lc_protocol::wire::livechat::{self, RequestFrame};
 use lc_protocol::{Api, ApiVersion, TransportKind};
@@ -29,8 +28,6 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep_until};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
 /// Largest frame the sandbox accepts (the real service documents none; 16 MiB is ample).
 const MAX_FRAME: usize = 16 << 20;
@@ -50,9 +47,9 @@ pub(crate) fn upgrade(
     version: ApiVersion,
     shared: Arc<Shared>,
 ) -> Response<Full<Bytes>> {
-    let Some(key) = req.headers().get(header::SEC_WEBSOCKET_KEY).cloned() else {
+    if !req.headers().contains_key(header::SEC_WEBSOCKET_KEY) {
         return text(StatusCode::BAD_REQUEST, "expected a WebSocket upgrade");
-    };
+    }
     if api == Api::Customer {
         let checked =
             crate::web::check_organization(req.uri(), version, false, &shared.lock().settings);
@@ -60,35 +57,12 @@ pub(crate) fn upgrade(
             return crate::web::error_response(&error, version);
         }
     }
-    let accept = derive_accept_key(key.as_bytes());
-    let on_upgrade = hyper::upgrade::on(&mut req);
-    tokio::spawn(async move {
-        match on_upgrade.await {
-            Ok(upgraded) => {
-                let config = WebSocketConfig::default()
-                    .max_message_size(Some(MAX_FRAME))
-                    .max_frame_size(Some(MAX_FRAME));
-                let ws = WebSocketStream::from_raw_socket(
-                    TokioIo::new(upgraded),
-                    Role::Server,
-                    Some(config),
-                )
-                .await;
-                serve(ws, api, version, shared).await;
-            }
-            Err(err) => tracing::debug!(%err, "WebSocket upgrade failed"),
-        }
-    });
-    let mut response = Response::new(Full::new(Bytes::new()));
-    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-    let headers = response.headers_mut();
-    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
-    headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
-    if let Ok(accept) = HeaderValue::from_str(&accept) {
-        headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
-    }
+    let serve = move |ws| serve(ws, api, version, shared);
+    let Some(mut response) = crate::upgrade::accept(&mut req, MAX_FRAME, "RTM", serve) else {
+        return text(StatusCode::BAD_REQUEST, "expected a WebSocket upgrade");
+    };
     if let Some((name, value)) = lifecycle_header(version) {
-        headers.insert(name, value);
+        response.headers_mut().insert(name, value);
     }
     response
 }

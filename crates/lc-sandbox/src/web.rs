@@ -1,6 +1,7 @@
 //! Web: `POST|GET /v{ver}/{agent|customer}/action/{name}`, uploads and uploaded files.
 
 use crate::dispatch::{Ctx, Reply, dispatch, err, invalid};
+use crate::query::{query_pairs, query_param};
 use crate::server::lifecycle_header;
 use crate::server::{Shared, text};
 use crate::state::{FileRec, Principal, Settings};
@@ -255,51 +256,6 @@ fn decode_query_value(key: &str, value: String) -> Value {
         Ok(v @ (Value::Array(_) | Value::Object(_))) => v,
         _ => Value::String(value),
     }
-}
-
-fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
-    uri.query()
-        .unwrap_or("")
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect()
-}
-
-/// One query parameter, percent-decoded.
-pub(crate) fn query_param(uri: &Uri, name: &str) -> Option<String> {
-    query_pairs(uri)
-        .into_iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v)
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(high), Some(low)) => {
-                    out.push(high << 4 | low);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(digit: u8) -> Option<u8> {
-    (digit as char).to_digit(16).map(|d| d as u8)
 }
 
 /// `upload_file` (§2.5): a multipart body with one part named `file`, at most

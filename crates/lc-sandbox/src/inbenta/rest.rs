@@ -7,6 +7,7 @@ use super::messages::{self, Post};
 use super::ops;
 use super::users::{self, NewUser};
 use super::{Ctx, Hub, Who, assign, media, members};
+use crate::query::{query_pairs, query_param};
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, Uri};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
@@ -357,46 +358,4 @@ fn query_object(uri: &Uri) -> Map<String, Value> {
         .into_iter()
         .map(|(k, v)| (k, Value::String(v)))
         .collect()
-}
-
-/// One query parameter, percent-decoded.
-pub(crate) fn query_param(uri: &Uri, name: &str) -> Option<String> {
-    query_pairs(uri)
-        .into_iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v)
-}
-
-fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
-    uri.query()
-        .unwrap_or("")
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect()
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(high), Some(low)) => {
-                    out.push(high << 4 | low);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }

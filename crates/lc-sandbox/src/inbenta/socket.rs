@@ -2,16 +2,15 @@
 //! text frame per request, reply and push (`docs/inbenta-wire.md`).
 
 use super::error::Fail;
-use super::rest::query_param;
 use super::state::{ConnId, ConnRec, Out};
 use super::{Ctx, Hub, Who, events};
+use crate::query::query_param;
 use bytes::Bytes;
 use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
-use http::{HeaderValue, Request, Response, StatusCode, header};
+use http::{Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
 use lc_protocol::wire::inbenta::{self as wire, RequestFrame};
 use serde_json::Value;
 use std::sync::Arc;
@@ -20,8 +19,6 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
 /// Largest frame accepted.
 const MAX_FRAME: usize = 4 << 20;
@@ -60,37 +57,9 @@ pub(crate) fn upgrade(mut req: Request<Incoming>, hub: Arc<Hub>) -> Response<Ful
         Ok(pair) => pair,
         Err(fail) => return fail.response(),
     };
-    let Some(key) = req.headers().get(header::SEC_WEBSOCKET_KEY).cloned() else {
-        return Fail::bad_request("Expected a WebSocket upgrade").response();
-    };
-    let accept = derive_accept_key(key.as_bytes());
-    let on_upgrade = hyper::upgrade::on(&mut req);
-    tokio::spawn(async move {
-        match on_upgrade.await {
-            Ok(upgraded) => {
-                let config = WebSocketConfig::default()
-                    .max_message_size(Some(MAX_FRAME))
-                    .max_frame_size(Some(MAX_FRAME));
-                let ws = WebSocketStream::from_raw_socket(
-                    TokioIo::new(upgraded),
-                    Role::Server,
-                    Some(config),
-                )
-                .await;
-                serve(ws, hub, app, user).await;
-            }
-            Err(err) => tracing::debug!(%err, "Inbenta WebSocket upgrade failed"),
-        }
-    });
-    let mut response = Response::new(Full::new(Bytes::new()));
-    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-    let headers = response.headers_mut();
-    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
-    headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
-    if let Ok(accept) = HeaderValue::from_str(&accept) {
-        headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
-    }
-    response
+    let serve = move |ws| serve(ws, hub, app, user);
+    crate::upgrade::accept(&mut req, MAX_FRAME, "Inbenta", serve)
+        .unwrap_or_else(|| Fail::bad_request("Expected a WebSocket upgrade").response())
 }
 
 /// Serves one socket until it closes, is dropped or the sandbox stops.

@@ -1,0 +1,56 @@
+//! The WebSocket handshake over hyper, shared by the LiveChat RTM and Inbenta realtime
+//! routes.
+
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, StatusCode, header};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::upgrade::Upgraded;
+use hyper_util::rt::TokioIo;
+use std::future::Future;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+
+/// A server-side WebSocket on an upgraded hyper connection.
+pub(crate) type ServerSocket = WebSocketStream<TokioIo<Upgraded>>;
+
+/// Answers the handshake of `req` with `101 Switching Protocols` and, once the
+/// connection is upgraded, runs `serve` on the socket (frames up to `max_frame` bytes).
+/// `None` when `req` is not a WebSocket handshake.
+pub(crate) fn accept<F, Fut>(
+    req: &mut Request<Incoming>,
+    max_frame: usize,
+    label: &'static str,
+    serve: F,
+) -> Option<Response<Full<Bytes>>>
+where
+    F: FnOnce(ServerSocket) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let key = req.headers().get(header::SEC_WEBSOCKET_KEY)?.clone();
+    let accept = derive_accept_key(key.as_bytes());
+    let on_upgrade = hyper::upgrade::on(req);
+    tokio::spawn(async move {
+        match on_upgrade.await {
+            Ok(upgraded) => {
+                let config = WebSocketConfig::default()
+                    .max_message_size(Some(max_frame))
+                    .max_frame_size(Some(max_frame));
+                let io = TokioIo::new(upgraded);
+                let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
+                serve(ws).await;
+            }
+            Err(err) => tracing::debug!(%err, "{label} WebSocket upgrade failed"),
+        }
+    });
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let headers = response.headers_mut();
+    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+    if let Ok(accept) = HeaderValue::from_str(&accept) {
+        headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+    }
+    Some(response)
+}
