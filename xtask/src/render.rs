@@ -484,7 +484,57 @@ fn write_doc(out: &mut String, indent: &str, doc: &str) {
         if line.is_empty() {
             let _ = writeln!(out, "{indent}///");
         } else {
-            let _ = writeln!(out, "{indent}/// {line}");
+            let _ = writeln!(out, "{indent}/// {}", escape_brackets(line));
         }
+    }
+}
+
+/// Escapes square brackets that rustdoc would read as links (the notes' source tags such
+/// as `[I]`), keeping code spans and explicit links (`[text](url)`, ``[`Type`]``).
+fn escape_brackets(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut in_code = false;
+    let chars: Vec<char> = line.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '`' => in_code = !in_code,
+            '[' if !in_code => {
+                let close = chars[i..].iter().position(|&c| c == ']').map(|p| i + p);
+                let is_link = close.is_some_and(|end| {
+                    chars.get(i + 1) == Some(&'`') || chars.get(end + 1) == Some(&'(')
+                });
+                if !is_link {
+                    out.push_str("\\[");
+                    i += 1;
+                    continue;
+                }
+            }
+            ']' if !in_code => {
+                let opened = out.rfind("\\[").is_some_and(|at| !out[at..].contains(']'));
+                if opened {
+                    out.push_str("\\]");
+                    i += 1;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod doc_tests {
+    use super::escape_brackets;
+
+    #[test]
+    fn source_tags_are_escaped_and_links_kept() {
+        assert_eq!(escape_brackets("never moves ([I])."), "never moves (\\[I\\]).");
+        assert_eq!(escape_brackets("see [`Event`] and [docs](x)"), "see [`Event`] and [docs](x)");
+        assert_eq!(escape_brackets("code `a[0]` stays"), "code `a[0]` stays");
     }
 }

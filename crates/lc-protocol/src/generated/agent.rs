@@ -1083,7 +1083,7 @@ impl Action for StartChat {
 
 /// `resume_chat`: Restarts an archived (inactive) chat by opening a new thread in it. Scopes `chats--all:rw` or `chats--access:rw`.
 ///
-/// Same user and event rules as start_chat. Fails when the chat already has an active thread ([I] emulator).
+/// Same user and event rules as start_chat. Fails when the chat already has an active thread (\[I\] emulator).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ResumeChat {
     /// The chat to resume (`id`) and the initial data of the new thread.
@@ -1335,7 +1335,7 @@ impl Action for RevokeChatAccess {
 
 /// `transfer_chat`: Transfers a chat to agents or groups (or within its current group when no target is given). Scopes `chats--all:rw` or `chats--access:rw`.
 ///
-/// Since 3.4 the chat must be active and the requester must be a chat user unless `ignore_requester_presence`; a direct target agent must have access to the chat. 3.4 renamed `force` to `ignore_agents_availability`. The access and user pushes follow when the transfer changes them ([I]).
+/// Since 3.4 the chat must be active and the requester must be a chat user unless `ignore_requester_presence`; a direct target agent must have access to the chat. 3.4 renamed `force` to `ignore_agents_availability`. The access and user pushes follow when the transfer changes them (\[I\]).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TransferChat {
     /// The chat to transfer.
@@ -2739,7 +2739,7 @@ impl Action for Login {
 
 /// `logout`: Logs the agent out (ends its sessions).
 ///
-/// The docs list logout as RTM only; lc-sdk-js and lc-sdk-python (3.6) also call it over Web with `{agent_id}`, so both transports are offered. The other connections of the agent get `agent_disconnected` with reason `agent_logged_out_remotely` ([I]).
+/// The docs list logout as RTM only; lc-sdk-js and lc-sdk-python (3.6) also call it over Web with `{agent_id}`, so both transports are offered. The other connections of the agent get `agent_disconnected` with reason `agent_logged_out_remotely` (\[I\]).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Logout {
     /// The agent to log out; default: the requester. (Since API 3.6.)
@@ -2974,7 +2974,7 @@ impl Action for ChangePushNotifications {
 
 /// `mark_events_as_seen`: Marks the requester's events of a chat as seen up to a date.
 ///
-/// `events_seen_up_to` never moves backwards ([I]).
+/// `events_seen_up_to` never moves backwards (\[I\]).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct MarkEventsAsSeen {
     /// The chat.
