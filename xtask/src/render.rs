@@ -533,8 +533,14 @@ mod doc_tests {
 
     #[test]
     fn source_tags_are_escaped_and_links_kept() {
-        assert_eq!(escape_brackets("never moves ([I])."), "never moves (\\[I\\]).");
-        assert_eq!(escape_brackets("see [`Event`] and [docs](x)"), "see [`Event`] and [docs](x)");
+        assert_eq!(
+            escape_brackets("never moves ([I])."),
+            "never moves (\\[I\\])."
+        );
+        assert_eq!(
+            escape_brackets("see [`Event`] and [docs](x)"),
+            "see [`Event`] and [docs](x)"
+        );
         assert_eq!(escape_brackets("code `a[0]` stays"), "code `a[0]` stays");
     }
 }
