@@ -94,7 +94,7 @@ mod tests {
     fn a_generated_certificate_is_accepted_by_the_tls_setup() {
         let made = SelfSigned::localhost().expect("generate");
         assert!(made.cert_pem.starts_with("-----BEGIN CERTIFICATE-----"));
-        crate::tls_acceptor(made.cert_pem.as_bytes(), made.key_pem.as_bytes())
+        crate::builder::tls_acceptor(made.cert_pem.as_bytes(), made.key_pem.as_bytes())
             .expect("usable by rustls");
     }
 

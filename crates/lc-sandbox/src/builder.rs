@@ -1,0 +1,152 @@
+//! [`SandboxBuilder`]: the sandbox's settings, and starting it.
+
+use crate::server::{self, Shared, Timing};
+use crate::state::{Settings, State};
+use crate::{Sandbox, SandboxError};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// Configures and starts a [`Sandbox`].
+#[derive(Debug, Clone)]
+pub struct SandboxBuilder {
+    addr: SocketAddr,
+    tls: Option<(Vec<u8>, Vec<u8>)>,
+    organization_id: String,
+    timing: Timing,
+    multiple_chats_per_customer: bool,
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tls: None,
+            organization_id: uuid::Uuid::new_v4().to_string(),
+            timing: Timing {
+                login_deadline: Duration::from_secs(30),
+                idle_timeout: Duration::from_secs(30),
+                request_timeout: Duration::from_secs(15),
+            },
+            multiple_chats_per_customer: false,
+        }
+    }
+}
+
+impl SandboxBuilder {
+    /// Listens on `addr` (default `127.0.0.1:0`, a free port).
+    #[must_use]
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Serves `wss://` and `https://` with this PEM certificate chain and private key.
+    #[must_use]
+    pub fn tls_pem(mut self, cert_pem: impl Into<Vec<u8>>, key_pem: impl Into<Vec<u8>>) -> Self {
+        self.tls = Some((cert_pem.into(), key_pem.into()));
+        self
+    }
+
+    /// Like [`tls_pem`](Self::tls_pem), reading the PEM files.
+    ///
+    /// # Errors
+    /// When a file cannot be read.
+    pub fn tls_files(self, cert: &Path, key: &Path) -> Result<Self, SandboxError> {
+        Ok(self.tls_pem(std::fs::read(cert)?, std::fs::read(key)?))
+    }
+
+    /// The organization id customers must send (default: a fresh UUID).
+    #[must_use]
+    pub fn organization_id(mut self, id: impl Into<String>) -> Self {
+        self.organization_id = id.into();
+        self
+    }
+
+    /// Time allowed to log in after connecting (default 30 s, as the real service).
+    #[must_use]
+    pub fn login_deadline(mut self, deadline: Duration) -> Self {
+        self.timing.login_deadline = deadline;
+        self
+    }
+
+    /// Time without frames after which a logged-in connection is closed with
+    /// `connection_timeout` (default 30 s, as the real service).
+    #[must_use]
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.timing.idle_timeout = timeout;
+        self
+    }
+
+    /// Time after which a request not answered yet fails with `request_timeout`
+    /// (default 15 s, as the real service). Only a response delay armed with
+    /// [`Sandbox::set_response_delay`] makes a request that slow.
+    #[must_use]
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.timing.request_timeout = timeout;
+        self
+    }
+
+    /// Lets a customer have several chats (the real default is one chat per customer).
+    #[must_use]
+    pub fn multiple_chats_per_customer(mut self, allow: bool) -> Self {
+        self.multiple_chats_per_customer = allow;
+        self
+    }
+
+    /// Binds and starts serving.
+    ///
+    /// # Errors
+    /// When the address cannot be bound or the TLS material is unusable.
+    pub async fn start(self) -> Result<Sandbox, SandboxError> {
+        let tls = match &self.tls {
+            Some((cert, key)) => Some(tls_acceptor(cert, key)?),
+            None => None,
+        };
+        let listener = TcpListener::bind(self.addr).await?;
+        let addr = listener.local_addr()?;
+        let secure = tls.is_some();
+        let base_url = format!("{}://{addr}", if secure { "https" } else { "http" });
+        let settings = Settings {
+            organization_id: self.organization_id,
+            license_id: "104130623".to_owned(),
+            multiple_chats_per_customer: self.multiple_chats_per_customer,
+        };
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let shared = Arc::new(Shared::new(
+            State::new(settings),
+            base_url,
+            self.timing,
+            shutdown_rx,
+        ));
+        let task = tokio::spawn(server::serve(listener, tls, shared.clone()));
+        Ok(Sandbox {
+            shared,
+            addr,
+            secure,
+            shutdown: shutdown_tx,
+            task,
+        })
+    }
+}
+
+pub(crate) fn tls_acceptor(cert: &[u8], key: &[u8]) -> Result<tokio_rustls::TlsAcceptor, SandboxError> {
+    let certs = rustls_pemfile::certs(&mut &cert[..])
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| SandboxError::Tls(format!("certificate: {e}")))?;
+    let key = rustls_pemfile::private_key(&mut &key[..])
+        .map_err(|e| SandboxError::Tls(format!("key: {e}")))?
+        .ok_or_else(|| SandboxError::Tls("no private key in the key file".into()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| SandboxError::Tls(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| SandboxError::Tls(e.to_string()))?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
