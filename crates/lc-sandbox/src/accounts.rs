@@ -48,7 +48,7 @@ impl CustomerHandle {
     }
 }
 
-/// An agent to create (see [`Sandbox::create_agent`]).
+/// An agent to create (see [`Sandbox::create_agent`](crate::Sandbox::create_agent)).
 #[derive(Debug, Clone)]
 pub struct NewAgent {
     pub(crate) id: String,
@@ -99,7 +99,7 @@ impl NewAgent {
     }
 }
 
-/// A customer to create (see [`Sandbox::create_customer`]).
+/// A customer to create (see [`Sandbox::create_customer`](crate::Sandbox::create_customer)).
 #[derive(Debug, Clone, Default)]
 pub struct NewCustomer {
     pub(crate) name: Option<String>,

@@ -133,7 +133,10 @@ impl SandboxBuilder {
     }
 }
 
-pub(crate) fn tls_acceptor(cert: &[u8], key: &[u8]) -> Result<tokio_rustls::TlsAcceptor, SandboxError> {
+pub(crate) fn tls_acceptor(
+    cert: &[u8],
+    key: &[u8],
+) -> Result<tokio_rustls::TlsAcceptor, SandboxError> {
     let certs = rustls_pemfile::certs(&mut &cert[..])
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| SandboxError::Tls(format!("certificate: {e}")))?;

@@ -9,7 +9,7 @@ impl Sandbox {
     /// (zero turns it off). RTM requests then wait in a queue, in arrival order, and count
     /// as pending: the 11th unanswered request of a connection fails at once with
     /// `pending_requests_limit_reached`. A delay of at least the request timeout (15 s,
-    /// see [`SandboxBuilder::request_timeout`]) answers `request_timeout` instead, without
+    /// see [`SandboxBuilder::request_timeout`](crate::SandboxBuilder::request_timeout)) answers `request_timeout` instead, without
     /// running the action.
     ///
     /// ```no_run

@@ -1,0 +1,76 @@
+//! Agent actions on customers: reading, listing (3.3–3.5), creating (3.3–3.5), updating,
+//! banning, following (3.3) and subscribing (3.6); and who hears about a customer.
+//!
+//! Who hears about a customer ([I]; the notes name the pushes, not their audience): the
+//! connections of agents whose customer monitoring level covers it
+//! ([`monitors`](monitoring::monitors)) or who follow it (3.3), the connections
+//! subscribed to its group (3.6), and the requester's own connection. Customer pushes
+//! (`incoming_customer`, `customer_updated`, `customer_banned`) go to those connections.
+//!
+//! One file per topic: `view` (how the Agent API shows a customer, `get_customer`),
+//! `listing` (`list_customers` with its filters and order), `update` (`create_customer`,
+//! `update_customer`, `ban_customer`) and `monitoring` (who hears about a customer,
+//! following and subscriptions). This file holds the dispatcher and the helpers they
+//! share.
+
+mod listing;
+mod monitoring;
+mod update;
+mod view;
+
+use crate::dispatch::{Ctx, Reply, not_found, run};
+use crate::push::Audience;
+use crate::state::State;
+use lc_protocol::error::ApiError;
+use lc_protocol::id::CustomerId;
+use listing::list_customers;
+use monitoring::{follow_customer, subscribe_customers, unfollow_customer, unsubscribe_customers};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use update::{ban_customer, create_customer, update_customer};
+use view::get_customer;
+
+pub(crate) use monitoring::{monitored_customers, watchers};
+pub(crate) use update::apply_update;
+
+/// Handles the customer actions; `None` for actions of other topics.
+pub(super) fn handle(ctx: &mut Ctx<'_>, action: &str, payload: &RawValue) -> Option<Reply> {
+    Some(match action {
+        "get_customer" => run(ctx, payload, get_customer),
+        "list_customers" => run(ctx, payload, list_customers),
+        "create_customer" => run(ctx, payload, create_customer),
+        "update_customer" => run(ctx, payload, update_customer),
+        "ban_customer" => run(ctx, payload, ban_customer),
+        "follow_customer" => run(ctx, payload, follow_customer),
+        "unfollow_customer" => run(ctx, payload, unfollow_customer),
+        "subscribe_customers" => run(ctx, payload, subscribe_customers),
+        "unsubscribe_customers" => run(ctx, payload, unsubscribe_customers),
+        _ => return None,
+    })
+}
+
+/// Queues the agent push `name` about `customer` for its watchers and the requester's
+/// own connection.
+fn push_to_watchers<T: Serialize>(
+    ctx: &mut Ctx<'_>,
+    customer: &CustomerId,
+    name: &'static str,
+    payload: &T,
+) {
+    let mut conns = watchers(ctx.state, customer);
+    if let Some(own) = ctx.conn.filter(|own| !conns.contains(own)) {
+        conns.push(own);
+    }
+    for conn in conns {
+        ctx.state.outbox.agents(Audience::Conn(conn), name, payload);
+    }
+}
+
+/// `not_found` unless the customer exists.
+fn known(state: &State, id: &CustomerId) -> Result<(), ApiError> {
+    if state.customers.contains_key(id) {
+        Ok(())
+    } else {
+        Err(not_found(format_args!("Customer `{id}`")))
+    }
+}

@@ -1,0 +1,229 @@
+//! Who hears about a customer (monitoring levels, follows, subscriptions) and the
+//! actions that change it: `follow_customer`, `unfollow_customer` (3.3),
+//! `subscribe_customers` and `unsubscribe_customers` (3.6).
+
+use super::known;
+use super::view::{agent_view, groups_of};
+use crate::dispatch::{Ctx, err, invalid, not_found};
+use crate::push::Audience;
+use crate::state::{ConnId, Principal, State};
+use lc_protocol::agent;
+use lc_protocol::error::{ApiError, ErrorType};
+use lc_protocol::id::{AgentId, CustomerId, GroupId};
+use lc_protocol::types::{Customer, CustomerMonitoringLevel};
+use lc_protocol::{ApiVersion, Empty};
+use serde_json::json;
+
+/// Customers a `subscribe_customers` response lists when the request sets no `limit` ([I]).
+const DEFAULT_SUBSCRIPTION_LIMIT: u32 = 100;
+
+/// Whether a subscription to `groups` (`None`: every group) tracks the customer.
+fn tracks(state: &State, groups: Option<&[GroupId]>, id: &CustomerId) -> bool {
+    groups.is_none_or(|wanted| groups_of(state, id).iter().any(|g| wanted.contains(g)))
+}
+
+/// Whether `level` makes `agent` hear about `customer` (§8 item 14; [I] beyond `my`):
+/// `my` — the customer is in an active chat the agent is a user of; `chatting` and
+/// `invited` — in an active chat the agent can see; `online` and `highest_available` —
+/// that, or the customer has a connection.
+pub(crate) fn monitors(
+    state: &State,
+    agent: &AgentId,
+    level: &CustomerMonitoringLevel,
+    customer: &CustomerId,
+) -> bool {
+    let who = Principal::Agent(agent.clone());
+    let chatting = |mine: bool| {
+        state.chats.values().any(|c| {
+            c.is_active()
+                && c.customer() == Some(customer)
+                && if mine {
+                    c.user(&who).is_some()
+                } else {
+                    state.can_see_chat(&who, c)
+                }
+        })
+    };
+    match level {
+        CustomerMonitoringLevel::My => chatting(true),
+        CustomerMonitoringLevel::Chatting | CustomerMonitoringLevel::Invited => chatting(false),
+        _ => state.customer_online(customer) || chatting(false),
+    }
+}
+
+/// Whether `agent` hears about `customer`: it follows the customer or its monitoring
+/// level (of its last login) covers it.
+fn agent_hears(state: &State, agent: &AgentId, customer: &CustomerId) -> bool {
+    let Some(rec) = state.agents.get(agent) else {
+        return false;
+    };
+    let level = rec
+        .session
+        .monitoring_level
+        .clone()
+        .unwrap_or(CustomerMonitoringLevel::My);
+    rec.session.followed_customers.contains(customer) || monitors(state, agent, &level, customer)
+}
+
+/// The customers `agent` hears about at `level` (or follows), oldest first, as the
+/// `incoming_customers` push after login lists them.
+pub(crate) fn monitored_customers(
+    state: &State,
+    agent: &AgentId,
+    level: &CustomerMonitoringLevel,
+    version: ApiVersion,
+) -> Vec<Customer> {
+    let followed = state
+        .agents
+        .get(agent)
+        .map(|a| &a.session.followed_customers);
+    let mut customers: Vec<Customer> = state
+        .customers
+        .keys()
+        .filter(|id| followed.is_some_and(|f| f.contains(*id)) || monitors(state, agent, level, id))
+        .map(|id| agent_view(state, id, version))
+        .collect();
+    customers.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+    customers
+}
+
+/// The agent connections that hear about `customer` (see the module doc).
+pub(crate) fn watchers(state: &State, customer: &CustomerId) -> Vec<ConnId> {
+    state
+        .conns
+        .iter()
+        .filter(|(_, c)| match &c.principal {
+            Some(Principal::Agent(agent)) => {
+                agent_hears(state, agent, customer)
+                    || c.session
+                        .customer_subscriptions
+                        .values()
+                        .any(|groups| tracks(state, groups.as_deref(), customer))
+            }
+            _ => false,
+        })
+        .map(|(id, _)| *id)
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// follow_customer, unfollow_customer (3.3)
+
+/// `follow_customer` (3.3): the requester hears about the customer from now on; its
+/// connections get `incoming_customer`.
+pub(super) fn follow_customer(
+    ctx: &mut Ctx<'_>,
+    request: agent::FollowCustomer,
+) -> Result<Empty, ApiError> {
+    let me = ctx.agent_id()?;
+    known(ctx.state, &request.id)?;
+    if let Some(agent) = ctx.state.agents.get_mut(&me) {
+        agent.session.followed_customers.insert(request.id.clone());
+    }
+    let view = agent_view(ctx.state, &request.id, ctx.version);
+    ctx.state
+        .outbox
+        .agents(Audience::Agents(vec![me]), "incoming_customer", &view);
+    Ok(Empty {})
+}
+
+/// `unfollow_customer` (3.3): the requester stops following the customer; its
+/// connections get `customer_unfollowed` (only when it did follow).
+pub(super) fn unfollow_customer(
+    ctx: &mut Ctx<'_>,
+    request: agent::UnfollowCustomer,
+) -> Result<Empty, ApiError> {
+    let me = ctx.agent_id()?;
+    known(ctx.state, &request.id)?;
+    let followed = ctx
+        .state
+        .agents
+        .get_mut(&me)
+        .is_some_and(|a| a.session.followed_customers.remove(&request.id));
+    if followed {
+        ctx.state.outbox.agents(
+            Audience::Agents(vec![me]),
+            "customer_unfollowed",
+            &json!({ "id": request.id }),
+        );
+    }
+    Ok(Empty {})
+}
+
+// ---------------------------------------------------------------------------------------
+// subscribe_customers, unsubscribe_customers (3.6)
+
+/// `subscribe_customers` (3.6, RTM): the connection tracks the customers of `group_ids`
+/// (all groups when absent; a customer's groups are its own and its chats') and gets
+/// their customer pushes from now on. The response lists at most `limit` (default 100,
+/// [I]) of them, newest first; when more match, `subscribed_customers_totals_updated`
+/// tells the total once ([I]: the real service repeats it periodically).
+pub(super) fn subscribe_customers(
+    ctx: &mut Ctx<'_>,
+    request: agent::SubscribeCustomers,
+) -> Result<agent::SubscribeCustomersResponse, ApiError> {
+    ctx.agent_id()?;
+    let conn = ctx
+        .conn
+        .ok_or_else(|| invalid("subscribe_customers is RTM only"))?;
+    let limit = request.limit.unwrap_or(DEFAULT_SUBSCRIPTION_LIMIT);
+    if limit == 0 {
+        return Err(invalid("`limit` must be at least 1"));
+    }
+    let groups = request.group_ids;
+    let mut tracked: Vec<Customer> = ctx
+        .state
+        .customers
+        .keys()
+        .filter(|id| tracks(ctx.state, groups.as_deref(), id))
+        .map(|id| agent_view(ctx.state, id, ctx.version))
+        .collect();
+    tracked.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    let total = tracked.len();
+    tracked.truncate(limit as usize);
+    let subscription_id = uuid::Uuid::new_v4().simple().to_string();
+    let rec = ctx
+        .state
+        .conns
+        .get_mut(&conn)
+        .ok_or_else(|| err(ErrorType::Internal, "connection gone"))?;
+    rec.session
+        .customer_subscriptions
+        .insert(subscription_id.clone(), groups);
+    if total > tracked.len() {
+        ctx.state.outbox.agents(
+            Audience::Conn(conn),
+            "subscribed_customers_totals_updated",
+            &json!({ subscription_id.as_str(): total }),
+        );
+    }
+    Ok(agent::SubscribeCustomersResponse {
+        subscription_id,
+        customers: tracked,
+        ..Default::default()
+    })
+}
+
+/// `unsubscribe_customers` (3.6, RTM): ends a subscription of this connection;
+/// `not_found` for an id it does not hold.
+pub(super) fn unsubscribe_customers(
+    ctx: &mut Ctx<'_>,
+    request: agent::UnsubscribeCustomers,
+) -> Result<Empty, ApiError> {
+    ctx.agent_id()?;
+    let removed = ctx
+        .conn
+        .and_then(|conn| ctx.state.conns.get_mut(&conn))
+        .and_then(|c| {
+            c.session
+                .customer_subscriptions
+                .remove(&request.subscription_id)
+        });
+    match removed {
+        Some(_) => Ok(Empty {}),
+        None => Err(not_found(format_args!(
+            "Subscription `{}`",
+            request.subscription_id
+        ))),
+    }
+}
