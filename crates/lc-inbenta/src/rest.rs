@@ -118,12 +118,12 @@ impl Rest {
     pub(crate) async fn upload<T: DeserializeOwned>(
         &self,
         path: &str,
-        upload: Upload,
+        mut upload: Upload,
     ) -> Result<T, Error> {
         let label = format!("POST /v1/{}", route_of(path));
         let response = self
             .engine
-            .upload(&self.url(path), self.headers()?, &label, upload)
+            .upload(&self.url(path), self.headers()?, &label, &mut upload)
             .await?;
         let bytes = success(&label, response)?;
         decode(&label, &bytes)

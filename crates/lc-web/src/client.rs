@@ -115,10 +115,14 @@ impl WebClient {
 
     /// `upload_file`: sends a file as the multipart part `file` and returns its URL.
     ///
+    /// Like any call, it asks for a fresh token once after an `authentication` error and
+    /// follows a `misdirected_request` once, when the file can be read again (bytes or a
+    /// path, not a one-shot reader).
+    ///
     /// # Errors
     /// [`Error::InvalidInput`] before sending when the file is over 10 MB;
     /// [`Error::Cancelled`] when its cancellation token fires; otherwise as any call.
-    pub async fn upload_file(&self, upload: Upload) -> Result<Uploaded, Error> {
+    pub async fn upload_file(&self, mut upload: Upload) -> Result<Uploaded, Error> {
         const ACTION: &str = "upload_file";
         if upload.len() > MAX_UPLOAD_BYTES {
             return Err(Error::InvalidInput(format!(
@@ -127,15 +131,22 @@ impl WebClient {
             )));
         }
         let url = self.url(ACTION, None)?;
-        let token = self.inner.tokens.token().await?;
-        let headers = self.headers(&token)?;
-        let response = self
-            .inner
-            .engine
-            .upload(&url, headers, ACTION, upload)
-            .await?;
-        let raw = self.read(ACTION, response)?;
-        lc_protocol::transport::decode_response(ACTION, &raw)
+        let mut token = self.inner.tokens.token().await?;
+        let mut recovery = Recovery::default();
+        loop {
+            let headers = self.headers(&token)?;
+            let engine = &self.inner.engine;
+            let result = match engine.upload(&url, headers, ACTION, &mut upload).await {
+                Ok(response) => self.read(ACTION, response),
+                Err(err) => Err(err),
+            };
+            // A one-shot stream cannot be sent again.
+            let again =
+                upload.replayable() && recovery.retry(self, ACTION, &result, &mut token).await?;
+            if !again {
+                return lc_protocol::transport::decode_response(ACTION, &result?);
+            }
+        }
     }
 
     /// The action URL, with the query for GET actions and customer requests.
@@ -277,38 +288,64 @@ impl Transport for WebClient {
 
     async fn send_raw(&self, request: RawRequest) -> Result<Box<RawValue>, Error> {
         let mut token = self.inner.tokens.token().await?;
-        let mut refreshed = false;
-        let mut switched = false;
+        let mut recovery = Recovery::default();
         loop {
             let result = self.send_once(&request, &token).await;
-            let Err(Error::Api { error, .. }) = &result else {
+            if !recovery
+                .retry(self, &request.action, &result, &mut token)
+                .await?
+            {
                 return result;
-            };
-            match error.kind {
-                ErrorType::Authentication if !refreshed => {
-                    refreshed = true;
-                    self.inner.tokens.invalidate(&token).await;
-                    token = self.inner.tokens.token().await?;
-                }
-                ErrorType::MisdirectedRequest if !switched => {
-                    let Some(region) = error
-                        .data
-                        .as_ref()
-                        .and_then(|d| d.get("region"))
-                        .and_then(|r| r.as_str())
-                    else {
-                        return result;
-                    };
-                    switched = true;
-                    tracing::info!(action = %request.action, region, "switching region");
-                    *self
-                        .inner
-                        .region
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner) = Some(region.to_owned());
-                }
-                _ => return result,
             }
+        }
+    }
+}
+
+/// The two errors a request recovers from by itself, once each: `authentication` (with
+/// a fresh token) and `misdirected_request` (in the region the server names).
+#[derive(Debug, Default)]
+struct Recovery {
+    refreshed: bool,
+    switched: bool,
+}
+
+impl Recovery {
+    /// Whether to send again after `result`, having fixed what needs fixing.
+    ///
+    /// # Errors
+    /// When the token provider fails.
+    async fn retry<T>(
+        &mut self,
+        client: &WebClient,
+        action: &str,
+        result: &Result<T, Error>,
+        token: &mut Token,
+    ) -> Result<bool, Error> {
+        let Err(Error::Api { error, .. }) = result else {
+            return Ok(false);
+        };
+        match error.kind {
+            ErrorType::Authentication if !self.refreshed => {
+                self.refreshed = true;
+                client.inner.tokens.invalidate(token).await;
+                *token = client.inner.tokens.token().await?;
+                Ok(true)
+            }
+            ErrorType::MisdirectedRequest if !self.switched => {
+                let region = error.data.as_ref().and_then(|d| d.get("region"));
+                let Some(region) = region.and_then(|r| r.as_str()) else {
+                    return Ok(false);
+                };
+                self.switched = true;
+                tracing::info!(action, region, "switching region");
+                *client
+                    .inner
+                    .region
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = Some(region.to_owned());
+                Ok(true)
+            }
+            _ => Ok(false),
         }
     }
 }

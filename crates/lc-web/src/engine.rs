@@ -239,7 +239,7 @@ impl HttpEngine {
         url: &str,
         headers: HeaderMap,
         label: &str,
-        mut upload: Upload,
+        upload: &mut Upload,
     ) -> Result<HttpResponse, Error> {
         let cancel = upload.cancel.clone().unwrap_or_default();
         let work = async {

@@ -380,3 +380,20 @@ async fn tls_is_verified_and_negotiates_http2() {
     assert_eq!(response.version, http::Version::HTTP_2);
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_upload_with_an_expired_token_is_sent_again_with_a_fresh_one() {
+    let (sandbox, agent) = start().await;
+    let fresh = sandbox.mint_token_for_agent(&agent.id).unwrap();
+    sandbox.revoke_token(&agent.token);
+    let tokens = RecordingTokens::new([agent.token.clone(), fresh]);
+    let client = agent_client(&sandbox, tokens.clone(), WebConfig::default());
+    let uploaded = client
+        .upload_file(Upload::bytes("again.txt", "twice"))
+        .await
+        .unwrap();
+    assert!(uploaded.url.ends_with("again.txt"));
+    assert_eq!((tokens.asked(), tokens.invalidated()), (2, 1));
+    assert_eq!(sandbox.uploaded_file_count(), 1);
+    sandbox.shutdown().await;
+}
