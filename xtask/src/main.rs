@@ -4,7 +4,10 @@
 //!   `docs/actions.md` from the tables in `spec/`.
 //! - `cargo xtask codegen --check` regenerates in memory and fails, naming the stale
 //!   files, when anything checked in differs.
+//! - `cargo xtask bench` runs the criterion benchmarks and writes `docs/benchmarks.md`
+//!   (each SDK figure as a ratio to its baseline from the same run).
 
+mod bench;
 mod codegen;
 mod docs;
 mod names;
@@ -18,6 +21,10 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
+        Some("bench") => match args.get(1) {
+            None => bench::run(&workspace_root()),
+            Some(other) => Err(format!("`bench` takes no option (got `{other}`)")),
+        },
         Some("codegen") => match args.get(1).map(String::as_str) {
             None => codegen::run(&workspace_root(), codegen::Mode::Write),
             Some("--check") => codegen::run(&workspace_root(), codegen::Mode::Check),
@@ -35,7 +42,7 @@ fn main() -> ExitCode {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask codegen [--check]".to_owned()
+    "usage: cargo xtask codegen [--check] | cargo xtask bench".to_owned()
 }
 
 /// The workspace root: the parent of this crate's directory.

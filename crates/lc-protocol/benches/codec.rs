@@ -1,0 +1,146 @@
+//! Codec micro-benchmarks: the LiveChat RTM envelope codec (`wire::livechat`) with typed
+//! payloads, against `serde_json::Value` as the baseline, on two typical frames — an
+//! `incoming_event` push and a `list_chats` response (the fixtures of `tests/fixtures/`).
+//!
+//! Each group has two functions, `baseline` and `sdk`; `cargo xtask bench` turns their
+//! medians into the ratios of `docs/benchmarks.md`.
+//!
+//! - decode, baseline: `serde_json::from_str::<Value>` of the whole frame;
+//!   sdk: `LiveChat::<AgentPush>::decode` (envelope and typed push), or envelope plus
+//!   `decode_response::<ListChatsResponse>` as `Transport::call` does.
+//! - encode, baseline: `serde_json::to_string` of the frame as a `Value`;
+//!   sdk: the typed payload to raw JSON, then the envelope (`encode_push`/`encode_success`).
+
+use criterion::Criterion;
+use lc_protocol::agent::{AgentPush, ListChatsResponse};
+use lc_protocol::transport::decode_response;
+use lc_protocol::wire::livechat::{LiveChat, encode_push, encode_success};
+use lc_protocol::wire::{Dialect, Incoming};
+use lc_protocol::{ApiVersion, PushSet};
+use serde_json::Value;
+use serde_json::value::RawValue;
+use std::hint::black_box;
+use std::time::Duration;
+
+const INCOMING_EVENT: &str = include_str!("../tests/fixtures/pushes/agent/incoming_event.json");
+const LIST_CHATS: &str = include_str!("../tests/fixtures/responses/agent/list_chats.json");
+
+/// A fixture as compact raw JSON.
+fn compact(fixture: &str) -> Box<RawValue> {
+    let value: Value = serde_json::from_str(fixture).expect("the fixture is JSON");
+    serde_json::value::to_raw_value(&value).expect("a Value encodes")
+}
+
+/// The `incoming_event` push frame, as a server sends it.
+fn incoming_event_frame() -> String {
+    encode_push(
+        ApiVersion::V3_6,
+        None,
+        "incoming_event",
+        &compact(INCOMING_EVENT),
+    )
+}
+
+/// The `list_chats` response frame, as a server sends it.
+fn list_chats_frame() -> String {
+    encode_success(Some("42"), "list_chats", &compact(LIST_CHATS))
+}
+
+fn decode_typed_push(dialect: &LiveChat<AgentPush>, frame: &str) -> AgentPush {
+    match dialect.decode(frame).expect("the push decodes") {
+        Incoming::Push(push) => push.push,
+        Incoming::Reply(_) => unreachable!("a push frame"),
+    }
+}
+
+fn decode_list_chats(dialect: &LiveChat<AgentPush>, frame: &str) -> ListChatsResponse {
+    match dialect.decode(frame).expect("the response decodes") {
+        Incoming::Reply(reply) => {
+            let raw = reply.result.expect("a success");
+            decode_response::<ListChatsResponse>("list_chats", &raw).expect("typed")
+        }
+        Incoming::Push(_) => unreachable!("a response frame"),
+    }
+}
+
+fn incoming_event(c: &mut Criterion) {
+    let frame = incoming_event_frame();
+    let dialect = LiveChat::<AgentPush>::new();
+    assert!(
+        matches!(
+            decode_typed_push(&dialect, &frame),
+            AgentPush::IncomingEvent(_)
+        ),
+        "the fixture decodes as a typed incoming_event"
+    );
+
+    let mut group = c.benchmark_group("codec_incoming_event_decode");
+    group.bench_function("baseline", |b| {
+        b.iter(|| serde_json::from_str::<Value>(black_box(&frame)).expect("JSON"))
+    });
+    group.bench_function("sdk", |b| {
+        b.iter(|| decode_typed_push(&dialect, black_box(&frame)))
+    });
+    group.finish();
+
+    let value: Value = serde_json::from_str(&frame).expect("JSON");
+    let push = decode_typed_push(&dialect, &frame);
+    let mut group = c.benchmark_group("codec_incoming_event_encode");
+    group.bench_function("baseline", |b| {
+        b.iter(|| serde_json::to_string(black_box(&value)).expect("encodes"))
+    });
+    group.bench_function("sdk", |b| {
+        b.iter(|| {
+            let push = black_box(&push);
+            let payload = push.encode_payload().expect("encodes");
+            encode_push(ApiVersion::V3_6, None, push.name(), &payload)
+        })
+    });
+    group.finish();
+}
+
+fn list_chats(c: &mut Criterion) {
+    let frame = list_chats_frame();
+    let dialect = LiveChat::<AgentPush>::new();
+    let typed = decode_list_chats(&dialect, &frame);
+    assert!(
+        !typed.chats_summary.is_empty(),
+        "the fixture has chat summaries"
+    );
+
+    let mut group = c.benchmark_group("codec_list_chats_decode");
+    group.bench_function("baseline", |b| {
+        b.iter(|| serde_json::from_str::<Value>(black_box(&frame)).expect("JSON"))
+    });
+    group.bench_function("sdk", |b| {
+        b.iter(|| decode_list_chats(&dialect, black_box(&frame)))
+    });
+    group.finish();
+
+    let value: Value = serde_json::from_str(&frame).expect("JSON");
+    let mut group = c.benchmark_group("codec_list_chats_encode");
+    group.bench_function("baseline", |b| {
+        b.iter(|| serde_json::to_string(black_box(&value)).expect("encodes"))
+    });
+    group.bench_function("sdk", |b| {
+        b.iter(|| {
+            let payload = serde_json::value::to_raw_value(black_box(&typed)).expect("encodes");
+            encode_success(Some("42"), "list_chats", &payload)
+        })
+    });
+    group.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(30)
+}
+
+fn main() {
+    let mut criterion = config().configure_from_args();
+    incoming_event(&mut criterion);
+    list_chats(&mut criterion);
+    criterion.final_summary();
+}

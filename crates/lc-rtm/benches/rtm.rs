@@ -1,0 +1,201 @@
+//! RTM round trips against an in-process lc-sandbox on 127.0.0.1: `list_routing_statuses`
+//! over one logged-in agent connection.
+//!
+//! - `baseline`: a raw tokio-tungstenite client that logs in with a hand-written JSON
+//!   frame, writes each request frame by hand and matches responses by `request_id`
+//!   (parsed as `serde_json::Value`).
+//! - `sdk`: [`lc_rtm::RtmClient`] with the typed `Transport::call`.
+//!
+//! Two groups: `rtm_round_trip` (one request at a time: latency) and `rtm_pipelined_10`
+//! (10 requests in flight on the connection: throughput). Both clients run in the same
+//! process, on the same runtime, against the same sandbox; `cargo xtask bench` turns the
+//! medians into the ratios of `docs/benchmarks.md`.
+
+use criterion::{Criterion, Throughput};
+use futures_util::{SinkExt, StreamExt};
+use lc_protocol::agent::ListRoutingStatuses;
+use lc_protocol::{ApiVersion, Transport};
+use lc_rtm::{AgentSession, RtmClient, RtmConfig};
+use lc_sandbox::{NewAgent, Sandbox};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
+use tokio::runtime::Runtime;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// Requests in flight in the pipelined group.
+const IN_FLIGHT: usize = 10;
+
+/// A hand-driven RTM connection: the baseline.
+struct RawRtm {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    next_id: u64,
+}
+
+impl RawRtm {
+    /// Connects to `url` and logs in with `bearer` (`Bearer <token>`).
+    async fn login(url: &str, bearer: &str) -> RawRtm {
+        let (ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("the sandbox accepts the WebSocket");
+        let mut rtm = RawRtm { ws, next_id: 0 };
+        let login = serde_json::json!({
+            "request_id": "login",
+            "action": "login",
+            "payload": {"token": bearer},
+        });
+        rtm.ws
+            .send(Message::text(login.to_string()))
+            .await
+            .expect("login sent");
+        let mut pending = vec!["login".to_owned()];
+        rtm.await_responses(&mut pending).await;
+        rtm
+    }
+
+    /// Writes one `list_routing_statuses` request (not flushed) and returns its id.
+    async fn feed_request(&mut self) -> String {
+        self.next_id += 1;
+        let id = self.next_id.to_string();
+        let frame =
+            format!(r#"{{"request_id":"{id}","action":"list_routing_statuses","payload":{{}}}}"#);
+        self.ws
+            .feed(Message::text(frame))
+            .await
+            .expect("request written");
+        id
+    }
+
+    /// Reads frames until every id of `pending` has its successful response.
+    async fn await_responses(&mut self, pending: &mut Vec<String>) {
+        while !pending.is_empty() {
+            let message = self
+                .ws
+                .next()
+                .await
+                .expect("the connection stays open")
+                .expect("a frame");
+            let Message::Text(text) = message else {
+                continue;
+            };
+            let frame: Value = serde_json::from_str(text.as_str()).expect("a JSON frame");
+            if frame["type"] != "response" {
+                continue;
+            }
+            let Some(id) = frame["request_id"].as_str() else {
+                continue;
+            };
+            if let Some(at) = pending.iter().position(|p| p == id) {
+                assert_eq!(frame["success"], true, "request failed: {frame}");
+                pending.swap_remove(at);
+            }
+        }
+    }
+
+    /// `count` requests written back to back, then all their responses.
+    async fn requests(&mut self, count: usize) {
+        let mut pending = Vec::with_capacity(count);
+        for _ in 0..count {
+            pending.push(self.feed_request().await);
+        }
+        self.ws.flush().await.expect("requests sent");
+        self.await_responses(&mut pending).await;
+    }
+}
+
+/// Runs `body` `iters` times on `runtime` and returns the time taken.
+fn timed<F, Fut>(runtime: &Runtime, iters: u64, mut body: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    runtime.block_on(async {
+        let start = Instant::now();
+        for _ in 0..iters {
+            body().await;
+        }
+        start.elapsed()
+    })
+}
+
+/// Like [`timed`], for the baseline: `iters` rounds of `count` requests on `raw`.
+fn raw_loop(runtime: &Runtime, iters: u64, raw: &mut RawRtm, count: usize) -> Duration {
+    runtime.block_on(async {
+        let start = Instant::now();
+        for _ in 0..iters {
+            raw.requests(count).await;
+        }
+        start.elapsed()
+    })
+}
+
+fn round_trips(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let sandbox = runtime
+        .block_on(Sandbox::builder().start())
+        .expect("the sandbox starts");
+    let agent = sandbox.create_agent(NewAgent::new("bench@example.com"));
+    let url = format!("{}/v3.6/agent/rtm/ws", sandbox.ws_url());
+    let mut raw = runtime.block_on(RawRtm::login(&url, agent.bearer().expose()));
+    let session = AgentSession::agent()
+        .base_url(sandbox.ws_url())
+        .version(ApiVersion::V3_6);
+    let client = runtime.block_on(async {
+        let client = RtmClient::connect(session, agent.token.clone(), RtmConfig::default());
+        client
+            .call(&ListRoutingStatuses::new())
+            .await
+            .expect("the SDK client logs in and calls");
+        client
+    });
+    let action = ListRoutingStatuses::new();
+    let sdk_call = || async {
+        let statuses = client.call(&action).await.expect("a typed response");
+        assert!(!statuses.is_empty(), "the agent is listed");
+    };
+
+    let mut group = c.benchmark_group("rtm_round_trip");
+    group.bench_function("baseline", |b| {
+        b.iter_custom(|iters| raw_loop(&runtime, iters, &mut raw, 1))
+    });
+    group.bench_function("sdk", |b| {
+        b.iter_custom(|iters| timed(&runtime, iters, sdk_call))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("rtm_pipelined_10");
+    group.throughput(Throughput::Elements(IN_FLIGHT as u64));
+    group.bench_function("baseline", |b| {
+        b.iter_custom(|iters| raw_loop(&runtime, iters, &mut raw, IN_FLIGHT))
+    });
+    group.bench_function("sdk", |b| {
+        b.iter_custom(|iters| {
+            timed(&runtime, iters, || async {
+                let calls = (0..IN_FLIGHT).map(|_| sdk_call());
+                futures_util::future::join_all(calls).await;
+            })
+        })
+    });
+    group.finish();
+
+    client.close();
+    runtime.block_on(sandbox.shutdown());
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(20)
+}
+
+fn main() {
+    let mut criterion = config().configure_from_args();
+    round_trips(&mut criterion);
+    criterion.final_summary();
+}

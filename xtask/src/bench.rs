@@ -1,0 +1,519 @@
+//! `cargo xtask bench`: runs the criterion benchmarks and writes `docs/benchmarks.md`.
+//!
+//! Every benchmark group has two functions, `baseline` (a raw tokio-tungstenite / hyper
+//! client, or plain `serde_json::Value`) and `sdk`, measured in the same process run.
+//! The report gives each SDK figure as a ratio to its baseline, read from criterion's
+//! `<group>/<function>/new/estimates.json` (the median).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::SystemTime;
+
+/// The bench targets `cargo xtask bench` runs: (package, bench target).
+const TARGETS: &[(&str, &str)] = &[
+    ("lc-protocol", "codec"),
+    ("lc-rtm", "rtm"),
+    ("lc-web", "web"),
+];
+
+/// What one criterion group measures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Bench {
+    /// The criterion group (its directory under `target/criterion/`).
+    pub(crate) group: &'static str,
+    /// What an iteration does, for the report.
+    pub(crate) what: &'static str,
+    /// Requests per iteration for throughput groups; `None` for latency groups.
+    pub(crate) per_iteration: Option<u64>,
+}
+
+impl Bench {
+    const fn latency(group: &'static str, what: &'static str) -> Bench {
+        Bench {
+            group,
+            what,
+            per_iteration: None,
+        }
+    }
+
+    const fn throughput(group: &'static str, requests: u64, what: &'static str) -> Bench {
+        Bench {
+            group,
+            what,
+            per_iteration: Some(requests),
+        }
+    }
+}
+
+/// Every group the bench targets define, in report order.
+pub(crate) const BENCHES: &[Bench] = &[
+    Bench::latency(
+        "rtm_round_trip",
+        "RTM `list_routing_statuses`, one request at a time (raw tokio-tungstenite vs `RtmClient::call`)",
+    ),
+    Bench::throughput(
+        "rtm_pipelined_10",
+        10,
+        "RTM `list_routing_statuses`, 10 in flight on one connection",
+    ),
+    Bench::latency(
+        "web_round_trip",
+        "Web `list_routing_statuses`, one request at a time (raw hyper-util vs `WebClient::call`)",
+    ),
+    Bench::throughput(
+        "web_concurrent_10",
+        10,
+        "Web `list_routing_statuses`, 10 at once over the connection pool",
+    ),
+    Bench::latency(
+        "codec_incoming_event_decode",
+        "decode an `incoming_event` push frame (`Value` vs envelope + typed `AgentPush`)",
+    ),
+    Bench::latency(
+        "codec_incoming_event_encode",
+        "encode an `incoming_event` push frame (`Value` vs typed push + envelope)",
+    ),
+    Bench::latency(
+        "codec_list_chats_decode",
+        "decode a `list_chats` response frame (`Value` vs envelope + typed `ListChatsResponse`)",
+    ),
+    Bench::latency(
+        "codec_list_chats_encode",
+        "encode a `list_chats` response frame (`Value` vs typed response + envelope)",
+    ),
+];
+
+/// The medians of one group, in nanoseconds per iteration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Measured {
+    pub(crate) bench: Bench,
+    pub(crate) baseline_ns: f64,
+    pub(crate) sdk_ns: f64,
+}
+
+impl Measured {
+    /// SDK ÷ baseline: of the time per request for latency groups, of requests per
+    /// second for throughput groups.
+    pub(crate) fn ratio(&self) -> f64 {
+        match self.bench.per_iteration {
+            None => self.sdk_ns / self.baseline_ns,
+            Some(_) => self.baseline_ns / self.sdk_ns,
+        }
+    }
+
+    /// A figure as the report shows it: time per iteration, or requests per second.
+    fn figure(&self, ns: f64) -> String {
+        match self.bench.per_iteration {
+            None => format_time(ns),
+            Some(count) => format_rate(count as f64 * 1e9 / ns),
+        }
+    }
+}
+
+/// Where the machine and the run are described in the report.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Machine {
+    pub(crate) date: String,
+    pub(crate) nproc: String,
+    pub(crate) arch: String,
+    pub(crate) cpu: Option<String>,
+    pub(crate) rustc: String,
+    /// `/proc/loadavg`'s 1, 5 and 15 minute load averages when the run started.
+    pub(crate) load: Option<String>,
+}
+
+/// Runs the benchmarks of the workspace at `root` and writes `docs/benchmarks.md`.
+pub(crate) fn run(root: &Path) -> Result<(), String> {
+    let started = SystemTime::now();
+    let load = load_average();
+    let criterion_home = target_dir(root).join("criterion");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(&cargo)
+        .args(bench_args())
+        .env("CRITERION_HOME", &criterion_home)
+        .current_dir(root)
+        .status()
+        .map_err(|e| format!("running {cargo}: {e}"))?;
+    if !status.success() {
+        return Err(format!(
+            "`cargo {}` failed: {status}",
+            bench_args().join(" ")
+        ));
+    }
+    let mut measured = Vec::new();
+    for bench in BENCHES {
+        let read = |function: &str| {
+            let path = criterion_home
+                .join(bench.group)
+                .join(function)
+                .join("new/estimates.json");
+            read_fresh_median(&path, started)
+        };
+        measured.push(Measured {
+            bench: *bench,
+            baseline_ns: read("baseline")?,
+            sdk_ns: read("sdk")?,
+        });
+    }
+    let report = render(&measured, &Machine { load, ..machine() });
+    let path = root.join("docs/benchmarks.md");
+    std::fs::write(&path, report).map_err(|e| format!("{}: {e}", path.display()))?;
+    eprintln!("wrote docs/benchmarks.md");
+    Ok(())
+}
+
+/// `cargo bench` with every bench target of [`TARGETS`].
+fn bench_args() -> Vec<String> {
+    let mut args = vec!["bench".to_owned()];
+    for (package, target) in TARGETS {
+        args.extend(["-p", package, "--bench", target].map(str::to_owned));
+    }
+    args
+}
+
+/// Cargo's target directory: `CARGO_TARGET_DIR` or `<root>/target`.
+fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
+
+/// The median of an `estimates.json` written after `started` (an older file would be a
+/// figure from another run).
+fn read_fresh_median(path: &Path, started: SystemTime) -> Result<f64, String> {
+    let modified = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if modified < started {
+        return Err(format!("{} was not written by this run", path.display()));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    median_ns(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// `median.point_estimate` of criterion's `estimates.json`, in nanoseconds.
+pub(crate) fn median_ns(json: &str) -> Result<f64, String> {
+    let median = json.find("\"median\"").ok_or("no `median` estimate")?;
+    let rest = &json[median..];
+    let key = "\"point_estimate\"";
+    let at = rest.find(key).ok_or("no `median.point_estimate`")?;
+    let rest = rest[at + key.len()..].trim_start();
+    let rest = rest
+        .strip_prefix(':')
+        .ok_or("malformed `point_estimate`")?
+        .trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')))
+        .unwrap_or(rest.len());
+    let value: f64 = rest[..end]
+        .parse()
+        .map_err(|e| format!("`point_estimate` is not a number: {e}"))?;
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(format!("`point_estimate` is not a positive time: {value}"))
+    }
+}
+
+/// Nanoseconds as `850 ns`, `12.3 µs`, `1.25 ms` or `2.00 s`.
+pub(crate) fn format_time(ns: f64) -> String {
+    let (value, unit) = if ns < 1e3 {
+        (ns, "ns")
+    } else if ns < 1e6 {
+        (ns / 1e3, "µs")
+    } else if ns < 1e9 {
+        (ns / 1e6, "ms")
+    } else {
+        (ns / 1e9, "s")
+    };
+    format!("{} {unit}", three_digits(value))
+}
+
+/// Requests per second as `48,213 req/s`.
+pub(crate) fn format_rate(per_second: f64) -> String {
+    let digits = format!("{:.0}", per_second.max(0.0));
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{grouped} req/s")
+}
+
+/// A ratio as `1.12×`.
+pub(crate) fn format_ratio(ratio: f64) -> String {
+    format!("{ratio:.2}×")
+}
+
+/// Three significant digits for values in 1..1000.
+fn three_digits(value: f64) -> String {
+    if value >= 100.0 {
+        format!("{value:.0}")
+    } else if value >= 10.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.2}")
+    }
+}
+
+/// The report: the table, what each benchmark does, the machine and the command.
+pub(crate) fn render(measured: &[Measured], machine: &Machine) -> String {
+    let mut out = String::new();
+    let command = format!("cargo {}", bench_args().join(" "));
+    let _ = writeln!(out, "# Benchmarks\n");
+    let _ = writeln!(
+        out,
+        "Written by `cargo xtask bench` (do not edit by hand; rerun it to refresh). \
+         Each SDK figure is compared with a baseline measured in the same process run, \
+         against the same in-process `lc-sandbox` on 127.0.0.1: a raw tokio-tungstenite \
+         or hyper-util client with hand-built frames, or plain `serde_json::Value` for the \
+         codec. Figures are criterion medians; absolute numbers depend on the machine, \
+         the ratios are the claim.\n"
+    );
+    let _ = writeln!(
+        out,
+        "Ratio = SDK ÷ baseline: of the time per iteration for latency rows (below 1.00× \
+         the SDK is faster), of requests per second for throughput rows (above 1.00× the \
+         SDK is faster).\n"
+    );
+    let _ = writeln!(out, "| benchmark | measure | baseline | SDK | ratio |");
+    let _ = writeln!(out, "|---|---|---|---|---|");
+    for row in measured {
+        let measure = match row.bench.per_iteration {
+            None => "time per iteration".to_owned(),
+            Some(count) => format!("throughput ({count} in flight)"),
+        };
+        let _ = writeln!(
+            out,
+            "| `{}` | {measure} | {} | {} | {} |",
+            row.bench.group,
+            row.figure(row.baseline_ns),
+            row.figure(row.sdk_ns),
+            format_ratio(row.ratio()),
+        );
+    }
+    let _ = writeln!(out, "\n## What each benchmark does\n");
+    for row in measured {
+        let _ = writeln!(out, "- `{}`: {}.", row.bench.group, row.bench.what);
+    }
+    let _ = writeln!(out, "\n## Run\n");
+    let _ = writeln!(out, "- date (UTC): {}", machine.date);
+    let _ = writeln!(
+        out,
+        "- machine: {} cores (`nproc`), {} (`uname -m`){}",
+        machine.nproc,
+        machine.arch,
+        machine
+            .cpu
+            .as_deref()
+            .map(|cpu| format!(", {cpu}"))
+            .unwrap_or_default()
+    );
+    if let Some(load) = &machine.load {
+        let _ = writeln!(
+            out,
+            "- load average when the run started (1, 5, 15 min): {load}"
+        );
+    }
+    let _ = writeln!(out, "- toolchain: {}", machine.rustc);
+    let _ = writeln!(
+        out,
+        "- command: `cargo xtask bench`, which runs `{command}`"
+    );
+    out
+}
+
+/// Facts about this machine and today's date.
+fn machine() -> Machine {
+    let nproc = command_output("nproc", &[]).unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.to_string())
+            .unwrap_or_else(|_| "?".to_owned())
+    });
+    let arch =
+        command_output("uname", &["-m"]).unwrap_or_else(|| std::env::consts::ARCH.to_owned());
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|line| line.strip_prefix("model name"))
+                .and_then(|rest| rest.split_once(':'))
+                .map(|(_, name)| name.trim().to_owned())
+        });
+    let rustc = command_output("rustc", &["--version"]).unwrap_or_else(|| "rustc ?".to_owned());
+    let days = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs() / 86_400)
+        .unwrap_or(0);
+    Machine {
+        date: civil_date(days),
+        nproc,
+        arch,
+        cpu,
+        rustc,
+        load: None,
+    }
+}
+
+/// The first three fields of `/proc/loadavg`, where there is one.
+fn load_average() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    let fields: Vec<&str> = text.split_whitespace().take(3).collect();
+    (fields.len() == 3).then(|| fields.join(" "))
+}
+
+/// The trimmed standard output of a successful command.
+fn command_output(program: &str, args: &[&str]) -> Option<String> {
+    let output = Command::new(program).args(args).output().ok()?;
+    let text = String::from_utf8(output.stdout).ok()?;
+    (output.status.success() && !text.trim().is_empty()).then(|| text.trim().to_owned())
+}
+
+/// `YYYY-MM-DD` of a count of days since 1970-01-01 (proleptic Gregorian calendar).
+pub(crate) fn civil_date(days_since_epoch: u64) -> String {
+    // Howard Hinnant's `civil_from_days`, for non-negative day counts.
+    let z = days_since_epoch + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + u64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An `estimates.json` as criterion 0.7 writes it (trimmed numbers).
+    const ESTIMATES: &str = r#"{"mean":{"confidence_interval":{"confidence_level":0.95,"lower_bound":41000.5,"upper_bound":43000.5},"point_estimate":42000.25,"standard_error":500.0},"median":{"confidence_interval":{"confidence_level":0.95,"lower_bound":40000.0,"upper_bound":41000.0},"point_estimate":40500.5,"standard_error":250.0},"median_abs_dev":{"confidence_interval":{"confidence_level":0.95,"lower_bound":1.0,"upper_bound":2.0},"point_estimate":1.5,"standard_error":0.1},"slope":null,"std_dev":{"confidence_interval":{"confidence_level":0.95,"lower_bound":3.0,"upper_bound":4.0},"point_estimate":3.5,"standard_error":0.2}}"#;
+
+    fn bench(group: &'static str, per_iteration: Option<u64>) -> Bench {
+        Bench {
+            group,
+            what: "does something",
+            per_iteration,
+        }
+    }
+
+    #[test]
+    fn the_median_point_estimate_is_read_not_the_mean_or_the_abs_dev() {
+        assert_eq!(median_ns(ESTIMATES), Ok(40500.5));
+        assert_eq!(
+            median_ns(r#"{ "median" : { "point_estimate" : 1.5e3 } }"#),
+            Ok(1500.0)
+        );
+    }
+
+    #[test]
+    fn unusable_estimates_are_errors() {
+        assert!(median_ns("{}").is_err());
+        assert!(median_ns(r#"{"median":{"point_estimate":"x"}}"#).is_err());
+        assert!(median_ns(r#"{"median":{"point_estimate":0.0}}"#).is_err());
+        assert!(median_ns(r#"{"median":{"confidence_interval":{}}}"#).is_err());
+    }
+
+    #[test]
+    fn latency_ratios_divide_sdk_time_by_baseline_time() {
+        let row = Measured {
+            bench: bench("rtm_round_trip", None),
+            baseline_ns: 40_000.0,
+            sdk_ns: 50_000.0,
+        };
+        assert!((row.ratio() - 1.25).abs() < 1e-12);
+    }
+
+    #[test]
+    fn throughput_ratios_divide_sdk_rate_by_baseline_rate() {
+        let row = Measured {
+            bench: bench("rtm_pipelined_10", Some(10)),
+            baseline_ns: 100_000.0,
+            sdk_ns: 125_000.0,
+        };
+        assert!((row.ratio() - 0.8).abs() < 1e-12);
+        assert_eq!(row.figure(row.baseline_ns), "100,000 req/s");
+    }
+
+    #[test]
+    fn times_rates_and_ratios_are_formatted_for_people() {
+        assert_eq!(format_time(850.0), "850 ns");
+        assert_eq!(format_time(9.876), "9.88 ns");
+        assert_eq!(format_time(12_345.0), "12.3 µs");
+        assert_eq!(format_time(1_254_000.0), "1.25 ms");
+        assert_eq!(format_time(2e9), "2.00 s");
+        assert_eq!(format_rate(999.4), "999 req/s");
+        assert_eq!(format_rate(48_213.2), "48,213 req/s");
+        assert_eq!(format_rate(1_234_567.0), "1,234,567 req/s");
+        assert_eq!(format_ratio(1.0), "1.00×");
+        assert_eq!(format_ratio(0.876), "0.88×");
+    }
+
+    #[test]
+    fn dates_follow_the_gregorian_calendar() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(59), "1970-03-01");
+        assert_eq!(civil_date(11_016), "2000-02-29");
+        assert_eq!(civil_date(19_723), "2024-01-01");
+    }
+
+    #[test]
+    fn the_report_has_one_row_per_group_the_machine_and_the_command() {
+        let measured = [
+            Measured {
+                bench: bench("web_round_trip", None),
+                baseline_ns: 50_000.0,
+                sdk_ns: 55_000.0,
+            },
+            Measured {
+                bench: bench("web_concurrent_10", Some(10)),
+                baseline_ns: 200_000.0,
+                sdk_ns: 250_000.0,
+            },
+        ];
+        let machine = Machine {
+            date: "2025-01-02".to_owned(),
+            nproc: "2".to_owned(),
+            arch: "x86_64".to_owned(),
+            cpu: Some("Some CPU".to_owned()),
+            rustc: "rustc 1.95.0".to_owned(),
+            load: Some("1.50 2.00 2.50".to_owned()),
+        };
+        let report = render(&measured, &machine);
+        assert!(report.contains("| benchmark | measure | baseline | SDK | ratio |"));
+        assert!(
+            report
+                .contains("| `web_round_trip` | time per iteration | 50.0 µs | 55.0 µs | 1.10× |")
+        );
+        assert!(report.contains(
+            "| `web_concurrent_10` | throughput (10 in flight) | 50,000 req/s | 40,000 req/s | 0.80× |"
+        ));
+        assert!(report.contains("- `web_round_trip`: does something."));
+        assert!(report.contains("- date (UTC): 2025-01-02"));
+        assert!(report.contains("- machine: 2 cores (`nproc`), x86_64 (`uname -m`), Some CPU"));
+        assert!(report.contains("- toolchain: rustc 1.95.0"));
+        assert!(report.contains("(1, 5, 15 min): 1.50 2.00 2.50"));
+        assert!(report.contains(
+            "`cargo bench -p lc-protocol --bench codec -p lc-rtm --bench rtm -p lc-web --bench web`"
+        ));
+    }
+
+    #[test]
+    fn every_bench_target_is_in_the_command_and_groups_are_unique() {
+        assert_eq!(
+            bench_args().join(" "),
+            "bench -p lc-protocol --bench codec -p lc-rtm --bench rtm -p lc-web --bench web"
+        );
+        let mut groups: Vec<_> = BENCHES.iter().map(|b| b.group).collect();
+        groups.sort_unstable();
+        groups.dedup();
+        assert_eq!(groups.len(), BENCHES.len());
+    }
+}
