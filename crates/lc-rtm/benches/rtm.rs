@@ -36,7 +36,8 @@ struct RawRtm {
 impl RawRtm {
     /// Connects to `url` and logs in with `bearer` (`Bearer <token>`).
     async fn login(url: &str, bearer: &str) -> RawRtm {
-        let (ws, _) = tokio_tungstenite::connect_async(url)
+        // Nagle off, as the engine does, so that only the protocol handling is compared.
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true)
             .await
             .expect("the sandbox accepts the WebSocket");
         let mut rtm = RawRtm { ws, next_id: 0 };

@@ -195,10 +195,11 @@ where
             Ok(request) => request,
             Err(reason) => return Err(LoginFailure::Retry(reason)),
         };
+        // Nagle off: requests are small and latency-bound.
         let connect = tokio_tungstenite::connect_async_tls_with_config(
             request,
             None,
-            false,
+            true,
             Some(self.connector.clone()),
         );
         let connect = tokio::time::timeout(self.config.connect_timeout, connect);
