@@ -67,7 +67,6 @@ mod sending;
 mod shared;
 mod sneak_peek;
 mod summaries;
-mod tokens;
 
 pub use call::Call;
 pub use chats::{Rating, RatingScore};
@@ -94,7 +93,6 @@ use serde_json::Value;
 use shared::Shared;
 use std::sync::Arc;
 use std::time::Duration;
-use tokens::SharedTokens;
 use tokio::task::AbortHandle;
 
 /// A client of the Customer Chat API over the connection `T` (by default the RTM engine),
@@ -146,11 +144,11 @@ impl CustomerClient<RtmClient<CustomerSession>> {
     /// (again after every reconnection), and queues requests until then; a Web client for
     /// `upload_file` and the GET actions shares the same provider. A token the server
     /// declares expired or revoked (`customer_disconnected`), or refuses at login, is
-    /// [invalidated](TokenProvider::invalidate) before the next login.
+    /// [invalidated](TokenProvider::invalidate) by the engines before the next login.
     ///
     /// Must be called within a tokio runtime.
     pub fn connect(config: CustomerConfig, tokens: impl TokenProvider) -> Self {
-        let tokens = SharedTokens::new(tokens);
+        let tokens: Arc<dyn TokenProvider> = Arc::new(tokens);
         let rtm = RtmClient::connect(config.session(), tokens.clone(), config.rtm.clone());
         // Subscribed before anything else: the login cannot be missed.
         let events = rtm.events();
@@ -160,7 +158,6 @@ impl CustomerClient<RtmClient<CustomerSession>> {
             events,
             Some(web),
             config.group,
-            Some(tokens),
             config.sneak_peek_interval,
         )
     }
@@ -173,21 +170,14 @@ impl<T: CustomerConnection> CustomerClient<T> {
     /// event. Must be called within a tokio runtime.
     pub fn new(transport: T) -> Self {
         let events = transport.events();
-        Self::build(transport, events, None, None, None, Duration::from_secs(2))
+        Self::build(transport, events, None, None, Duration::from_secs(2))
     }
 
     /// A client over `transport` that sends what it lacks (`upload_file`, the GET
     /// actions) through `web`.
     pub fn with_web(transport: T, web: WebClient) -> Self {
         let events = transport.events();
-        Self::build(
-            transport,
-            events,
-            Some(web),
-            None,
-            None,
-            Duration::from_secs(2),
-        )
+        Self::build(transport, events, Some(web), None, Duration::from_secs(2))
     }
 
     /// The client, with `events` subscribed from `transport` before anything could
@@ -197,10 +187,9 @@ impl<T: CustomerConnection> CustomerClient<T> {
         events: BoxStream<'static, RtmEvent<CustomerPush>>,
         web: Option<WebClient>,
         group: Option<GroupId>,
-        tokens: Option<SharedTokens>,
         sneak_peek_interval: Duration,
     ) -> Self {
-        let shared = Arc::new(Shared::new(group, tokens));
+        let shared = Arc::new(Shared::new(group));
         let pump = tokio::spawn(pump::run(transport.clone(), shared.clone(), events));
         let (sneak_peeks, sneak_task) =
             sneak_peek::start(transport.clone(), shared.clone(), sneak_peek_interval);

@@ -11,9 +11,6 @@ use lc_protocol::{PushSet, Transport};
 use lc_rtm::RtmEvent;
 use std::sync::Arc;
 
-/// Disconnect reasons after which the token must not be used again.
-const TOKEN_REASONS: &[&str] = &["access_token_expired", "access_token_revoked"];
-
 /// Runs until the connection's stream ends (or the client is destroyed).
 pub(crate) async fn run<T: CustomerConnection>(
     transport: T,
@@ -50,14 +47,6 @@ pub(crate) async fn run<T: CustomerConnection>(
             RtmEvent::Missed(count) => CustomerEvent::Missed(count),
             RtmEvent::Push { push, .. } => {
                 shared.observe(&push);
-                if let CustomerPush::CustomerDisconnected(disconnected) = &push {
-                    let reason = disconnected.reason.as_str();
-                    if TOKEN_REASONS.contains(&reason) {
-                        if let Some(tokens) = &shared.tokens {
-                            tokens.invalidate_last().await;
-                        }
-                    }
-                }
                 tracing::debug!(push = push.name(), "customer push");
                 CustomerEvent::Push(push)
             }

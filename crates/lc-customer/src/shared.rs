@@ -3,7 +3,6 @@
 
 use crate::event::{Connected, CustomerEvent};
 use crate::pages::Cursors;
-use crate::tokens::SharedTokens;
 use lc_protocol::customer::CustomerPush;
 use lc_protocol::id::{ChatId, GroupId};
 use std::collections::HashMap;
@@ -35,11 +34,10 @@ pub(crate) struct Shared {
     destroyed: AtomicBool,
     pub(crate) cursors: Mutex<Cursors>,
     pub(crate) group: Option<GroupId>,
-    pub(crate) tokens: Option<SharedTokens>,
 }
 
 impl Shared {
-    pub(crate) fn new(group: Option<GroupId>, tokens: Option<SharedTokens>) -> Self {
+    pub(crate) fn new(group: Option<GroupId>) -> Self {
         let (sender, _) = broadcast::channel(EVENT_BUFFER);
         Self {
             hub: Mutex::new(Hub {
@@ -50,7 +48,6 @@ impl Shared {
             destroyed: AtomicBool::new(false),
             cursors: Mutex::new(Cursors::default()),
             group,
-            tokens,
         }
     }
 

@@ -28,6 +28,18 @@ impl TokenProvider for Token {
     }
 }
 
+/// A shared provider, e.g. one the caller keeps a handle to.
+#[async_trait]
+impl<T: TokenProvider + ?Sized> TokenProvider for std::sync::Arc<T> {
+    async fn token(&self) -> Result<Token, Error> {
+        (**self).token().await
+    }
+
+    async fn invalidate(&self, rejected: &Token) {
+        (**self).invalidate(rejected).await;
+    }
+}
+
 /// A [`TokenProvider`] from an async closure, asked every time.
 ///
 /// ```

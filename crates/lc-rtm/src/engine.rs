@@ -7,6 +7,7 @@ use futures_util::{SinkExt, StreamExt};
 use lc_protocol::auth::TokenProvider;
 use lc_protocol::backoff::Jitter;
 use lc_protocol::error::ErrorType;
+use lc_protocol::id::Token;
 use lc_protocol::wire::{Dialect, Incoming};
 use lc_protocol::{ApiError, Error};
 use serde_json::value::RawValue;
@@ -96,7 +97,7 @@ where
                 .open(region.as_deref(), logged_in_once, &mut commands, &mut queue)
                 .await
             {
-                Ok(ws) => {
+                Ok((ws, token)) => {
                     attempt = 0;
                     logged_in_once = true;
                     self.emit(RtmEvent::Connected);
@@ -104,6 +105,10 @@ where
                         Ended::Closed => return self.stop(queue, "closed by the client", None),
                         Ended::Lost(reason) => self.emit(RtmEvent::Disconnected { reason }),
                         Ended::Server(Disconnect::Reconnect { reason }) => {
+                            self.emit(RtmEvent::Disconnected { reason })
+                        }
+                        Ended::Server(Disconnect::RenewToken { reason }) => {
+                            self.tokens.invalidate(&token).await;
                             self.emit(RtmEvent::Disconnected { reason })
                         }
                         Ended::Server(Disconnect::SwitchRegion {
@@ -176,14 +181,14 @@ where
         });
     }
 
-    /// Connects and logs in.
+    /// Connects and logs in; gives the socket and the token it logged in with.
     async fn open(
         &self,
         region: Option<&str>,
         reconnect: bool,
         commands: &mut mpsc::UnboundedReceiver<Command>,
         queue: &mut VecDeque<Job>,
-    ) -> Result<Ws, LoginFailure> {
+    ) -> Result<(Ws, Token), LoginFailure> {
         let token = match until_closed(self.tokens.token(), commands, queue).await {
             None => return Err(LoginFailure::Closed),
             Some(Err(err)) => return Err(LoginFailure::Retry(format!("no token: {err}"))),
@@ -218,7 +223,7 @@ where
             Some(Ok(Ok((ws, _)))) => ws,
         };
         let Some((action, payload)) = self.session.login(&token, reconnect) else {
-            return Ok(ws);
+            return Ok((ws, token));
         };
         let frame = self
             .session
@@ -237,7 +242,7 @@ where
             Some(Ok(Err(reason))) => Err(LoginFailure::Retry(reason)),
             Some(Ok(Ok(Ok(response)))) => {
                 self.emit(RtmEvent::LoggedIn { response });
-                Ok(ws)
+                Ok((ws, token))
             }
             Some(Ok(Ok(Err(error)))) if login_error_is_fatal(&error) => {
                 Err(LoginFailure::Fatal(Error::Api {

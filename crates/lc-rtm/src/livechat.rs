@@ -201,7 +201,13 @@ fn policy(api: Api, reason: String, region: Option<String>) -> Disconnect {
                 | "customer_temporarily_blocked"
         ),
     };
-    if reconnect {
+    let stale_token = matches!(
+        reason.as_str(),
+        "access_token_expired" | "access_token_revoked"
+    );
+    if reconnect && stale_token {
+        Disconnect::RenewToken { reason }
+    } else if reconnect {
         Disconnect::Reconnect { reason }
     } else {
         Disconnect::Stop { reason }
@@ -274,7 +280,20 @@ mod tests {
         );
         assert_eq!(
             policy(Api::Customer, "access_token_revoked".into(), None),
-            Disconnect::Reconnect {
+            Disconnect::RenewToken {
+                reason: "access_token_revoked".into()
+            }
+        );
+        assert_eq!(
+            policy(Api::Agent, "access_token_expired".into(), None),
+            Disconnect::RenewToken {
+                reason: "access_token_expired".into()
+            }
+        );
+        // An agent whose token was revoked stays out.
+        assert_eq!(
+            policy(Api::Agent, "access_token_revoked".into(), None),
+            Disconnect::Stop {
                 reason: "access_token_revoked".into()
             }
         );

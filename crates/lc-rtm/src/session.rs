@@ -56,6 +56,13 @@ pub enum Disconnect {
         /// The reason the server gave.
         reason: String,
     },
+    /// The token expired or was revoked: tell the token provider
+    /// ([`invalidate`](lc_protocol::auth::TokenProvider::invalidate)), then connect again
+    /// and log in with a fresh token.
+    RenewToken {
+        /// The reason the server gave.
+        reason: String,
+    },
     /// Connect to another region and log in again.
     SwitchRegion {
         /// The reason the server gave.

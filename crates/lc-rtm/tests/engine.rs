@@ -5,7 +5,7 @@
 use futures_util::StreamExt;
 use lc_protocol::id::Token;
 use lc_protocol::{Error, Transport, agent, customer};
-use lc_rtm::{AgentSession, CustomerSession, PushStream, RtmClient, RtmConfig, RtmEvent, token_fn};
+use lc_rtm::{AgentSession, CustomerSession, PushStream, RtmClient, RtmConfig, RtmEvent};
 use lc_sandbox::{AgentHandle, CustomerHandle, NewAgent, NewCustomer, Sandbox};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -61,6 +61,28 @@ async fn next<P: Clone + Send + 'static + std::fmt::Debug>(
     .unwrap_or_else(|_| panic!("no {what}"))
 }
 
+/// Waits for the next `Connected` item.
+async fn connected<P: Clone + Send + 'static + std::fmt::Debug>(
+    events: &mut PushStream<P>,
+    what: &str,
+) {
+    next(events, what, |e| matches!(e, RtmEvent::Connected)).await;
+}
+
+/// Waits for the next `incoming_chat` push.
+async fn incoming_chat(events: &mut PushStream<agent::AgentPush>, what: &str) {
+    next(events, what, |e| {
+        matches!(
+            e,
+            RtmEvent::Push {
+                push: agent::AgentPush::IncomingChat(_),
+                ..
+            }
+        )
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn typed_requests_resolve_over_a_logged_in_connection() {
     let (sandbox, agent, _) = world().await;
@@ -91,23 +113,11 @@ async fn pushes_reach_every_subscriber() {
     let agents = agent_client(&sandbox, agent.token.clone());
     let mut first = agents.subscribe();
     let mut second = agents.subscribe();
-    next(&mut first, "connected", |e| {
-        matches!(e, RtmEvent::Connected)
-    })
-    .await;
+    connected(&mut first, "connected").await;
     let customers = customer_client(&sandbox, &customer);
     customers.call(&customer::StartChat::new()).await.unwrap();
     for events in [&mut first, &mut second] {
-        next(events, "incoming_chat", |e| {
-            matches!(
-                e,
-                RtmEvent::Push {
-                    push: agent::AgentPush::IncomingChat(_),
-                    ..
-                }
-            )
-        })
-        .await;
+        incoming_chat(events, "incoming_chat").await;
     }
     agents.close();
     customers.close();
@@ -119,10 +129,7 @@ async fn a_retryable_disconnect_reconnects_and_logs_in_again() {
     let (sandbox, agent, _) = world().await;
     let client = agent_client(&sandbox, agent.token.clone());
     let mut events = client.subscribe();
-    next(&mut events, "connected", |e| {
-        matches!(e, RtmEvent::Connected)
-    })
-    .await;
+    connected(&mut events, "connected").await;
     sandbox.disconnect(agent.id.as_str(), "connection_timeout");
     next(
         &mut events,
@@ -134,10 +141,7 @@ async fn a_retryable_disconnect_reconnects_and_logs_in_again() {
         matches!(e, RtmEvent::Reconnecting { attempt: 1, .. })
     })
     .await;
-    next(&mut events, "connected again", |e| {
-        matches!(e, RtmEvent::Connected)
-    })
-    .await;
+    connected(&mut events, "connected again").await;
     client.call(&agent::ListChats::new()).await.unwrap();
     client.close();
     sandbox.shutdown().await;
@@ -148,10 +152,7 @@ async fn a_fatal_disconnect_reason_stops_the_client() {
     let (sandbox, agent, _) = world().await;
     let client = agent_client(&sandbox, agent.token.clone());
     let mut events = client.subscribe();
-    next(&mut events, "connected", |e| {
-        matches!(e, RtmEvent::Connected)
-    })
-    .await;
+    connected(&mut events, "connected").await;
     sandbox.disconnect(agent.id.as_str(), "agent_logged_out_remotely");
     next(&mut events, "stopped", |e| {
         matches!(e, RtmEvent::Stopped { .. })
@@ -169,41 +170,53 @@ async fn a_fatal_disconnect_reason_stops_the_client() {
 async fn an_expired_token_is_refreshed_through_the_provider() {
     let (sandbox, agent, _) = world().await;
     let sandbox = Arc::new(sandbox);
-    let calls = Arc::new(AtomicUsize::new(0));
-    let provider = {
-        let sandbox = sandbox.clone();
-        let calls = calls.clone();
-        let agent_id = agent.id.clone();
-        let first = agent.token.clone();
-        token_fn(move || {
-            let n = calls.fetch_add(1, Ordering::SeqCst);
-            let token = if n == 0 {
-                Some(first.clone())
-            } else {
-                sandbox.mint_token_for_agent(&agent_id)
-            };
-            async move { token.ok_or(Error::InvalidInput("unknown agent".into())) }
-        })
-    };
+    let provider = Arc::new(Minting {
+        sandbox: sandbox.clone(),
+        agent: agent.clone(),
+        calls: AtomicUsize::new(0),
+        invalidated: std::sync::Mutex::new(Vec::new()),
+    });
     let session = AgentSession::agent().base_url(sandbox.ws_url());
-    let client = RtmClient::connect(session, provider, config());
+    let client = RtmClient::connect(session, provider.clone(), config());
     let mut events = client.subscribe();
-    next(&mut events, "connected", |e| {
-        matches!(e, RtmEvent::Connected)
-    })
-    .await;
+    connected(&mut events, "connected").await;
     sandbox.revoke_token(&agent.token);
     sandbox.disconnect(agent.id.as_str(), "access_token_expired");
-    next(&mut events, "connected again", |e| {
-        matches!(e, RtmEvent::Connected)
-    })
-    .await;
-    assert!(
-        calls.load(Ordering::SeqCst) >= 2,
-        "the provider is asked again on re-login"
+    connected(&mut events, "connected again").await;
+    assert_eq!(
+        provider.calls.load(Ordering::SeqCst),
+        2,
+        "asked again on re-login"
     );
+    // The engine told the provider which token expired, before asking for a new one.
+    let invalidated = provider.invalidated.lock().unwrap().clone();
+    assert_eq!(invalidated, [agent.token.expose().to_owned()]);
     client.call(&agent::ListChats::new()).await.unwrap();
     client.close();
+}
+
+/// Gives the agent's first token, then fresh ones; records invalidated tokens.
+struct Minting {
+    sandbox: Arc<Sandbox>,
+    agent: AgentHandle,
+    calls: AtomicUsize,
+    invalidated: std::sync::Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl lc_protocol::auth::TokenProvider for Minting {
+    async fn token(&self) -> Result<Token, Error> {
+        if self.calls.fetch_add(1, Ordering::SeqCst) == 0 {
+            return Ok(self.agent.token.clone());
+        }
+        let fresh = self.sandbox.mint_token_for_agent(&self.agent.id);
+        fresh.ok_or(Error::InvalidInput("unknown agent".into()))
+    }
+
+    async fn invalidate(&self, rejected: &Token) {
+        let rejected = rejected.expose().to_owned();
+        self.invalidated.lock().unwrap().push(rejected);
+    }
 }
 
 #[tokio::test]
@@ -246,10 +259,7 @@ async fn close_fails_later_calls_and_ends_streams() {
     let (sandbox, agent, _) = world().await;
     let client = agent_client(&sandbox, agent.token.clone());
     let mut events = client.subscribe();
-    next(&mut events, "connected", |e| {
-        matches!(e, RtmEvent::Connected)
-    })
-    .await;
+    connected(&mut events, "connected").await;
     client.close();
     next(&mut events, "stopped", |e| {
         matches!(e, RtmEvent::Stopped { .. })
@@ -328,10 +338,7 @@ async fn requests_in_flight_when_the_socket_dies_get_connection_lost_and_the_cli
     let (sandbox, agent, customer) = world().await;
     let client = agent_client(&sandbox, agent.token.clone());
     let mut events = client.subscribe();
-    next(&mut events, "connected", |e| {
-        matches!(e, RtmEvent::Connected)
-    })
-    .await;
+    connected(&mut events, "connected").await;
     sandbox.set_action_delay("list_chats", Duration::from_millis(500));
     let in_flight = {
         let client = client.clone();
@@ -341,24 +348,12 @@ async fn requests_in_flight_when_the_socket_dies_get_connection_lost_and_the_cli
     sandbox.drop_connections();
     let err = in_flight.await.unwrap().unwrap_err();
     assert!(matches!(err, Error::ConnectionLost { .. }), "{err:?}");
-    next(&mut events, "connected again", |e| {
-        matches!(e, RtmEvent::Connected)
-    })
-    .await;
+    connected(&mut events, "connected again").await;
     sandbox.set_action_delay("list_chats", Duration::ZERO);
     // Logged in again: pushes flow again.
     let customers = customer_client(&sandbox, &customer);
     customers.call(&customer::StartChat::new()).await.unwrap();
-    next(&mut events, "incoming_chat after recovery", |e| {
-        matches!(
-            e,
-            RtmEvent::Push {
-                push: agent::AgentPush::IncomingChat(_),
-                ..
-            }
-        )
-    })
-    .await;
+    incoming_chat(&mut events, "incoming_chat after recovery").await;
     client.close();
     customers.close();
     sandbox.shutdown().await;
@@ -369,10 +364,7 @@ async fn a_malformed_frame_is_skipped_and_nothing_else_is_lost() {
     let (sandbox, agent, _) = world().await;
     let client = agent_client(&sandbox, agent.token.clone());
     let mut events = client.subscribe();
-    next(&mut events, "connected", |e| {
-        matches!(e, RtmEvent::Connected)
-    })
-    .await;
+    connected(&mut events, "connected").await;
     sandbox.send_raw_frame(agent.id.as_str(), "{\"action\": 42, truncated");
     sandbox.send_raw_frame(
         agent.id.as_str(),
