@@ -34,7 +34,7 @@ impl Client {
             action: format!("{method} /v1/{path}"),
             source: lc_protocol::FrameError::Payload {
                 name: path.to_owned(),
-                source,
+                source: source.into(),
             },
         })
     }

@@ -129,7 +129,7 @@ impl Client {
     pub async fn create_user(&self, user: NewUser) -> Result<UserSession, Error> {
         let body = serde_json::to_value(&user).map_err(|source| Error::Encode {
             action: "POST /v1/users".into(),
-            source,
+            source: source.into(),
         })?;
         self.inner
             .rest
@@ -228,7 +228,7 @@ impl Client {
         meta.check(rtm.api(), TransportKind::Rtm, rtm.version())?;
         let payload = serde_json::value::to_raw_value(event).map_err(|source| Error::Encode {
             action: meta.name.to_owned(),
-            source,
+            source: source.into(),
         })?;
         let raw: Box<serde_json::value::RawValue> = rtm
             .request_with_timeout(meta.name, payload, timeout)
@@ -320,10 +320,11 @@ async fn wait_until_connected(login: &Login, config: &InbentaConfig) -> Result<(
                 event = events.next() => match event {
                     Some(RtmEvent::Connected) => return Ok(()),
                     Some(RtmEvent::Disconnected { reason }) | Some(RtmEvent::Stopped { reason }) => {
-                        return Err(Error::Transport {
-                            message: format!("the realtime channel was refused: {reason}"),
-                            source: None,
-                        });
+                        return Err(Error::transport(
+                            lc_protocol::TransportFailure::Connect,
+                            format!("the realtime channel was refused: {reason}"),
+                            None,
+                        ));
                     }
                     None => return Err(Error::Closed),
                     Some(_) => {}

@@ -164,7 +164,7 @@ fn decode<T: DeserializeOwned>(label: &str, bytes: &[u8]) -> Result<T, Error> {
         action: label.to_owned(),
         source: lc_protocol::FrameError::Payload {
             name: label.to_owned(),
-            source,
+            source: source.into(),
         },
     })
 }

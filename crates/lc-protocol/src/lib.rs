@@ -44,7 +44,7 @@ pub mod wire;
 
 pub use action::{Action, ActionMeta, Api, Empty, HttpMethod, PushMeta, TransportKind};
 pub use call::{Call, Dispatch};
-pub use error::{ApiError, Error, ErrorType, FrameError};
+pub use error::{ApiError, Applied, Error, ErrorKind, ErrorType, FrameError, TransportFailure};
 pub use push::{PushPayload, PushSet};
 pub use transport::{RawRequest, RtmTransport, Transport, WebTransport};
 pub use version::{ApiVersion, VersionRange};

@@ -44,6 +44,6 @@ pub trait PushPayload: Sized {
 pub fn decode_payload<T: DeserializeOwned>(name: &str, payload: &str) -> Result<T, FrameError> {
     serde_json::from_str(payload).map_err(|source| FrameError::Payload {
         name: name.to_owned(),
-        source,
+        source: source.into(),
     })
 }

@@ -55,7 +55,7 @@ pub trait Transport: Send + Sync {
         meta.check(self.api(), self.kind(), self.version())?;
         let payload = serde_json::value::to_raw_value(action).map_err(|source| Error::Encode {
             action: meta.name.to_owned(),
-            source,
+            source: source.into(),
         })?;
         let method = meta.web.unwrap_or(HttpMethod::Post);
         let request = RawRequest {
@@ -79,7 +79,7 @@ pub trait Transport: Send + Sync {
         let payload =
             serde_json::value::to_raw_value(&payload).map_err(|source| Error::Encode {
                 action: action.to_owned(),
-                source,
+                source: source.into(),
             })?;
         let raw = self
             .send_raw(RawRequest {
@@ -113,7 +113,7 @@ pub fn decode_response<T: serde::de::DeserializeOwned>(
         action: action.to_owned(),
         source: FrameError::Payload {
             name: action.to_owned(),
-            source,
+            source: source.into(),
         },
     })
 }

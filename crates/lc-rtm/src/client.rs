@@ -162,8 +162,9 @@ where
         }
     }
 
-    /// Closes the connection; in-flight and queued requests fail with [`Error::Closed`],
-    /// later calls too.
+    /// Closes the connection: queued requests and later calls fail with
+    /// [`Error::Closed`], requests in flight with [`Error::ConnectionLost`] (the server
+    /// may have seen them).
     pub fn close(&self) {
         self.closed.store(true, Ordering::Release);
         let _ = self.commands.send(Command::Close);

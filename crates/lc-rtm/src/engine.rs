@@ -155,25 +155,7 @@ where
             let _ = self.ended.set(reason.clone());
         }
         for job in queue {
-            let result = match &error {
-                Some(Error::Api {
-                    action,
-                    error,
-                    http_status,
-                }) => Err(Error::Api {
-                    action: action.clone(),
-                    error: error.clone(),
-                    http_status: *http_status,
-                }),
-                Some(Error::SessionEnded { reason }) => Err(Error::SessionEnded {
-                    reason: reason.clone(),
-                }),
-                Some(other) => Err(Error::Transport {
-                    message: other.to_string(),
-                    source: None,
-                }),
-                None => Err(Error::Closed),
-            };
+            let result = Err(error.clone().unwrap_or(Error::Closed));
             job.answer(result);
         }
         self.emit(RtmEvent::Stopped {
@@ -372,11 +354,7 @@ where
             }
         };
         for (_, job) in pending.drain() {
-            if matches!(ended, Ended::Closed) {
-                job.answer(Err(Error::Closed));
-            } else {
-                job.lost();
-            }
+            job.lost();
         }
         ended
     }

@@ -211,12 +211,15 @@ impl WebClient {
             action: action.to_owned(),
             source: FrameError::Body {
                 status,
-                source: serde::de::Error::custom("the body is not UTF-8"),
+                source: std::sync::Arc::new(serde::de::Error::custom("the body is not UTF-8")),
             },
         })?;
-        let decode_error = |source| Error::Decode {
+        let decode_error = |source: serde_json::Error| Error::Decode {
             action: action.to_owned(),
-            source: FrameError::Body { status, source },
+            source: FrameError::Body {
+                status,
+                source: source.into(),
+            },
         };
         if response.status.is_success() {
             let text = if text.trim().is_empty() { "{}" } else { text };

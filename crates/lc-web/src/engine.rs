@@ -17,8 +17,8 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use lc_protocol::Error;
 use lc_protocol::backoff::Jitter;
+use lc_protocol::{Error, TransportFailure};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -90,7 +90,7 @@ impl HttpRequest {
     pub fn json(mut self, body: &impl serde::Serialize) -> Result<Self, Error> {
         let bytes = serde_json::to_vec(body).map_err(|source| Error::Encode {
             action: self.label.clone(),
-            source,
+            source: source.into(),
         })?;
         self.body = Bytes::from(bytes);
         self.headers
@@ -245,9 +245,12 @@ impl HttpEngine {
         let work = async {
             let mut attempt = 0;
             loop {
-                let body = upload.body().await.map_err(|err| Error::Transport {
-                    message: format!("cannot read the file for {label}: {err}"),
-                    source: Some(Box::new(err)),
+                let body = upload.body().await.map_err(|err| {
+                    Error::transport(
+                        TransportFailure::Local,
+                        format!("cannot read the file for {label}: {err}"),
+                        Some(Arc::new(err)),
+                    )
                 })?;
                 let Some(body) = body else {
                     return Err(Error::InvalidInput(format!(
@@ -297,11 +300,17 @@ impl HttpEngine {
                 Ok(response) => response,
                 Err(err) => {
                     let reached = !err.is_connect();
+                    let failure = if reached {
+                        TransportFailure::Dropped
+                    } else {
+                        TransportFailure::Connect
+                    };
                     return Attempt::Failed {
-                        error: Error::Transport {
-                            message: format!("{label}: {err}"),
-                            source: Some(Box::new(err)),
-                        },
+                        error: Error::transport(
+                            failure,
+                            format!("{label}: {err}"),
+                            Some(Arc::new(err)),
+                        ),
                         reached,
                     };
                 }
@@ -315,10 +324,11 @@ impl HttpEngine {
                     body: collected.to_bytes(),
                 }),
                 Err(err) => Attempt::Failed {
-                    error: Error::Transport {
-                        message: format!("{label}: reading the response failed: {err}"),
-                        source: Some(err),
-                    },
+                    error: Error::transport(
+                        read_failure(&*err),
+                        format!("{label}: reading the response failed: {err}"),
+                        Some(Arc::from(err)),
+                    ),
                     reached: true,
                 },
             }
@@ -404,6 +414,15 @@ fn default_tls() -> Arc<rustls::ClientConfig> {
             .unwrap_or_else(|_| unreachable!("ring supports TLS 1.3"))
         });
     Arc::new(builder.with_root_certificates(roots).with_no_client_auth())
+}
+
+/// Why reading a response body failed: over the size limit, or the connection broke.
+fn read_failure(err: &(dyn std::error::Error + 'static)) -> TransportFailure {
+    if err.is::<http_body_util::LengthLimitError>() {
+        TransportFailure::TooLarge
+    } else {
+        TransportFailure::Dropped
+    }
 }
 
 #[cfg(test)]

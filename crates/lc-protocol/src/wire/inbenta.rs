@@ -178,7 +178,7 @@ impl<P: PushSet> Dialect for Inbenta<P> {
                     Some(raw) => Err(serde_json::from_str::<InbentaError>(raw.get())
                         .map_err(|source| FrameError::Payload {
                             name: "error".to_owned(),
-                            source,
+                            source: source.into(),
                         })?
                         .to_api_error()),
                     None => Ok(payload_field(&fields, "data")),

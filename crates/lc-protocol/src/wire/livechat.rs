@@ -64,7 +64,7 @@ impl ResponseFrame {
             .map(|body| Err(body.error))
             .map_err(|source| FrameError::Payload {
                 name: self.action,
-                source,
+                source: source.into(),
             })
     }
 }

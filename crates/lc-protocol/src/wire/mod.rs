@@ -67,13 +67,13 @@ struct Fields<'a>(#[serde(borrow)] std::collections::BTreeMap<&'a str, &'a RawVa
 fn fields(text: &str) -> Result<std::collections::BTreeMap<&str, &RawValue>, FrameError> {
     if !text.trim_start().starts_with('{') {
         return match serde_json::from_str::<serde::de::IgnoredAny>(text) {
-            Err(err) => Err(FrameError::Json(err)),
+            Err(err) => Err(FrameError::Json(err.into())),
             Ok(_) => Err(FrameError::NotAnObject),
         };
     }
     serde_json::from_str::<Fields<'_>>(text)
         .map(|f| f.0)
-        .map_err(FrameError::Json)
+        .map_err(|err| FrameError::Json(err.into()))
 }
 
 /// The string field `name`, if present.
