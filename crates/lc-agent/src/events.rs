@@ -1,7 +1,7 @@
 //! Events and properties: sending events, postbacks, typing, seen markers; chat, thread
 //! and event properties.
 
-use crate::{AgentClient, Call};
+use crate::{AgentClient, Call, SendOnce};
 use lc_protocol::Transport;
 use lc_protocol::agent;
 use lc_protocol::id::{ChatId, EventId, ThreadId};
@@ -10,12 +10,19 @@ use lc_protocol::types::{Event, Postback, Properties, PropertyNames};
 impl<T: Transport> AgentClient<T> {
     /// `send_event`: sends an event (e.g. [`Event::message`]) to a chat; the agent joins
     /// the chat as not present if needed.
+    ///
+    /// The event is stored exactly once however the connection behaves: it carries a
+    /// `custom_id` (made by the client unless you set one), and when the outcome is
+    /// ambiguous (connection lost, timeout, server error) the client looks the event up
+    /// once connected again and returns it if stored, or sends it again if not. An error
+    /// says for certain that nothing was stored, unless it is [`Error::Unresolved`](lc_protocol::Error::Unresolved)
+    /// (see [`SendOnce`]).
     pub fn send_event(
         &self,
         chat_id: impl Into<ChatId>,
         event: impl Into<Event>,
-    ) -> Call<'_, T, agent::SendEvent> {
-        self.call(agent::SendEvent::new(chat_id, event))
+    ) -> SendOnce<'_, T, agent::SendEvent> {
+        SendOnce::new(&self.transport, agent::SendEvent::new(chat_id, event))
     }
 
     /// `send_event_preview` (API 3.6): shows an event to the customer before it is sent.

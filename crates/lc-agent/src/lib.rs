@@ -74,7 +74,7 @@ mod pushes;
 mod status;
 mod web;
 
-pub use lc_protocol::Call;
+pub use lc_protocol::{Call, SendOnce};
 pub use pushes::Subscription;
 
 use lc_protocol::{Action, Error, Transport};

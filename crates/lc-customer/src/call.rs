@@ -34,6 +34,10 @@ impl<T: CustomerConnection> Dispatch for CustomerClient<T> {
     fn dispatch<'a, A: Action + 'a>(&'a self, request: &'a A) -> ResponseFuture<'a, A::Response> {
         Box::pin(self.send_typed(request))
     }
+
+    fn pause(&self, delay: std::time::Duration) -> lc_protocol::transport::Pause {
+        self.inner.transport.pause(delay)
+    }
 }
 
 impl<T: CustomerConnection> CustomerClient<T> {

@@ -76,6 +76,7 @@ pub use event::{
     Availability, Connected, CustomerEvent, Disconnected, EventKind, Reconnecting, Stopped,
 };
 pub use history::{ChatHistory, HistoryPage};
+pub use lc_protocol::SendOnce;
 pub use lc_web::{CancellationToken, Upload};
 pub use listeners::{EventStream, Subscription};
 pub use pages::Pagination;

@@ -2,7 +2,7 @@
 //! cancellation), and sneak peeks.
 
 use crate::connection::CustomerConnection;
-use crate::{Call, CustomerClient};
+use crate::{Call, CustomerClient, SendOnce};
 use lc_protocol::customer;
 use lc_protocol::id::{ChatId, EventId, ThreadId};
 use lc_protocol::types::{Event, FileEvent, Postback};
@@ -22,13 +22,20 @@ pub struct SentFile {
 
 impl<T: CustomerConnection> CustomerClient<T> {
     /// `send_event`: sends an event of any type (e.g. [`Event::message`]) to a chat;
-    /// `attach_to_last_thread` through [`Call::with`] for an inactive chat.
+    /// `attach_to_last_thread` through [`SendOnce::with`] for an inactive chat.
+    ///
+    /// The event is stored exactly once however the connection behaves: it carries a
+    /// `custom_id` (made by the client unless you set one), and when the outcome is
+    /// ambiguous (connection lost, timeout, server error) the client looks the event up
+    /// once connected again and returns it if stored, or sends it again if not. An error
+    /// says for certain that nothing was stored, unless it is [`Error::Unresolved`]
+    /// (see [`SendOnce`]).
     pub fn send_event(
         &self,
         chat_id: impl Into<ChatId>,
         event: impl Into<Event>,
-    ) -> Call<'_, T, customer::SendEvent> {
-        self.call(customer::SendEvent::new(chat_id, event))
+    ) -> SendOnce<'_, CustomerClient<T>, customer::SendEvent> {
+        SendOnce::new(self, customer::SendEvent::new(chat_id, event))
     }
 
     /// The seed's `sendPostback`: a click on the rich message button `postback_id`,

@@ -2,10 +2,11 @@
 
 use crate::action::Action;
 use crate::error::Error;
-use crate::transport::Transport;
+use crate::transport::{Pause, Transport};
 use std::future::{Future, IntoFuture};
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
+use std::time::Duration;
 
 /// The future of one typed request.
 pub type ResponseFuture<'a, R> = Pin<Box<dyn Future<Output = Result<R, Error>> + Send + 'a>>;
@@ -15,11 +16,18 @@ pub type ResponseFuture<'a, R> = Pin<Box<dyn Future<Output = Result<R, Error>> +
 pub trait Dispatch: Send + Sync {
     /// Sends `request` and resolves to its typed response.
     fn dispatch<'a, A: Action + 'a>(&'a self, request: &'a A) -> ResponseFuture<'a, A::Response>;
+
+    /// Waits `delay` on the runtime of the transport (see [`Transport::pause`]).
+    fn pause(&self, delay: Duration) -> Pause;
 }
 
 impl<T: Transport> Dispatch for T {
     fn dispatch<'a, A: Action + 'a>(&'a self, request: &'a A) -> ResponseFuture<'a, A::Response> {
         self.call(request)
+    }
+
+    fn pause(&self, delay: Duration) -> Pause {
+        Transport::pause(self, delay)
     }
 }
 

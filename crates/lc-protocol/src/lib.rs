@@ -37,6 +37,7 @@ pub mod error;
 mod generated;
 pub mod id;
 pub mod push;
+pub mod send_once;
 pub mod transport;
 pub mod types;
 pub mod version;
@@ -46,6 +47,7 @@ pub use action::{Action, ActionMeta, Api, Empty, HttpMethod, PushMeta, Transport
 pub use call::{Call, Dispatch};
 pub use error::{ApiError, Applied, Error, ErrorKind, ErrorType, FrameError, TransportFailure};
 pub use push::{PushPayload, PushSet};
+pub use send_once::{CreatesEvent, SendOnce};
 pub use transport::{RawRequest, RtmTransport, Transport, WebTransport};
 pub use version::{ApiVersion, VersionRange};
 

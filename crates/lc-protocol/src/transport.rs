@@ -6,6 +6,10 @@ use crate::version::ApiVersion;
 use async_trait::async_trait;
 use serde_json::Value;
 use serde_json::value::RawValue;
+use std::time::Duration;
+
+/// The future of [`Transport::pause`].
+pub type Pause = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'static>>;
 
 /// One request, encoded, ready for an engine to send.
 #[derive(Debug, Clone)]
@@ -33,6 +37,14 @@ pub trait Transport: Send + Sync {
 
     /// The API version of the connection.
     fn version(&self) -> ApiVersion;
+
+    /// Waits `delay` on the engine's runtime: what the SDK uses between lookups and
+    /// retries of its own (e.g. [`SendOnce`](crate::SendOnce)). The default does not
+    /// wait; engines override it with their timer.
+    fn pause(&self, delay: Duration) -> Pause {
+        let _ = delay;
+        Box::pin(std::future::ready(()))
+    }
 
     /// Sends one encoded request and returns the raw response payload.
     ///

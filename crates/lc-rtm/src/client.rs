@@ -188,6 +188,10 @@ where
         self.engine.session.version()
     }
 
+    fn pause(&self, delay: std::time::Duration) -> lc_protocol::transport::Pause {
+        Box::pin(tokio::time::sleep(delay))
+    }
+
     async fn send_raw(&self, request: RawRequest) -> Result<Box<RawValue>, Error> {
         self.request(&request.action, request.payload).await
     }

@@ -289,6 +289,10 @@ impl Transport for WebClient {
         self.inner.engine.config().version
     }
 
+    fn pause(&self, delay: std::time::Duration) -> lc_protocol::transport::Pause {
+        Box::pin(tokio::time::sleep(delay))
+    }
+
     async fn send_raw(&self, request: RawRequest) -> Result<Box<RawValue>, Error> {
         let mut token = self.inner.tokens.token().await?;
         let mut recovery = Recovery::default();

@@ -134,6 +134,11 @@ impl Event {
         on_known!(self, e => e.custom_id.as_deref(), None)
     }
 
+    /// Sets the client's own id for the event (ignored for unknown event types).
+    pub fn set_custom_id(&mut self, custom_id: Option<String>) {
+        on_known!(self, e => e.custom_id = custom_id, ())
+    }
+
     /// The event's properties.
     pub fn properties(&self) -> Option<&Properties> {
         on_known!(self, e => e.properties.as_ref(), None)
