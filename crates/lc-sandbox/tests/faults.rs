@@ -281,27 +281,12 @@ async fn clear_chaos_stops_the_drops() {
 /// sending the next ping only once the previous one is answered.
 async fn frames_until_dropped(world: &World) -> u64 {
     let mut rtm = world.customer_rtm("3.6").await;
-    let mut frames = 0;
-    loop {
-        let _ = tokio::time::timeout(
-            Duration::from_secs(1),
-            rtm.send_text(r#"{"action":"ping","payload":{}}"#),
-        )
-        .await;
-        loop {
-            match rtm.raw_next().await {
-                None | Some(Err(_)) => return frames,
-                Some(Ok(Message::Close(frame))) => panic!("a close frame was sent: {frame:?}"),
-                Some(Ok(Message::Text(text))) => {
-                    frames += 1;
-                    if text.as_str().contains(r#""action":"ping""#) {
-                        break;
-                    }
-                }
-                Some(Ok(_)) => {}
-            }
-        }
+    rtm.pushes.clear();
+    let mut answered = 0;
+    while rtm.try_request("ping", json!({})).await.is_some() {
+        answered += 1;
     }
+    answered + rtm.pushes.len() as u64
 }
 
 #[tokio::test]
@@ -359,8 +344,12 @@ async fn chaos_drops_each_connection_after_a_lifetime_in_its_range() {
     }
     for task in tasks {
         let lived = task.await.unwrap();
+        // Measured from the client's side of the login response, hence some slack.
         let slack = Duration::from_millis(250);
-        assert!(lived >= low && lived <= high + slack, "lived {lived:?}");
+        assert!(
+            lived + Duration::from_millis(50) >= low && lived <= high + slack,
+            "lived {lived:?}"
+        );
     }
     assert_eq!(world.sandbox.fault_stats().random_connection_drops, 4);
 }
