@@ -24,6 +24,10 @@ pub enum CustomerEvent {
     Stopped(Stopped),
     /// A push from the server.
     Push(CustomerPush),
+    /// A push the client missed while it was disconnected (or fell behind), rebuilt
+    /// from the chats once connected again: each missed event once, in order, before
+    /// newer pushes of its chat.
+    Recovered(CustomerPush),
     /// This subscriber fell behind and missed this many items.
     Missed(u64),
 }
@@ -37,7 +41,7 @@ impl CustomerEvent {
             CustomerEvent::Disconnected(_) => Disconnected::NAME,
             CustomerEvent::Reconnecting(_) => Reconnecting::NAME,
             CustomerEvent::Stopped(_) => Stopped::NAME,
-            CustomerEvent::Push(push) => push.name(),
+            CustomerEvent::Push(push) | CustomerEvent::Recovered(push) => push.name(),
             CustomerEvent::Missed(_) => "missed",
         }
     }
@@ -49,7 +53,7 @@ impl CustomerEvent {
             CustomerEvent::Disconnected(e) => serde_json::to_value(e),
             CustomerEvent::Reconnecting(e) => serde_json::to_value(e),
             CustomerEvent::Stopped(e) => serde_json::to_value(e),
-            CustomerEvent::Push(push) => push
+            CustomerEvent::Push(push) | CustomerEvent::Recovered(push) => push
                 .encode_payload()
                 .and_then(|raw| serde_json::from_str(raw.get())),
             CustomerEvent::Missed(count) => Ok(serde_json::json!({ "count": count })),
@@ -163,7 +167,7 @@ where
 
     fn from_event(event: &CustomerEvent) -> Option<&Self> {
         match event {
-            CustomerEvent::Push(push) => P::from_push(push),
+            CustomerEvent::Push(push) | CustomerEvent::Recovered(push) => P::from_push(push),
             _ => None,
         }
     }

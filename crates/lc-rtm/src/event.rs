@@ -39,6 +39,14 @@ pub enum RtmEvent<P> {
         /// The request that caused it, when it was ours.
         request_id: Option<String>,
     },
+    /// A push this client missed while it was disconnected (or while it fell behind),
+    /// rebuilt from the server's state once connected again: the role clients (e.g.
+    /// `AgentClient::pushes`) catch up after every reconnection and give each missed
+    /// event once, in order. The engine's own streams never carry it.
+    Recovered {
+        /// The push, as the server would have sent it.
+        push: P,
+    },
     /// This subscriber fell behind and missed this many items.
     Missed(u64),
 }
