@@ -1,7 +1,8 @@
 //! Fault injection and inspection hooks of [`Sandbox`]: slow or failing actions, raw
-//! answers, dropped connections, malformed frames.
+//! answers, dropped connections (at once, after applying a request, at random), refused
+//! logins, malformed frames, and the count of faults injected.
 
-use crate::{Sandbox, state};
+use crate::{Chaos, FaultStats, Sandbox};
 use std::time::Duration;
 
 impl Sandbox {
@@ -95,8 +96,9 @@ impl Sandbox {
     }
 
     /// Fault injection: drops every RTM connection and every Inbenta realtime socket at
-    /// once, as a network failure would: no disconnect push, no close frame. Clients see
-    /// the socket end. REST and Web calls are not affected.
+    /// once, as a network failure would: no disconnect push, no close frame, and frames
+    /// still queued for them are not written. Clients see the socket end. REST and Web
+    /// calls are not affected.
     ///
     /// ```no_run
     /// # async fn demo() -> Result<(), lc_sandbox::SandboxError> {
@@ -111,10 +113,115 @@ impl Sandbox {
         {
             let state = self.shared.lock();
             for conn in state.conns.values() {
-                let _ = conn.tx.send(state::Outgoing::Drop);
+                conn.cutoff.cut();
             }
         }
         self.shared.inbenta.drop_connections();
+    }
+
+    /// Fault injection: each of the next `count` requests of `action` is applied, then the
+    /// requester's connection is dropped abruptly instead of answered, as a network
+    /// failure right after the server acted (zero disarms it; a new call replaces the
+    /// count). The request runs as usual, whatever its outcome: the state changes and the
+    /// pushes it causes reach the *other* connections (other connections of the same
+    /// user included); nothing more is written to the requester's connection — no
+    /// response, no push, no disconnect push, no close frame.
+    ///
+    /// - RTM (agent and customer; `login` and `ping` included): the WebSocket is dropped.
+    /// - Inbenta realtime socket: `action` is an event name (`messages:send`, ...); the
+    ///   socket is dropped without a reply.
+    /// - Web: the HTTP connection is closed without a response (with HTTP/2, together
+    ///   with the other requests on it).
+    ///
+    /// A failure armed with [`fail_next`](Self::fail_next) for the same call wins: that
+    /// call fails, changes nothing and is answered; a response delay delays the request
+    /// before it runs. [`fault_stats`](Self::fault_stats) counts these drops.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), lc_sandbox::SandboxError> {
+    /// let sandbox = lc_sandbox::Sandbox::builder().start().await?;
+    /// sandbox.drop_after_applying("send_event", 1);
+    /// // the next send_event is stored and pushed to the chat's other users, but its
+    /// // sender's connection ends without a response: a client that resends it blindly
+    /// // after reconnecting stores it twice (the sandbox, like the real service, does
+    /// // not deduplicate by `custom_id`)
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn drop_after_applying(&self, action: &str, count: u32) {
+        self.shared.faults().drop_after_applying(action, count);
+    }
+
+    /// Fault injection: arms seeded random faults (see [`Chaos`]), replacing those armed
+    /// before; their draws start over, so the same seed replays the same faults. Counts
+    /// armed with [`drop_after_applying`](Self::drop_after_applying) go first; connection
+    /// limits apply to the connections that log in (RTM) or open (Inbenta) from now on.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), lc_sandbox::SandboxError> {
+    /// use lc_sandbox::Chaos;
+    /// use std::time::Duration;
+    /// let sandbox = lc_sandbox::Sandbox::builder().start().await?;
+    /// sandbox.set_chaos(
+    ///     Chaos::seeded(7)
+    ///         .drop_after_applying("send_event", 0.2)
+    ///         .drop_after_lifetime(Duration::from_millis(300)..=Duration::from_millis(1500)),
+    /// );
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_chaos(&self, chaos: Chaos) {
+        self.shared.faults().set_chaos(Some(chaos));
+    }
+
+    /// Fault injection: disarms the faults of [`set_chaos`](Self::set_chaos). Connections
+    /// already given a drop plan keep it; close them with
+    /// [`drop_connections`](Self::drop_connections) if needed.
+    pub fn clear_chaos(&self) {
+        self.shared.faults().set_chaos(None);
+    }
+
+    /// Fault injection: for `window` from now the service is unavailable to new
+    /// sessions (zero: available again at once). Every RTM `login`, agent or customer, is
+    /// answered with a `service_unavailable` error, changes nothing, and the connection is
+    /// then closed (a close frame after the answer); an Inbenta realtime handshake is
+    /// answered `503` (`{"error": {"code": 503, ...}}`) instead of upgrading.
+    /// Connections already logged in, Web and Inbenta REST calls are not affected.
+    /// [`fault_stats`](Self::fault_stats) counts the refusals.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), lc_sandbox::SandboxError> {
+    /// use std::time::Duration;
+    /// let sandbox = lc_sandbox::Sandbox::builder().start().await?;
+    /// sandbox.drop_connections();
+    /// sandbox.refuse_logins_for(Duration::from_secs(2));
+    /// // ... clients must back off and log in again after the window ...
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn refuse_logins_for(&self, window: Duration) {
+        self.shared.faults().refuse_logins_for(window);
+    }
+
+    /// How many faults were injected since the sandbox started: requests dropped after
+    /// applying, connections dropped by a [`Chaos`] plan, refused logins. Faults armed
+    /// with the other hooks ([`fail_next`](Self::fail_next),
+    /// [`drop_connections`](Self::drop_connections), ...) are not counted.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), lc_sandbox::SandboxError> {
+    /// let sandbox = lc_sandbox::Sandbox::builder().start().await?;
+    /// // ... a chaos run ...
+    /// let stats = sandbox.fault_stats();
+    /// println!(
+    ///     "{} requests dropped after applying, {} connections dropped, {} logins refused",
+    ///     stats.dropped_after_applying, stats.random_connection_drops, stats.refused_logins
+    /// );
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn fault_stats(&self) -> FaultStats {
+        self.shared.faults().stats()
     }
 
     /// Fault injection: sends `text` as a text frame, unchanged (it need not be JSON), to

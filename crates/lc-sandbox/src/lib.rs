@@ -26,9 +26,11 @@ mod accounts;
 mod agent_api;
 mod auth;
 mod builder;
+mod chaos;
 mod chat_ops;
 mod clock;
 mod customer_api;
+mod cutoff;
 mod dispatch;
 mod event_ops;
 mod fault_hooks;
@@ -47,6 +49,7 @@ mod web;
 
 pub use accounts::{AgentHandle, CustomerHandle, NewAgent, NewCustomer};
 pub use builder::SandboxBuilder;
+pub use chaos::{Chaos, FaultStats};
 pub use inbenta::{AgentBehaviour, InbentaApp, InbentaUser, NewInbentaAgent, NewInbentaApp};
 pub use tls::SelfSigned;
 

@@ -7,13 +7,17 @@
 //! fault injection ([`crate::Sandbox::set_response_delay`]). Without a delay a request is
 //! handled as soon as it is read, so nothing is ever pending; with one, requests wait in
 //! the worker's queue, in arrival order, and count as pending until answered.
+//!
+//! A [`Cutoff`] ends the connection abruptly (fault injection): the writer stops without
+//! writing what is queued, the reader stops reading, and nothing is answered any more.
 
+use crate::cutoff::{Cutoff, write_frames};
 use crate::dispatch::{Ctx, Reply, dispatch, err};
 use crate::server::{Shared, lifecycle_header, text};
 use crate::state::{ConnId, ConnRec, Outgoing, State};
 use bytes::Bytes;
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
+use futures_util::stream::SplitStream;
 use http::{Request, Response, StatusCode, header};
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -24,7 +28,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -78,6 +82,8 @@ struct Queued {
 struct Conn {
     id: ConnId,
     shared: Arc<Shared>,
+    /// Cuts the connection at once.
+    cutoff: Arc<Cutoff>,
     /// Requests read but not answered yet.
     pending: Arc<AtomicUsize>,
     /// The worker's queue.
@@ -91,19 +97,26 @@ where
 {
     let (sink, stream) = ws.split();
     let (tx, rx) = mpsc::unbounded_channel::<Outgoing>();
-    let id = register(&mut shared.lock(), api, version, tx);
-    let (abort_tx, abort_rx) = oneshot::channel();
-    let writer = tokio::spawn(write_frames(sink, rx, abort_tx));
+    let cutoff = Cutoff::new();
+    let id = register(&mut shared.lock(), api, version, tx, cutoff.clone());
+    let writer = tokio::spawn(write_frames(sink, rx, cutoff.clone(), shared.clone()));
     let (queue, queued) = mpsc::unbounded_channel();
     let pending = Arc::new(AtomicUsize::new(0));
-    let worker = tokio::spawn(work(shared.clone(), id, queued, pending.clone()));
+    let worker = tokio::spawn(work(
+        shared.clone(),
+        id,
+        cutoff.clone(),
+        queued,
+        pending.clone(),
+    ));
     let conn = Conn {
         id,
         shared: shared.clone(),
+        cutoff,
         pending,
         queue,
     };
-    conn.read_frames(stream, abort_rx).await;
+    conn.read_frames(stream).await;
     worker.abort();
     {
         // The agent's status follows its connections (offline with the last one).
@@ -121,6 +134,7 @@ fn register(
     api: Api,
     version: ApiVersion,
     tx: mpsc::UnboundedSender<Outgoing>,
+    cutoff: Arc<Cutoff>,
 ) -> ConnId {
     state.next_conn += 1;
     let id = state.next_conn;
@@ -132,37 +146,11 @@ fn register(
         away: false,
         session: Default::default(),
         tx,
+        cutoff,
+        chaos_armed: false,
     };
     state.conns.insert(id, rec);
     id
-}
-
-/// Writes queued frames until the channel closes or a close is ordered. `Outgoing::Drop`
-/// ends it without a close frame and tells the reader (`abort`) to drop the socket.
-async fn write_frames<S>(
-    mut sink: SplitSink<WebSocketStream<S>, Message>,
-    mut rx: mpsc::UnboundedReceiver<Outgoing>,
-    abort: oneshot::Sender<()>,
-) where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    while let Some(out) = rx.recv().await {
-        let message = match out {
-            Outgoing::Text(text) => Message::text(text),
-            Outgoing::Close => {
-                let _ = sink.send(Message::Close(None)).await;
-                break;
-            }
-            Outgoing::Drop => {
-                let _ = abort.send(());
-                return;
-            }
-        };
-        if sink.send(message).await.is_err() {
-            break;
-        }
-    }
-    let _ = sink.close().await;
 }
 
 /// Handles the requests that wait for a response delay, in arrival order. A request
@@ -171,6 +159,7 @@ async fn write_frames<S>(
 async fn work(
     shared: Arc<Shared>,
     conn: ConnId,
+    cutoff: Arc<Cutoff>,
     mut queue: mpsc::UnboundedReceiver<Queued>,
     pending: Arc<AtomicUsize>,
 ) {
@@ -182,7 +171,7 @@ async fn work(
             respond(&shared.lock(), conn, &queued.request, &Err(error));
         } else {
             sleep_until(queued.arrived + queued.delay).await;
-            handle_request(&shared, conn, &queued.request);
+            handle_request(&shared, conn, &cutoff, &queued.request);
         }
         pending.fetch_sub(1, Ordering::SeqCst);
     }
@@ -193,12 +182,9 @@ impl Conn {
     /// timeout. Both close with a `connection_timeout` disconnect push first (§1.7 asks it
     /// for idle connections; [I] the sandbox sends it on the login deadline too). Any
     /// frame, control pings included, restarts the idle timer; nothing extends the login
-    /// deadline.
-    async fn read_frames<S>(
-        &self,
-        mut stream: SplitStream<WebSocketStream<S>>,
-        mut abort: oneshot::Receiver<()>,
-    ) where
+    /// deadline. A cut ends it first, before any frame still buffered is read.
+    async fn read_frames<S>(&self, mut stream: SplitStream<WebSocketStream<S>>)
+    where
         S: AsyncRead + AsyncWrite + Unpin,
     {
         let timing = self.shared.timing;
@@ -212,6 +198,8 @@ impl Conn {
                 login_deadline
             };
             tokio::select! {
+                biased;
+                () = self.cutoff.cut_off() => break,
                 message = stream.next() => match message {
                     Some(Ok(Message::Text(text))) => {
                         last_frame = Instant::now();
@@ -240,7 +228,6 @@ impl Conn {
                     crate::state::close_conn(&self.shared.lock(), self.id, "connection_timeout");
                     break;
                 }
-                _ = &mut abort => break,
                 _ = shutdown.changed() => {
                     if let Some(c) = self.shared.lock().conns.get(&self.id) {
                         let _ = c.tx.send(Outgoing::Close);
@@ -274,7 +261,7 @@ impl Conn {
         }
         let delay = self.shared.faults().delay_for(&request.action);
         if delay.is_zero() && pending == 0 {
-            return handle_request(&self.shared, self.id, &request);
+            return handle_request(&self.shared, self.id, &self.cutoff, &request);
         }
         self.pending.fetch_add(1, Ordering::SeqCst);
         let queued = Queued {
@@ -319,16 +306,36 @@ fn request_version(requested: Option<&str>, conn: ApiVersion) -> Result<ApiVersi
 
 /// Runs one request (or the failure armed for it with `Sandbox::fail_next`), answers it
 /// and delivers the pushes it caused; a failed action's pushes are discarded.
-fn handle_request(shared: &Shared, conn: ConnId, request: &RequestFrame) {
-    let forced = shared.faults().take_failure(&request.action);
+///
+/// Fault injection decides first ([`Faults::fate`](crate::faults::Faults::fate)): a
+/// `login` refused while logins are refused is answered `service_unavailable` and the
+/// connection closed; a request to drop after applying cuts the connection before it
+/// runs, so that neither its answer nor the pushes to this connection are written, then
+/// runs as usual (the other connections get their pushes). The first successful login
+/// draws the connection's chaos plan.
+fn handle_request(shared: &Shared, conn: ConnId, cutoff: &Cutoff, request: &RequestFrame) {
+    if cutoff.is_cut() {
+        // Dropped: nothing more is read from it.
+        return;
+    }
+    let fate = shared.faults().fate(&request.action);
+    if fate.drop_after {
+        cutoff.cut();
+    }
     let mut state = shared.lock();
     let Some(rec) = state.conns.get(&conn) else {
         return;
     };
     let (api, conn_version, principal) = (rec.api, rec.version, rec.principal.clone());
     let action = request.action.as_str();
+    let refused = fate.refused.then(|| {
+        err(
+            ErrorType::ServiceUnavailable,
+            "Service unavailable, try again later",
+        )
+    });
     let reply = match (
-        forced,
+        fate.forced.or(refused),
         request_version(request.version.as_deref(), conn_version),
     ) {
         (Some(error), _) | (None, Err(error)) => Err(error),
@@ -352,11 +359,39 @@ fn handle_request(shared: &Shared, conn: ConnId, request: &RequestFrame) {
         },
     };
     respond(&state, conn, request, &reply);
+    if action == "login" && reply.is_ok() {
+        arm_chaos(shared, &mut state, conn);
+    }
     if reply.is_err() {
         state.outbox = Default::default();
     }
     crate::push::deliver(&mut state, Some((conn, request.request_id.as_deref())));
-    tracing::debug!(conn, action, ok = reply.is_ok(), "rtm action");
+    if fate.refused {
+        if let Some(c) = state.conns.get(&conn) {
+            let _ = c.tx.send(Outgoing::Close);
+        }
+    }
+    tracing::debug!(
+        conn,
+        action,
+        ok = reply.is_ok(),
+        fate.drop_after,
+        "rtm action"
+    );
+}
+
+/// Draws the chaos plan of a connection that has just logged in for the first time and
+/// hands it to its writer, after the login response.
+fn arm_chaos(shared: &Shared, state: &mut State, conn: ConnId) {
+    let Some(c) = state.conns.get_mut(&conn) else {
+        return;
+    };
+    if std::mem::replace(&mut c.chaos_armed, true) {
+        return;
+    }
+    if let Some(plan) = shared.faults().conn_plan() {
+        let _ = c.tx.send(Outgoing::Arm(plan));
+    }
 }
 
 /// Sends the response to `request` on its connection.

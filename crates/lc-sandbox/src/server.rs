@@ -1,5 +1,6 @@
 //! The HTTP server: one port for RTM (WebSocket upgrade) and Web, optionally over TLS.
 
+use crate::cutoff::Cutoff;
 use crate::faults::Faults;
 use crate::state::State;
 use bytes::Bytes;
@@ -126,13 +127,21 @@ where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
     let mut shutdown = shared.shutdown.clone();
-    let service = service_fn(move |req| {
-        let shared = shared.clone();
-        async move { Ok::<_, Infallible>(route(req, shared).await) }
+    // Cut by a Web action dropped after applying: the connection ends without a response.
+    let cutoff = Cutoff::new();
+    let service = service_fn({
+        let cutoff = cutoff.clone();
+        move |req| {
+            let shared = shared.clone();
+            let cutoff = cutoff.clone();
+            async move { Ok::<_, Infallible>(route(req, shared, &cutoff).await) }
+        }
     });
     let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     let connection = builder.serve_connection_with_upgrades(io, service);
     tokio::select! {
+        biased;
+        () = cutoff.cut_off() => tracing::debug!("HTTP connection dropped (fault injection)"),
         result = connection => {
             if let Err(err) = result {
                 tracing::debug!(%err, "connection ended with an error");
@@ -175,7 +184,11 @@ fn parse_route(path: &str) -> Route {
     }
 }
 
-async fn route(req: Request<Incoming>, shared: Arc<Shared>) -> Response<Full<Bytes>> {
+async fn route(
+    req: Request<Incoming>,
+    shared: Arc<Shared>,
+    cutoff: &Cutoff,
+) -> Response<Full<Bytes>> {
     let path = req.uri().path().to_owned();
     tracing::info!(method = %req.method(), %path, "request");
     if crate::inbenta::owns(&path) {
@@ -184,7 +197,7 @@ async fn route(req: Request<Incoming>, shared: Arc<Shared>) -> Response<Full<Byt
     match parse_route(&path) {
         Route::Rtm(api, version) => crate::rtm::upgrade(req, api, version, shared),
         Route::Action(api, version, name) => {
-            crate::web::action(req, api, version, name, shared).await
+            crate::web::action(req, api, version, name, shared, cutoff).await
         }
         Route::File(id) => crate::web::file(&id, &shared),
         Route::NotFound => text(StatusCode::NOT_FOUND, "not found"),

@@ -38,13 +38,16 @@ impl Principal {
 /// One connection's identity.
 pub(crate) type ConnId = u64;
 
-/// A frame queued for a connection, or the order to close it.
+/// A frame queued for a realtime connection (LiveChat RTM or Inbenta), or an order to
+/// its writer. Dropping a connection abruptly does not go through this queue: see
+/// [`Cutoff`](crate::cutoff::Cutoff).
 #[derive(Debug)]
 pub(crate) enum Outgoing {
     Text(String),
+    /// Write a close frame, then stop.
     Close,
-    /// Drop the socket at once: no close frame (fault injection).
-    Drop,
+    /// Chaos: from now on, drop the connection by this plan.
+    Arm(crate::chaos::ConnPlan),
 }
 
 /// A WebSocket connection, as the state knows it.
@@ -59,6 +62,10 @@ pub(crate) struct ConnRec {
     /// Agent connections: the login token and customer subscriptions.
     pub(crate) session: ConnSession,
     pub(crate) tx: mpsc::UnboundedSender<Outgoing>,
+    /// Cuts the connection at once (fault injection).
+    pub(crate) cutoff: std::sync::Arc<crate::cutoff::Cutoff>,
+    /// Whether a chaos plan was drawn for it (at its first successful login).
+    pub(crate) chaos_armed: bool,
 }
 
 /// What an agent connection remembers besides its identity.
@@ -72,8 +79,11 @@ pub(crate) struct ConnSession {
 
 impl ConnRec {
     pub(crate) fn send(&self, frame: String) {
-        // A closed receiver means the connection is going away; nothing to do.
-        let _ = self.tx.send(Outgoing::Text(frame));
+        // A cut connection writes nothing more; a closed receiver means the connection
+        // is going away. Nothing to do either way.
+        if !self.cutoff.is_cut() {
+            let _ = self.tx.send(Outgoing::Text(frame));
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! Web: `POST|GET /v{ver}/{agent|customer}/action/{name}`, uploads and uploaded files.
 
+use crate::cutoff::Cutoff;
 use crate::dispatch::{Ctx, Reply, dispatch, err, invalid};
 use crate::query::{query_pairs, query_param};
 use crate::server::lifecycle_header;
@@ -33,13 +34,16 @@ const NO_AUTH: &[&str] = &[
     "get_localization",
 ];
 
-/// Serves one Web action.
+/// Serves one Web action, fault injection first: a raw answer, the response delay, a
+/// forced failure. An action to drop after applying (`Sandbox::drop_after_applying`)
+/// runs, then cuts the HTTP connection (`cutoff`) and never answers.
 pub(crate) async fn action(
     req: Request<Incoming>,
     api: Api,
     version: ApiVersion,
     name: String,
     shared: Arc<Shared>,
+    cutoff: &Cutoff,
 ) -> Response<Full<Bytes>> {
     let raw = shared.faults().take_raw_reply(&name);
     if let Some((status, body)) = raw {
@@ -47,14 +51,28 @@ pub(crate) async fn action(
         *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
         return response;
     }
-    match run_action(req, api, version, &name, &shared).await {
+    if let Err(error) = wait_for_delay(&shared, &name).await {
+        return error_response(&error, version);
+    }
+    let forced = shared.faults().take_failure(&name);
+    if let Some(error) = forced {
+        return error_response(&error, version);
+    }
+    let reply = run_action(req, api, version, &name, &shared).await;
+    let drop_after = shared.faults().take_drop(&name);
+    if drop_after {
+        cutoff.cut();
+        // The connection task drops this future with the connection.
+        return std::future::pending().await;
+    }
+    match reply {
         Ok(payload) => json_response(StatusCode::OK, payload.get().to_owned(), version),
         Err(error) => error_response(&error, version),
     }
 }
 
-/// Runs one Web action: fault injection first (delay, forced failure), then the method,
-/// organization, credentials, availability in `version`, and the handler.
+/// Runs one Web action: checks the method, organization, credentials and availability in
+/// `version`, then runs the handler.
 async fn run_action(
     req: Request<Incoming>,
     api: Api,
@@ -62,11 +80,6 @@ async fn run_action(
     name: &str,
     shared: &Shared,
 ) -> Reply {
-    wait_for_delay(shared, name).await?;
-    let forced = shared.faults().take_failure(name);
-    if let Some(error) = forced {
-        return Err(error);
-    }
     check_method(req.method(), api, name)?;
     let region = req.headers().get("x-region").and_then(|v| v.to_str().ok());
     shared.faults().check_region(region)?;

@@ -65,7 +65,7 @@ impl Hub {
     /// Ends every realtime socket at once, without a close frame (fault injection).
     pub(crate) fn drop_connections(&self) {
         for conn in self.lock().conns.values() {
-            let _ = conn.tx.send(Out::Drop);
+            conn.cutoff.cut();
         }
     }
 
@@ -214,7 +214,7 @@ fn push_frame<P: lc_protocol::PushPayload + Serialize>(payload: &P) -> Option<St
 pub(crate) async fn route(req: Request<Incoming>, shared: Arc<Shared>) -> Response<Full<Bytes>> {
     let hub = shared.inbenta.clone();
     if req.uri().path().trim_end_matches('/') == "/v1/ws" {
-        return socket::upgrade(req, hub);
+        return socket::upgrade(req, shared);
     }
     rest::handle(req, hub).await
 }

@@ -1,13 +1,18 @@
 //! The realtime channel at `/v1/ws`: authentication before the upgrade, then one JSON
 //! text frame per request, reply and push (`docs/inbenta-wire.md`).
+//!
+//! Fault injection reaches it too: while logins are refused the handshake answers 503,
+//! a request to drop after applying cuts the socket before it runs (so that nothing
+//! more is written to it) and a chaos plan drops it after some frames or some time.
 
 use super::error::Fail;
 use super::state::{ConnId, ConnRec, Out};
 use super::{Ctx, Hub, Who, events};
+use crate::cutoff::{Cutoff, write_frames};
 use crate::query::query_param;
+use crate::server::Shared;
 use bytes::Bytes;
-use futures_util::stream::SplitSink;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use http::{Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -16,7 +21,7 @@ use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -50,39 +55,55 @@ fn authenticate(req: &Request<Incoming>, hub: &Hub) -> Result<(String, String), 
     Ok((app, user))
 }
 
-/// Answers the WebSocket handshake (401 before upgrading for a bad app or token) and
-/// serves the socket.
-pub(crate) fn upgrade(mut req: Request<Incoming>, hub: Arc<Hub>) -> Response<Full<Bytes>> {
-    let (app, user) = match authenticate(&req, &hub) {
+/// Answers the WebSocket handshake (401 before upgrading for a bad app or token; 503
+/// while logins are refused, see `Sandbox::refuse_logins_for`) and serves the socket.
+pub(crate) fn upgrade(mut req: Request<Incoming>, shared: Arc<Shared>) -> Response<Full<Bytes>> {
+    let (app, user) = match authenticate(&req, &shared.inbenta) {
         Ok(pair) => pair,
         Err(fail) => return fail.response(),
     };
-    let serve = move |ws| serve(ws, hub, app, user);
+    if shared.faults().refuse_login() {
+        return Fail::new(503, "Service unavailable, try again later").response();
+    }
+    let serve = move |ws| serve(ws, shared, app, user);
     crate::upgrade::accept(&mut req, MAX_FRAME, "Inbenta", serve)
         .unwrap_or_else(|| Fail::bad_request("Expected a WebSocket upgrade").response())
 }
 
 /// Serves one socket until it closes, is dropped or the sandbox stops.
-async fn serve<S>(ws: WebSocketStream<S>, hub: Arc<Hub>, app: String, user: String)
+async fn serve<S>(ws: WebSocketStream<S>, shared: Arc<Shared>, app: String, user: String)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let hub = shared.inbenta.clone();
     let (sink, mut stream) = ws.split();
     let (tx, rx) = mpsc::unbounded_channel::<Out>();
+    let cutoff = Cutoff::new();
     let conn = hub.lock().add_conn(ConnRec {
         app: app.clone(),
         user: user.clone(),
         tx: tx.clone(),
+        cutoff: cutoff.clone(),
     });
-    let (abort_tx, mut abort) = oneshot::channel();
-    let writer = tokio::spawn(write_frames(sink, rx, abort_tx));
+    if let Some(plan) = shared.faults().conn_plan() {
+        let _ = tx.send(Out::Arm(plan));
+    }
+    let writer = tokio::spawn(write_frames(sink, rx, cutoff.clone(), shared.clone()));
     let mut shutdown = hub.shutdown.clone();
+    let sock = Sock {
+        shared: &shared,
+        conn,
+        app: &app,
+        user: &user,
+        tx: &tx,
+        cutoff: &cutoff,
+    };
     loop {
         tokio::select! {
+            biased;
+            () = cutoff.cut_off() => break,
             message = stream.next() => match message {
-                Some(Ok(Message::Text(text))) => {
-                    on_text(&hub, conn, &app, &user, &tx, text.as_str());
-                }
+                Some(Ok(Message::Text(text))) => sock.on_text(text.as_str()),
                 Some(Ok(Message::Close(_))) | None => break,
                 Some(Ok(_)) => {}
                 Some(Err(err)) => {
@@ -90,7 +111,6 @@ where
                     break;
                 }
             },
-            _ = &mut abort => break,
             _ = shutdown.wait_for(|stop| *stop) => {
                 let _ = tx.send(Out::Close);
                 break;
@@ -102,93 +122,75 @@ where
     let _ = tokio::time::timeout(FLUSH_TIMEOUT, writer).await;
 }
 
-/// Writes queued frames until the channel closes or a close is ordered. `Out::Drop` ends
-/// it without a close frame and tells the reader (`abort`) to drop the socket too.
-async fn write_frames<S>(
-    mut sink: SplitSink<WebSocketStream<S>, Message>,
-    mut rx: mpsc::UnboundedReceiver<Out>,
-    abort: oneshot::Sender<()>,
-) where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    while let Some(out) = rx.recv().await {
-        let message = match out {
-            Out::Text(text) => Message::text(text),
-            Out::Close => {
-                let _ = sink.send(Message::Close(None)).await;
-                break;
-            }
-            Out::Drop => {
-                let _ = abort.send(());
+/// One socket, as its requests need it.
+struct Sock<'a> {
+    shared: &'a Arc<Shared>,
+    conn: ConnId,
+    app: &'a str,
+    user: &'a str,
+    tx: &'a mpsc::UnboundedSender<Out>,
+    cutoff: &'a Cutoff,
+}
+
+impl Sock<'_> {
+    /// Handles one text frame. A frame that is not a request gets no reply, except one that
+    /// carries an `id`, which gets a 400 for it.
+    fn on_text(&self, text: &str) {
+        let (conn, tx) = (self.conn, self.tx);
+        let request = match wire::decode_request(text) {
+            Ok(request) => request,
+            Err(problem) => {
+                tracing::debug!(conn, %problem, "unreadable Inbenta frame");
+                let id = serde_json::from_str::<Value>(text)
+                    .ok()
+                    .and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_owned));
+                if let Some(id) = id {
+                    let fail = Fail::bad_request(format!("Malformed request: {problem}"));
+                    let _ = tx.send(Out::Text(wire::encode_error(&id, &fail.to_wire())));
+                }
                 return;
             }
         };
-        if sink.send(message).await.is_err() {
-            break;
-        }
+        self.handle(&request);
     }
-    let _ = sink.close().await;
-}
 
-/// Handles one text frame. A frame that is not a request gets no reply, except one that
-/// carries an `id`, which gets a 400 for it.
-fn on_text(
-    hub: &Arc<Hub>,
-    conn: ConnId,
-    app: &str,
-    user: &str,
-    tx: &mpsc::UnboundedSender<Out>,
-    text: &str,
-) {
-    let request = match wire::decode_request(text) {
-        Ok(request) => request,
-        Err(problem) => {
-            tracing::debug!(conn, %problem, "unreadable Inbenta frame");
-            let id = serde_json::from_str::<Value>(text)
-                .ok()
-                .and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_owned));
-            if let Some(id) = id {
-                let fail = Fail::bad_request(format!("Malformed request: {problem}"));
-                let _ = tx.send(Out::Text(wire::encode_error(&id, &fail.to_wire())));
-            }
+    /// Runs one request and answers it (at once, or when an agent search ends). A request to
+    /// drop after applying cuts the socket first, then runs: no reply, pushes to the other
+    /// sockets as usual.
+    fn handle(&self, request: &RequestFrame) {
+        let (conn, tx) = (self.conn, self.tx);
+        if self.cutoff.is_cut() {
             return;
         }
-    };
-    handle(hub, conn, app, user, tx, &request);
-}
-
-/// Runs one request and answers it (at once, or when an agent search ends).
-fn handle(
-    hub: &Arc<Hub>,
-    conn: ConnId,
-    app: &str,
-    user: &str,
-    tx: &mpsc::UnboundedSender<Out>,
-    request: &RequestFrame,
-) {
-    let who = Who::User(user.to_owned());
-    let mut st = hub.lock();
-    let mut ctx = Ctx::new(hub, &mut st, app);
-    let outcome = match serde_json::from_str::<Value>(request.data.get()) {
-        Ok(data @ Value::Object(_)) => events::run(&mut ctx, &who, conn, &request.name, &data),
-        Ok(_) => Err(Fail::bad_request("`data` must be an object")),
-        Err(e) => Err(Fail::bad_request(format!("Malformed data: {e}"))),
-    };
-    match outcome {
-        Ok(events::Outcome::Now(data)) => reply(tx, &request.id, &data),
-        Ok(events::Outcome::Later(rx)) => {
-            let (tx, id) = (tx.clone(), request.id.clone());
-            tokio::spawn(async move {
-                let agent = rx.await.ok().flatten();
-                reply(&tx, &id, &events::assign_reply(agent));
-            });
+        let drop_after = self.shared.faults().take_drop(&request.name);
+        if drop_after {
+            self.cutoff.cut();
         }
-        Err(fail) => {
-            let _ = tx.send(Out::Text(wire::encode_error(&request.id, &fail.to_wire())));
+        let hub = &self.shared.inbenta;
+        let who = Who::User(self.user.to_owned());
+        let mut st = hub.lock();
+        let mut ctx = Ctx::new(hub, &mut st, self.app);
+        let outcome = match serde_json::from_str::<Value>(request.data.get()) {
+            Ok(data @ Value::Object(_)) => events::run(&mut ctx, &who, conn, &request.name, &data),
+            Ok(_) => Err(Fail::bad_request("`data` must be an object")),
+            Err(e) => Err(Fail::bad_request(format!("Malformed data: {e}"))),
+        };
+        match outcome {
+            Ok(events::Outcome::Now(data)) => reply(tx, &request.id, &data),
+            Ok(events::Outcome::Later(rx)) => {
+                let (tx, id) = (tx.clone(), request.id.clone());
+                tokio::spawn(async move {
+                    let agent = rx.await.ok().flatten();
+                    reply(&tx, &id, &events::assign_reply(agent));
+                });
+            }
+            Err(fail) => {
+                let _ = tx.send(Out::Text(wire::encode_error(&request.id, &fail.to_wire())));
+            }
         }
+        ctx.flush_later();
+        tracing::debug!(conn, event = %request.name, drop_after, "inbenta event");
     }
-    ctx.flush_later();
-    tracing::debug!(conn, event = %request.name, "inbenta event");
 }
 
 fn reply(tx: &mpsc::UnboundedSender<Out>, id: &str, data: &Value) {

@@ -12,14 +12,8 @@ use tokio::time::Instant;
 /// One socket's identity.
 pub(crate) type ConnId = u64;
 
-/// A frame queued for a socket, or the order to close it.
-#[derive(Debug)]
-pub(crate) enum Out {
-    Text(String),
-    Close,
-    /// End the socket at once, without a close frame (a simulated network failure).
-    Drop,
-}
+/// A frame queued for a socket, or an order to its writer (the same as LiveChat's).
+pub(crate) use crate::state::Outgoing as Out;
 
 /// An open realtime socket.
 #[derive(Debug)]
@@ -27,6 +21,8 @@ pub(crate) struct ConnRec {
     pub(crate) app: String,
     pub(crate) user: String,
     pub(crate) tx: mpsc::UnboundedSender<Out>,
+    /// Cuts the socket at once (fault injection).
+    pub(crate) cutoff: std::sync::Arc<crate::cutoff::Cutoff>,
 }
 
 /// The whole Inbenta side.
