@@ -325,6 +325,12 @@ impl Chat {
     /// callback with [`Upload::on_progress`] (and cancellation with
     /// [`Upload::cancel_on`]). The other side gets it as a `media` message.
     ///
+    /// Unlike [`send_message`](Chat::send_message), an upload whose outcome is unknown
+    /// ([`Error::applied`](lc_protocol::Error::applied) is `Unknown`) is not resolved
+    /// here: the upload carries no client-made id, so look for a media message of the
+    /// user with the file's name and size (e.g. in the chat's recovered events) before
+    /// uploading again.
+    ///
     /// # Errors
     /// [`Error::Api`] (e.g. 403 `File type is not allowed`), [`Error::Cancelled`], or
     /// the engine's errors.
