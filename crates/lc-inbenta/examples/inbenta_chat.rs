@@ -7,7 +7,9 @@
 #![allow(clippy::print_stdout)]
 
 use futures_util::StreamExt;
-use lc_inbenta::{Chat, ChatEvent, ChatOptions, Client, InbentaConfig, NewUser};
+use lc_inbenta::{
+    Chat, ChatEvent, ChatItem, ChatOptions, Client, InbentaConfig, NewUser, SubscriptionItem,
+};
 use lc_protocol::inbenta::{InbentaActivityType, InbentaPush};
 use lc_sandbox::{NewInbentaAgent, NewInbentaApp, Sandbox};
 use std::time::Duration;
@@ -68,7 +70,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             event = events.next() => event,
             () = &mut deadline => None,
         };
-        match event {
+        match event.map(ChatItem::into_event) {
             Some(ChatEvent::MessageReceived(m)) => {
                 let text = m.message.message.as_ref().and_then(|t| t.as_str());
                 println!("agent says: {}", text.unwrap_or("(not text)"));
@@ -95,7 +97,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// the chat closes.
 async fn answer_as_agent(agent: Client) -> Result<(), lc_protocol::Error> {
     let mut joins = agent.subscribe("user:joined")?;
-    let Some(InbentaPush::UserJoined(joined)) = joins.next().await else {
+    let Some(SubscriptionItem::Push(InbentaPush::UserJoined(joined))) = joins.next().await else {
         return Ok(());
     };
     let Some(chat_id) = joined.chat_id else {
@@ -103,8 +105,8 @@ async fn answer_as_agent(agent: Client) -> Result<(), lc_protocol::Error> {
     };
     let chat = Chat::init(&agent, ChatOptions::load(chat_id)).await?;
     let mut events = chat.events();
-    while let Some(event) = events.next().await {
-        match event {
+    while let Some(item) = events.next().await {
+        match item.event {
             ChatEvent::MessageReceived(m) => {
                 chat.read_message(&m.message.id).await?;
                 chat.send_message("Hi Bob, it ships tomorrow.").await?;

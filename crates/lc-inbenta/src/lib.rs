@@ -39,8 +39,9 @@
 //! if chat.search_agent().await?.is_some() {
 //!     chat.send_message("Hi, I need help with my order").await?;
 //! }
-//! while let Some(event) = events.next().await {
-//!     if let ChatEvent::MessageReceived(m) = event {
+//! while let Some(item) = events.next().await {
+//!     // `item.recovered`: delivered late, after a reconnection.
+//!     if let ChatEvent::MessageReceived(m) = item.event {
 //!         println!("{:?}", m.message.message);
 //!     }
 //! }
@@ -59,11 +60,14 @@ mod session;
 mod subscription;
 mod users;
 
-pub use chat::{Chat, ChatEvent, ChatEvents, ChatOptions, DEFAULT_SOURCE, SendMessage};
+pub use chat::{
+    Chat, ChatEvent, ChatEvents, ChatItem, ChatOptions, DEFAULT_RESOLVE_WITHIN, DEFAULT_SOURCE,
+    Resolution, SendMessage, SentMessage,
+};
 pub use client::Client;
 pub use config::{DEFAULT_PORT, InbentaConfig};
 pub use http::Method;
 pub use lc_web::Upload;
 pub use session::InbentaSession;
-pub use subscription::Subscription;
+pub use subscription::{Subscription, SubscriptionItem};
 pub use users::{NewUser, UserSession};

@@ -1,25 +1,73 @@
-//! [`Subscription`]: the pushes of one event name (or one payload type), as a stream.
+//! [`Subscription`]: the pushes of one event name (or one payload type), as a stream,
+//! with the connection's lifecycle and the pushes it missed.
 
 use futures_util::Stream;
 use lc_protocol::inbenta::InbentaPush;
 use lc_rtm::{PushStream, RtmEvent};
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 type Select<T> = Box<dyn Fn(InbentaPush) -> Option<T> + Send + Sync>;
 
+/// One item of a [`Subscription`]: a push it asked for, or news of the connection that
+/// carries them, so that nothing is lost silently (`ICF.Events.subscribe` callbacks only
+/// get pushes; the rest is ours).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum SubscriptionItem<T> {
+    /// A push the subscription asked for.
+    Push(T),
+    /// This subscriber fell behind and missed this many pushes (of any name). Pushes
+    /// are not replayed: after this, read the state again (e.g. a
+    /// [`Chat`](crate::Chat)'s events recover by themselves).
+    Missed(u64),
+    /// The connection was lost; pushes sent until [`Connected`](Self::Connected) are
+    /// not delivered to this subscription.
+    Disconnected {
+        /// Why.
+        reason: String,
+    },
+    /// A new connection will be attempted after `delay`.
+    Reconnecting {
+        /// The attempt number, from 1.
+        attempt: u32,
+        /// The wait before it.
+        delay: Duration,
+    },
+    /// The connection is up (again).
+    Connected,
+    /// The connection stopped for good; the stream ends after this item.
+    Stopped {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl<T> SubscriptionItem<T> {
+    /// The push, if this item is one.
+    pub fn push(self) -> Option<T> {
+        match self {
+            Self::Push(push) => Some(push),
+            _ => None,
+        }
+    }
+}
+
 /// The pushes a [`Client::subscribe`](crate::Client::subscribe) (or
 /// [`subscribe_to`](crate::Client::subscribe_to)) asked for, from the moment it was
-/// made. Dropping it, or passing it to [`Client::unsubscribe`](crate::Client::unsubscribe),
-/// unsubscribes.
+/// made, as [`SubscriptionItem::Push`], with the connection's lifecycle and the count
+/// of pushes it missed by being read too slowly as the other items (the seed's
+/// `ICF.Events.subscribe`). Dropping it, or passing it to
+/// [`Client::unsubscribe`](crate::Client::unsubscribe), unsubscribes.
 ///
-/// The stream ends when the client is closed. Pushes it missed because it was read too
-/// slowly are counted in [`missed`](Subscription::missed) (and logged).
+/// The stream ends after [`SubscriptionItem::Stopped`] (the client was closed).
 #[must_use = "a Subscription receives nothing unless polled"]
 pub struct Subscription<T = InbentaPush> {
     stream: PushStream<InbentaPush>,
     select: Select<T>,
     missed: u64,
+    stopped: bool,
 }
 
 impl<T> std::fmt::Debug for Subscription<T> {
@@ -36,37 +84,56 @@ impl<T> Subscription<T> {
             stream,
             select,
             missed: 0,
+            stopped: false,
         }
     }
 
-    /// How many pushes (of any name) this subscriber missed by falling behind.
+    /// How many pushes (of any name) this subscriber missed by falling behind, in all.
     pub fn missed(&self) -> u64 {
         self.missed
     }
 }
 
 impl<T> Stream for Subscription<T> {
-    type Item = T;
+    type Item = SubscriptionItem<T>;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
+        if this.stopped {
+            return Poll::Ready(None);
+        }
         loop {
-            match Pin::new(&mut this.stream).poll_next(cx) {
+            let item = match Pin::new(&mut this.stream).poll_next(cx) {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(None) | Poll::Ready(Some(RtmEvent::Stopped { .. })) => {
+                Poll::Ready(None) => {
+                    this.stopped = true;
                     return Poll::Ready(None);
                 }
-                Poll::Ready(Some(RtmEvent::Push { push, .. })) => {
-                    if let Some(item) = (this.select)(push) {
-                        return Poll::Ready(Some(item));
-                    }
-                }
-                Poll::Ready(Some(RtmEvent::Missed(missed))) => {
+                Poll::Ready(Some(item)) => item,
+            };
+            let item = match item {
+                RtmEvent::Push { push, .. } => match (this.select)(push) {
+                    Some(item) => SubscriptionItem::Push(item),
+                    None => continue,
+                },
+                RtmEvent::Missed(missed) => {
                     this.missed += missed;
                     tracing::warn!(missed, "a slow subscriber missed Inbenta pushes");
+                    SubscriptionItem::Missed(missed)
                 }
-                Poll::Ready(Some(_)) => {}
-            }
+                RtmEvent::Disconnected { reason } => SubscriptionItem::Disconnected { reason },
+                RtmEvent::Reconnecting { attempt, delay } => {
+                    SubscriptionItem::Reconnecting { attempt, delay }
+                }
+                RtmEvent::Connected => SubscriptionItem::Connected,
+                RtmEvent::Stopped { reason } => {
+                    this.stopped = true;
+                    SubscriptionItem::Stopped { reason }
+                }
+                // `LoggedIn` never comes on Inbenta (no login request); `Connected` follows.
+                _ => continue,
+            };
+            return Poll::Ready(Some(item));
         }
     }
 }

@@ -49,9 +49,11 @@ async fn conversation() -> Conversation {
     assert_eq!(agent.id, ann.user().unwrap().id);
     assert!(chat.has_other_users());
     // Ann's connection is told, and she opens the chat by id.
-    let chat_id = next_where(&mut ann_joins, "Ann's user:joined", |push| match push {
-        lc_protocol::inbenta::InbentaPush::UserJoined(joined) => joined.chat_id,
-        _ => None,
+    let chat_id = next_where(&mut ann_joins, "Ann's user:joined", |item| {
+        match item.push()? {
+            lc_protocol::inbenta::InbentaPush::UserJoined(joined) => joined.chat_id,
+            _ => None,
+        }
     })
     .await;
     assert_eq!(chat_id, chat.id());

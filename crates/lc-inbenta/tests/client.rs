@@ -7,7 +7,7 @@ mod common;
 
 use common::{World, config, next_where, within};
 use futures_util::StreamExt;
-use lc_inbenta::{Client, Method, NewUser};
+use lc_inbenta::{Client, Method, NewUser, SubscriptionItem};
 use lc_protocol::inbenta::{
     ChatsAssign, ChatsClose, ChatsCreate, ChatsGet, ChatsJoin, HistoryEntry, HistoryImport,
     InbentaActivityType, InbentaHistoryEntryType, InbentaPush, MessageReceived, MessagesRead,
@@ -138,8 +138,8 @@ async fn every_client_event_is_a_typed_request() {
         .await
         .unwrap();
     assert_eq!(joined.success, Some(true));
-    next_where(&mut bob_joins, "Art's join", |j: UserJoined| {
-        (j.user.id == art_id).then_some(j)
+    next_where(&mut bob_joins, "Art's join", |item| {
+        item.push().filter(|j: &UserJoined| j.user.id == art_id)
     })
     .await;
     // users:activity
@@ -168,7 +168,12 @@ async fn every_client_event_is_a_typed_request() {
         .await
         .unwrap();
     assert_eq!(sent.event_id.as_deref(), Some("ev-typed-1"));
-    let got = next_where(&mut ann_messages, "the typed message", Some).await;
+    let got = next_where(
+        &mut ann_messages,
+        "the typed message",
+        SubscriptionItem::push,
+    )
+    .await;
     assert_eq!(got.message.id, sent.message.id);
     // messages:read
     let read = ann
@@ -252,7 +257,7 @@ async fn send_and_subscribe_by_name_and_unsubscribe() {
         .await
         .unwrap();
     assert!(reply["agent"]["id"].is_string(), "{reply}");
-    let push = next_where(&mut joins, "user:joined by name", Some).await;
+    let push = next_where(&mut joins, "user:joined by name", SubscriptionItem::push).await;
     let InbentaPush::UserJoined(joined) = push else {
         panic!("the subscription is for user:joined only: {push:?}");
     };

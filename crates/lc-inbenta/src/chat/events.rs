@@ -7,7 +7,9 @@ use lc_protocol::inbenta::{
     MessageReceived, QueueUpdate, SystemInfo, UserActivity, UserJoined, UserLeft,
 };
 use serde_json::Value;
+use std::collections::VecDeque;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
@@ -40,7 +42,8 @@ pub enum ChatEvent {
     SystemInfo(SystemInfo),
     /// A push of this chat that this crate does not know, as received.
     Other(InbentaPush),
-    /// This subscriber fell behind and missed this many events.
+    /// This subscriber fell behind and missed this many events: call
+    /// [`ChatEvents::catch_up`] to get them.
     Missed(u64),
 }
 
@@ -114,37 +117,141 @@ pub(crate) fn concerns(push: &InbentaPush, id: &str) -> bool {
     chat_of(push).is_none_or(|chat| chat == id)
 }
 
-/// The events of one chat, from [`Chat::events`](crate::Chat::events). Ends when the
-/// last handle of the chat is dropped or the client's connection is closed.
+/// One item of a chat's event stream: an event, and whether it was recovered.
+///
+/// `recovered` is `false` for an event delivered as it happened and `true` for one the
+/// stream delivers late: found on the server after the connection came back (or after
+/// the chat's follower fell behind), or replayed by [`ChatEvents::catch_up`]. The seed
+/// has no counterpart: its `chat.on(...)` callbacks miss what happens while offline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatItem {
+    /// The event.
+    pub event: ChatEvent,
+    /// Whether it is delivered late (see above).
+    pub recovered: bool,
+}
+
+impl ChatItem {
+    /// The event, without the flag.
+    pub fn into_event(self) -> ChatEvent {
+        self.event
+    }
+}
+
+impl std::ops::Deref for ChatItem {
+    type Target = ChatEvent;
+
+    fn deref(&self) -> &ChatEvent {
+        &self.event
+    }
+}
+
+/// The events of one chat, from [`Chat::events`](crate::Chat::events), in order and
+/// each once: what the seed's `chat.on(...)` callbacks get, plus the events recovered
+/// after a reconnection ([`ChatItem::recovered`]). Ends when the last handle of the chat
+/// is dropped or the client's connection is closed.
+///
+/// A subscriber read too slowly gets [`ChatEvent::Missed`] with the number of items it
+/// missed; [`catch_up`](ChatEvents::catch_up) then delivers them, in order and marked
+/// recovered.
 #[must_use = "a stream receives nothing unless polled"]
 pub struct ChatEvents {
-    inner: BroadcastStream<ChatEvent>,
+    inner: BroadcastStream<(u64, ChatItem)>,
+    log: Arc<Mutex<Vec<ChatItem>>>,
+    /// The index of the next item to deliver from the broadcast.
+    next: u64,
+    replay: VecDeque<ChatItem>,
 }
 
 impl std::fmt::Debug for ChatEvents {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ChatEvents").finish_non_exhaustive()
+        f.debug_struct("ChatEvents")
+            .field("next", &self.next)
+            .finish_non_exhaustive()
     }
 }
 
 impl ChatEvents {
-    pub(crate) fn new(receiver: tokio::sync::broadcast::Receiver<ChatEvent>) -> Self {
+    /// A stream from item `next` of `log` on: the items of the log from `from` to
+    /// `next` are replayed first (as they were delivered), then `receiver`'s.
+    pub(crate) fn new(
+        receiver: tokio::sync::broadcast::Receiver<(u64, ChatItem)>,
+        log: Arc<Mutex<Vec<ChatItem>>>,
+        from: u64,
+        next: u64,
+    ) -> Self {
+        let replay = {
+            let items = log
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let (from, next) = (index(from), index(next).min(items.len()));
+            items.get(from..next).map(<[_]>::to_vec).unwrap_or_default()
+        };
         Self {
             inner: BroadcastStream::new(receiver),
+            log,
+            next,
+            replay: replay.into(),
         }
+    }
+
+    /// Delivers next, marked recovered, every item of the chat this stream has not
+    /// delivered (those it missed by falling behind, after [`ChatEvent::Missed`]), in
+    /// order; later items come after them, each once. Returns how many it queued.
+    pub fn catch_up(&mut self) -> usize {
+        let items = self
+            .log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let missed: Vec<ChatItem> = items
+            .get(index(self.next)..)
+            .unwrap_or_default()
+            .iter()
+            .map(|item| ChatItem {
+                event: item.event.clone(),
+                recovered: true,
+            })
+            .collect();
+        self.next = items.len() as u64;
+        drop(items);
+        let count = missed.len();
+        self.replay.extend(missed);
+        count
     }
 }
 
-impl Stream for ChatEvents {
-    type Item = ChatEvent;
+fn index(seq: u64) -> usize {
+    usize::try_from(seq).unwrap_or(usize::MAX)
+}
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<ChatEvent>> {
-        Pin::new(&mut self.inner).poll_next(cx).map(|item| {
-            item.map(|result| match result {
-                Ok(event) => event,
-                Err(BroadcastStreamRecvError::Lagged(missed)) => ChatEvent::Missed(missed),
-            })
-        })
+impl Stream for ChatEvents {
+    type Item = ChatItem;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<ChatItem>> {
+        let this = &mut *self;
+        if let Some(item) = this.replay.pop_front() {
+            return Poll::Ready(Some(item));
+        }
+        loop {
+            return match Pin::new(&mut this.inner).poll_next(cx) {
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(None) => Poll::Ready(None),
+                Poll::Ready(Some(Ok((seq, item)))) => {
+                    if seq < this.next {
+                        // Delivered already, by a catch-up.
+                        continue;
+                    }
+                    this.next = seq + 1;
+                    Poll::Ready(Some(item))
+                }
+                Poll::Ready(Some(Err(BroadcastStreamRecvError::Lagged(missed)))) => {
+                    Poll::Ready(Some(ChatItem {
+                        event: ChatEvent::Missed(missed),
+                        recovered: false,
+                    }))
+                }
+            };
+        }
     }
 }
 

@@ -5,9 +5,9 @@ mod options;
 mod send;
 mod state;
 
-pub use events::{ChatEvent, ChatEvents};
+pub use events::{ChatEvent, ChatEvents, ChatItem};
 pub use options::{ChatOptions, DEFAULT_SOURCE};
-pub use send::SendMessage;
+pub use send::{DEFAULT_RESOLVE_WITHIN, Resolution, SendMessage, SentMessage};
 
 use crate::Client;
 use lc_protocol::Error;
@@ -22,7 +22,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use state::ChatState;
 use std::sync::{Arc, Mutex};
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 /// One chat of the logged-in user: the seed's Chat object (`init`, `searchAgent`,
@@ -52,8 +52,8 @@ use tokio::task::JoinHandle;
 /// let sending = chat.send_message("Hello!");
 /// println!("sending {}", sending.event_id());
 /// sending.await?;
-/// while let Some(event) = events.next().await {
-///     match event {
+/// while let Some(item) = events.next().await {
+///     match item.event {
 ///         ChatEvent::MessageReceived(m) => {
 ///             chat.read_message(&m.message.id).await?;
 ///             println!("{:?}", m.message.message);
@@ -77,7 +77,8 @@ struct Inner {
     me: String,
     options: ChatOptions,
     state: Arc<ChatState>,
-    first_events: Mutex<Option<broadcast::Receiver<ChatEvent>>>,
+    /// Whether `events()` was called yet (the first call replays from `init`).
+    first_events: Mutex<bool>,
     follower: JoinHandle<()>,
 }
 
@@ -98,10 +99,16 @@ impl Chat {
     /// 409 `User already has a chat`, 404 for an unknown id.
     pub async fn init(client: &Client, options: ChatOptions) -> Result<Chat, Error> {
         let me = client.user_id()?.to_owned();
-        let (state, first) = ChatState::new();
+        let state = ChatState::new();
         let (id_sender, id_receiver) = oneshot::channel();
         // Subscribed before sending, so pushes the request triggers are kept.
-        let follower = tokio::spawn(state::follow(client.events()?, id_receiver, state.clone()));
+        let follower = tokio::spawn(state::follow(
+            client.events()?,
+            id_receiver,
+            state.clone(),
+            client.clone(),
+            me.clone(),
+        ));
         let chat = match &options.target {
             Target::Create { room } => {
                 let mut request =
@@ -109,11 +116,21 @@ impl Chat {
                 request.lang = options.lang.clone();
                 request.external_id = options.external_id.clone();
                 request.history = options.history.clone();
-                client.request(&request).await.map(|reply| reply.chat)
+                client
+                    .request(&request)
+                    .await
+                    .map(|reply| (reply.chat, Vec::new()))
             }
             Target::Load { id } => {
+                // The messages already there are not events of this handle; a catch-up
+                // and a send's lookup must know them.
                 let request = ChatsGet::new(id.clone()).fields(options.fields(false));
-                client.request(&request).await.map(|reply| reply.chat)
+                match client.request(&request).await {
+                    Ok(reply) => state::stored_messages(client, id)
+                        .await
+                        .map(|before| (reply.chat, before)),
+                    Err(error) => Err(error),
+                }
             }
         };
         let chat = match chat {
@@ -123,8 +140,9 @@ impl Chat {
                 return Err(error);
             }
         };
+        let (chat, before) = chat;
         let id = chat.id.clone();
-        state.set_data(chat);
+        state.set_data(chat, before);
         let _ = id_sender.send(id.clone());
         Ok(Chat {
             inner: Arc::new(Inner {
@@ -133,7 +151,7 @@ impl Chat {
                 me,
                 options,
                 state,
-                first_events: Mutex::new(Some(first)),
+                first_events: Mutex::new(true),
                 follower,
             }),
         })
@@ -175,16 +193,41 @@ impl Chat {
         &self.inner.client
     }
 
-    /// The chat's events, typed. The first call gets every event since
-    /// [`init`](Chat::init) began; later calls get the events from then on.
+    /// The chat's events, typed, in order and each once (the seed's `chat.on(...)`).
+    /// The first call gets every event since [`init`](Chat::init) began; later calls
+    /// get the events from then on.
+    ///
+    /// After the connection comes back, the chat asks the server what happened
+    /// meanwhile (messages with `GET /v1/chats/{id}/messages`, users and status with
+    /// `chats:get`) and delivers what it missed before the events that follow, marked
+    /// [`recovered`](ChatItem::recovered): messages by id, each once, oldest first, then
+    /// who joined and left, then the close. The chat keeps every delivered item in
+    /// memory while a handle lives, for [`ChatEvents::catch_up`].
     pub fn events(&self) -> ChatEvents {
-        let first = self
-            .inner
-            .first_events
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        ChatEvents::new(first.unwrap_or_else(|| self.inner.state.subscribe()))
+        let first = std::mem::take(
+            &mut *self
+                .inner
+                .first_events
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        let (receiver, next) = self.inner.state.subscribe();
+        let from = if first { 0 } else { next };
+        ChatEvents::new(receiver, self.inner.state.log.clone(), from, next)
+    }
+
+    /// Catches up with the server now, as after a reconnection (see
+    /// [`events`](Chat::events)): delivers what the chat's streams missed, marked
+    /// recovered, and returns how many items that was. No counterpart in the seed.
+    ///
+    /// # Errors
+    /// The errors of `GET /v1/chats/{id}/messages` and `chats:get`.
+    pub async fn recover(&self) -> Result<usize, Error> {
+        let inner = &self.inner;
+        inner
+            .state
+            .recover(&inner.client, &inner.id, &inner.me)
+            .await
     }
 
     /// Looks for an agent (`chats:assign` with the options' attempts and timeout), the
@@ -252,11 +295,19 @@ impl Chat {
 
     /// A text message to send (`messages:send`), the seed's `sendMessage(text,
     /// onCreate)`: its event id is known at once (what `onCreate` gets), and awaiting
-    /// the [`SendMessage`] sends it and resolves to the server's answer.
+    /// the [`SendMessage`] sends it and resolves to the server's answer, exactly once:
+    /// when the outcome is unknown (connection lost, timeout, server error), it looks
+    /// the message up in the chat and sends it again only if it is not there (see
+    /// [`SendMessage`]).
     pub fn send_message(&self, text: impl Into<String>) -> SendMessage {
         let request =
             MessagesSend::new(self.id(), send::new_event_id(), text).sender(self.inner.me.clone());
-        SendMessage::new(self.inner.client.clone(), request)
+        SendMessage::new(
+            self.inner.client.clone(),
+            self.inner.state.clone(),
+            request,
+            self.inner.options.resolve_within,
+        )
     }
 
     /// Marks message `message_id` as read by the user (`messages:read`), the seed's
@@ -273,6 +324,12 @@ impl Chat {
     /// and `senderId`), the seed's `sendMedia(file, onProgress)`: set the progress
     /// callback with [`Upload::on_progress`] (and cancellation with
     /// [`Upload::cancel_on`]). The other side gets it as a `media` message.
+    ///
+    /// Unlike [`send_message`](Chat::send_message), an upload whose outcome is unknown
+    /// ([`Error::applied`](lc_protocol::Error::applied) is `Unknown`) is not resolved
+    /// here: the upload carries no client-made id, so look for a media message of the
+    /// user with the file's name and size (e.g. in the chat's recovered events) before
+    /// uploading again.
     ///
     /// # Errors
     /// [`Error::Api`] (e.g. 403 `File type is not allowed`), [`Error::Cancelled`], or

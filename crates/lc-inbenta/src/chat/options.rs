@@ -35,6 +35,7 @@ pub struct ChatOptions {
     pub(crate) assign_timeout: Option<u32>,
     pub(crate) history_watch: bool,
     pub(crate) search_timeout: Option<Duration>,
+    pub(crate) resolve_within: Duration,
 }
 
 /// Create or load.
@@ -66,6 +67,7 @@ impl ChatOptions {
             assign_timeout: None,
             history_watch: false,
             search_timeout: None,
+            resolve_within: super::send::DEFAULT_RESOLVE_WITHIN,
         }
     }
 
@@ -127,6 +129,18 @@ impl ChatOptions {
     #[must_use]
     pub fn search_wait(mut self, wait: Duration) -> Self {
         self.search_timeout = Some(wait);
+        self
+    }
+
+    /// How long a [`send_message`](crate::Chat::send_message) whose outcome is unknown
+    /// (connection lost, timeout, server error) keeps finding out whether the server
+    /// stored it, sending it again when it did not (default
+    /// [`DEFAULT_RESOLVE_WITHIN`](crate::DEFAULT_RESOLVE_WITHIN), 30 s); counted from the
+    /// first attempt. [`SendMessage::resolve_within`](crate::SendMessage::resolve_within)
+    /// sets it for one message.
+    #[must_use]
+    pub fn resolve_within(mut self, within: Duration) -> Self {
+        self.resolve_within = within;
         self
     }
 

@@ -133,5 +133,8 @@ pub async fn next_event<U>(
     what: &str,
     accept: impl Fn(ChatEvent) -> Option<U>,
 ) -> U {
-    next_where(events, what, accept).await
+    next_where(events, what, |item: lc_inbenta::ChatItem| {
+        accept(item.event)
+    })
+    .await
 }

@@ -162,6 +162,16 @@ impl Sock<'_> {
         if self.cutoff.is_cut() {
             return;
         }
+        // A failure armed with `Sandbox::fail_next` for this event: answered with the
+        // error's HTTP-like code, nothing applied (as a server fault before storing).
+        let failure = self.shared.faults().take_failure(&request.name);
+        if let Some(error) = failure {
+            let code = crate::web::status_of(&error.kind).as_u16();
+            let message = error.message.clone();
+            let fail = Fail::new(code, message);
+            let _ = tx.send(Out::Text(wire::encode_error(&request.id, &fail.to_wire())));
+            return;
+        }
         let drop_after = self.shared.faults().take_drop(&request.name);
         if drop_after {
             self.cutoff.cut();
