@@ -94,9 +94,11 @@ async fn run(
                 emit(RtmEvent::Connected);
                 if !started {
                     // What is there at the start is not news after a reconnection.
-                    started = baseline(&rtm, me.get().map(String::as_str), &mut ledger)
+                    // If that fails, the next reconnection catches up on everything.
+                    started = true;
+                    behind = baseline(&rtm, me.get().map(String::as_str), &mut ledger)
                         .await
-                        .is_ok();
+                        .is_err();
                 } else if behind {
                     behind = catch_up(&rtm, me.get().map(String::as_str), &mut ledger, &emit)
                         .await

@@ -63,6 +63,7 @@ mod history;
 mod listeners;
 mod pages;
 mod pump;
+mod recovery;
 mod sending;
 mod shared;
 mod sneak_peek;
@@ -190,7 +191,8 @@ impl<T: CustomerConnection> CustomerClient<T> {
         group: Option<GroupId>,
         sneak_peek_interval: Duration,
     ) -> Self {
-        let shared = Arc::new(Shared::new(group));
+        let reader = Arc::new(recovery::Reader(transport.clone()));
+        let shared = Arc::new(Shared::new(group, reader));
         let pump = tokio::spawn(pump::run(transport.clone(), shared.clone(), events));
         let (sneak_peeks, sneak_task) =
             sneak_peek::start(transport.clone(), shared.clone(), sneak_peek_interval);

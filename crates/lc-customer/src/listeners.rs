@@ -4,9 +4,14 @@
 use crate::CustomerClient;
 use crate::connection::CustomerConnection;
 use crate::event::{CustomerEvent, EventKind};
+use crate::recovery;
+use crate::shared::Shared;
 use futures_util::{Stream, StreamExt};
+use lc_protocol::Error;
+use lc_protocol::recovery::ChatLedger;
 use serde_json::Value;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use tokio::task::JoinHandle;
 use tokio_stream::wrappers::BroadcastStream;
@@ -19,15 +24,15 @@ impl<T: CustomerConnection> CustomerClient<T> {
     /// when the client is destroyed (at once if it already was); dropping it
     /// unsubscribes.
     pub fn events(&self) -> EventStream {
-        match self.inner.shared.subscribe() {
-            Some((receiver, current)) => EventStream {
-                current,
-                inner: Some(BroadcastStream::new(receiver)),
-            },
-            None => EventStream {
-                current: None,
-                inner: None,
-            },
+        let (current, inner) = match self.inner.shared.subscribe() {
+            Some((receiver, current)) => (current, Some(BroadcastStream::new(receiver))),
+            None => (None, None),
+        };
+        EventStream {
+            current,
+            inner,
+            shared: self.inner.shared.clone(),
+            ledger: ChatLedger::new(),
         }
     }
 
@@ -64,12 +69,17 @@ impl<T: CustomerConnection> CustomerClient<T> {
     /// ```
     ///
     /// Must be called within a tokio runtime.
+    ///
+    /// The handler gets every push once, also those recovered after a reconnection; if
+    /// it falls behind, what it missed is read from the server and given to it.
     pub fn on<K: EventKind>(&self, mut handler: impl FnMut(&K) + Send + 'static) -> Subscription {
         let mut events = self.events();
         let task = tokio::spawn(async move {
             while let Some(event) = events.next().await {
-                if let Some(data) = K::from_event(&event) {
-                    handler(data);
+                for event in events.complete(event).await {
+                    if let Some(data) = K::from_event(&event) {
+                        handler(data);
+                    }
                 }
             }
         });
@@ -82,9 +92,11 @@ impl<T: CustomerConnection> CustomerClient<T> {
         let mut events = self.events();
         let task = tokio::spawn(async move {
             while let Some(event) = events.next().await {
-                if let Some(data) = K::from_event(&event) {
-                    handler(data);
-                    return;
+                for event in events.complete(event).await {
+                    if let Some(data) = K::from_event(&event) {
+                        handler(data);
+                        return;
+                    }
                 }
             }
         });
@@ -104,10 +116,43 @@ impl<T: CustomerConnection> CustomerClient<T> {
 }
 
 /// The events of one subscriber (see [`CustomerClient::events`]).
+///
+/// A subscriber that reads too slowly gets [`CustomerEvent::Missed`]; it can then call
+/// [`catch_up`](EventStream::catch_up) to get what it missed of its chats.
 pub struct EventStream {
     /// The current `Connected` event, given first.
     current: Option<CustomerEvent>,
     inner: Option<BroadcastStream<CustomerEvent>>,
+    shared: Arc<Shared>,
+    /// What this subscriber was given.
+    ledger: ChatLedger,
+}
+
+impl EventStream {
+    /// What this subscriber missed of its chats (new chats and threads, events, users,
+    /// deactivations), read from the server, as [`CustomerEvent::Recovered`] items in
+    /// order; the stream then counts them as given. Call it after
+    /// [`CustomerEvent::Missed`].
+    ///
+    /// # Errors
+    /// The errors of `list_chats` and `get_chat`.
+    pub async fn catch_up(&mut self) -> Result<Vec<CustomerEvent>, Error> {
+        let me = self.shared.me().unwrap_or_default();
+        let reader = self.shared.reader();
+        let pushes = recovery::catch_up(&*reader, &mut self.ledger, &me).await?;
+        Ok(pushes.into_iter().map(CustomerEvent::Recovered).collect())
+    }
+
+    /// `event`, or for [`CustomerEvent::Missed`] what was missed (for the helpers).
+    async fn complete(&mut self, event: CustomerEvent) -> Vec<CustomerEvent> {
+        let CustomerEvent::Missed(count) = event else {
+            return vec![event];
+        };
+        self.catch_up().await.unwrap_or_else(|err| {
+            tracing::warn!(count, %err, "a listener missed events and could not catch up");
+            Vec::new()
+        })
+    }
 }
 
 impl std::fmt::Debug for EventStream {
@@ -122,15 +167,22 @@ impl Stream for EventStream {
     type Item = CustomerEvent;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<CustomerEvent>> {
-        if let Some(current) = self.current.take() {
+        let this = &mut *self;
+        if let Some(current) = this.current.take() {
             return Poll::Ready(Some(current));
         }
-        let Some(inner) = self.inner.as_mut() else {
+        let Some(inner) = this.inner.as_mut() else {
             return Poll::Ready(None);
         };
+        let ledger = &mut this.ledger;
         Pin::new(inner).poll_next(cx).map(|item| {
             item.map(|result| match result {
-                Ok(event) => event,
+                Ok(event) => {
+                    if let CustomerEvent::Push(push) | CustomerEvent::Recovered(push) = &event {
+                        recovery::record(ledger, push);
+                    }
+                    event
+                }
                 Err(BroadcastStreamRecvError::Lagged(missed)) => CustomerEvent::Missed(missed),
             })
         })

@@ -3,20 +3,31 @@
 
 use crate::connection::CustomerConnection;
 use crate::event::{Connected, CustomerEvent, Disconnected, Reconnecting, Stopped};
+use crate::recovery::{self, ChatReader};
 use crate::shared::Shared;
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use lc_protocol::customer::{self, CustomerPush, LoginResponse};
+use lc_protocol::id::UserId;
+use lc_protocol::recovery::ChatLedger;
 use lc_protocol::{PushSet, Transport};
 use lc_rtm::RtmEvent;
 use std::sync::Arc;
 
 /// Runs until the connection's stream ends (or the client is destroyed).
+///
+/// Every push is given once; after each reconnection (or when this task fell behind)
+/// the customer's chats are read and what was missed is given as
+/// [`CustomerEvent::Recovered`], before newer pushes.
 pub(crate) async fn run<T: CustomerConnection>(
     transport: T,
     shared: Arc<Shared>,
     mut events: BoxStream<'static, RtmEvent<CustomerPush>>,
 ) {
+    let reader = shared.reader();
+    let mut ledger = ChatLedger::new();
+    let mut started = false;
+    let mut behind = false;
     let mut login: Option<LoginResponse> = None;
     while let Some(item) = events.next().await {
         let event = match item {
@@ -35,17 +46,38 @@ pub(crate) async fn run<T: CustomerConnection>(
                         None => continue,
                     },
                 };
-                CustomerEvent::Connected(connected)
+                let me = UserId::from(connected.customer.id.to_string());
+                shared.emit(CustomerEvent::Connected(connected));
+                if !started {
+                    // What is there at the start is not news after a reconnection.
+                    // If that fails, the next reconnection catches up on everything.
+                    started = true;
+                    behind = recovery::baseline(&*reader, &mut ledger).await.is_err();
+                } else if behind {
+                    behind = !recover(&*reader, &shared, &mut ledger, &me).await;
+                }
+                continue;
             }
             RtmEvent::Disconnected { reason } => {
+                behind = true;
                 CustomerEvent::Disconnected(Disconnected { reason })
             }
             RtmEvent::Reconnecting { attempt, delay } => {
                 CustomerEvent::Reconnecting(Reconnecting { attempt, delay })
             }
             RtmEvent::Stopped { reason } => CustomerEvent::Stopped(Stopped { reason }),
-            RtmEvent::Missed(count) => CustomerEvent::Missed(count),
+            RtmEvent::Missed(count) => {
+                // This task fell behind: what it missed is read from the server.
+                tracing::warn!(count, "customer event pump fell behind; catching up");
+                let me = shared.me().unwrap_or_default();
+                behind = !recover(&*reader, &shared, &mut ledger, &me).await;
+                continue;
+            }
             RtmEvent::Push { push, .. } => {
+                if !recovery::record(&mut ledger, &push) {
+                    tracing::debug!(push = push.name(), "duplicate push dropped");
+                    continue;
+                }
                 shared.observe(&push);
                 tracing::debug!(push = push.name(), "customer push");
                 CustomerEvent::Push(push)
@@ -53,6 +85,28 @@ pub(crate) async fn run<T: CustomerConnection>(
             _ => continue,
         };
         shared.emit(event);
+    }
+}
+
+/// Gives what was missed as recovered events; false if the chats could not be read.
+async fn recover(
+    reader: &dyn ChatReader,
+    shared: &Shared,
+    ledger: &mut ChatLedger,
+    me: &UserId,
+) -> bool {
+    match recovery::catch_up(reader, ledger, me).await {
+        Ok(pushes) => {
+            for push in pushes {
+                shared.observe(&push);
+                shared.emit(CustomerEvent::Recovered(push));
+            }
+            true
+        }
+        Err(err) => {
+            tracing::warn!(%err, "could not catch up after a reconnection; will retry");
+            false
+        }
     }
 }
 

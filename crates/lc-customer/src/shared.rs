@@ -3,11 +3,12 @@
 
 use crate::event::{Connected, CustomerEvent};
 use crate::pages::Cursors;
+use crate::recovery::ChatReader;
 use lc_protocol::customer::CustomerPush;
-use lc_protocol::id::{ChatId, GroupId};
+use lc_protocol::id::{ChatId, GroupId, UserId};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tokio::sync::broadcast;
 
 /// Items buffered per subscriber before it is told it missed some.
@@ -34,10 +35,12 @@ pub(crate) struct Shared {
     destroyed: AtomicBool,
     pub(crate) cursors: Mutex<Cursors>,
     pub(crate) group: Option<GroupId>,
+    /// Reads the customer's chats, to catch up.
+    reader: Arc<dyn ChatReader>,
 }
 
 impl Shared {
-    pub(crate) fn new(group: Option<GroupId>) -> Self {
+    pub(crate) fn new(group: Option<GroupId>, reader: Arc<dyn ChatReader>) -> Self {
         let (sender, _) = broadcast::channel(EVENT_BUFFER);
         Self {
             hub: Mutex::new(Hub {
@@ -48,7 +51,20 @@ impl Shared {
             destroyed: AtomicBool::new(false),
             cursors: Mutex::new(Cursors::default()),
             group,
+            reader,
         }
+    }
+
+    /// What reads the customer's chats.
+    pub(crate) fn reader(&self) -> Arc<dyn ChatReader> {
+        self.reader.clone()
+    }
+
+    /// The customer's id, once logged in.
+    pub(crate) fn me(&self) -> Option<UserId> {
+        let hub = lock(&self.hub);
+        let connected = hub.connected.as_ref()?;
+        Some(UserId::from(connected.customer.id.to_string()))
     }
 
     /// Tells every subscriber, and remembers whether the client is connected.

@@ -211,7 +211,8 @@ mod tests {
             start: Some(Instant::now()),
             ..Recorder::default()
         };
-        let shared = Arc::new(Shared::new(None));
+        let reader = Arc::new(crate::recovery::Reader(recorder.clone()));
+        let shared = Arc::new(Shared::new(None, reader));
         let (peeks, task) = start(recorder.clone(), shared.clone(), Duration::from_secs(2));
         for n in 0..10 {
             peeks.set(ChatId::new("A"), format!("a{n}"));

@@ -237,7 +237,7 @@ impl Drop for CustomerChat {
 
 /// The next item of `events` that `accept` takes, or a panic after [`WAIT`].
 pub(crate) async fn next_event<P: Clone + Send + Debug + 'static>(
-    events: &mut PushStream<P>,
+    events: &mut (impl futures_util::Stream<Item = RtmEvent<P>> + Unpin),
     what: &str,
     accept: impl Fn(&RtmEvent<P>) -> bool,
 ) -> RtmEvent<P> {
@@ -258,7 +258,7 @@ pub(crate) async fn next_event<P: Clone + Send + Debug + 'static>(
 
 /// The next push of `events` that `accept` takes, or a panic after [`WAIT`].
 pub(crate) async fn next_push<P: Clone + Send + Debug + 'static>(
-    events: &mut PushStream<P>,
+    events: &mut (impl futures_util::Stream<Item = RtmEvent<P>> + Unpin),
     what: &str,
     accept: impl Fn(&P) -> bool,
 ) -> P {
@@ -276,7 +276,7 @@ pub(crate) async fn next_push<P: Clone + Send + Debug + 'static>(
 
 /// The reason of the first disconnection in `events`, or a panic after [`WAIT`].
 pub(crate) async fn next_disconnection<P: Clone + Send + Debug + 'static>(
-    events: &mut PushStream<P>,
+    events: &mut (impl futures_util::Stream<Item = RtmEvent<P>> + Unpin),
 ) -> String {
     let event = next_event(events, "a disconnection", |e| {
         matches!(e, RtmEvent::Disconnected { .. } | RtmEvent::Stopped { .. })

@@ -8,7 +8,7 @@ use lc_customer::{CustomerClient, CustomerConfig, CustomerEvent, EventKind, Even
 use lc_protocol::agent::AgentPush;
 use lc_protocol::auth::TokenProvider;
 use lc_protocol::id::{ChatId, ThreadId};
-use lc_rtm::{AgentSession, PushStream, RtmClient, RtmConfig, RtmEvent};
+use lc_rtm::{AgentSession, RtmClient, RtmConfig, RtmEvent};
 use lc_sandbox::{AgentHandle, CustomerHandle, NewAgent, NewCustomer, Sandbox, SandboxBuilder};
 use std::time::Duration;
 
@@ -104,7 +104,7 @@ pub async fn next_event(
 
 /// The next agent push accepted by `accept`, or a panic after [`WAIT`].
 pub async fn agent_push(
-    pushes: &mut PushStream<AgentPush>,
+    pushes: &mut (impl futures_util::Stream<Item = lc_rtm::RtmEvent<AgentPush>> + Unpin),
     what: &str,
     mut accept: impl FnMut(&AgentPush) -> bool,
 ) -> AgentPush {
