@@ -19,6 +19,7 @@ const MAX_EVENTS_PER_CHAT: usize = 2_000;
 
 /// Something a client missed, found by [`ChatLedger::catch_up`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // short-lived, as the pushes they become
 pub enum Missed {
     /// A chat, or a new thread of a chat, the client did not know (`incoming_chat`); its
     /// events come with it.
