@@ -9,9 +9,9 @@ use lc_protocol::backoff::Jitter;
 use lc_protocol::error::ErrorType;
 use lc_protocol::id::Token;
 use lc_protocol::wire::{Dialect, Incoming};
-use lc_protocol::{Api, ApiError, Error, FrameError, TransportFailure};
+use lc_protocol::{ApiError, Error, TransportFailure};
 use serde_json::value::RawValue;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -20,9 +20,20 @@ use tokio::net::TcpStream;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep, timeout};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
+use tokio_tungstenite::tungstenite::error::Error as WsError;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
+
+mod rules;
+mod scan;
+mod slots;
+
+use rules::{
+    handshake_refusal_is_permanent, is_loopback, login_error_is_fatal, read_failure,
+    upgrade_request,
+};
+use scan::reply_id;
+use slots::{Slots, WS_PING};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 type PushOf<S> = <<S as Session>::Dialect as Dialect>::Push;
@@ -604,308 +615,5 @@ where
                 },
             }
         }
-    }
-}
-
-/// The requests of one connection the server has not answered yet: each holds one of
-/// the server's [`RtmConfig::max_pending`] slots.
-#[derive(Default)]
-struct Slots {
-    /// Requests whose callers wait.
-    pending: HashMap<String, Job>,
-    /// Requests whose callers stopped waiting: the server still holds their slot.
-    abandoned: HashSet<String>,
-    /// The unanswered heartbeat: a request id, or [`WS_PING`].
-    ping: Option<String>,
-    /// Whether that heartbeat is a request (and so takes a slot).
-    ping_counts: bool,
-    /// Whether the server answered a request.
-    served: bool,
-}
-
-impl Slots {
-    /// Slots taken on the server.
-    fn in_use(&self) -> usize {
-        let ping = usize::from(self.ping.is_some() && self.ping_counts);
-        self.pending.len() + self.abandoned.len() + ping
-    }
-
-    /// Moves requests whose callers went away to `abandoned`, keeping their slot.
-    fn forget_abandoned(&mut self) {
-        let gone: Vec<String> = self
-            .pending
-            .iter()
-            .filter(|(_, job)| job.reply.is_closed())
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in gone {
-            self.pending.remove(&id);
-            self.abandoned.insert(id);
-        }
-    }
-
-    /// Frees the slot of the heartbeat or of an abandoned request answered as `id`;
-    /// whether it was one of those.
-    fn answered(&mut self, id: &str) -> bool {
-        if self.ping.as_deref() == Some(id) {
-            self.ping = None;
-            return true;
-        }
-        if self.abandoned.remove(id) {
-            self.served = true;
-            return true;
-        }
-        false
-    }
-}
-
-/// The marker of an unanswered WebSocket-level ping (APIs without a ping request).
-const WS_PING: &str = "websocket-ping";
-
-/// What a read failure means, in words; an oversize message names its size.
-fn read_failure(err: &WsError) -> String {
-    match err {
-        WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
-            let frame = FrameError::TooLarge {
-                len: *size,
-                max: *max_size,
-            };
-            format!("message refused: {frame}")
-        }
-        other => format!("connection failed: {other}"),
-    }
-}
-
-/// Whether a refused WebSocket upgrade will be refused again (403 forbidden, 404 no such
-/// endpoint, ...): every 4xx but 401 (a fresh token may do), 408 and 429 (later may do).
-fn handshake_refusal_is_permanent(status: u16) -> bool {
-    (400..500).contains(&status) && !matches!(status, 401 | 408 | 429)
-}
-
-/// Whether `host` (as in a URL, IPv6 in brackets) is this machine.
-fn is_loopback(host: &str) -> bool {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.eq_ignore_ascii_case("localhost")
-        || bare
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// The request id of a response that could not be decoded, when it can still be read
-/// soundly: the frame's top-level fields are scanned as far as they are well-formed (a
-/// truncated frame keeps its leading fields). A LiveChat frame counts only when it says
-/// it is a response (`"type":"response"`, or a `success` field) so that a malformed
-/// push caused by a request never fails that request; an Inbenta frame is a reply when
-/// it has an `id`.
-fn reply_id(api: Api, text: &str) -> Option<String> {
-    let fields = leading_fields(text);
-    let string = |name: &str| {
-        fields
-            .iter()
-            .find(|(key, _)| key == name)
-            .and_then(|(_, value)| value.clone())
-    };
-    if api == Api::Inbenta {
-        return string("id");
-    }
-    let kind = string("type");
-    let success = fields.iter().any(|(key, _)| key == "success");
-    let response = kind.as_deref() == Some("response") || (kind.is_none() && success);
-    if response { string("request_id") } else { None }
-}
-
-/// The top-level fields of the JSON object `text` up to where it stops being
-/// well-formed: each key with its value when that is a whole string. Linear, no
-/// recursion, never panics.
-fn leading_fields(text: &str) -> Vec<(String, Option<String>)> {
-    let bytes = text.as_bytes();
-    let mut at = 0;
-    let skip_ws = |at: &mut usize| {
-        while *at < bytes.len() && bytes[*at].is_ascii_whitespace() {
-            *at += 1;
-        }
-    };
-    // The end (exclusive) of the string starting at `start` (a quote), if it ends.
-    let string_end = |start: usize| -> Option<usize> {
-        let mut i = start + 1;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\\' => i += 2,
-                b'"' => return Some(i + 1),
-                _ => i += 1,
-            }
-        }
-        None
-    };
-    let mut fields = Vec::new();
-    skip_ws(&mut at);
-    if bytes.get(at) != Some(&b'{') {
-        return fields;
-    }
-    at += 1;
-    loop {
-        skip_ws(&mut at);
-        if bytes.get(at) != Some(&b'"') {
-            return fields;
-        }
-        let Some(end) = string_end(at) else {
-            return fields;
-        };
-        let Ok(key) = serde_json::from_str::<String>(&text[at..end]) else {
-            return fields;
-        };
-        at = end;
-        skip_ws(&mut at);
-        if bytes.get(at) != Some(&b':') {
-            return fields;
-        }
-        at += 1;
-        skip_ws(&mut at);
-        let value = match bytes.get(at) {
-            None => return fields,
-            Some(b'"') => {
-                let Some(end) = string_end(at) else {
-                    fields.push((key, None));
-                    return fields;
-                };
-                let value = serde_json::from_str::<String>(&text[at..end]).ok();
-                at = end;
-                value
-            }
-            Some(_) => {
-                // Any other value: skip to the `,` or `}` that ends it at this level.
-                let mut depth = 0usize;
-                loop {
-                    match bytes.get(at) {
-                        None => {
-                            fields.push((key, None));
-                            return fields;
-                        }
-                        Some(b'"') => match string_end(at) {
-                            Some(end) => at = end,
-                            None => {
-                                fields.push((key, None));
-                                return fields;
-                            }
-                        },
-                        Some(b'{' | b'[') => {
-                            depth += 1;
-                            at += 1;
-                        }
-                        Some(b'}' | b']') if depth > 0 => {
-                            depth -= 1;
-                            at += 1;
-                        }
-                        Some(b',' | b'}') if depth == 0 => break,
-                        Some(_) => at += 1,
-                    }
-                }
-                None
-            }
-        };
-        fields.push((key, value));
-        skip_ws(&mut at);
-        match bytes.get(at) {
-            Some(b',') => at += 1,
-            _ => return fields,
-        }
-    }
-}
-
-/// The upgrade request to `url` with the session's extra headers (marked sensitive).
-fn upgrade_request(
-    url: &str,
-    headers: Vec<(&'static str, String)>,
-) -> Result<tokio_tungstenite::tungstenite::handshake::client::Request, String> {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
-    let mut request = url
-        .into_client_request()
-        .map_err(|err| format!("invalid URL {url}: {err}"))?;
-    for (name, value) in headers {
-        let name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| format!("invalid upgrade header name {name:?}"))?;
-        let mut value = HeaderValue::from_str(&value)
-            .map_err(|_| format!("invalid value for upgrade header {name}"))?;
-        value.set_sensitive(true);
-        request.headers_mut().insert(name, value);
-    }
-    Ok(request)
-}
-
-/// Whether a login error means that retrying cannot help.
-fn login_error_is_fatal(error: &ApiError) -> bool {
-    !matches!(
-        error.kind,
-        ErrorType::Authentication
-            | ErrorType::Internal
-            | ErrorType::ServiceUnavailable
-            | ErrorType::TooManyRequests
-            | ErrorType::RequestTimeout
-            | ErrorType::PendingRequestsLimitReached
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reply_ids_are_read_only_from_responses() {
-        let id = |text: &str| reply_id(Api::Agent, text);
-        assert_eq!(
-            id(r#"{"request_id":"7","action":"x","type":"response","success":true,"payload":{"a"#)
-                .as_deref(),
-            Some("7")
-        );
-        assert_eq!(
-            id(r#"{"request_id":"8","action":"x","success":"no","payload":[1,{"b":"}"}]}"#)
-                .as_deref(),
-            Some("8")
-        );
-        // A push caused by a request, or a frame cut before it says what it is.
-        assert_eq!(
-            id(r#"{"request_id":"7","action":"x","type":"push","payload":{"#),
-            None
-        );
-        assert_eq!(id(r#"{"request_id":"7","action":"x","ty"#), None);
-        // A cut id is no id; nested ids are not the frame's.
-        assert_eq!(id(r#"{"type":"response","request_id":"7"#), None);
-        assert_eq!(
-            id(r#"{"type":"response","payload":{"request_id":"7"},"succ"#),
-            None
-        );
-        assert_eq!(id("not json"), None);
-        assert_eq!(id(""), None);
-        assert_eq!(
-            reply_id(Api::Inbenta, r#"{"id":"3","data":{"#).as_deref(),
-            Some("3")
-        );
-    }
-
-    #[test]
-    fn loopback_hosts_are_recognised() {
-        for host in [
-            "localhost",
-            "127.0.0.1",
-            "127.3.2.1",
-            "[::1]",
-            "::1",
-            "LOCALHOST",
-        ] {
-            assert!(is_loopback(host), "{host}");
-        }
-        for host in ["192.0.2.1", "example.com", "", "[::2]"] {
-            assert!(!is_loopback(host), "{host}");
-        }
-    }
-
-    #[test]
-    fn only_lasting_refusals_stop_the_engine() {
-        assert!(handshake_refusal_is_permanent(403));
-        assert!(handshake_refusal_is_permanent(404));
-        assert!(!handshake_refusal_is_permanent(401));
-        assert!(!handshake_refusal_is_permanent(429));
-        assert!(!handshake_refusal_is_permanent(503));
     }
 }
