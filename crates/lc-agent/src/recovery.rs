@@ -6,13 +6,11 @@
 //! [`RtmEvent::Recovered`] items before the newer pushes.
 
 use futures_util::{Stream, StreamExt};
-use lc_protocol::agent::push::{
-    ChatDeactivated, IncomingChat, IncomingEvent, UserAddedToChat, UserRemovedFromChat,
-};
 use lc_protocol::agent::{self, AgentPush};
-use lc_protocol::recovery::{ChatLedger, Missed};
+use lc_protocol::backoff::Backoff;
+use lc_protocol::recovery::{ChatLedger, LedgerPush};
 use lc_protocol::types::Chat;
-use lc_protocol::{Error, Transport};
+use lc_protocol::{Error, ErrorType, PushSet, Transport};
 use lc_rtm::{AgentSession, PushStream, RtmClient, RtmEvent};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -23,6 +21,12 @@ use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 type Rtm = RtmClient<AgentSession>;
+
+/// Pauses between catch-ups that failed while connected: 500 ms doubling to 30 s.
+const RETRY: Backoff = Backoff {
+    initial: std::time::Duration::from_millis(500),
+    max: std::time::Duration::from_secs(30),
+};
 
 /// Chats read per `list_chats` page, and pages read at most, when catching up.
 const PAGE: u32 = 100;
@@ -78,11 +82,34 @@ async fn run(
     let mut ledger = ChatLedger::new();
     let mut started = false;
     let mut behind = false;
+    let mut connected = false;
+    let mut failures = 0u32;
     let emit = |event| {
         // No subscriber is fine.
         let _ = sender.send(event);
     };
-    while let Some(item) = engine.next().await {
+    loop {
+        // A catch-up that failed while connected is tried again after a pause, without
+        // waiting for another reconnection.
+        let item = if behind && connected {
+            let pause = RETRY.delay(failures, 1.0);
+            match tokio::time::timeout(pause, engine.next()).await {
+                Ok(item) => item,
+                Err(_) => {
+                    let me = me.get().map(String::as_str);
+                    behind = catch_up(&rtm, me, &mut ledger, &emit).await.is_err();
+                    failures = if behind {
+                        failures.saturating_add(1)
+                    } else {
+                        0
+                    };
+                    continue;
+                }
+            }
+        } else {
+            engine.next().await
+        };
+        let Some(item) = item else { break };
         match item {
             RtmEvent::LoggedIn { response } => {
                 if let Ok(login) = serde_json::from_str::<agent::LoginResponse>(response.get()) {
@@ -91,62 +118,39 @@ async fn run(
                 emit(RtmEvent::LoggedIn { response });
             }
             RtmEvent::Connected => {
+                connected = true;
                 emit(RtmEvent::Connected);
+                let me = me.get().map(String::as_str);
                 if !started {
                     // What is there at the start is not news after a reconnection.
-                    // If that fails, the next reconnection catches up on everything.
+                    // If that fails, the next catch-up takes everything as missed.
                     started = true;
-                    behind = baseline(&rtm, me.get().map(String::as_str), &mut ledger)
-                        .await
-                        .is_err();
+                    behind = baseline(&rtm, me, &mut ledger).await.is_err();
                 } else if behind {
-                    behind = catch_up(&rtm, me.get().map(String::as_str), &mut ledger, &emit)
-                        .await
-                        .is_err();
+                    behind = catch_up(&rtm, me, &mut ledger, &emit).await.is_err();
                 }
+                failures = u32::from(behind);
             }
             RtmEvent::Disconnected { reason } => {
+                connected = false;
                 behind = true;
                 emit(RtmEvent::Disconnected { reason });
             }
             RtmEvent::Missed(count) => {
                 // The hub itself fell behind: what it missed is read from the server.
                 tracing::warn!(count, "agent push hub fell behind; catching up");
-                behind = catch_up(&rtm, me.get().map(String::as_str), &mut ledger, &emit)
-                    .await
-                    .is_err();
+                let me = me.get().map(String::as_str);
+                behind = catch_up(&rtm, me, &mut ledger, &emit).await.is_err();
             }
             RtmEvent::Push { push, request_id } => {
-                if record(&mut ledger, &push) {
+                if push.record(&mut ledger) {
                     emit(RtmEvent::Push { push, request_id });
                 } else {
-                    tracing::debug!(push = push_name(&push), "duplicate push dropped");
+                    tracing::debug!(push = PushSet::name(&push), "duplicate push dropped");
                 }
             }
             other => emit(other),
         }
-    }
-}
-
-fn push_name(push: &AgentPush) -> &str {
-    lc_protocol::PushSet::name(push)
-}
-
-/// Records what `push` delivers; false if it was delivered already.
-fn record(ledger: &mut ChatLedger, push: &AgentPush) -> bool {
-    match push {
-        AgentPush::IncomingChat(p) => ledger.chat(&p.chat),
-        AgentPush::IncomingEvent(p) => ledger.event(&p.chat_id, &p.thread_id, &p.event),
-        AgentPush::ChatDeactivated(p) => ledger.deactivated(&p.chat_id, &p.thread_id),
-        AgentPush::UserAddedToChat(p) => {
-            ledger.user_added(&p.chat_id, &p.user);
-            true
-        }
-        AgentPush::UserRemovedFromChat(p) => {
-            ledger.user_removed(&p.chat_id, &p.user_id);
-            true
-        }
-        _ => true,
     }
 }
 
@@ -169,7 +173,7 @@ async fn catch_up(
     for chat in my_chats(rtm, me, ledger).await? {
         for missed in ledger.catch_up(&chat) {
             emit(RtmEvent::Recovered {
-                push: to_push(missed),
+                push: AgentPush::from_missed(missed, None),
             });
             recovered += 1;
         }
@@ -180,13 +184,24 @@ async fn catch_up(
     Ok(recovered)
 }
 
+/// Whether `err` says that a chat is no longer there for this client.
+fn gone(err: &Error) -> bool {
+    matches!(
+        err.error_type(),
+        Some(ErrorType::NotFound | ErrorType::MissingAccess | ErrorType::Authorization)
+    )
+}
+
 /// The latest state of the chats the agent is in, follows or knows.
 async fn my_chats(rtm: &Rtm, me: Option<&str>, ledger: &ChatLedger) -> Result<Vec<Chat>, Error> {
     let mut summaries = Vec::new();
     let mut page_id = None;
     for _ in 0..MAX_PAGES {
-        let mut request = agent::ListChats::new().limit(PAGE);
-        request.page_id = page_id;
+        // The first page sets the size; later ones send only their `page_id`.
+        let request = match page_id {
+            None => agent::ListChats::new().limit(PAGE),
+            Some(id) => agent::ListChats::new().page_id(id),
+        };
         let page = rtm.call(&request).await?;
         summaries.extend(page.chats_summary);
         page_id = page.next_page_id;
@@ -205,7 +220,12 @@ async fn my_chats(rtm: &Rtm, me: Option<&str>, ledger: &ChatLedger) -> Result<Ve
         if !mine {
             continue;
         }
-        let chat = rtm.call(&agent::GetChat::new(summary.id.clone())).await?;
+        let chat = match rtm.call(&agent::GetChat::new(summary.id.clone())).await {
+            Ok(chat) => chat,
+            // Gone or out of reach since it was listed: nothing to catch up on.
+            Err(err) if gone(&err) => continue,
+            Err(err) => return Err(err),
+        };
         chats.push(Chat {
             id: chat.id,
             users: chat.users,
@@ -217,54 +237,6 @@ async fn my_chats(rtm: &Rtm, me: Option<&str>, ledger: &ChatLedger) -> Result<Ve
         });
     }
     Ok(chats)
-}
-
-/// The push that would have told `missed`.
-fn to_push(missed: Missed) -> AgentPush {
-    match missed {
-        Missed::Chat(chat) => AgentPush::IncomingChat(IncomingChat {
-            chat,
-            ..IncomingChat::default()
-        }),
-        Missed::Event {
-            chat_id,
-            thread_id,
-            event,
-        } => AgentPush::IncomingEvent(IncomingEvent {
-            chat_id,
-            thread_id,
-            event,
-            extra: Default::default(),
-        }),
-        Missed::UserAdded {
-            chat_id,
-            thread_id,
-            user,
-        } => AgentPush::UserAddedToChat(UserAddedToChat {
-            chat_id,
-            thread_id,
-            user,
-            reason: "recovered".to_owned(),
-            requester_id: None,
-            extra: Default::default(),
-        }),
-        Missed::UserRemoved {
-            chat_id,
-            thread_id,
-            user_id,
-        } => AgentPush::UserRemovedFromChat(UserRemovedFromChat {
-            chat_id,
-            thread_id,
-            user_id,
-            reason: "recovered".to_owned(),
-            ..UserRemovedFromChat::default()
-        }),
-        Missed::Deactivated { chat_id, thread_id } => AgentPush::ChatDeactivated(ChatDeactivated {
-            chat_id,
-            thread_id,
-            ..ChatDeactivated::default()
-        }),
-    }
 }
 
 /// The pushes and lifecycle items of one subscriber (see
@@ -319,7 +291,7 @@ impl Stream for Pushes {
             item.map(|result| match result {
                 Ok(event) => {
                     if let RtmEvent::Push { push, .. } | RtmEvent::Recovered { push } = &event {
-                        record(&mut this.ledger, push);
+                        push.record(&mut this.ledger);
                     }
                     event
                 }

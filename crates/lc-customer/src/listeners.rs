@@ -8,7 +8,7 @@ use crate::recovery;
 use crate::shared::Shared;
 use futures_util::{Stream, StreamExt};
 use lc_protocol::Error;
-use lc_protocol::recovery::ChatLedger;
+use lc_protocol::recovery::{ChatLedger, LedgerPush};
 use serde_json::Value;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -179,7 +179,7 @@ impl Stream for EventStream {
             item.map(|result| match result {
                 Ok(event) => {
                     if let CustomerEvent::Push(push) | CustomerEvent::Recovered(push) = &event {
-                        recovery::record(ledger, push);
+                        push.record(ledger);
                     }
                     event
                 }

@@ -7,9 +7,10 @@ use crate::recovery::{self, ChatReader};
 use crate::shared::Shared;
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
+use lc_protocol::backoff::Backoff;
 use lc_protocol::customer::{self, CustomerPush, LoginResponse};
 use lc_protocol::id::UserId;
-use lc_protocol::recovery::ChatLedger;
+use lc_protocol::recovery::{ChatLedger, LedgerPush};
 use lc_protocol::{PushSet, Transport};
 use lc_rtm::RtmEvent;
 use std::sync::Arc;
@@ -28,8 +29,31 @@ pub(crate) async fn run<T: CustomerConnection>(
     let mut ledger = ChatLedger::new();
     let mut started = false;
     let mut behind = false;
+    let mut connected = false;
+    let mut failures = 0u32;
     let mut login: Option<LoginResponse> = None;
-    while let Some(item) = events.next().await {
+    loop {
+        // A catch-up that failed while connected is tried again after a pause, without
+        // waiting for another reconnection.
+        let item = if behind && connected {
+            let pause = RETRY.delay(failures, 1.0);
+            match tokio::time::timeout(pause, events.next()).await {
+                Ok(item) => item,
+                Err(_) => {
+                    let me = shared.me().unwrap_or_default();
+                    behind = !recover(&*reader, &shared, &mut ledger, &me).await;
+                    failures = if behind {
+                        failures.saturating_add(1)
+                    } else {
+                        0
+                    };
+                    continue;
+                }
+            }
+        } else {
+            events.next().await
+        };
+        let Some(item) = item else { break };
         let event = match item {
             RtmEvent::LoggedIn { response } => {
                 match serde_json::from_str::<LoginResponse>(response.get()) {
@@ -39,26 +63,29 @@ pub(crate) async fn run<T: CustomerConnection>(
                 continue;
             }
             RtmEvent::Connected => {
-                let connected = match login.take() {
+                let announced = match login.take() {
                     Some(login) => Connected::from_login(login, shared.group),
                     None => match fetch_login(&transport, &shared).await {
                         Some(connected) => connected,
                         None => continue,
                     },
                 };
-                let me = UserId::from(connected.customer.id.to_string());
-                shared.emit(CustomerEvent::Connected(connected));
+                let me = UserId::from(announced.customer.id.to_string());
+                shared.emit(CustomerEvent::Connected(announced));
+                connected = true;
                 if !started {
                     // What is there at the start is not news after a reconnection.
-                    // If that fails, the next reconnection catches up on everything.
+                    // If that fails, the next catch-up takes everything as missed.
                     started = true;
                     behind = recovery::baseline(&*reader, &mut ledger).await.is_err();
                 } else if behind {
                     behind = !recover(&*reader, &shared, &mut ledger, &me).await;
                 }
+                failures = u32::from(behind);
                 continue;
             }
             RtmEvent::Disconnected { reason } => {
+                connected = false;
                 behind = true;
                 CustomerEvent::Disconnected(Disconnected { reason })
             }
@@ -74,7 +101,7 @@ pub(crate) async fn run<T: CustomerConnection>(
                 continue;
             }
             RtmEvent::Push { push, .. } => {
-                if !recovery::record(&mut ledger, &push) {
+                if !push.record(&mut ledger) {
                     tracing::debug!(push = push.name(), "duplicate push dropped");
                     continue;
                 }
@@ -87,6 +114,12 @@ pub(crate) async fn run<T: CustomerConnection>(
         shared.emit(event);
     }
 }
+
+/// Pauses between catch-ups that failed while connected: 500 ms doubling to 30 s.
+const RETRY: Backoff = Backoff {
+    initial: std::time::Duration::from_millis(500),
+    max: std::time::Duration::from_secs(30),
+};
 
 /// Gives what was missed as recovered events; false if the chats could not be read.
 async fn recover(

@@ -2,18 +2,23 @@
 //! [`ChatLedger`] says was missed into customer pushes.
 
 use futures_util::future::BoxFuture;
-use lc_protocol::customer::push::{
-    ChatDeactivated, IncomingChat, IncomingEvent, UserAddedToChat, UserRemovedFromChat,
-};
 use lc_protocol::customer::{self, CustomerPush};
 use lc_protocol::id::UserId;
-use lc_protocol::recovery::{ChatLedger, Missed};
+use lc_protocol::recovery::{ChatLedger, LedgerPush};
 use lc_protocol::types::Chat;
-use lc_protocol::{Error, Transport};
+use lc_protocol::{Error, ErrorType, Transport};
 
 /// Chats read per `list_chats` page, and pages read at most.
 const PAGE: u32 = 25;
 const MAX_PAGES: usize = 20;
+
+/// Whether `err` says that a chat is no longer there for this client.
+fn gone(err: &Error) -> bool {
+    matches!(
+        err.error_type(),
+        Some(ErrorType::NotFound | ErrorType::MissingAccess | ErrorType::Authorization)
+    )
+}
 
 /// Reads the latest state of the customer's chats.
 pub(crate) trait ChatReader: Send + Sync {
@@ -30,8 +35,11 @@ impl<T: Transport + 'static> ChatReader for Reader<T> {
             let mut ids = Vec::new();
             let mut page_id = None;
             for _ in 0..MAX_PAGES {
-                let mut request = customer::ListChats::new().limit(PAGE);
-                request.page_id = page_id;
+                // The first page sets the size; later ones send only their `page_id`.
+                let request = match page_id {
+                    None => customer::ListChats::new().limit(PAGE),
+                    Some(id) => customer::ListChats::new().page_id(id),
+                };
                 let page = self.0.call(&request).await?;
                 ids.extend(page.chats_summary.into_iter().map(|c| c.id));
                 page_id = page.next_page_id;
@@ -41,7 +49,12 @@ impl<T: Transport + 'static> ChatReader for Reader<T> {
             }
             let mut chats = Vec::with_capacity(ids.len());
             for id in ids {
-                let chat = self.0.call(&customer::GetChat::new(id)).await?;
+                let chat = match self.0.call(&customer::GetChat::new(id)).await {
+                    Ok(chat) => chat,
+                    // Gone or out of reach since it was listed: nothing to catch up on.
+                    Err(err) if gone(&err) => continue,
+                    Err(err) => return Err(err),
+                };
                 chats.push(Chat {
                     id: chat.id,
                     users: chat.users,
@@ -53,24 +66,6 @@ impl<T: Transport + 'static> ChatReader for Reader<T> {
             }
             Ok(chats)
         })
-    }
-}
-
-/// Records what `push` delivers; false if it was delivered already.
-pub(crate) fn record(ledger: &mut ChatLedger, push: &CustomerPush) -> bool {
-    match push {
-        CustomerPush::IncomingChat(p) => ledger.chat(&p.chat),
-        CustomerPush::IncomingEvent(p) => ledger.event(&p.chat_id, &p.thread_id, &p.event),
-        CustomerPush::ChatDeactivated(p) => ledger.deactivated(&p.chat_id, &p.thread_id),
-        CustomerPush::UserAddedToChat(p) => {
-            ledger.user_added(&p.chat_id, &p.user);
-            true
-        }
-        CustomerPush::UserRemovedFromChat(p) => {
-            ledger.user_removed(&p.chat_id, &p.user_id);
-            true
-        }
-        _ => true,
     }
 }
 
@@ -94,63 +89,11 @@ pub(crate) async fn catch_up(
 ) -> Result<Vec<CustomerPush>, Error> {
     let mut pushes = Vec::new();
     for chat in reader.chats().await? {
-        pushes.extend(ledger.catch_up(&chat).into_iter().map(|m| to_push(m, me)));
+        let missed = ledger.catch_up(&chat).into_iter();
+        pushes.extend(missed.map(|m| CustomerPush::from_missed(m, Some(me.clone()))));
     }
     if !pushes.is_empty() {
         tracing::info!(recovered = pushes.len(), "customer pushes recovered");
     }
     Ok(pushes)
-}
-
-/// The push that would have told `missed`.
-fn to_push(missed: Missed, me: &UserId) -> CustomerPush {
-    match missed {
-        Missed::Chat(chat) => CustomerPush::IncomingChat(IncomingChat {
-            requester_id: me.clone(),
-            chat,
-            extra: Default::default(),
-        }),
-        Missed::Event {
-            chat_id,
-            thread_id,
-            event,
-        } => CustomerPush::IncomingEvent(IncomingEvent {
-            chat_id,
-            thread_id,
-            event,
-            extra: Default::default(),
-        }),
-        Missed::UserAdded {
-            chat_id,
-            thread_id,
-            user,
-        } => CustomerPush::UserAddedToChat(UserAddedToChat {
-            chat_id,
-            thread_id,
-            user,
-            reason: "recovered".to_owned(),
-            requester_id: None,
-            extra: Default::default(),
-        }),
-        Missed::UserRemoved {
-            chat_id,
-            thread_id,
-            user_id,
-        } => CustomerPush::UserRemovedFromChat(UserRemovedFromChat {
-            chat_id,
-            thread_id,
-            user_id,
-            reason: "recovered".to_owned(),
-            requester_id: None,
-            extra: Default::default(),
-        }),
-        Missed::Deactivated { chat_id, thread_id } => {
-            CustomerPush::ChatDeactivated(ChatDeactivated {
-                chat_id,
-                thread_id,
-                user_id: None,
-                extra: Default::default(),
-            })
-        }
-    }
 }

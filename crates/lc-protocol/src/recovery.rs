@@ -9,6 +9,7 @@
 
 use crate::id::{ChatId, EventId, ThreadId, UserId};
 use crate::types::{Chat, Event, User};
+use crate::{agent, customer};
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 /// Chats remembered at most; the oldest are forgotten first.
@@ -273,6 +274,99 @@ impl ChatLedger {
         missed
     }
 }
+
+/// A push set whose chat pushes a [`ChatLedger`] follows: the agent's and the
+/// customer's.
+pub trait LedgerPush: Sized {
+    /// Records what the push delivers; false if it was delivered already (a duplicate
+    /// to drop). Pushes the ledger does not follow are always new.
+    fn record(&self, ledger: &mut ChatLedger) -> bool;
+
+    /// The push that would have told `missed`; `requester` is who a recovered
+    /// `incoming_chat` names as its requester, if known.
+    fn from_missed(missed: Missed, requester: Option<UserId>) -> Self;
+}
+
+/// The reason recovered `user_added_to_chat` and `user_removed_from_chat` pushes give.
+pub const RECOVERED_REASON: &str = "recovered";
+
+macro_rules! ledger_push {
+    ($set:ty, $api:ident, |$requester:ident| $requester_field:expr) => {
+        impl LedgerPush for $set {
+            fn record(&self, ledger: &mut ChatLedger) -> bool {
+                match self {
+                    Self::IncomingChat(p) => ledger.chat(&p.chat),
+                    Self::IncomingEvent(p) => ledger.event(&p.chat_id, &p.thread_id, &p.event),
+                    Self::ChatDeactivated(p) => ledger.deactivated(&p.chat_id, &p.thread_id),
+                    Self::UserAddedToChat(p) => {
+                        ledger.user_added(&p.chat_id, &p.user);
+                        true
+                    }
+                    Self::UserRemovedFromChat(p) => {
+                        ledger.user_removed(&p.chat_id, &p.user_id);
+                        true
+                    }
+                    _ => true,
+                }
+            }
+
+            fn from_missed(missed: Missed, $requester: Option<UserId>) -> Self {
+                use $api::push::*;
+                match missed {
+                    Missed::Chat(chat) => Self::IncomingChat(IncomingChat {
+                        chat,
+                        requester_id: $requester_field,
+                        ..IncomingChat::default()
+                    }),
+                    Missed::Event {
+                        chat_id,
+                        thread_id,
+                        event,
+                    } => Self::IncomingEvent(IncomingEvent {
+                        chat_id,
+                        thread_id,
+                        event,
+                        extra: Default::default(),
+                    }),
+                    Missed::UserAdded {
+                        chat_id,
+                        thread_id,
+                        user,
+                    } => Self::UserAddedToChat(UserAddedToChat {
+                        chat_id,
+                        thread_id,
+                        user,
+                        reason: RECOVERED_REASON.to_owned(),
+                        requester_id: None,
+                        extra: Default::default(),
+                    }),
+                    Missed::UserRemoved {
+                        chat_id,
+                        thread_id,
+                        user_id,
+                    } => Self::UserRemovedFromChat(UserRemovedFromChat {
+                        chat_id,
+                        thread_id,
+                        user_id,
+                        reason: RECOVERED_REASON.to_owned(),
+                        ..UserRemovedFromChat::default()
+                    }),
+                    Missed::Deactivated { chat_id, thread_id } => {
+                        Self::ChatDeactivated(ChatDeactivated {
+                            chat_id,
+                            thread_id,
+                            ..ChatDeactivated::default()
+                        })
+                    }
+                }
+            }
+        }
+    };
+}
+
+ledger_push!(agent::AgentPush, agent, |requester| requester);
+ledger_push!(customer::CustomerPush, customer, |requester| requester
+    .unwrap_or_default());
 
 #[cfg(test)]
 mod tests {
