@@ -71,11 +71,13 @@ mod chats;
 mod customers;
 mod events;
 mod pushes;
+mod recovery;
 mod status;
 mod web;
 
 pub use lc_protocol::{Call, SendOnce};
 pub use pushes::Subscription;
+pub use recovery::Pushes;
 
 use lc_protocol::{Action, Error, Transport};
 use lc_rtm::{AgentSession, RtmClient, RtmConfig, TokenProvider};
@@ -85,12 +87,18 @@ use serde_json::Value;
 #[derive(Debug, Clone)]
 pub struct AgentClient<T> {
     transport: T,
+    /// The push hub, for RTM clients.
+    hub: Option<std::sync::Arc<recovery::Hub>>,
 }
 
 impl<T: Transport> AgentClient<T> {
-    /// A client sending its requests through `transport`.
+    /// A client sending its requests through `transport`. Over RTM, use
+    /// [`AgentClient::from_rtm`] to get pushes (with catching up after reconnections).
     pub fn new(transport: T) -> Self {
-        Self { transport }
+        Self {
+            transport,
+            hub: None,
+        }
     }
 
     /// The transport (e.g. the [`RtmClient`], to close it).
@@ -121,6 +129,19 @@ impl AgentClient<RtmClient<AgentSession>> {
         tokens: impl TokenProvider,
         config: RtmConfig,
     ) -> Self {
-        Self::new(RtmClient::connect(session, tokens, config))
+        let buffer = config.push_buffer;
+        Self::from_rtm(RtmClient::connect(session, tokens, config), buffer)
+    }
+
+    /// A client over an RTM connection you built; call it right after
+    /// [`RtmClient::connect`], before the login completes, so that its pushes start
+    /// with the login. `push_buffer` is the number of items buffered per subscriber
+    /// (e.g. [`RtmConfig::push_buffer`]).
+    pub fn from_rtm(rtm: RtmClient<AgentSession>, push_buffer: usize) -> Self {
+        let hub = recovery::Hub::start(&rtm, push_buffer);
+        Self {
+            transport: rtm,
+            hub: Some(hub),
+        }
     }
 }

@@ -1,23 +1,40 @@
 //! Pushes over RTM: the event stream and typed handlers (`on`).
 
 use crate::AgentClient;
+use crate::Pushes;
 use futures_util::StreamExt;
 use lc_protocol::PushPayload;
 use lc_protocol::agent::AgentPush;
-use lc_rtm::{AgentSession, PushStream, RtmClient, RtmEvent};
+use lc_rtm::{AgentSession, RtmClient, RtmEvent};
 use tokio::task::JoinHandle;
 
 impl AgentClient<RtmClient<AgentSession>> {
     /// A new stream of every push and lifecycle item ([`RtmEvent`]) from now on;
     /// dropping it unsubscribes.
-    pub fn pushes(&self) -> PushStream<AgentPush> {
-        self.transport.subscribe()
+    ///
+    /// Each push comes once. After a reconnection the client reads its chats and gives
+    /// what happened meanwhile (new chats and threads, events, users added or removed,
+    /// deactivations) as [`RtmEvent::Recovered`] items, in order, before newer pushes.
+    /// A subscriber that reads too slowly gets [`RtmEvent::Missed`] and can call
+    /// [`Pushes::catch_up`].
+    pub fn pushes(&self) -> Pushes {
+        match &self.hub {
+            Some(hub) => hub.subscribe(&self.transport),
+            None => {
+                // Built with `new`: a hub from now on.
+                let hub = crate::recovery::Hub::start(&self.transport, 1024);
+                hub.subscribe(&self.transport)
+            }
+        }
     }
 
     /// Calls `handler` with every push of type `P` (e.g.
     /// [`IncomingChat`](lc_protocol::agent::push::IncomingChat)) from now on, in a task
     /// of its own, until the returned [`Subscription`] is dropped or
     /// [unsubscribed](Subscription::unsubscribe).
+    ///
+    /// The handler gets every push once, also those recovered after a reconnection; if
+    /// it falls behind, what it missed is read from the server and given to it.
     ///
     /// This is the seed's `on(push, handler)` (and `subscribePush`); dropping the
     /// subscription is its unsubscribe function (and `unsubscribePush`). Unlike
@@ -31,9 +48,21 @@ impl AgentClient<RtmClient<AgentSession>> {
         let mut stream = self.pushes();
         let task = tokio::spawn(async move {
             while let Some(event) = stream.next().await {
-                if let RtmEvent::Push { push, .. } = &event {
-                    if let Some(payload) = P::from_push(push) {
-                        handler(payload);
+                let recovered = match event {
+                    RtmEvent::Missed(count) => match stream.catch_up().await {
+                        Ok(recovered) => recovered,
+                        Err(err) => {
+                            tracing::warn!(count, %err, "a push handler missed pushes and could not catch up");
+                            continue;
+                        }
+                    },
+                    event => vec![event],
+                };
+                for event in &recovered {
+                    if let RtmEvent::Push { push, .. } | RtmEvent::Recovered { push } = event {
+                        if let Some(payload) = P::from_push(push) {
+                            handler(payload);
+                        }
                     }
                 }
             }

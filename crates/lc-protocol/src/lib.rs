@@ -37,6 +37,7 @@ pub mod error;
 mod generated;
 pub mod id;
 pub mod push;
+pub mod recovery;
 pub mod send_once;
 pub mod transport;
 pub mod types;

@@ -1,7 +1,7 @@
 //! [`RtmClient`]: the handle users and role clients hold.
 
 use crate::config::RtmConfig;
-use crate::engine::{Command, Engine, Job};
+use crate::engine::{Command, Engine, Job, Ticket};
 use crate::event::RtmEvent;
 use crate::session::Session;
 use async_trait::async_trait;
@@ -78,6 +78,8 @@ where
             events,
             connector,
             ended: std::sync::OnceLock::new(),
+            waiting: Arc::default(),
+            warned_plaintext: AtomicBool::new(false),
         });
         let (commands, receiver) = mpsc::unbounded_channel();
         tokio::spawn(engine.clone().run(receiver));
@@ -99,7 +101,10 @@ where
     ///
     /// # Errors
     /// The API error, [`Error::Timeout`], [`Error::ConnectionLost`] when the socket died
-    /// with the request in flight, or [`Error::Closed`].
+    /// with the request in flight, [`Error::Decode`] when its response was unreadable,
+    /// [`Error::QueueFull`] when [`RtmConfig::max_queued`] requests wait already,
+    /// [`Error::Closed`], or why the engine stopped for good
+    /// ([`Error::SessionEnded`], a refused handshake, a fatal login error).
     pub async fn request(
         &self,
         action: &str,
@@ -125,11 +130,22 @@ where
         if self.closed.load(Ordering::Acquire) {
             return Err(Error::Closed);
         }
+        if let Some(error) = self.engine.ended.get() {
+            return Err(error.clone());
+        }
+        let capacity = self.engine.config.max_queued;
+        let Some(ticket) = Ticket::take(&self.engine.waiting, capacity) else {
+            return Err(Error::QueueFull {
+                action: action.to_owned(),
+                capacity,
+            });
+        };
         let (reply, answer) = oneshot::channel();
         let job = Job {
             action: action.to_owned(),
             payload,
             reply,
+            ticket: Some(ticket),
         };
         self.commands
             .send(Command::Request(job))
@@ -152,14 +168,9 @@ where
         result
     }
 
-    /// Why requests fail once the engine stopped: the server's reason, or `Closed`.
+    /// Why requests fail once the engine stopped: why it stopped for good, or `Closed`.
     fn stopped_error(&self) -> Error {
-        match self.engine.ended.get() {
-            Some(reason) => Error::SessionEnded {
-                reason: reason.clone(),
-            },
-            None => Error::Closed,
-        }
+        self.engine.ended.get().cloned().unwrap_or(Error::Closed)
     }
 
     /// Closes the connection: queued requests and later calls fail with

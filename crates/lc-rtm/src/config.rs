@@ -14,8 +14,28 @@ pub struct RtmConfig {
     pub ping_interval: Duration,
     /// How long opening the WebSocket may take (default 10 s).
     pub connect_timeout: Duration,
-    /// Requests in flight at most; more wait in a queue (default 10, the server's limit).
+    /// How long writing one frame may take (default 10 s). A peer that stops reading
+    /// fills the socket's buffers; a write stuck longer ends the connection as lost
+    /// (then the engine reconnects).
+    pub write_timeout: Duration,
+    /// How long the [`TokenProvider`](lc_protocol::auth::TokenProvider) may take to give
+    /// a token, or to take one back (default 10 s). A provider that hangs fails the
+    /// login attempt, which is retried with backoff.
+    pub token_timeout: Duration,
+    /// Requests in flight at most, the heartbeat `ping` included; more wait in a queue
+    /// (default 10, the server's limit). A request the caller stopped waiting for keeps
+    /// its place until the server answers it.
     pub max_pending: usize,
+    /// Requests waiting for the connection at most (default 1,000); more are refused at
+    /// once with [`Error::QueueFull`](lc_protocol::Error::QueueFull).
+    pub max_queued: usize,
+    /// The largest message (and frame) accepted from the server, in bytes (default
+    /// 16 MiB). A larger one ends the connection as lost, with a reason naming its size.
+    pub max_message_size: usize,
+    /// How long a connection must stay up (or whether it answered a request) before the
+    /// reconnection backoff starts again from its first delay (default 10 s): a server
+    /// that ends every session right after login is not hit in a tight loop.
+    pub stable_after: Duration,
     /// Pushes buffered per subscriber before it is told it missed some (default 1024).
     pub push_buffer: usize,
     /// Delays between reconnection attempts.
@@ -28,7 +48,12 @@ impl Default for RtmConfig {
             request_timeout: Duration::from_secs(15),
             ping_interval: Duration::from_secs(15),
             connect_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(10),
+            token_timeout: Duration::from_secs(10),
             max_pending: 10,
+            max_queued: 1_000,
+            max_message_size: 16 << 20,
+            stable_after: Duration::from_secs(10),
             push_buffer: 1024,
             backoff: Backoff::default(),
         }

@@ -3,31 +3,59 @@
 use crate::config::RtmConfig;
 use crate::event::RtmEvent;
 use crate::session::{Disconnect, Session};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{Sink, SinkExt, StreamExt};
 use lc_protocol::auth::TokenProvider;
 use lc_protocol::backoff::Jitter;
 use lc_protocol::error::ErrorType;
 use lc_protocol::id::Token;
 use lc_protocol::wire::{Dialect, Incoming};
-use lc_protocol::{ApiError, Error};
+use lc_protocol::{Api, ApiError, Error, FrameError, TransportFailure};
 use serde_json::value::RawValue;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::sync::{broadcast, mpsc, oneshot};
-use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep};
+use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep, timeout};
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 type PushOf<S> = <<S as Session>::Dialect as Dialect>::Push;
+
+/// A place in the bounded queue of requests waiting for the connection; given back when
+/// dropped (the request was sent, answered, or dropped).
+pub(crate) struct Ticket(Arc<AtomicUsize>);
+
+impl Ticket {
+    /// A place in the queue counted by `waiting`, unless `capacity` are taken.
+    pub(crate) fn take(waiting: &Arc<AtomicUsize>, capacity: usize) -> Option<Self> {
+        let taken = waiting.fetch_add(1, Ordering::AcqRel);
+        if taken >= capacity {
+            waiting.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        Some(Self(waiting.clone()))
+    }
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 /// A request waiting to be sent or answered.
 pub(crate) struct Job {
     pub(crate) action: String,
     pub(crate) payload: Box<RawValue>,
     pub(crate) reply: oneshot::Sender<Result<Box<RawValue>, Error>>,
+    /// Its place in the queue, while it waits there.
+    pub(crate) ticket: Option<Ticket>,
 }
 
 impl Job {
@@ -55,15 +83,20 @@ pub(crate) struct Engine<S: Session> {
     pub(crate) config: RtmConfig,
     pub(crate) events: broadcast::Sender<RtmEvent<PushOf<S>>>,
     pub(crate) connector: Connector,
-    /// The reason the server ended the session for good, once it has.
-    pub(crate) ended: std::sync::OnceLock<String>,
+    /// Why the engine stopped for good (the server's reason, a refused handshake, a
+    /// fatal login error), once it has: later calls get it.
+    pub(crate) ended: std::sync::OnceLock<Error>,
+    /// How many requests wait for the connection (see [`Ticket`]).
+    pub(crate) waiting: Arc<AtomicUsize>,
+    /// Whether the plaintext warning was given.
+    pub(crate) warned_plaintext: AtomicBool,
 }
 
 /// How a connection ended.
 enum Ended {
     /// `close()` was called.
     Closed,
-    /// The socket died or the heartbeat went unanswered.
+    /// The socket died, a write got stuck or the heartbeat went unanswered.
     Lost(String),
     /// The server said why, with a push.
     Server(Disconnect),
@@ -75,6 +108,9 @@ enum LoginFailure {
     Retry(String),
     Fatal(Error),
 }
+
+/// The most a server may make the engine wait before reconnecting (a day).
+const MAX_SERVER_WAIT: Duration = Duration::from_secs(86_400);
 
 impl<S: Session> Engine<S>
 where
@@ -93,22 +129,38 @@ where
         let mut attempt = 0u32;
         let mut jitter = Jitter::new();
         loop {
+            // The least wait the server asked for before the next attempt.
+            let mut at_least = Duration::ZERO;
             match self
                 .open(region.as_deref(), logged_in_once, &mut commands, &mut queue)
                 .await
             {
                 Ok((ws, token)) => {
-                    attempt = 0;
                     logged_in_once = true;
                     self.emit(RtmEvent::Connected);
-                    match self.serve(ws, &mut commands, &mut queue).await {
+                    let started = Instant::now();
+                    let (ended, served) = self.serve(ws, &mut commands, &mut queue).await;
+                    // Only a connection that proved stable starts the backoff again: a
+                    // server that ends every session at once is not hit in a loop.
+                    if served || started.elapsed() >= self.config.stable_after {
+                        attempt = 0;
+                    }
+                    match ended {
                         Ended::Closed => return self.stop(queue, "closed by the client", None),
                         Ended::Lost(reason) => self.emit(RtmEvent::Disconnected { reason }),
                         Ended::Server(Disconnect::Reconnect { reason }) => {
                             self.emit(RtmEvent::Disconnected { reason })
                         }
+                        Ended::Server(Disconnect::ReconnectAfter {
+                            reason,
+                            at_least: wait,
+                        }) => {
+                            tracing::info!(%reason, ?wait, "the server asked to wait before reconnecting");
+                            at_least = wait.min(MAX_SERVER_WAIT);
+                            self.emit(RtmEvent::Disconnected { reason })
+                        }
                         Ended::Server(Disconnect::RenewToken { reason }) => {
-                            self.tokens.invalidate(&token).await;
+                            self.invalidate(&token).await;
                             self.emit(RtmEvent::Disconnected { reason })
                         }
                         Ended::Server(Disconnect::SwitchRegion {
@@ -133,14 +185,22 @@ where
                 Err(LoginFailure::Closed) => return self.stop(queue, "closed by the client", None),
                 Err(LoginFailure::Fatal(error)) => {
                     let reason = error.to_string();
+                    self.emit(RtmEvent::Disconnected {
+                        reason: reason.clone(),
+                    });
                     return self.stop(queue, &reason, Some(error));
                 }
                 Err(LoginFailure::Retry(reason)) => self.emit(RtmEvent::Disconnected { reason }),
             }
-            let delay = self.config.backoff.delay(attempt, jitter.unit());
+            let delay = self
+                .config
+                .backoff
+                .delay(attempt, jitter.unit())
+                .max(at_least);
             attempt = attempt.saturating_add(1);
             self.emit(RtmEvent::Reconnecting { attempt, delay });
-            if until_closed(sleep(delay), &mut commands, &mut queue)
+            if self
+                .until_closed(sleep(delay), &mut commands, &mut queue)
                 .await
                 .is_none()
             {
@@ -149,10 +209,11 @@ where
         }
     }
 
-    /// Fails every queued request and announces the stop.
+    /// Fails every queued request and announces the stop; `error` (if any) is what
+    /// queued and later calls get, [`Error::Closed`] otherwise.
     fn stop(&self, queue: VecDeque<Job>, reason: &str, error: Option<Error>) {
-        if let Some(Error::SessionEnded { reason }) = &error {
-            let _ = self.ended.set(reason.clone());
+        if let Some(error) = &error {
+            let _ = self.ended.set(error.clone());
         }
         for job in queue {
             let result = Err(error.clone().unwrap_or(Error::Closed));
@@ -163,6 +224,30 @@ where
         });
     }
 
+    /// Tells the provider `token` was refused, within the token timeout.
+    async fn invalidate(&self, token: &Token) {
+        let bounded = timeout(self.config.token_timeout, self.tokens.invalidate(token));
+        if bounded.await.is_err() {
+            tracing::warn!(after = ?self.config.token_timeout, "the token provider did not take the token back in time");
+        }
+    }
+
+    /// Warns once when tokens would go over plaintext to a host other than this one.
+    fn warn_plaintext(&self, request: &tokio_tungstenite::tungstenite::handshake::client::Request) {
+        let uri = request.uri();
+        if uri.scheme_str() != Some("ws") {
+            return;
+        }
+        let host = uri.host().unwrap_or_default();
+        if is_loopback(host) || self.warned_plaintext.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        tracing::warn!(
+            host,
+            "plaintext ws:// connection to another host: tokens and messages travel unencrypted; use wss://"
+        );
+    }
+
     /// Connects and logs in; gives the socket and the token it logged in with.
     async fn open(
         &self,
@@ -171,10 +256,22 @@ where
         commands: &mut mpsc::UnboundedReceiver<Command>,
         queue: &mut VecDeque<Job>,
     ) -> Result<(Ws, Token), LoginFailure> {
-        let token = match until_closed(self.tokens.token(), commands, queue).await {
+        let wait = self.config.token_timeout;
+        let token = match self
+            .until_closed(timeout(wait, self.tokens.token()), commands, queue)
+            .await
+        {
             None => return Err(LoginFailure::Closed),
-            Some(Err(err)) => return Err(LoginFailure::Retry(format!("no token: {err}"))),
-            Some(Ok(token)) => token,
+            Some(Err(_)) => {
+                let message = format!("the token provider gave no token within {wait:?}");
+                let error = Error::transport(TransportFailure::Token, message, None);
+                return Err(LoginFailure::Retry(error.to_string()));
+            }
+            Some(Ok(Err(err))) => {
+                let error = Error::transport(TransportFailure::Token, err.to_string(), None);
+                return Err(LoginFailure::Retry(error.to_string()));
+            }
+            Some(Ok(Ok(token))) => token,
         };
         let token_region = self.session.token_region(&token);
         let url = self.session.url(region.or(token_region.as_deref()));
@@ -182,20 +279,39 @@ where
             Ok(request) => request,
             Err(reason) => return Err(LoginFailure::Retry(reason)),
         };
+        self.warn_plaintext(&request);
+        let limit = self.config.max_message_size;
+        let ws_config = WebSocketConfig::default()
+            .max_message_size(Some(limit))
+            .max_frame_size(Some(limit));
         // Nagle off: requests are small and latency-bound.
         let connect = tokio_tungstenite::connect_async_tls_with_config(
             request,
-            None,
+            Some(ws_config),
             true,
             Some(self.connector.clone()),
         );
-        let connect = tokio::time::timeout(self.config.connect_timeout, connect);
-        let mut ws = match until_closed(connect, commands, queue).await {
+        let connect = timeout(self.config.connect_timeout, connect);
+        let mut ws = match self.until_closed(connect, commands, queue).await {
             None => return Err(LoginFailure::Closed),
             Some(Err(_)) => {
                 return Err(LoginFailure::Retry(format!(
                     "connecting to {url} timed out"
                 )));
+            }
+            Some(Ok(Err(WsError::Http(response)))) => {
+                let status = response.status().as_u16();
+                let message = format!("the server refused the WebSocket upgrade to {url}");
+                let error = Error::transport(TransportFailure::Handshake { status }, message, None);
+                if status == 401 {
+                    // The token was refused: a fresh one may do.
+                    self.invalidate(&token).await;
+                    return Err(LoginFailure::Retry(error.to_string()));
+                }
+                if handshake_refusal_is_permanent(status) {
+                    return Err(LoginFailure::Fatal(error));
+                }
+                return Err(LoginFailure::Retry(error.to_string()));
             }
             Some(Ok(Err(err))) => {
                 return Err(LoginFailure::Retry(format!(
@@ -211,14 +327,14 @@ where
             .session
             .dialect()
             .encode_request("login", &action, &payload);
-        if let Err(err) = ws.send(Message::text(frame)).await {
-            return Err(LoginFailure::Retry(format!("login not sent: {err}")));
+        if let Err(reason) = self.write(&mut ws, Message::text(frame)).await {
+            return Err(LoginFailure::Retry(format!("login not sent: {reason}")));
         }
-        let answer = tokio::time::timeout(
+        let answer = timeout(
             self.config.request_timeout,
             self.await_reply(&mut ws, "login"),
         );
-        match until_closed(answer, commands, queue).await {
+        match self.until_closed(answer, commands, queue).await {
             None => Err(LoginFailure::Closed),
             Some(Err(_)) => Err(LoginFailure::Retry("login timed out".into())),
             Some(Ok(Err(reason))) => Err(LoginFailure::Retry(reason)),
@@ -235,10 +351,25 @@ where
             }
             Some(Ok(Ok(Err(error)))) => {
                 if error.kind == ErrorType::Authentication {
-                    self.tokens.invalidate(&token).await;
+                    self.invalidate(&token).await;
                 }
                 Err(LoginFailure::Retry(format!("login failed: {error}")))
             }
+        }
+    }
+
+    /// Writes one message within [`RtmConfig::write_timeout`].
+    async fn write<W>(&self, sink: &mut W, message: Message) -> Result<(), String>
+    where
+        W: Sink<Message, Error = WsError> + Unpin,
+    {
+        let limit = self.config.write_timeout;
+        match timeout(limit, sink.send(message)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(err)) => Err(format!("write failed: {err}")),
+            Err(_) => Err(format!(
+                "write stuck for {limit:?}: the peer stopped reading"
+            )),
         }
     }
 
@@ -252,7 +383,9 @@ where
             let text = match ws.next().await {
                 Some(Ok(Message::Text(text))) => text,
                 Some(Ok(Message::Close(_))) | None => return Err("closed during login".into()),
-                Some(Err(err)) => return Err(format!("read failed during login: {err}")),
+                Some(Err(err)) => {
+                    return Err(format!("read failed during login: {}", read_failure(&err)));
+                }
                 Some(Ok(_)) => continue,
             };
             match self.session.dialect().decode(text.as_str()) {
@@ -264,29 +397,60 @@ where
                     push: push.push,
                     request_id: push.request_id,
                 }),
-                Err(err) => tracing::warn!(%err, "malformed frame during login"),
+                Err(err) => {
+                    if reply_id(self.session.api(), text.as_str()).as_deref() == Some(id) {
+                        return Err(format!("unreadable login response: {err}"));
+                    }
+                    tracing::warn!(%err, "malformed frame during login");
+                }
             }
         }
     }
 
-    /// Serves a logged-in connection until it ends.
+    /// Serves a logged-in connection until it ends; says also whether the server
+    /// answered a request on it.
     async fn serve(
         &self,
         ws: Ws,
         commands: &mut mpsc::UnboundedReceiver<Command>,
         queue: &mut VecDeque<Job>,
-    ) -> Ended {
+    ) -> (Ended, bool) {
         let (mut sink, mut stream) = ws.split();
-        let mut pending: HashMap<String, Job> = HashMap::new();
+        let mut slots = Slots::default();
         let mut next_id = 0u64;
         let period = self.config.ping_interval;
         let mut heartbeat = interval_at(Instant::now() + period, period);
         heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        let mut ping_unanswered: Option<String> = None;
-        let ended = loop {
-            pending.retain(|_, job| !job.reply.is_closed());
-            while pending.len() < self.config.max_pending {
-                let Some(job) = queue.pop_front() else { break };
+        // The heartbeat is due but waits for a free slot.
+        let mut ping_due = false;
+        let mut heard_since_tick = false;
+        let ping = self.session.ping();
+        let max = self.config.max_pending.max(1);
+        let ended = 'serve: loop {
+            slots.forget_abandoned();
+            if ping_due && (ping.is_none() || slots.in_use() < max) {
+                let (id, message) = match &ping {
+                    Some((action, payload)) => {
+                        next_id += 1;
+                        let id = format!("ping-{next_id}");
+                        let frame = self.session.dialect().encode_request(&id, action, payload);
+                        (id, Message::text(frame))
+                    }
+                    // No heartbeat request in this API: a WebSocket ping, answered by
+                    // the peer's WebSocket layer with a pong.
+                    None => (WS_PING.to_owned(), Message::Ping(Default::default())),
+                };
+                if let Err(reason) = self.write(&mut sink, message).await {
+                    break Ended::Lost(format!("heartbeat not sent: {reason}"));
+                }
+                ping_due = false;
+                slots.ping = Some(id);
+                slots.ping_counts = ping.is_some();
+            }
+            while slots.in_use() < max {
+                let Some(mut job) = queue.pop_front() else {
+                    break;
+                };
                 if job.reply.is_closed() {
                     continue;
                 }
@@ -297,81 +461,87 @@ where
                     .dialect()
                     .encode_request(&id, &job.action, &job.payload);
                 tracing::debug!(action = %job.action, request_id = %id, "request sent");
-                if sink.send(Message::text(frame)).await.is_err() {
-                    // Not sent: it goes out again after reconnecting; the read side
-                    // notices the broken socket.
+                if let Err(reason) = self.write(&mut sink, Message::text(frame)).await {
+                    // Not sent whole (the tail of a stuck or failed write never left),
+                    // so the server cannot act on it: it goes out again after
+                    // reconnecting.
                     queue.push_front(job);
-                    break;
+                    break 'serve Ended::Lost(reason);
                 }
-                pending.insert(id, job);
+                job.ticket = None;
+                slots.pending.insert(id, job);
             }
             tokio::select! {
                 command = commands.recv() => match command {
                     Some(Command::Request(job)) => queue.push_back(job),
                     None | Some(Command::Close) => {
-                        let _ = sink.send(Message::Close(None)).await;
+                        let _ = self.write(&mut sink, Message::Close(None)).await;
                         break Ended::Closed;
                     }
                 },
-                message = stream.next() => match message {
-                    Some(Ok(Message::Text(text))) => {
-                        if let Some(end) = self.on_text(text.as_str(), &mut pending, &mut ping_unanswered) {
-                            break end;
+                message = stream.next() => {
+                    heard_since_tick = true;
+                    match message {
+                        Some(Ok(Message::Text(text))) => {
+                            if let Some(end) = self.on_text(text.as_str(), &mut slots) {
+                                break end;
+                            }
                         }
-                    }
-                    Some(Ok(Message::Pong(_))) => {
-                        if ping_unanswered.as_deref() == Some(WS_PING) {
-                            ping_unanswered = None;
+                        Some(Ok(Message::Pong(_))) => {
+                            if slots.ping.as_deref() == Some(WS_PING) {
+                                slots.ping = None;
+                            }
                         }
+                        Some(Ok(Message::Close(frame))) => {
+                            break Ended::Lost(frame.map_or("closed by the server".into(), |f| format!("closed by the server: {}", f.reason)));
+                        }
+                        None => break Ended::Lost("connection closed".into()),
+                        Some(Err(err)) => {
+                            let reason = read_failure(&err);
+                            tracing::warn!(%reason, "connection failed");
+                            break Ended::Lost(reason);
+                        }
+                        Some(Ok(_)) => {}
                     }
-                    Some(Ok(Message::Close(frame))) => {
-                        break Ended::Lost(frame.map_or("closed by the server".into(), |f| format!("closed by the server: {}", f.reason)));
-                    }
-                    None => break Ended::Lost("connection closed".into()),
-                    Some(Err(err)) => break Ended::Lost(format!("connection failed: {err}")),
-                    Some(Ok(_)) => {}
                 },
                 _ = heartbeat.tick() => {
-                    if ping_unanswered.is_some() {
+                    if slots.ping.is_some() {
                         break Ended::Lost("heartbeat unanswered: connection dead".into());
                     }
-                    let (id, message) = match self.session.ping() {
-                        Some((action, payload)) => {
-                            next_id += 1;
-                            let id = format!("ping-{next_id}");
-                            let frame = self.session.dialect().encode_request(&id, &action, &payload);
-                            (id, Message::text(frame))
-                        }
-                        // No heartbeat request in this API: a WebSocket ping, answered
-                        // by the peer's WebSocket layer with a pong.
-                        None => (WS_PING.to_owned(), Message::Ping(Default::default())),
-                    };
-                    if sink.send(message).await.is_err() {
-                        break Ended::Lost("heartbeat not sent".into());
+                    if ping_due && !heard_since_tick {
+                        // Every slot stayed taken and nothing came for a whole period.
+                        break Ended::Lost("heartbeat not sent and nothing received: connection dead".into());
                     }
-                    ping_unanswered = Some(id);
+                    heard_since_tick = false;
+                    ping_due = true;
                 }
             }
         };
-        for (_, job) in pending.drain() {
-            job.lost();
+        let error = match &ended {
+            Ended::Server(Disconnect::Stop { reason }) => Some(Error::SessionEnded {
+                reason: reason.clone(),
+            }),
+            _ => None,
+        };
+        for (_, job) in slots.pending.drain() {
+            match &error {
+                Some(error) => job.answer(Err(error.clone())),
+                None => job.lost(),
+            }
         }
-        ended
+        (ended, slots.served)
     }
 
     /// Handles one text frame; `Some` when it ends the connection.
-    fn on_text(
-        &self,
-        text: &str,
-        pending: &mut HashMap<String, Job>,
-        ping: &mut Option<String>,
-    ) -> Option<Ended> {
+    fn on_text(&self, text: &str, slots: &mut Slots) -> Option<Ended> {
         match self.session.dialect().decode(text) {
             Ok(Incoming::Reply(reply)) => {
                 let id = reply.request_id.unwrap_or_default();
-                if ping.as_deref() == Some(id.as_str()) {
-                    *ping = None;
-                } else if let Some(job) = pending.remove(&id) {
+                if slots.answered(&id) {
+                    return None;
+                }
+                if let Some(job) = slots.pending.remove(&id) {
+                    slots.served = true;
                     let action = job.action.clone();
                     job.answer(reply.result.map_err(|error| Error::Api {
                         action,
@@ -392,15 +562,255 @@ where
                 disconnect.map(Ended::Server)
             }
             Err(err) => {
-                tracing::warn!(%err, "malformed frame ignored");
+                // A response whose id can still be read fails its request at once
+                // rather than leaving it to time out.
+                let id = reply_id(self.session.api(), text);
+                match id {
+                    Some(id) if slots.answered(&id) => {
+                        tracing::warn!(%err, request_id = %id, "malformed response");
+                    }
+                    Some(id) if slots.pending.contains_key(&id) => {
+                        tracing::warn!(%err, request_id = %id, "malformed response fails its request");
+                        if let Some(job) = slots.pending.remove(&id) {
+                            let action = job.action.clone();
+                            job.answer(Err(Error::Decode {
+                                action,
+                                source: err,
+                            }));
+                        }
+                    }
+                    _ => tracing::warn!(%err, "malformed frame ignored"),
+                }
                 None
+            }
+        }
+    }
+
+    /// Runs `future` while queueing incoming requests; `None` if the client closed
+    /// meanwhile.
+    async fn until_closed<F: Future>(
+        &self,
+        future: F,
+        commands: &mut mpsc::UnboundedReceiver<Command>,
+        queue: &mut VecDeque<Job>,
+    ) -> Option<F::Output> {
+        tokio::pin!(future);
+        loop {
+            tokio::select! {
+                output = &mut future => return Some(output),
+                command = commands.recv() => match command {
+                    Some(Command::Request(job)) => queue.push_back(job),
+                    None | Some(Command::Close) => return None,
+                },
             }
         }
     }
 }
 
+/// The requests of one connection the server has not answered yet: each holds one of
+/// the server's [`RtmConfig::max_pending`] slots.
+#[derive(Default)]
+struct Slots {
+    /// Requests whose callers wait.
+    pending: HashMap<String, Job>,
+    /// Requests whose callers stopped waiting: the server still holds their slot.
+    abandoned: HashSet<String>,
+    /// The unanswered heartbeat: a request id, or [`WS_PING`].
+    ping: Option<String>,
+    /// Whether that heartbeat is a request (and so takes a slot).
+    ping_counts: bool,
+    /// Whether the server answered a request.
+    served: bool,
+}
+
+impl Slots {
+    /// Slots taken on the server.
+    fn in_use(&self) -> usize {
+        let ping = usize::from(self.ping.is_some() && self.ping_counts);
+        self.pending.len() + self.abandoned.len() + ping
+    }
+
+    /// Moves requests whose callers went away to `abandoned`, keeping their slot.
+    fn forget_abandoned(&mut self) {
+        let gone: Vec<String> = self
+            .pending
+            .iter()
+            .filter(|(_, job)| job.reply.is_closed())
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in gone {
+            self.pending.remove(&id);
+            self.abandoned.insert(id);
+        }
+    }
+
+    /// Frees the slot of the heartbeat or of an abandoned request answered as `id`;
+    /// whether it was one of those.
+    fn answered(&mut self, id: &str) -> bool {
+        if self.ping.as_deref() == Some(id) {
+            self.ping = None;
+            return true;
+        }
+        if self.abandoned.remove(id) {
+            self.served = true;
+            return true;
+        }
+        false
+    }
+}
+
 /// The marker of an unanswered WebSocket-level ping (APIs without a ping request).
 const WS_PING: &str = "websocket-ping";
+
+/// What a read failure means, in words; an oversize message names its size.
+fn read_failure(err: &WsError) -> String {
+    match err {
+        WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
+            let frame = FrameError::TooLarge {
+                len: *size,
+                max: *max_size,
+            };
+            format!("message refused: {frame}")
+        }
+        other => format!("connection failed: {other}"),
+    }
+}
+
+/// Whether a refused WebSocket upgrade will be refused again (403 forbidden, 404 no such
+/// endpoint, ...): every 4xx but 401 (a fresh token may do), 408 and 429 (later may do).
+fn handshake_refusal_is_permanent(status: u16) -> bool {
+    (400..500).contains(&status) && !matches!(status, 401 | 408 | 429)
+}
+
+/// Whether `host` (as in a URL, IPv6 in brackets) is this machine.
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The request id of a response that could not be decoded, when it can still be read
+/// soundly: the frame's top-level fields are scanned as far as they are well-formed (a
+/// truncated frame keeps its leading fields). A LiveChat frame counts only when it says
+/// it is a response (`"type":"response"`, or a `success` field) so that a malformed
+/// push caused by a request never fails that request; an Inbenta frame is a reply when
+/// it has an `id`.
+fn reply_id(api: Api, text: &str) -> Option<String> {
+    let fields = leading_fields(text);
+    let string = |name: &str| {
+        fields
+            .iter()
+            .find(|(key, _)| key == name)
+            .and_then(|(_, value)| value.clone())
+    };
+    if api == Api::Inbenta {
+        return string("id");
+    }
+    let kind = string("type");
+    let success = fields.iter().any(|(key, _)| key == "success");
+    let response = kind.as_deref() == Some("response") || (kind.is_none() && success);
+    if response { string("request_id") } else { None }
+}
+
+/// The top-level fields of the JSON object `text` up to where it stops being
+/// well-formed: each key with its value when that is a whole string. Linear, no
+/// recursion, never panics.
+fn leading_fields(text: &str) -> Vec<(String, Option<String>)> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    let skip_ws = |at: &mut usize| {
+        while *at < bytes.len() && bytes[*at].is_ascii_whitespace() {
+            *at += 1;
+        }
+    };
+    // The end (exclusive) of the string starting at `start` (a quote), if it ends.
+    let string_end = |start: usize| -> Option<usize> {
+        let mut i = start + 1;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\\' => i += 2,
+                b'"' => return Some(i + 1),
+                _ => i += 1,
+            }
+        }
+        None
+    };
+    let mut fields = Vec::new();
+    skip_ws(&mut at);
+    if bytes.get(at) != Some(&b'{') {
+        return fields;
+    }
+    at += 1;
+    loop {
+        skip_ws(&mut at);
+        if bytes.get(at) != Some(&b'"') {
+            return fields;
+        }
+        let Some(end) = string_end(at) else {
+            return fields;
+        };
+        let Ok(key) = serde_json::from_str::<String>(&text[at..end]) else {
+            return fields;
+        };
+        at = end;
+        skip_ws(&mut at);
+        if bytes.get(at) != Some(&b':') {
+            return fields;
+        }
+        at += 1;
+        skip_ws(&mut at);
+        let value = match bytes.get(at) {
+            None => return fields,
+            Some(b'"') => {
+                let Some(end) = string_end(at) else {
+                    fields.push((key, None));
+                    return fields;
+                };
+                let value = serde_json::from_str::<String>(&text[at..end]).ok();
+                at = end;
+                value
+            }
+            Some(_) => {
+                // Any other value: skip to the `,` or `}` that ends it at this level.
+                let mut depth = 0usize;
+                loop {
+                    match bytes.get(at) {
+                        None => {
+                            fields.push((key, None));
+                            return fields;
+                        }
+                        Some(b'"') => match string_end(at) {
+                            Some(end) => at = end,
+                            None => {
+                                fields.push((key, None));
+                                return fields;
+                            }
+                        },
+                        Some(b'{' | b'[') => {
+                            depth += 1;
+                            at += 1;
+                        }
+                        Some(b'}' | b']') if depth > 0 => {
+                            depth -= 1;
+                            at += 1;
+                        }
+                        Some(b',' | b'}') if depth == 0 => break,
+                        Some(_) => at += 1,
+                    }
+                }
+                None
+            }
+        };
+        fields.push((key, value));
+        skip_ws(&mut at);
+        match bytes.get(at) {
+            Some(b',') => at += 1,
+            _ => return fields,
+        }
+    }
+}
 
 /// The upgrade request to `url` with the session's extra headers (marked sensitive).
 fn upgrade_request(
@@ -436,20 +846,66 @@ fn login_error_is_fatal(error: &ApiError) -> bool {
     )
 }
 
-/// Runs `future` while queueing incoming requests; `None` if the client closed meanwhile.
-async fn until_closed<F: Future>(
-    future: F,
-    commands: &mut mpsc::UnboundedReceiver<Command>,
-    queue: &mut VecDeque<Job>,
-) -> Option<F::Output> {
-    tokio::pin!(future);
-    loop {
-        tokio::select! {
-            output = &mut future => return Some(output),
-            command = commands.recv() => match command {
-                Some(Command::Request(job)) => queue.push_back(job),
-                None | Some(Command::Close) => return None,
-            },
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_ids_are_read_only_from_responses() {
+        let id = |text: &str| reply_id(Api::Agent, text);
+        assert_eq!(
+            id(r#"{"request_id":"7","action":"x","type":"response","success":true,"payload":{"a"#)
+                .as_deref(),
+            Some("7")
+        );
+        assert_eq!(
+            id(r#"{"request_id":"8","action":"x","success":"no","payload":[1,{"b":"}"}]}"#)
+                .as_deref(),
+            Some("8")
+        );
+        // A push caused by a request, or a frame cut before it says what it is.
+        assert_eq!(
+            id(r#"{"request_id":"7","action":"x","type":"push","payload":{"#),
+            None
+        );
+        assert_eq!(id(r#"{"request_id":"7","action":"x","ty"#), None);
+        // A cut id is no id; nested ids are not the frame's.
+        assert_eq!(id(r#"{"type":"response","request_id":"7"#), None);
+        assert_eq!(
+            id(r#"{"type":"response","payload":{"request_id":"7"},"succ"#),
+            None
+        );
+        assert_eq!(id("not json"), None);
+        assert_eq!(id(""), None);
+        assert_eq!(
+            reply_id(Api::Inbenta, r#"{"id":"3","data":{"#).as_deref(),
+            Some("3")
+        );
+    }
+
+    #[test]
+    fn loopback_hosts_are_recognised() {
+        for host in [
+            "localhost",
+            "127.0.0.1",
+            "127.3.2.1",
+            "[::1]",
+            "::1",
+            "LOCALHOST",
+        ] {
+            assert!(is_loopback(host), "{host}");
         }
+        for host in ["192.0.2.1", "example.com", "", "[::2]"] {
+            assert!(!is_loopback(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn only_lasting_refusals_stop_the_engine() {
+        assert!(handshake_refusal_is_permanent(403));
+        assert!(handshake_refusal_is_permanent(404));
+        assert!(!handshake_refusal_is_permanent(401));
+        assert!(!handshake_refusal_is_permanent(429));
+        assert!(!handshake_refusal_is_permanent(503));
     }
 }

@@ -2,13 +2,19 @@
 //! agent, LiveChat customer, Inbenta), implementing [`lc_protocol::Transport`].
 //!
 //! - many requests in flight on one connection, correlated by request id; at most
-//!   [`RtmConfig::max_pending`] at once, the rest queued (not failed);
+//!   [`RtmConfig::max_pending`] at once (the heartbeat and requests the caller stopped
+//!   waiting for included), the rest queued (not failed) up to [`RtmConfig::max_queued`];
 //! - a per-request timeout; every request ends with its response, the API error, a
-//!   timeout, `ConnectionLost` (in flight when the socket died) or `Closed`;
+//!   timeout, `Decode` (an unreadable response), `ConnectionLost` (in flight when the
+//!   socket died), `QueueFull`, `Closed` or why the engine stopped for good;
+//! - bounded writes, messages, token-provider calls: a peer that stops reading or a
+//!   provider that hangs cannot stall the engine;
 //! - a heartbeat (`ping` every 15 s, or a WebSocket ping for APIs without a ping
 //!   request) that declares a silent connection dead;
-//! - reconnection with jittered exponential backoff, a fresh token from your
-//!   [`TokenProvider`] and the same login options on every login;
+//! - reconnection with jittered exponential backoff (started again only after a stable
+//!   connection), a fresh token from your [`TokenProvider`] and the same login options
+//!   on every login; refused handshakes stop the engine (403, 404) or renew the token
+//!   (401);
 //! - disconnect pushes decide between reconnecting, switching region and stopping;
 //! - pushes as [`PushStream`]s that many subscribers hold at once, with lifecycle items
 //!   and a count of what a slow subscriber missed.

@@ -168,8 +168,27 @@ impl<P: PushSet> Session for LiveChatSession<P> {
             .pointer("/data/region")
             .and_then(Value::as_str)
             .map(str::to_owned);
-        Some(policy(self.api, reason, region))
+        let wait = payload.pointer("/data/timeout").and_then(seconds);
+        Some(match policy(self.api, reason, region) {
+            Disconnect::Reconnect { reason } if wait.is_some() => Disconnect::ReconnectAfter {
+                reason,
+                at_least: wait.unwrap_or_default(),
+            },
+            other => other,
+        })
     }
+}
+
+/// A wait the server gives in `data.timeout` (its format is undocumented): seconds, as a
+/// number or a numeric string; nonsense (negative, not a number) is no wait.
+fn seconds(value: &Value) -> Option<std::time::Duration> {
+    let seconds = match value {
+        Value::Number(n) => n.as_f64()?,
+        Value::String(s) => s.trim().parse::<f64>().ok()?,
+        _ => return None,
+    };
+    // At most a day: `try_from_secs_f64` refuses NaN, negatives and overflow.
+    std::time::Duration::try_from_secs_f64(seconds.min(86_400.0)).ok()
 }
 
 /// What a disconnect reason means (§1.9 of the protocol notes).
@@ -244,6 +263,25 @@ mod tests {
         assert_eq!(payload["token"], "Bearer dal:abc");
         assert_eq!(payload["reconnect"], true);
         assert_eq!(payload["away"], true);
+    }
+
+    #[test]
+    fn blocked_customers_wait_the_timeout_they_are_given() {
+        use std::time::Duration;
+        assert_eq!(
+            seconds(&serde_json::json!(30)),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            seconds(&serde_json::json!("1.5")),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(seconds(&serde_json::json!(-1)), None);
+        assert_eq!(
+            seconds(&serde_json::json!(1e300)),
+            Some(Duration::from_secs(86_400))
+        );
+        assert_eq!(seconds(&serde_json::json!({"s": 1})), None);
     }
 
     #[test]

@@ -56,6 +56,15 @@ pub enum Disconnect {
         /// The reason the server gave.
         reason: String,
     },
+    /// Connect again and log in again, but not before `at_least` (e.g.
+    /// `customer_temporarily_blocked` with a timeout in `data`); the backoff applies on
+    /// top when it is longer.
+    ReconnectAfter {
+        /// The reason the server gave.
+        reason: String,
+        /// The least wait the server asked for.
+        at_least: std::time::Duration,
+    },
     /// The token expired or was revoked: tell the token provider
     /// ([`invalidate`](lc_protocol::auth::TokenProvider::invalidate)), then connect again
     /// and log in with a fresh token.

@@ -10,7 +10,9 @@ use http::{HeaderMap, Method};
 use lc_protocol::auth::{TokenProvider, authorization, region_of};
 use lc_protocol::error::{ErrorBody, ErrorType};
 use lc_protocol::id::Token;
-use lc_protocol::{Api, ApiVersion, Error, FrameError, HttpMethod, RawRequest, Transport};
+use lc_protocol::{
+    Api, ApiVersion, Error, FrameError, HttpMethod, RawRequest, Transport, TransportFailure,
+};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::collections::HashSet;
@@ -96,6 +98,7 @@ impl WebClient {
         tokens: impl TokenProvider,
         config: WebConfig,
     ) -> Self {
+        warn_plaintext(&config.base_url);
         Self {
             inner: Arc::new(Inner {
                 engine: HttpEngine::new(config),
@@ -105,6 +108,28 @@ impl WebClient {
                 region: Mutex::new(None),
                 warned: Mutex::new(HashSet::new()),
             }),
+        }
+    }
+
+    /// A token from the provider, within [`WebConfig::token_timeout`].
+    async fn token(&self) -> Result<Token, Error> {
+        let limit = self.inner.engine.config().token_timeout;
+        match tokio::time::timeout(limit, self.inner.tokens.token()).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::transport(
+                TransportFailure::Token,
+                format!("the token provider gave no token within {limit:?}"),
+                None,
+            )),
+        }
+    }
+
+    /// Tells the provider `token` was refused, within [`WebConfig::token_timeout`].
+    async fn invalidate(&self, token: &Token) {
+        let limit = self.inner.engine.config().token_timeout;
+        let bounded = tokio::time::timeout(limit, self.inner.tokens.invalidate(token));
+        if bounded.await.is_err() {
+            tracing::warn!(after = ?limit, "the token provider did not take the token back in time");
         }
     }
 
@@ -131,7 +156,7 @@ impl WebClient {
             )));
         }
         let url = self.url(ACTION, None)?;
-        let mut token = self.inner.tokens.token().await?;
+        let mut token = self.token().await?;
         let mut recovery = Recovery::default();
         loop {
             let headers = self.headers(&token)?;
@@ -294,7 +319,7 @@ impl Transport for WebClient {
     }
 
     async fn send_raw(&self, request: RawRequest) -> Result<Box<RawValue>, Error> {
-        let mut token = self.inner.tokens.token().await?;
+        let mut token = self.token().await?;
         let mut recovery = Recovery::default();
         loop {
             let result = self.send_once(&request, &token).await;
@@ -334,8 +359,8 @@ impl Recovery {
         match error.kind {
             ErrorType::Authentication if !self.refreshed => {
                 self.refreshed = true;
-                client.inner.tokens.invalidate(token).await;
-                *token = client.inner.tokens.token().await?;
+                client.invalidate(token).await;
+                *token = client.token().await?;
                 Ok(true)
             }
             ErrorType::MisdirectedRequest if !self.switched => {
@@ -358,6 +383,33 @@ impl Recovery {
 }
 
 impl lc_protocol::WebTransport for WebClient {}
+
+/// Warns when requests (and their tokens) would go over plaintext HTTP to a host other
+/// than this machine: once per client, as it is made.
+fn warn_plaintext(base_url: &str) {
+    let Ok(uri) = base_url.parse::<http::Uri>() else {
+        return;
+    };
+    if uri.scheme_str() != Some("http") {
+        return;
+    }
+    let host = uri.host().unwrap_or_default();
+    if !is_loopback(host) {
+        tracing::warn!(
+            host,
+            "plaintext http:// to another host: tokens and messages travel unencrypted; use https://"
+        );
+    }
+}
+
+/// Whether `host` (as in a URL, IPv6 in brackets) is this machine.
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
 
 /// Actions that only read: safe to send twice.
 fn is_read_only(action: &str) -> bool {

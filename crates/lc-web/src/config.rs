@@ -27,6 +27,7 @@ pub struct WebConfig {
     pub(crate) region: Option<String>,
     pub(crate) connect_timeout: Duration,
     pub(crate) timeout: Duration,
+    pub(crate) token_timeout: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) author_id: Option<String>,
     pub(crate) user_agent: String,
@@ -41,6 +42,7 @@ impl Default for WebConfig {
             region: None,
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
+            token_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             author_id: None,
             user_agent: concat!("livechat-rs/", env!("CARGO_PKG_VERSION"), " (lc-web)").to_owned(),
@@ -57,6 +59,7 @@ impl std::fmt::Debug for WebConfig {
             .field("region", &self.region)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
+            .field("token_timeout", &self.token_timeout)
             .field("retry", &self.retry)
             .field("author_id", &self.author_id)
             .field("user_agent", &self.user_agent)
@@ -95,6 +98,15 @@ impl WebConfig {
     /// (default 30 s). Retries get their own time.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// How long the token provider may take to give a token, or to take one back
+    /// (default 10 s); a call whose provider takes longer fails with
+    /// [`Error::Transport`](lc_protocol::Error::Transport) of
+    /// [`TransportFailure::Token`](lc_protocol::TransportFailure::Token).
+    pub fn token_timeout(mut self, timeout: Duration) -> Self {
+        self.token_timeout = timeout;
         self
     }
 

@@ -442,3 +442,70 @@ async fn requests_name_the_crate_the_region_and_the_credentials_on_the_wire() {
     assert!(head.contains("x-author-id: bot-7"), "{head}");
     assert!(head.contains("content-type: application/json"), "{head}");
 }
+
+/// Never gives a token.
+struct Hanging;
+
+#[async_trait::async_trait]
+impl lc_protocol::auth::TokenProvider for Hanging {
+    async fn token(&self) -> Result<Token, Error> {
+        std::future::pending().await
+    }
+}
+
+#[tokio::test]
+async fn a_token_provider_that_hangs_fails_the_call_with_a_token_error() {
+    let (sandbox, _) = start().await;
+    let config = WebConfig::default().token_timeout(Duration::from_millis(200));
+    let client = agent_client(&sandbox, Hanging, config);
+    let started = Instant::now();
+    let request = ListChats::new();
+    let call = tokio::time::timeout(Duration::from_secs(5), client.call(&request));
+    let err = call.await.expect("the call must end").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Transport {
+                failure: lc_protocol::TransportFailure::Token,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn plaintext_urls_to_other_hosts_are_warned_about_once_per_client() {
+    let logs = capture_logs();
+    let _guard = logs.install();
+    let config = WebConfig::default()
+        .connect_timeout(Duration::from_millis(100))
+        .retry(RetryPolicy::none());
+    // TEST-NET-1: never reachable.
+    let remote = WebClient::agent(
+        Token::new("dal:secret"),
+        config.clone().base_url("http://192.0.2.1:9"),
+    );
+    for _ in 0..2 {
+        let _ = remote.call(&ListChats::new()).await;
+    }
+    let local = WebClient::agent(
+        Token::new("dal:secret"),
+        config.clone().base_url("http://localhost:9"),
+    );
+    let _ = local.call(&ListChats::new()).await;
+    let tls = WebClient::agent(
+        Token::new("dal:secret"),
+        config.base_url("https://192.0.2.1:9"),
+    );
+    drop(tls);
+    let text = logs.text();
+    let warnings = text
+        .lines()
+        .filter(|l| l.contains("WARN") && l.contains("plaintext"));
+    assert_eq!(warnings.count(), 1, "{text}");
+    assert!(text.contains("192.0.2.1"), "{text}");
+    assert!(!text.contains("secret"), "{text}");
+}

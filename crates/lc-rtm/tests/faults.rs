@@ -1,0 +1,687 @@
+//! Network faults the engine must survive, each reproduced over real sockets: against
+//! lc-sandbox, or against a bare WebSocket / TCP server written here when the sandbox
+//! cannot produce the fault (a peer that stops reading, refused handshakes, oversize
+//! frames).
+
+#![allow(clippy::unwrap_used, clippy::result_large_err)]
+
+use futures_util::{SinkExt, StreamExt};
+use lc_protocol::auth::TokenProvider;
+use lc_protocol::id::Token;
+use lc_protocol::inbenta::InbentaPush;
+use lc_protocol::wire::inbenta::Inbenta;
+use lc_protocol::{Api, ApiVersion, Error, ErrorType, Transport, TransportFailure, agent};
+use lc_rtm::{
+    AgentSession, CustomerSession, Disconnect, PushStream, RtmClient, RtmConfig, RtmEvent, Session,
+};
+use lc_sandbox::{AgentHandle, NewAgent, NewCustomer, Sandbox};
+use serde_json::value::RawValue;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn config() -> RtmConfig {
+    let mut config = RtmConfig::default();
+    config.backoff.initial = Duration::from_millis(20);
+    config.backoff.max = Duration::from_millis(200);
+    config
+}
+
+async fn world() -> (Sandbox, AgentHandle) {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let agent = sandbox.create_agent(NewAgent::new("smith@example.com"));
+    (sandbox, agent)
+}
+
+fn agent_client(
+    sandbox: &Sandbox,
+    tokens: impl TokenProvider,
+    config: RtmConfig,
+) -> RtmClient<AgentSession> {
+    RtmClient::connect(
+        AgentSession::agent().base_url(sandbox.ws_url()),
+        tokens,
+        config,
+    )
+}
+
+/// The next item of `events` matching `accept`, or a panic after [`WAIT`].
+async fn next<P: Clone + Send + 'static + std::fmt::Debug>(
+    events: &mut PushStream<P>,
+    what: &str,
+    accept: impl Fn(&RtmEvent<P>) -> bool,
+) -> RtmEvent<P> {
+    tokio::time::timeout(WAIT, async {
+        loop {
+            let event = events
+                .next()
+                .await
+                .unwrap_or_else(|| panic!("stream ended before {what}"));
+            if accept(&event) {
+                return event;
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {what}"))
+}
+
+async fn connected<P: Clone + Send + 'static + std::fmt::Debug>(
+    events: &mut PushStream<P>,
+    what: &str,
+) {
+    next(events, what, |e| matches!(e, RtmEvent::Connected)).await;
+}
+
+async fn disconnected<P: Clone + Send + 'static + std::fmt::Debug>(
+    events: &mut PushStream<P>,
+    what: &str,
+) -> String {
+    match next(events, what, |e| matches!(e, RtmEvent::Disconnected { .. })).await {
+        RtmEvent::Disconnected { reason } => reason,
+        _ => unreachable!(),
+    }
+}
+
+async fn stopped<P: Clone + Send + 'static + std::fmt::Debug>(
+    events: &mut PushStream<P>,
+    what: &str,
+) -> String {
+    match next(events, what, |e| matches!(e, RtmEvent::Stopped { .. })).await {
+        RtmEvent::Stopped { reason } => reason,
+        _ => unreachable!(),
+    }
+}
+
+fn raw(json: &str) -> Box<RawValue> {
+    RawValue::from_string(json.to_owned()).unwrap()
+}
+
+// ---------------------------------------------------------------------------------------
+// A session without login or ping request, for bare servers.
+
+struct BareSession {
+    url: String,
+    dialect: Inbenta<InbentaPush>,
+}
+
+impl Session for BareSession {
+    type Dialect = Inbenta<InbentaPush>;
+
+    fn dialect(&self) -> &Self::Dialect {
+        &self.dialect
+    }
+
+    fn api(&self) -> Api {
+        Api::Inbenta
+    }
+
+    fn version(&self) -> ApiVersion {
+        ApiVersion::default()
+    }
+
+    fn url(&self, _region: Option<&str>) -> String {
+        self.url.clone()
+    }
+
+    fn login(&self, _token: &Token, _reconnect: bool) -> Option<(String, Box<RawValue>)> {
+        None
+    }
+
+    fn upgrade_headers(&self, token: &Token) -> Vec<(&'static str, String)> {
+        vec![("x-test-token", token.expose().to_owned())]
+    }
+
+    fn ping(&self) -> Option<(String, Box<RawValue>)> {
+        None
+    }
+
+    fn disconnect(&self, _push: &InbentaPush) -> Option<Disconnect> {
+        None
+    }
+}
+
+fn bare_client(
+    url: String,
+    tokens: impl TokenProvider,
+    config: RtmConfig,
+) -> RtmClient<BareSession> {
+    let session = BareSession {
+        url,
+        dialect: Inbenta::new(),
+    };
+    RtmClient::connect(session, tokens, config)
+}
+
+/// A TCP server on 127.0.0.1:0 running `serve` on every connection; counts them.
+async fn tcp_server<F, Fut>(serve: F) -> (String, Arc<AtomicUsize>)
+where
+    F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/ws", listener.local_addr().unwrap());
+    let count = Arc::new(AtomicUsize::new(0));
+    let counter = count.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(serve(tcp));
+        }
+    });
+    (url, count)
+}
+
+// ---------------------------------------------------------------------------------------
+// 1. Writes are bounded.
+
+#[tokio::test]
+async fn a_peer_that_stops_reading_ends_the_connection_and_close_still_ends() {
+    let (url, _) = tcp_server(|tcp| async move {
+        let _ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        // Never read: the client's writes fill the socket buffers.
+        tokio::time::sleep(Duration::from_secs(60)).await;
+    })
+    .await;
+    let config = RtmConfig {
+        write_timeout: Duration::from_millis(300),
+        request_timeout: Duration::from_secs(2),
+        ping_interval: Duration::from_secs(60),
+        ..config()
+    };
+    let client = bare_client(url, Token::new("t"), config);
+    let mut events = client.subscribe();
+    connected(&mut events, "connected").await;
+    let big = format!("{{\"data\":\"{}\"}}", "x".repeat(1 << 20));
+    for _ in 0..48 {
+        let client = client.clone();
+        let payload = raw(&big);
+        tokio::spawn(async move { client.request("any:event", payload).await });
+    }
+    let reason = disconnected(&mut events, "the stuck write ending the connection").await;
+    assert!(reason.contains("write"), "{reason}");
+    client.close();
+    let reason = tokio::time::timeout(Duration::from_secs(3), stopped(&mut events, "stopped"))
+        .await
+        .expect("close() must end");
+    assert!(reason.contains("closed"), "{reason}");
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. The server's limit of 10 pending requests.
+
+#[tokio::test]
+async fn the_heartbeat_ping_counts_against_the_pending_limit() {
+    let (sandbox, agent) = world().await;
+    let config = RtmConfig {
+        ping_interval: Duration::from_millis(300),
+        ..config()
+    };
+    let client = agent_client(&sandbox, agent.token.clone(), config);
+    let mut events = client.subscribe();
+    // The sandbox holds the ping for 250 ms: it is pending there while requests come.
+    sandbox.set_action_delay("ping", Duration::from_millis(250));
+    connected(&mut events, "connected").await;
+    tokio::time::sleep(Duration::from_millis(380)).await;
+    let calls = (0..10).map(|_| {
+        let client = client.clone();
+        async move { client.call(&agent::ListChats::new()).await }
+    });
+    let results = futures_util::future::join_all(calls).await;
+    let failures: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(failures.is_empty(), "{failures:?}");
+    client.close();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_request_that_timed_out_keeps_its_slot_until_the_server_answers() {
+    let (sandbox, agent) = world().await;
+    let config = RtmConfig {
+        request_timeout: Duration::from_millis(200),
+        ..config()
+    };
+    let client = agent_client(&sandbox, agent.token.clone(), config);
+    client.call(&agent::ListChats::new()).await.unwrap();
+    sandbox.set_action_delay("list_routing_statuses", Duration::from_millis(700));
+    let slow = (0..10).map(|_| {
+        let client = client.clone();
+        async move { client.call(&agent::ListRoutingStatuses::new()).await }
+    });
+    let results = futures_util::future::join_all(slow).await;
+    assert!(
+        results
+            .iter()
+            .all(|r| matches!(r, Err(Error::Timeout { .. }))),
+        "{results:?}"
+    );
+    // The server still holds those 10: these must wait for them, not be refused.
+    let calls = (0..10).map(|_| {
+        let client = client.clone();
+        async move {
+            let payload = lc_protocol::wire::empty_object();
+            client
+                .request_with_timeout("list_chats", payload, Duration::from_secs(5))
+                .await
+        }
+    });
+    let results = futures_util::future::join_all(calls).await;
+    let failures: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(failures.is_empty(), "{failures:?}");
+    client.close();
+    sandbox.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. Backoff after unstable connections; blocked customers wait.
+
+#[tokio::test]
+async fn a_server_that_ends_every_session_at_once_gets_growing_backoff() {
+    let (sandbox, agent) = world().await;
+    let client = agent_client(&sandbox, agent.token.clone(), config());
+    let mut events = client.subscribe();
+    let mut attempts = Vec::new();
+    for _ in 0..4 {
+        connected(&mut events, "connected").await;
+        sandbox.disconnect(agent.id.as_str(), "connection_timeout");
+        let event = next(&mut events, "reconnecting", |e| {
+            matches!(e, RtmEvent::Reconnecting { .. })
+        })
+        .await;
+        let RtmEvent::Reconnecting { attempt, .. } = event else {
+            unreachable!()
+        };
+        attempts.push(attempt);
+    }
+    assert_eq!(attempts, [1, 2, 3, 4]);
+    client.close();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_temporarily_blocked_customer_waits_the_timeout_the_server_gives() {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let customer = sandbox.create_customer(NewCustomer::new().name("Jane"));
+    let session = CustomerSession::customer(sandbox.organization_id()).base_url(sandbox.ws_url());
+    let client = RtmClient::connect(session, customer.token.clone(), config());
+    let mut events = client.subscribe();
+    connected(&mut events, "connected").await;
+    sandbox.send_raw_frame(
+        customer.id.as_str(),
+        r#"{"version":"3.6","action":"customer_disconnected","type":"push","payload":{"reason":"customer_temporarily_blocked","data":{"timeout":30}}}"#,
+    );
+    let event = next(&mut events, "reconnecting", |e| {
+        matches!(e, RtmEvent::Reconnecting { .. })
+    })
+    .await;
+    let RtmEvent::Reconnecting { delay, .. } = event else {
+        unreachable!()
+    };
+    assert!(delay >= Duration::from_secs(30), "{delay:?}");
+    client.close();
+    sandbox.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------------
+// 4. Malformed responses fail their request at once.
+
+#[tokio::test]
+async fn a_malformed_response_fails_its_request_at_once() {
+    let (sandbox, agent) = world().await;
+    let client = agent_client(&sandbox, agent.token.clone(), config());
+    let mut events = client.subscribe();
+    connected(&mut events, "connected").await;
+    sandbox.set_action_delay("list_chats", Duration::from_secs(2));
+    let spawn = || {
+        let client = client.clone();
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let result = client.call(&agent::ListChats::new()).await;
+            (result, started.elapsed())
+        })
+    };
+    // Request ids are "1", "2", "3" on a fresh connection.
+    let (first, second, third) = (spawn(), spawn(), spawn());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // A whole envelope whose failure payload is not an error object.
+    sandbox.send_raw_frame(
+        agent.id.as_str(),
+        r#"{"request_id":"1","action":"list_chats","type":"response","success":false,"payload":{"oops":1}}"#,
+    );
+    // A truncated response.
+    sandbox.send_raw_frame(
+        agent.id.as_str(),
+        r#"{"request_id":"2","action":"list_chats","type":"response","success":true,"payload":{"chats_su"#,
+    );
+    // A malformed push caused by request 3 does not fail it.
+    sandbox.send_raw_frame(
+        agent.id.as_str(),
+        r#"{"version":"3.6","request_id":"3","action":"incoming_event","type":"push","payload":{"chat_id":7}}"#,
+    );
+    for task in [first, second] {
+        let (result, took) = task.await.unwrap();
+        let err = result.unwrap_err();
+        assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+        assert!(took < Duration::from_millis(1500), "{took:?}");
+    }
+    let (result, _) = third.await.unwrap();
+    result.unwrap();
+    client.close();
+    sandbox.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------------
+// 5. Refused handshakes and fatal stops.
+
+/// Refuses the WebSocket upgrade with `status` unless the token header is `good`.
+async fn refusing_server(status: u16) -> (String, Arc<AtomicUsize>) {
+    tcp_server(move |tcp| async move {
+        let callback = |request: &Request, response: Response| {
+            let token = request.headers().get("x-test-token");
+            if token.is_some_and(|t| t == "good") {
+                return Ok(response);
+            }
+            let mut refusal = ErrorResponse::new(Some("refused".into()));
+            *refusal.status_mut() =
+                tokio_tungstenite::tungstenite::http::StatusCode::from_u16(status).unwrap();
+            Err(refusal)
+        };
+        let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(tcp, callback).await else {
+            return;
+        };
+        while let Some(Ok(message)) = ws.next().await {
+            if let Message::Text(text) = message {
+                let frame = lc_protocol::wire::inbenta::decode_request(text.as_str()).unwrap();
+                let reply = lc_protocol::wire::inbenta::encode_reply(&frame.id, &raw("{}"));
+                ws.send(Message::text(reply)).await.unwrap();
+            }
+        }
+    })
+    .await
+}
+
+/// Gives `bad` first, then `good`; records what was invalidated.
+#[derive(Default)]
+struct Rotating {
+    asked: AtomicUsize,
+    invalidated: Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl TokenProvider for Rotating {
+    async fn token(&self) -> Result<Token, Error> {
+        let n = self.asked.fetch_add(1, Ordering::SeqCst);
+        let bad = n == 0 || !self.invalidated.lock().unwrap().iter().any(|t| t == "bad");
+        Ok(Token::new(if bad { "bad" } else { "good" }))
+    }
+
+    async fn invalidate(&self, rejected: &Token) {
+        self.invalidated
+            .lock()
+            .unwrap()
+            .push(rejected.expose().to_owned());
+    }
+}
+
+#[tokio::test]
+async fn a_401_handshake_invalidates_the_token_and_retries_with_a_fresh_one() {
+    let (url, _) = refusing_server(401).await;
+    let tokens = Arc::new(Rotating::default());
+    let client = bare_client(url, tokens.clone(), config());
+    let reply = tokio::time::timeout(WAIT, client.request("any:event", raw("{}")))
+        .await
+        .expect("never connected")
+        .unwrap();
+    assert_eq!(reply.get(), "{}");
+    assert_eq!(*tokens.invalidated.lock().unwrap(), ["bad"]);
+    client.close();
+}
+
+#[tokio::test]
+async fn a_403_or_404_handshake_stops_with_a_typed_error() {
+    for status in [403u16, 404] {
+        let (url, connections) = refusing_server(status).await;
+        let client = bare_client(url, Token::new("bad"), config());
+        let mut events = client.subscribe();
+        // Queued before the refusal: it gets the refusal too.
+        let queued = {
+            let client = client.clone();
+            tokio::spawn(async move { client.request("any:event", raw("{}")).await })
+        };
+        stopped(&mut events, "stopped").await;
+        let is_refusal = |err: &Error| {
+            matches!(
+                err,
+                Error::Transport { failure: TransportFailure::Handshake { status: s }, .. } if *s == status
+            )
+        };
+        let err = queued.await.unwrap().unwrap_err();
+        assert!(is_refusal(&err), "{err:?}");
+        let err = client.request("any:event", raw("{}")).await.unwrap_err();
+        assert!(is_refusal(&err), "{err:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            connections.load(Ordering::SeqCst),
+            1,
+            "retried HTTP {status}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn after_a_fatal_login_error_later_calls_get_that_error() {
+    let (sandbox, agent) = world().await;
+    sandbox.fail_next("login", "license_expired", 1);
+    let client = agent_client(&sandbox, agent.token.clone(), config());
+    let mut events = client.subscribe();
+    stopped(&mut events, "stopped").await;
+    let err = client.call(&agent::ListChats::new()).await.unwrap_err();
+    assert_eq!(
+        err.error_type(),
+        Some(&ErrorType::LicenseExpired),
+        "{err:?}"
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn requests_in_flight_when_the_session_ends_get_session_ended() {
+    let (sandbox, agent) = world().await;
+    let client = agent_client(&sandbox, agent.token.clone(), config());
+    let mut events = client.subscribe();
+    connected(&mut events, "connected").await;
+    sandbox.set_action_delay("list_chats", Duration::from_secs(1));
+    let in_flight = {
+        let client = client.clone();
+        tokio::spawn(async move { client.call(&agent::ListChats::new()).await })
+    };
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    sandbox.disconnect(agent.id.as_str(), "agent_logged_out_remotely");
+    let err = in_flight.await.unwrap().unwrap_err();
+    assert!(
+        matches!(&err, Error::SessionEnded { reason } if reason == "agent_logged_out_remotely"),
+        "{err:?}"
+    );
+    sandbox.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------------
+// 6. The queue is bounded.
+
+#[tokio::test]
+async fn the_queue_is_bounded_during_an_outage() {
+    // Nothing listens here: every attempt fails and requests wait.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ws://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let config = RtmConfig {
+        max_queued: 3,
+        ..config()
+    };
+    let client = RtmClient::connect(AgentSession::agent().base_url(url), Token::new("t"), config);
+    let waiting: Vec<_> = (0..3)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.call(&agent::ListChats::new()).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    let err = client.call(&agent::ListChats::new()).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::QueueFull { capacity: 3, action } if action == "list_chats"),
+        "{err:?}"
+    );
+    assert!(started.elapsed() < Duration::from_millis(100));
+    client.close();
+    for task in waiting {
+        assert!(matches!(task.await.unwrap(), Err(Error::Closed)));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 7. Message size.
+
+#[tokio::test]
+async fn an_oversize_message_ends_the_connection_with_a_reason_naming_its_size() {
+    let (url, _) = tcp_server(|tcp| async move {
+        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        while let Some(Ok(message)) = ws.next().await {
+            if let Message::Text(text) = message {
+                let frame = lc_protocol::wire::inbenta::decode_request(text.as_str()).unwrap();
+                let data = format!("{{\"blob\":\"{}\"}}", "y".repeat(2 << 20));
+                let reply = lc_protocol::wire::inbenta::encode_reply(&frame.id, &raw(&data));
+                let _ = ws.send(Message::text(reply)).await;
+            }
+        }
+    })
+    .await;
+    let config = RtmConfig {
+        max_message_size: 1 << 20,
+        request_timeout: Duration::from_secs(3),
+        ..config()
+    };
+    let client = bare_client(url, Token::new("t"), config);
+    let mut events = client.subscribe();
+    connected(&mut events, "connected").await;
+    let result = client.request("any:event", raw("{}")).await;
+    assert!(
+        matches!(result, Err(Error::ConnectionLost { .. })),
+        "{:?}",
+        result.map(|r| r.get().len())
+    );
+    let reason = disconnected(&mut events, "disconnected").await;
+    assert!(
+        reason.contains("exceeds the limit of 1048576 bytes"),
+        "{reason}"
+    );
+    client.close();
+}
+
+// ---------------------------------------------------------------------------------------
+// 8. Token providers are bounded.
+
+/// Hangs on the first call, then gives `token`.
+struct HangsOnce {
+    token: Token,
+    asked: AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl TokenProvider for HangsOnce {
+    async fn token(&self) -> Result<Token, Error> {
+        if self.asked.fetch_add(1, Ordering::SeqCst) == 0 {
+            std::future::pending::<()>().await;
+        }
+        Ok(self.token.clone())
+    }
+}
+
+#[tokio::test]
+async fn a_token_provider_that_hangs_fails_the_login_attempt_which_is_retried() {
+    let (sandbox, agent) = world().await;
+    let config = RtmConfig {
+        token_timeout: Duration::from_millis(200),
+        ..config()
+    };
+    let tokens = HangsOnce {
+        token: agent.token.clone(),
+        asked: AtomicUsize::new(0),
+    };
+    let client = agent_client(&sandbox, tokens, config);
+    let mut events = client.subscribe();
+    let reason = disconnected(&mut events, "the failed attempt").await;
+    assert!(reason.contains("no token"), "{reason}");
+    connected(&mut events, "connected").await;
+    client.call(&agent::ListChats::new()).await.unwrap();
+    client.close();
+    sandbox.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------------
+// 9. Plaintext to other hosts.
+
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Logs {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+#[tokio::test]
+async fn plaintext_urls_to_other_hosts_are_warned_about_once() {
+    let logs = Logs::default();
+    let sink = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .with_writer(move || sink.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let config = RtmConfig {
+        connect_timeout: Duration::from_millis(100),
+        ..config()
+    };
+    // TEST-NET-1: never reachable; every attempt fails and is retried.
+    let client = RtmClient::connect(
+        AgentSession::agent().base_url("ws://192.0.2.1:9"),
+        Token::new("dal:secret"),
+        config.clone(),
+    );
+    let mut events = client.subscribe();
+    for _ in 0..3 {
+        disconnected(&mut events, "a failed attempt").await;
+    }
+    client.close();
+    // Loopback is fine.
+    let local = RtmClient::connect(
+        AgentSession::agent().base_url("ws://localhost:9"),
+        Token::new("dal:secret"),
+        config,
+    );
+    let mut events = local.subscribe();
+    disconnected(&mut events, "a failed local attempt").await;
+    local.close();
+    let text = logs.text();
+    assert_eq!(text.matches("plaintext").count(), 1, "{text}");
+    assert!(text.contains("192.0.2.1"), "{text}");
+    assert!(!text.contains("secret"), "{text}");
+}
