@@ -81,6 +81,8 @@ pub(crate) struct Counters {
     pub(crate) customer_logins: AtomicU64,
     pub(crate) agent_missed: AtomicU64,
     pub(crate) customer_missed: AtomicU64,
+    /// `Pushes::catch_up` calls that failed.
+    pub(crate) catch_up_failed: AtomicU64,
     /// Every sighting, live or recovered, by either side.
     pub(crate) sightings: AtomicU64,
     /// Time spent disconnected, summed and longest, in milliseconds: agents.

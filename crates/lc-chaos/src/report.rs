@@ -25,6 +25,7 @@ pub(crate) struct Observed {
     pub(crate) offline_ms: [u64; 4],
     pub(crate) customer_logins: u64,
     pub(crate) missed: u64,
+    pub(crate) catch_up_failed: u64,
     pub(crate) sends_finished: bool,
     pub(crate) settled: bool,
     pub(crate) audit_errors: Vec<String>,
@@ -99,8 +100,11 @@ pub struct Report {
     pub pushes_duplicated: (u64, u64),
     /// Deliveries of messages that are not stored.
     pub pushes_unexpected: u64,
-    /// Items a lagging subscriber missed (`Missed(n)`).
+    /// Items a lagging subscriber missed (`Missed(n)`; agents then call
+    /// `Pushes::catch_up`, and what is still missing counts as lost).
     pub missed: u64,
+    /// `Pushes::catch_up` calls that failed.
+    pub catch_up_failed: u64,
     /// Whether every send finished, and whether every delivery arrived, in time.
     pub finished: (bool, bool),
     /// Chats that could not be read back.
@@ -155,6 +159,7 @@ impl Report {
             pushes_duplicated: (0, 0),
             pushes_unexpected: 0,
             missed: observed.missed,
+            catch_up_failed: observed.catch_up_failed,
             finished: (observed.sends_finished, observed.settled),
             audit_errors: observed.audit_errors.clone(),
             details: Vec::new(),
@@ -332,7 +337,7 @@ impl Report {
             && self.stored_despite_error == 0
             && self.unanswered == 0
             && self.pushes_unexpected == 0
-            && self.missed == 0
+            && self.catch_up_failed == 0
             && self.audit_errors.is_empty()
             && self.customer_messages_sent + self.answers_sent + self.sends_unresolved
                 >= self.expected_messages()
@@ -449,11 +454,12 @@ impl Report {
             (
                 "other",
                 format!(
-                    "{} unanswered, {} stored despite an error, {} delivered but not stored, {} missed by a lagging subscriber, {} chats not read back",
+                    "{} unanswered, {} stored despite an error, {} delivered but not stored, {} missed by a lagging subscriber ({} catch-ups failed), {} chats not read back",
                     n(self.unanswered),
                     n(self.stored_despite_error),
                     n(self.pushes_unexpected),
                     n(self.missed),
+                    n(self.catch_up_failed),
                     self.audit_errors.len()
                 ),
             ),

@@ -5,7 +5,7 @@ use crate::ledger::{ANSWER, Ledger, Outcome, Side};
 use crate::report::{Observed, Report};
 use futures_util::StreamExt;
 use futures_util::future::join_all;
-use lc_agent::AgentClient;
+use lc_agent::{AgentClient, Pushes};
 use lc_customer::{CustomerClient, CustomerConfig, CustomerEvent, EventStream};
 use lc_protocol::Error;
 use lc_protocol::agent::AgentPush;
@@ -13,7 +13,7 @@ use lc_protocol::customer::CustomerPush;
 use lc_protocol::id::ChatId;
 use lc_protocol::send_once::{ResolvePolicy, resolution_stats};
 use lc_protocol::types::Event;
-use lc_rtm::{AgentSession, PushStream, RtmClient, RtmConfig, RtmEvent};
+use lc_rtm::{AgentSession, RtmClient, RtmConfig, RtmEvent};
 use lc_sandbox::{Chaos, NewAgent, NewCustomer, Sandbox};
 use lc_web::{WebClient, WebConfig};
 use std::collections::HashMap;
@@ -382,6 +382,7 @@ pub async fn run(config: Config) -> Result<Report, String> {
         customer_logins: counters.customer_logins.load(Ordering::Relaxed),
         missed: counters.agent_missed.load(Ordering::Relaxed)
             + counters.customer_missed.load(Ordering::Relaxed),
+        catch_up_failed: counters.catch_up_failed.load(Ordering::Relaxed),
         sends_finished,
         settled,
         audit_errors,
@@ -417,13 +418,21 @@ async fn within<T>(
 /// answers it, once per delivery.
 async fn agent_loop(
     me: String,
-    mut pushes: PushStream<AgentPush>,
+    mut pushes: Pushes,
     sender: Arc<Sender>,
     ledger: Arc<Ledger>,
     policy: ResolvePolicy,
 ) {
     let mut down_since = None;
-    while let Some(item) = pushes.next().await {
+    let mut backlog = std::collections::VecDeque::new();
+    loop {
+        let item = match backlog.pop_front() {
+            Some(item) => item,
+            None => match pushes.next().await {
+                Some(item) => item,
+                None => break,
+            },
+        };
         let (push, recovered) = match item {
             RtmEvent::Push { push, .. } => (push, false),
             RtmEvent::Recovered { push } => (push, true),
@@ -439,7 +448,17 @@ async fn agent_loop(
                 continue;
             }
             RtmEvent::Missed(n) => {
+                // Fell behind: what an app does, read what was missed from the server.
                 ledger.counters.agent_missed.fetch_add(n, Ordering::Relaxed);
+                match pushes.catch_up().await {
+                    Ok(recovered) => backlog.extend(recovered),
+                    Err(_) => {
+                        ledger
+                            .counters
+                            .catch_up_failed
+                            .fetch_add(1, Ordering::Relaxed);
+                    }
+                }
                 continue;
             }
             _ => continue,
