@@ -81,6 +81,9 @@ pub(crate) struct Counters {
     pub(crate) customer_logins: AtomicU64,
     pub(crate) agent_missed: AtomicU64,
     pub(crate) customer_missed: AtomicU64,
+    /// Messages delivered inside an `incoming_chat` (the thread of a chat the client did
+    /// not know, e.g. recovered after a reconnection) rather than as `incoming_event`.
+    pub(crate) via_chat: AtomicU64,
     /// `Pushes::catch_up` calls that failed.
     pub(crate) catch_up_failed: AtomicU64,
     /// Every sighting, live or recovered, by either side.

@@ -26,6 +26,7 @@ pub(crate) struct Observed {
     pub(crate) customer_logins: u64,
     pub(crate) missed: u64,
     pub(crate) catch_up_failed: u64,
+    pub(crate) via_chat: u64,
     pub(crate) sends_finished: bool,
     pub(crate) settled: bool,
     pub(crate) audit_errors: Vec<String>,
@@ -94,6 +95,9 @@ pub struct Report {
     pub resolutions: (u64, u64, u64, u64),
     /// Deliveries of the other side's messages: live, recovered.
     pub pushes: (u64, u64),
+    /// Of the messages delivered (own echoes included), those inside an
+    /// `incoming_chat` rather than an `incoming_event`.
+    pub via_chat: u64,
     /// Stored messages never delivered to the other side: to agents, to customers.
     pub pushes_lost: (u64, u64),
     /// Extra deliveries: to agents, to customers.
@@ -155,6 +159,7 @@ impl Report {
                 observed.unresolved,
             ),
             pushes: (0, 0),
+            via_chat: observed.via_chat,
             pushes_lost: (0, 0),
             pushes_duplicated: (0, 0),
             pushes_unexpected: 0,
@@ -429,7 +434,12 @@ impl Report {
             ),
             (
                 "pushes delivered",
-                format!("{} live, {} recovered", n(self.pushes.0), n(self.pushes.1)),
+                format!(
+                    "{} live, {} recovered ({} messages came inside an `incoming_chat`)",
+                    n(self.pushes.0),
+                    n(self.pushes.1),
+                    n(self.via_chat)
+                ),
             ),
             (
                 "**lost**",

@@ -12,7 +12,7 @@ use lc_protocol::agent::AgentPush;
 use lc_protocol::customer::CustomerPush;
 use lc_protocol::id::ChatId;
 use lc_protocol::send_once::{ResolvePolicy, resolution_stats};
-use lc_protocol::types::Event;
+use lc_protocol::types::{Chat, Event};
 use lc_rtm::{AgentSession, RtmClient, RtmConfig, RtmEvent};
 use lc_sandbox::{Chaos, NewAgent, NewCustomer, Sandbox};
 use lc_web::{WebClient, WebConfig};
@@ -383,6 +383,7 @@ pub async fn run(config: Config) -> Result<Report, String> {
         missed: counters.agent_missed.load(Ordering::Relaxed)
             + counters.customer_missed.load(Ordering::Relaxed),
         catch_up_failed: counters.catch_up_failed.load(Ordering::Relaxed),
+        via_chat: counters.via_chat.load(Ordering::Relaxed),
         sends_finished,
         settled,
         audit_errors,
@@ -463,27 +464,50 @@ async fn agent_loop(
             }
             _ => continue,
         };
-        let AgentPush::IncomingEvent(incoming) = push else {
-            continue;
+        let messages = match push {
+            AgentPush::IncomingEvent(incoming) => vec![(incoming.chat_id, incoming.event)],
+            // A chat comes with the events of its thread (a recovered one with those
+            // sent while the agent was away).
+            AgentPush::IncomingChat(incoming) => thread_events(incoming.chat, &ledger),
+            _ => continue,
         };
-        let Some(text) = incoming.event.text() else {
-            continue;
-        };
-        if incoming.event.author_id().map(|a| a.as_str()) == Some(me.as_str()) {
-            continue; // its own answer, echoed
+        for (chat, event) in messages {
+            let Some(text) = event.text() else {
+                continue;
+            };
+            if event.author_id().map(|a| a.as_str()) == Some(me.as_str()) {
+                continue; // its own answer, echoed
+            }
+            ledger.saw(Side::Agent, &me, text, recovered);
+            ledger
+                .counters
+                .answers_started
+                .fetch_add(1, Ordering::Relaxed);
+            let answer = format!("{ANSWER}{text}");
+            let (sender, ledger) = (sender.clone(), ledger.clone());
+            tokio::spawn(async move {
+                let result = sender.send(chat.clone(), answer.clone(), policy).await;
+                ledger.sent(Side::Agent, chat.as_str(), &answer, Outcome::of(&result));
+            });
         }
-        ledger.saw(Side::Agent, &me, text, recovered);
-        ledger
-            .counters
-            .answers_started
-            .fetch_add(1, Ordering::Relaxed);
-        let answer = format!("{ANSWER}{text}");
-        let (sender, ledger, chat) = (sender.clone(), ledger.clone(), incoming.chat_id);
-        tokio::spawn(async move {
-            let result = sender.send(chat.clone(), answer.clone(), policy).await;
-            ledger.sent(Side::Agent, chat.as_str(), &answer, Outcome::of(&result));
-        });
     }
+}
+
+/// The events of a chat's thread, each with the chat's id.
+fn thread_events(chat: Chat, ledger: &Ledger) -> Vec<(ChatId, Event)> {
+    let id = chat.id;
+    let events: Vec<(ChatId, Event)> = chat
+        .thread
+        .into_iter()
+        .flat_map(|thread| thread.events.into_iter().flatten())
+        .map(|event| (id.clone(), event))
+        .collect();
+    let messages = events.iter().filter(|(_, e)| e.text().is_some()).count();
+    ledger
+        .counters
+        .via_chat
+        .fetch_add(messages as u64, Ordering::Relaxed);
+    events
 }
 
 /// A customer app's listener: books every agent message it is given.
@@ -518,15 +542,19 @@ async fn customer_loop(me: String, mut events: EventStream, ledger: Arc<Ledger>)
             }
             _ => continue,
         };
-        let CustomerPush::IncomingEvent(incoming) = push else {
-            continue;
+        let messages = match push {
+            CustomerPush::IncomingEvent(incoming) => vec![(incoming.chat_id, incoming.event)],
+            CustomerPush::IncomingChat(incoming) => thread_events(incoming.chat, &ledger),
+            _ => continue,
         };
-        let Some(text) = incoming.event.text() else {
-            continue;
-        };
-        if incoming.event.author_id().map(|a| a.as_str()) == Some(me.as_str()) {
-            continue; // its own message, echoed
+        for (_, event) in messages {
+            let Some(text) = event.text() else {
+                continue;
+            };
+            if event.author_id().map(|a| a.as_str()) == Some(me.as_str()) {
+                continue; // its own message, echoed
+            }
+            ledger.saw(Side::Customer, &me, text, recovered);
         }
-        ledger.saw(Side::Customer, &me, text, recovered);
     }
 }
