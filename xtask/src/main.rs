@@ -6,8 +6,11 @@
 //!   files, when anything checked in differs.
 //! - `cargo xtask bench` runs the criterion benchmarks and writes `docs/benchmarks.md`
 //!   (each SDK figure as a ratio to its baseline from the same run).
+//! - `cargo xtask chaos [--ci] [--seed N] ...` runs the LiveChat chaos suite
+//!   (`crates/lc-chaos`) and prints its figures as a markdown table.
 
 mod bench;
+mod chaos;
 mod codegen;
 mod docs;
 mod names;
@@ -25,6 +28,7 @@ fn main() -> ExitCode {
             None => bench::run(&workspace_root()),
             Some(other) => Err(format!("`bench` takes no option (got `{other}`)")),
         },
+        Some("chaos") => chaos::run(&workspace_root(), &args[1..]),
         Some("codegen") => match args.get(1).map(String::as_str) {
             None => codegen::run(&workspace_root(), codegen::Mode::Write),
             Some("--check") => codegen::run(&workspace_root(), codegen::Mode::Check),
@@ -42,7 +46,10 @@ fn main() -> ExitCode {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask codegen [--check] | cargo xtask bench".to_owned()
+    "usage: cargo xtask codegen [--check] | cargo xtask bench | cargo xtask chaos [--ci] \
+     [--seed N] [--agents N] [--web-agents N] [--customers N] [--messages N] [--no-faults] \
+     [--out FILE] [--release|--debug]"
+        .to_owned()
 }
 
 /// The workspace root: the parent of this crate's directory.
