@@ -8,10 +8,12 @@
 use futures_util::{Stream, StreamExt};
 use lc_protocol::agent::{self, AgentPush};
 use lc_protocol::backoff::Backoff;
+use lc_protocol::id::{ChatId, EventId};
 use lc_protocol::recovery::{ChatLedger, LedgerPush};
 use lc_protocol::types::Chat;
 use lc_protocol::{Error, ErrorType, PushSet, Transport};
 use lc_rtm::{AgentSession, PushStream, RtmClient, RtmEvent};
+use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll};
@@ -80,6 +82,7 @@ async fn run(
     me: Arc<OnceLock<String>>,
 ) {
     let mut ledger = ChatLedger::new();
+    let mut at_login = HashMap::new();
     let mut started = false;
     let mut behind = false;
     let mut connected = false;
@@ -114,6 +117,9 @@ async fn run(
             RtmEvent::LoggedIn { response } => {
                 if let Ok(login) = serde_json::from_str::<agent::LoginResponse>(response.get()) {
                     let _ = me.set(login.my_profile.id.to_string());
+                    if !started {
+                        at_login = latest_events(&login.chats_summary);
+                    }
                 }
                 emit(RtmEvent::LoggedIn { response });
             }
@@ -125,7 +131,8 @@ async fn run(
                     // What is there at the start is not news after a reconnection.
                     // If that fails, the next catch-up takes everything as missed.
                     started = true;
-                    behind = baseline(&rtm, me, &mut ledger).await.is_err();
+                    behind = baseline(&rtm, me, &at_login, &mut ledger).await.is_err();
+                    at_login.clear();
                 } else if behind {
                     behind = catch_up(&rtm, me, &mut ledger, &emit).await.is_err();
                 }
@@ -154,12 +161,31 @@ async fn run(
     }
 }
 
-/// Records the agent's chats as they are when the client starts.
-async fn baseline(rtm: &Rtm, me: Option<&str>, ledger: &mut ChatLedger) -> Result<(), Error> {
+/// Records the agent's chats as they are when the client starts; `at_login` holds each
+/// chat's latest events as the first login response gave them.
+async fn baseline(
+    rtm: &Rtm,
+    me: Option<&str>,
+    at_login: &HashMap<ChatId, Vec<EventId>>,
+    ledger: &mut ChatLedger,
+) -> Result<(), Error> {
     for chat in my_chats(rtm, me, ledger).await? {
-        ledger.baseline(&chat);
+        let none = Vec::new();
+        ledger.baseline(&chat, at_login.get(&chat.id).unwrap_or(&none));
     }
     Ok(())
+}
+
+/// Each chat's latest events (one per type) in a login response's summaries.
+fn latest_events(summaries: &[lc_protocol::types::ChatSummary]) -> HashMap<ChatId, Vec<EventId>> {
+    summaries
+        .iter()
+        .map(|summary| {
+            let latest = summary.last_event_per_type.iter().flatten();
+            let ids = latest.filter_map(|(_, entry)| entry.event.id().cloned());
+            (summary.id.clone(), ids.collect())
+        })
+        .collect()
 }
 
 /// Reads the agent's chats and emits what `ledger` says was missed.

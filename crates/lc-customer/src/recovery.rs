@@ -69,13 +69,15 @@ impl<T: Transport + 'static> ChatReader for Reader<T> {
     }
 }
 
-/// Records the customer's chats as they are when the client starts.
+/// Records the customer's chats as they are when the client starts. The customer's
+/// login response names no events, so none of them counts as history: a first catch-up
+/// gives every event the client was not given, history included.
 pub(crate) async fn baseline(
     reader: &dyn ChatReader,
     ledger: &mut ChatLedger,
 ) -> Result<(), Error> {
     for chat in reader.chats().await? {
-        ledger.baseline(&chat);
+        ledger.baseline(&chat, &[]);
     }
     Ok(())
 }

@@ -151,20 +151,29 @@ impl ChatLedger {
         self.chats.contains_key(chat_id)
     }
 
-    /// Records a chat as it was when the client started (e.g. read right after the
-    /// first login): what it holds is never reported missed, and live pushes of it are
+    /// Records a chat as it was when the client started (read after the first login):
+    /// its events up to the last of `at_login` (the chat's latest events as the login
+    /// response gave them) are history, never reported missed; later ones were stored
+    /// after the login, so they are missed unless delivered. Live pushes of history are
     /// still delivered once.
-    pub fn baseline(&mut self, chat: &Chat) {
+    pub fn baseline(&mut self, chat: &Chat, at_login: &[EventId]) {
         let memo = self.memo(&chat.id);
         memo.users = user_ids(&chat.users);
         if let Some(thread) = &chat.thread {
             memo.thread = Some(thread.id.clone());
             memo.active = thread.active;
-            let events = thread.events.iter().flatten();
-            let ids = events.filter_map(|e| e.id().cloned());
-            let ids: Vec<_> = ids.collect();
-            let skip = ids.len().saturating_sub(MAX_EVENTS_PER_CHAT);
-            memo.baseline = ids.into_iter().skip(skip).collect();
+            let ids: Vec<EventId> = thread
+                .events
+                .iter()
+                .flatten()
+                .filter_map(|e| e.id().cloned())
+                .collect();
+            let history = ids
+                .iter()
+                .rposition(|id| at_login.contains(id))
+                .map_or(0, |last| last + 1);
+            let skip = history.saturating_sub(MAX_EVENTS_PER_CHAT);
+            memo.baseline = ids.into_iter().take(history).skip(skip).collect();
         }
     }
 
@@ -464,13 +473,17 @@ mod tests {
     #[test]
     fn a_baseline_is_never_missed_but_its_live_pushes_are_new() {
         let mut ledger = ChatLedger::new();
-        let start = chat("T1", true, &["a"], &["e1", "e2"]);
-        ledger.baseline(&start);
+        // e1 and e2 were there at login; e3 was stored after it, before the read.
+        let start = chat("T1", true, &["a"], &["e1", "e2", "e3"]);
+        ledger.baseline(&start, &[EventId::from("e2")]);
         let e2 = start.thread.clone().unwrap().events.unwrap().remove(1);
         assert!(ledger.event(&ChatId::from("C1"), &ThreadId::from("T1"), &e2));
-        assert!(ledger.chat(&start), "the live incoming_chat is new");
-        let later = chat("T1", true, &["a"], &["e1", "e2", "e3"]);
-        assert_eq!(ids(&ledger.catch_up(&later)), ["event e3"]);
+        assert!(
+            ledger.chat(&chat("T1", true, &["a"], &["e1"])),
+            "the live incoming_chat is new"
+        );
+        let later = chat("T1", true, &["a"], &["e1", "e2", "e3", "e4"]);
+        assert_eq!(ids(&ledger.catch_up(&later)), ["event e3", "event e4"]);
     }
 
     #[test]

@@ -11,8 +11,8 @@ use lc_protocol::wire::Dialect;
 use lc_protocol::{Api, ApiVersion, Error, RawRequest, Transport, TransportKind};
 use serde_json::value::RawValue;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_stream::wrappers::BroadcastStream;
@@ -21,6 +21,7 @@ use tokio_tungstenite::Connector;
 use tracing::Instrument;
 
 type PushOf<S> = <<S as Session>::Dialect as Dialect>::Push;
+type Receiver<P> = broadcast::Receiver<RtmEvent<P>>;
 
 /// A WebSocket connection to a chat API that stays logged in: requests are correlated,
 /// queued while disconnected, timed out; the connection is kept alive with a heartbeat
@@ -31,6 +32,8 @@ pub struct RtmClient<S: Session> {
     engine: Arc<Engine<S>>,
     commands: mpsc::UnboundedSender<Command>,
     closed: Arc<AtomicBool>,
+    /// The stream subscribed before the engine started, for the first subscriber.
+    first: Arc<Mutex<Option<Receiver<PushOf<S>>>>>,
 }
 
 impl<S: Session> Clone for RtmClient<S> {
@@ -39,6 +42,7 @@ impl<S: Session> Clone for RtmClient<S> {
             engine: self.engine.clone(),
             commands: self.commands.clone(),
             closed: self.closed.clone(),
+            first: self.first.clone(),
         }
     }
 }
@@ -70,7 +74,9 @@ where
         config: RtmConfig,
         connector: Connector,
     ) -> Self {
-        let (events, _) = broadcast::channel(config.push_buffer.max(1));
+        // Subscribed before the engine starts: the first subscriber cannot miss the login,
+        // however late it comes.
+        let (events, first) = broadcast::channel(config.push_buffer.max(1));
         let engine = Arc::new(Engine {
             session,
             tokens,
@@ -87,13 +93,23 @@ where
             engine,
             commands,
             closed: Arc::new(AtomicBool::new(false)),
+            first: Arc::new(Mutex::new(Some(first))),
         }
     }
 
-    /// A new stream of pushes and lifecycle items, from now on. Dropping it unsubscribes.
+    /// A new stream of pushes and lifecycle items, from now on; dropping it
+    /// unsubscribes. The first stream taken starts when the client was created (its
+    /// first items are the login's), so that whoever subscribes first cannot miss them;
+    /// later ones start when they are taken.
     pub fn subscribe(&self) -> PushStream<PushOf<S>> {
+        let first = self
+            .first
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let receiver = first.unwrap_or_else(|| self.engine.events.subscribe());
         PushStream {
-            inner: BroadcastStream::new(self.engine.events.subscribe()),
+            inner: BroadcastStream::new(receiver),
         }
     }
 

@@ -42,9 +42,11 @@ impl Sandbox {
         self.shared.faults().set_action_delay(action, delay);
     }
 
-    /// Fault injection: the next `count` calls of `action` (either API, RTM or Web; `login`
-    /// and `ping` included) fail with `error` and change nothing. Over Web the status is
-    /// the error's usual one (429 for `too_many_requests`, with `Retry-After: 1`).
+    /// Fault injection: the next `count` calls of `action` (either LiveChat API, RTM or
+    /// Web, `login` and `ping` included; or an Inbenta realtime event such as
+    /// `messages:send`) fail with `error` and change nothing. Over Web the status is the
+    /// error's usual one (429 for `too_many_requests`, with `Retry-After: 1`); Inbenta
+    /// answers with the error's code.
     ///
     /// ```no_run
     /// # async fn demo() -> Result<(), lc_sandbox::SandboxError> {
