@@ -19,6 +19,10 @@ const USAGE: &str = "usage: lc-chaos [--ci] [--seed N] [--agents N] [--web-agent
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     let (config, out) = match parse(&args) {
         Ok(parsed) => parsed,
         Err(message) => {
