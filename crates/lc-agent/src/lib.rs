@@ -50,6 +50,17 @@
 //! A method the connection's API version lacks fails with [`Error::Unsupported`]
 //! before anything is sent (e.g. `grant_chat_access`, which only 3.3 has).
 //!
+//! # When the network misbehaves
+//!
+//! - [`send_event`](AgentClient::send_event) creates its event exactly once: when the
+//!   outcome is ambiguous (connection lost, timeout, server error) the client looks the
+//!   event up by its `custom_id` and returns it if stored, or sends it again if not
+//!   ([`SendOnce`]). An error says for certain that nothing was stored, unless it is
+//!   [`Error::Unresolved`].
+//! - [`pushes`](AgentClient::pushes) gives every push once; after a reconnection what
+//!   happened meanwhile comes as [`RtmEvent::Recovered`](lc_rtm::RtmEvent::Recovered)
+//!   items, in order. [`on`](AgentClient::on) handlers get those too.
+//!
 //! # The seed's methods
 //!
 //! Every method of lc-sdk-js `agent/rtm` is here under its snake-case name

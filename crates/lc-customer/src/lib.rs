@@ -29,6 +29,18 @@
 //! # }
 //! ```
 //!
+//! # When the network misbehaves
+//!
+//! - [`send_event`](CustomerClient::send_event) and [`send_file`](CustomerClient::send_file)
+//!   create their event exactly once: when the outcome is ambiguous the client looks the
+//!   event up by its `custom_id` and returns it if stored, or sends it again if not
+//!   ([`SendOnce`]). An error says for certain that nothing was stored, unless it is
+//!   [`Error::Unresolved`].
+//! - [`events`](CustomerClient::events) gives every push once; after a reconnection
+//!   what happened meanwhile comes as [`CustomerEvent::Recovered`], in order.
+//!   [`on`](CustomerClient::on) and [`once`](CustomerClient::once) handlers get those
+//!   too.
+//!
 //! # The seed's methods
 //!
 //! `init` is [`CustomerClient::connect`] (or [`CustomerClient::new`] around any
