@@ -27,6 +27,29 @@ use std::collections::BTreeMap;
 type Map = serde_json::Map<String, Value>;
 ";
 
+/// `Copy` primitives: setters take them as they are, so that `limit(5)` compiles.
+const PLAIN: &[&str] = &[
+    "bool", "u8", "u16", "u32", "u64", "i32", "i64", "f64", "usize",
+];
+
+/// The parameter type of a setter or `new` argument for a field of type `ty`.
+fn param_type(ty: &str) -> String {
+    if PLAIN.contains(&ty) {
+        ty.to_owned()
+    } else {
+        format!("impl Into<{ty}>")
+    }
+}
+
+/// `value` as a field of type `ty`: as it is for plain types, `.into()` otherwise.
+fn into(ty: &str, value: &str) -> String {
+    if PLAIN.contains(&ty) {
+        value.to_owned()
+    } else {
+        format!("{value}.into()")
+    }
+}
+
 /// Types that implement `Default` without looking further.
 const DEFAULTABLE: &[&str] = &[
     "String",
@@ -280,7 +303,7 @@ impl Ctx<'_> {
         out.push_str("    /// The request with its required fields; optional ones are set by the builder methods.\n");
         let params: Vec<String> = required
             .iter()
-            .map(|f| format!("{}: impl Into<{}>", field_name(&f.name), f.ty))
+            .map(|f| format!("{}: {}", field_name(&f.name), param_type(&f.ty)))
             .collect();
         let _ = writeln!(
             out,
@@ -289,7 +312,9 @@ impl Ctx<'_> {
         );
         for f in fields {
             let rust = field_name(&f.name);
-            if f.required {
+            if f.required && PLAIN.contains(&f.ty.as_str()) {
+                let _ = writeln!(out, "            {rust},");
+            } else if f.required {
                 let _ = writeln!(out, "            {rust}: {rust}.into(),");
             } else {
                 let _ = writeln!(out, "            {rust}: None,");
@@ -313,8 +338,41 @@ impl Ctx<'_> {
             write_doc(out, "    ", &doc);
             let _ = writeln!(
                 out,
-                "    #[must_use]\n    pub fn {method}(mut self, {rust}: impl Into<{}>) -> Self {{\n        self.{rust} = Some({rust}.into());\n        self\n    }}",
-                f.ty
+                "    #[must_use]\n    pub fn {method}(mut self, {rust}: {}) -> Self {{\n        self.{rust} = Some({});\n        self\n    }}",
+                param_type(&f.ty),
+                into(&f.ty, &rust)
+            );
+        }
+        out.push_str("}\n");
+        self.render_call_setters(out, name, fields);
+    }
+
+    /// The optional fields' setters on a `Call` of the request, so that they can be
+    /// set on the call itself: `client.list_chats().limit(5).await`.
+    fn render_call_setters(&self, out: &mut String, name: &str, fields: &[FieldSpec]) {
+        let optional: Vec<&FieldSpec> = fields.iter().filter(|f| !f.required).collect();
+        if optional.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            out,
+            "
+impl<D> crate::call::Call<'_, D, {name}> {{"
+        );
+        for (n, f) in optional.iter().enumerate() {
+            let rust = field_name(&f.name);
+            let method = match rust.trim_start_matches("r#") {
+                "new" => "with_new".to_owned(),
+                _ => rust.clone(),
+            };
+            if n > 0 {
+                out.push('\n');
+            }
+            let _ = writeln!(
+                out,
+                "    /// Sets `{}` on the request (see [`{name}::{method}`]).\n    pub fn {method}(self, {rust}: {}) -> Self {{\n        self.with(|r| r.{method}({rust}))\n    }}",
+                f.name,
+                param_type(&f.ty)
             );
         }
         out.push_str("}\n");

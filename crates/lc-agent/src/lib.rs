@@ -5,8 +5,8 @@
 //! included).
 //!
 //! Each method takes the required arguments and returns a [`Call`]: `.await` it to send
-//! the request; set optional fields first with [`Call::with`] and the request's builder
-//! methods. A method the connection's API version or transport lacks fails with
+//! the request; set optional fields on the call first (`client.list_chats().limit(5)`).
+//! A method the connection's API version or transport lacks fails with
 //! [`Error::Unsupported`] before anything is sent.
 //!
 //! ```no_run
@@ -22,7 +22,7 @@
 //!     Token::new("dal:..."),
 //!     RtmConfig::default(),
 //! );
-//! let chats = client.list_chats().with(|r| r.limit(5u32)).await?;
+//! let chats = client.list_chats().limit(5).await?;
 //! for chat in &chats.chats_summary {
 //!     client.send_event(chat.id.clone(), Event::message("Hello!")).await?;
 //! }

@@ -333,11 +333,7 @@ pub async fn run(config: Config) -> Result<Report, String> {
     let mut stored: HashMap<String, u32> = HashMap::new();
     let mut audit_errors = Vec::new();
     for chat in &chats {
-        match auditor
-            .list_threads(chat.clone())
-            .with(|r| r.limit(100u32))
-            .await
-        {
+        match auditor.list_threads(chat.clone()).limit(100).await {
             Ok(response) => {
                 if response.found_threads > response.threads.len() as u64 {
                     audit_errors.push(format!(

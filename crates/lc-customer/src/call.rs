@@ -17,7 +17,7 @@ use lc_protocol::{Action, Error, Transport, TransportKind};
 ///
 /// let sent = client
 ///     .send_event("PJ0MRSHTDG", Event::message("Hello"))
-///     .with(|r| r.attach_to_last_thread(true))
+///     .attach_to_last_thread(true)
 ///     .await?;
 /// println!("{}", sent.event_id);
 /// # Ok(())

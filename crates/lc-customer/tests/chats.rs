@@ -37,7 +37,7 @@ async fn close_thread_deactivates_and_attach_to_last_thread_still_sends() {
     );
     w.client
         .send_event(chat_id.clone(), Event::message("late"))
-        .with(|r| r.attach_to_last_thread(true))
+        .attach_to_last_thread(true)
         .await
         .unwrap();
     shutdown(w).await;

@@ -130,7 +130,7 @@ async fn update_customer_and_page_reach_the_agent() {
 
     w.client
         .update_customer_page("https://developers.livechatinc.com/")
-        .with(|r| r.title("LiveChat for Developers"))
+        .title("LiveChat for Developers")
         .await
         .unwrap();
     let page = agent_push(&mut pushes, "customer_page_updated", |p| {

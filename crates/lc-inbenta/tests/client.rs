@@ -121,8 +121,8 @@ async fn every_client_event_is_a_typed_request() {
         "chats:assign",
         bob.request(
             &ChatsAssign::new(chat.id.clone())
-                .max_attempts(1u32)
-                .interval(5u32),
+                .max_attempts(1)
+                .interval(5),
         ),
     )
     .await

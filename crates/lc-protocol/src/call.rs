@@ -34,7 +34,8 @@ impl<T: Transport> Dispatch for T {
 /// A request of action `A` bound to `D` (a transport or a role client); `.await` sends it
 /// and resolves to the action's typed response.
 ///
-/// Optional fields are set with [`with`](Call::with) and the request's builder methods,
+/// Optional fields are set on the call itself (each request's optional fields have a
+/// setter on its `Call`), with [`with`](Call::with) and the request's builder methods,
 /// or directly through `Deref`/`DerefMut` to the request:
 ///
 /// ```no_run
@@ -43,7 +44,7 @@ impl<T: Transport> Dispatch for T {
 /// use lc_protocol::agent::ListThreads;
 ///
 /// let threads = Call::new(&transport, ListThreads::new("PJ0MRSHTDG"))
-///     .with(|r| r.limit(5u32))
+///     .limit(5)
 ///     .await?;
 /// # let _ = threads;
 /// # Ok(())
@@ -100,5 +101,32 @@ impl<'a, D: Dispatch, A: Action + 'a> IntoFuture for Call<'a, D, A> {
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move { self.dispatcher.dispatch(&self.request).await })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::{ListChats, SendEvent};
+    use crate::types::{Event, SortOrder};
+
+    #[test]
+    fn optional_fields_are_set_on_the_call_with_plain_numbers() {
+        let request = Call::new(&(), ListChats::new())
+            .limit(5)
+            .sort_order(SortOrder::Asc)
+            .into_request();
+        assert_eq!(request.limit, Some(5));
+        assert_eq!(request.sort_order, Some(SortOrder::Asc));
+        assert_eq!(ListChats::new().limit(7).limit, Some(7));
+        let send = crate::SendOnce::new(&(), SendEvent::new("C", Event::message("hi")))
+            .attach_to_last_thread(true)
+            .into_request();
+        assert_eq!(send.attach_to_last_thread, Some(true));
+        assert!(
+            send.event
+                .custom_id()
+                .is_some_and(|id| id.starts_with("lcrs-"))
+        );
     }
 }

@@ -17,7 +17,7 @@
 //! ```
 //! use lc_protocol::{Action, ApiVersion, TransportKind, agent};
 //!
-//! let request = agent::ListThreads::new("PJ0MRSHTDG").limit(5u32);
+//! let request = agent::ListThreads::new("PJ0MRSHTDG").limit(5);
 //! assert_eq!(agent::ListThreads::NAME, "list_threads");
 //! assert_eq!(
 //!     serde_json::to_string(&request).unwrap(),

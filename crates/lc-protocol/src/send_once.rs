@@ -136,6 +136,22 @@ macro_rules! creates_event {
 creates_event!(agent);
 creates_event!(customer);
 
+macro_rules! send_event_setters {
+    ($api:ident) => {
+        impl<D> SendOnce<'_, D, $api::SendEvent> {
+            /// Sets `attach_to_last_thread` on the request (see
+            /// [`SendEvent::attach_to_last_thread`]($api::SendEvent::attach_to_last_thread)).
+            pub fn attach_to_last_thread(mut self, attach: bool) -> Self {
+                self.request.attach_to_last_thread = Some(attach);
+                self
+            }
+        }
+    };
+}
+
+send_event_setters!(agent);
+send_event_setters!(customer);
+
 /// An event-creating request bound to `D` (a transport or a role client); `.await` sends
 /// it and resolves to its response exactly once (see the [module](self)).
 ///

@@ -35,7 +35,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 /// use lc_web::{WebClient, WebConfig};
 ///
 /// let client = WebClient::agent(Token::new("dal:..."), WebConfig::default());
-/// let chats = client.call(&ListChats::new().limit(5u32)).await?;
+/// let chats = client.call(&ListChats::new().limit(5)).await?;
 /// println!("{} chats", chats.found_chats);
 /// # Ok(())
 /// # }

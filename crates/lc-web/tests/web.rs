@@ -52,7 +52,7 @@ async fn customer_get_actions_send_their_payload_and_organization_in_the_query()
     let client = WebClient::customer(sandbox.organization_id(), customer.token, config);
     sandbox.create_group(7, "Sales");
     let request = GetDynamicConfiguration::new()
-        .group_id(7u32)
+        .group_id(7)
         .url("https://shop.example/a?b=c&d=e f");
     let configuration = client.call(&request).await.unwrap();
     assert_eq!(configuration.livechat.unwrap().group_id.0, 7);
@@ -60,7 +60,7 @@ async fn customer_get_actions_send_their_payload_and_organization_in_the_query()
     assert_eq!(organization.as_str(), sandbox.organization_id());
     // An unknown group proves the query is read, not defaulted.
     let err = client
-        .call(&GetDynamicConfiguration::new().group_id(99u32))
+        .call(&GetDynamicConfiguration::new().group_id(99))
         .await
         .unwrap_err();
     assert_eq!(err.api_error().unwrap().kind, ErrorType::GroupNotFound);

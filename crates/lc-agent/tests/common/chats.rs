@@ -11,7 +11,7 @@ use serde_json::json;
 
 /// `list_chats` lists the customer's chat.
 pub(crate) async fn list_chats_lists_the_chat<T: Transport>(w: &World<T>, chat: &CustomerChat) {
-    let chats = w.client.list_chats().with(|r| r.limit(5u32)).await.unwrap();
+    let chats = w.client.list_chats().limit(5).await.unwrap();
     assert!(chats.chats_summary.iter().any(|c| c.id == chat.chat_id));
 }
 
@@ -23,7 +23,7 @@ pub(crate) async fn list_threads_returns_the_thread<T: Transport>(
     let threads = w
         .client
         .list_threads(chat.chat_id.clone())
-        .with(|r| r.limit(5u32))
+        .limit(5)
         .await
         .unwrap();
     assert_eq!(threads.threads[0].id, chat.thread_id);
@@ -107,7 +107,7 @@ pub(crate) async fn transfer_chat_moves_the_chat_to<T: Transport>(
     };
     w.client
         .transfer_chat(chat.chat_id.clone())
-        .with(|r| r.target(target))
+        .target(target)
         .await
         .unwrap();
     let got = other.rtm.get_chat(chat.chat_id.clone()).await.unwrap();

@@ -16,7 +16,7 @@ pub(crate) async fn get_customer_returns_the_profile<T: Transport>(w: &World<T>)
 pub(crate) async fn update_customer_changes_the_profile<T: Transport>(w: &World<T>) {
     w.client
         .update_customer(w.customer.id.clone())
-        .with(|r| r.name("Jane Doe"))
+        .name("Jane Doe")
         .await
         .unwrap();
     let customer = w.rtm.get_customer(w.customer.id.clone()).await.unwrap();
@@ -25,12 +25,7 @@ pub(crate) async fn update_customer_changes_the_profile<T: Transport>(w: &World<
 
 /// `create_customer` (3.5) creates a customer that `list_customers` lists by name.
 pub(crate) async fn create_customer_and_list_customers<T: Transport>(w: &World<T>) {
-    let created = w
-        .client
-        .create_customer()
-        .with(|r| r.name("Walk-in"))
-        .await
-        .unwrap();
+    let created = w.client.create_customer().name("Walk-in").await.unwrap();
     let listed = w.client.list_customers().await.unwrap();
     let found = listed
         .customers

@@ -676,8 +676,8 @@ impl ListChats {
 
     /// Sets `limit`: Page size; default 10, maximum 100.
     #[must_use]
-    pub fn limit(mut self, limit: impl Into<u32>) -> Self {
-        self.limit = Some(limit.into());
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
         self
     }
 
@@ -686,6 +686,28 @@ impl ListChats {
     pub fn page_id(mut self, page_id: impl Into<PageId>) -> Self {
         self.page_id = Some(page_id.into());
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, ListChats> {
+    /// Sets `filters` on the request (see [`ListChats::filters`]).
+    pub fn filters(self, filters: impl Into<ListChatsFilters>) -> Self {
+        self.with(|r| r.filters(filters))
+    }
+
+    /// Sets `sort_order` on the request (see [`ListChats::sort_order`]).
+    pub fn sort_order(self, sort_order: impl Into<SortOrder>) -> Self {
+        self.with(|r| r.sort_order(sort_order))
+    }
+
+    /// Sets `limit` on the request (see [`ListChats::limit`]).
+    pub fn limit(self, limit: u32) -> Self {
+        self.with(|r| r.limit(limit))
+    }
+
+    /// Sets `page_id` on the request (see [`ListChats::page_id`]).
+    pub fn page_id(self, page_id: impl Into<PageId>) -> Self {
+        self.with(|r| r.page_id(page_id))
     }
 }
 
@@ -769,8 +791,8 @@ impl ListThreads {
 
     /// Sets `limit`: Page size; default 3, maximum 100.
     #[must_use]
-    pub fn limit(mut self, limit: impl Into<u32>) -> Self {
-        self.limit = Some(limit.into());
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
         self
     }
 
@@ -783,8 +805,8 @@ impl ListThreads {
 
     /// Sets `min_events_count`: 1–100: returns as many of the latest threads as needed to reach this total number of events.
     #[must_use]
-    pub fn min_events_count(mut self, min_events_count: impl Into<u32>) -> Self {
-        self.min_events_count = Some(min_events_count.into());
+    pub fn min_events_count(mut self, min_events_count: u32) -> Self {
+        self.min_events_count = Some(min_events_count);
         self
     }
 
@@ -793,6 +815,33 @@ impl ListThreads {
     pub fn filters(mut self, filters: impl Into<ListThreadsFilters>) -> Self {
         self.filters = Some(filters.into());
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, ListThreads> {
+    /// Sets `sort_order` on the request (see [`ListThreads::sort_order`]).
+    pub fn sort_order(self, sort_order: impl Into<SortOrder>) -> Self {
+        self.with(|r| r.sort_order(sort_order))
+    }
+
+    /// Sets `limit` on the request (see [`ListThreads::limit`]).
+    pub fn limit(self, limit: u32) -> Self {
+        self.with(|r| r.limit(limit))
+    }
+
+    /// Sets `page_id` on the request (see [`ListThreads::page_id`]).
+    pub fn page_id(self, page_id: impl Into<PageId>) -> Self {
+        self.with(|r| r.page_id(page_id))
+    }
+
+    /// Sets `min_events_count` on the request (see [`ListThreads::min_events_count`]).
+    pub fn min_events_count(self, min_events_count: u32) -> Self {
+        self.with(|r| r.min_events_count(min_events_count))
+    }
+
+    /// Sets `filters` on the request (see [`ListThreads::filters`]).
+    pub fn filters(self, filters: impl Into<ListThreadsFilters>) -> Self {
+        self.with(|r| r.filters(filters))
     }
 }
 
@@ -856,6 +905,13 @@ impl GetChat {
     pub fn thread_id(mut self, thread_id: impl Into<ThreadId>) -> Self {
         self.thread_id = Some(thread_id.into());
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, GetChat> {
+    /// Sets `thread_id` on the request (see [`GetChat::thread_id`]).
+    pub fn thread_id(self, thread_id: impl Into<ThreadId>) -> Self {
+        self.with(|r| r.thread_id(thread_id))
     }
 }
 
@@ -955,8 +1011,8 @@ impl ListArchives {
 
     /// Sets `limit`: Page size; default 10, 1–100.
     #[must_use]
-    pub fn limit(mut self, limit: impl Into<u32>) -> Self {
-        self.limit = Some(limit.into());
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
         self
     }
 
@@ -965,6 +1021,33 @@ impl ListArchives {
     pub fn highlights(mut self, highlights: impl Into<ListArchivesHighlights>) -> Self {
         self.highlights = Some(highlights.into());
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, ListArchives> {
+    /// Sets `filters` on the request (see [`ListArchives::filters`]).
+    pub fn filters(self, filters: impl Into<ListArchivesFilters>) -> Self {
+        self.with(|r| r.filters(filters))
+    }
+
+    /// Sets `page_id` on the request (see [`ListArchives::page_id`]).
+    pub fn page_id(self, page_id: impl Into<PageId>) -> Self {
+        self.with(|r| r.page_id(page_id))
+    }
+
+    /// Sets `sort_order` on the request (see [`ListArchives::sort_order`]).
+    pub fn sort_order(self, sort_order: impl Into<SortOrder>) -> Self {
+        self.with(|r| r.sort_order(sort_order))
+    }
+
+    /// Sets `limit` on the request (see [`ListArchives::limit`]).
+    pub fn limit(self, limit: u32) -> Self {
+        self.with(|r| r.limit(limit))
+    }
+
+    /// Sets `highlights` on the request (see [`ListArchives::highlights`]).
+    pub fn highlights(self, highlights: impl Into<ListArchivesHighlights>) -> Self {
+        self.with(|r| r.highlights(highlights))
     }
 }
 
@@ -1037,16 +1120,33 @@ impl StartChat {
 
     /// Sets `active`: `false` creates an inactive thread; default `true`.
     #[must_use]
-    pub fn active(mut self, active: impl Into<bool>) -> Self {
-        self.active = Some(active.into());
+    pub fn active(mut self, active: bool) -> Self {
+        self.active = Some(active);
         self
     }
 
     /// Sets `continuous`: Starts the chat as continuous (no online group required); default `false`.
     #[must_use]
-    pub fn continuous(mut self, continuous: impl Into<bool>) -> Self {
-        self.continuous = Some(continuous.into());
+    pub fn continuous(mut self, continuous: bool) -> Self {
+        self.continuous = Some(continuous);
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, StartChat> {
+    /// Sets `chat` on the request (see [`StartChat::chat`]).
+    pub fn chat(self, chat: impl Into<StartChatChat>) -> Self {
+        self.with(|r| r.chat(chat))
+    }
+
+    /// Sets `active` on the request (see [`StartChat::active`]).
+    pub fn active(self, active: bool) -> Self {
+        self.with(|r| r.active(active))
+    }
+
+    /// Sets `continuous` on the request (see [`StartChat::continuous`]).
+    pub fn continuous(self, continuous: bool) -> Self {
+        self.with(|r| r.continuous(continuous))
     }
 }
 
@@ -1108,16 +1208,28 @@ impl ResumeChat {
 
     /// Sets `active`: `false` creates an inactive thread; default `true`.
     #[must_use]
-    pub fn active(mut self, active: impl Into<bool>) -> Self {
-        self.active = Some(active.into());
+    pub fn active(mut self, active: bool) -> Self {
+        self.active = Some(active);
         self
     }
 
     /// Sets `continuous`: Sets the chat's continuous mode; unset leaves it unchanged.
     #[must_use]
-    pub fn continuous(mut self, continuous: impl Into<bool>) -> Self {
-        self.continuous = Some(continuous.into());
+    pub fn continuous(mut self, continuous: bool) -> Self {
+        self.continuous = Some(continuous);
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, ResumeChat> {
+    /// Sets `active` on the request (see [`ResumeChat::active`]).
+    pub fn active(self, active: bool) -> Self {
+        self.with(|r| r.active(active))
+    }
+
+    /// Sets `continuous` on the request (see [`ResumeChat::continuous`]).
+    pub fn continuous(self, continuous: bool) -> Self {
+        self.with(|r| r.continuous(continuous))
     }
 }
 
@@ -1173,9 +1285,16 @@ impl DeactivateChat {
 
     /// Sets `ignore_requester_presence`: `true` allows deactivating a chat the requester is not a user of; default `false`.
     #[must_use]
-    pub fn ignore_requester_presence(mut self, ignore_requester_presence: impl Into<bool>) -> Self {
-        self.ignore_requester_presence = Some(ignore_requester_presence.into());
+    pub fn ignore_requester_presence(mut self, ignore_requester_presence: bool) -> Self {
+        self.ignore_requester_presence = Some(ignore_requester_presence);
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, DeactivateChat> {
+    /// Sets `ignore_requester_presence` on the request (see [`DeactivateChat::ignore_requester_presence`]).
+    pub fn ignore_requester_presence(self, ignore_requester_presence: bool) -> Self {
+        self.with(|r| r.ignore_requester_presence(ignore_requester_presence))
     }
 }
 
@@ -1375,26 +1494,45 @@ impl TransferChat {
 
     /// Sets `ignore_agents_availability`: `false` (default) fails when no agent of the target groups can be assigned at once; `true` always transfers (the chat may be queued).
     #[must_use]
-    pub fn ignore_agents_availability(
-        mut self,
-        ignore_agents_availability: impl Into<bool>,
-    ) -> Self {
-        self.ignore_agents_availability = Some(ignore_agents_availability.into());
+    pub fn ignore_agents_availability(mut self, ignore_agents_availability: bool) -> Self {
+        self.ignore_agents_availability = Some(ignore_agents_availability);
         self
     }
 
     /// Sets `ignore_requester_presence`: `true` allows transferring a chat the requester is not a user of; default `false`.
     #[must_use]
-    pub fn ignore_requester_presence(mut self, ignore_requester_presence: impl Into<bool>) -> Self {
-        self.ignore_requester_presence = Some(ignore_requester_presence.into());
+    pub fn ignore_requester_presence(mut self, ignore_requester_presence: bool) -> Self {
+        self.ignore_requester_presence = Some(ignore_requester_presence);
         self
     }
 
     /// Sets `force`: `true` always transfers; otherwise fails when no agent of the requested groups can be assigned; default `false`. Renamed `ignore_agents_availability` in 3.4.
     #[must_use]
-    pub fn force(mut self, force: impl Into<bool>) -> Self {
-        self.force = Some(force.into());
+    pub fn force(mut self, force: bool) -> Self {
+        self.force = Some(force);
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, TransferChat> {
+    /// Sets `target` on the request (see [`TransferChat::target`]).
+    pub fn target(self, target: impl Into<TransferChatTarget>) -> Self {
+        self.with(|r| r.target(target))
+    }
+
+    /// Sets `ignore_agents_availability` on the request (see [`TransferChat::ignore_agents_availability`]).
+    pub fn ignore_agents_availability(self, ignore_agents_availability: bool) -> Self {
+        self.with(|r| r.ignore_agents_availability(ignore_agents_availability))
+    }
+
+    /// Sets `ignore_requester_presence` on the request (see [`TransferChat::ignore_requester_presence`]).
+    pub fn ignore_requester_presence(self, ignore_requester_presence: bool) -> Self {
+        self.with(|r| r.ignore_requester_presence(ignore_requester_presence))
+    }
+
+    /// Sets `force` on the request (see [`TransferChat::force`]).
+    pub fn force(self, force: bool) -> Self {
+        self.with(|r| r.force(force))
     }
 }
 
@@ -1467,16 +1605,33 @@ impl AddUserToChat {
 
     /// Sets `ignore_requester_presence`: `true` allows adding a user to a chat the requester is not a user of; default `false`.
     #[must_use]
-    pub fn ignore_requester_presence(mut self, ignore_requester_presence: impl Into<bool>) -> Self {
-        self.ignore_requester_presence = Some(ignore_requester_presence.into());
+    pub fn ignore_requester_presence(mut self, ignore_requester_presence: bool) -> Self {
+        self.ignore_requester_presence = Some(ignore_requester_presence);
         self
     }
 
     /// Sets `require_active_thread`: `true` adds the user only if the chat has an active thread; default `false`. Removed in 3.4 (an active thread is always required).
     #[must_use]
-    pub fn require_active_thread(mut self, require_active_thread: impl Into<bool>) -> Self {
-        self.require_active_thread = Some(require_active_thread.into());
+    pub fn require_active_thread(mut self, require_active_thread: bool) -> Self {
+        self.require_active_thread = Some(require_active_thread);
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, AddUserToChat> {
+    /// Sets `visibility` on the request (see [`AddUserToChat::visibility`]).
+    pub fn visibility(self, visibility: impl Into<Visibility>) -> Self {
+        self.with(|r| r.visibility(visibility))
+    }
+
+    /// Sets `ignore_requester_presence` on the request (see [`AddUserToChat::ignore_requester_presence`]).
+    pub fn ignore_requester_presence(self, ignore_requester_presence: bool) -> Self {
+        self.with(|r| r.ignore_requester_presence(ignore_requester_presence))
+    }
+
+    /// Sets `require_active_thread` on the request (see [`AddUserToChat::require_active_thread`]).
+    pub fn require_active_thread(self, require_active_thread: bool) -> Self {
+        self.with(|r| r.require_active_thread(require_active_thread))
     }
 }
 
@@ -1529,9 +1684,16 @@ impl RemoveUserFromChat {
 
     /// Sets `ignore_requester_presence`: `true` allows removing a user from a chat the requester is not a user of; default `false`.
     #[must_use]
-    pub fn ignore_requester_presence(mut self, ignore_requester_presence: impl Into<bool>) -> Self {
-        self.ignore_requester_presence = Some(ignore_requester_presence.into());
+    pub fn ignore_requester_presence(mut self, ignore_requester_presence: bool) -> Self {
+        self.ignore_requester_presence = Some(ignore_requester_presence);
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, RemoveUserFromChat> {
+    /// Sets `ignore_requester_presence` on the request (see [`RemoveUserFromChat::ignore_requester_presence`]).
+    pub fn ignore_requester_presence(self, ignore_requester_presence: bool) -> Self {
+        self.with(|r| r.ignore_requester_presence(ignore_requester_presence))
     }
 }
 
@@ -1577,9 +1739,16 @@ impl SendEvent {
 
     /// Sets `attach_to_last_thread`: Ignored for active chats; for inactive chats `true` adds the event to the last thread and `false` (default) fails. Documented for the agent API up to 3.3 (3.3: only system messages may go to inactive chats) and dropped from the 3.5/3.6 agent docs, but every official SDK still sends it.
     #[must_use]
-    pub fn attach_to_last_thread(mut self, attach_to_last_thread: impl Into<bool>) -> Self {
-        self.attach_to_last_thread = Some(attach_to_last_thread.into());
+    pub fn attach_to_last_thread(mut self, attach_to_last_thread: bool) -> Self {
+        self.attach_to_last_thread = Some(attach_to_last_thread);
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, SendEvent> {
+    /// Sets `attach_to_last_thread` on the request (see [`SendEvent::attach_to_last_thread`]).
+    pub fn attach_to_last_thread(self, attach_to_last_thread: bool) -> Self {
+        self.with(|r| r.attach_to_last_thread(attach_to_last_thread))
     }
 }
 
@@ -2146,8 +2315,8 @@ impl ListCustomers {
 
     /// Sets `limit`: Page size; default 10, maximum 100.
     #[must_use]
-    pub fn limit(mut self, limit: impl Into<u32>) -> Self {
-        self.limit = Some(limit.into());
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
         self
     }
 
@@ -2170,6 +2339,33 @@ impl ListCustomers {
     pub fn filters(mut self, filters: impl Into<ListCustomersFilters>) -> Self {
         self.filters = Some(filters.into());
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, ListCustomers> {
+    /// Sets `page_id` on the request (see [`ListCustomers::page_id`]).
+    pub fn page_id(self, page_id: impl Into<PageId>) -> Self {
+        self.with(|r| r.page_id(page_id))
+    }
+
+    /// Sets `limit` on the request (see [`ListCustomers::limit`]).
+    pub fn limit(self, limit: u32) -> Self {
+        self.with(|r| r.limit(limit))
+    }
+
+    /// Sets `sort_order` on the request (see [`ListCustomers::sort_order`]).
+    pub fn sort_order(self, sort_order: impl Into<SortOrder>) -> Self {
+        self.with(|r| r.sort_order(sort_order))
+    }
+
+    /// Sets `sort_by` on the request (see [`ListCustomers::sort_by`]).
+    pub fn sort_by(self, sort_by: impl Into<ListCustomersSortBy>) -> Self {
+        self.with(|r| r.sort_by(sort_by))
+    }
+
+    /// Sets `filters` on the request (see [`ListCustomers::filters`]).
+    pub fn filters(self, filters: impl Into<ListCustomersFilters>) -> Self {
+        self.with(|r| r.filters(filters))
     }
 }
 
@@ -2266,6 +2462,28 @@ impl CreateCustomer {
     pub fn session_fields(mut self, session_fields: impl Into<SessionFields>) -> Self {
         self.session_fields = Some(session_fields.into());
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, CreateCustomer> {
+    /// Sets `name` on the request (see [`CreateCustomer::name`]).
+    pub fn name(self, name: impl Into<String>) -> Self {
+        self.with(|r| r.name(name))
+    }
+
+    /// Sets `email` on the request (see [`CreateCustomer::email`]).
+    pub fn email(self, email: impl Into<String>) -> Self {
+        self.with(|r| r.email(email))
+    }
+
+    /// Sets `avatar` on the request (see [`CreateCustomer::avatar`]).
+    pub fn avatar(self, avatar: impl Into<String>) -> Self {
+        self.with(|r| r.avatar(avatar))
+    }
+
+    /// Sets `session_fields` on the request (see [`CreateCustomer::session_fields`]).
+    pub fn session_fields(self, session_fields: impl Into<SessionFields>) -> Self {
+        self.with(|r| r.session_fields(session_fields))
     }
 }
 
@@ -2387,6 +2605,43 @@ impl UpdateCustomer {
     pub fn address(mut self, address: impl Into<Address>) -> Self {
         self.address = Some(address.into());
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, UpdateCustomer> {
+    /// Sets `name` on the request (see [`UpdateCustomer::name`]).
+    pub fn name(self, name: impl Into<String>) -> Self {
+        self.with(|r| r.name(name))
+    }
+
+    /// Sets `email` on the request (see [`UpdateCustomer::email`]).
+    pub fn email(self, email: impl Into<String>) -> Self {
+        self.with(|r| r.email(email))
+    }
+
+    /// Sets `avatar` on the request (see [`UpdateCustomer::avatar`]).
+    pub fn avatar(self, avatar: impl Into<String>) -> Self {
+        self.with(|r| r.avatar(avatar))
+    }
+
+    /// Sets `session_fields` on the request (see [`UpdateCustomer::session_fields`]).
+    pub fn session_fields(self, session_fields: impl Into<SessionFields>) -> Self {
+        self.with(|r| r.session_fields(session_fields))
+    }
+
+    /// Sets `phone_number` on the request (see [`UpdateCustomer::phone_number`]).
+    pub fn phone_number(self, phone_number: impl Into<String>) -> Self {
+        self.with(|r| r.phone_number(phone_number))
+    }
+
+    /// Sets `omnichannel` on the request (see [`UpdateCustomer::omnichannel`]).
+    pub fn omnichannel(self, omnichannel: impl Into<UpdateCustomerOmnichannel>) -> Self {
+        self.with(|r| r.omnichannel(omnichannel))
+    }
+
+    /// Sets `address` on the request (see [`UpdateCustomer::address`]).
+    pub fn address(self, address: impl Into<Address>) -> Self {
+        self.with(|r| r.address(address))
     }
 }
 
@@ -2538,9 +2793,21 @@ impl SubscribeCustomers {
 
     /// Sets `limit`: The maximum number of customers returned and tracked.
     #[must_use]
-    pub fn limit(mut self, limit: impl Into<u32>) -> Self {
-        self.limit = Some(limit.into());
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, SubscribeCustomers> {
+    /// Sets `group_ids` on the request (see [`SubscribeCustomers::group_ids`]).
+    pub fn group_ids(self, group_ids: impl Into<Vec<GroupId>>) -> Self {
+        self.with(|r| r.group_ids(group_ids))
+    }
+
+    /// Sets `limit` on the request (see [`SubscribeCustomers::limit`]).
+    pub fn limit(self, limit: u32) -> Self {
+        self.with(|r| r.limit(limit))
     }
 }
 
@@ -2660,8 +2927,8 @@ impl Login {
 
     /// Sets `reconnect`: `true` restores the last known status instead of the default one.
     #[must_use]
-    pub fn reconnect(mut self, reconnect: impl Into<bool>) -> Self {
-        self.reconnect = Some(reconnect.into());
+    pub fn reconnect(mut self, reconnect: bool) -> Self {
+        self.reconnect = Some(reconnect);
         self
     }
 
@@ -2684,8 +2951,8 @@ impl Login {
 
     /// Sets `away`: Starts the connection in the away state (no routing after random reconnects); default `false`.
     #[must_use]
-    pub fn away(mut self, away: impl Into<bool>) -> Self {
-        self.away = Some(away.into());
+    pub fn away(mut self, away: bool) -> Self {
+        self.away = Some(away);
         self
     }
 
@@ -2704,6 +2971,46 @@ impl Login {
     pub fn pushes(mut self, pushes: impl Into<BTreeMap<String, Vec<String>>>) -> Self {
         self.pushes = Some(pushes.into());
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, Login> {
+    /// Sets `timezone` on the request (see [`Login::timezone`]).
+    pub fn timezone(self, timezone: impl Into<String>) -> Self {
+        self.with(|r| r.timezone(timezone))
+    }
+
+    /// Sets `reconnect` on the request (see [`Login::reconnect`]).
+    pub fn reconnect(self, reconnect: bool) -> Self {
+        self.with(|r| r.reconnect(reconnect))
+    }
+
+    /// Sets `push_notifications` on the request (see [`Login::push_notifications`]).
+    pub fn push_notifications(self, push_notifications: impl Into<LoginPushNotifications>) -> Self {
+        self.with(|r| r.push_notifications(push_notifications))
+    }
+
+    /// Sets `application` on the request (see [`Login::application`]).
+    pub fn application(self, application: impl Into<AgentLoginApplication>) -> Self {
+        self.with(|r| r.application(application))
+    }
+
+    /// Sets `away` on the request (see [`Login::away`]).
+    pub fn away(self, away: bool) -> Self {
+        self.with(|r| r.away(away))
+    }
+
+    /// Sets `customer_monitoring_level` on the request (see [`Login::customer_monitoring_level`]).
+    pub fn customer_monitoring_level(
+        self,
+        customer_monitoring_level: impl Into<CustomerMonitoringLevel>,
+    ) -> Self {
+        self.with(|r| r.customer_monitoring_level(customer_monitoring_level))
+    }
+
+    /// Sets `pushes` on the request (see [`Login::pushes`]).
+    pub fn pushes(self, pushes: impl Into<BTreeMap<String, Vec<String>>>) -> Self {
+        self.with(|r| r.pushes(pushes))
     }
 }
 
@@ -2761,6 +3068,13 @@ impl Logout {
     }
 }
 
+impl<D> crate::call::Call<'_, D, Logout> {
+    /// Sets `agent_id` on the request (see [`Logout::agent_id`]).
+    pub fn agent_id(self, agent_id: impl Into<AgentId>) -> Self {
+        self.with(|r| r.agent_id(agent_id))
+    }
+}
+
 impl Action for Logout {
     const META: &'static ActionMeta = &ActionMeta {
         name: "logout",
@@ -2788,8 +3102,8 @@ pub struct SetAwayStatus {
 
 impl SetAwayStatus {
     /// The request with its required fields; optional ones are set by the builder methods.
-    pub fn new(away: impl Into<bool>) -> Self {
-        Self { away: away.into() }
+    pub fn new(away: bool) -> Self {
+        Self { away }
     }
 }
 
@@ -2838,6 +3152,13 @@ impl SetRoutingStatus {
     }
 }
 
+impl<D> crate::call::Call<'_, D, SetRoutingStatus> {
+    /// Sets `agent_id` on the request (see [`SetRoutingStatus::agent_id`]).
+    pub fn agent_id(self, agent_id: impl Into<AgentId>) -> Self {
+        self.with(|r| r.agent_id(agent_id))
+    }
+}
+
 impl Action for SetRoutingStatus {
     const META: &'static ActionMeta = &ActionMeta {
         name: "set_routing_status",
@@ -2875,6 +3196,13 @@ impl ListRoutingStatuses {
     pub fn filters(mut self, filters: impl Into<ListRoutingStatusesFilters>) -> Self {
         self.filters = Some(filters.into());
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, ListRoutingStatuses> {
+    /// Sets `filters` on the request (see [`ListRoutingStatuses::filters`]).
+    pub fn filters(self, filters: impl Into<ListRoutingStatusesFilters>) -> Self {
+        self.with(|r| r.filters(filters))
     }
 }
 
@@ -2946,12 +3274,12 @@ impl ChangePushNotifications {
     pub fn new(
         firebase_token: impl Into<String>,
         platform: impl Into<PushNotificationsPlatform>,
-        enabled: impl Into<bool>,
+        enabled: bool,
     ) -> Self {
         Self {
             firebase_token: firebase_token.into(),
             platform: platform.into(),
-            enabled: enabled.into(),
+            enabled,
         }
     }
 }
@@ -3028,10 +3356,10 @@ pub struct SendTypingIndicator {
 
 impl SendTypingIndicator {
     /// The request with its required fields; optional ones are set by the builder methods.
-    pub fn new(chat_id: impl Into<ChatId>, is_typing: impl Into<bool>) -> Self {
+    pub fn new(chat_id: impl Into<ChatId>, is_typing: bool) -> Self {
         Self {
             chat_id: chat_id.into(),
-            is_typing: is_typing.into(),
+            is_typing,
             visibility: None,
             recipients: None,
         }
@@ -3049,6 +3377,18 @@ impl SendTypingIndicator {
     pub fn recipients(mut self, recipients: impl Into<Visibility>) -> Self {
         self.recipients = Some(recipients.into());
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, SendTypingIndicator> {
+    /// Sets `visibility` on the request (see [`SendTypingIndicator::visibility`]).
+    pub fn visibility(self, visibility: impl Into<Visibility>) -> Self {
+        self.with(|r| r.visibility(visibility))
+    }
+
+    /// Sets `recipients` on the request (see [`SendTypingIndicator::recipients`]).
+    pub fn recipients(self, recipients: impl Into<Visibility>) -> Self {
+        self.with(|r| r.recipients(recipients))
     }
 }
 
@@ -3128,6 +3468,28 @@ impl SendThinkingIndicator {
     }
 }
 
+impl<D> crate::call::Call<'_, D, SendThinkingIndicator> {
+    /// Sets `title` on the request (see [`SendThinkingIndicator::title`]).
+    pub fn title(self, title: impl Into<String>) -> Self {
+        self.with(|r| r.title(title))
+    }
+
+    /// Sets `description` on the request (see [`SendThinkingIndicator::description`]).
+    pub fn description(self, description: impl Into<String>) -> Self {
+        self.with(|r| r.description(description))
+    }
+
+    /// Sets `visibility` on the request (see [`SendThinkingIndicator::visibility`]).
+    pub fn visibility(self, visibility: impl Into<Visibility>) -> Self {
+        self.with(|r| r.visibility(visibility))
+    }
+
+    /// Sets `custom_id` on the request (see [`SendThinkingIndicator::custom_id`]).
+    pub fn custom_id(self, custom_id: impl Into<String>) -> Self {
+        self.with(|r| r.custom_id(custom_id))
+    }
+}
+
 impl Action for SendThinkingIndicator {
     const META: &'static ActionMeta = &ActionMeta {
         name: "send_thinking_indicator",
@@ -3173,6 +3535,13 @@ impl Multicast {
     pub fn kind(mut self, kind: impl Into<String>) -> Self {
         self.kind = Some(kind.into());
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, Multicast> {
+    /// Sets `type` on the request (see [`Multicast::kind`]).
+    pub fn kind(self, kind: impl Into<String>) -> Self {
+        self.with(|r| r.kind(kind))
     }
 }
 

@@ -341,8 +341,8 @@ impl Login {
 
     /// Sets `is_mobile`: Whether the customer uses a mobile device.
     #[must_use]
-    pub fn is_mobile(mut self, is_mobile: impl Into<bool>) -> Self {
-        self.is_mobile = Some(is_mobile.into());
+    pub fn is_mobile(mut self, is_mobile: bool) -> Self {
+        self.is_mobile = Some(is_mobile);
         self
     }
 
@@ -372,6 +372,51 @@ impl Login {
     pub fn pushes(mut self, pushes: impl Into<BTreeMap<String, Vec<String>>>) -> Self {
         self.pushes = Some(pushes.into());
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, Login> {
+    /// Sets `customer` on the request (see [`Login::customer`]).
+    pub fn customer(self, customer: impl Into<LoginCustomer>) -> Self {
+        self.with(|r| r.customer(customer))
+    }
+
+    /// Sets `customer_page` on the request (see [`Login::customer_page`]).
+    pub fn customer_page(self, customer_page: impl Into<LoginCustomerPage>) -> Self {
+        self.with(|r| r.customer_page(customer_page))
+    }
+
+    /// Sets `customer_side_storage` on the request (see [`Login::customer_side_storage`]).
+    pub fn customer_side_storage(
+        self,
+        customer_side_storage: impl Into<BTreeMap<String, String>>,
+    ) -> Self {
+        self.with(|r| r.customer_side_storage(customer_side_storage))
+    }
+
+    /// Sets `is_mobile` on the request (see [`Login::is_mobile`]).
+    pub fn is_mobile(self, is_mobile: bool) -> Self {
+        self.with(|r| r.is_mobile(is_mobile))
+    }
+
+    /// Sets `group_id` on the request (see [`Login::group_id`]).
+    pub fn group_id(self, group_id: impl Into<GroupId>) -> Self {
+        self.with(|r| r.group_id(group_id))
+    }
+
+    /// Sets `referrer` on the request (see [`Login::referrer`]).
+    pub fn referrer(self, referrer: impl Into<String>) -> Self {
+        self.with(|r| r.referrer(referrer))
+    }
+
+    /// Sets `application` on the request (see [`Login::application`]).
+    pub fn application(self, application: impl Into<LoginApplication>) -> Self {
+        self.with(|r| r.application(application))
+    }
+
+    /// Sets `pushes` on the request (see [`Login::pushes`]).
+    pub fn pushes(self, pushes: impl Into<BTreeMap<String, Vec<String>>>) -> Self {
+        self.with(|r| r.pushes(pushes))
     }
 }
 
@@ -470,8 +515,8 @@ impl ListChats {
 
     /// Sets `limit`: Default 10, maximum 25.
     #[must_use]
-    pub fn limit(mut self, limit: impl Into<u32>) -> Self {
-        self.limit = Some(limit.into());
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
         self
     }
 
@@ -487,6 +532,23 @@ impl ListChats {
     pub fn page_id(mut self, page_id: impl Into<PageId>) -> Self {
         self.page_id = Some(page_id.into());
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, ListChats> {
+    /// Sets `limit` on the request (see [`ListChats::limit`]).
+    pub fn limit(self, limit: u32) -> Self {
+        self.with(|r| r.limit(limit))
+    }
+
+    /// Sets `sort_order` on the request (see [`ListChats::sort_order`]).
+    pub fn sort_order(self, sort_order: impl Into<SortOrder>) -> Self {
+        self.with(|r| r.sort_order(sort_order))
+    }
+
+    /// Sets `page_id` on the request (see [`ListChats::page_id`]).
+    pub fn page_id(self, page_id: impl Into<PageId>) -> Self {
+        self.with(|r| r.page_id(page_id))
     }
 }
 
@@ -564,8 +626,8 @@ impl ListThreads {
 
     /// Sets `limit`: Default 3, maximum 100; not together with `min_events_count`.
     #[must_use]
-    pub fn limit(mut self, limit: impl Into<u32>) -> Self {
-        self.limit = Some(limit.into());
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
         self
     }
 
@@ -578,9 +640,31 @@ impl ListThreads {
 
     /// Sets `min_events_count`: 1–100: return as many latest threads as needed to reach this many events in total; not together with `limit`.
     #[must_use]
-    pub fn min_events_count(mut self, min_events_count: impl Into<u32>) -> Self {
-        self.min_events_count = Some(min_events_count.into());
+    pub fn min_events_count(mut self, min_events_count: u32) -> Self {
+        self.min_events_count = Some(min_events_count);
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, ListThreads> {
+    /// Sets `sort_order` on the request (see [`ListThreads::sort_order`]).
+    pub fn sort_order(self, sort_order: impl Into<SortOrder>) -> Self {
+        self.with(|r| r.sort_order(sort_order))
+    }
+
+    /// Sets `limit` on the request (see [`ListThreads::limit`]).
+    pub fn limit(self, limit: u32) -> Self {
+        self.with(|r| r.limit(limit))
+    }
+
+    /// Sets `page_id` on the request (see [`ListThreads::page_id`]).
+    pub fn page_id(self, page_id: impl Into<PageId>) -> Self {
+        self.with(|r| r.page_id(page_id))
+    }
+
+    /// Sets `min_events_count` on the request (see [`ListThreads::min_events_count`]).
+    pub fn min_events_count(self, min_events_count: u32) -> Self {
+        self.with(|r| r.min_events_count(min_events_count))
     }
 }
 
@@ -642,6 +726,13 @@ impl GetChat {
     pub fn thread_id(mut self, thread_id: impl Into<ThreadId>) -> Self {
         self.thread_id = Some(thread_id.into());
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, GetChat> {
+    /// Sets `thread_id` on the request (see [`GetChat::thread_id`]).
+    pub fn thread_id(self, thread_id: impl Into<ThreadId>) -> Self {
+        self.with(|r| r.thread_id(thread_id))
     }
 }
 
@@ -717,16 +808,33 @@ impl StartChat {
 
     /// Sets `active`: `false` creates an inactive thread; default `true`.
     #[must_use]
-    pub fn active(mut self, active: impl Into<bool>) -> Self {
-        self.active = Some(active.into());
+    pub fn active(mut self, active: bool) -> Self {
+        self.active = Some(active);
         self
     }
 
     /// Sets `continuous`: Starts the chat as continuous (no online group required); default `false`.
     #[must_use]
-    pub fn continuous(mut self, continuous: impl Into<bool>) -> Self {
-        self.continuous = Some(continuous.into());
+    pub fn continuous(mut self, continuous: bool) -> Self {
+        self.continuous = Some(continuous);
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, StartChat> {
+    /// Sets `chat` on the request (see [`StartChat::chat`]).
+    pub fn chat(self, chat: impl Into<StartChatInput>) -> Self {
+        self.with(|r| r.chat(chat))
+    }
+
+    /// Sets `active` on the request (see [`StartChat::active`]).
+    pub fn active(self, active: bool) -> Self {
+        self.with(|r| r.active(active))
+    }
+
+    /// Sets `continuous` on the request (see [`StartChat::continuous`]).
+    pub fn continuous(self, continuous: bool) -> Self {
+        self.with(|r| r.continuous(continuous))
     }
 }
 
@@ -786,16 +894,28 @@ impl ResumeChat {
 
     /// Sets `active`: `false` creates an inactive thread; default `true`.
     #[must_use]
-    pub fn active(mut self, active: impl Into<bool>) -> Self {
-        self.active = Some(active.into());
+    pub fn active(mut self, active: bool) -> Self {
+        self.active = Some(active);
         self
     }
 
     /// Sets `continuous`: Sets the continuous mode; unset leaves it unchanged.
     #[must_use]
-    pub fn continuous(mut self, continuous: impl Into<bool>) -> Self {
-        self.continuous = Some(continuous.into());
+    pub fn continuous(mut self, continuous: bool) -> Self {
+        self.continuous = Some(continuous);
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, ResumeChat> {
+    /// Sets `active` on the request (see [`ResumeChat::active`]).
+    pub fn active(self, active: bool) -> Self {
+        self.with(|r| r.active(active))
+    }
+
+    /// Sets `continuous` on the request (see [`ResumeChat::continuous`]).
+    pub fn continuous(self, continuous: bool) -> Self {
+        self.with(|r| r.continuous(continuous))
     }
 }
 
@@ -884,9 +1004,16 @@ impl SendEvent {
 
     /// Sets `attach_to_last_thread`: Ignored for active chats; for inactive chats `true` adds the event to the last thread, `false` (default) fails with `chat_inactive`.
     #[must_use]
-    pub fn attach_to_last_thread(mut self, attach_to_last_thread: impl Into<bool>) -> Self {
-        self.attach_to_last_thread = Some(attach_to_last_thread.into());
+    pub fn attach_to_last_thread(mut self, attach_to_last_thread: bool) -> Self {
+        self.attach_to_last_thread = Some(attach_to_last_thread);
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, SendEvent> {
+    /// Sets `attach_to_last_thread` on the request (see [`SendEvent::attach_to_last_thread`]).
+    pub fn attach_to_last_thread(self, attach_to_last_thread: bool) -> Self {
+        self.with(|r| r.attach_to_last_thread(attach_to_last_thread))
     }
 }
 
@@ -1363,6 +1490,18 @@ impl ListLicenseProperties {
     }
 }
 
+impl<D> crate::call::Call<'_, D, ListLicenseProperties> {
+    /// Sets `namespace` on the request (see [`ListLicenseProperties::namespace`]).
+    pub fn namespace(self, namespace: impl Into<String>) -> Self {
+        self.with(|r| r.namespace(namespace))
+    }
+
+    /// Sets `name` on the request (see [`ListLicenseProperties::name`]).
+    pub fn name(self, name: impl Into<String>) -> Self {
+        self.with(|r| r.name(name))
+    }
+}
+
 impl Action for ListLicenseProperties {
     const META: &'static ActionMeta = &ActionMeta {
         name: "list_license_properties",
@@ -1416,6 +1555,18 @@ impl ListGroupProperties {
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, ListGroupProperties> {
+    /// Sets `namespace` on the request (see [`ListGroupProperties::namespace`]).
+    pub fn namespace(self, namespace: impl Into<String>) -> Self {
+        self.with(|r| r.namespace(namespace))
+    }
+
+    /// Sets `name` on the request (see [`ListGroupProperties::name`]).
+    pub fn name(self, name: impl Into<String>) -> Self {
+        self.with(|r| r.name(name))
     }
 }
 
@@ -1490,8 +1641,8 @@ impl UpdateCustomer {
 
     /// Sets `name_is_default`: Whether `name` is a default (generated) name; sent only by lc-sdk-python (3.6/3.7, 2026), not in the docs.
     #[must_use]
-    pub fn name_is_default(mut self, name_is_default: impl Into<bool>) -> Self {
-        self.name_is_default = Some(name_is_default.into());
+    pub fn name_is_default(mut self, name_is_default: bool) -> Self {
+        self.name_is_default = Some(name_is_default);
         self
     }
 
@@ -1538,6 +1689,48 @@ impl UpdateCustomer {
     }
 }
 
+impl<D> crate::call::Call<'_, D, UpdateCustomer> {
+    /// Sets `name` on the request (see [`UpdateCustomer::name`]).
+    pub fn name(self, name: impl Into<String>) -> Self {
+        self.with(|r| r.name(name))
+    }
+
+    /// Sets `name_is_default` on the request (see [`UpdateCustomer::name_is_default`]).
+    pub fn name_is_default(self, name_is_default: bool) -> Self {
+        self.with(|r| r.name_is_default(name_is_default))
+    }
+
+    /// Sets `email` on the request (see [`UpdateCustomer::email`]).
+    pub fn email(self, email: impl Into<String>) -> Self {
+        self.with(|r| r.email(email))
+    }
+
+    /// Sets `avatar` on the request (see [`UpdateCustomer::avatar`]).
+    pub fn avatar(self, avatar: impl Into<String>) -> Self {
+        self.with(|r| r.avatar(avatar))
+    }
+
+    /// Sets `session_fields` on the request (see [`UpdateCustomer::session_fields`]).
+    pub fn session_fields(self, session_fields: impl Into<SessionFields>) -> Self {
+        self.with(|r| r.session_fields(session_fields))
+    }
+
+    /// Sets `phone_number` on the request (see [`UpdateCustomer::phone_number`]).
+    pub fn phone_number(self, phone_number: impl Into<String>) -> Self {
+        self.with(|r| r.phone_number(phone_number))
+    }
+
+    /// Sets `omnichannel` on the request (see [`UpdateCustomer::omnichannel`]).
+    pub fn omnichannel(self, omnichannel: impl Into<UpdateCustomerOmnichannel>) -> Self {
+        self.with(|r| r.omnichannel(omnichannel))
+    }
+
+    /// Sets `address` on the request (see [`UpdateCustomer::address`]).
+    pub fn address(self, address: impl Into<Address>) -> Self {
+        self.with(|r| r.address(address))
+    }
+}
+
 impl Action for UpdateCustomer {
     const META: &'static ActionMeta = &ActionMeta {
         name: "update_customer",
@@ -1580,6 +1773,13 @@ impl UpdateCustomerPage {
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.title = Some(title.into());
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, UpdateCustomerPage> {
+    /// Sets `title` on the request (see [`UpdateCustomerPage::title`]).
+    pub fn title(self, title: impl Into<String>) -> Self {
+        self.with(|r| r.title(title))
     }
 }
 
@@ -1693,8 +1893,8 @@ impl ListGroupStatuses {
 
     /// Sets `all`: `true` returns the statuses of all groups.
     #[must_use]
-    pub fn all(mut self, all: impl Into<bool>) -> Self {
-        self.all = Some(all.into());
+    pub fn all(mut self, all: bool) -> Self {
+        self.all = Some(all);
         self
     }
 
@@ -1703,6 +1903,18 @@ impl ListGroupStatuses {
     pub fn group_ids(mut self, group_ids: impl Into<Vec<GroupId>>) -> Self {
         self.group_ids = Some(group_ids.into());
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, ListGroupStatuses> {
+    /// Sets `all` on the request (see [`ListGroupStatuses::all`]).
+    pub fn all(self, all: bool) -> Self {
+        self.with(|r| r.all(all))
+    }
+
+    /// Sets `group_ids` on the request (see [`ListGroupStatuses::group_ids`]).
+    pub fn group_ids(self, group_ids: impl Into<Vec<GroupId>>) -> Self {
+        self.with(|r| r.group_ids(group_ids))
     }
 }
 
@@ -1899,6 +2111,18 @@ impl RequestWelcomeMessage {
     }
 }
 
+impl<D> crate::call::Call<'_, D, RequestWelcomeMessage> {
+    /// Sets `id` on the request (see [`RequestWelcomeMessage::id`]).
+    pub fn id(self, id: impl Into<String>) -> Self {
+        self.with(|r| r.id(id))
+    }
+
+    /// Sets `group_id` on the request (see [`RequestWelcomeMessage::group_id`]).
+    pub fn group_id(self, group_id: impl Into<GroupId>) -> Self {
+        self.with(|r| r.group_id(group_id))
+    }
+}
+
 /// The response to [`RequestWelcomeMessage`].
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct RequestWelcomeMessageResponse {
@@ -2033,9 +2257,9 @@ pub struct AcceptGreeting {
 
 impl AcceptGreeting {
     /// The request with its required fields; optional ones are set by the builder methods.
-    pub fn new(greeting_id: impl Into<u64>, unique_id: impl Into<String>) -> Self {
+    pub fn new(greeting_id: u64, unique_id: impl Into<String>) -> Self {
         Self {
-            greeting_id: greeting_id.into(),
+            greeting_id,
             unique_id: unique_id.into(),
         }
     }
@@ -2211,9 +2435,31 @@ impl GetDynamicConfiguration {
 
     /// Sets `test`: Treats the request as a test.
     #[must_use]
-    pub fn test(mut self, test: impl Into<bool>) -> Self {
-        self.test = Some(test.into());
+    pub fn test(mut self, test: bool) -> Self {
+        self.test = Some(test);
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, GetDynamicConfiguration> {
+    /// Sets `group_id` on the request (see [`GetDynamicConfiguration::group_id`]).
+    pub fn group_id(self, group_id: impl Into<GroupId>) -> Self {
+        self.with(|r| r.group_id(group_id))
+    }
+
+    /// Sets `url` on the request (see [`GetDynamicConfiguration::url`]).
+    pub fn url(self, url: impl Into<String>) -> Self {
+        self.with(|r| r.url(url))
+    }
+
+    /// Sets `channel_type` on the request (see [`GetDynamicConfiguration::channel_type`]).
+    pub fn channel_type(self, channel_type: impl Into<String>) -> Self {
+        self.with(|r| r.channel_type(channel_type))
+    }
+
+    /// Sets `test` on the request (see [`GetDynamicConfiguration::test`]).
+    pub fn test(self, test: bool) -> Self {
+        self.with(|r| r.test(test))
     }
 }
 

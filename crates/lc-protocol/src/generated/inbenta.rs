@@ -298,6 +298,23 @@ impl ChatsCreate {
     }
 }
 
+impl<D> crate::call::Call<'_, D, ChatsCreate> {
+    /// Sets `lang` on the request (see [`ChatsCreate::lang`]).
+    pub fn lang(self, lang: impl Into<String>) -> Self {
+        self.with(|r| r.lang(lang))
+    }
+
+    /// Sets `externalId` on the request (see [`ChatsCreate::external_id`]).
+    pub fn external_id(self, external_id: impl Into<String>) -> Self {
+        self.with(|r| r.external_id(external_id))
+    }
+
+    /// Sets `history` on the request (see [`ChatsCreate::history`]).
+    pub fn history(self, history: impl Into<Vec<HistoryEntry>>) -> Self {
+        self.with(|r| r.history(history))
+    }
+}
+
 /// The response to [`ChatsCreate`].
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ChatsCreateResponse {
@@ -348,6 +365,13 @@ impl ChatsGet {
     pub fn fields(mut self, fields: impl Into<String>) -> Self {
         self.fields = Some(fields.into());
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, ChatsGet> {
+    /// Sets `fields` on the request (see [`ChatsGet::fields`]).
+    pub fn fields(self, fields: impl Into<String>) -> Self {
+        self.with(|r| r.fields(fields))
     }
 }
 
@@ -417,16 +441,33 @@ impl ChatsAssign {
 
     /// Sets `maxAttempts`: Maximum number of jumps between agents before considering that no one is available.
     #[must_use]
-    pub fn max_attempts(mut self, max_attempts: impl Into<u32>) -> Self {
-        self.max_attempts = Some(max_attempts.into());
+    pub fn max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = Some(max_attempts);
         self
     }
 
     /// Sets `interval`: How long, in seconds, an assignment offered to one agent lasts before the next attempt.
     #[must_use]
-    pub fn interval(mut self, interval: impl Into<u32>) -> Self {
-        self.interval = Some(interval.into());
+    pub fn interval(mut self, interval: u32) -> Self {
+        self.interval = Some(interval);
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, ChatsAssign> {
+    /// Sets `algorithm` on the request (see [`ChatsAssign::algorithm`]).
+    pub fn algorithm(self, algorithm: impl Into<String>) -> Self {
+        self.with(|r| r.algorithm(algorithm))
+    }
+
+    /// Sets `maxAttempts` on the request (see [`ChatsAssign::max_attempts`]).
+    pub fn max_attempts(self, max_attempts: u32) -> Self {
+        self.with(|r| r.max_attempts(max_attempts))
+    }
+
+    /// Sets `interval` on the request (see [`ChatsAssign::interval`]).
+    pub fn interval(self, interval: u32) -> Self {
+        self.with(|r| r.interval(interval))
     }
 }
 
@@ -542,6 +583,13 @@ impl MessagesSend {
     }
 }
 
+impl<D> crate::call::Call<'_, D, MessagesSend> {
+    /// Sets `sender` on the request (see [`MessagesSend::sender`]).
+    pub fn sender(self, sender: impl Into<String>) -> Self {
+        self.with(|r| r.sender(sender))
+    }
+}
+
 /// The response to [`MessagesSend`].
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct MessagesSendResponse {
@@ -644,6 +692,13 @@ impl UserFocus {
     pub fn chat_id(mut self, chat_id: impl Into<String>) -> Self {
         self.chat_id = Some(chat_id.into());
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, UserFocus> {
+    /// Sets `chatId` on the request (see [`UserFocus::chat_id`]).
+    pub fn chat_id(self, chat_id: impl Into<String>) -> Self {
+        self.with(|r| r.chat_id(chat_id))
     }
 }
 
@@ -752,6 +807,13 @@ impl ChatsClose {
     pub fn extra_data(mut self, extra_data: impl Into<Map>) -> Self {
         self.extra_data = Some(extra_data.into());
         self
+    }
+}
+
+impl<D> crate::call::Call<'_, D, ChatsClose> {
+    /// Sets `extraData` on the request (see [`ChatsClose::extra_data`]).
+    pub fn extra_data(self, extra_data: impl Into<Map>) -> Self {
+        self.with(|r| r.extra_data(extra_data))
     }
 }
 
