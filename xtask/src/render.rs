@@ -41,6 +41,14 @@ fn param_type(ty: &str) -> String {
     }
 }
 
+/// Marks the request struct `name` just rendered at the end of `out` `#[non_exhaustive]`.
+fn mark_non_exhaustive(out: &mut String, name: &str) {
+    let head = format!("pub struct {name} {{");
+    if let Some(at) = out.rfind(&head) {
+        out.insert_str(at, "#[non_exhaustive]\n");
+    }
+}
+
 /// `value` as a field of type `ty`: as it is for plain types, `.into()` otherwise.
 fn into(ty: &str, value: &str) -> String {
     if PLAIN.contains(&ty) {
@@ -268,6 +276,8 @@ impl Ctx<'_> {
             let _ = write!(doc, "\n\n{note}");
         }
         self.render_struct(out, &name, &doc, &a.field, false);
+        // Built with `new` and the setters: a field added to the spec breaks no caller.
+        mark_non_exhaustive(out, &name);
         self.render_builder(out, &name, &a.field);
         let response = match (&a.response_type, a.response_field.is_empty()) {
             (Some(ty), _) => ty.clone(),

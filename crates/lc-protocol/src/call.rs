@@ -51,6 +51,13 @@ impl<T: Transport> Dispatch for T {
 /// # }
 /// ```
 ///
+/// Requests are `#[non_exhaustive]`: they are built with `new` and the setters, so a field
+/// added to the API breaks no caller:
+///
+/// ```compile_fail
+/// let request = lc_protocol::agent::ListChats { limit: Some(5), ..Default::default() };
+/// ```
+///
 /// Before anything is sent, the transport checks that its API, transport kind and API
 /// version carry the action ([`Error::Unsupported`] otherwise).
 #[must_use = "a Call does nothing until it is awaited"]

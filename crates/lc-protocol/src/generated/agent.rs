@@ -634,6 +634,7 @@ pub struct MulticastCustomers {
 ///
 /// Paginated: `filters`, `limit` and `sort_order` go only with the first request; later pages send only `page_id` (sending them with `page_id` is a `validation` error). 3.6 replaced the `include_active` filter with `active`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListChats {
     /// Filters of the first page; remembered for the following pages (a new `filters` object together with `page_id` is a `validation` error).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -749,6 +750,7 @@ impl Action for ListChats {
 ///
 /// `limit` and `min_events_count`, or `filters` and `min_events_count`, cannot be used together.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListThreads {
     /// The chat whose threads are listed.
     pub chat_id: ChatId,
@@ -883,6 +885,7 @@ impl Action for ListThreads {
 ///
 /// Validates access to the requested thread (3.4/3.5 bug fix of 2022-12-07; 3.6).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetChat {
     /// The chat to get.
     pub chat_id: ChatId,
@@ -958,6 +961,7 @@ impl Action for GetChat {
 ///
 /// Paginated like list_chats. 3.4 replaced the `events` filter with `event_types` and added `greetings`, `agent_response` and `require_every_value`; 3.5 added `customer_countries`; 3.6 added `customer_id`, `customer_email`, `chat_ids` (and the 3.6 docs list `agent_types` and `forms`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListArchives {
     /// Filters of the first page; remembered for the following pages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1089,6 +1093,7 @@ impl Action for ListArchives {
 ///
 /// Authors of the initial events other than the requester must be listed in `chat.users`; users and events get visibility `all`. `form` events are unsupported in the LiveChat app. Sets the requester's `events_seen_up_to` as if every event were seen.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct StartChat {
     /// The initial chat data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1185,6 +1190,7 @@ impl Action for StartChat {
 ///
 /// Same user and event rules as start_chat. Fails when the chat already has an active thread (\[I\] emulator).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ResumeChat {
     /// The chat to resume (`id`) and the initial data of the new thread.
     pub chat: ResumeChatChat,
@@ -1266,6 +1272,7 @@ impl Action for ResumeChat {
 ///
 /// Since 3.4 the requester must be a chat user unless `ignore_requester_presence` is true.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeactivateChat {
     /// The chat to deactivate.
     pub id: ChatId,
@@ -1318,6 +1325,7 @@ impl Action for DeactivateChat {
 ///
 /// `incoming_chat` goes to the requester unless it already is a member or follower.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FollowChat {
     /// The chat to follow.
     pub id: ChatId,
@@ -1350,6 +1358,7 @@ impl Action for FollowChat {
 ///
 /// The RTM doc sample spells the field `chat_id`; the Web docs and every SDK send `id`. `chat_unfollowed` goes to the requester's other connections.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UnfollowChat {
     /// The chat to unfollow.
     pub id: ChatId,
@@ -1382,6 +1391,7 @@ impl Action for UnfollowChat {
 ///
 /// Removed in 3.4 (use transfer_chat; pushes replaced by chat_access_updated). lc-sdk-js `grantChatAccess(chat_id, access)` sends the chat id under `chat_id`; the 3.3 docs name the field `id`, which is what this table sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GrantChatAccess {
     /// The chat.
     pub id: ChatId,
@@ -1419,6 +1429,7 @@ impl Action for GrantChatAccess {
 ///
 /// Removed in 3.4 (use transfer_chat; pushes replaced by chat_access_updated). lc-sdk-js `revokeChatAccess(chat_id, access)` sends the chat id under `chat_id`; the 3.3 docs name the field `id`, which is what this table sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RevokeChatAccess {
     /// The chat.
     pub id: ChatId,
@@ -1456,6 +1467,7 @@ impl Action for RevokeChatAccess {
 ///
 /// Since 3.4 the chat must be active and the requester must be a chat user unless `ignore_requester_presence`; a direct target agent must have access to the chat. 3.4 renamed `force` to `ignore_agents_availability`. The access and user pushes follow when the transfer changes them (\[I\]).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TransferChat {
     /// The chat to transfer.
     pub id: ChatId,
@@ -1561,6 +1573,7 @@ impl Action for TransferChat {
 ///
 /// Since 3.4 the chat must be active and the requester a chat user unless `ignore_requester_presence`; customers must be added with visibility `all`; added agents must have access to the chat. 3.3 had `require_active_thread` instead.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AddUserToChat {
     /// The chat.
     pub chat_id: ChatId,
@@ -1655,6 +1668,7 @@ impl Action for AddUserToChat {
 ///
 /// Since 3.4 the requester must be a chat user unless `ignore_requester_presence`. lc-sdk-js always sends `user_type: "agent"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RemoveUserFromChat {
     /// The chat.
     pub chat_id: ChatId,
@@ -1717,6 +1731,7 @@ impl Action for RemoveUserFromChat {
 ///
 /// Since 3.4 the sender must be a chat user; a user with visibility `agents` cannot send `all` events. Sets the requester's `events_seen_up_to`. In 3.5 and lower a bot sends with an agent token plus the RTM envelope `author_id` or the Web header `X-Author-Id` (removed in 3.6: bots use bot tokens); lc-sdk-js `setAuthorId` and lc-sdk-python set them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SendEvent {
     /// The chat to send the event to.
     pub chat_id: ChatId,
@@ -1782,6 +1797,7 @@ impl Action for SendEvent {
 ///
 /// The customer receives the customer-API push `incoming_event_preview` (an event without `id`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SendEventPreview {
     /// The chat; the sender must be one of its users.
     pub chat_id: ChatId,
@@ -1819,6 +1835,7 @@ impl Action for SendEventPreview {
 ///
 /// Web only. The request is `multipart/form-data` with a single part named `file`, not JSON, so this table lists no request fields; the transport builds the body. Too large: `entity_too_large`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UploadFile {}
 
 impl UploadFile {
@@ -1858,6 +1875,7 @@ impl Action for UploadFile {
 ///
 /// The push is sent only for active threads. `postback.button_type`, `button_value` and `ecommerce` are 3.6.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SendRichMessagePostback {
     /// The chat.
     pub chat_id: ChatId,
@@ -1906,6 +1924,7 @@ impl Action for SendRichMessagePostback {
 ///
 /// The push carries only the changed properties.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateChatProperties {
     /// The chat.
     pub id: ChatId,
@@ -1941,6 +1960,7 @@ impl Action for UpdateChatProperties {
 
 /// `delete_chat_properties`: Deletes chat properties.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteChatProperties {
     /// The chat.
     pub id: ChatId,
@@ -1978,6 +1998,7 @@ impl Action for DeleteChatProperties {
 ///
 /// The push carries only the changed properties.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateThreadProperties {
     /// The chat.
     pub chat_id: ChatId,
@@ -2020,6 +2041,7 @@ impl Action for UpdateThreadProperties {
 
 /// `delete_thread_properties`: Deletes thread properties.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteThreadProperties {
     /// The chat.
     pub chat_id: ChatId,
@@ -2064,6 +2086,7 @@ impl Action for DeleteThreadProperties {
 ///
 /// The push carries only the changed properties.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateEventProperties {
     /// The chat.
     pub chat_id: ChatId,
@@ -2110,6 +2133,7 @@ impl Action for UpdateEventProperties {
 
 /// `delete_event_properties`: Deletes event properties.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteEventProperties {
     /// The chat.
     pub chat_id: ChatId,
@@ -2158,6 +2182,7 @@ impl Action for DeleteEventProperties {
 ///
 /// The real server requires the tag to exist (Configuration API).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TagThread {
     /// The chat.
     pub chat_id: ChatId,
@@ -2200,6 +2225,7 @@ impl Action for TagThread {
 
 /// `untag_thread`: Removes a tag from a thread.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UntagThread {
     /// The chat.
     pub chat_id: ChatId,
@@ -2244,6 +2270,7 @@ impl Action for UntagThread {
 ///
 /// The response is a Customer object plus `chat_ids` (only when the customer had chats). 3.6 renamed `last_visit` to `visit` and added `phone_number`, `omnichannel`, `address`, `tickets`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetCustomer {
     /// The customer.
     pub id: CustomerId,
@@ -2276,6 +2303,7 @@ impl Action for GetCustomer {
 ///
 /// Removed in 3.6. Paginated like list_chats.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListCustomers {
     /// The `next_page_id` or `previous_page_id` of a previous response.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2410,6 +2438,7 @@ impl Action for ListCustomers {
 ///
 /// Removed in 3.6.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateCustomer {
     /// The customer's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2517,6 +2546,7 @@ impl Action for CreateCustomer {
 ///
 /// The push carries only the changed fields. While a chat is active a `customer_updated` system message may be added. `phone_number`, `omnichannel` and `address` are 3.6.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateCustomer {
     /// The customer (a UUID v4).
     pub id: CustomerId,
@@ -2665,6 +2695,7 @@ impl Action for UpdateCustomer {
 ///
 /// `customer_disconnected` goes to the customer's connections (customer API).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BanCustomer {
     /// The customer to ban.
     pub id: CustomerId,
@@ -2702,6 +2733,7 @@ impl Action for BanCustomer {
 ///
 /// Documented only for 3.3; still in lc-sdk-js. Agents chatting with a customer get its pushes without following.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FollowCustomer {
     /// The customer to follow.
     pub id: CustomerId,
@@ -2734,6 +2766,7 @@ impl Action for FollowCustomer {
 ///
 /// Documented only for 3.3; still in lc-sdk-js.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UnfollowCustomer {
     /// The customer to unfollow.
     pub id: CustomerId,
@@ -2766,6 +2799,7 @@ impl Action for UnfollowCustomer {
 ///
 /// RTM only. When more customers match than `limit`, a periodic `subscribed_customers_totals_updated` push `{<subscription_id>: count}` is sent.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SubscribeCustomers {
     /// The groups whose customers are tracked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2843,6 +2877,7 @@ impl Action for SubscribeCustomers {
 ///
 /// RTM only.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UnsubscribeCustomers {
     /// The subscription to end.
     pub subscription_id: String,
@@ -2877,6 +2912,7 @@ impl Action for UnsubscribeCustomers {
 ///
 /// RTM only. Scopes `chats--access:ro`, `customers:ro`, `multicast:ro`, `agents--all:ro`, `agents-bot--all:ro` each only gate the matching pushes. The docs' response table lists `access`/`properties`, but the docs sample and lc-sdk-js agree on `{license, my_profile, chats_summary}`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Login {
     /// `Bearer <access token>` (the scheme included), e.g. `Bearer dal:test_1fgTbfXmgthj4cZSA`.
     pub token: Token,
@@ -3048,6 +3084,7 @@ impl Action for Login {
 ///
 /// The docs list logout as RTM only; lc-sdk-js and lc-sdk-python (3.6) also call it over Web with `{agent_id}`, so both transports are offered. The other connections of the agent get `agent_disconnected` with reason `agent_logged_out_remotely` (\[I\]).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Logout {
     /// The agent to log out; default: the requester. (Since API 3.6.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3095,6 +3132,7 @@ impl Action for Logout {
 ///
 /// RTM only; per connection.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SetAwayStatus {
     /// Whether the connection is away.
     pub away: bool,
@@ -3127,6 +3165,7 @@ impl Action for SetAwayStatus {
 ///
 /// Scopes `agents--my:rw` / `agents--all:rw` (agents), `agents-bot--my:rw` / `agents-bot--all:rw` (bots).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SetRoutingStatus {
     /// Agents: `accepting_chats` or `not_accepting_chats`; bots also `offline`.
     pub status: RoutingStatus,
@@ -3179,6 +3218,7 @@ impl Action for SetRoutingStatus {
 ///
 /// The response payload is a JSON array. Scopes `agents--all:ro`, `agents-bot--all:ro`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListRoutingStatuses {
     /// Which agents to list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3226,6 +3266,7 @@ impl Action for ListRoutingStatuses {
 ///
 /// RTM only.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateSession {
     /// `Bearer <new access token>`.
     pub token: Token,
@@ -3260,6 +3301,7 @@ impl Action for UpdateSession {
 ///
 /// RTM only; removed in 3.5 (lc-sdk-python's 3.5 client still has it). Request fields from lc-sdk-js `ChangePushNotificationsRequest`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ChangePushNotifications {
     /// The Firebase token of the device.
     pub firebase_token: String,
@@ -3304,6 +3346,7 @@ impl Action for ChangePushNotifications {
 ///
 /// `events_seen_up_to` never moves backwards (\[I\]).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MarkEventsAsSeen {
     /// The chat.
     pub chat_id: ChatId,
@@ -3341,6 +3384,7 @@ impl Action for MarkEventsAsSeen {
 ///
 /// 3.4 renamed `recipients` to `visibility` (lc-sdk-js Web still sends `recipients`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SendTypingIndicator {
     /// The chat.
     pub chat_id: ChatId,
@@ -3410,6 +3454,7 @@ impl Action for SendTypingIndicator {
 
 /// `send_thinking_indicator`: Shows the chat users that the requester (typically an AI agent) is thinking.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SendThinkingIndicator {
     /// The chat.
     pub chat_id: ChatId,
@@ -3510,6 +3555,7 @@ impl Action for SendThinkingIndicator {
 ///
 /// The `customers` recipients were removed "for all API versions" (v3.7 changelog); lc-sdk-js 3.3-era types still have them. Scope `multicast:rw`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Multicast {
     /// Who receives the message.
     pub recipients: MulticastRecipients,
@@ -3565,6 +3611,7 @@ impl Action for Multicast {
 ///
 /// The response payload is a JSON array. The RTM doc sample spells the count `active_chats`; the Web sample, lc-sdk-js and third-party code use `total_active_chats`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListAgentsForTransfer {
     /// The chat to transfer.
     pub chat_id: ChatId,
@@ -3599,6 +3646,7 @@ impl Action for ListAgentsForTransfer {
 ///
 /// An inactive thread can be summarised only once (a repeat answers HTTP 409 per third-party code). The summary is also added as a `system` event (source `messaging`, subtype `summary`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RequestThreadSummary {
     /// The chat.
     pub chat_id: ChatId,
@@ -3636,6 +3684,7 @@ impl Action for RequestThreadSummary {
 ///
 /// Web only; added to 3.5 on 2024-07-05 as a fix, absent from 3.6. The request is `{}`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetLicenseInfo {}
 
 impl GetLicenseInfo {
@@ -3681,6 +3730,7 @@ impl Action for GetLicenseInfo {
 ///
 /// RTM only. A WebSocket control-frame ping is accepted too. Before login it is a no-op: it neither authorizes nor extends the 30 s login deadline. lc-sdk-js omits the payload. The response payload is `{}`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Ping {}
 
 impl Ping {

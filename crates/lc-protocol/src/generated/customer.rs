@@ -270,6 +270,7 @@ pub struct GetConfigurationProperties {
 
 /// `login`: Logs the customer in on an RTM connection; it must be sent within 30 s of connecting.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Login {
     /// `Bearer <customer access token>` (scheme included).
     pub token: Token,
@@ -464,6 +465,7 @@ impl Action for Login {
 ///
 /// Answered with an empty payload; before `login` it is a no-op that neither authorizes nor extends the login deadline.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Ping {}
 
 impl Ping {
@@ -491,6 +493,7 @@ impl Action for Ping {
 
 /// `list_chats`: Returns summaries of the chats the customer took part in.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListChats {
     /// Default 10, maximum 25.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -588,6 +591,7 @@ impl Action for ListChats {
 
 /// `list_threads`: Returns the threads of a chat that the customer has access to.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListThreads {
     /// The chat.
     pub chat_id: ChatId,
@@ -704,6 +708,7 @@ impl Action for ListThreads {
 
 /// `get_chat`: Returns one thread of a chat, with the chat's users, access and properties.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetChat {
     /// The chat.
     pub chat_id: ChatId,
@@ -777,6 +782,7 @@ impl Action for GetChat {
 ///
 /// By default a customer has one chat per license (continuous with Messaging Mode); use `resume_chat` when the customer already has one.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct StartChat {
     /// The chat: properties, access, users and first thread.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -871,6 +877,7 @@ impl Action for StartChat {
 
 /// `resume_chat`: Restarts an archived chat by opening a new thread; updates the requester's `events_seen_up_to`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ResumeChat {
     /// The chat to resume, with access, properties and the new thread.
     pub chat: ResumeChatInput,
@@ -952,6 +959,7 @@ impl Action for ResumeChat {
 ///
 /// The server adds a `manual_archived_customer` system message (`incoming_event`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeactivateChat {
     /// The chat to deactivate.
     pub id: ChatId,
@@ -982,6 +990,7 @@ impl Action for DeactivateChat {
 
 /// `send_event`: Sends an event (a message, a file, a rich message, ...) to a chat; updates the requester's `events_seen_up_to`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SendEvent {
     /// The chat to send the event to.
     pub chat_id: ChatId,
@@ -1045,6 +1054,7 @@ impl Action for SendEvent {
 
 /// `delete_event`: Deletes an event; deleted events disappear from every Customer API response.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteEvent {
     /// The chat of the event.
     pub chat_id: ChatId,
@@ -1089,6 +1099,7 @@ impl Action for DeleteEvent {
 ///
 /// Web only, `multipart/form-data` with one part named `file`: it has no JSON fields. Executables are rejected; too big files fail with `entity_too_large`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UploadFile {}
 
 impl UploadFile {
@@ -1128,6 +1139,7 @@ impl Action for UploadFile {
 ///
 /// The push is sent only for active threads.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SendRichMessagePostback {
     /// The chat of the rich message.
     pub chat_id: ChatId,
@@ -1174,6 +1186,7 @@ impl Action for SendRichMessagePostback {
 
 /// `send_sneak_peek`: Sends a preview of what the customer is typing to the chat's agents.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SendSneakPeek {
     /// The chat to send the sneak peek to.
     pub chat_id: ChatId,
@@ -1209,6 +1222,7 @@ impl Action for SendSneakPeek {
 
 /// `update_chat_properties`: Sets chat properties (merged per namespace and name).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateChatProperties {
     /// The chat.
     pub id: ChatId,
@@ -1244,6 +1258,7 @@ impl Action for UpdateChatProperties {
 
 /// `delete_chat_properties`: Deletes chat properties.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteChatProperties {
     /// The chat.
     pub id: ChatId,
@@ -1279,6 +1294,7 @@ impl Action for DeleteChatProperties {
 
 /// `update_thread_properties`: Sets thread properties (e.g. the `rating` namespace's `score` and `comment` to rate a chat).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateThreadProperties {
     /// The chat.
     pub chat_id: ChatId,
@@ -1321,6 +1337,7 @@ impl Action for UpdateThreadProperties {
 
 /// `delete_thread_properties`: Deletes thread properties.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteThreadProperties {
     /// The chat.
     pub chat_id: ChatId,
@@ -1363,6 +1380,7 @@ impl Action for DeleteThreadProperties {
 
 /// `update_event_properties`: Sets event properties.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateEventProperties {
     /// The chat.
     pub chat_id: ChatId,
@@ -1409,6 +1427,7 @@ impl Action for UpdateEventProperties {
 
 /// `delete_event_properties`: Deletes event properties.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteEventProperties {
     /// The chat.
     pub chat_id: ChatId,
@@ -1457,6 +1476,7 @@ impl Action for DeleteEventProperties {
 ///
 /// Web GET: the fields travel in the query string. Needs no authorization.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListLicenseProperties {
     /// Only this namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1522,6 +1542,7 @@ impl Action for ListLicenseProperties {
 ///
 /// Web GET: the fields travel in the query string. Needs no authorization.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListGroupProperties {
     /// The group.
     pub id: GroupId,
@@ -1590,6 +1611,7 @@ impl Action for ListGroupProperties {
 ///
 /// While the customer has an active chat the update takes effect after the chat ends.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateCustomer {
     /// The customer's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1751,6 +1773,7 @@ impl Action for UpdateCustomer {
 ///
 /// Agents get `customer_page_updated`; the customer-side push of that name was removed (absent in 3.6).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateCustomerPage {
     /// URL of the page.
     pub url: String,
@@ -1812,6 +1835,7 @@ impl Action for UpdateCustomerPage {
 
 /// `set_customer_session_fields`: Replaces the customer's session fields.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SetCustomerSessionFields {
     /// Custom object-enclosed `key: value` pairs (at most 100 keys); the order is kept.
     pub session_fields: SessionFields,
@@ -1844,6 +1868,7 @@ impl Action for SetCustomerSessionFields {
 
 /// `get_customer`: Returns the customer making the request.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetCustomer {}
 
 impl GetCustomer {
@@ -1873,6 +1898,7 @@ impl Action for GetCustomer {
 ///
 /// Unknown group ids are left out of the response.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListGroupStatuses {
     /// `true` returns the statuses of all groups.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1946,6 +1972,7 @@ impl Action for ListGroupStatuses {
 
 /// `check_goals`: Makes the server check whether goals were achieved; for offline customers, when the customer limit is reached.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CheckGoals {
     /// Custom object-enclosed `key: value` pairs.
     pub session_fields: SessionFields,
@@ -1988,6 +2015,7 @@ impl Action for CheckGoals {
 
 /// `get_form`: Returns an empty pre-chat, post-chat or ticket form of a group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetForm {
     /// The group of the form.
     pub group_id: GroupId,
@@ -2039,6 +2067,7 @@ impl Action for GetForm {
 ///
 /// Removed in 3.7. Fails with `group_offline` or `group_unavailable`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetPredictedAgent {}
 
 impl GetPredictedAgent {
@@ -2078,6 +2107,7 @@ impl Action for GetPredictedAgent {
 
 /// `request_welcome_message`: Requests a welcome message; it arrives later as the `incoming_welcome_message` push.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RequestWelcomeMessage {
     /// ID of the welcome message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2155,6 +2185,7 @@ impl Action for RequestWelcomeMessage {
 
 /// `get_url_info`: Returns a preview of a URL: title, description and image.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetUrlInfo {
     /// A valid website URL.
     pub url: String,
@@ -2213,6 +2244,7 @@ impl Action for GetUrlInfo {
 
 /// `mark_events_as_seen`: Marks the events of a chat as seen by the customer up to a date.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MarkEventsAsSeen {
     /// The chat.
     pub chat_id: ChatId,
@@ -2248,6 +2280,7 @@ impl Action for MarkEventsAsSeen {
 
 /// `accept_greeting`: Marks a greeting (from the `incoming_greeting` push) as seen by the customer.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AcceptGreeting {
     /// ID of the greeting configured in the license.
     pub greeting_id: u64,
@@ -2283,6 +2316,7 @@ impl Action for AcceptGreeting {
 
 /// `cancel_greeting`: Cancels a greeting, e.g. when the customer minimizes the widget showing it.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CancelGreeting {
     /// ID of this display of the greeting (from `incoming_greeting`).
     pub unique_id: String,
@@ -2315,6 +2349,7 @@ impl Action for CancelGreeting {
 
 /// `send_greeting_button_clicked`: Reports that the customer clicked a button of a greeting.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SendGreetingButtonClicked {
     /// `unique_id` of the displayed greeting.
     pub greeting_unique_id: String,
@@ -2352,6 +2387,7 @@ impl Action for SendGreetingButtonClicked {
 ///
 /// No retries; callbacks only for the 10 most recent requests; voided 7 days after the last request; sent at once when the email is already verified.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RequestEmailVerification {
     /// URI called (POST) after the customer confirms the address; it should answer 200.
     pub callback_uri: String,
@@ -2386,6 +2422,7 @@ impl Action for RequestEmailVerification {
 ///
 /// Web GET: the fields travel in the query string; accepts `license_id` instead of `organization_id`. 3.6 nests the LiveChat fields under `livechat`; 3.5 and older have them at the top level.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetDynamicConfiguration {
     /// The group; default: the default group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2524,6 +2561,7 @@ impl Action for GetDynamicConfiguration {
 ///
 /// Web GET: the fields travel in the query string.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetConfiguration {
     /// The group.
     pub group_id: GroupId,
@@ -2581,6 +2619,7 @@ impl Action for GetConfiguration {
 ///
 /// Web GET: the fields travel in the query string. The response is a flat `{phrase_key: text}` map.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetLocalization {
     /// The group.
     pub group_id: GroupId,
@@ -2625,6 +2664,7 @@ impl Action for GetLocalization {
 ///
 /// Undocumented: seen only in lc-sdk-python (2026, 3.6/3.7) with payload `{}`; the meaning in the doc line is inferred from the name.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ActivateCustomerPage {}
 
 impl ActivateCustomerPage {
@@ -2654,6 +2694,7 @@ impl Action for ActivateCustomerPage {
 ///
 /// Undocumented: seen only in lc-sdk-python (2026, 3.6/3.7) with payload `{}`; the meaning in the doc line is inferred from the name.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeactivateCustomerPage {}
 
 impl DeactivateCustomerPage {

@@ -237,6 +237,7 @@ pub struct InbentaSystemInfoData {
 ///
 /// Documented fields: `room`, `source`, `lang`, `creator`. `externalId` and `history` come from the REST equivalent `POST /v1/chats`. The reply shape is our design, modelled on the REST answer `{chat}`. Fails with 409 `User already has a chat` when the creator has an open chat.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ChatsCreate {
     /// The room (queue id) where the chat is created.
     pub room: String,
@@ -342,6 +343,7 @@ impl Action for ChatsCreate {
 ///
 /// The reply shape `{chat}` is our design, modelled on the REST answer of `GET /v1/chats/{id}`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ChatsGet {
     /// The chat to read.
     #[serde(rename = "chatId")]
@@ -402,6 +404,7 @@ impl Action for ChatsGet {
 ///
 /// The reply `{agent}` is documented for `searchAgent`; an absent or null `agent` means no agent was found. `init`'s `assignMaxAttempts` and `assignTimeout` map to `maxAttempts` and `interval`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ChatsAssign {
     /// The chat to assign.
     #[serde(rename = "chatId")]
@@ -499,6 +502,7 @@ impl Action for ChatsAssign {
 ///
 /// The reply shape is not documented; our server answers `{success: true}`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ChatsJoin {
     /// The chat to join.
     #[serde(rename = "chatId")]
@@ -546,6 +550,7 @@ impl Action for ChatsJoin {
 ///
 /// Our design: Inbenta publishes no realtime event for sending a message (the REST equivalent is `POST /v1/chats/{chatId}/messages` with `{chatId, sender, message}`). The reply `{eventId, message}` is what `sendMessage` resolves with (Inbenta's postChatMessageResponse). Our client mints `eventId` itself (`ev-<uuid>`), before sending, independently of the envelope id. Media are uploaded over REST (`POST /v1/media`), not with this event.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MessagesSend {
     /// The chat to write to.
     #[serde(rename = "chatId")]
@@ -620,6 +625,7 @@ impl Action for MessagesSend {
 ///
 /// The reply `{success}` is documented for `sendUserActivity`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UsersActivity {
     /// The chat the activity is about.
     #[serde(rename = "chatId")]
@@ -675,6 +681,7 @@ impl Action for UsersActivity {
 ///
 /// Inbenta documents no data for this event. `chatId` is our addition, optional, to scope the focus to one chat; our server answers `{success: true}`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UserFocus {
     /// The chat whose view got the focus (our addition).
     #[serde(rename = "chatId", default, skip_serializing_if = "Option::is_none")]
@@ -730,6 +737,7 @@ impl Action for UserFocus {
 ///
 /// Inbenta documents the reply as a postChatMessageResponse (`{eventId?, message}`); our server answers `{message: {id, sender, chat}}`. The REST equivalent is `PUT /v1/messages/{id}/read`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MessagesRead {
     /// The message read.
     #[serde(rename = "messageId")]
@@ -780,6 +788,7 @@ impl Action for MessagesRead {
 ///
 /// `extraData` comes from the Chat object's `close(extraData)` and the `chats:close` webhook (e.g. `{reason: "inactivity"}`). The reply `{success}` is documented for `close`. The REST equivalent is `DELETE /v1/chats/{id}?userId=..`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ChatsClose {
     /// The chat to close.
     #[serde(rename = "chatId")]
@@ -845,6 +854,7 @@ impl Action for ChatsClose {
 ///
 /// `importHistory` returns the full chat history; the reply shape `{history}` is our design. The REST equivalent is `POST /v1/chats/{id}/history`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct HistoryImport {
     /// The chat to import into.
     #[serde(rename = "chatId")]
@@ -891,6 +901,7 @@ impl Action for HistoryImport {
 ///
 /// Seen in Inbenta's adapter code, which reads only the keys of `chats`; the values are not specified (our server sends the chat objects).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UsersChats {
     /// The user whose chats to list.
     #[serde(rename = "userId")]
