@@ -7,11 +7,10 @@
 
 use futures_util::{Stream, StreamExt};
 use lc_protocol::agent::{self, AgentPush};
-use lc_protocol::backoff::Backoff;
 use lc_protocol::id::{ChatId, EventId};
-use lc_protocol::recovery::{ChatLedger, LedgerPush};
+use lc_protocol::recovery::{CATCH_UP_RETRY, ChatLedger, LedgerPush, chat_gone};
 use lc_protocol::types::Chat;
-use lc_protocol::{Error, ErrorType, PushSet, Transport};
+use lc_protocol::{Error, PushSet, Transport};
 use lc_rtm::{AgentSession, PushStream, RtmClient, RtmEvent};
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -23,12 +22,6 @@ use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 type Rtm = RtmClient<AgentSession>;
-
-/// Pauses between catch-ups that failed while connected: 500 ms doubling to 30 s.
-const RETRY: Backoff = Backoff {
-    initial: std::time::Duration::from_millis(500),
-    max: std::time::Duration::from_secs(30),
-};
 
 /// Chats read per `list_chats` page, and pages read at most, when catching up.
 const PAGE: u32 = 100;
@@ -95,7 +88,7 @@ async fn run(
         // A catch-up that failed while connected is tried again after a pause, without
         // waiting for another reconnection.
         let item = if behind && connected {
-            let pause = RETRY.delay(failures, 1.0);
+            let pause = CATCH_UP_RETRY.delay(failures, 1.0);
             match tokio::time::timeout(pause, engine.next()).await {
                 Ok(item) => item,
                 Err(_) => {
@@ -210,14 +203,6 @@ async fn catch_up(
     Ok(recovered)
 }
 
-/// Whether `err` says that a chat is no longer there for this client.
-fn gone(err: &Error) -> bool {
-    matches!(
-        err.error_type(),
-        Some(ErrorType::NotFound | ErrorType::MissingAccess | ErrorType::Authorization)
-    )
-}
-
 /// The latest state of the chats the agent is in, follows or knows.
 async fn my_chats(rtm: &Rtm, me: Option<&str>, ledger: &ChatLedger) -> Result<Vec<Chat>, Error> {
     let mut summaries = Vec::new();
@@ -249,7 +234,7 @@ async fn my_chats(rtm: &Rtm, me: Option<&str>, ledger: &ChatLedger) -> Result<Ve
         let chat = match rtm.call(&agent::GetChat::new(summary.id.clone())).await {
             Ok(chat) => chat,
             // Gone or out of reach since it was listed: nothing to catch up on.
-            Err(err) if gone(&err) => continue,
+            Err(err) if chat_gone(&err) => continue,
             Err(err) => return Err(err),
         };
         chats.push(Chat {

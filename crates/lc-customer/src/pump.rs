@@ -7,10 +7,9 @@ use crate::recovery::{self, ChatReader};
 use crate::shared::Shared;
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
-use lc_protocol::backoff::Backoff;
 use lc_protocol::customer::{self, CustomerPush, LoginResponse};
 use lc_protocol::id::UserId;
-use lc_protocol::recovery::{ChatLedger, LedgerPush};
+use lc_protocol::recovery::{CATCH_UP_RETRY, ChatLedger, LedgerPush};
 use lc_protocol::{PushSet, Transport};
 use lc_rtm::RtmEvent;
 use std::sync::Arc;
@@ -36,7 +35,7 @@ pub(crate) async fn run<T: CustomerConnection>(
         // A catch-up that failed while connected is tried again after a pause, without
         // waiting for another reconnection.
         let item = if behind && connected {
-            let pause = RETRY.delay(failures, 1.0);
+            let pause = CATCH_UP_RETRY.delay(failures, 1.0);
             match tokio::time::timeout(pause, events.next()).await {
                 Ok(item) => item,
                 Err(_) => {
@@ -114,12 +113,6 @@ pub(crate) async fn run<T: CustomerConnection>(
         shared.emit(event);
     }
 }
-
-/// Pauses between catch-ups that failed while connected: 500 ms doubling to 30 s.
-const RETRY: Backoff = Backoff {
-    initial: std::time::Duration::from_millis(500),
-    max: std::time::Duration::from_secs(30),
-};
 
 /// Gives what was missed as recovered events; false if the chats could not be read.
 async fn recover(

@@ -4,21 +4,13 @@
 use futures_util::future::BoxFuture;
 use lc_protocol::customer::{self, CustomerPush};
 use lc_protocol::id::UserId;
-use lc_protocol::recovery::{ChatLedger, LedgerPush};
+use lc_protocol::recovery::{ChatLedger, LedgerPush, chat_gone};
 use lc_protocol::types::Chat;
-use lc_protocol::{Error, ErrorType, Transport};
+use lc_protocol::{Error, Transport};
 
 /// Chats read per `list_chats` page, and pages read at most.
 const PAGE: u32 = 25;
 const MAX_PAGES: usize = 20;
-
-/// Whether `err` says that a chat is no longer there for this client.
-fn gone(err: &Error) -> bool {
-    matches!(
-        err.error_type(),
-        Some(ErrorType::NotFound | ErrorType::MissingAccess | ErrorType::Authorization)
-    )
-}
 
 /// Reads the latest state of the customer's chats.
 pub(crate) trait ChatReader: Send + Sync {
@@ -52,7 +44,7 @@ impl<T: Transport + 'static> ChatReader for Reader<T> {
                 let chat = match self.0.call(&customer::GetChat::new(id)).await {
                     Ok(chat) => chat,
                     // Gone or out of reach since it was listed: nothing to catch up on.
-                    Err(err) if gone(&err) => continue,
+                    Err(err) if chat_gone(&err) => continue,
                     Err(err) => return Err(err),
                 };
                 chats.push(Chat {

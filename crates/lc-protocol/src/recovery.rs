@@ -284,6 +284,23 @@ impl ChatLedger {
     }
 }
 
+/// Pauses between catch-ups that failed while connected: 500 ms doubling to 30 s.
+pub const CATCH_UP_RETRY: crate::backoff::Backoff = crate::backoff::Backoff {
+    initial: std::time::Duration::from_millis(500),
+    max: std::time::Duration::from_secs(30),
+};
+
+/// Whether `err`, answering a read of one chat during a catch-up, says the chat is no
+/// longer there for this client (nothing to catch up on) rather than that the read
+/// failed.
+pub fn chat_gone(err: &crate::Error) -> bool {
+    use crate::ErrorType;
+    matches!(
+        err.error_type(),
+        Some(ErrorType::NotFound | ErrorType::MissingAccess | ErrorType::Authorization)
+    )
+}
+
 /// A push set whose chat pushes a [`ChatLedger`] follows: the agent's and the
 /// customer's.
 pub trait LedgerPush: Sized {
