@@ -141,6 +141,27 @@ impl From<&CustomerId> for UserId {
     }
 }
 
+/// A user id compares with the agent or customer id it stands for.
+///
+/// ```
+/// use lc_protocol::id::{AgentId, CustomerId, UserId};
+///
+/// let author = UserId::new("a1b2");
+/// assert!(author == CustomerId::new("a1b2"));
+/// assert!(author != AgentId::new("smith@example.com"));
+/// ```
+impl PartialEq<AgentId> for UserId {
+    fn eq(&self, other: &AgentId) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl PartialEq<CustomerId> for UserId {
+    fn eq(&self, other: &CustomerId) -> bool {
+        self.0 == other.0
+    }
+}
+
 /// A group of agents. Group `0` is the default group, visible to all agents.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
 #[serde(transparent)]
