@@ -1,4 +1,5 @@
-//! `cargo xtask codegen [--check]`: spec/ → generated Rust and docs/actions.md.
+//! `cargo xtask codegen [--check]`: spec/ → generated Rust, docs/actions.md,
+//! docs/migrating-from-js.md and the livechat crate's test of the JS counterparts.
 
 use crate::spec::{FILES, Spec};
 use std::io::Write as _;
@@ -91,6 +92,14 @@ fn generate(root: &Path, spec: &Spec) -> Result<Vec<(PathBuf, String)>, String> 
         rustfmt(root, &crate::render::meta_rs(spec))?,
     ));
     outputs.push((root.join("docs/actions.md"), crate::docs::actions_md(spec)));
+    outputs.push((
+        root.join("docs/migrating-from-js.md"),
+        crate::migrating::migrating_md(spec)?,
+    ));
+    outputs.push((
+        root.join("crates/livechat/tests/it/js_counterparts.rs"),
+        rustfmt(root, &crate::migrating::counterparts_rs(spec)?)?,
+    ));
     Ok(outputs)
 }
 

@@ -1,7 +1,8 @@
 //! `cargo xtask`: project automation for livechat-rs.
 //!
-//! - `cargo xtask codegen` regenerates `crates/lc-protocol/src/generated/` and
-//!   `docs/actions.md` from the tables in `spec/`.
+//! - `cargo xtask codegen` regenerates `crates/lc-protocol/src/generated/`,
+//!   `docs/actions.md`, `docs/migrating-from-js.md` and
+//!   `crates/livechat/tests/it/js_counterparts.rs` from the tables in `spec/`.
 //! - `cargo xtask codegen --check` regenerates in memory and fails, naming the stale
 //!   files, when anything checked in differs.
 //! - `cargo xtask bench` runs the criterion benchmarks and writes `docs/benchmarks.md`
@@ -13,6 +14,7 @@ mod bench;
 mod chaos;
 mod codegen;
 mod docs;
+mod migrating;
 mod names;
 mod render;
 mod seeds;

@@ -111,6 +111,17 @@ pub(crate) struct SeedSpec {
     #[serde(default)]
     pub(crate) pushes: Vec<String>,
     pub(crate) note: Option<String>,
+    /// The Rust counterpart: `Type::method` on the type the user holds (`AgentClient`,
+    /// `CustomerClient`, ...); `""` when there is none (then `rust_note` says why).
+    /// Required: a missing one is a problem.
+    pub(crate) rust: Option<String>,
+    /// For the generated compile check of a generic method (`impl Trait` or type
+    /// parameters): the argument types it is called with; `Self` is the client type.
+    #[serde(default)]
+    pub(crate) rust_args: Vec<String>,
+    /// What the reader of docs/migrating-from-js.md needs to know when the mapping is
+    /// not one to one.
+    pub(crate) rust_note: Option<String>,
 }
 
 /// Every table, loaded and validated.
@@ -312,8 +323,51 @@ impl Spec {
             if seed.actions.is_empty() && seed.pushes.is_empty() && seed.note.is_none() {
                 problems.push(format!("{at} has no action, no push and no note"));
             }
+            rust_problems(&mut problems, &at, seed);
         }
         problems
+    }
+}
+
+/// The checks of a seed's Rust counterpart (`rust`, `rust_args`, `rust_note`).
+pub(crate) fn rust_problems(problems: &mut Vec<String>, at: &str, seed: &SeedSpec) {
+    let note = seed.rust_note.as_deref().unwrap_or("");
+    match seed.rust.as_deref() {
+        None => problems.push(format!(
+            "{at} has no `rust` (its Rust counterpart, e.g. `rust = \"AgentClient::list_chats\"`; \
+             `rust = \"\"` with a `rust_note` when there is none)"
+        )),
+        Some("") => {
+            if note.trim().is_empty() {
+                problems.push(format!(
+                    "{at} has `rust = \"\"` but no `rust_note` saying why and what to do instead"
+                ));
+            }
+            if !seed.rust_args.is_empty() {
+                problems.push(format!("{at} has `rust_args` but no `rust`"));
+            }
+        }
+        Some(path) => {
+            let segments: Vec<&str> = path.split("::").collect();
+            let is_ident = |s: &str| {
+                s.chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            };
+            if segments.len() < 2 || !segments.iter().all(|s| is_ident(s)) {
+                problems.push(format!(
+                    "{at}: `rust = {path:?}` is not a path `Type::method`"
+                ));
+            }
+        }
+    }
+    // The note is printed in a public page: the user's words, not the project's.
+    let lower = note.to_lowercase();
+    if lower.contains("seed") || note.contains('§') {
+        problems.push(format!(
+            "{at}: `rust_note` is public text: no \"seed\" and no § references"
+        ));
     }
 }
 
