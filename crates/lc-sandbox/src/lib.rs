@@ -162,7 +162,7 @@ impl Sandbox {
                 profile,
                 groups: spec.groups,
                 routing_status: RoutingStatus::NotAcceptingChats,
-                session: Default::default(),
+                login: Default::default(),
             },
         );
         let token = state.mint_token(Principal::Agent(id.clone()));
@@ -195,7 +195,7 @@ impl Sandbox {
                 banned_until: None,
                 group_id,
                 side_storage: Default::default(),
-                session: Default::default(),
+                login: Default::default(),
             },
         );
         let token = state.mint_token(Principal::Customer(id.clone()));

@@ -92,13 +92,15 @@ pub(crate) struct AgentRec {
     pub(crate) profile: Agent,
     pub(crate) groups: Vec<GroupId>,
     pub(crate) routing_status: RoutingStatus,
-    /// What its sessions remember across connections.
-    pub(crate) session: AgentSession,
+    /// What its logins remember across connections.
+    pub(crate) login: AgentLogin,
 }
 
-/// What an agent's sessions remember across its connections.
+/// What an agent's logins remember across its connections: the server-side record of
+/// a logged-in agent (not to be confused with `lc_rtm::AgentSession`, the client's
+/// connection settings).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct AgentSession {
+pub(crate) struct AgentLogin {
     /// The routing status it had when its last connection closed (a `login` with
     /// `reconnect: true` restores it).
     pub(crate) last_status: Option<RoutingStatus>,
@@ -119,7 +121,7 @@ pub(crate) struct CustomerRec {
     pub(crate) group_id: Option<GroupId>,
     pub(crate) side_storage: BTreeMap<String, String>,
     /// What the customer's logins and page updates said (Customer API).
-    pub(crate) session: CustomerSession,
+    pub(crate) login: CustomerLogin,
 }
 
 impl CustomerRec {
@@ -130,14 +132,16 @@ impl CustomerRec {
             banned_until: None,
             group_id: None,
             side_storage: BTreeMap::new(),
-            session: CustomerSession::default(),
+            login: CustomerLogin::default(),
         }
     }
 }
 
-/// What a customer's logins and page updates told the sandbox, and its greetings.
+/// What a customer's logins and page updates told the sandbox, and its greetings: the
+/// server-side record of a logged-in customer (not to be confused with
+/// `lc_rtm::CustomerSession`, the client's connection settings).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct CustomerSession {
+pub(crate) struct CustomerLogin {
     /// Login `is_mobile`.
     pub(crate) is_mobile: Option<bool>,
     /// Login `application`.
@@ -440,15 +444,15 @@ impl State {
         let Some(rec) = self.agents.get_mut(agent) else {
             return false;
         };
-        let status = match (all_away, &rec.routing_status, rec.session.auto_away) {
+        let status = match (all_away, &rec.routing_status, rec.login.auto_away) {
             (true, RoutingStatus::AcceptingChats, _) => RoutingStatus::NotAcceptingChats,
             (false, RoutingStatus::NotAcceptingChats, true) => RoutingStatus::AcceptingChats,
             _ => {
-                rec.session.auto_away &= all_away;
+                rec.login.auto_away &= all_away;
                 return false;
             }
         };
-        rec.session.auto_away = all_away;
+        rec.login.auto_away = all_away;
         let back = status == RoutingStatus::AcceptingChats;
         self.set_routing_status(agent, status);
         back
@@ -464,12 +468,12 @@ impl State {
         if rec.routing_status == RoutingStatus::Offline {
             return;
         }
-        rec.session.last_status = Some(if rec.session.auto_away {
+        rec.login.last_status = Some(if rec.login.auto_away {
             RoutingStatus::AcceptingChats
         } else {
             rec.routing_status.clone()
         });
-        rec.session.auto_away = false;
+        rec.login.auto_away = false;
         rec.profile.present = Some(false);
         self.set_routing_status(agent, RoutingStatus::Offline);
     }

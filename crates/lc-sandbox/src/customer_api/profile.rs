@@ -105,10 +105,10 @@ fn record_login(rec: &mut CustomerRec, request: &customer::Login, first: bool, n
         rec.side_storage = storage.clone();
     }
     if request.is_mobile.is_some() {
-        rec.session.is_mobile = request.is_mobile;
+        rec.login.is_mobile = request.is_mobile;
     }
     if request.application.is_some() {
-        rec.session.application = request.application.clone();
+        rec.login.application = request.application.clone();
     }
     if first || rec.profile.visit.is_none() {
         start_visit(rec, now, request.referrer.clone());
@@ -456,6 +456,6 @@ fn deactivate_customer_page(
 /// Records whether the requester's page is active.
 fn set_page_active(ctx: &mut Ctx<'_>, active: bool) -> Result<Empty, ApiError> {
     let me = ctx.customer_id()?;
-    known_mut(ctx.state, &me)?.session.page_active = active;
+    known_mut(ctx.state, &me)?.login.page_active = active;
     Ok(Empty {})
 }

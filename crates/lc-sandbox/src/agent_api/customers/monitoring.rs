@@ -58,11 +58,11 @@ fn agent_hears(state: &State, agent: &AgentId, customer: &CustomerId) -> bool {
         return false;
     };
     let level = rec
-        .session
+        .login
         .monitoring_level
         .clone()
         .unwrap_or(CustomerMonitoringLevel::My);
-    rec.session.followed_customers.contains(customer) || monitors(state, agent, &level, customer)
+    rec.login.followed_customers.contains(customer) || monitors(state, agent, &level, customer)
 }
 
 /// The customers `agent` hears about at `level` (or follows), oldest first, as the
@@ -73,10 +73,7 @@ pub(crate) fn monitored_customers(
     level: &CustomerMonitoringLevel,
     version: ApiVersion,
 ) -> Vec<Customer> {
-    let followed = state
-        .agents
-        .get(agent)
-        .map(|a| &a.session.followed_customers);
+    let followed = state.agents.get(agent).map(|a| &a.login.followed_customers);
     let mut customers: Vec<Customer> = state
         .customers
         .keys()
@@ -118,7 +115,7 @@ pub(super) fn follow_customer(
     let me = ctx.agent_id()?;
     known(ctx.state, &request.id)?;
     if let Some(agent) = ctx.state.agents.get_mut(&me) {
-        agent.session.followed_customers.insert(request.id.clone());
+        agent.login.followed_customers.insert(request.id.clone());
     }
     let view = agent_view(ctx.state, &request.id, ctx.version);
     ctx.state
@@ -139,7 +136,7 @@ pub(super) fn unfollow_customer(
         .state
         .agents
         .get_mut(&me)
-        .is_some_and(|a| a.session.followed_customers.remove(&request.id));
+        .is_some_and(|a| a.login.followed_customers.remove(&request.id));
     if followed {
         ctx.state.outbox.agents(
             Audience::Agents(vec![me]),
