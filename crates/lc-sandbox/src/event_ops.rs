@@ -3,8 +3,8 @@
 
 use crate::chat_ops::visible_chat_mut;
 use crate::clock;
-use crate::dispatch::{Ctx, err, invalid, not_found};
-use crate::push::Audience;
+use crate::handler::{Ctx, err, invalid, not_found};
+use crate::outbox::Audience;
 use crate::state::{ChatRec, ChatUserRec, Principal, State, ThreadRec};
 use crate::views;
 use lc_protocol::error::{ApiError, ErrorType};

@@ -1,8 +1,9 @@
 //! The sandbox's world, in memory: organization, users, chats, connections.
 
 use crate::clock::{Clock, IdGen};
-use crate::push::{Audience, Outbox};
-use lc_protocol::id::{AgentId, ChatId, CustomerId, EventId, GroupId, ThreadId, UserId};
+use crate::outbox::{Audience, Outbox};
+pub(crate) use crate::principal::{ConnId, Principal};
+use lc_protocol::id::{AgentId, ChatId, CustomerId, EventId, GroupId, ThreadId};
 use lc_protocol::types::{
     Access, Agent, Customer, CustomerMonitoringLevel, Event, Permission, Properties, RoutingStatus,
     Visibility,
@@ -11,32 +12,6 @@ use lc_protocol::{Api, ApiVersion};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;
 use tokio::sync::mpsc;
-
-/// Who sent a request.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum Principal {
-    Agent(AgentId),
-    Customer(CustomerId),
-}
-
-impl Principal {
-    pub(crate) fn user_id(&self) -> UserId {
-        match self {
-            Principal::Agent(id) => UserId::new(id.as_str()),
-            Principal::Customer(id) => UserId::new(id.as_str()),
-        }
-    }
-
-    pub(crate) fn api(&self) -> Api {
-        match self {
-            Principal::Agent(_) => Api::Agent,
-            Principal::Customer(_) => Api::Customer,
-        }
-    }
-}
-
-/// One connection's identity.
-pub(crate) type ConnId = u64;
 
 /// A frame queued for a realtime connection (LiveChat RTM or Inbenta), or an order to
 /// its writer. Dropping a connection abruptly does not go through this queue: see

@@ -2,9 +2,9 @@
 
 use crate::chat_ops;
 use crate::clock;
-use crate::dispatch::{Ctx, Reply, err, invalid, not_found, run};
 use crate::event_ops;
-use crate::push::Audience;
+use crate::handler::{Ctx, Reply, err, invalid, not_found, run};
+use crate::outbox::Audience;
 use crate::state::{Principal, State, ThreadRec};
 use lc_protocol::Empty;
 use lc_protocol::agent;

@@ -17,8 +17,8 @@
 use super::customers;
 use crate::auth::authenticate;
 use crate::chat_ops;
-use crate::dispatch::{Ctx, Reply, decode, encode, err, invalid, not_found, run};
-use crate::push::Audience;
+use crate::handler::{Ctx, Reply, decode, encode, err, invalid, not_found, run};
+use crate::outbox::Audience;
 use crate::state::{ConnId, Principal, State};
 use crate::views;
 use lc_protocol::agent;

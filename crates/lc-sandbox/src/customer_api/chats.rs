@@ -3,7 +3,7 @@
 //! show customers (`all`-visibility events and users).
 
 use crate::chat_ops::{self, NewThread};
-use crate::dispatch::{Ctx, Reply, err, invalid, not_found, run};
+use crate::handler::{Ctx, Reply, err, invalid, not_found, run};
 use crate::pagination;
 use crate::state::{ChatRec, Principal, ThreadRec};
 use crate::views;

@@ -2,9 +2,9 @@
 
 use crate::chat_ops;
 use crate::clock;
-use crate::dispatch::{Ctx, Reply, err, run};
 use crate::event_ops;
-use crate::push::Audience;
+use crate::handler::{Ctx, Reply, err, run};
+use crate::outbox::Audience;
 use lc_protocol::Empty;
 use lc_protocol::customer;
 use lc_protocol::error::{ApiError, ErrorType};

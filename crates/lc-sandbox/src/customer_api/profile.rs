@@ -9,8 +9,8 @@
 use super::config::{current_greeting, online_groups};
 use crate::agent_api;
 use crate::auth::authenticate;
-use crate::dispatch::{Ctx, Reply, decode, encode, err, invalid, not_found, run};
-use crate::push::Audience;
+use crate::handler::{Ctx, Reply, decode, encode, err, invalid, not_found, run};
+use crate::outbox::Audience;
 use crate::state::{ConnId, CustomerRec, Principal, State};
 use crate::views;
 use lc_protocol::agent::push::CustomerUpdated;

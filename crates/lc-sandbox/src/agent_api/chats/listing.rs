@@ -5,7 +5,7 @@ use super::filters::{
     TimeRange, at_most, check_property_filters, groups_overlap, properties_match,
 };
 use crate::chat_ops;
-use crate::dispatch::{Ctx, invalid, not_found};
+use crate::handler::{Ctx, invalid, not_found};
 use crate::pagination;
 use crate::state::{ChatRec, Principal, State, ThreadRec};
 use crate::views;

@@ -2,16 +2,16 @@
 //! actions that change it: `follow_customer`, `unfollow_customer` (3.3),
 //! `subscribe_customers` and `unsubscribe_customers` (3.6).
 
-use super::known;
-use super::view::{agent_view, groups_of};
-use crate::dispatch::{Ctx, err, invalid, not_found};
-use crate::push::Audience;
+use super::view::{agent_view, groups_of, known};
+use crate::handler::{Ctx, err, invalid, not_found};
+use crate::outbox::Audience;
 use crate::state::{ConnId, Principal, State};
 use lc_protocol::agent;
 use lc_protocol::error::{ApiError, ErrorType};
 use lc_protocol::id::{AgentId, CustomerId, GroupId};
 use lc_protocol::types::{Customer, CustomerMonitoringLevel};
 use lc_protocol::{ApiVersion, Empty};
+use serde::Serialize;
 use serde_json::json;
 
 /// Customers a `subscribe_customers` response lists when the request sets no `limit` ([I]).
@@ -222,5 +222,22 @@ pub(super) fn unsubscribe_customers(
             "Subscription `{}`",
             request.subscription_id
         ))),
+    }
+}
+
+/// Queues the agent push `name` about `customer` for its watchers and the requester's
+/// own connection.
+pub(super) fn push_to_watchers<T: Serialize>(
+    ctx: &mut Ctx<'_>,
+    customer: &CustomerId,
+    name: &'static str,
+    payload: &T,
+) {
+    let mut conns = watchers(ctx.state, customer);
+    if let Some(own) = ctx.conn.filter(|own| !conns.contains(own)) {
+        conns.push(own);
+    }
+    for conn in conns {
+        ctx.state.outbox.agents(Audience::Conn(conn), name, payload);
     }
 }

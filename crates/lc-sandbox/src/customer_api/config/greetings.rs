@@ -4,8 +4,8 @@
 
 use super::groups::{customer_group, greeting_agent, message};
 use crate::chat_ops;
-use crate::dispatch::Ctx;
-use crate::push::Audience;
+use crate::handler::Ctx;
+use crate::outbox::Audience;
 use crate::state::{GreetingRec, GreetingStatus, State};
 use lc_protocol::Empty;
 use lc_protocol::customer;
