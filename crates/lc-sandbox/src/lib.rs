@@ -38,6 +38,7 @@ mod fault_hooks;
 mod faults;
 mod handler;
 mod inbenta;
+mod listing;
 mod outbox;
 mod pagination;
 mod principal;
