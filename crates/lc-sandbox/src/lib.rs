@@ -33,6 +33,7 @@ mod customer_api;
 mod cutoff;
 mod dispatch;
 mod error;
+mod event_actions;
 mod event_ops;
 mod fault_hooks;
 mod faults;
