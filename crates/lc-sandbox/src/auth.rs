@@ -1,6 +1,6 @@
 //! Credentials: Bearer tokens the sandbox minted, and Basic `account_id:PAT` for agents.
 
-use crate::dispatch::err;
+use crate::handler::err;
 use crate::state::{Principal, State};
 use base64::Engine;
 use lc_protocol::error::{ApiError, ErrorType};

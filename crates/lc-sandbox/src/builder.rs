@@ -1,8 +1,10 @@
 //! [`SandboxBuilder`]: the sandbox's settings, and starting it.
 
-use crate::server::{self, Shared, Timing};
+use crate::error::SandboxError;
+use crate::sandbox::Sandbox;
+use crate::server;
+use crate::shared::{Shared, Timing};
 use crate::state::{Settings, State};
-use crate::{Sandbox, SandboxError};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -33,6 +35,13 @@ impl Default for SandboxBuilder {
             },
             multiple_chats_per_customer: false,
         }
+    }
+}
+
+impl Sandbox {
+    /// A builder with the defaults (127.0.0.1, a free port, no TLS).
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
     }
 }
 

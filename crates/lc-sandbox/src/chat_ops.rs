@@ -1,8 +1,8 @@
 //! Chat operations shared by the Agent and Customer APIs: starting and resuming chats,
 //! adding events, deactivating, routing.
 
-use crate::dispatch::{err, invalid, not_found};
-use crate::push::Audience;
+use crate::handler::{err, invalid, not_found};
+use crate::outbox::Audience;
 use crate::state::{ChatRec, ChatUserRec, Principal, State, ThreadRec};
 use crate::views;
 use lc_protocol::Api;

@@ -1,16 +1,17 @@
 //! Event-level operations shared by the Agent and Customer APIs: looking up threads and
-//! events, properties, rich message postbacks, seen marks and indicator pushes.
+//! events, properties, rich message postbacks, seen marks and indicator pushes. The
+//! actions built on them that both APIs serve alike are in [`crate::event_actions`].
 
 use crate::chat_ops::visible_chat_mut;
 use crate::clock;
-use crate::dispatch::{Ctx, err, invalid, not_found};
-use crate::push::Audience;
+use crate::handler::{err, invalid, not_found};
+use crate::outbox::Audience;
 use crate::state::{ChatRec, ChatUserRec, Principal, State, ThreadRec};
 use crate::views;
+use lc_protocol::Api;
 use lc_protocol::error::{ApiError, ErrorType};
 use lc_protocol::id::{ChatId, EventId, ThreadId, UserId};
 use lc_protocol::types::{Event, Postback, Properties, PropertyNames};
-use lc_protocol::{Api, Empty, agent, customer};
 use serde_json::{Value, json};
 
 /// The thread `thread_id` of a chat `who` may see; `not_found` for a missing chat or
@@ -314,67 +315,4 @@ pub(crate) fn push_to_others(
         .outbox
         .split(Audience::Chat(chat_id.clone()), name, Some(agent), customer);
     state.outbox.except_last(who.clone());
-}
-
-/// A request that changes the properties of one target: the `update_*_properties` and
-/// `delete_*_properties` actions of both APIs.
-pub(crate) trait PropertyChange {
-    /// What it carries: [`Properties`] to merge or [`PropertyNames`] to delete.
-    type Change;
-    /// The target and the change.
-    fn into_parts(self) -> (Target, Self::Change);
-}
-
-macro_rules! property_change {
-    ($change:ty => chat: $($chat:ty),+; thread: $($thread:ty),+; event: $($event:ty),+) => {
-        $(impl PropertyChange for $chat {
-            type Change = $change;
-            fn into_parts(self) -> (Target, $change) {
-                (Target::chat(self.id), self.properties)
-            }
-        })+
-        $(impl PropertyChange for $thread {
-            type Change = $change;
-            fn into_parts(self) -> (Target, $change) {
-                (Target::thread(self.chat_id, self.thread_id), self.properties)
-            }
-        })+
-        $(impl PropertyChange for $event {
-            type Change = $change;
-            fn into_parts(self) -> (Target, $change) {
-                (Target::event(self.chat_id, self.thread_id, self.event_id), self.properties)
-            }
-        })+
-    };
-}
-
-property_change!(Properties =>
-    chat: agent::UpdateChatProperties, customer::UpdateChatProperties;
-    thread: agent::UpdateThreadProperties, customer::UpdateThreadProperties;
-    event: agent::UpdateEventProperties, customer::UpdateEventProperties);
-property_change!(PropertyNames =>
-    chat: agent::DeleteChatProperties, customer::DeleteChatProperties;
-    thread: agent::DeleteThreadProperties, customer::DeleteThreadProperties;
-    event: agent::DeleteEventProperties, customer::DeleteEventProperties);
-
-/// The handler of every `update_*_properties` action.
-pub(crate) fn update_handler<R: PropertyChange<Change = Properties>>(
-    ctx: &mut Ctx<'_>,
-    request: R,
-) -> Result<Empty, ApiError> {
-    let (target, update) = request.into_parts();
-    let who = ctx.who.clone();
-    update_properties(ctx.state, &who, &target, &update)?;
-    Ok(Empty {})
-}
-
-/// The handler of every `delete_*_properties` action.
-pub(crate) fn delete_handler<R: PropertyChange<Change = PropertyNames>>(
-    ctx: &mut Ctx<'_>,
-    request: R,
-) -> Result<Empty, ApiError> {
-    let (target, names) = request.into_parts();
-    let who = ctx.who.clone();
-    delete_properties(ctx.state, &who, &target, &names)?;
-    Ok(Empty {})
 }

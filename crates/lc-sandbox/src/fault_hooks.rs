@@ -2,7 +2,8 @@
 //! answers, dropped connections (at once, after applying a request, at random), refused
 //! logins, malformed frames, and the count of faults injected.
 
-use crate::{Chaos, FaultStats, Sandbox};
+use crate::chaos::{Chaos, FaultStats};
+use crate::sandbox::Sandbox;
 use std::time::Duration;
 
 impl Sandbox {

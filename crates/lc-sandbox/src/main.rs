@@ -6,35 +6,53 @@
 mod banner;
 
 use banner::Demo;
+use clap::Parser;
 use lc_sandbox::{Sandbox, SelfSigned};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "\
-lc-sandbox: a local LiveChat server (Agent and Customer Chat API, RTM + Web, v3.3-v3.6)
-and Inbenta Agent Chat server (REST under /v1/, realtime at /v1/ws; app `demo-app`)
-
-USAGE:
-    lc-sandbox [OPTIONS]
-
-OPTIONS:
-    --host HOST              address to listen on [default: 127.0.0.1]
-    --port PORT              port to listen on; 0 picks a free one [default: 0]
-    --tls-cert FILE          PEM certificate chain: serve wss:// and https://
-    --tls-key FILE           PEM private key of --tls-cert
-    --self-signed DIR        serve wss:// and https:// with DIR/cert.pem and DIR/key.pem,
-                             writing a certificate for localhost, 127.0.0.1 and ::1 there
-                             first unless both files exist
-    --ready-file FILE        once it accepts connections, write a JSON object with the
-                             port, organization id, the agent's and customer's ids and
-                             tokens and the Inbenta app's URLs and agent to FILE
-                             (removed again on a clean stop)
-    --organization-id ID     the organization id customers must send [default: a new UUID]
-    -h, --help               print this help
-    -V, --version            print the version
-
-Logs go to stderr; RUST_LOG sets their filter [default: info]. Ctrl-C stops it.";
+/// The command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "lc-sandbox",
+    version,
+    about = "A local LiveChat and Inbenta Agent Chat server",
+    long_about = "A local LiveChat server (Agent and Customer Chat API, RTM + Web, v3.3-v3.6) \
+                  and Inbenta Agent Chat server (REST under /v1/, realtime at /v1/ws; app \
+                  `demo-app`), with one ready agent and customer (printed at start).",
+    after_help = "Logs go to stderr; RUST_LOG sets their filter [default: info]. Ctrl-C stops it.",
+    args_override_self = true
+)]
+struct Options {
+    /// Address to listen on (a name is resolved; the first address is used)
+    #[arg(long, value_name = "HOST", default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on; 0 picks a free one
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    port: u16,
+    /// PEM certificate chain: serve wss:// and https:// (with --tls-key)
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve wss:// and https:// with a self-signed certificate kept in DIR
+    ///
+    /// Uses DIR/cert.pem and DIR/key.pem, writing a certificate for localhost, 127.0.0.1
+    /// and ::1 there first unless both files exist. Excludes --tls-cert and --tls-key.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["tls_cert", "tls_key"])]
+    self_signed: Option<PathBuf>,
+    /// Write the ready file (JSON) to FILE once it accepts connections
+    ///
+    /// A JSON object with the port, organization id, the agent's and customer's ids and
+    /// tokens and the Inbenta app's URLs and agent; removed again on a clean stop.
+    #[arg(long, value_name = "FILE")]
+    ready_file: Option<PathBuf>,
+    /// The organization id customers must send [default: a new UUID]
+    #[arg(long, value_name = "ID")]
+    organization_id: Option<String>,
+}
 
 /// Where the TLS material comes from.
 #[derive(Debug, PartialEq)]
@@ -44,97 +62,30 @@ enum Tls {
     SelfSigned(PathBuf),
 }
 
-/// The parsed command line.
-#[derive(Debug, PartialEq)]
-struct Options {
-    host: String,
-    port: u16,
-    tls: Tls,
-    ready_file: Option<PathBuf>,
-    organization_id: Option<String>,
-}
-
-/// What the command line asks for.
-#[derive(Debug, PartialEq)]
-enum Command {
-    Run(Options),
-    Help,
-    Version,
-}
-
-/// Parses the arguments (without the program name); `--flag value` or `--flag=value`.
-fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
-    let mut args = args.into_iter();
-    let (mut host, mut port) = ("127.0.0.1".to_owned(), 0);
-    let (mut cert, mut key, mut self_signed) = (None, None, None);
-    let (mut ready_file, mut organization_id) = (None, None);
-    while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag.to_owned(), Some(value)),
-            _ => (arg.clone(), None),
-        };
-        let mut value = || {
-            inline
-                .map(str::to_owned)
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
-        match flag.as_str() {
-            "-h" | "--help" => return Ok(Command::Help),
-            "-V" | "--version" => return Ok(Command::Version),
-            "--host" => host = value()?,
-            "--port" => {
-                let text = value()?;
-                port = text
-                    .parse()
-                    .map_err(|_| format!("--port: `{text}` is not a port number (0-65535)"))?;
-            }
-            "--tls-cert" => cert = Some(PathBuf::from(value()?)),
-            "--tls-key" => key = Some(PathBuf::from(value()?)),
-            "--self-signed" => self_signed = Some(PathBuf::from(value()?)),
-            "--ready-file" => ready_file = Some(PathBuf::from(value()?)),
-            "--organization-id" => organization_id = Some(value()?),
-            _ => return Err(format!("unknown argument `{arg}`")),
+impl Options {
+    /// The TLS flags, taken together (clap has checked that they go together).
+    fn tls(&self) -> Tls {
+        match (&self.tls_cert, &self.tls_key, &self.self_signed) {
+            (Some(cert), Some(key), None) => Tls::Files {
+                cert: cert.clone(),
+                key: key.clone(),
+            },
+            (None, None, Some(dir)) => Tls::SelfSigned(dir.clone()),
+            _ => Tls::Off,
         }
     }
-    let tls = match (cert, key, self_signed) {
-        (None, None, None) => Tls::Off,
-        (Some(cert), Some(key), None) => Tls::Files { cert, key },
-        (None, None, Some(dir)) => Tls::SelfSigned(dir),
-        (_, _, Some(_)) => return Err("--self-signed excludes --tls-cert and --tls-key".into()),
-        _ => return Err("--tls-cert and --tls-key go together".into()),
-    };
-    Ok(Command::Run(Options {
-        host,
-        port,
-        tls,
-        ready_file,
-        organization_id,
-    }))
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let command = parse(std::env::args().skip(1));
-    match command {
-        Ok(Command::Run(options)) => match run(options).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(message) => {
-                eprintln!("lc-sandbox: {message}");
-                ExitCode::FAILURE
-            }
-        },
-        Ok(Command::Help) => {
-            say(USAGE);
-            ExitCode::SUCCESS
-        }
-        Ok(Command::Version) => {
-            say(concat!("lc-sandbox ", env!("CARGO_PKG_VERSION")));
-            ExitCode::SUCCESS
-        }
+    // `--help` and `--version` print and exit 0; bad input prints clap's error and
+    // exits 2.
+    let options = Options::parse();
+    match run(options).await {
+        Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("lc-sandbox: {message}\nTry `lc-sandbox --help`.");
-            ExitCode::from(2)
+            eprintln!("lc-sandbox: {message}");
+            ExitCode::FAILURE
         }
     }
 }
@@ -153,23 +104,23 @@ async fn run(options: Options) -> Result<(), String> {
     if let Some(id) = &options.organization_id {
         builder = builder.organization_id(id.as_str());
     }
-    let cert_path = match &options.tls {
+    let cert_path = match options.tls() {
         Tls::Off => None,
         Tls::Files { cert, key } => {
-            builder = builder.tls_files(cert, key).map_err(|e| {
+            builder = builder.tls_files(&cert, &key).map_err(|e| {
                 format!(
                     "--tls-cert {} --tls-key {}: {e}",
                     cert.display(),
                     key.display()
                 )
             })?;
-            Some(cert.clone())
+            Some(cert)
         }
         Tls::SelfSigned(dir) => {
-            let made = SelfSigned::load_or_create(dir)
+            let made = SelfSigned::load_or_create(&dir)
                 .map_err(|e| format!("--self-signed {}: {e}", dir.display()))?;
             builder = builder.tls_pem(made.cert_pem, made.key_pem);
-            Some(SelfSigned::cert_path(dir))
+            Some(SelfSigned::cert_path(&dir))
         }
     };
     let sandbox = builder.start().await.map_err(|e| format!("{addr}: {e}"))?;
@@ -228,27 +179,30 @@ async fn stop_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::CommandFactory;
+    use clap::error::ErrorKind;
 
-    fn args(line: &str) -> Result<Command, String> {
-        parse(line.split_whitespace().map(str::to_owned))
+    fn args(line: &str) -> Result<Options, clap::Error> {
+        Options::try_parse_from(std::iter::once("lc-sandbox").chain(line.split_whitespace()))
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Options::command().debug_assert();
     }
 
     #[test]
     fn no_arguments_mean_a_free_port_on_loopback_without_tls() {
-        let Ok(Command::Run(options)) = args("") else {
-            panic!("expected Run");
-        };
+        let options = args("").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((options.host.as_str(), options.port), ("127.0.0.1", 0));
-        assert_eq!(options.tls, Tls::Off);
+        assert_eq!(options.tls(), Tls::Off);
+        assert_eq!((options.ready_file, options.organization_id), (None, None));
     }
 
     #[test]
     fn flags_take_a_separate_or_an_inline_value() {
-        let Ok(Command::Run(options)) =
-            args("--port=8080 --host 0.0.0.0 --ready-file r.json --organization-id org")
-        else {
-            panic!("expected Run");
-        };
+        let options = args("--port=8080 --host 0.0.0.0 --ready-file r.json --organization-id org")
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(options.port, 8080);
         assert_eq!(options.host, "0.0.0.0");
         assert_eq!(options.ready_file, Some(PathBuf::from("r.json")));
@@ -256,27 +210,50 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_flag_takes_its_last_value() {
+        let options = args("--port 1 --port 2").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(options.port, 2);
+    }
+
+    #[test]
     fn tls_flags_are_checked_together() {
-        assert!(matches!(
-            args("--tls-cert c.pem --tls-key k.pem"),
-            Ok(Command::Run(Options {
-                tls: Tls::Files { .. },
-                ..
-            }))
-        ));
+        let files = args("--tls-cert c.pem --tls-key k.pem").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            files.tls(),
+            Tls::Files {
+                cert: "c.pem".into(),
+                key: "k.pem".into()
+            }
+        );
+        let dir = args("--self-signed d").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(dir.tls(), Tls::SelfSigned("d".into()));
         assert!(args("--tls-cert c.pem").is_err());
+        assert!(args("--tls-key k.pem").is_err());
         assert!(args("--self-signed d --tls-key k.pem").is_err());
+        assert!(args("--self-signed d --tls-cert c.pem --tls-key k.pem").is_err());
     }
 
     #[test]
     fn bad_input_is_an_error_naming_it() {
-        assert!(args("--port nope").unwrap_err().contains("nope"));
-        assert!(args("--bogus").unwrap_err().contains("--bogus"));
-        assert!(args("--port").unwrap_err().contains("needs a value"));
+        let kind_and_text = |line: &str| match args(line) {
+            Ok(options) => panic!("`{line}` parsed: {options:?}"),
+            Err(e) => (e.kind(), e.to_string()),
+        };
+        let (kind, text) = kind_and_text("--port nope");
+        assert_eq!(kind, ErrorKind::ValueValidation);
+        assert!(text.contains("nope"), "{text}");
+        let (kind, text) = kind_and_text("--port 70000");
+        assert_eq!(kind, ErrorKind::ValueValidation);
+        assert!(text.contains("70000"), "{text}");
+        let (kind, text) = kind_and_text("--bogus");
+        assert_eq!(kind, ErrorKind::UnknownArgument);
+        assert!(text.contains("--bogus"), "{text}");
+        assert_eq!(kind_and_text("--port").0, ErrorKind::InvalidValue);
         assert_eq!(
-            args("--verbose --help").unwrap_err(),
-            "unknown argument `--verbose`"
+            kind_and_text("--verbose --help").0,
+            ErrorKind::UnknownArgument
         );
-        assert_eq!(args("--help"), Ok(Command::Help));
+        assert_eq!(kind_and_text("--help").0, ErrorKind::DisplayHelp);
+        assert_eq!(kind_and_text("-V").0, ErrorKind::DisplayVersion);
     }
 }

@@ -5,7 +5,7 @@
 //! `page_id` (and the ids the action needs): sending filters, `limit` or `sort_order` with
 //! it is a `validation` error, as on the real service.
 
-use crate::dispatch::invalid;
+use crate::handler::invalid;
 use crate::state::{Cursor, Principal, State};
 use lc_protocol::error::ApiError;
 use lc_protocol::id::PageId;
@@ -135,7 +135,7 @@ where
     P: serde::Serialize + serde::de::DeserializeOwned + Default,
 {
     let internal = |e: serde_json::Error| {
-        crate::dispatch::err(lc_protocol::error::ErrorType::Internal, e.to_string())
+        crate::handler::err(lc_protocol::error::ErrorType::Internal, e.to_string())
     };
     let params = match serde_json::to_value(sent).map_err(internal)? {
         Value::Object(map) if !map.is_empty() => Value::Object(map),

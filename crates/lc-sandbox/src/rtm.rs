@@ -11,10 +11,13 @@
 //! A [`Cutoff`] ends the connection abruptly (fault injection): the writer stops without
 //! writing what is queued, the reader stops reading, and nothing is answered any more.
 
-use crate::cutoff::{Cutoff, write_frames};
-use crate::dispatch::{Ctx, Reply, dispatch, err};
-use crate::server::{Shared, lifecycle_header, text};
+use crate::cutoff::Cutoff;
+use crate::dispatch::dispatch;
+use crate::handler::{Ctx, Reply, err};
+use crate::response::{lifecycle_header, text};
+use crate::shared::Shared;
 use crate::state::{ConnId, ConnRec, Outgoing, State};
+use crate::writer::write_frames;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use futures_util::stream::SplitStream;
@@ -339,7 +342,7 @@ fn handle_request(shared: &Shared, conn: ConnId, cutoff: &Cutoff, request: &Requ
         request_version(request.version.as_deref(), conn_version),
     ) {
         (Some(error), _) | (None, Err(error)) => Err(error),
-        (None, Ok(_)) if action == "ping" => crate::dispatch::encode(&lc_protocol::Empty {}),
+        (None, Ok(_)) if action == "ping" => crate::handler::encode(&lc_protocol::Empty {}),
         (None, Ok(version)) if action == "login" => match api {
             Api::Agent => crate::agent_api::login(&mut state, conn, version, &request.payload),
             _ => crate::customer_api::login(&mut state, conn, version, &request.payload),

@@ -1,8 +1,9 @@
 //! The sandbox's world, in memory: organization, users, chats, connections.
 
 use crate::clock::{Clock, IdGen};
-use crate::push::{Audience, Outbox};
-use lc_protocol::id::{AgentId, ChatId, CustomerId, EventId, GroupId, ThreadId, UserId};
+use crate::outbox::{Audience, Outbox};
+pub(crate) use crate::principal::{ConnId, Principal};
+use lc_protocol::id::{AgentId, ChatId, CustomerId, EventId, GroupId, ThreadId};
 use lc_protocol::types::{
     Access, Agent, Customer, CustomerMonitoringLevel, Event, Permission, Properties, RoutingStatus,
     Visibility,
@@ -11,32 +12,6 @@ use lc_protocol::{Api, ApiVersion};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;
 use tokio::sync::mpsc;
-
-/// Who sent a request.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum Principal {
-    Agent(AgentId),
-    Customer(CustomerId),
-}
-
-impl Principal {
-    pub(crate) fn user_id(&self) -> UserId {
-        match self {
-            Principal::Agent(id) => UserId::new(id.as_str()),
-            Principal::Customer(id) => UserId::new(id.as_str()),
-        }
-    }
-
-    pub(crate) fn api(&self) -> Api {
-        match self {
-            Principal::Agent(_) => Api::Agent,
-            Principal::Customer(_) => Api::Customer,
-        }
-    }
-}
-
-/// One connection's identity.
-pub(crate) type ConnId = u64;
 
 /// A frame queued for a realtime connection (LiveChat RTM or Inbenta), or an order to
 /// its writer. Dropping a connection abruptly does not go through this queue: see
@@ -92,13 +67,15 @@ pub(crate) struct AgentRec {
     pub(crate) profile: Agent,
     pub(crate) groups: Vec<GroupId>,
     pub(crate) routing_status: RoutingStatus,
-    /// What its sessions remember across connections.
-    pub(crate) session: AgentSession,
+    /// What its logins remember across connections.
+    pub(crate) login: AgentLogin,
 }
 
-/// What an agent's sessions remember across its connections.
+/// What an agent's logins remember across its connections: the server-side record of
+/// a logged-in agent (not to be confused with `lc_rtm::AgentSession`, the client's
+/// connection settings).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct AgentSession {
+pub(crate) struct AgentLogin {
     /// The routing status it had when its last connection closed (a `login` with
     /// `reconnect: true` restores it).
     pub(crate) last_status: Option<RoutingStatus>,
@@ -119,7 +96,7 @@ pub(crate) struct CustomerRec {
     pub(crate) group_id: Option<GroupId>,
     pub(crate) side_storage: BTreeMap<String, String>,
     /// What the customer's logins and page updates said (Customer API).
-    pub(crate) session: CustomerSession,
+    pub(crate) login: CustomerLogin,
 }
 
 impl CustomerRec {
@@ -130,14 +107,16 @@ impl CustomerRec {
             banned_until: None,
             group_id: None,
             side_storage: BTreeMap::new(),
-            session: CustomerSession::default(),
+            login: CustomerLogin::default(),
         }
     }
 }
 
-/// What a customer's logins and page updates told the sandbox, and its greetings.
+/// What a customer's logins and page updates told the sandbox, and its greetings: the
+/// server-side record of a logged-in customer (not to be confused with
+/// `lc_rtm::CustomerSession`, the client's connection settings).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct CustomerSession {
+pub(crate) struct CustomerLogin {
     /// Login `is_mobile`.
     pub(crate) is_mobile: Option<bool>,
     /// Login `application`.
@@ -440,15 +419,15 @@ impl State {
         let Some(rec) = self.agents.get_mut(agent) else {
             return false;
         };
-        let status = match (all_away, &rec.routing_status, rec.session.auto_away) {
+        let status = match (all_away, &rec.routing_status, rec.login.auto_away) {
             (true, RoutingStatus::AcceptingChats, _) => RoutingStatus::NotAcceptingChats,
             (false, RoutingStatus::NotAcceptingChats, true) => RoutingStatus::AcceptingChats,
             _ => {
-                rec.session.auto_away &= all_away;
+                rec.login.auto_away &= all_away;
                 return false;
             }
         };
-        rec.session.auto_away = all_away;
+        rec.login.auto_away = all_away;
         let back = status == RoutingStatus::AcceptingChats;
         self.set_routing_status(agent, status);
         back
@@ -464,12 +443,12 @@ impl State {
         if rec.routing_status == RoutingStatus::Offline {
             return;
         }
-        rec.session.last_status = Some(if rec.session.auto_away {
+        rec.login.last_status = Some(if rec.login.auto_away {
             RoutingStatus::AcceptingChats
         } else {
             rec.routing_status.clone()
         });
-        rec.session.auto_away = false;
+        rec.login.auto_away = false;
         rec.profile.present = Some(false);
         self.set_routing_status(agent, RoutingStatus::Offline);
     }

@@ -1,7 +1,7 @@
 //! Self-signed certificates, so that clients which hard-code `wss://` and `https://` (the
 //! official JS and Python SDKs) can reach a local sandbox.
 
-use crate::SandboxError;
+use crate::error::SandboxError;
 use std::path::{Path, PathBuf};
 
 /// The names a local certificate is valid for.

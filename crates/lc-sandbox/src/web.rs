@@ -1,10 +1,11 @@
 //! Web: `POST|GET /v{ver}/{agent|customer}/action/{name}`, uploads and uploaded files.
 
 use crate::cutoff::Cutoff;
-use crate::dispatch::{Ctx, Reply, dispatch, err, invalid};
+use crate::dispatch::dispatch;
+use crate::handler::{Ctx, Reply, err, invalid};
 use crate::query::{query_pairs, query_param};
-use crate::server::lifecycle_header;
-use crate::server::{Shared, text};
+use crate::response::{lifecycle_header, text};
+use crate::shared::Shared;
 use crate::state::{FileRec, Principal, Settings};
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, Uri, header};
@@ -304,7 +305,7 @@ async fn upload(req: Request<Incoming>, shared: &Shared) -> Reply {
             bytes,
         };
         shared.lock().files.insert(id, file);
-        return crate::dispatch::encode(&serde_json::json!({ "url": url }));
+        return crate::handler::encode(&serde_json::json!({ "url": url }));
     }
     Err(invalid("upload_file needs a part named `file`"))
 }

@@ -2,9 +2,10 @@
 
 use crate::chat_ops;
 use crate::clock;
-use crate::dispatch::{Ctx, Reply, err, invalid, not_found, run};
+use crate::event_actions::{self, AgentEvents};
 use crate::event_ops;
-use crate::push::Audience;
+use crate::handler::{Ctx, Reply, err, invalid, not_found, run};
+use crate::outbox::Audience;
 use crate::state::{Principal, State, ThreadRec};
 use lc_protocol::Empty;
 use lc_protocol::agent;
@@ -15,45 +16,17 @@ use serde_json::json;
 use serde_json::value::RawValue;
 use std::collections::BTreeSet;
 
-/// Handles the event actions; `None` for actions of other topics.
+/// Handles the event actions; `None` for actions of other topics. The actions both APIs
+/// serve alike (properties, postbacks, seen marks) are [`event_actions`]'.
 pub(super) fn handle(ctx: &mut Ctx<'_>, action: &str, payload: &RawValue) -> Option<Reply> {
+    if let Some(reply) = event_actions::handle::<AgentEvents>(ctx, action, payload) {
+        return Some(reply);
+    }
     Some(match action {
         "send_event" => run(ctx, payload, send_event),
         "send_event_preview" => run(ctx, payload, send_event_preview),
-        "send_rich_message_postback" => run(ctx, payload, send_rich_message_postback),
-        "update_chat_properties" => run(
-            ctx,
-            payload,
-            event_ops::update_handler::<agent::UpdateChatProperties>,
-        ),
-        "delete_chat_properties" => run(
-            ctx,
-            payload,
-            event_ops::delete_handler::<agent::DeleteChatProperties>,
-        ),
-        "update_thread_properties" => run(
-            ctx,
-            payload,
-            event_ops::update_handler::<agent::UpdateThreadProperties>,
-        ),
-        "delete_thread_properties" => run(
-            ctx,
-            payload,
-            event_ops::delete_handler::<agent::DeleteThreadProperties>,
-        ),
-        "update_event_properties" => run(
-            ctx,
-            payload,
-            event_ops::update_handler::<agent::UpdateEventProperties>,
-        ),
-        "delete_event_properties" => run(
-            ctx,
-            payload,
-            event_ops::delete_handler::<agent::DeleteEventProperties>,
-        ),
         "tag_thread" => run(ctx, payload, tag_thread),
         "untag_thread" => run(ctx, payload, untag_thread),
-        "mark_events_as_seen" => run(ctx, payload, mark_events_as_seen),
         "send_typing_indicator" => run(ctx, payload, send_typing_indicator),
         "send_thinking_indicator" => run(ctx, payload, send_thinking_indicator),
         "multicast" => run(ctx, payload, multicast),
@@ -118,23 +91,6 @@ fn send_event_preview(
     Ok(Empty {})
 }
 
-/// `send_rich_message_postback`: toggles the requester on the button.
-fn send_rich_message_postback(
-    ctx: &mut Ctx<'_>,
-    request: agent::SendRichMessagePostback,
-) -> Result<Empty, ApiError> {
-    let who = ctx.who.clone();
-    event_ops::rich_message_postback(
-        ctx.state,
-        &who,
-        &request.chat_id,
-        &request.thread_id,
-        &request.event_id,
-        request.postback,
-    )?;
-    Ok(Empty {})
-}
-
 /// `tag_thread`: adds a (case-sensitive) tag. [I] Any non-empty tag is accepted (the real
 /// service wants tags created in the Configuration API); a tag the thread already has is
 /// ignored: the response is `{}` and nothing is pushed.
@@ -189,16 +145,6 @@ fn push_tag(
     state
         .outbox
         .agents(Audience::ChatAgents(chat_id.clone()), name, &payload);
-}
-
-/// `mark_events_as_seen`.
-fn mark_events_as_seen(
-    ctx: &mut Ctx<'_>,
-    request: agent::MarkEventsAsSeen,
-) -> Result<Empty, ApiError> {
-    let who = ctx.who.clone();
-    event_ops::mark_events_as_seen(ctx.state, &who, &request.chat_id, &request.seen_up_to)?;
-    Ok(Empty {})
 }
 
 /// `send_typing_indicator`: `incoming_typing_indicator` for the chat's other users;

@@ -5,7 +5,7 @@ mod customers;
 mod events;
 mod status;
 
-use crate::dispatch::{Ctx, Reply, err};
+use crate::handler::{Ctx, Reply, err};
 use lc_protocol::error::ErrorType;
 use serde_json::value::RawValue;
 

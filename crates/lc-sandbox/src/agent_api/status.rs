@@ -17,8 +17,8 @@
 use super::customers;
 use crate::auth::authenticate;
 use crate::chat_ops;
-use crate::dispatch::{Ctx, Reply, decode, encode, err, invalid, not_found, run};
-use crate::push::Audience;
+use crate::handler::{Ctx, Reply, decode, encode, err, invalid, not_found, run};
+use crate::outbox::Audience;
 use crate::state::{ConnId, Principal, State};
 use crate::views;
 use lc_protocol::agent;
@@ -116,9 +116,9 @@ fn start_session(state: &mut State, agent: &AgentId, reconnect: bool) {
     let Some(rec) = state.agents.get_mut(agent) else {
         return;
     };
-    let last = rec.session.last_status.clone().filter(|_| reconnect);
+    let last = rec.login.last_status.clone().filter(|_| reconnect);
     let status = last.unwrap_or(RoutingStatus::AcceptingChats);
-    rec.session.auto_away = false;
+    rec.login.auto_away = false;
     rec.profile.present = Some(true);
     if rec.routing_status != status {
         state.set_routing_status(agent, status);
@@ -138,11 +138,11 @@ fn remember_login_options(
     let level = request
         .customer_monitoring_level
         .clone()
-        .or_else(|| rec.session.monitoring_level.clone())
+        .or_else(|| rec.login.monitoring_level.clone())
         .unwrap_or(CustomerMonitoringLevel::My);
-    rec.session.monitoring_level = Some(level.clone());
+    rec.login.monitoring_level = Some(level.clone());
     if let Some(settings) = &request.push_notifications {
-        rec.session.push_notifications = serde_json::to_value(settings).ok();
+        rec.login.push_notifications = serde_json::to_value(settings).ok();
     }
     level
 }
@@ -279,7 +279,7 @@ fn change_push_notifications(
     let me = ctx.agent_id()?;
     let settings = serde_json::to_value(&request).ok();
     if let Some(agent) = ctx.state.agents.get_mut(&me) {
-        agent.session.push_notifications = settings;
+        agent.login.push_notifications = settings;
     }
     Ok(Empty {})
 }
@@ -350,7 +350,7 @@ fn set_routing_status(
         }
     }
     if let Some(rec) = ctx.state.agents.get_mut(&target) {
-        rec.session.auto_away = false;
+        rec.login.auto_away = false;
     }
     ctx.state
         .set_routing_status(&target, request.status.clone());

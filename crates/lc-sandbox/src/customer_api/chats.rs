@@ -3,14 +3,14 @@
 //! show customers (`all`-visibility events and users).
 
 use crate::chat_ops::{self, NewThread};
-use crate::dispatch::{Ctx, Reply, err, invalid, not_found, run};
+use crate::handler::{Ctx, Reply, err, invalid, not_found, run};
+use crate::listing::{self, ThreadsRequest};
 use crate::pagination;
-use crate::state::{ChatRec, Principal, ThreadRec};
+use crate::state::Principal;
 use crate::views;
 use lc_protocol::Empty;
 use lc_protocol::customer;
 use lc_protocol::error::{ApiError, ErrorType};
-use lc_protocol::id::{ChatId, ThreadId};
 use lc_protocol::types::SortOrder;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -60,49 +60,20 @@ fn list_chats(
         (10, 25),
     )?;
     let newest_first = pagination::newest_first(params.sort_order.as_ref())?;
-    let mine: Vec<&ChatRec> = ctx
-        .state
-        .chats
-        .values()
-        .filter(|c| c.customer() == Some(&me))
-        .collect();
-    let ids: Vec<ChatId> = pagination::ordered(mine, last_thread_key, newest_first)
-        .into_iter()
-        .map(|c| c.id.clone())
-        .collect();
-    let page = pagination::page(ctx.state, &ctx.who, "list_chats", &query, ids);
-    let state = &*ctx.state;
-    let chats_summary = page
-        .items
-        .iter()
-        .filter_map(|id| state.chats.get(id))
-        .map(|c| views::customer_chat_summary_view(state, c))
-        .collect();
+    let page = listing::chats_page(
+        ctx,
+        &query,
+        newest_first,
+        |_, c| c.customer() == Some(&me),
+        views::customer_chat_summary_view,
+    );
     Ok(customer::ListChatsResponse {
-        chats_summary,
+        chats_summary: page.items,
         total_chats: page.total as u64,
         next_page_id: page.next_page_id,
         previous_page_id: page.previous_page_id,
         ..Default::default()
     })
-}
-
-/// The order of `list_chats`: the creation of the last thread (chats without threads
-/// first), then the creation of the chat.
-fn last_thread_key(chat: &&ChatRec) -> (Option<String>, u64) {
-    (chat.threads.last().map(|t| t.created_at.clone()), chat.seq)
-}
-
-/// What a customer `list_threads` cursor remembers of the first request (the chat
-/// included, so that a cursor cannot be used for another chat).
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct ThreadsQuery {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    chat_id: Option<ChatId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    sort_order: Option<SortOrder>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    min_events_count: Option<u32>,
 }
 
 /// `list_threads`: the threads of one of the requester's chats, newest first by default,
@@ -113,82 +84,23 @@ fn list_threads(
     ctx: &mut Ctx<'_>,
     request: customer::ListThreads,
 ) -> Result<customer::ListThreadsResponse, ApiError> {
-    if request.min_events_count.is_some() && request.limit.is_some() {
-        return Err(invalid("`min_events_count` cannot be used with `limit`"));
-    }
-    if request
-        .min_events_count
-        .is_some_and(|n| !(1..=100).contains(&n))
-    {
-        return Err(invalid("`min_events_count` must be between 1 and 100"));
-    }
-    let sent = ThreadsQuery {
-        chat_id: request.page_id.is_none().then(|| request.chat_id.clone()),
+    let request = ThreadsRequest::<()> {
+        chat_id: request.chat_id,
+        page_id: request.page_id,
+        limit: request.limit,
         sort_order: request.sort_order,
         min_events_count: request.min_events_count,
+        filters: None,
     };
-    let (params, query) = pagination::resolve_typed(
-        ctx.state,
-        &ctx.who,
-        "list_threads",
-        request.page_id.as_ref(),
-        &sent,
-        request.limit,
-        (3, 100),
-    )?;
-    if params.chat_id.as_ref() != Some(&request.chat_id) {
-        return Err(invalid("`page_id` belongs to another chat"));
-    }
-    let newest_first = pagination::newest_first(params.sort_order.as_ref())?;
-    let chat = chat_ops::visible_chat(ctx.state, &ctx.who, &request.chat_id)?;
-    if let Some(min) = params.min_events_count {
-        return Ok(latest_threads(chat, min, newest_first));
-    }
-    let threads: Vec<&ThreadRec> = chat.threads.iter().collect();
-    let ids: Vec<ThreadId> = pagination::ordered(threads, |t| t.created_at.clone(), newest_first)
-        .into_iter()
-        .map(|t| t.id.clone())
-        .collect();
-    let page = pagination::page(ctx.state, &ctx.who, "list_threads", &query, ids);
-    let chat = chat_ops::visible_chat(ctx.state, &ctx.who, &request.chat_id)?;
-    let threads = page
-        .items
-        .iter()
-        .filter_map(|id| chat.thread(id))
-        .map(|t| views::thread_view(chat, t, views::Reader::Customer))
-        .collect();
+    let resolved = listing::resolve_threads(ctx, request, "`limit`")?;
+    let page = listing::threads_page(ctx, &resolved, |_, _, _| true)?;
     Ok(customer::ListThreadsResponse {
-        threads,
-        found_threads: page.total as u64,
+        threads: page.threads,
+        found_threads: page.found_threads,
         next_page_id: page.next_page_id,
         previous_page_id: page.previous_page_id,
         ..Default::default()
     })
-}
-
-/// `list_threads` with `min_events_count`: as many of the latest threads as needed to
-/// reach `min` events the customer may see, in the requested order ([I] no cursors).
-fn latest_threads(chat: &ChatRec, min: u32, newest_first: bool) -> customer::ListThreadsResponse {
-    let mut events = 0usize;
-    let mut threads: Vec<_> = chat
-        .threads
-        .iter()
-        .rev()
-        .take_while(|t| {
-            let missing = events < min as usize;
-            events += views::events_view(t, views::Reader::Customer).len();
-            missing
-        })
-        .map(|t| views::thread_view(chat, t, views::Reader::Customer))
-        .collect();
-    if !newest_first {
-        threads.reverse();
-    }
-    customer::ListThreadsResponse {
-        threads,
-        found_threads: chat.threads.len() as u64,
-        ..Default::default()
-    }
 }
 
 // ---------------------------------------------------------------------------------------

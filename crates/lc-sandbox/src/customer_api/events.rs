@@ -2,52 +2,25 @@
 
 use crate::chat_ops;
 use crate::clock;
-use crate::dispatch::{Ctx, Reply, err, run};
+use crate::event_actions::{self, CustomerEvents};
 use crate::event_ops;
-use crate::push::Audience;
+use crate::handler::{Ctx, Reply, err, run};
+use crate::outbox::Audience;
 use lc_protocol::Empty;
 use lc_protocol::customer;
 use lc_protocol::error::{ApiError, ErrorType};
 use serde_json::json;
 use serde_json::value::RawValue;
 
-/// Handles the event actions; `None` for actions of other topics.
+/// Handles the event actions; `None` for actions of other topics. The actions both APIs
+/// serve alike (properties, postbacks, seen marks) are [`event_actions`]'.
 pub(super) fn handle(ctx: &mut Ctx<'_>, action: &str, payload: &RawValue) -> Option<Reply> {
+    if let Some(reply) = event_actions::handle::<CustomerEvents>(ctx, action, payload) {
+        return Some(reply);
+    }
     Some(match action {
         "delete_event" => run(ctx, payload, delete_event),
-        "send_rich_message_postback" => run(ctx, payload, send_rich_message_postback),
         "send_sneak_peek" => run(ctx, payload, send_sneak_peek),
-        "update_chat_properties" => run(
-            ctx,
-            payload,
-            event_ops::update_handler::<customer::UpdateChatProperties>,
-        ),
-        "delete_chat_properties" => run(
-            ctx,
-            payload,
-            event_ops::delete_handler::<customer::DeleteChatProperties>,
-        ),
-        "update_thread_properties" => run(
-            ctx,
-            payload,
-            event_ops::update_handler::<customer::UpdateThreadProperties>,
-        ),
-        "delete_thread_properties" => run(
-            ctx,
-            payload,
-            event_ops::delete_handler::<customer::DeleteThreadProperties>,
-        ),
-        "update_event_properties" => run(
-            ctx,
-            payload,
-            event_ops::update_handler::<customer::UpdateEventProperties>,
-        ),
-        "delete_event_properties" => run(
-            ctx,
-            payload,
-            event_ops::delete_handler::<customer::DeleteEventProperties>,
-        ),
-        "mark_events_as_seen" => run(ctx, payload, mark_events_as_seen),
         _ => return None,
     })
 }
@@ -83,23 +56,6 @@ fn delete_event(ctx: &mut Ctx<'_>, request: customer::DeleteEvent) -> Result<Emp
     Ok(Empty {})
 }
 
-/// `send_rich_message_postback`: toggles the customer on the button.
-fn send_rich_message_postback(
-    ctx: &mut Ctx<'_>,
-    request: customer::SendRichMessagePostback,
-) -> Result<Empty, ApiError> {
-    let who = ctx.who.clone();
-    event_ops::rich_message_postback(
-        ctx.state,
-        &who,
-        &request.chat_id,
-        &request.thread_id,
-        &request.event_id,
-        request.postback,
-    )?;
-    Ok(Empty {})
-}
-
 /// `send_sneak_peek`: what the customer is typing, pushed as `incoming_sneak_peek` to the
 /// chat's agents only. [I] The chat must be active (`chat_inactive` otherwise).
 fn send_sneak_peek(ctx: &mut Ctx<'_>, request: customer::SendSneakPeek) -> Result<Empty, ApiError> {
@@ -121,15 +77,5 @@ fn send_sneak_peek(ctx: &mut Ctx<'_>, request: customer::SendSneakPeek) -> Resul
         "incoming_sneak_peek",
         &payload,
     );
-    Ok(Empty {})
-}
-
-/// `mark_events_as_seen`.
-fn mark_events_as_seen(
-    ctx: &mut Ctx<'_>,
-    request: customer::MarkEventsAsSeen,
-) -> Result<Empty, ApiError> {
-    let who = ctx.who.clone();
-    event_ops::mark_events_as_seen(ctx.state, &who, &request.chat_id, &request.seen_up_to)?;
     Ok(Empty {})
 }

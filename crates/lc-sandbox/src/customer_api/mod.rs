@@ -5,7 +5,7 @@ mod config;
 mod events;
 mod profile;
 
-use crate::dispatch::{Ctx, Reply, err};
+use crate::handler::{Ctx, Reply, err};
 use lc_protocol::error::ErrorType;
 use serde_json::value::RawValue;
 

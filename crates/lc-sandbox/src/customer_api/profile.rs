@@ -9,8 +9,8 @@
 use super::config::{current_greeting, online_groups};
 use crate::agent_api;
 use crate::auth::authenticate;
-use crate::dispatch::{Ctx, Reply, decode, encode, err, invalid, not_found, run};
-use crate::push::Audience;
+use crate::handler::{Ctx, Reply, decode, encode, err, invalid, not_found, run};
+use crate::outbox::Audience;
 use crate::state::{ConnId, CustomerRec, Principal, State};
 use crate::views;
 use lc_protocol::agent::push::CustomerUpdated;
@@ -105,10 +105,10 @@ fn record_login(rec: &mut CustomerRec, request: &customer::Login, first: bool, n
         rec.side_storage = storage.clone();
     }
     if request.is_mobile.is_some() {
-        rec.session.is_mobile = request.is_mobile;
+        rec.login.is_mobile = request.is_mobile;
     }
     if request.application.is_some() {
-        rec.session.application = request.application.clone();
+        rec.login.application = request.application.clone();
     }
     if first || rec.profile.visit.is_none() {
         start_visit(rec, now, request.referrer.clone());
@@ -456,6 +456,6 @@ fn deactivate_customer_page(
 /// Records whether the requester's page is active.
 fn set_page_active(ctx: &mut Ctx<'_>, active: bool) -> Result<Empty, ApiError> {
     let me = ctx.customer_id()?;
-    known_mut(ctx.state, &me)?.session.page_active = active;
+    known_mut(ctx.state, &me)?.login.page_active = active;
     Ok(Empty {})
 }

@@ -1,4 +1,5 @@
-//! Agent search, invitations, the queue (queue mode) and the inactivity timers.
+//! Agent search, invitations and the queue (queue mode). (The inactivity timers of chats
+//! are [`super::ops`]'.)
 //!
 //! Without queue mode, `chats:assign` runs a search: up to `maxAttempts` agents are
 //! invited one after the other, each invitation lasting `interval`; the first to accept
@@ -8,11 +9,13 @@
 //! `queue:update` with its new position.
 
 use super::config::AgentBehaviour;
+use super::ctx::{Ctx, Who};
 use super::error::Fail;
-use super::state::{AppRec, whole_seconds};
-use super::{Ctx, Hub, Who, ops};
-use lc_protocol::inbenta::{ChatTimerExpiryAlert, ForeverAlone, InbentaAgent, QueueUpdate};
-use serde_json::{Map, Value};
+use super::hub::Hub;
+use super::membership::{check_member, push_joined};
+use super::state::AppRec;
+use lc_protocol::inbenta::{ForeverAlone, InbentaAgent, QueueUpdate};
+use serde_json::Map;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -41,7 +44,7 @@ pub(crate) fn request_assign(
     let queue_mode = app.config.queue_mode;
     let interval = interval.unwrap_or(app.config.assign_interval);
     let chat = app.chat(chat_id)?;
-    ops::check_member(chat, who)?;
+    check_member(chat, who)?;
     if chat.closed {
         return Err(Fail::bad_request("The chat is closed"));
     }
@@ -232,7 +235,7 @@ pub(crate) fn assign_to(ctx: &mut Ctx<'_>, chat_id: &str, agent: &str) {
         chat.members.push(agent.to_owned());
     }
     remove_from_queue(ctx, chat_id);
-    ops::push_joined(ctx, chat_id, agent);
+    push_joined(ctx, chat_id, agent);
     if let Ok(chat) = ctx.app_mut().and_then(|a| a.chat_mut(chat_id)) {
         chat.resolve_waiters(Some(&view));
     }
@@ -340,53 +343,4 @@ pub(crate) fn dispatch(ctx: &mut Ctx<'_>) {
             });
         }
     }
-}
-
-/// Starts the inactivity timer of a new chat, when the app has one.
-pub(crate) fn start_inactivity(ctx: &Ctx<'_>, chat_id: &str) {
-    let Some((after, grace)) = ctx.app().ok().and_then(|a| a.config.inactivity) else {
-        return;
-    };
-    let hub = ctx.hub.clone();
-    let (app, chat) = (ctx.app.clone(), chat_id.to_owned());
-    ctx.hub.spawn(async move {
-        let last_message = |hub: &Hub| {
-            let st = hub.lock();
-            let chat = st.apps.get(&app).and_then(|a| a.chats.get(&chat));
-            chat.filter(|c| !c.closed).map(|c| c.last_message)
-        };
-        loop {
-            let Some(last) = last_message(&hub) else {
-                return;
-            };
-            if Instant::now() < last + after {
-                tokio::time::sleep_until(last + after).await;
-                continue;
-            }
-            let alerted = Instant::now();
-            {
-                let mut st = hub.lock();
-                let ctx = Ctx::new(&hub, &mut st, &app);
-                let alert = ChatTimerExpiryAlert {
-                    chat_id: chat.clone(),
-                    time_left: whole_seconds(grace),
-                    extra: Map::new(),
-                };
-                ctx.push_chat(&chat, &alert, None);
-            }
-            tokio::time::sleep(grace).await;
-            let Some(last) = last_message(&hub) else {
-                return;
-            };
-            if last > alerted {
-                continue;
-            }
-            let mut st = hub.lock();
-            let mut ctx = Ctx::new(&hub, &mut st, &app);
-            let mut extra = Map::new();
-            extra.insert("reason".into(), Value::from("inactivity"));
-            let _ = ops::close_chat(&mut ctx, &chat, "system", Some(extra), false);
-            return;
-        }
-    });
 }

@@ -1,10 +1,11 @@
 //! The client events of the realtime channel, each mapped onto [`ops`].
 
 use super::assign::{self, AssignStart};
+use super::ctx::{Ctx, Who};
 use super::error::{Fail, parse};
+use super::membership::check_member;
 use super::messages::{self, Post};
 use super::state::ConnId;
-use super::{Ctx, Who};
 use super::{ops, users};
 use lc_protocol::inbenta::{
     ChatsClose, ChatsCreate, ChatsGet, ChatsJoin, HistoryImport, InbentaAgent, InbentaMessageType,
@@ -128,7 +129,7 @@ pub(crate) fn run(
         "user:focus" => {
             let req = parse::<UserFocus>(name, data)?;
             if let Some(chat) = req.chat_id {
-                ops::check_member(ctx.app()?.chat(&chat)?, who)?;
+                check_member(ctx.app()?.chat(&chat)?, who)?;
             }
             now(json!({ "success": true }))
         }
@@ -145,7 +146,7 @@ pub(crate) fn run(
         "chats:close" => {
             let req = parse::<ChatsClose>(name, data)?;
             let by = who.acting_as(Some(&req.user_id), "userId")?;
-            ops::check_member(ctx.app()?.chat(&req.chat_id)?, who)?;
+            check_member(ctx.app()?.chat(&req.chat_id)?, who)?;
             ops::close_chat(ctx, &req.chat_id, &by, req.extra_data, true)?;
             now(json!({ "success": true }))
         }

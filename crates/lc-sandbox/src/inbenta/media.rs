@@ -1,10 +1,11 @@
 //! Media: the multipart upload `POST /v1/media` (fields `chatId`, `senderId`, file part
 //! `media`), which posts a `media` message, and the download `GET /v1/media/{id}`.
 
+use super::ctx::{Ctx, Who};
 use super::error::{Fail, json_response};
+use super::hub::Hub;
 use super::messages::{self, Post};
 use super::state::MediaRec;
-use super::{Ctx, Hub, Who};
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full};

@@ -1,9 +1,13 @@
 //! Who is in a chat besides joining: a user leaving (`PUT /v1/chats/{id}/leave`) and a
 //! supervisor intervening (the scripting hook [`Sandbox::intervene_inbenta_chat`]).
 
+use super::assign;
+use super::config::{InbentaUser, NewInbentaAgent};
+use super::ctx::{Ctx, Who};
 use super::error::Fail;
-use super::{Ctx, InbentaUser, NewInbentaAgent, Who, add_agent, assign};
-use crate::Sandbox;
+use super::membership::add_user_chat;
+use super::users::add_agent;
+use crate::sandbox::Sandbox;
 use lc_protocol::inbenta::{ChatIntervened, UserLeft};
 use serde_json::Map;
 
@@ -74,7 +78,7 @@ pub(crate) fn intervene(ctx: &mut Ctx<'_>, chat_id: &str, supervisor: &str) -> R
     for user in &replaced {
         forget_chat(app.users.get_mut(user), chat_id);
     }
-    super::ops::add_user_chat(app.users.get_mut(supervisor), chat_id);
+    add_user_chat(app.users.get_mut(supervisor), chat_id);
     let intervened = ChatIntervened {
         interventor,
         chat: Some(app.chat_view(app.chat(chat_id)?, &["users"])),

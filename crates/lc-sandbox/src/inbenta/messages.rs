@@ -1,9 +1,9 @@
 //! Messages, read receipts and activity.
 
+use super::ctx::{Ctx, Who};
 use super::error::Fail;
-use super::ops::check_member;
+use super::membership::check_member;
 use super::state::{ConnId, MessageRec, unix_now};
-use super::{Ctx, Who};
 use lc_protocol::inbenta::{
     HistoryEntry, InbentaActivityType, InbentaHistoryEntryType, InbentaMessage, InbentaMessageType,
     MessageRead, MessageReceived, UserActivity,

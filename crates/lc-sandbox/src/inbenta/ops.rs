@@ -1,11 +1,15 @@
-//! Chats: creation, reading, joining, closing and history, for both channels.
+//! Chats: creation, reading, joining, closing (by request or after inactivity) and
+//! history, for both channels.
 
+use super::assign;
+use super::ctx::{Ctx, Who};
 use super::error::Fail;
-use super::state::{ChatRec, UserRec};
-use super::{Ctx, Who, assign};
+use super::hub::Hub;
+use super::membership::{add_user_chat, check_member, push_joined};
+use super::state::{ChatRec, whole_seconds};
 use lc_protocol::inbenta::{
-    ChatClosed, ChatsCreate, HistoryEntry, InbentaChat, InbentaSystemInfoData, SystemInfo,
-    UserJoined,
+    ChatClosed, ChatTimerExpiryAlert, ChatsCreate, HistoryEntry, InbentaChat,
+    InbentaSystemInfoData, SystemInfo,
 };
 use serde_json::{Map, Value};
 use tokio::time::Instant;
@@ -58,27 +62,8 @@ pub(crate) fn create_chat(
     if queue_mode {
         assign::enqueue(ctx, &id);
     }
-    assign::start_inactivity(ctx, &id);
+    start_inactivity(ctx, &id);
     Ok(view)
-}
-
-pub(crate) fn add_user_chat(user: Option<&mut UserRec>, chat: &str) {
-    if let Some(user) = user {
-        let chats = user.profile.chats.get_or_insert_with(Vec::new);
-        if !chats.iter().any(|c| c == chat) {
-            chats.push(chat.to_owned());
-        }
-    }
-}
-
-/// Checks that `who` may see `chat`: a member, or a server.
-pub(crate) fn check_member(chat: &ChatRec, who: &Who) -> Result<(), Fail> {
-    match who {
-        Who::User(me) if !chat.is_member(me) => {
-            Err(Fail::forbidden("You are not a member of this chat"))
-        }
-        _ => Ok(()),
-    }
 }
 
 /// The chat with the related `fields` (comma-separated `users,watchers,history`).
@@ -120,21 +105,6 @@ pub(crate) fn join(ctx: &mut Ctx<'_>, who: &Who, chat_id: &str, user_id: &str) -
     add_user_chat(app.users.get_mut(&user), chat_id);
     push_joined(ctx, chat_id, &user);
     Ok(())
-}
-
-/// Pushes `user:joined` for `user` to the chat's members (the user included).
-pub(crate) fn push_joined(ctx: &Ctx<'_>, chat_id: &str, user: &str) {
-    let Ok(app) = ctx.app() else { return };
-    let Ok(chat) = app.chat(chat_id) else { return };
-    let joined = UserJoined {
-        user: app.user_view(user),
-        chat: Some(app.chat_view(chat, &["users"])),
-        chat_id: Some(chat_id.to_owned()),
-        sender: Some(user.to_owned()),
-        transfer: Some(false),
-        ..UserJoined::default()
-    };
-    ctx.push_chat(chat_id, &joined, None);
 }
 
 /// Closes a chat: `chat:closed` to its members, then `system:info` with the ticket
@@ -199,4 +169,53 @@ pub(crate) fn history(ctx: &Ctx<'_>, who: &Who, chat_id: &str) -> Result<Vec<His
     let chat = ctx.app()?.chat(chat_id)?;
     check_member(chat, who)?;
     Ok(chat.history.clone())
+}
+
+/// Starts the inactivity timer of a new chat, when the app has one.
+pub(crate) fn start_inactivity(ctx: &Ctx<'_>, chat_id: &str) {
+    let Some((after, grace)) = ctx.app().ok().and_then(|a| a.config.inactivity) else {
+        return;
+    };
+    let hub = ctx.hub.clone();
+    let (app, chat) = (ctx.app.clone(), chat_id.to_owned());
+    ctx.hub.spawn(async move {
+        let last_message = |hub: &Hub| {
+            let st = hub.lock();
+            let chat = st.apps.get(&app).and_then(|a| a.chats.get(&chat));
+            chat.filter(|c| !c.closed).map(|c| c.last_message)
+        };
+        loop {
+            let Some(last) = last_message(&hub) else {
+                return;
+            };
+            if Instant::now() < last + after {
+                tokio::time::sleep_until(last + after).await;
+                continue;
+            }
+            let alerted = Instant::now();
+            {
+                let mut st = hub.lock();
+                let ctx = Ctx::new(&hub, &mut st, &app);
+                let alert = ChatTimerExpiryAlert {
+                    chat_id: chat.clone(),
+                    time_left: whole_seconds(grace),
+                    extra: Map::new(),
+                };
+                ctx.push_chat(&chat, &alert, None);
+            }
+            tokio::time::sleep(grace).await;
+            let Some(last) = last_message(&hub) else {
+                return;
+            };
+            if last > alerted {
+                continue;
+            }
+            let mut st = hub.lock();
+            let mut ctx = Ctx::new(&hub, &mut st, &app);
+            let mut extra = Map::new();
+            extra.insert("reason".into(), Value::from("inactivity"));
+            let _ = close_chat(&mut ctx, &chat, "system", Some(extra), false);
+            return;
+        }
+    });
 }

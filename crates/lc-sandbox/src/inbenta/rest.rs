@@ -1,12 +1,15 @@
 //! The REST routes under `/v1/`: `x-hyper-*` authentication, JSON bodies, and
 //! `{"error": {"code", "message"}}` with the same HTTP status on every failure.
 
+use super::ctx::{Ctx, Who};
 use super::error::{Fail, json_response, parse};
 use super::events::{AssignArgs, assign_reply};
+use super::hub::Hub;
+use super::membership::check_member;
 use super::messages::{self, Post};
 use super::ops;
 use super::users::{self, NewUser};
-use super::{Ctx, Hub, Who, assign, media, members};
+use super::{assign, media, members};
 use crate::query::{query_pairs, query_param};
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, Uri};
@@ -190,7 +193,7 @@ fn route(
                 Who::Server => text("userId").unwrap_or_else(|| "system".to_owned()),
                 user => user.acting_as(text("userId").as_deref(), "userId")?,
             };
-            ops::check_member(ctx.app()?.chat(id)?, who)?;
+            check_member(ctx.app()?.chat(id)?, who)?;
             ops::close_chat(ctx, id, &by, None, true)?;
             json!({ "success": true })
         }

@@ -5,12 +5,15 @@
 //! a request to drop after applying cuts the socket before it runs (so that nothing
 //! more is written to it) and a chaos plan drops it after some frames or some time.
 
+use super::ctx::{Ctx, Who};
 use super::error::Fail;
+use super::events;
+use super::hub::Hub;
 use super::state::{ConnId, ConnRec, Out};
-use super::{Ctx, Hub, Who, events};
-use crate::cutoff::{Cutoff, write_frames};
+use crate::cutoff::Cutoff;
 use crate::query::query_param;
-use crate::server::Shared;
+use crate::shared::Shared;
+use crate::writer::write_frames;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use http::{Request, Response};

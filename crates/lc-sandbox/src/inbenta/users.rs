@@ -1,8 +1,10 @@
 //! Users: creation (`POST /v1/users`), changes and their chats.
 
+use super::config::{self, NewInbentaAgent};
+use super::ctx::{Ctx, Who};
 use super::error::Fail;
-use super::state::UserRec;
-use super::{Ctx, Who};
+use super::state::{AgentRec, InbState, UserRec};
+use lc_protocol::id::Token;
 use lc_protocol::inbenta::InbentaUser;
 use serde_json::{Map, Value};
 
@@ -106,4 +108,46 @@ pub(crate) fn user_chats(ctx: &Ctx<'_>, who: &Who, user: &str) -> Result<Map<Str
         );
     }
     Ok(chats)
+}
+
+/// Adds an agent (a user with providerId set) to app `app_id`, which must exist, with a
+/// fresh session token.
+pub(crate) fn add_agent(
+    st: &mut InbState,
+    app_id: &str,
+    spec: NewInbentaAgent,
+    online: bool,
+) -> config::InbentaUser {
+    let id = st.mint("a");
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    let profile = InbentaUser {
+        id: id.clone(),
+        name: Some(spec.name.clone()),
+        nickname: Some(spec.name.clone()),
+        provider_id: Some(format!("p-{id}")),
+        chats: Some(Vec::new()),
+        ..InbentaUser::default()
+    };
+    let agent = AgentRec {
+        rooms: spec.rooms,
+        langs: spec.langs,
+        capacity: spec.capacity,
+        behaviour: spec.behaviour,
+        online,
+    };
+    if let Some(app) = st.apps.get_mut(app_id) {
+        app.users.insert(
+            id.clone(),
+            UserRec {
+                profile,
+                agent: Some(agent),
+            },
+        );
+        app.tokens.insert(token.clone(), id.clone());
+        app.agent_order.push(id.clone());
+    }
+    config::InbentaUser {
+        id,
+        token: Token::new(token),
+    }
 }

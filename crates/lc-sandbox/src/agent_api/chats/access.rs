@@ -3,8 +3,8 @@
 
 use super::lifecycle::{chat_agents, set_access};
 use crate::chat_ops;
-use crate::dispatch::{Ctx, invalid, not_found};
-use crate::push::Audience;
+use crate::handler::{Ctx, invalid, not_found};
+use crate::outbox::Audience;
 use crate::state::{ChatRec, State};
 use lc_protocol::Empty;
 use lc_protocol::agent::{self, push as agent_push};

@@ -1,12 +1,11 @@
 //! The `list_archives` filters: checked once, then matched against (chat, thread) entries.
 
-use super::archives::find_term;
 use super::filters::{
     SetFilter, TimeRange, at_most, check_property_filters, groups_overlap, properties_match,
     set_matches,
 };
 use super::lifecycle::chat_agents;
-use crate::dispatch::invalid;
+use crate::handler::invalid;
 use crate::state::{ChatRec, State, ThreadRec};
 use lc_protocol::agent;
 use lc_protocol::error::ApiError;
@@ -267,4 +266,25 @@ fn agent_response_matches(
 fn ids_match<T: PartialEq>(values: Option<&Vec<T>>, excluded: Option<&Vec<T>>, have: &[T]) -> bool {
     values.is_none_or(|v| v.iter().any(|x| have.contains(x)))
         && excluded.is_none_or(|x| !x.iter().any(|e| have.contains(e)))
+}
+
+/// The byte length of the match of `term` at the start of `text`, ignoring case.
+pub(super) fn match_len(text: &str, term: &str) -> Option<usize> {
+    let mut chars = text.char_indices();
+    let mut end = 0;
+    for wanted in term.chars() {
+        let (at, c) = chars.next()?;
+        if !(c == wanted || c.to_lowercase().eq(wanted.to_lowercase())) {
+            return None;
+        }
+        end = at + c.len_utf8();
+    }
+    (end > 0).then_some(end)
+}
+
+/// The byte offset of the first match of `term` in `text`, ignoring case.
+fn find_term(text: &str, term: &str) -> Option<usize> {
+    text.char_indices()
+        .map(|(at, _)| at)
+        .find(|at| match_len(&text[*at..], term).is_some())
 }

@@ -1,8 +1,8 @@
 //! `list_archives`: the archive listing and the highlighting of its query's matches.
 
-use super::archive_filter::ArchiveFilter;
+use super::archive_filter::{ArchiveFilter, match_len};
 use super::listing::thread_readable;
-use crate::dispatch::Ctx;
+use crate::handler::Ctx;
 use crate::pagination;
 use crate::state::{ChatRec, Principal, State, ThreadRec};
 use crate::views;
@@ -158,25 +158,4 @@ fn highlight(text: &str, terms: &[&str], pre: &str, post: &str) -> String {
         }
     }
     out
-}
-
-/// The byte length of the match of `term` at the start of `text`, ignoring case.
-fn match_len(text: &str, term: &str) -> Option<usize> {
-    let mut chars = text.char_indices();
-    let mut end = 0;
-    for wanted in term.chars() {
-        let (at, c) = chars.next()?;
-        if !(c == wanted || c.to_lowercase().eq(wanted.to_lowercase())) {
-            return None;
-        }
-        end = at + c.len_utf8();
-    }
-    (end > 0).then_some(end)
-}
-
-/// The byte offset of the first match of `term` in `text`, ignoring case.
-pub(super) fn find_term(text: &str, term: &str) -> Option<usize> {
-    text.char_indices()
-        .map(|(at, _)| at)
-        .find(|at| match_len(&text[*at..], term).is_some())
 }

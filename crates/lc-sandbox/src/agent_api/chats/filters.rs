@@ -2,7 +2,7 @@
 //! filters on properties and on value sets.
 
 use crate::clock;
-use crate::dispatch::invalid;
+use crate::handler::invalid;
 use lc_protocol::agent;
 use lc_protocol::error::ApiError;
 use lc_protocol::id::GroupId;

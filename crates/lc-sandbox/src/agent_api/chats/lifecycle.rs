@@ -2,8 +2,8 @@
 //! following them (`follow_chat`, `unfollow_chat`), and helpers on chat users.
 
 use crate::chat_ops::{self, NewThread};
-use crate::dispatch::{Ctx, err, invalid};
-use crate::push::Audience;
+use crate::handler::{Ctx, err, invalid};
+use crate::outbox::Audience;
 use crate::state::{ChatRec, ChatUserRec, Principal, State};
 use crate::views;
 use lc_protocol::agent::{self, push as agent_push};

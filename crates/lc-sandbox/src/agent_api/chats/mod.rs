@@ -25,7 +25,7 @@ mod listing;
 mod transfer;
 mod users;
 
-use crate::dispatch::{Ctx, Reply, run};
+use crate::handler::{Ctx, Reply, run};
 use serde_json::value::RawValue;
 
 /// Handles the chat actions; `None` for actions of other topics.

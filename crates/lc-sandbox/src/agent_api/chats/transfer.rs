@@ -6,8 +6,8 @@ use super::lifecycle::{
 };
 use super::users::push_user_added;
 use crate::chat_ops;
-use crate::dispatch::{Ctx, err, invalid};
-use crate::push::Audience;
+use crate::handler::{Ctx, err, invalid};
+use crate::outbox::Audience;
 use crate::state::{ChatRec, ChatUserRec, Principal, State};
 use lc_protocol::agent::{self, push as agent_push};
 use lc_protocol::customer::push as customer_push;

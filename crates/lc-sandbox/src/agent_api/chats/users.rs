@@ -4,7 +4,7 @@
 use super::access::{agent_id, chat_audience, notify};
 use super::lifecycle::{join, require_presence};
 use crate::chat_ops;
-use crate::dispatch::{Ctx, err, invalid, not_found};
+use crate::handler::{Ctx, err, invalid, not_found};
 use crate::state::{ChatRec, ChatUserRec, Principal, State};
 use crate::views;
 use lc_protocol::agent::{self, push as agent_push};

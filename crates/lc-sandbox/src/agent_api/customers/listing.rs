@@ -2,7 +2,7 @@
 
 use super::view::{agent_view, chat_groups, chats_of};
 use crate::clock;
-use crate::dispatch::{Ctx, invalid};
+use crate::handler::{Ctx, invalid};
 use crate::pagination;
 use crate::state::State;
 use lc_protocol::ApiVersion;

@@ -10,22 +10,18 @@
 //! One file per topic: `view` (how the Agent API shows a customer, `get_customer`),
 //! `listing` (`list_customers` with its filters and order), `update` (`create_customer`,
 //! `update_customer`, `ban_customer`) and `monitoring` (who hears about a customer,
-//! following and subscriptions). This file holds the dispatcher and the helpers they
-//! share.
+//! following and subscriptions). This file holds the dispatcher; the helpers they share
+//! are in `view` ([`known`](view::known)) and `monitoring`
+//! ([`push_to_watchers`](monitoring::push_to_watchers)).
 
 mod listing;
 mod monitoring;
 mod update;
 mod view;
 
-use crate::dispatch::{Ctx, Reply, not_found, run};
-use crate::push::Audience;
-use crate::state::State;
-use lc_protocol::error::ApiError;
-use lc_protocol::id::CustomerId;
+use crate::handler::{Ctx, Reply, run};
 use listing::list_customers;
 use monitoring::{follow_customer, subscribe_customers, unfollow_customer, unsubscribe_customers};
-use serde::Serialize;
 use serde_json::value::RawValue;
 use update::{ban_customer, create_customer, update_customer};
 use view::get_customer;
@@ -47,30 +43,4 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, action: &str, payload: &RawValue) -> Opt
         "unsubscribe_customers" => run(ctx, payload, unsubscribe_customers),
         _ => return None,
     })
-}
-
-/// Queues the agent push `name` about `customer` for its watchers and the requester's
-/// own connection.
-fn push_to_watchers<T: Serialize>(
-    ctx: &mut Ctx<'_>,
-    customer: &CustomerId,
-    name: &'static str,
-    payload: &T,
-) {
-    let mut conns = watchers(ctx.state, customer);
-    if let Some(own) = ctx.conn.filter(|own| !conns.contains(own)) {
-        conns.push(own);
-    }
-    for conn in conns {
-        ctx.state.outbox.agents(Audience::Conn(conn), name, payload);
-    }
-}
-
-/// `not_found` unless the customer exists.
-fn known(state: &State, id: &CustomerId) -> Result<(), ApiError> {
-    if state.customers.contains_key(id) {
-        Ok(())
-    } else {
-        Err(not_found(format_args!("Customer `{id}`")))
-    }
 }

@@ -2,16 +2,16 @@
 //! actions that change it: `follow_customer`, `unfollow_customer` (3.3),
 //! `subscribe_customers` and `unsubscribe_customers` (3.6).
 
-use super::known;
-use super::view::{agent_view, groups_of};
-use crate::dispatch::{Ctx, err, invalid, not_found};
-use crate::push::Audience;
+use super::view::{agent_view, groups_of, known};
+use crate::handler::{Ctx, err, invalid, not_found};
+use crate::outbox::Audience;
 use crate::state::{ConnId, Principal, State};
 use lc_protocol::agent;
 use lc_protocol::error::{ApiError, ErrorType};
 use lc_protocol::id::{AgentId, CustomerId, GroupId};
 use lc_protocol::types::{Customer, CustomerMonitoringLevel};
 use lc_protocol::{ApiVersion, Empty};
+use serde::Serialize;
 use serde_json::json;
 
 /// Customers a `subscribe_customers` response lists when the request sets no `limit` ([I]).
@@ -58,11 +58,11 @@ fn agent_hears(state: &State, agent: &AgentId, customer: &CustomerId) -> bool {
         return false;
     };
     let level = rec
-        .session
+        .login
         .monitoring_level
         .clone()
         .unwrap_or(CustomerMonitoringLevel::My);
-    rec.session.followed_customers.contains(customer) || monitors(state, agent, &level, customer)
+    rec.login.followed_customers.contains(customer) || monitors(state, agent, &level, customer)
 }
 
 /// The customers `agent` hears about at `level` (or follows), oldest first, as the
@@ -73,10 +73,7 @@ pub(crate) fn monitored_customers(
     level: &CustomerMonitoringLevel,
     version: ApiVersion,
 ) -> Vec<Customer> {
-    let followed = state
-        .agents
-        .get(agent)
-        .map(|a| &a.session.followed_customers);
+    let followed = state.agents.get(agent).map(|a| &a.login.followed_customers);
     let mut customers: Vec<Customer> = state
         .customers
         .keys()
@@ -118,7 +115,7 @@ pub(super) fn follow_customer(
     let me = ctx.agent_id()?;
     known(ctx.state, &request.id)?;
     if let Some(agent) = ctx.state.agents.get_mut(&me) {
-        agent.session.followed_customers.insert(request.id.clone());
+        agent.login.followed_customers.insert(request.id.clone());
     }
     let view = agent_view(ctx.state, &request.id, ctx.version);
     ctx.state
@@ -139,7 +136,7 @@ pub(super) fn unfollow_customer(
         .state
         .agents
         .get_mut(&me)
-        .is_some_and(|a| a.session.followed_customers.remove(&request.id));
+        .is_some_and(|a| a.login.followed_customers.remove(&request.id));
     if followed {
         ctx.state.outbox.agents(
             Audience::Agents(vec![me]),
@@ -225,5 +222,22 @@ pub(super) fn unsubscribe_customers(
             "Subscription `{}`",
             request.subscription_id
         ))),
+    }
+}
+
+/// Queues the agent push `name` about `customer` for its watchers and the requester's
+/// own connection.
+pub(super) fn push_to_watchers<T: Serialize>(
+    ctx: &mut Ctx<'_>,
+    customer: &CustomerId,
+    name: &'static str,
+    payload: &T,
+) {
+    let mut conns = watchers(ctx.state, customer);
+    if let Some(own) = ctx.conn.filter(|own| !conns.contains(own)) {
+        conns.push(own);
+    }
+    for conn in conns {
+        ctx.state.outbox.agents(Audience::Conn(conn), name, payload);
     }
 }

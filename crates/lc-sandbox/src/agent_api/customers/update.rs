@@ -2,10 +2,10 @@
 //! (with the merge rules shared with the Customer API's `update_customer`) and
 //! `ban_customer`.
 
-use super::push_to_watchers;
+use super::monitoring::push_to_watchers;
 use super::view::agent_view;
-use crate::dispatch::{Ctx, invalid, not_found};
-use crate::push::Audience;
+use crate::handler::{Ctx, invalid, not_found};
+use crate::outbox::Audience;
 use crate::state::{ConnId, CustomerRec, Principal};
 use lc_protocol::agent::push::CustomerUpdated;
 use lc_protocol::agent::{self, UpdateCustomerOmnichannel};

@@ -1,8 +1,7 @@
 //! How the Agent API shows a customer ([`agent_view`]), the customer's chats and groups,
 //! and `get_customer`.
 
-use super::known;
-use crate::dispatch::Ctx;
+use crate::handler::{Ctx, not_found};
 use crate::state::{ChatRec, State};
 use crate::views;
 use lc_protocol::agent;
@@ -108,4 +107,13 @@ pub(super) fn get_customer(
         .collect();
     customer.chat_ids = (!chat_ids.is_empty()).then_some(chat_ids);
     Ok(customer)
+}
+
+/// `not_found` unless the customer exists.
+pub(super) fn known(state: &State, id: &CustomerId) -> Result<(), ApiError> {
+    if state.customers.contains_key(id) {
+        Ok(())
+    } else {
+        Err(not_found(format_args!("Customer `{id}`")))
+    }
 }

@@ -1,7 +1,7 @@
 //! `get_form` and the forms the sandbox shows ([`default_form`]).
 
-use super::group;
-use crate::dispatch::Ctx;
+use super::groups::group;
+use crate::handler::Ctx;
 use crate::state::State;
 use lc_protocol::customer::{self, GetFormType};
 use lc_protocol::error::ApiError;

@@ -4,8 +4,8 @@
 
 use super::groups::{customer_group, greeting_agent, message};
 use crate::chat_ops;
-use crate::dispatch::Ctx;
-use crate::push::Audience;
+use crate::handler::Ctx;
+use crate::outbox::Audience;
 use crate::state::{GreetingRec, GreetingStatus, State};
 use lc_protocol::Empty;
 use lc_protocol::customer;
@@ -49,7 +49,7 @@ pub(crate) fn show_greeting(
         },
     );
     let greeting = Greeting {
-        id: rec.session.greetings.len() as u64 + 1,
+        id: rec.login.greetings.len() as u64 + 1,
         unique_id: unique_id.clone(),
         displayed_first_time: Some(true),
         subtype: Some("announcement".to_owned()),
@@ -59,13 +59,13 @@ pub(crate) fn show_greeting(
         ..Default::default()
     };
     let mut replaced = Vec::new();
-    for shown in &mut rec.session.greetings {
+    for shown in &mut rec.login.greetings {
         if shown.status == GreetingStatus::Displayed {
             shown.status = GreetingStatus::Canceled;
             replaced.push(shown.greeting.unique_id.clone());
         }
     }
-    rec.session.greetings.push(GreetingRec {
+    rec.login.greetings.push(GreetingRec {
         greeting: greeting.clone(),
         status: GreetingStatus::Displayed,
     });
@@ -89,7 +89,7 @@ pub(crate) fn show_greeting(
 pub(crate) fn current_greeting(state: &State, customer: &CustomerId) -> Option<Greeting> {
     let rec = state.customers.get(customer)?;
     let latest = rec
-        .session
+        .login
         .greetings
         .iter()
         .rev()
@@ -113,7 +113,7 @@ fn displayed_greeting<'s>(
         .customers
         .get_mut(customer)
         .and_then(|rec| {
-            rec.session.greetings.iter_mut().find(|g| {
+            rec.login.greetings.iter_mut().find(|g| {
                 g.greeting.unique_id == unique_id
                     && g.status == GreetingStatus::Displayed
                     && id.is_none_or(|id| id == g.greeting.id)

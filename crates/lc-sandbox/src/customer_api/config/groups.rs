@@ -2,11 +2,10 @@
 //! (`get_predicted_agent`) and `request_welcome_message` (3.6), with the helpers the
 //! greetings share (the customer's group, an agent as customers see it, a message).
 
-use super::group;
 use crate::chat_ops;
-use crate::dispatch::{Ctx, invalid};
-use crate::push::Audience;
-use crate::state::State;
+use crate::handler::{Ctx, err, invalid};
+use crate::outbox::Audience;
+use crate::state::{GroupRec, State};
 use lc_protocol::customer;
 use lc_protocol::error::{ApiError, ErrorType};
 use lc_protocol::id::{AgentId, CustomerId, EventId, GroupId, UserId};
@@ -174,5 +173,15 @@ pub(super) fn message(id: EventId, created_at: String, agent: &AgentId, text: &s
         author_id: Some(UserId::new(agent.as_str())),
         text: Some(text.to_owned()),
         ..Default::default()
+    })
+}
+
+/// Group `id`, or `group_not_found`.
+pub(super) fn group(state: &State, id: GroupId) -> Result<&GroupRec, ApiError> {
+    state.groups.get(&id).ok_or_else(|| {
+        err(
+            ErrorType::GroupNotFound,
+            format!("Group `{}` not found", id.0),
+        )
     })
 }

@@ -15,13 +15,13 @@ mod forms;
 mod greetings;
 mod groups;
 
-use crate::dispatch::{Ctx, Reply, err, invalid, run};
-use crate::state::{GroupRec, State};
+use crate::handler::{Ctx, Reply, invalid, run};
+use crate::state::State;
 use forms::{enabled_form, get_form};
 use greetings::{accept_greeting, cancel_greeting, send_greeting_button_clicked};
-use groups::{get_predicted_agent, list_group_statuses, request_welcome_message};
+use groups::{get_predicted_agent, group, list_group_statuses, request_welcome_message};
 use lc_protocol::customer::{self, GetFormType};
-use lc_protocol::error::{ApiError, ErrorType};
+use lc_protocol::error::ApiError;
 use lc_protocol::id::{GroupId, OrganizationId};
 use lc_protocol::types::Properties;
 use lc_protocol::{ApiVersion, Empty};
@@ -115,16 +115,6 @@ fn narrowed(properties: &Properties, namespace: Option<&str>, name: Option<&str>
         }
     }
     out
-}
-
-/// Group `id`, or `group_not_found`.
-fn group(state: &State, id: GroupId) -> Result<&GroupRec, ApiError> {
-    state.groups.get(&id).ok_or_else(|| {
-        err(
-            ErrorType::GroupNotFound,
-            format!("Group `{}` not found", id.0),
-        )
-    })
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,0 +1,31 @@
+//! Who makes a request ([`Principal`]) and which connection it comes on ([`ConnId`]):
+//! the identities the state, the pushes and the handlers all speak of.
+
+use lc_protocol::Api;
+use lc_protocol::id::{AgentId, CustomerId, UserId};
+
+/// Who sent a request.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Principal {
+    Agent(AgentId),
+    Customer(CustomerId),
+}
+
+impl Principal {
+    pub(crate) fn user_id(&self) -> UserId {
+        match self {
+            Principal::Agent(id) => UserId::new(id.as_str()),
+            Principal::Customer(id) => UserId::new(id.as_str()),
+        }
+    }
+
+    pub(crate) fn api(&self) -> Api {
+        match self {
+            Principal::Agent(_) => Api::Agent,
+            Principal::Customer(_) => Api::Customer,
+        }
+    }
+}
+
+/// One connection's identity.
+pub(crate) type ConnId = u64;

@@ -1,0 +1,88 @@
+//! The frame writer of the realtime sockets (LiveChat RTM and Inbenta): writes what is
+//! queued for a connection, and obeys its [`Cutoff`] and its chaos plan.
+
+use crate::chaos::ConnPlan;
+use crate::cutoff::Cutoff;
+use crate::shared::Shared;
+use crate::state::Outgoing;
+use futures_util::SinkExt;
+use futures_util::stream::SplitSink;
+use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+
+/// Sleeps until `at`, forever without one.
+async fn sleep_until_opt(at: Option<Instant>) {
+    match at {
+        Some(at) => sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Writes queued frames until the channel closes, a close is ordered or the connection is
+/// cut. A cut ends it at once, without writing what is still queued and without a close
+/// frame. [`Outgoing::Arm`] arms a chaos plan: after that many more frames, or that
+/// long, the writer cuts the connection itself (counted in the fault stats).
+pub(crate) async fn write_frames<S>(
+    mut sink: SplitSink<WebSocketStream<S>, Message>,
+    mut rx: mpsc::UnboundedReceiver<Outgoing>,
+    cutoff: Arc<Cutoff>,
+    shared: Arc<Shared>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut frames_left: Option<u64> = None;
+    let mut dies_at: Option<Instant> = None;
+    let chaos_drop = |cutoff: &Cutoff| {
+        if cutoff.cut() {
+            shared.faults().count_random_drop();
+        }
+    };
+    loop {
+        let out = tokio::select! {
+            biased;
+            () = cutoff.cut_off() => return,
+            () = sleep_until_opt(dies_at) => return chaos_drop(&cutoff),
+            out = rx.recv() => out,
+        };
+        let message = match out {
+            None => break,
+            Some(Outgoing::Text(text)) => Message::text(text),
+            Some(Outgoing::Close) => {
+                tokio::select! {
+                    biased;
+                    () = cutoff.cut_off() => return,
+                    _ = sink.send(Message::Close(None)) => {}
+                }
+                break;
+            }
+            Some(Outgoing::Arm(ConnPlan { frames, lifetime })) => {
+                frames_left = frames;
+                dies_at = lifetime.map(|d| Instant::now() + d);
+                continue;
+            }
+        };
+        let sent = tokio::select! {
+            biased;
+            () = cutoff.cut_off() => return,
+            sent = sink.send(message) => sent,
+        };
+        if sent.is_err() {
+            break;
+        }
+        if let Some(left) = frames_left.as_mut() {
+            *left = left.saturating_sub(1);
+            if *left == 0 {
+                return chaos_drop(&cutoff);
+            }
+        }
+    }
+    tokio::select! {
+        biased;
+        () = cutoff.cut_off() => {}
+        _ = sink.close() => {}
+    }
+}
