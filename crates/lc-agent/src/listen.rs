@@ -18,10 +18,10 @@ impl AgentClient<RtmClient<AgentSession>> {
     /// A subscriber that reads too slowly gets [`RtmEvent::Missed`] and can call
     /// [`EventStream::catch_up`].
     pub fn events(&self) -> EventStream<AgentEvent> {
-        EventStream::new(self.pushes())
+        EventStream::new(self.push_source())
     }
 
-    fn pushes(&self) -> Pushes {
+    fn push_source(&self) -> Pushes {
         match &self.hub {
             Some(hub) => hub.subscribe(&self.transport),
             None => {
