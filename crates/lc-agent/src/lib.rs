@@ -58,7 +58,7 @@
 //!   ([`SendOnce`]). An error says for certain that nothing was stored, unless it is
 //!   [`Error::Unresolved`].
 //! - [`events`](AgentClient::events) gives every push once; after a reconnection what
-//!   happened meanwhile comes as [`RtmEvent::Recovered`](lc_rtm::RtmEvent::Recovered)
+//!   happened meanwhile comes as [`RtmEvent::Recovered`]
 //!   items, in order. [`on`](AgentClient::on) and [`once`](AgentClient::once) handlers
 //!   get those too.
 //!

@@ -9,9 +9,9 @@
 use futures_util::{Stream, StreamExt};
 use lc_protocol::agent::{self, AgentPush};
 use lc_protocol::id::{ChatId, EventId};
+use lc_protocol::listen::{CatchUp, EventSource};
 use lc_protocol::recovery::{CATCH_UP_RETRY, ChatLedger, LedgerPush, chat_gone};
 use lc_protocol::types::Chat;
-use lc_protocol::listen::{CatchUp, EventSource};
 use lc_protocol::{Error, PushSet, Transport};
 use lc_rtm::{AgentSession, PushStream, RtmClient, RtmEvent};
 use std::collections::HashMap;

@@ -168,7 +168,10 @@ fn texts(items: &[RtmEvent<AgentPush>]) -> Vec<(String, bool)> {
 }
 
 /// Reads `pushes` until an incoming event with `text` came (or [`WAIT`] passed).
-async fn read_until(pushes: &mut lc_agent::EventStream<lc_agent::AgentEvent>, text: &str) -> Vec<RtmEvent<AgentPush>> {
+async fn read_until(
+    pushes: &mut lc_agent::EventStream<lc_agent::AgentEvent>,
+    text: &str,
+) -> Vec<RtmEvent<AgentPush>> {
     let mut items = Vec::new();
     tokio::time::timeout(WAIT, async {
         while let Some(item) = pushes.next().await {

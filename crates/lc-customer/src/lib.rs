@@ -91,8 +91,8 @@ pub use event::{
 };
 pub use history::{ChatHistory, HistoryPage};
 pub use lc_protocol::SendOnce;
-pub use lc_web::{CancellationToken, Upload};
 pub use lc_protocol::{EventStream, Subscription};
+pub use lc_web::{CancellationToken, Upload};
 pub use pages::Pagination;
 pub use sending::{SendFile, SentFile};
 pub use summaries::{ChatSummary, ChatsSummary, ThreadSummary, ThreadsSummary};

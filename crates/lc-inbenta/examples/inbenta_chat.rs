@@ -8,8 +8,8 @@
 
 use futures_util::StreamExt;
 use lc_inbenta::{
-    Chat, ChatEvent, ChatItem, ChatOptions, InbentaClient, InbentaConfig, NewUser, SubscriptionItem,
-    UserClient,
+    Chat, ChatEvent, ChatItem, ChatOptions, InbentaClient, InbentaConfig, NewUser,
+    SubscriptionItem, UserClient,
 };
 use lc_protocol::inbenta::{InbentaActivityType, InbentaPush};
 use lc_sandbox::{NewInbentaAgent, NewInbentaApp, Sandbox};

@@ -1,8 +1,8 @@
 //! The REST routes both clients use besides creating users: availability, settings,
 //! media download and the raw escape hatch (`ICF.Api.request`).
 
-use crate::{InbentaClient, UserClient};
 use crate::session::query_escape;
+use crate::{InbentaClient, UserClient};
 use bytes::Bytes;
 use http::Method;
 use lc_protocol::Error;
@@ -47,7 +47,11 @@ macro_rules! rest_methods {
             ///
             /// # Errors
             /// As [`api_request`](Self::api_request).
-            pub async fn agents_available(&self, room: &str, lang: Option<&str>) -> Result<u64, Error> {
+            pub async fn agents_available(
+                &self,
+                room: &str,
+                lang: Option<&str>,
+            ) -> Result<u64, Error> {
                 #[derive(Deserialize)]
                 struct Available {
                     #[serde(default)]

@@ -10,7 +10,9 @@ mod common;
 
 use common::{World, id_of, within};
 use futures_util::StreamExt;
-use lc_inbenta::{Chat, ChatEvent, ChatItem, ChatOptions, EventStream, Method, Resolution, UserClient};
+use lc_inbenta::{
+    Chat, ChatEvent, ChatItem, ChatOptions, EventStream, Method, Resolution, UserClient,
+};
 use lc_sandbox::{Chaos, NewInbentaAgent, NewInbentaApp};
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -112,7 +112,8 @@ async fn every_client_event_is_a_typed_request() {
     // chats:assign: Ann, the only agent, accepts.
     let assigned = within(
         "chats:assign",
-        bob.call(ChatsAssign::new(chat.id.clone())
+        bob.call(
+            ChatsAssign::new(chat.id.clone())
                 .max_attempts(1)
                 .interval(5),
         ),
@@ -214,11 +215,7 @@ async fn every_client_event_is_a_typed_request() {
         .await
         .unwrap();
     assert_eq!(closed.success, Some(true));
-    let after = bob
-        .call(ChatsGet::new(chat.id.clone()))
-        .await
-        .unwrap()
-        .chat;
+    let after = bob.call(ChatsGet::new(chat.id.clone())).await.unwrap().chat;
     assert!(after.closed == Some(true) || after.status.as_deref() == Some("closed"));
     world.shutdown().await;
 }
@@ -289,10 +286,7 @@ async fn bad_input_gets_the_error_shape_and_the_connection_stays_usable() {
     assert_eq!(code(&unknown), Some(400), "{unknown:?}");
     assert_eq!(unknown.error_type(), Some(&ErrorType::Validation));
 
-    let missing = bob
-        .call(ChatsGet::new("no-such-chat"))
-        .await
-        .unwrap_err();
+    let missing = bob.call(ChatsGet::new("no-such-chat")).await.unwrap_err();
     assert_eq!(code(&missing), Some(404), "{missing:?}");
 
     let malformed = bob
@@ -316,10 +310,7 @@ async fn bad_input_gets_the_error_shape_and_the_connection_stays_usable() {
         "User already has a chat"
     );
 
-    let stranger = eve
-        .call(ChatsGet::new(chat.id.clone()))
-        .await
-        .unwrap_err();
+    let stranger = eve.call(ChatsGet::new(chat.id.clone())).await.unwrap_err();
     assert_eq!(code(&stranger), Some(403), "{stranger:?}");
     assert_eq!(stranger.error_type(), Some(&ErrorType::Authorization));
 
@@ -410,7 +401,10 @@ async fn on_and_once_take_pushes_by_type_until_turned_off() {
     }
     assert!(joins.contains(&ann.user().id), "{joins:?}");
     // `once` took the first one only, and is done.
-    assert_eq!(within("the first join", first.recv()).await, joins.first().cloned());
+    assert_eq!(
+        within("the first join", first.recv()).await,
+        joins.first().cloned()
+    );
     assert_eq!(within("the end of `once`", first.recv()).await, None);
     within("`once` to finish", async {
         while !once.is_finished() {

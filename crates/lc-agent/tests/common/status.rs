@@ -77,7 +77,10 @@ pub(crate) async fn logout_ends_the_rtm_connection<T: Transport>(w: &World<T>) {
 
 /// `call_raw` sends any action by name: `list_routing_statuses` and `get_chat` answer as
 /// JSON; an unknown action is an API error.
-pub(crate) async fn call_raw_is_the_raw_escape_hatch<T: Transport>(w: &World<T>, chat: &CustomerChat) {
+pub(crate) async fn call_raw_is_the_raw_escape_hatch<T: Transport>(
+    w: &World<T>,
+    chat: &CustomerChat,
+) {
     let statuses = w
         .client
         .call_raw("list_routing_statuses", json!({}))

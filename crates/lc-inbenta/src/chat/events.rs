@@ -2,11 +2,11 @@
 
 use futures_util::StreamExt;
 use lc_protocol::PushSet;
-use lc_protocol::listen::{CatchUp, EventSource};
 use lc_protocol::inbenta::{
     ChatClosed, ChatIntervened, ChatTimerExpiryAlert, ForeverAlone, InbentaPush, MessageRead,
     MessageReceived, QueueUpdate, SystemInfo, UserActivity, UserJoined, UserLeft,
 };
+use lc_protocol::listen::{CatchUp, EventSource};
 use serde_json::Value;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};

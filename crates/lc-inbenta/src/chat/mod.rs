@@ -11,12 +11,12 @@ pub use send::{DEFAULT_RESOLVE_WITHIN, Resolution, SendMessage, SentMessage};
 
 use crate::UserClient;
 use events::ChatEvents;
-use lc_protocol::{Error, EventStream};
 use lc_protocol::inbenta::{
     ChatsAssign, ChatsClose, ChatsCloseResponse, ChatsCreate, ChatsGet, HistoryEntry,
     HistoryImport, InbentaActivityType, InbentaAgent, InbentaChat, InbentaMedia, InbentaUser,
     MessagesRead, MessagesReadResponse, MessagesSend, UsersActivity, UsersActivityResponse,
 };
+use lc_protocol::{Error, EventStream};
 use lc_web::Upload;
 use options::Target;
 use serde::Deserialize;

@@ -352,10 +352,7 @@ impl ChatState {
     ) -> Result<usize, Error> {
         let _one = self.recovering.lock().await;
         let stored = stored_messages(client, id).await?;
-        let chat = client
-            .call(ChatsGet::new(id).fields("users"))
-            .await?
-            .chat;
+        let chat = client.call(ChatsGet::new(id).fields("users")).await?.chat;
         Ok(self.reconcile(me, stored, &chat))
     }
 }
