@@ -47,7 +47,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 /// Answers every message someone else sent with an echo, until the connection stops.
 async fn echo(bot: &Agent) -> Result<(), Error> {
-    let mut pushes = bot.pushes();
+    let mut pushes = bot.events();
     while let Some(item) = pushes.next().await {
         // Pushes our own requests caused carry their request id: skip our own messages.
         let RtmEvent::Push {

@@ -37,7 +37,7 @@
 //!
 //! The same client works over RTM ([`AgentClient::connect_rtm`]) and over Web
 //! ([`AgentClient::connect_web`]). Methods only one transport carries exist only for it:
-//! `login`, `set_away_status`, `update_session`, `subscribe_customers`, pushes and `on`
+//! `login`, `set_away_status`, `update_session`, `subscribe_customers`, `events`, `on` and `once`
 //! need an RTM transport, [`upload_file`](AgentClient::upload_file) needs Web. Calling
 //! them on the other does not compile:
 //!
@@ -57,42 +57,54 @@
 //!   event up by its `custom_id` and returns it if stored, or sends it again if not
 //!   ([`SendOnce`]). An error says for certain that nothing was stored, unless it is
 //!   [`Error::Unresolved`].
-//! - [`pushes`](AgentClient::pushes) gives every push once; after a reconnection what
-//!   happened meanwhile comes as [`RtmEvent::Recovered`](lc_rtm::RtmEvent::Recovered)
-//!   items, in order. [`on`](AgentClient::on) handlers get those too.
+//! - [`events`](AgentClient::events) gives every push once; after a reconnection what
+//!   happened meanwhile comes as [`RtmEvent::Recovered`]
+//!   items, in order. [`on`](AgentClient::on) and [`once`](AgentClient::once) handlers
+//!   get those too.
 //!
-//! # The seed's methods
+//! # Vocabulary
 //!
-//! Every method of lc-sdk-js `agent/rtm` is here under its snake-case name
-//! (`addUserToChat` → [`add_user_to_chat`](AgentClient::add_user_to_chat), ...), plus:
+//! The agent, customer and Inbenta clients use the same words for the same things:
+//! `call(request)` sends a typed request (a [`Call`] to `.await`); `call_raw(action,
+//! payload)` sends any action by name with a JSON payload (the JS SDKs' `send`);
+//! `events()` is the stream of what happens (an [`EventStream`], whose `catch_up` gives
+//! what a slow reader missed); `on` and `once` run a handler for one kind of event until
+//! the [`Subscription`] they return is dropped or turned `off`.
 //!
-//! - `connect`: [`AgentClient::connect_rtm`] (or [`AgentClient::new`] around any
-//!   transport); the engine connects, logs in, keeps the heartbeat and reconnects.
-//! - `login`: the RTM engine logs in by itself on every connection;
-//!   [`login`](AgentClient::login) sends the action explicitly, for other transports.
-//! - `send`: [`send`](AgentClient::send), the raw escape hatch.
-//! - `on`, `subscribePush`, `unsubscribePush`: [`on`](AgentClient::on) returns a
-//!   [`Subscription`]; dropping it unsubscribes. [`pushes`](AgentClient::pushes) gives
-//!   the whole push stream.
-//! - `setAuthorId`: not offered. Bot acting through an agent token with an `author_id`
-//!   was removed in API 3.6 (bots log in with bot tokens); connect with the bot's token
-//!   instead.
+//! # Coming from the JS SDK
+//!
+//! Every method of lc-sdk-js `agent/rtm` and `agent/web` is here under its snake-case
+//! name (`addUserToChat` → [`add_user_to_chat`](AgentClient::add_user_to_chat), ...).
+//! The others:
+//!
+//! | lc-sdk-js | livechat-rs |
+//! |---|---|
+//! | `connect` | [`AgentClient::connect_rtm`] (or [`AgentClient::new`] around any transport); the engine connects, logs in, keeps the heartbeat and reconnects |
+//! | `login` | the RTM engine logs in by itself on every connection; [`login`](AgentClient::login) sends the action explicitly, for other transports |
+//! | `send(action, payload)` | [`call_raw`](AgentClient::call_raw); typed: [`call`](AgentClient::call) |
+//! | `on(push, handler)`, `subscribePush` | [`on`](AgentClient::on) (and [`once`](AgentClient::once)), returning a [`Subscription`] |
+//! | the function `on` returns, `unsubscribePush` | [`Subscription::off`], or dropping the subscription |
+//! | — | [`events`](AgentClient::events): the whole push stream |
+//! | `setAuthorId` | not offered: acting as a bot through an agent token with an `author_id` was removed in API 3.6 (bots log in with bot tokens); connect with the bot's token instead |
 
 mod chats;
 mod customers;
 mod events;
-mod pushes;
+mod listen;
 mod recovery;
 mod status;
 mod web;
 
-pub use lc_protocol::{Call, SendOnce};
-pub use pushes::Subscription;
-pub use recovery::Pushes;
+pub use lc_protocol::{Call, EventStream, SendOnce, Subscription};
 
+use lc_protocol::agent::AgentPush;
 use lc_protocol::{Action, Error, Transport};
-use lc_rtm::{AgentSession, RtmClient, RtmConfig, TokenProvider};
+use lc_rtm::{AgentSession, RtmClient, RtmConfig, RtmEvent, TokenProvider};
 use serde_json::Value;
+
+/// One item of [`AgentClient::events`]: a push, a push recovered after a reconnection,
+/// or news of the connection.
+pub type AgentEvent = RtmEvent<AgentPush>;
 
 /// A client of the Agent Chat API over transport `T`.
 #[derive(Debug, Clone)]
@@ -104,7 +116,7 @@ pub struct AgentClient<T> {
 
 impl<T: Transport> AgentClient<T> {
     /// A client sending its requests through `transport`. Over RTM, use
-    /// [`AgentClient::from_rtm`] to get pushes (with catching up after reconnections).
+    /// [`AgentClient::from_rtm`] to get events (with catching up after reconnections).
     pub fn new(transport: T) -> Self {
         Self {
             transport,
@@ -117,22 +129,25 @@ impl<T: Transport> AgentClient<T> {
         &self.transport
     }
 
+    /// Any action of the Agent Chat API, typed (e.g.
+    /// [`agent::ListRoutingStatuses`](lc_protocol::agent::ListRoutingStatuses)):
+    /// `.await` the [`Call`] to send it.
+    pub fn call<A: Action>(&self, request: A) -> Call<'_, T, A> {
+        Call::new(&self.transport, request)
+    }
+
     /// Sends any action by name with a JSON payload and returns the JSON response: the
-    /// escape hatch for actions this crate does not know.
+    /// escape hatch for actions this crate does not know (lc-sdk-js `send`).
     ///
     /// # Errors
     /// The API error, or the transport's errors (timeout, connection lost, closed).
-    pub async fn send(&self, action: &str, payload: Value) -> Result<Value, Error> {
+    pub async fn call_raw(&self, action: &str, payload: Value) -> Result<Value, Error> {
         self.transport.call_raw(action, payload).await
-    }
-
-    fn call<A: Action>(&self, request: A) -> Call<'_, T, A> {
-        Call::new(&self.transport, request)
     }
 }
 
 impl AgentClient<RtmClient<AgentSession>> {
-    /// Connects an agent over RTM (the seed's `connect`): the engine connects in the
+    /// Connects an agent over RTM (lc-sdk-js `connect`): the engine connects in the
     /// background, logs in with a token from `tokens` (again on every reconnection) and
     /// queues requests until then. Must be called within a tokio runtime.
     pub fn connect_rtm(

@@ -1,4 +1,5 @@
-//! Catching up after a reconnection: the agent's push hub and its [`Pushes`] streams.
+//! Catching up after a reconnection: the agent's push hub and the sources of its event
+//! streams ([`Pushes`]).
 //!
 //! One task per RTM client reads the engine's items, drops pushes it delivered already
 //! and, after every reconnection (or when it fell behind), reads the agent's chats
@@ -8,6 +9,7 @@
 use futures_util::{Stream, StreamExt};
 use lc_protocol::agent::{self, AgentPush};
 use lc_protocol::id::{ChatId, EventId};
+use lc_protocol::listen::{CatchUp, EventSource};
 use lc_protocol::recovery::{CATCH_UP_RETRY, ChatLedger, LedgerPush, chat_gone};
 use lc_protocol::types::Chat;
 use lc_protocol::{Error, PushSet, Transport};
@@ -250,13 +252,13 @@ async fn my_chats(rtm: &Rtm, me: Option<&str>, ledger: &ChatLedger) -> Result<Ve
     Ok(chats)
 }
 
-/// The pushes and lifecycle items of one subscriber (see
-/// [`AgentClient::pushes`](crate::AgentClient::pushes)): live pushes, each once, and
+/// The pushes and lifecycle items of one subscriber (the source of
+/// [`AgentClient::events`](crate::AgentClient::events)): live pushes, each once, and
 /// after a reconnection the [`RtmEvent::Recovered`] ones.
 ///
-/// A subscriber that reads too slowly gets [`RtmEvent::Missed`]; it can then call
-/// [`catch_up`](Pushes::catch_up) to get what it missed of its chats.
-pub struct Pushes {
+/// A subscriber that reads too slowly gets [`RtmEvent::Missed`]; it can then catch up
+/// to get what it missed of its chats.
+pub(crate) struct Pushes {
     inner: BroadcastStream<RtmEvent<AgentPush>>,
     rtm: Rtm,
     me: Arc<OnceLock<String>>,
@@ -273,11 +275,8 @@ impl std::fmt::Debug for Pushes {
 impl Pushes {
     /// What this subscriber missed of its chats (new chats and threads, events, users,
     /// deactivations), read from the server, as [`RtmEvent::Recovered`] items in order;
-    /// the stream then counts them as given. Call it after [`RtmEvent::Missed`].
-    ///
-    /// # Errors
-    /// The errors of `list_chats` and `get_chat`.
-    pub async fn catch_up(&mut self) -> Result<Vec<RtmEvent<AgentPush>>, Error> {
+    /// the stream then counts them as given.
+    async fn recover(&mut self) -> Result<Vec<RtmEvent<AgentPush>>, Error> {
         let collected = Mutex::new(Vec::new());
         let emit = |event| {
             collected
@@ -293,11 +292,13 @@ impl Pushes {
     }
 }
 
-impl Stream for Pushes {
-    type Item = RtmEvent<AgentPush>;
+impl EventSource<RtmEvent<AgentPush>> for Pushes {
+    fn catch_up(&mut self) -> CatchUp<'_, RtmEvent<AgentPush>> {
+        Box::pin(self.recover())
+    }
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<RtmEvent<AgentPush>>> {
+        let this = self;
         Pin::new(&mut this.inner).poll_next(cx).map(|item| {
             item.map(|result| match result {
                 Ok(event) => {

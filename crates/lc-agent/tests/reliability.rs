@@ -168,7 +168,10 @@ fn texts(items: &[RtmEvent<AgentPush>]) -> Vec<(String, bool)> {
 }
 
 /// Reads `pushes` until an incoming event with `text` came (or [`WAIT`] passed).
-async fn read_until(pushes: &mut lc_agent::Pushes, text: &str) -> Vec<RtmEvent<AgentPush>> {
+async fn read_until(
+    pushes: &mut lc_agent::EventStream<lc_agent::AgentEvent>,
+    text: &str,
+) -> Vec<RtmEvent<AgentPush>> {
     let mut items = Vec::new();
     tokio::time::timeout(WAIT, async {
         while let Some(item) = pushes.next().await {
@@ -189,7 +192,7 @@ async fn read_until(pushes: &mut lc_agent::Pushes, text: &str) -> Vec<RtmEvent<A
 #[tokio::test]
 async fn messages_sent_while_the_agent_was_away_are_recovered_once_in_order() {
     let (w, chat) = RtmWorld::with_chat().await;
-    let mut pushes = w.client.pushes();
+    let mut pushes = w.client.events();
     let web = customer_web(&w);
     w.sandbox.refuse_logins_for(Duration::from_millis(800));
     w.sandbox.drop_connections();
@@ -248,7 +251,7 @@ async fn a_lagging_subscriber_is_told_and_can_catch_up() {
     let rtm = lc_rtm::RtmClient::connect(session, w.agent.token.clone(), common::rtm_config());
     let agent = AgentClient::from_rtm(rtm, 4);
     agent.list_routing_statuses().await.unwrap();
-    let mut slow = agent.pushes();
+    let mut slow = agent.events();
     let chat = w.customer_chat().await;
     let web = customer_web(&w);
     let sent: Vec<String> = (0..12).map(|n| format!("m{n}")).collect();

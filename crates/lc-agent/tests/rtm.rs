@@ -8,9 +8,11 @@
 mod common;
 
 use common::{RtmWorld, WAIT, chats, customers, events, status};
-use lc_protocol::agent::push::{IncomingChat, IncomingMulticast};
+use lc_protocol::agent::push::{IncomingChat, IncomingEvent, IncomingMulticast};
+use lc_protocol::customer::SendEvent;
+use lc_protocol::types::Event;
 use lc_protocol::types::RoutingStatus;
-use lc_protocol::{ApiVersion, Error};
+use lc_protocol::{ApiVersion, Error, Transport};
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -343,9 +345,9 @@ async fn update_session_accepts_a_fresh_token() {
 }
 
 #[tokio::test]
-async fn send_is_the_raw_escape_hatch() {
+async fn call_raw_is_the_raw_escape_hatch() {
     let (w, chat) = RtmWorld::with_chat().await;
-    status::send_is_the_raw_escape_hatch(&w, &chat).await;
+    status::call_raw_is_the_raw_escape_hatch(&w, &chat).await;
     w.shutdown().await;
 }
 
@@ -382,7 +384,7 @@ async fn on_ignores_other_pushes() {
 }
 
 #[tokio::test]
-async fn dropping_the_subscription_stops_calls() {
+async fn turning_the_subscription_off_stops_calls() {
     let w = RtmWorld::new().await;
     let calls = Arc::new(AtomicUsize::new(0));
     let counter = calls.clone();
@@ -393,7 +395,8 @@ async fn dropping_the_subscription_stops_calls() {
     let _kept = w.client.on::<IncomingChat>(move |_| {
         let _ = tx.send(());
     });
-    dropped.unsubscribe();
+    assert!(!dropped.is_finished());
+    dropped.off();
     let _chat = w.customer_chat().await;
     tokio::time::timeout(WAIT, rx.recv())
         .await
@@ -401,5 +404,31 @@ async fn dropping_the_subscription_stops_calls() {
         .unwrap();
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(calls.load(Ordering::SeqCst), 0);
+    w.shutdown().await;
+}
+
+#[tokio::test]
+async fn once_calls_the_handler_for_the_next_push_only() {
+    let (w, chat) = RtmWorld::with_chat().await;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let once = w.client.once::<IncomingEvent>(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let _every = w.client.on::<IncomingEvent>(move |push| {
+        let _ = tx.send(push.event.text().unwrap_or_default().to_owned());
+    });
+    for text in ["first", "second"] {
+        let send = SendEvent::new(chat.chat_id.clone(), Event::message(text));
+        chat.customer.call(&send).await.unwrap();
+    }
+    for text in ["first", "second"] {
+        let got = tokio::time::timeout(WAIT, rx.recv()).await.unwrap();
+        assert_eq!(got.as_deref(), Some(text));
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert!(once.is_finished());
     w.shutdown().await;
 }

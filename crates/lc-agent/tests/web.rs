@@ -255,8 +255,8 @@ async fn logout_ends_the_rtm_connection() {
 }
 
 #[tokio::test]
-async fn send_is_the_raw_escape_hatch() {
+async fn call_raw_is_the_raw_escape_hatch() {
     let (w, chat) = WebWorld::with_chat().await;
-    status::send_is_the_raw_escape_hatch(&w, &chat).await;
+    status::call_raw_is_the_raw_escape_hatch(&w, &chat).await;
     w.shutdown().await;
 }

@@ -84,7 +84,7 @@ pub(crate) struct Counters {
     /// Messages delivered inside an `incoming_chat` (the thread of a chat the client did
     /// not know, e.g. recovered after a reconnection) rather than as `incoming_event`.
     pub(crate) via_chat: AtomicU64,
-    /// `Pushes::catch_up` calls that failed.
+    /// `EventStream::catch_up` calls that failed.
     pub(crate) catch_up_failed: AtomicU64,
     /// Every sighting, live or recovered, by either side.
     pub(crate) sightings: AtomicU64,

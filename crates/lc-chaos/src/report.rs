@@ -105,9 +105,9 @@ pub struct Report {
     /// Deliveries of messages that are not stored.
     pub pushes_unexpected: u64,
     /// Items a lagging subscriber missed (`Missed(n)`; agents then call
-    /// `Pushes::catch_up`, and what is still missing counts as lost).
+    /// `EventStream::catch_up`, and what is still missing counts as lost).
     pub missed: u64,
-    /// `Pushes::catch_up` calls that failed.
+    /// `EventStream::catch_up` calls that failed.
     pub catch_up_failed: u64,
     /// Whether every send finished, and whether every delivery arrived, in time.
     pub finished: (bool, bool),

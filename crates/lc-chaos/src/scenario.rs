@@ -5,7 +5,7 @@ use crate::ledger::{ANSWER, Ledger, Outcome, Side};
 use crate::report::{Observed, Report};
 use futures_util::StreamExt;
 use futures_util::future::join_all;
-use lc_agent::{AgentClient, Pushes};
+use lc_agent::{AgentClient, AgentEvent};
 use lc_customer::{CustomerClient, CustomerConfig, CustomerEvent, EventStream};
 use lc_protocol::Error;
 use lc_protocol::agent::AgentPush;
@@ -172,7 +172,7 @@ pub async fn run(config: Config) -> Result<Report, String> {
             handle.token.clone(),
             RtmConfig::default(),
         );
-        let pushes = rtm.pushes();
+        let pushes = rtm.events();
         let sender = if n < config.web_agents {
             Sender::Web(AgentClient::connect_web(
                 handle.token.clone(),
@@ -415,7 +415,7 @@ async fn within<T>(
 /// answers it, once per delivery.
 async fn agent_loop(
     me: String,
-    mut pushes: Pushes,
+    mut pushes: EventStream<AgentEvent>,
     sender: Arc<Sender>,
     ledger: Arc<Ledger>,
     policy: ResolvePolicy,
@@ -507,7 +507,7 @@ fn thread_events(chat: Chat, ledger: &Ledger) -> Vec<(ChatId, Event)> {
 }
 
 /// A customer app's listener: books every agent message it is given.
-async fn customer_loop(me: String, mut events: EventStream, ledger: Arc<Ledger>) {
+async fn customer_loop(me: String, mut events: EventStream<CustomerEvent>, ledger: Arc<Ledger>) {
     let mut down_since = None;
     while let Some(event) = events.next().await {
         let (push, recovered) = match event {

@@ -80,7 +80,7 @@ async fn embedded() -> Result<(), Box<dyn std::error::Error>> {
 
 /// The sandbox's agent: answers every customer message.
 async fn answer(agent: AgentClient<lc_rtm::RtmClient<AgentSession>>) -> Result<(), Error> {
-    let mut pushes = agent.pushes();
+    let mut pushes = agent.events();
     while let Some(item) = pushes.next().await {
         let RtmEvent::Push {
             push: AgentPush::IncomingEvent(incoming),

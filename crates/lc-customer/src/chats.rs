@@ -100,7 +100,7 @@ impl<T: CustomerConnection> CustomerClient<T> {
         self.call(customer::GetChat::new(chat_id))
     }
 
-    /// The seed's `closeThread`: deactivates the chat, closing its active thread.
+    /// customer-sdk `closeThread`: deactivates the chat, closing its active thread.
     pub fn close_thread(
         &self,
         chat_id: impl Into<ChatId>,
@@ -113,7 +113,7 @@ impl<T: CustomerConnection> CustomerClient<T> {
         self.call(customer::GetPredictedAgent::new())
     }
 
-    /// The seed's `rateChat`: stores the rating as the `rating` properties (`score` 1 for
+    /// customer-sdk `rateChat`: stores the rating as the `rating` properties (`score` 1 for
     /// good, 0 for bad, and `comment`) of the chat's last thread.
     ///
     /// # Errors
@@ -145,7 +145,7 @@ impl<T: CustomerConnection> CustomerClient<T> {
         self.call(customer::UpdateChatProperties::new(chat_id, properties))
     }
 
-    /// The seed's `updateChatThreadProperties`: sets thread properties.
+    /// customer-sdk `updateChatThreadProperties`: sets thread properties.
     pub fn update_chat_thread_properties(
         &self,
         chat_id: impl Into<ChatId>,
@@ -157,7 +157,7 @@ impl<T: CustomerConnection> CustomerClient<T> {
         ))
     }
 
-    /// The seed's `updateLastSeenTimestamp`: marks the chat's events up to `timestamp`
+    /// customer-sdk `updateLastSeenTimestamp`: marks the chat's events up to `timestamp`
     /// (default: now) as seen, and returns the timestamp used.
     ///
     /// # Errors

@@ -135,7 +135,7 @@ impl CustomerConfig {
         self
     }
 
-    /// The shortest time between two sneak peeks of a chat (default 2 s, as the seed).
+    /// The shortest time between two sneak peeks of a chat (default 2 s, as in customer-sdk).
     #[must_use]
     pub fn sneak_peek_interval(mut self, interval: Duration) -> Self {
         self.sneak_peek_interval = interval;

@@ -10,7 +10,7 @@ use lc_protocol::types::SessionFields;
 use std::collections::BTreeMap;
 
 impl<T: CustomerConnection> CustomerClient<T> {
-    /// The seed's `updateCustomer`: the customer's `name`, `email` and string `fields`
+    /// customer-sdk `updateCustomer`: the customer's `name`, `email` and string `fields`
     /// (kept as session fields, in order); any field may be left out, at least one is
     /// needed.
     ///
@@ -111,7 +111,7 @@ impl<T: CustomerConnection> CustomerClient<T> {
 }
 
 impl<T: CustomerConnection + RtmTransport> CustomerClient<T> {
-    /// The seed's `updateCustomerPage` (RTM only): the page the customer is on (`title`
+    /// customer-sdk `updateCustomerPage` (RTM only): the page the customer is on (`title`
     /// through [`Call::with`]).
     pub fn update_customer_page(
         &self,

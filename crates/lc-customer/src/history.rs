@@ -24,7 +24,7 @@ pub struct HistoryPage {
     pub done: bool,
 }
 
-/// A chat's history (the seed's `getChatHistory`): each [`next`](ChatHistory::next) loads
+/// A chat's history (customer-sdk `getChatHistory`): each [`next`](ChatHistory::next) loads
 /// the next older page of threads; the page says when everything is loaded.
 ///
 /// Clones share the position. Calls made while a page is loading wait for it and then
@@ -83,7 +83,7 @@ enum Position {
 }
 
 impl<T: CustomerConnection> CustomerClient<T> {
-    /// The seed's `getChatHistory`: the chat's history, loaded on demand from the newest
+    /// customer-sdk `getChatHistory`: the chat's history, loaded on demand from the newest
     /// thread back.
     pub fn get_chat_history(&self, chat_id: impl Into<ChatId>) -> ChatHistory<T> {
         ChatHistory {

@@ -41,29 +41,30 @@
 //!   [`on`](CustomerClient::on) and [`once`](CustomerClient::once) handlers get those
 //!   too.
 //!
-//! # The seed's methods
+//! # Vocabulary
 //!
-//! `init` is [`CustomerClient::connect`] (or [`CustomerClient::new`] around any
-//! transport); `auth` is the [`TokenProvider`] it takes.
-//! The other methods keep their names in snake case: [`close_thread`](CustomerClient::close_thread),
-//! [`destroy`](CustomerClient::destroy), [`disconnect`](CustomerClient::disconnect),
-//! [`get_chat_history`](CustomerClient::get_chat_history),
-//! [`get_chats_summary`](CustomerClient::get_chats_summary),
-//! [`get_chat_threads`](CustomerClient::get_chat_threads),
-//! [`get_chat_threads_summary`](CustomerClient::get_chat_threads_summary),
-//! [`get_predicted_agent`](CustomerClient::get_predicted_agent),
-//! [`off`](Subscription::off), [`on`](CustomerClient::on), [`once`](CustomerClient::once),
-//! [`rate_chat`](CustomerClient::rate_chat), [`send_event`](CustomerClient::send_event),
-//! [`send_file`](CustomerClient::send_file), [`send_postback`](CustomerClient::send_postback),
-//! [`set_sneak_peek`](CustomerClient::set_sneak_peek), [`start_chat`](CustomerClient::start_chat),
-//! [`update_chat_properties`](CustomerClient::update_chat_properties),
-//! [`update_chat_thread_properties`](CustomerClient::update_chat_thread_properties),
-//! [`update_customer`](CustomerClient::update_customer),
-//! [`update_customer_page`](CustomerClient::update_customer_page),
-//! [`update_last_seen_timestamp`](CustomerClient::update_last_seen_timestamp); the
-//! observable interop (`$$observable`, a stream of `(name, data)`) is
-//! [`observe`](CustomerClient::observe). Any other action is one
-//! [`call`](CustomerClient::call) away.
+//! The agent, customer and Inbenta clients use the same words for the same things:
+//! `call(request)` sends a typed request (a [`Call`] to `.await`); `call_raw(action,
+//! payload)` sends any action by name with a JSON payload (the JS SDKs' `send`);
+//! `events()` is the stream of what happens (an [`EventStream`], whose `catch_up` gives
+//! what a slow reader missed); `on` and `once` run a handler for one kind of event until
+//! the [`Subscription`] they return is dropped or turned `off`.
+//!
+//! # Coming from the JS SDK
+//!
+//! Every method of customer-sdk keeps its name in snake case
+//! (`getChatHistory` → [`get_chat_history`](CustomerClient::get_chat_history), ...).
+//! The others:
+//!
+//! | customer-sdk | livechat-rs |
+//! |---|---|
+//! | `init(config)` | [`CustomerClient::connect`] (or [`CustomerClient::new`] around any transport) |
+//! | `auth` | the [`TokenProvider`] `connect` takes |
+//! | `on(name, handler)`, `once` | [`on::<K>`](CustomerClient::on), [`once::<K>`](CustomerClient::once) with the event's type (e.g. `on::<IncomingEvent>`), and [`on_any`](CustomerClient::on_any) for every event, returning a [`Subscription`] |
+//! | `off(name, handler)` | [`Subscription::off`], or dropping the subscription |
+//! | `$$observable` | [`observe`](CustomerClient::observe): a stream of `(name, data)`; typed: [`events`](CustomerClient::events) |
+//! | `sendFile(..)` with `onProgress`, `cancel` | [`send_file`](CustomerClient::send_file), then [`SendFile::on_progress`] and [`SendFile::canceller`] |
+//! | any other action | [`call`](CustomerClient::call) (typed) or [`call_raw`](CustomerClient::call_raw) (by name) |
 
 mod call;
 mod chats;
@@ -90,8 +91,8 @@ pub use event::{
 };
 pub use history::{ChatHistory, HistoryPage};
 pub use lc_protocol::SendOnce;
+pub use lc_protocol::{EventStream, Subscription};
 pub use lc_web::{CancellationToken, Upload};
-pub use listeners::{EventStream, Subscription};
 pub use pages::Pagination;
 pub use sending::{SendFile, SentFile};
 pub use summaries::{ChatSummary, ChatsSummary, ThreadSummary, ThreadsSummary};
@@ -153,7 +154,7 @@ impl<T: std::fmt::Debug> std::fmt::Debug for CustomerClient<T> {
 }
 
 impl CustomerClient<RtmClient<CustomerSession>> {
-    /// Connects a customer (the seed's `init`): the RTM engine connects in the
+    /// Connects a customer (customer-sdk `init`): the RTM engine connects in the
     /// background, logs in with a token from `tokens` and the login fields of `config`
     /// (again after every reconnection), and queues requests until then; a Web client for
     /// `upload_file` and the GET actions shares the same provider. A token the server
@@ -240,23 +241,23 @@ impl<T: CustomerConnection> CustomerClient<T> {
     }
 
     /// Sends any action by name with a JSON payload and returns the JSON response: the
-    /// escape hatch for actions this crate does not know.
+    /// escape hatch for actions this crate does not know (as lc-sdk-js `send`).
     ///
     /// # Errors
     /// [`Error::Destroyed`], the API error, or the transport's errors.
-    pub async fn send(&self, action: &str, payload: Value) -> Result<Value, Error> {
+    pub async fn call_raw(&self, action: &str, payload: Value) -> Result<Value, Error> {
         self.check()?;
         self.inner.transport.call_raw(action, payload).await
     }
 
-    /// Closes the connection (the seed's `disconnect`): requests fail from now on with
+    /// Closes the connection (customer-sdk `disconnect`): requests fail from now on with
     /// [`Error::Closed`] and a [`Stopped`] event ends the lifecycle. Listeners stay until
     /// [`destroy`](Self::destroy).
     pub fn disconnect(&self) {
         self.inner.transport.close();
     }
 
-    /// Releases everything (the seed's `destroy`): closes the connection, stops the
+    /// Releases everything (customer-sdk `destroy`): closes the connection, stops the
     /// background tasks (events, sneak peeks), ends every listener and event stream and
     /// forgets what it knew. Every later call fails with [`Error::Destroyed`].
     pub fn destroy(&self) {

@@ -1,4 +1,4 @@
-//! Listening: the event stream, the `(name, data)` stream (the seed's observable
+//! Listening: the event stream, the `(name, data)` stream (customer-sdk's observable
 //! interop), and the `on` / `once` / `off` helpers over them.
 
 use crate::CustomerClient;
@@ -7,8 +7,9 @@ use crate::event::{CustomerEvent, EventKind};
 use crate::recovery;
 use crate::shared::Shared;
 use futures_util::{Stream, StreamExt};
-use lc_protocol::Error;
+use lc_protocol::listen::{CatchUp, EventSource};
 use lc_protocol::recovery::{ChatLedger, LedgerPush};
+use lc_protocol::{Error, EventStream, Subscription};
 use serde_json::Value;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -23,17 +24,22 @@ impl<T: CustomerConnection> CustomerClient<T> {
     /// event, so that a listener registered after the login still learns it. It ends
     /// when the client is destroyed (at once if it already was); dropping it
     /// unsubscribes.
-    pub fn events(&self) -> EventStream {
+    ///
+    /// A subscriber that reads too slowly gets [`CustomerEvent::Missed`]; it can then
+    /// call [`EventStream::catch_up`] to get what it missed of its chats (new chats and
+    /// threads, events, users, deactivations), read from the server, as
+    /// [`CustomerEvent::Recovered`] items in order.
+    pub fn events(&self) -> EventStream<CustomerEvent> {
         let (current, inner) = match self.inner.shared.subscribe() {
             Some((receiver, current)) => (current, Some(BroadcastStream::new(receiver))),
             None => (None, None),
         };
-        EventStream {
+        EventStream::new(Events {
             current,
             inner,
             shared: self.inner.shared.clone(),
             ledger: ChatLedger::new(),
-        }
+        })
     }
 
     /// The current connection's [`Connected`](crate::Connected) event (the customer and
@@ -43,8 +49,8 @@ impl<T: CustomerConnection> CustomerClient<T> {
     }
 
     /// Every event as `(name, data)` (e.g. `("incoming_event", {...})`,
-    /// `("connected", {...})`): the seed's observable interop, for code that handles
-    /// events by name.
+    /// `("connected", {...})`): customer-sdk's observable interop (`$$observable`), for
+    /// code that handles events by name.
     pub fn observe(&self) -> impl Stream<Item = (String, Value)> + Send + 'static {
         self.events()
             .map(|event| (event.name().to_owned(), event.data()))
@@ -54,7 +60,7 @@ impl<T: CustomerConnection> CustomerClient<T> {
     /// [`IncomingEvent`](lc_protocol::customer::push::IncomingEvent)) or a lifecycle
     /// event ([`Connected`](crate::Connected), ...) — in a task of its own, until the
     /// returned [`Subscription`] is dropped or [turned off](Subscription::off), or the
-    /// client is destroyed. This is the seed's `on`.
+    /// client is destroyed (customer-sdk `on`).
     ///
     /// ```no_run
     /// # fn demo(client: &lc_customer::CustomerClient) {
@@ -76,23 +82,23 @@ impl<T: CustomerConnection> CustomerClient<T> {
         let mut events = self.events();
         let task = tokio::spawn(async move {
             while let Some(event) = events.next().await {
-                for event in events.complete(event).await {
+                for event in complete(&mut events, event).await {
                     if let Some(data) = K::from_event(&event) {
                         handler(data);
                     }
                 }
             }
         });
-        Subscription { task }
+        subscription(task)
     }
 
-    /// Calls `handler` with the next event of kind `K` only (the seed's `once`);
+    /// Calls `handler` with the next event of kind `K` only (customer-sdk `once`);
     /// dropping the subscription before that cancels it.
     pub fn once<K: EventKind>(&self, handler: impl FnOnce(&K) + Send + 'static) -> Subscription {
         let mut events = self.events();
         let task = tokio::spawn(async move {
             while let Some(event) = events.next().await {
-                for event in events.complete(event).await {
+                for event in complete(&mut events, event).await {
                     if let Some(data) = K::from_event(&event) {
                         handler(data);
                         return;
@@ -100,7 +106,7 @@ impl<T: CustomerConnection> CustomerClient<T> {
                 }
             }
         });
-        Subscription { task }
+        subscription(task)
     }
 
     /// Calls `handler` with every event (pushes and lifecycle), as `on` does for one kind.
@@ -111,15 +117,32 @@ impl<T: CustomerConnection> CustomerClient<T> {
                 handler(&event);
             }
         });
-        Subscription { task }
+        subscription(task)
     }
 }
 
-/// The events of one subscriber (see [`CustomerClient::events`]).
-///
-/// A subscriber that reads too slowly gets [`CustomerEvent::Missed`]; it can then call
-/// [`catch_up`](EventStream::catch_up) to get what it missed of its chats.
-pub struct EventStream {
+/// The subscription of a handler's task: turning it off aborts the task.
+fn subscription(task: JoinHandle<()>) -> Subscription {
+    let (stop, finished) = (task.abort_handle(), task.abort_handle());
+    Subscription::new(move || stop.abort(), move || finished.is_finished())
+}
+
+/// `event`, or for [`CustomerEvent::Missed`] what was missed (for the helpers).
+async fn complete(
+    events: &mut EventStream<CustomerEvent>,
+    event: CustomerEvent,
+) -> Vec<CustomerEvent> {
+    let CustomerEvent::Missed(count) = event else {
+        return vec![event];
+    };
+    events.catch_up().await.unwrap_or_else(|err| {
+        tracing::warn!(count, %err, "a listener missed events and could not catch up");
+        Vec::new()
+    })
+}
+
+/// The events of one subscriber: the source of [`CustomerClient::events`].
+struct Events {
     /// The current `Connected` event, given first.
     current: Option<CustomerEvent>,
     inner: Option<BroadcastStream<CustomerEvent>>,
@@ -128,46 +151,25 @@ pub struct EventStream {
     ledger: ChatLedger,
 }
 
-impl EventStream {
-    /// What this subscriber missed of its chats (new chats and threads, events, users,
-    /// deactivations), read from the server, as [`CustomerEvent::Recovered`] items in
-    /// order; the stream then counts them as given. Call it after
-    /// [`CustomerEvent::Missed`].
-    ///
-    /// # Errors
-    /// The errors of `list_chats` and `get_chat`.
-    pub async fn catch_up(&mut self) -> Result<Vec<CustomerEvent>, Error> {
+impl Events {
+    /// What this subscriber missed of its chats, read from the server, as
+    /// [`CustomerEvent::Recovered`] items in order; the stream then counts them as
+    /// given.
+    async fn recover(&mut self) -> Result<Vec<CustomerEvent>, Error> {
         let me = self.shared.me().unwrap_or_default();
         let reader = self.shared.reader();
         let pushes = recovery::catch_up(&*reader, &mut self.ledger, &me).await?;
         Ok(pushes.into_iter().map(CustomerEvent::Recovered).collect())
     }
-
-    /// `event`, or for [`CustomerEvent::Missed`] what was missed (for the helpers).
-    async fn complete(&mut self, event: CustomerEvent) -> Vec<CustomerEvent> {
-        let CustomerEvent::Missed(count) = event else {
-            return vec![event];
-        };
-        self.catch_up().await.unwrap_or_else(|err| {
-            tracing::warn!(count, %err, "a listener missed events and could not catch up");
-            Vec::new()
-        })
-    }
 }
 
-impl std::fmt::Debug for EventStream {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EventStream")
-            .field("ended", &self.inner.is_none())
-            .finish()
+impl EventSource<CustomerEvent> for Events {
+    fn catch_up(&mut self) -> CatchUp<'_, CustomerEvent> {
+        Box::pin(self.recover())
     }
-}
 
-impl Stream for EventStream {
-    type Item = CustomerEvent;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<CustomerEvent>> {
-        let this = &mut *self;
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<CustomerEvent>> {
+        let this = self;
         if let Some(current) = this.current.take() {
             return Poll::Ready(Some(current));
         }
@@ -186,30 +188,5 @@ impl Stream for EventStream {
                 Err(BroadcastStreamRecvError::Lagged(missed)) => CustomerEvent::Missed(missed),
             })
         })
-    }
-}
-
-/// A handler registered with [`on`](CustomerClient::on) or [`once`](CustomerClient::once);
-/// dropping it unsubscribes.
-#[derive(Debug)]
-#[must_use = "dropping a Subscription unsubscribes its handler at once"]
-pub struct Subscription {
-    task: JoinHandle<()>,
-}
-
-impl Subscription {
-    /// Stops calling the handler (the seed's `off`; the same as dropping it).
-    pub fn off(self) {}
-
-    /// Whether the handler will not be called again (turned off, `once` done, or the
-    /// client destroyed).
-    pub fn is_finished(&self) -> bool {
-        self.task.is_finished()
-    }
-}
-
-impl Drop for Subscription {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }

@@ -1,6 +1,6 @@
-//! Offset/limit pagination (the seed's) over the API's page cursors.
+//! Offset/limit pagination (customer-sdk's) over the API's page cursors.
 //!
-//! The API pages lists with opaque cursors (`page_id`); the seed asks for `offset` and
+//! The API pages lists with opaque cursors (`page_id`); customer-sdk asks for `offset` and
 //! `limit`. A window is read page by page from the first page it touches; the cursors met
 //! on the way are remembered per list and page size, so that reading on (offset 0, 10,
 //! 20, ...) costs one request per window. A cursor the server refuses (expired) is

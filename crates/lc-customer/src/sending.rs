@@ -38,7 +38,7 @@ impl<T: CustomerConnection> CustomerClient<T> {
         SendOnce::new(self, customer::SendEvent::new(chat_id, event))
     }
 
-    /// The seed's `sendPostback`: a click on the rich message button `postback_id`,
+    /// customer-sdk `sendPostback`: a click on the rich message button `postback_id`,
     /// toggled on (set `postback.toggled = false` on the call to toggle it off).
     pub fn send_postback(
         &self,
@@ -57,7 +57,7 @@ impl<T: CustomerConnection> CustomerClient<T> {
         ))
     }
 
-    /// The seed's `sendFile`: uploads `file` (at most 10 MB, checked before anything is
+    /// customer-sdk `sendFile`: uploads `file` (at most 10 MB, checked before anything is
     /// sent) over Web and sends it to the chat as a `file` event. Progress goes to
     /// [`SendFile::on_progress`] (or the upload's own callback); [`SendFile::canceller`]
     /// stops it.
@@ -86,7 +86,7 @@ impl<T: CustomerConnection> CustomerClient<T> {
         }
     }
 
-    /// The seed's `setSneakPeek`: what the customer is typing in `chat_id`. Nothing to
+    /// customer-sdk `setSneakPeek`: what the customer is typing in `chat_id`. Nothing to
     /// await: it is sent in the background, only while the chat is active, at most once
     /// per interval (2 s by default) with the latest text winning. Does nothing once the
     /// client is destroyed.
@@ -130,7 +130,7 @@ impl<T> SendFile<'_, T> {
         self
     }
 
-    /// A token that cancels the sending (the seed's `cancel`): the call then ends with
+    /// A token that cancels the sending (customer-sdk `cancel`): the call then ends with
     /// [`Error::Cancelled`] and no event is sent. It replaces a token set with
     /// [`Upload::cancel_on`].
     pub fn canceller(&self) -> CancellationToken {

@@ -1,4 +1,4 @@
-//! Summaries with the seed's offset/limit pagination: the customer's chats, a chat's
+//! Summaries with customer-sdk's offset/limit pagination: the customer's chats, a chat's
 //! threads; and threads by id.
 
 use crate::CustomerClient;
@@ -26,7 +26,7 @@ pub struct ChatsSummary {
     pub total_chats: u64,
 }
 
-/// One chat, as the seed's chat summary shapes it.
+/// One chat, as customer-sdk's chat summary shapes it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatSummary {
     /// The chat.
@@ -114,7 +114,7 @@ pub struct ThreadSummary {
 }
 
 impl<T: CustomerConnection> CustomerClient<T> {
-    /// The seed's `getChatsSummary`: a window of the customer's chats, newest first,
+    /// customer-sdk `getChatsSummary`: a window of the customer's chats, newest first,
     /// `offset` 0 and `limit` 10 (at most 25) by default, read with the API's page
     /// cursors (remembered, so reading on costs one request per window).
     ///
@@ -144,7 +144,7 @@ impl<T: CustomerConnection> CustomerClient<T> {
         })
     }
 
-    /// The seed's `getChatThreadsSummary`: a window of a chat's threads, newest first,
+    /// customer-sdk `getChatThreadsSummary`: a window of a chat's threads, newest first,
     /// `offset` 0 and `limit` 25 (at most 1000) by default.
     ///
     /// # Errors
@@ -194,7 +194,7 @@ impl<T: CustomerConnection> CustomerClient<T> {
         })
     }
 
-    /// The seed's `getChatThreads`: the given threads of a chat, with their events, in
+    /// customer-sdk `getChatThreads`: the given threads of a chat, with their events, in
     /// the order asked (one `get_chat` each, sent together).
     ///
     /// # Errors

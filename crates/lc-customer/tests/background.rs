@@ -135,7 +135,7 @@ async fn history_pages_back_through_every_thread_until_done() {
 async fn sneak_peeks_are_throttled_and_the_last_text_wins() {
     let w = world().await;
     let (chat_id, _) = start_chat(&w).await;
-    let mut pushes = w.agent.pushes();
+    let mut pushes = w.agent.events();
     for n in 0..20 {
         w.client
             .set_sneak_peek(chat_id.clone(), format!("typing {n}"));
@@ -173,7 +173,7 @@ async fn sneak_peeks_are_throttled_and_the_last_text_wins() {
 async fn send_file_uploads_with_progress_and_sends_a_file_event() {
     let w = world().await;
     let (chat_id, _) = start_chat(&w).await;
-    let mut pushes = w.agent.pushes();
+    let mut pushes = w.agent.events();
     let progress = Arc::new(Mutex::new(Vec::new()));
     let seen = progress.clone();
     let data = vec![7u8; 256 * 1024];
@@ -223,7 +223,7 @@ async fn files_over_10_mb_are_refused_before_sending() {
 async fn a_cancelled_upload_sends_nothing() {
     let w = world().await;
     let (chat_id, _) = start_chat(&w).await;
-    let mut pushes = w.agent.pushes();
+    let mut pushes = w.agent.events();
     // A file whose first kilobyte arrives and the rest never does.
     let (reader, mut writer) = tokio::io::duplex(4096);
     writer.write_all(&[1u8; 1024]).await.unwrap();

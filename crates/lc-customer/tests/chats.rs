@@ -56,7 +56,7 @@ async fn get_predicted_agent_names_the_accepting_agent() {
 async fn rate_chat_stores_the_rating_in_the_last_threads_properties() {
     let w = world().await;
     let (chat_id, thread_id) = start_chat(&w).await;
-    let mut pushes = w.agent.pushes();
+    let mut pushes = w.agent.events();
     w.client
         .rate_chat(
             chat_id.clone(),
@@ -87,7 +87,7 @@ async fn rate_chat_stores_the_rating_in_the_last_threads_properties() {
 async fn chat_and_thread_properties_reach_the_agent() {
     let w = world().await;
     let (chat_id, thread_id) = start_chat(&w).await;
-    let mut pushes = w.agent.pushes();
+    let mut pushes = w.agent.events();
     let properties = Properties::new().with("property_namespace", "sample", "property");
     w.client
         .update_chat_properties(chat_id.clone(), properties.clone())
@@ -115,7 +115,7 @@ async fn chat_and_thread_properties_reach_the_agent() {
 async fn update_last_seen_timestamp_marks_events_as_seen() {
     let w = world().await;
     let (chat_id, _) = start_chat(&w).await;
-    let mut pushes = w.agent.pushes();
+    let mut pushes = w.agent.events();
     let at = SystemTime::now() + Duration::from_secs(60);
     let used = w
         .client

@@ -184,7 +184,9 @@ async fn destroy_releases_everything_and_refuses_later_calls() {
         .await;
     assert!(destroyed(&file));
     assert!(destroyed(
-        &w.client.send("get_customer", serde_json::json!({})).await
+        &w.client
+            .call_raw("get_customer", serde_json::json!({}))
+            .await
     ));
     assert!(destroyed(
         &w.client

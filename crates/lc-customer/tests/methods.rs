@@ -47,7 +47,7 @@ async fn connected_carries_the_customer_and_the_groups_availability() {
 async fn messages_go_both_ways() {
     let mut w = world().await;
     let (chat_id, _) = start_chat(&w).await;
-    let mut pushes = w.agent.pushes();
+    let mut pushes = w.agent.events();
     let sent = w
         .client
         .send_event(chat_id.clone(), Event::message("Hello, agent"))
@@ -86,7 +86,7 @@ async fn send_postback_reaches_the_agent() {
     }))
     .unwrap();
     let sent = w.agent.send_event(chat_id.clone(), rich).await.unwrap();
-    let mut pushes = w.agent.pushes();
+    let mut pushes = w.agent.events();
     w.client
         .send_postback(chat_id, thread_id, sent.event_id.clone(), "yes")
         .await
@@ -108,7 +108,7 @@ async fn send_postback_reaches_the_agent() {
 async fn update_customer_and_page_reach_the_agent() {
     let mut w = world().await;
     let (_chat_id, _) = start_chat(&w).await;
-    let mut pushes = w.agent.pushes();
+    let mut pushes = w.agent.events();
     w.client
         .update_customer(
             Some("John Doe"),
@@ -265,7 +265,7 @@ async fn a_web_only_client_offers_what_web_carries() {
     );
     let client = lc_customer::CustomerClient::new(web);
     assert!(client.connected().is_none());
-    let mut pushes = w.agent.pushes();
+    let mut pushes = w.agent.events();
     let started = client.start_chat().await.unwrap();
     agent_push(
         &mut pushes,

@@ -8,7 +8,8 @@
 
 use futures_util::StreamExt;
 use lc_inbenta::{
-    Chat, ChatEvent, ChatItem, ChatOptions, Client, InbentaConfig, NewUser, SubscriptionItem,
+    Chat, ChatEvent, ChatItem, ChatOptions, InbentaClient, InbentaConfig, NewUser,
+    SubscriptionItem, UserClient,
 };
 use lc_protocol::inbenta::{InbentaActivityType, InbentaPush};
 use lc_sandbox::{NewInbentaAgent, NewInbentaApp, Sandbox};
@@ -20,7 +21,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = sandbox.create_inbenta_app(NewInbentaApp::new("demo-app"));
     let ann = sandbox.create_inbenta_agent(&app.app_id, NewInbentaAgent::new("Ann"));
     let config = InbentaConfig::server(&app.app_id, sandbox.http_url());
-    let client = Client::new(config);
+    let client = InbentaClient::new(config);
 
     // The agent's side: a client logged in with the agent's token that answers.
     let agent = client.login(&ann.id, ann.token).await?;
@@ -95,8 +96,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 /// Opens each chat the agent joins, answers the first message, reads it, and ends when
 /// the chat closes.
-async fn answer_as_agent(agent: Client) -> Result<(), lc_protocol::Error> {
-    let mut joins = agent.subscribe("user:joined")?;
+async fn answer_as_agent(agent: UserClient) -> Result<(), lc_protocol::Error> {
+    let mut joins = agent.subscribe("user:joined");
     let Some(SubscriptionItem::Push(InbentaPush::UserJoined(joined))) = joins.next().await else {
         return Ok(());
     };

@@ -1,43 +1,54 @@
-//! [`Client`]: the app's REST API and, once a user logged in, the realtime channel.
+//! [`InbentaClient`]: the app's REST API and logging in; [`UserClient`]: a logged-in
+//! user, with the realtime channel.
 
 use crate::config::InbentaConfig;
 use crate::rest::{Credential, Rest};
 use crate::session::InbentaSession;
-use crate::subscription::Subscription;
+use crate::subscription::{Selected, SubscriptionItem};
 use crate::users::{NewUser, UserSession};
 use futures_util::StreamExt;
 use lc_protocol::inbenta::{InbentaPush, InbentaUser, UsersChats};
+use lc_protocol::listen::{CatchUp, EventSource};
 use lc_protocol::transport::decode_response;
-use lc_protocol::{Action, Error, PushPayload, PushSet, Transport, TransportKind};
+use lc_protocol::{
+    Action, Call, Error, EventStream, PushPayload, PushSet, Subscription, Transport, TransportKind,
+};
 use lc_rtm::{PushStream, RtmClient, RtmEvent};
 use lc_web::HttpEngine;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-/// A client of Inbenta Agent Chat: the seed's `ICF` (`init`, `Api.request`,
-/// `Lobby.init`, `Events.send/subscribe/unsubscribe`).
+/// One item of [`UserClient::events`]: a push of the realtime channel, or news of the
+/// connection.
+pub type InbentaEvent = RtmEvent<InbentaPush>;
+
+/// The realtime transport of a [`UserClient`].
+pub type InbentaRtm = RtmClient<InbentaSession>;
+
+/// A client of an Inbenta Agent Chat app, before any user logs in (`ICF.init`): the
+/// app's REST API ([`create_user`](InbentaClient::create_user), availability,
+/// settings, [`api_request`](InbentaClient::api_request), the JS `ICF.Api.request`)
+/// and [`login`](InbentaClient::login) (`ICF.Lobby.init`), which returns a
+/// [`UserClient`]: the realtime methods exist only there, so none can fail for want of
+/// a login.
 ///
-/// [`Client::new`] gives the app's REST API ([`create_user`](Client::create_user),
-/// availability, settings, [`api_request`](Client::api_request)). [`login`](Client::login)
-/// returns a client logged in as a user: REST calls then carry the user's token, and the
-/// realtime channel is open — [`send`](Client::send) any client event and get the
-/// server's reply, [`request`](Client::request) a typed one (every client event of the
-/// seed is a type in [`lc_protocol::inbenta`]), [`subscribe`](Client::subscribe) to
-/// pushes. Realtime methods of a client that is not logged in fail with
-/// [`Error::InvalidInput`] before sending anything.
-///
-/// Cloning gives another handle to the same connection; it closes when the last handle
-/// is dropped or on [`close`](Client::close).
+/// ```compile_fail
+/// # async fn demo(app: lc_inbenta::InbentaClient) {
+/// // Not logged in: no realtime channel, no `call`.
+/// let _ = app.call(lc_protocol::inbenta::UsersChats::new("u1")).await;
+/// # }
+/// ```
 ///
 /// ```no_run
-/// use lc_inbenta::{Chat, ChatOptions, Client, InbentaConfig, NewUser};
+/// use lc_inbenta::{Chat, ChatOptions, InbentaClient, InbentaConfig, NewUser};
 /// use lc_protocol::inbenta::ChatsGet;
 ///
 /// # async fn demo() -> Result<(), lc_protocol::Error> {
-/// let app = Client::new(InbentaConfig::region("my-app-id", "eu").domain_key("my-domain-key"));
+/// let app = InbentaClient::new(InbentaConfig::region("my-app-id", "eu").domain_key("my-domain-key"));
 /// if app.agents_available("1", Some("en")).await? == 0 {
 ///     return Ok(());
 /// }
@@ -46,30 +57,47 @@ use std::time::Duration;
 ///
 /// let chat = Chat::init(&client, ChatOptions::new("1").lang("en")).await?;
 /// // Any client event, typed...
-/// let data = client.request(&ChatsGet::new(chat.id()).fields("users")).await?;
-/// // ...or by name, as in `ICF.Events.send`.
-/// let raw = client.send("users:chats", serde_json::json!({"userId": bob.user.id})).await?;
+/// let data = client.call(ChatsGet::new(chat.id()).fields("users")).await?;
+/// // ...or by name, as `ICF.Events.send`.
+/// let raw = client.call_raw("users:chats", serde_json::json!({"userId": bob.user.id})).await?;
 /// # let _ = (data, raw);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(Debug, Clone)]
-pub struct Client {
-    inner: Arc<Inner>,
+pub struct InbentaClient {
+    inner: Arc<App>,
 }
 
 #[derive(Debug)]
-struct Inner {
+struct App {
     config: InbentaConfig,
     rest: Rest,
-    login: Option<Login>,
+}
+
+/// A user logged in with [`InbentaClient::login`] (`ICF.Lobby.init`), with its
+/// realtime channel open: [`call`](UserClient::call) sends a typed client event (every
+/// documented one is a type in [`lc_protocol::inbenta`]), [`call_raw`](UserClient::call_raw)
+/// any event by name (`ICF.Events.send`), [`events`](UserClient::events) and
+/// [`subscribe`](UserClient::subscribe) stream the pushes (`ICF.Events.subscribe`),
+/// [`on`](UserClient::on) and [`once`](UserClient::once) run a handler for one push.
+/// REST calls carry the user's token. [`Chat::init`](crate::Chat::init) opens a chat
+/// as this user.
+///
+/// Cloning gives another handle to the same connection; it closes when the last handle
+/// is dropped or on [`close`](UserClient::close).
+#[derive(Debug, Clone)]
+pub struct UserClient {
+    inner: Arc<Login>,
 }
 
 /// A logged-in user and its realtime connection.
 #[derive(Debug)]
 struct Login {
+    config: InbentaConfig,
+    rest: Rest,
     user: InbentaUser,
-    rtm: RtmClient<InbentaSession>,
+    rtm: InbentaRtm,
 }
 
 impl Drop for Login {
@@ -78,9 +106,9 @@ impl Drop for Login {
     }
 }
 
-impl Client {
-    /// A client of the app in `config`, not logged in (the seed's `ICF.init`). REST calls
-    /// carry `x-hyper-appid` and the config's secret or domain key, if any.
+impl InbentaClient {
+    /// A client of the app in `config`, not logged in (`ICF.init`). REST calls carry
+    /// `x-hyper-appid` and the config's secret or domain key, if any.
     pub fn new(config: InbentaConfig) -> Self {
         let credential = match (&config.secret, &config.domain_key) {
             (Some(secret), _) => Credential::Secret(secret.clone()),
@@ -95,11 +123,7 @@ impl Client {
             credential,
         );
         Self {
-            inner: Arc::new(Inner {
-                config,
-                rest,
-                login: None,
-            }),
+            inner: Arc::new(App { config, rest }),
         }
     }
 
@@ -108,21 +132,8 @@ impl Client {
         &self.inner.config
     }
 
-    /// The logged-in user (`ICF.Connection.me()`), if any.
-    pub fn user(&self) -> Option<&InbentaUser> {
-        self.inner.login.as_ref().map(|login| &login.user)
-    }
-
-    /// The logged-in user's id.
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`] when the client is not logged in.
-    pub fn user_id(&self) -> Result<&str, Error> {
-        Ok(&self.logged_in()?.user.id)
-    }
-
     /// Creates an end user (`POST /v1/users`) and returns it with its session token, to
-    /// [`login`](Client::login) with.
+    /// [`login`](InbentaClient::login) with.
     ///
     /// # Errors
     /// [`Error::Api`] with Inbenta's code, e.g. 409 when `externalId` is taken.
@@ -137,13 +148,12 @@ impl Client {
             .await
     }
 
-    /// Logs in as user `user_id` with its session `token` (the seed's `ICF.Lobby.init`):
-    /// checks the token (`GET /v1/users/{id}`), opens the realtime channel and waits
-    /// until it is up. The returned client sends REST calls with the user's token; this
-    /// one is unchanged.
+    /// Logs in as user `user_id` with its session `token` (`ICF.Lobby.init`): checks
+    /// the token (`GET /v1/users/{id}`), opens the realtime channel and waits until it
+    /// is up. The [`UserClient`] it returns sends REST calls with the user's token.
     ///
     /// The connection comes back by itself after a network failure (see
-    /// [`lc_rtm::RtmConfig`]); [`events`](Client::events) reports it.
+    /// [`lc_rtm::RtmConfig`]); [`UserClient::events`] reports it.
     ///
     /// # Errors
     /// [`Error::Api`] (401) for a refused token; [`Error::Transport`] when the realtime
@@ -152,7 +162,7 @@ impl Client {
         &self,
         user_id: &str,
         token: impl Into<lc_protocol::id::Token>,
-    ) -> Result<Client, Error> {
+    ) -> Result<UserClient, Error> {
         let token = token.into();
         let rest = self
             .inner
@@ -167,63 +177,71 @@ impl Client {
         let config = &self.inner.config;
         let session = InbentaSession::new(config.app_id(), config.ws_url());
         let rtm = RtmClient::connect(session, token, config.rtm.clone());
-        let login = Login { user, rtm };
+        let login = Login {
+            config: config.clone(),
+            rest,
+            user,
+            rtm,
+        };
         wait_until_connected(&login, config).await?;
-        Ok(Self {
-            inner: Arc::new(Inner {
-                config: config.clone(),
-                rest,
-                login: Some(login),
-            }),
+        Ok(UserClient {
+            inner: Arc::new(login),
         })
     }
 
-    fn logged_in(&self) -> Result<&Login, Error> {
-        self.inner
-            .login
-            .as_ref()
-            .ok_or_else(|| Error::InvalidInput("not logged in: call Client::login first".into()))
+    pub(crate) fn rest(&self) -> &Rest {
+        &self.inner.rest
+    }
+}
+
+impl UserClient {
+    /// The configuration.
+    pub fn config(&self) -> &InbentaConfig {
+        &self.inner.config
     }
 
-    /// The realtime transport of the logged-in user.
+    /// The logged-in user (`ICF.Connection.me()`).
+    pub fn user(&self) -> &InbentaUser {
+        &self.inner.user
+    }
+
+    /// The realtime transport (e.g. to read its connection state).
+    pub fn transport(&self) -> &InbentaRtm {
+        &self.inner.rtm
+    }
+
+    /// A typed client event (e.g. [`lc_protocol::inbenta::ChatsAssign`]): `.await` the
+    /// [`Call`] to send it and decode the server's typed reply.
     ///
-    /// # Errors
-    /// [`Error::InvalidInput`] when the client is not logged in.
-    pub fn transport(&self) -> Result<&RtmClient<InbentaSession>, Error> {
-        Ok(&self.logged_in()?.rtm)
+    /// The call fails with [`Error::Api`] (the server's code and message; the
+    /// connection stays usable), [`Error::Timeout`], [`Error::ConnectionLost`],
+    /// [`Error::Closed`], or [`Error::Unsupported`] for an action of another API.
+    pub fn call<A: Action>(&self, request: A) -> Call<'_, InbentaRtm, A> {
+        Call::new(&self.inner.rtm, request)
     }
 
     /// Sends client event `name` with `data` and resolves to the data of the server's
-    /// reply (the seed's `ICF.Events.send`).
+    /// reply (`ICF.Events.send`).
     ///
     /// # Errors
     /// [`Error::Api`] with the server's code and message (the connection stays usable);
     /// [`Error::Timeout`], [`Error::ConnectionLost`], [`Error::Closed`].
-    pub async fn send(&self, name: &str, data: Value) -> Result<Value, Error> {
-        self.logged_in()?.rtm.call_raw(name, data).await
+    pub async fn call_raw(&self, name: &str, data: Value) -> Result<Value, Error> {
+        self.inner.rtm.call_raw(name, data).await
     }
 
-    /// Sends a typed client event (e.g. [`lc_protocol::inbenta::ChatsAssign`]) and decodes
-    /// its typed reply.
-    ///
-    /// # Errors
-    /// As [`send`](Client::send); [`Error::Unsupported`] for an action of another API.
-    pub async fn request<A: Action>(&self, event: &A) -> Result<A::Response, Error> {
-        self.logged_in()?.rtm.call(event).await
-    }
-
-    /// Like [`request`](Client::request), waiting up to `timeout` for the reply instead
+    /// Like [`call`](UserClient::call), waiting up to `timeout` for the reply instead
     /// of the configured request timeout (for `chats:assign`, answered when the agent
     /// search ends).
     ///
     /// # Errors
-    /// As [`request`](Client::request).
-    pub async fn request_with_timeout<A: Action>(
+    /// As [`call`](UserClient::call).
+    pub async fn call_with_timeout<A: Action>(
         &self,
         event: &A,
         timeout: Duration,
     ) -> Result<A::Response, Error> {
-        let rtm = &self.logged_in()?.rtm;
+        let rtm = &self.inner.rtm;
         let meta = A::META;
         meta.check(rtm.api(), TransportKind::Rtm, rtm.version())?;
         let payload = serde_json::value::to_raw_value(event).map_err(|source| Error::Encode {
@@ -236,71 +254,139 @@ impl Client {
         decode_response(meta.name, &raw)
     }
 
-    /// The pushes named `name` (e.g. `message:received`) from now on, typed (the seed's
-    /// `ICF.Events.subscribe`). Drop the stream, or pass it to
-    /// [`unsubscribe`](Client::unsubscribe), to stop.
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`] when the client is not logged in.
-    pub fn subscribe(&self, name: &str) -> Result<Subscription, Error> {
+    /// Every push and connection lifecycle item ([`InbentaEvent`]) from now on;
+    /// dropping the stream unsubscribes. Pushes are not replayed: after
+    /// [`RtmEvent::Missed`], [`EventStream::catch_up`] has nothing to give; read the
+    /// state again (a [`Chat`](crate::Chat)'s events recover by themselves).
+    pub fn events(&self) -> EventStream<InbentaEvent> {
+        EventStream::new(AllPushes(self.inner.rtm.subscribe()))
+    }
+
+    /// The pushes named `name` (e.g. `message:received`) from now on, with the
+    /// connection's lifecycle (`ICF.Events.subscribe(eventName)`; the callback form is
+    /// [`on`](UserClient::on)). Drop the stream, or pass it to
+    /// [`unsubscribe`](UserClient::unsubscribe), to stop.
+    pub fn subscribe(&self, name: &str) -> EventStream<SubscriptionItem<InbentaPush>> {
         let name = name.to_owned();
-        let stream = self.logged_in()?.rtm.subscribe();
-        Ok(Subscription::new(
-            stream,
+        EventStream::new(Selected::new(
+            self.inner.rtm.subscribe(),
             Box::new(move |push: InbentaPush| (push.name() == name).then_some(push)),
         ))
     }
 
     /// The pushes of payload type `P` (e.g. [`lc_protocol::inbenta::MessageReceived`])
-    /// from now on.
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`] when the client is not logged in.
-    pub fn subscribe_to<P>(&self) -> Result<Subscription<P>, Error>
+    /// from now on, as [`subscribe`](UserClient::subscribe) does by name.
+    pub fn subscribe_to<P>(&self) -> EventStream<SubscriptionItem<P>>
     where
-        P: PushPayload<Set = InbentaPush> + Clone + 'static,
+        P: PushPayload<Set = InbentaPush> + Clone + Send + 'static,
     {
-        let stream = self.logged_in()?.rtm.subscribe();
-        Ok(Subscription::new(
-            stream,
+        EventStream::new(Selected::new(
+            self.inner.rtm.subscribe(),
             Box::new(|push: InbentaPush| P::from_push(&push).cloned()),
         ))
     }
 
-    /// Stops a subscription (the seed's `ICF.Events.unsubscribe`); dropping it does the
-    /// same.
-    pub fn unsubscribe<T>(&self, subscription: Subscription<T>) {
-        drop(subscription);
+    /// Stops a stream of [`subscribe`](UserClient::subscribe) (`ICF.Events.unsubscribe`);
+    /// dropping it does the same.
+    pub fn unsubscribe<T>(&self, stream: EventStream<T>) {
+        drop(stream);
     }
 
-    /// Every push and connection lifecycle item ([`RtmEvent`]) from now on.
+    /// Calls `handler` with every push of type `P` (e.g.
+    /// [`MessageReceived`](lc_protocol::inbenta::MessageReceived)) from now on, in a
+    /// task of its own, until the returned [`Subscription`] is dropped or
+    /// [turned off](Subscription::off): `ICF.Events.subscribe(eventName, callback)`;
+    /// turning it off is `ICF.Events.unsubscribe(eventName, listener)`.
     ///
-    /// # Errors
-    /// [`Error::InvalidInput`] when the client is not logged in.
-    pub fn events(&self) -> Result<PushStream<InbentaPush>, Error> {
-        Ok(self.logged_in()?.rtm.subscribe())
+    /// Must be called within a tokio runtime.
+    pub fn on<P>(&self, mut handler: impl FnMut(&P) + Send + 'static) -> Subscription
+    where
+        P: PushPayload<Set = InbentaPush> + 'static,
+    {
+        self.listen::<P>(move |payload| {
+            handler(payload);
+            true
+        })
     }
 
-    /// The chats of the logged-in user, by chat id (`users:chats`, the seed's
+    /// Calls `handler` with the next push of type `P` only, as [`on`](UserClient::on)
+    /// does for every one (as customer-sdk `once`); dropping the subscription before
+    /// that cancels it.
+    ///
+    /// Must be called within a tokio runtime.
+    pub fn once<P>(&self, handler: impl FnOnce(&P) + Send + 'static) -> Subscription
+    where
+        P: PushPayload<Set = InbentaPush> + 'static,
+    {
+        let mut handler = Some(handler);
+        self.listen::<P>(move |payload| {
+            if let Some(handler) = handler.take() {
+                handler(payload);
+            }
+            false
+        })
+    }
+
+    /// Calls `handler` with the pushes of type `P` in a task of its own while it
+    /// returns true.
+    fn listen<P>(&self, mut handler: impl FnMut(&P) -> bool + Send + 'static) -> Subscription
+    where
+        P: PushPayload<Set = InbentaPush> + 'static,
+    {
+        let mut pushes = self.inner.rtm.subscribe();
+        let task = tokio::spawn(async move {
+            while let Some(item) = pushes.next().await {
+                match item {
+                    RtmEvent::Push { push, .. } => {
+                        if let Some(payload) = P::from_push(&push) {
+                            if !handler(payload) {
+                                return;
+                            }
+                        }
+                    }
+                    RtmEvent::Missed(missed) => {
+                        tracing::warn!(missed, "a push handler missed Inbenta pushes");
+                    }
+                    _ => {}
+                }
+            }
+        });
+        let (stop, finished) = (task.abort_handle(), task.abort_handle());
+        Subscription::new(move || stop.abort(), move || finished.is_finished())
+    }
+
+    /// The chats of the logged-in user, by chat id (`users:chats`,
     /// `ICF.Lobby.getUserChats`).
     ///
     /// # Errors
-    /// As [`request`](Client::request).
+    /// As [`call`](UserClient::call).
     pub async fn user_chats(&self) -> Result<BTreeMap<String, Value>, Error> {
-        let me = self.user_id()?.to_owned();
-        Ok(self.request(&UsersChats::new(me)).await?.chats)
+        let me = self.inner.user.id.clone();
+        Ok(self.call(UsersChats::new(me)).await?.chats)
     }
 
-    /// Closes the realtime channel (the seed's `ICF.Lobby.close`); later realtime calls
-    /// fail with [`Error::Closed`]. REST calls still work.
+    /// Closes the realtime channel (`ICF.Lobby.close`); later realtime calls fail with
+    /// [`Error::Closed`]. REST calls still work.
     pub fn close(&self) {
-        if let Some(login) = &self.inner.login {
-            login.rtm.close();
-        }
+        self.inner.rtm.close();
     }
 
     pub(crate) fn rest(&self) -> &Rest {
         &self.inner.rest
+    }
+}
+
+/// Every item of the realtime channel: the source of [`UserClient::events`].
+struct AllPushes(PushStream<InbentaPush>);
+
+impl EventSource<InbentaEvent> for AllPushes {
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<InbentaEvent>> {
+        self.0.poll_next_unpin(cx)
+    }
+
+    fn catch_up(&mut self) -> CatchUp<'_, InbentaEvent> {
+        // The realtime channel does not replay pushes.
+        Box::pin(std::future::ready(Ok(Vec::new())))
     }
 }
 

@@ -14,7 +14,7 @@ enum Server {
     Url(String),
 }
 
-/// The configuration of a [`Client`](crate::Client): the seed's
+/// The configuration of an [`InbentaClient`](crate::InbentaClient): the JS
 /// `ICF.init({appId, region | server, port})`, plus the optional server-side credentials
 /// and the engines' settings.
 ///

@@ -1,18 +1,19 @@
-//! [`Subscription`]: the pushes of one event name (or one payload type), as a stream,
-//! with the connection's lifecycle and the pushes it missed.
+//! [`SubscriptionItem`]: the items of [`UserClient::subscribe`](crate::UserClient::subscribe),
+//! the pushes of one event name (or one payload type) with the connection's lifecycle
+//! and the pushes it missed.
 
-use futures_util::Stream;
+use futures_util::StreamExt;
 use lc_protocol::inbenta::InbentaPush;
+use lc_protocol::listen::{CatchUp, EventSource};
 use lc_rtm::{PushStream, RtmEvent};
-use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 type Select<T> = Box<dyn Fn(InbentaPush) -> Option<T> + Send + Sync>;
 
-/// One item of a [`Subscription`]: a push it asked for, or news of the connection that
-/// carries them, so that nothing is lost silently (`ICF.Events.subscribe` callbacks only
-/// get pushes; the rest is ours).
+/// One item of [`UserClient::subscribe`](crate::UserClient::subscribe): a push it asked
+/// for, or news of the connection that carries them, so that nothing is lost silently
+/// (`ICF.Events.subscribe` callbacks only get pushes).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum SubscriptionItem<T> {
@@ -54,56 +55,40 @@ impl<T> SubscriptionItem<T> {
     }
 }
 
-/// The pushes a [`Client::subscribe`](crate::Client::subscribe) (or
-/// [`subscribe_to`](crate::Client::subscribe_to)) asked for, from the moment it was
-/// made, as [`SubscriptionItem::Push`], with the connection's lifecycle and the count
-/// of pushes it missed by being read too slowly as the other items (the seed's
-/// `ICF.Events.subscribe`). Dropping it, or passing it to
-/// [`Client::unsubscribe`](crate::Client::unsubscribe), unsubscribes.
-///
-/// The stream ends after [`SubscriptionItem::Stopped`] (the client was closed).
-#[must_use = "a Subscription receives nothing unless polled"]
-pub struct Subscription<T = InbentaPush> {
+/// The pushes a [`UserClient::subscribe`](crate::UserClient::subscribe) (or
+/// [`subscribe_to`](crate::UserClient::subscribe_to)) asked for, from the moment it was
+/// made, as [`SubscriptionItem::Push`], with the connection's lifecycle and the count of
+/// pushes it missed by being read too slowly as the other items. The stream ends after
+/// [`SubscriptionItem::Stopped`] (the client was closed).
+pub(crate) struct Selected<T = InbentaPush> {
     stream: PushStream<InbentaPush>,
     select: Select<T>,
-    missed: u64,
     stopped: bool,
 }
 
-impl<T> std::fmt::Debug for Subscription<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Subscription")
-            .field("missed", &self.missed)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<T> Subscription<T> {
+impl<T> Selected<T> {
     pub(crate) fn new(stream: PushStream<InbentaPush>, select: Select<T>) -> Self {
         Self {
             stream,
             select,
-            missed: 0,
             stopped: false,
         }
     }
-
-    /// How many pushes (of any name) this subscriber missed by falling behind, in all.
-    pub fn missed(&self) -> u64 {
-        self.missed
-    }
 }
 
-impl<T> Stream for Subscription<T> {
-    type Item = SubscriptionItem<T>;
+impl<T: Send> EventSource<SubscriptionItem<T>> for Selected<T> {
+    fn catch_up(&mut self) -> CatchUp<'_, SubscriptionItem<T>> {
+        // The realtime channel does not replay pushes.
+        Box::pin(std::future::ready(Ok(Vec::new())))
+    }
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<SubscriptionItem<T>>> {
+        let this = self;
         if this.stopped {
             return Poll::Ready(None);
         }
         loop {
-            let item = match Pin::new(&mut this.stream).poll_next(cx) {
+            let item = match this.stream.poll_next_unpin(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(None) => {
                     this.stopped = true;
@@ -117,7 +102,6 @@ impl<T> Stream for Subscription<T> {
                     None => continue,
                 },
                 RtmEvent::Missed(missed) => {
-                    this.missed += missed;
                     tracing::warn!(missed, "a slow subscriber missed Inbenta pushes");
                     SubscriptionItem::Missed(missed)
                 }

@@ -10,7 +10,9 @@ mod common;
 
 use common::{World, id_of, within};
 use futures_util::StreamExt;
-use lc_inbenta::{Chat, ChatEvent, ChatEvents, ChatOptions, Client, Method, Resolution};
+use lc_inbenta::{
+    Chat, ChatEvent, ChatItem, ChatOptions, EventStream, Method, Resolution, UserClient,
+};
 use lc_sandbox::{Chaos, NewInbentaAgent, NewInbentaApp};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -50,7 +52,7 @@ struct Figures {
 
 /// One side of a chat: its handle, and who it is.
 struct Side {
-    client: Client,
+    client: UserClient,
     chat: Chat,
     name: String,
 }
@@ -88,7 +90,7 @@ struct Seen {
     recovered: u64,
 }
 
-async fn watch(mut events: ChatEvents, me: String, seen: Arc<std::sync::Mutex<Seen>>) {
+async fn watch(mut events: EventStream<ChatItem>, me: String, seen: Arc<std::sync::Mutex<Seen>>) {
     while let Some(item) = events.next().await {
         match item.event {
             ChatEvent::MessageReceived(m) => {

@@ -8,7 +8,7 @@ mod common;
 
 use common::{World, next_event, next_where, within};
 use futures_util::StreamExt;
-use lc_inbenta::{Chat, ChatEvent, ChatOptions, Client, Upload};
+use lc_inbenta::{Chat, ChatEvent, ChatOptions, Upload, UserClient};
 use lc_protocol::ErrorType;
 use lc_protocol::inbenta::{
     HistoryEntry, InbentaActivityType, InbentaHistoryEntryType, InbentaMessageType,
@@ -20,8 +20,8 @@ use std::sync::{Arc, Mutex};
 /// Bob's chat with Ann, as seen from both sides.
 struct Conversation {
     world: World,
-    bob: Client,
-    ann: Client,
+    bob: UserClient,
+    ann: UserClient,
     chat: Chat,
     ann_chat: Chat,
 }
@@ -30,7 +30,7 @@ struct Conversation {
 async fn conversation() -> Conversation {
     let world = World::new(NewInbentaApp::new("app-chat")).await;
     let ann = world.agent(NewInbentaAgent::new("Ann")).await;
-    let mut ann_joins = ann.subscribe("user:joined").unwrap();
+    let mut ann_joins = ann.subscribe("user:joined");
     let bob = world.user("Bob").await;
     let options = ChatOptions::new("1")
         .lang("en")
@@ -39,14 +39,14 @@ async fn conversation() -> Conversation {
     let chat = Chat::init(&bob, options).await.unwrap();
     let data = chat.data();
     assert_eq!(data.id, chat.id());
-    assert_eq!(data.creator, bob.user().map(|u| u.id.clone()));
+    assert_eq!(data.creator, Some(bob.user().id.clone()));
     assert_eq!(data.lang.as_deref(), Some("en"));
     assert_eq!(data.room.as_deref(), Some("1"));
     assert!(!chat.is_closed());
     assert!(!chat.has_other_users(), "alone before the search");
     let agent = within("search", chat.search_agent()).await.unwrap();
     let agent = agent.expect("Ann is free and accepts");
-    assert_eq!(agent.id, ann.user().unwrap().id);
+    assert_eq!(agent.id, ann.user().id);
     assert!(chat.has_other_users());
     // Ann's connection is told, and she opens the chat by id.
     let chat_id = next_where(&mut ann_joins, "Ann's user:joined", |item| {
@@ -79,8 +79,8 @@ async fn a_user_and_an_agent_chat_from_assignment_to_close() {
         chat,
         ann_chat,
     } = conversation().await;
-    let bob_id = bob.user().unwrap().id.clone();
-    let ann_id = ann.user().unwrap().id.clone();
+    let bob_id = bob.user().id.clone();
+    let ann_id = ann.user().id.clone();
     let mut bob_events = chat.events();
     let mut ann_events = ann_chat.events();
 
@@ -189,7 +189,7 @@ async fn a_user_and_an_agent_chat_from_assignment_to_close() {
 async fn history_is_imported_and_read_back() {
     let world = World::new(NewInbentaApp::new("app-history")).await;
     let bob = world.user("Bob").await;
-    let bob_id = bob.user().unwrap().id.clone();
+    let bob_id = bob.user().id.clone();
     let entry = |created, sender: &str, text: &str| HistoryEntry {
         created,
         kind: InbentaHistoryEntryType::Text,

@@ -1,5 +1,6 @@
-//! The Client against lc-sandbox: users over REST, login, every client event as a typed
-//! request, `send`/`subscribe`/`unsubscribe` by name, errors, availability and settings.
+//! InbentaClient and UserClient against lc-sandbox: users over REST, login, every client
+//! event as a typed call, `call_raw`/`subscribe`/`unsubscribe` by name, `on`/`once`,
+//! errors, availability and settings.
 
 #![allow(clippy::unwrap_used)]
 
@@ -7,7 +8,7 @@ mod common;
 
 use common::{World, config, next_where, within};
 use futures_util::StreamExt;
-use lc_inbenta::{Client, Method, NewUser, SubscriptionItem};
+use lc_inbenta::{InbentaClient, Method, NewUser, SubscriptionItem};
 use lc_protocol::inbenta::{
     ChatsAssign, ChatsClose, ChatsCreate, ChatsGet, ChatsJoin, HistoryEntry, HistoryImport,
     InbentaActivityType, InbentaHistoryEntryType, InbentaPush, MessageReceived, MessagesRead,
@@ -63,7 +64,7 @@ async fn users_are_created_over_rest_and_a_taken_external_id_is_refused() {
         .login(&created.user.id, created.token)
         .await
         .unwrap();
-    assert_eq!(bob.user().unwrap().id, created.user.id);
+    assert_eq!(bob.user().id, created.user.id);
     let users = bob
         .api_request(Method::GET, "users?externalId=crm-42", None)
         .await
@@ -73,7 +74,7 @@ async fn users_are_created_over_rest_and_a_taken_external_id_is_refused() {
 }
 
 #[tokio::test]
-async fn a_bad_token_is_refused_and_realtime_needs_a_login() {
+async fn a_bad_token_is_refused_and_an_unknown_app_too() {
     let world = World::new(NewInbentaApp::new("app-login")).await;
     let refused = world.client.login("u-1", "not-a-token").await.unwrap_err();
     assert_eq!(
@@ -82,18 +83,10 @@ async fn a_bad_token_is_refused_and_realtime_needs_a_login() {
         "{refused:?}"
     );
     assert_eq!(code(&refused), Some(401));
-    let not_logged_in = world
-        .client
-        .send("users:chats", json!({}))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(not_logged_in, Error::InvalidInput(_)),
-        "{not_logged_in:?}"
-    );
-    assert!(world.client.subscribe("user:joined").is_err());
+    // Realtime calls need a login: `InbentaClient` has none (a compile_fail example of
+    // `InbentaClient` shows it), only the `UserClient` that `login` returns.
     // An unknown app is refused too.
-    let other = Client::new(config(&world.sandbox, "no-such-app"));
+    let other = InbentaClient::new(config(&world.sandbox, "no-such-app"));
     let unknown = other.create_user(NewUser::new("Eve")).await.unwrap_err();
     assert!(unknown.api_error().is_some(), "{unknown:?}");
     world.shutdown().await;
@@ -104,14 +97,14 @@ async fn every_client_event_is_a_typed_request() {
     let world = World::new(NewInbentaApp::new("app-events")).await;
     let ann = world.agent(NewInbentaAgent::new("Ann")).await;
     let bob = world.user("Bob").await;
-    let bob_id = bob.user().unwrap().id.clone();
-    let ann_id = ann.user().unwrap().id.clone();
-    let mut bob_joins = bob.subscribe_to::<UserJoined>().unwrap();
-    let mut ann_messages = ann.subscribe_to::<MessageReceived>().unwrap();
+    let bob_id = bob.user().id.clone();
+    let ann_id = ann.user().id.clone();
+    let mut bob_joins = bob.subscribe_to::<UserJoined>();
+    let mut ann_messages = ann.subscribe_to::<MessageReceived>();
 
     // chats:create
     let chat = bob
-        .request(&ChatsCreate::new("1", 3, bob_id.clone()).lang("en"))
+        .call(ChatsCreate::new("1", 3, bob_id.clone()).lang("en"))
         .await
         .unwrap()
         .chat;
@@ -119,8 +112,8 @@ async fn every_client_event_is_a_typed_request() {
     // chats:assign: Ann, the only agent, accepts.
     let assigned = within(
         "chats:assign",
-        bob.request(
-            &ChatsAssign::new(chat.id.clone())
+        bob.call(
+            ChatsAssign::new(chat.id.clone())
                 .max_attempts(1)
                 .interval(5),
         ),
@@ -132,9 +125,9 @@ async fn every_client_event_is_a_typed_request() {
     let art = world
         .agent(NewInbentaAgent::new("Art").behaviour(AgentBehaviour::Ignore))
         .await;
-    let art_id = art.user().unwrap().id.clone();
+    let art_id = art.user().id.clone();
     let joined = art
-        .request(&ChatsJoin::new(chat.id.clone(), art_id.clone()))
+        .call(ChatsJoin::new(chat.id.clone(), art_id.clone()))
         .await
         .unwrap();
     assert_eq!(joined.success, Some(true));
@@ -144,7 +137,7 @@ async fn every_client_event_is_a_typed_request() {
     .await;
     // users:activity
     let activity = bob
-        .request(&UsersActivity::new(
+        .call(UsersActivity::new(
             chat.id.clone(),
             bob_id.clone(),
             InbentaActivityType::StopWriting,
@@ -154,13 +147,13 @@ async fn every_client_event_is_a_typed_request() {
     assert_eq!(activity.success, Some(true));
     // user:focus
     let focus = bob
-        .request(&UserFocus::new().chat_id(chat.id.clone()))
+        .call(UserFocus::new().chat_id(chat.id.clone()))
         .await
         .unwrap();
     assert_eq!(focus.success, Some(true));
     // messages:send
     let sent = bob
-        .request(&MessagesSend::new(
+        .call(MessagesSend::new(
             chat.id.clone(),
             "ev-typed-1",
             "typed hello",
@@ -177,7 +170,7 @@ async fn every_client_event_is_a_typed_request() {
     assert_eq!(got.message.id, sent.message.id);
     // messages:read
     let read = ann
-        .request(&MessagesRead::new(sent.message.id.clone(), ann_id.clone()))
+        .call(MessagesRead::new(sent.message.id.clone(), ann_id.clone()))
         .await
         .unwrap();
     assert_eq!(read.message.map(|m| m.id), Some(sent.message.id.clone()));
@@ -190,7 +183,7 @@ async fn every_client_event_is_a_typed_request() {
         extra: Default::default(),
     };
     let history = bob
-        .request(&HistoryImport::new(chat.id.clone(), vec![entry]))
+        .call(HistoryImport::new(chat.id.clone(), vec![entry]))
         .await
         .unwrap()
         .history
@@ -198,7 +191,7 @@ async fn every_client_event_is_a_typed_request() {
     assert!(history.iter().any(|e| e.message == json!("from the bot")));
     // chats:get
     let got = bob
-        .request(&ChatsGet::new(chat.id.clone()).fields("users,history"))
+        .call(ChatsGet::new(chat.id.clone()).fields("users,history"))
         .await
         .unwrap()
         .chat;
@@ -213,20 +206,16 @@ async fn every_client_event_is_a_typed_request() {
     }
     assert!(!got.history.unwrap_or_default().is_empty());
     // users:chats
-    let chats = bob.request(&UsersChats::new(bob_id.clone())).await.unwrap();
+    let chats = bob.call(UsersChats::new(bob_id.clone())).await.unwrap();
     assert!(chats.chats.contains_key(&chat.id));
     assert_eq!(bob.user_chats().await.unwrap().len(), 1);
     // chats:close
     let closed = bob
-        .request(&ChatsClose::new(chat.id.clone(), bob_id.clone()))
+        .call(ChatsClose::new(chat.id.clone(), bob_id.clone()))
         .await
         .unwrap();
     assert_eq!(closed.success, Some(true));
-    let after = bob
-        .request(&ChatsGet::new(chat.id.clone()))
-        .await
-        .unwrap()
-        .chat;
+    let after = bob.call(ChatsGet::new(chat.id.clone())).await.unwrap().chat;
     assert!(after.closed == Some(true) || after.status.as_deref() == Some("closed"));
     world.shutdown().await;
 }
@@ -238,14 +227,14 @@ async fn send_and_subscribe_by_name_and_unsubscribe() {
         .sandbox
         .create_inbenta_agent(&world.app.app_id, NewInbentaAgent::new("Ann"));
     let bob = world.user("Bob").await;
-    let bob_id = bob.user().unwrap().id.clone();
-    let mut joins = bob.subscribe("user:joined").unwrap();
-    let mut everything = bob.events().unwrap();
-    let unsubscribed = bob.subscribe("user:joined").unwrap();
+    let bob_id = bob.user().id.clone();
+    let mut joins = bob.subscribe("user:joined");
+    let mut everything = bob.events();
+    let unsubscribed = bob.subscribe("user:joined");
     bob.unsubscribe(unsubscribed);
 
     let created = bob
-        .send(
+        .call_raw(
             "chats:create",
             json!({"room": "1", "source": 3, "creator": bob_id}),
         )
@@ -253,16 +242,19 @@ async fn send_and_subscribe_by_name_and_unsubscribe() {
         .unwrap();
     let chat_id = created["chat"]["id"].as_str().unwrap().to_owned();
     let reply = bob
-        .send("chats:assign", json!({"chatId": chat_id}))
+        .call_raw("chats:assign", json!({"chatId": chat_id}))
         .await
         .unwrap();
     assert!(reply["agent"]["id"].is_string(), "{reply}");
-    let push = next_where(&mut joins, "user:joined by name", SubscriptionItem::push).await;
+    let push = next_where(&mut joins, "user:joined by name", |item| match item {
+        SubscriptionItem::Missed(missed) => panic!("missed {missed} pushes"),
+        item => item.push(),
+    })
+    .await;
     let InbentaPush::UserJoined(joined) = push else {
         panic!("the subscription is for user:joined only: {push:?}");
     };
     assert_eq!(joined.chat_id.as_deref(), Some(chat_id.as_str()));
-    assert_eq!(joins.missed(), 0);
     // The raw stream carries it too, among lifecycle items.
     next_where(&mut everything, "the same push on events()", |e| match e {
         lc_rtm::RtmEvent::Push {
@@ -278,7 +270,7 @@ async fn send_and_subscribe_by_name_and_unsubscribe() {
         while joins.next().await.is_some() {}
     })
     .await;
-    let closed = bob.send("users:chats", json!({"userId": bob_id})).await;
+    let closed = bob.call_raw("users:chats", json!({"userId": bob_id})).await;
     assert!(matches!(closed, Err(Error::Closed)), "{closed:?}");
     world.shutdown().await;
 }
@@ -288,31 +280,28 @@ async fn bad_input_gets_the_error_shape_and_the_connection_stays_usable() {
     let world = World::new(NewInbentaApp::new("app-errors")).await;
     let bob = world.user("Bob").await;
     let eve = world.user("Eve").await;
-    let bob_id = bob.user().unwrap().id.clone();
+    let bob_id = bob.user().id.clone();
 
-    let unknown = bob.send("no:such:event", json!({})).await.unwrap_err();
+    let unknown = bob.call_raw("no:such:event", json!({})).await.unwrap_err();
     assert_eq!(code(&unknown), Some(400), "{unknown:?}");
     assert_eq!(unknown.error_type(), Some(&ErrorType::Validation));
 
-    let missing = bob
-        .request(&ChatsGet::new("no-such-chat"))
-        .await
-        .unwrap_err();
+    let missing = bob.call(ChatsGet::new("no-such-chat")).await.unwrap_err();
     assert_eq!(code(&missing), Some(404), "{missing:?}");
 
     let malformed = bob
-        .send("chats:get", json!({"chatId": 42}))
+        .call_raw("chats:get", json!({"chatId": 42}))
         .await
         .unwrap_err();
     assert_eq!(code(&malformed), Some(400), "{malformed:?}");
 
     let chat = bob
-        .request(&ChatsCreate::new("1", 3, bob_id.clone()))
+        .call(ChatsCreate::new("1", 3, bob_id.clone()))
         .await
         .unwrap()
         .chat;
     let twice = bob
-        .request(&ChatsCreate::new("1", 3, bob_id.clone()))
+        .call(ChatsCreate::new("1", 3, bob_id.clone()))
         .await
         .unwrap_err();
     assert_eq!(code(&twice), Some(409), "{twice:?}");
@@ -321,15 +310,12 @@ async fn bad_input_gets_the_error_shape_and_the_connection_stays_usable() {
         "User already has a chat"
     );
 
-    let stranger = eve
-        .request(&ChatsGet::new(chat.id.clone()))
-        .await
-        .unwrap_err();
+    let stranger = eve.call(ChatsGet::new(chat.id.clone())).await.unwrap_err();
     assert_eq!(code(&stranger), Some(403), "{stranger:?}");
     assert_eq!(stranger.error_type(), Some(&ErrorType::Authorization));
 
     // Still the same working connection.
-    let still = bob.request(&ChatsGet::new(chat.id.clone())).await.unwrap();
+    let still = bob.call(ChatsGet::new(chat.id.clone())).await.unwrap();
     assert_eq!(still.chat.id, chat.id);
     world.shutdown().await;
 }
@@ -343,7 +329,7 @@ async fn availability_settings_and_domain_keys_over_rest() {
     let ann = world
         .sandbox
         .create_inbenta_agent(&world.app.app_id, NewInbentaAgent::new("Ann").langs(["en"]));
-    let public = Client::new(config(&world.sandbox, &world.app.app_id).domain_key("dk-1"));
+    let public = InbentaClient::new(config(&world.sandbox, &world.app.app_id).domain_key("dk-1"));
     assert_eq!(public.agents_available("1", Some("en")).await.unwrap(), 1);
     assert_eq!(public.agents_available("1", Some("fr")).await.unwrap(), 0);
     assert!(public.agents_online("1").await.unwrap());
@@ -365,11 +351,70 @@ async fn availability_settings_and_domain_keys_over_rest() {
         .unwrap_err();
     assert_eq!(code(&forbidden), Some(403), "{forbidden:?}");
     // The secret does.
-    let server = Client::new(config(&world.sandbox, &world.app.app_id).secret("s-1"));
+    let server = InbentaClient::new(config(&world.sandbox, &world.app.app_id).secret("s-1"));
     let user = server
         .api_request(Method::GET, &format!("users/{}", bob.user.id), None)
         .await
         .unwrap();
     assert_eq!(user["user"]["id"], json!(bob.user.id));
+    world.shutdown().await;
+}
+
+#[tokio::test]
+async fn on_and_once_take_pushes_by_type_until_turned_off() {
+    let world = World::new(NewInbentaApp::new("app-on")).await;
+    let ann = world.agent(NewInbentaAgent::new("Ann")).await;
+    let bob = world.user("Bob").await;
+    let bob_id = bob.user().id.clone();
+    let (tx, mut every) = tokio::sync::mpsc::unbounded_channel();
+    let on = bob.on::<UserJoined>(move |joined| {
+        let _ = tx.send(joined.user.id.clone());
+    });
+    let (tx, mut first) = tokio::sync::mpsc::unbounded_channel();
+    let once = bob.once::<UserJoined>(move |joined| {
+        let _ = tx.send(joined.user.id.clone());
+    });
+
+    let chat = bob
+        .call(ChatsCreate::new("1", 3, bob_id.clone()))
+        .await
+        .unwrap()
+        .chat;
+    within(
+        "chats:assign",
+        bob.call(ChatsAssign::new(chat.id.clone()).max_attempts(1)),
+    )
+    .await
+    .unwrap();
+    let art = world
+        .agent(NewInbentaAgent::new("Art").behaviour(AgentBehaviour::Ignore))
+        .await;
+    let art_id = art.user().id.clone();
+    art.call(ChatsJoin::new(chat.id.clone(), art_id.clone()))
+        .await
+        .unwrap();
+
+    // `on` takes every join: Ann's (assigned), then Art's.
+    let mut joins = Vec::new();
+    while joins.last() != Some(&art_id) {
+        joins.push(within("the joins", every.recv()).await.unwrap());
+    }
+    assert!(joins.contains(&ann.user().id), "{joins:?}");
+    // `once` took the first one only, and is done.
+    assert_eq!(
+        within("the first join", first.recv()).await,
+        joins.first().cloned()
+    );
+    assert_eq!(within("the end of `once`", first.recv()).await, None);
+    within("`once` to finish", async {
+        while !once.is_finished() {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
+    // Turned off, `on` stops: its handler (and its sender) are gone.
+    assert!(!on.is_finished());
+    on.off();
+    assert_eq!(within("the end of `on`", every.recv()).await, None);
     world.shutdown().await;
 }

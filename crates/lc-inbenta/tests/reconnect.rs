@@ -7,13 +7,12 @@
 mod common;
 
 use common::{Assigned, id_of, next_event, next_where, within};
-use lc_inbenta::{ChatEvent, Client, Method};
-use lc_protocol::inbenta::InbentaPush;
-use lc_rtm::{PushStream, RtmEvent};
+use lc_inbenta::{ChatEvent, EventStream, InbentaEvent, Method, UserClient};
+use lc_rtm::RtmEvent;
 use serde_json::json;
 
 /// Waits for `events` to report the connection lost, then back.
-async fn lost_and_back(events: &mut PushStream<InbentaPush>, who: &str) {
+async fn lost_and_back(events: &mut EventStream<InbentaEvent>, who: &str) {
     next_where(events, &format!("{who}'s disconnection"), |e| {
         matches!(e, RtmEvent::Disconnected { .. }).then_some(())
     })
@@ -27,7 +26,7 @@ async fn lost_and_back(events: &mut PushStream<InbentaPush>, who: &str) {
 }
 
 /// A request that proves the server serves `client`'s new socket.
-async fn served(client: &Client) -> Vec<String> {
+async fn served(client: &UserClient) -> Vec<String> {
     let chats = within("users:chats", client.user_chats()).await.unwrap();
     chats.into_keys().collect()
 }
@@ -35,8 +34,8 @@ async fn served(client: &Client) -> Vec<String> {
 #[tokio::test]
 async fn after_a_dropped_connection_the_client_reconnects_and_the_chat_goes_on() {
     let a = Assigned::new("app-reconnect").await;
-    let mut bob_connection = a.bob.events().unwrap();
-    let mut ann_connection = a.ann.events().unwrap();
+    let mut bob_connection = a.bob.events();
+    let mut ann_connection = a.ann.events();
     let mut bob_events = a.chat.events();
 
     a.world.sandbox.drop_connections();

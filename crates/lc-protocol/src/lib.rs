@@ -13,6 +13,8 @@
 //!   SDK-wide [`Error`].
 //! - [`wire`]: envelope codecs for the LiveChat and Inbenta dialects.
 //! - [`Transport`]: what the engines (`lc-rtm`, `lc-web`) implement.
+//! - [`listen`]: [`EventStream`] and [`Subscription`], what every client's `events()`,
+//!   `on` and `once` return.
 //!
 //! ```
 //! use lc_protocol::{Action, ApiVersion, TransportKind, agent};
@@ -36,6 +38,7 @@ pub mod call;
 pub mod error;
 mod generated;
 pub mod id;
+pub mod listen;
 pub mod push;
 pub mod recovery;
 pub mod send_once;
@@ -47,6 +50,7 @@ pub mod wire;
 pub use action::{Action, ActionMeta, Api, Empty, HttpMethod, PushMeta, TransportKind};
 pub use call::{Call, Dispatch};
 pub use error::{ApiError, Applied, Error, ErrorKind, ErrorType, FrameError, TransportFailure};
+pub use listen::{EventSource, EventStream, Subscription};
 pub use push::{PushPayload, PushSet};
 pub use send_once::{CreatesEvent, SendOnce};
 pub use transport::{RawRequest, RtmTransport, Transport, WebTransport};

@@ -36,7 +36,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     // 2. The agent connects over RTM (login, heartbeat and reconnects are automatic).
     let session = AgentSession::agent().base_url(sandbox.ws_url());
     let ann = AgentClient::connect_rtm(session, agent.token.clone(), RtmConfig::default());
-    let mut ann_pushes = ann.pushes();
+    let mut ann_pushes = ann.events();
     ann.list_routing_statuses().await?;
     println!("agent Ann is logged in and accepting chats");
 

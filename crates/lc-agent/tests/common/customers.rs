@@ -56,7 +56,7 @@ pub(crate) async fn ban_customer_disconnects_the_customer<T: Transport>(
 
 /// `follow_customer` (3.3) sends `incoming_customer` to the agent's RTM connection.
 pub(crate) async fn follow_customer_pushes_incoming_customer<T: Transport>(w: &World<T>) {
-    let mut pushes = w.rtm.pushes();
+    let mut pushes = w.rtm.events();
     w.client
         .follow_customer(w.customer.id.clone())
         .await
@@ -70,7 +70,7 @@ pub(crate) async fn follow_customer_pushes_incoming_customer<T: Transport>(w: &W
 /// `unfollow_customer` (3.3) after `follow_customer` sends `customer_unfollowed` to
 /// the agent's RTM connection.
 pub(crate) async fn unfollow_customer_pushes_customer_unfollowed<T: Transport>(w: &World<T>) {
-    let mut pushes = w.rtm.pushes();
+    let mut pushes = w.rtm.events();
     w.client
         .follow_customer(w.customer.id.clone())
         .await

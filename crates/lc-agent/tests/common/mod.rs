@@ -170,7 +170,7 @@ impl<T: Transport> World<T> {
 
     /// The customer starts a chat, which is routed to the agent.
     pub(crate) async fn customer_chat(&self) -> CustomerChat {
-        let mut pushes = self.rtm.pushes();
+        let mut pushes = self.rtm.events();
         let session = CustomerSession::customer(self.sandbox.organization_id())
             .base_url(self.sandbox.ws_url());
         let customer = RtmClient::connect(session, self.customer.token.clone(), rtm_config());

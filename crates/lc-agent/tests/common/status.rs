@@ -52,7 +52,7 @@ async fn multicast_reaches<T: Transport>(
     recipients: MulticastRecipients,
     listener: &RtmAgent,
 ) {
-    let mut pushes = listener.pushes();
+    let mut pushes = listener.events();
     w.client
         .multicast(recipients, json!({"hello": "team"}))
         .await
@@ -67,7 +67,7 @@ async fn multicast_reaches<T: Transport>(
 
 /// `logout` ends the agent's RTM connection.
 pub(crate) async fn logout_ends_the_rtm_connection<T: Transport>(w: &World<T>) {
-    let mut events = w.rtm.pushes();
+    let mut events = w.rtm.events();
     w.client.logout().await.unwrap();
     next_event(&mut events, "disconnected", |e| {
         matches!(e, RtmEvent::Disconnected { .. } | RtmEvent::Stopped { .. })
@@ -75,25 +75,28 @@ pub(crate) async fn logout_ends_the_rtm_connection<T: Transport>(w: &World<T>) {
     .await;
 }
 
-/// `send` sends any action by name: `list_routing_statuses` and `get_chat` answer as
+/// `call_raw` sends any action by name: `list_routing_statuses` and `get_chat` answer as
 /// JSON; an unknown action is an API error.
-pub(crate) async fn send_is_the_raw_escape_hatch<T: Transport>(w: &World<T>, chat: &CustomerChat) {
+pub(crate) async fn call_raw_is_the_raw_escape_hatch<T: Transport>(
+    w: &World<T>,
+    chat: &CustomerChat,
+) {
     let statuses = w
         .client
-        .send("list_routing_statuses", json!({}))
+        .call_raw("list_routing_statuses", json!({}))
         .await
         .unwrap();
     let listed = statuses.as_array().unwrap();
     assert!(listed.iter().any(|s| s["agent_id"] == json!(w.agent.id)));
     let got = w
         .client
-        .send("get_chat", json!({"chat_id": chat.chat_id}))
+        .call_raw("get_chat", json!({"chat_id": chat.chat_id}))
         .await
         .unwrap();
     assert_eq!(got["id"], chat.chat_id.as_str());
     let err = w
         .client
-        .send("no_such_action", json!({}))
+        .call_raw("no_such_action", json!({}))
         .await
         .unwrap_err();
     assert!(err.api_error().is_some(), "{err:?}");

@@ -23,7 +23,7 @@ pub struct World {
     pub customer: CustomerHandle,
     pub client: CustomerClient,
     /// The customer client's events since it was created.
-    pub events: EventStream,
+    pub events: EventStream<CustomerEvent>,
 }
 
 pub fn rtm_config() -> RtmConfig {
@@ -76,14 +76,14 @@ pub fn connect(
 }
 
 /// The next event of kind `K`, or a panic after [`WAIT`].
-pub async fn next_of<K: EventKind + Clone>(events: &mut EventStream) -> K {
+pub async fn next_of<K: EventKind + Clone>(events: &mut EventStream<CustomerEvent>) -> K {
     let found = next_event(events, K::NAME, |e| K::from_event(e).is_some()).await;
     K::from_event(&found).unwrap().clone()
 }
 
 /// The next event accepted by `accept`, or a panic after [`WAIT`].
 pub async fn next_event(
-    events: &mut EventStream,
+    events: &mut EventStream<CustomerEvent>,
     what: &str,
     accept: impl Fn(&CustomerEvent) -> bool,
 ) -> CustomerEvent {
@@ -127,7 +127,7 @@ pub async fn agent_push(
 
 /// The customer starts a chat, routed to the agent (who got `incoming_chat`).
 pub async fn start_chat(w: &World) -> (ChatId, ThreadId) {
-    let mut pushes = w.agent.pushes();
+    let mut pushes = w.agent.events();
     let started = w.client.start_chat().await.unwrap();
     agent_push(
         &mut pushes,

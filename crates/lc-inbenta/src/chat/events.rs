@@ -1,20 +1,20 @@
 //! [`ChatEvent`]: the pushes of one chat, typed, and the stream that carries them.
 
-use futures_util::Stream;
+use futures_util::StreamExt;
 use lc_protocol::PushSet;
 use lc_protocol::inbenta::{
     ChatClosed, ChatIntervened, ChatTimerExpiryAlert, ForeverAlone, InbentaPush, MessageRead,
     MessageReceived, QueueUpdate, SystemInfo, UserActivity, UserJoined, UserLeft,
 };
+use lc_protocol::listen::{CatchUp, EventSource};
 use serde_json::Value;
 use std::collections::VecDeque;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
-/// One event of a chat (the seed's `chat.on(...)` events).
+/// One event of a chat (the events the JS Chat object's `chat.on(...)` callbacks get).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ChatEvent {
@@ -43,7 +43,7 @@ pub enum ChatEvent {
     /// A push of this chat that this crate does not know, as received.
     Other(InbentaPush),
     /// This subscriber fell behind and missed this many events: call
-    /// [`ChatEvents::catch_up`] to get them.
+    /// [`EventStream::catch_up`](lc_protocol::EventStream::catch_up) to get them.
     Missed(u64),
 }
 
@@ -121,7 +121,8 @@ pub(crate) fn concerns(push: &InbentaPush, id: &str) -> bool {
 ///
 /// `recovered` is `false` for an event delivered as it happened and `true` for one the
 /// stream delivers late: found on the server after the connection came back (or after
-/// the chat's follower fell behind), or replayed by [`ChatEvents::catch_up`]. The seed
+/// the chat's follower fell behind), or replayed by
+/// [`EventStream::catch_up`](lc_protocol::EventStream::catch_up). The JS Chat object
 /// has no counterpart: its `chat.on(...)` callbacks miss what happens while offline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatItem {
@@ -146,16 +147,11 @@ impl std::ops::Deref for ChatItem {
     }
 }
 
-/// The events of one chat, from [`Chat::events`](crate::Chat::events), in order and
-/// each once: what the seed's `chat.on(...)` callbacks get, plus the events recovered
-/// after a reconnection ([`ChatItem::recovered`]). Ends when the last handle of the chat
-/// is dropped or the client's connection is closed.
-///
-/// A subscriber read too slowly gets [`ChatEvent::Missed`] with the number of items it
-/// missed; [`catch_up`](ChatEvents::catch_up) then delivers them, in order and marked
+/// The events of one chat: the source of [`Chat::events`](crate::Chat::events), in
+/// order and each once. A subscriber read too slowly gets [`ChatEvent::Missed`] with the
+/// number of items it missed; a catch-up then returns them, in order and marked
 /// recovered.
-#[must_use = "a stream receives nothing unless polled"]
-pub struct ChatEvents {
+pub(crate) struct ChatEvents {
     inner: BroadcastStream<(u64, ChatItem)>,
     log: Arc<Mutex<Vec<ChatItem>>>,
     /// The index of the next item to deliver from the broadcast.
@@ -195,10 +191,10 @@ impl ChatEvents {
         }
     }
 
-    /// Delivers next, marked recovered, every item of the chat this stream has not
-    /// delivered (those it missed by falling behind, after [`ChatEvent::Missed`]), in
-    /// order; later items come after them, each once. Returns how many it queued.
-    pub fn catch_up(&mut self) -> usize {
+    /// Every item of the chat this stream has not delivered (those it missed by falling
+    /// behind, after [`ChatEvent::Missed`]), marked recovered, in order; later items
+    /// come after them, each once.
+    fn missed(&mut self) -> Vec<ChatItem> {
         let items = self
             .log
             .lock()
@@ -214,9 +210,10 @@ impl ChatEvents {
             .collect();
         self.next = items.len() as u64;
         drop(items);
-        let count = missed.len();
-        self.replay.extend(missed);
-        count
+        // Items replayed from before, still queued, come before the missed ones.
+        let mut all: Vec<ChatItem> = self.replay.drain(..).collect();
+        all.extend(missed);
+        all
     }
 }
 
@@ -224,16 +221,18 @@ fn index(seq: u64) -> usize {
     usize::try_from(seq).unwrap_or(usize::MAX)
 }
 
-impl Stream for ChatEvents {
-    type Item = ChatItem;
+impl EventSource<ChatItem> for ChatEvents {
+    fn catch_up(&mut self) -> CatchUp<'_, ChatItem> {
+        Box::pin(std::future::ready(Ok(self.missed())))
+    }
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<ChatItem>> {
-        let this = &mut *self;
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<ChatItem>> {
+        let this = self;
         if let Some(item) = this.replay.pop_front() {
             return Poll::Ready(Some(item));
         }
         loop {
-            return match Pin::new(&mut this.inner).poll_next(cx) {
+            return match this.inner.poll_next_unpin(cx) {
                 Poll::Pending => Poll::Pending,
                 Poll::Ready(None) => Poll::Ready(None),
                 Poll::Ready(Some(Ok((seq, item)))) => {

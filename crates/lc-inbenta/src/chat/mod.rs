@@ -1,21 +1,22 @@
-//! [`Chat`]: one chat of the logged-in user (the seed's Chat object).
+//! [`Chat`]: one chat of the logged-in user (the JS Chat object).
 
 mod events;
 mod options;
 mod send;
 mod state;
 
-pub use events::{ChatEvent, ChatEvents, ChatItem};
+pub use events::{ChatEvent, ChatItem};
 pub use options::{ChatOptions, DEFAULT_SOURCE};
 pub use send::{DEFAULT_RESOLVE_WITHIN, Resolution, SendMessage, SentMessage};
 
-use crate::Client;
-use lc_protocol::Error;
+use crate::UserClient;
+use events::ChatEvents;
 use lc_protocol::inbenta::{
     ChatsAssign, ChatsClose, ChatsCloseResponse, ChatsCreate, ChatsGet, HistoryEntry,
     HistoryImport, InbentaActivityType, InbentaAgent, InbentaChat, InbentaMedia, InbentaUser,
     MessagesRead, MessagesReadResponse, MessagesSend, UsersActivity, UsersActivityResponse,
 };
+use lc_protocol::{Error, EventStream};
 use lc_web::Upload;
 use options::Target;
 use serde::Deserialize;
@@ -25,7 +26,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-/// One chat of the logged-in user: the seed's Chat object (`init`, `searchAgent`,
+/// One chat of the logged-in user: the JS Chat object (`init`, `searchAgent`,
 /// `sendUserActivity`, `sendMessage`, `readMessage`, `sendMedia`, `close`,
 /// `hasOtherUsers`, `getId`, `importHistory`) and its events as a typed stream.
 ///
@@ -38,10 +39,10 @@ use tokio::task::JoinHandle;
 ///
 /// ```no_run
 /// use futures_util::StreamExt;
-/// use lc_inbenta::{Chat, ChatEvent, ChatOptions, Client};
+/// use lc_inbenta::{Chat, ChatEvent, ChatOptions, UserClient};
 /// use lc_protocol::inbenta::InbentaActivityType;
 ///
-/// # async fn demo(client: Client) -> Result<(), lc_protocol::Error> {
+/// # async fn demo(client: UserClient) -> Result<(), lc_protocol::Error> {
 /// let chat = Chat::init(&client, ChatOptions::new("1").lang("en").assign_max_attempts(3)).await?;
 /// let mut events = chat.events();
 /// match chat.search_agent().await? {
@@ -72,7 +73,7 @@ pub struct Chat {
 
 #[derive(Debug)]
 struct Inner {
-    client: Client,
+    client: UserClient,
     id: String,
     me: String,
     options: ChatOptions,
@@ -90,20 +91,20 @@ impl Drop for Inner {
 
 impl Chat {
     /// Creates a chat (`chats:create` in the options' room) or loads one by id
-    /// (`chats:get`), as the logged-in user: the seed's `init(options, config,
+    /// (`chats:get`), as the logged-in user: the JS Chat object's `init(options, config,
     /// historyWatch)`. It does not look for an agent: call
     /// [`search_agent`](Chat::search_agent).
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] when the client is not logged in; [`Error::Api`], e.g.
+    /// [`Error::Api`], e.g.
     /// 409 `User already has a chat`, 404 for an unknown id.
-    pub async fn init(client: &Client, options: ChatOptions) -> Result<Chat, Error> {
-        let me = client.user_id()?.to_owned();
+    pub async fn init(client: &UserClient, options: ChatOptions) -> Result<Chat, Error> {
+        let me = client.user().id.clone();
         let state = ChatState::new();
         let (id_sender, id_receiver) = oneshot::channel();
         // Subscribed before sending, so pushes the request triggers are kept.
         let follower = tokio::spawn(state::follow(
-            client.events()?,
+            client.transport().subscribe(),
             id_receiver,
             state.clone(),
             client.clone(),
@@ -117,7 +118,7 @@ impl Chat {
                 request.external_id = options.external_id.clone();
                 request.history = options.history.clone();
                 client
-                    .request(&request)
+                    .call(request)
                     .await
                     .map(|reply| (reply.chat, Vec::new()))
             }
@@ -125,7 +126,7 @@ impl Chat {
                 // The messages already there are not events of this handle; a catch-up
                 // and a send's lookup must know them.
                 let request = ChatsGet::new(id.clone()).fields(options.fields(false));
-                match client.request(&request).await {
+                match client.call(request).await {
                     Ok(reply) => state::stored_messages(client, id)
                         .await
                         .map(|before| (reply.chat, before)),
@@ -157,7 +158,7 @@ impl Chat {
         })
     }
 
-    /// The chat id (the seed's `getId`).
+    /// The chat id (JS `getId`).
     pub fn id(&self) -> &str {
         &self.inner.id
     }
@@ -172,7 +173,7 @@ impl Chat {
         self.inner.state.data().users.clone().unwrap_or_default()
     }
 
-    /// Whether anyone besides the logged-in user is in the chat (the seed's
+    /// Whether anyone besides the logged-in user is in the chat (JS
     /// `hasOtherUsers`).
     pub fn has_other_users(&self) -> bool {
         let data = self.inner.state.data();
@@ -189,11 +190,11 @@ impl Chat {
     }
 
     /// The client the chat belongs to.
-    pub fn client(&self) -> &Client {
+    pub fn client(&self) -> &UserClient {
         &self.inner.client
     }
 
-    /// The chat's events, typed, in order and each once (the seed's `chat.on(...)`).
+    /// The chat's events, typed, in order and each once (JS `chat.on(...)`).
     /// The first call gets every event since [`init`](Chat::init) began; later calls
     /// get the events from then on.
     ///
@@ -202,8 +203,10 @@ impl Chat {
     /// `chats:get`) and delivers what it missed before the events that follow, marked
     /// [`recovered`](ChatItem::recovered): messages by id, each once, oldest first, then
     /// who joined and left, then the close. The chat keeps every delivered item in
-    /// memory while a handle lives, for [`ChatEvents::catch_up`].
-    pub fn events(&self) -> ChatEvents {
+    /// memory while a handle lives, for [`EventStream::catch_up`]: a stream read too
+    /// slowly gets [`ChatEvent::Missed`], and its catch-up returns what it missed, in
+    /// order and marked recovered.
+    pub fn events(&self) -> EventStream<ChatItem> {
         let first = std::mem::take(
             &mut *self
                 .inner
@@ -213,12 +216,17 @@ impl Chat {
         );
         let (receiver, next) = self.inner.state.subscribe();
         let from = if first { 0 } else { next };
-        ChatEvents::new(receiver, self.inner.state.log.clone(), from, next)
+        EventStream::new(ChatEvents::new(
+            receiver,
+            self.inner.state.log.clone(),
+            from,
+            next,
+        ))
     }
 
     /// Catches up with the server now, as after a reconnection (see
     /// [`events`](Chat::events)): delivers what the chat's streams missed, marked
-    /// recovered, and returns how many items that was. No counterpart in the seed.
+    /// recovered, and returns how many items that was. No JS counterpart.
     ///
     /// # Errors
     /// The errors of `GET /v1/chats/{id}/messages` and `chats:get`.
@@ -231,10 +239,10 @@ impl Chat {
     }
 
     /// Looks for an agent (`chats:assign` with the options' attempts and timeout), the
-    /// seed's `searchAgent()`. Resolves when the search ends: with the agent, who joins
+    /// JS `searchAgent()`. Resolves when the search ends: with the agent, who joins
     /// the chat (`user:joined`), or `None` when no agent took it (`forever:alone`).
     ///
-    /// In queue mode (see [`Client::queue_mode`]) a chat that waits in the queue gets
+    /// In queue mode (see [`UserClient::queue_mode`]) a chat that waits in the queue gets
     /// `None` at once: its position comes as [`ChatEvent::QueueUpdate`] and the agent,
     /// when one is free, as [`ChatEvent::UserJoined`].
     ///
@@ -245,7 +253,7 @@ impl Chat {
     }
 
     /// [`search_agent`](Chat::search_agent) with a named selection algorithm (the
-    /// seed's `searchAgent(algorithm)`).
+    /// JS `searchAgent(algorithm)`).
     ///
     /// # Errors
     /// As [`search_agent`](Chat::search_agent).
@@ -265,7 +273,7 @@ impl Chat {
         let reply = self
             .inner
             .client
-            .request_with_timeout(&request, options.search_timeout())
+            .call_with_timeout(&request, options.search_timeout())
             .await?;
         if let Some(agent) = &reply.agent {
             // Known now, whether or not the `user:joined` push was handled yet.
@@ -281,7 +289,7 @@ impl Chat {
     }
 
     /// Tells the chat that the user is writing, stopped writing or is not writing
-    /// (`users:activity`), the seed's `sendUserActivity(type)`.
+    /// (`users:activity`), JS `sendUserActivity(type)`.
     ///
     /// # Errors
     /// [`Error::Api`], or the transport's errors.
@@ -290,10 +298,10 @@ impl Chat {
         kind: InbentaActivityType,
     ) -> Result<UsersActivityResponse, Error> {
         let request = UsersActivity::new(self.id(), self.inner.me.clone(), kind);
-        self.inner.client.request(&request).await
+        self.inner.client.call(request).await
     }
 
-    /// A text message to send (`messages:send`), the seed's `sendMessage(text,
+    /// A text message to send (`messages:send`), JS `sendMessage(text,
     /// onCreate)`: its event id is known at once (what `onCreate` gets), and awaiting
     /// the [`SendMessage`] sends it and resolves to the server's answer, exactly once:
     /// when the outcome is unknown (connection lost, timeout, server error), it looks
@@ -310,18 +318,18 @@ impl Chat {
         )
     }
 
-    /// Marks message `message_id` as read by the user (`messages:read`), the seed's
+    /// Marks message `message_id` as read by the user (`messages:read`), JS
     /// `readMessage(messageId)`.
     ///
     /// # Errors
     /// [`Error::Api`] (404 for an unknown message), or the transport's errors.
     pub async fn read_message(&self, message_id: &str) -> Result<MessagesReadResponse, Error> {
         let request = MessagesRead::new(message_id, self.inner.me.clone());
-        self.inner.client.request(&request).await
+        self.inner.client.call(request).await
     }
 
     /// Uploads a file into the chat (`POST /v1/media`, part `media`, fields `chatId`
-    /// and `senderId`), the seed's `sendMedia(file, onProgress)`: set the progress
+    /// and `senderId`), JS `sendMedia(file, onProgress)`: set the progress
     /// callback with [`Upload::on_progress`] (and cancellation with
     /// [`Upload::cancel_on`]). The other side gets it as a `media` message.
     ///
@@ -347,7 +355,7 @@ impl Chat {
         Ok(uploaded.media)
     }
 
-    /// Closes the chat (`chats:close`), the seed's `close()`.
+    /// Closes the chat (`chats:close`), JS `close()`.
     ///
     /// # Errors
     /// [`Error::Api`], or the transport's errors.
@@ -355,7 +363,7 @@ impl Chat {
         self.close_with(None).await
     }
 
-    /// Closes the chat with data attached (the seed's `close(extraData)`).
+    /// Closes the chat with data attached (JS `close(extraData)`).
     ///
     /// # Errors
     /// As [`close`](Chat::close).
@@ -365,7 +373,7 @@ impl Chat {
     ) -> Result<ChatsCloseResponse, Error> {
         let mut request = ChatsClose::new(self.id(), self.inner.me.clone());
         request.extra_data = extra_data;
-        let reply = self.inner.client.request(&request).await?;
+        let reply = self.inner.client.call(request).await?;
         self.inner.state.mark_closed();
         Ok(reply)
     }
@@ -391,7 +399,7 @@ impl Chat {
     }
 
     /// Imports external history (e.g. a chatbot conversation) into the chat
-    /// (`history:import`), the seed's `importHistory(history)`; returns the full history.
+    /// (`history:import`), JS `importHistory(history)`; returns the full history.
     ///
     /// # Errors
     /// [`Error::Api`], or the transport's errors.
@@ -400,7 +408,7 @@ impl Chat {
         history: Vec<HistoryEntry>,
     ) -> Result<Vec<HistoryEntry>, Error> {
         let request = HistoryImport::new(self.id(), history);
-        let reply = self.inner.client.request(&request).await?;
+        let reply = self.inner.client.call(request).await?;
         Ok(reply.history.unwrap_or_default())
     }
 
@@ -410,7 +418,7 @@ impl Chat {
     /// [`Error::Api`], or the transport's errors.
     pub async fn history(&self) -> Result<Vec<HistoryEntry>, Error> {
         let request = ChatsGet::new(self.id()).fields(self.inner.options.fields(true));
-        let reply = self.inner.client.request(&request).await?;
+        let reply = self.inner.client.call(request).await?;
         Ok(reply.chat.history.unwrap_or_default())
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 pub const DEFAULT_SOURCE: u32 = 3;
 
 /// What [`Chat::init`](crate::Chat::init) does: create a chat in a room
-/// ([`new`](ChatOptions::new)) or load one by id ([`load`](ChatOptions::load)); the seed's
+/// ([`new`](ChatOptions::new)) or load one by id ([`load`](ChatOptions::load)); the JS
 /// `init(options, config, historyWatch)` in one struct.
 ///
 /// ```
@@ -51,7 +51,7 @@ impl ChatOptions {
         Self::with(Target::Create { room: room.into() })
     }
 
-    /// Loads the existing chat `id` with `chats:get` (the seed's `init({id})`).
+    /// Loads the existing chat `id` with `chats:get` (the JS `init({id})`).
     pub fn load(id: impl Into<String>) -> Self {
         Self::with(Target::Load { id: id.into() })
     }

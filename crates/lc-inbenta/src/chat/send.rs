@@ -2,7 +2,7 @@
 //! once.
 
 use super::state::{ChatState, Origin, Pending, event_id_of, sender_of, stored_messages};
-use crate::Client;
+use crate::UserClient;
 use lc_protocol::inbenta::{InbentaMessage, MessagesSend, MessagesSendResponse};
 use lc_protocol::{Applied, Error};
 use serde_json::Value;
@@ -22,7 +22,7 @@ const ACTION: &str = "messages:send";
 /// A message on its way, from [`Chat::send_message`](crate::Chat::send_message).
 ///
 /// Its [`event_id`](SendMessage::event_id) is made by the client and known at once,
-/// before anything is sent: it is what the seed's `onCreate(eventId, text, sender)`
+/// before anything is sent: it is what the JS `onCreate(eventId, text, sender)`
 /// receives, to show the message right away and match it with the server's answer (and
 /// with the `message:received` other connections of the same user get). `.await` sends
 /// it and resolves to the server's answer `{eventId, message}` with the stored message;
@@ -64,7 +64,7 @@ const ACTION: &str = "messages:send";
 #[derive(Debug)]
 #[must_use = "a message is sent only when awaited"]
 pub struct SendMessage {
-    client: Client,
+    client: UserClient,
     state: Arc<ChatState>,
     request: MessagesSend,
     within: Duration,
@@ -98,7 +98,7 @@ pub struct SentMessage {
 
 impl SendMessage {
     pub(crate) fn new(
-        client: Client,
+        client: UserClient,
         state: Arc<ChatState>,
         request: MessagesSend,
         within: Duration,
@@ -186,7 +186,7 @@ impl SendMessage {
     /// One attempt, ending by the deadline (an attempt cut short counts as a timeout).
     async fn attempt(&self, deadline: Instant) -> Result<MessagesSendResponse, Error> {
         let left = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, self.client.request(&self.request)).await {
+        match tokio::time::timeout(left, self.client.call(self.request.clone())).await {
             Ok(result) => result,
             Err(_) => Err(Error::Timeout {
                 action: ACTION.to_owned(),

@@ -5,7 +5,7 @@
 //! and an ambiguous send finds its message.
 
 use super::events::{ChatEvent, ChatItem, concerns};
-use crate::Client;
+use crate::UserClient;
 use futures_util::StreamExt;
 use lc_protocol::Error;
 use lc_protocol::inbenta::{
@@ -346,23 +346,20 @@ impl ChatState {
     /// `chats:get`) and delivers what the stream missed (see [`ChatState::reconcile`]).
     pub(crate) async fn recover(
         &self,
-        client: &Client,
+        client: &UserClient,
         id: &str,
         me: &str,
     ) -> Result<usize, Error> {
         let _one = self.recovering.lock().await;
         let stored = stored_messages(client, id).await?;
-        let chat = client
-            .request(&ChatsGet::new(id).fields("users"))
-            .await?
-            .chat;
+        let chat = client.call(ChatsGet::new(id).fields("users")).await?.chat;
         Ok(self.reconcile(me, stored, &chat))
     }
 }
 
 /// The messages stored in chat `id`, oldest first (`GET /v1/chats/{id}/messages`).
 pub(crate) async fn stored_messages(
-    client: &Client,
+    client: &UserClient,
     id: &str,
 ) -> Result<Vec<InbentaMessage>, Error> {
     #[derive(Deserialize)]
@@ -420,7 +417,7 @@ pub(crate) async fn follow(
     mut pushes: PushStream<InbentaPush>,
     id: oneshot::Receiver<String>,
     state: Arc<ChatState>,
-    client: Client,
+    client: UserClient,
     me: String,
 ) {
     let Ok(id) = id.await else { return };
@@ -445,7 +442,7 @@ pub(crate) async fn follow(
 }
 
 /// [`ChatState::recover`], tried again on failure for a while.
-async fn catch_up(state: &ChatState, client: &Client, id: &str, me: &str) {
+async fn catch_up(state: &ChatState, client: &UserClient, id: &str, me: &str) {
     let deadline = tokio::time::Instant::now() + RECOVERY_PATIENCE;
     let mut pause = Duration::from_millis(50);
     loop {

@@ -4,7 +4,10 @@
 #![allow(dead_code, unreachable_pub)]
 
 use futures_util::{Stream, StreamExt};
-use lc_inbenta::{Chat, ChatEvent, ChatEvents, ChatOptions, Client, InbentaConfig, NewUser};
+use lc_inbenta::{
+    Chat, ChatEvent, ChatItem, ChatOptions, EventStream, InbentaClient, InbentaConfig, NewUser,
+    UserClient,
+};
 use lc_rtm::RtmConfig;
 use lc_sandbox::{InbentaApp, NewInbentaAgent, NewInbentaApp, Sandbox};
 use std::time::Duration;
@@ -17,14 +20,14 @@ pub struct World {
     pub sandbox: Sandbox,
     pub app: InbentaApp,
     /// A client of the app, not logged in.
-    pub client: Client,
+    pub client: InbentaClient,
 }
 
 impl World {
     pub async fn new(app: NewInbentaApp) -> Self {
         let sandbox = Sandbox::builder().start().await.unwrap();
         let app = sandbox.create_inbenta_app(app);
-        let client = Client::new(config(&sandbox, &app.app_id));
+        let client = InbentaClient::new(config(&sandbox, &app.app_id));
         Self {
             sandbox,
             app,
@@ -33,7 +36,7 @@ impl World {
     }
 
     /// A new end user, logged in.
-    pub async fn user(&self, name: &str) -> Client {
+    pub async fn user(&self, name: &str) -> UserClient {
         let created = self.client.create_user(NewUser::new(name)).await.unwrap();
         self.client
             .login(&created.user.id, created.token)
@@ -42,7 +45,7 @@ impl World {
     }
 
     /// A new agent of the sandbox, logged in with the client.
-    pub async fn agent(&self, spec: NewInbentaAgent) -> Client {
+    pub async fn agent(&self, spec: NewInbentaAgent) -> UserClient {
         let agent = self.sandbox.create_inbenta_agent(&self.app.app_id, spec);
         self.client.login(&agent.id, agent.token).await.unwrap()
     }
@@ -55,8 +58,8 @@ impl World {
 /// Bob's chat, assigned to the agent Ann, with a handle on each side.
 pub struct Assigned {
     pub world: World,
-    pub bob: Client,
-    pub ann: Client,
+    pub bob: UserClient,
+    pub ann: UserClient,
     /// Bob's handle, made before the search: its first `events()` has Ann's join.
     pub chat: Chat,
     /// Ann's handle, loaded by id once she joined.
@@ -73,7 +76,7 @@ impl Assigned {
             .await
             .unwrap();
         let agent = within("search", chat.search_agent()).await.unwrap();
-        assert_eq!(agent.map(|a| a.id), ann.user().map(|u| u.id.clone()));
+        assert_eq!(agent.map(|a| a.id), Some(ann.user().id.clone()));
         let ann_chat = Chat::init(&ann, ChatOptions::load(chat.id()))
             .await
             .unwrap();
@@ -88,8 +91,8 @@ impl Assigned {
 }
 
 /// The id of a logged-in client's user.
-pub fn id_of(client: &Client) -> String {
-    client.user().unwrap().id.clone()
+pub fn id_of(client: &UserClient) -> String {
+    client.user().id.clone()
 }
 
 /// The client configuration for `app_id` on `sandbox`, with quick reconnections.
@@ -129,7 +132,7 @@ pub async fn within<F: std::future::IntoFuture>(what: &str, future: F) -> F::Out
 
 /// Macro-free helper: the next chat event matching a pattern, via a closure.
 pub async fn next_event<U>(
-    events: &mut ChatEvents,
+    events: &mut EventStream<ChatItem>,
     what: &str,
     accept: impl Fn(ChatEvent) -> Option<U>,
 ) -> U {

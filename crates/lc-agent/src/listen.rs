@@ -1,23 +1,27 @@
-//! Pushes over RTM: the event stream and typed handlers (`on`).
+//! Pushes over RTM: the event stream ([`events`](AgentClient::events)) and typed
+//! handlers ([`on`](AgentClient::on), [`once`](AgentClient::once)).
 
-use crate::AgentClient;
-use crate::Pushes;
+use crate::recovery::Pushes;
+use crate::{AgentClient, AgentEvent};
 use futures_util::StreamExt;
-use lc_protocol::PushPayload;
 use lc_protocol::agent::AgentPush;
+use lc_protocol::{EventStream, PushPayload, Subscription};
 use lc_rtm::{AgentSession, RtmClient, RtmEvent};
-use tokio::task::JoinHandle;
 
 impl AgentClient<RtmClient<AgentSession>> {
-    /// A new stream of every push and lifecycle item ([`RtmEvent`]) from now on;
+    /// A new stream of every push and lifecycle item ([`AgentEvent`]) from now on;
     /// dropping it unsubscribes.
     ///
     /// Each push comes once. After a reconnection the client reads its chats and gives
     /// what happened meanwhile (new chats and threads, events, users added or removed,
     /// deactivations) as [`RtmEvent::Recovered`] items, in order, before newer pushes.
     /// A subscriber that reads too slowly gets [`RtmEvent::Missed`] and can call
-    /// [`Pushes::catch_up`].
-    pub fn pushes(&self) -> Pushes {
+    /// [`EventStream::catch_up`].
+    pub fn events(&self) -> EventStream<AgentEvent> {
+        EventStream::new(self.push_source())
+    }
+
+    fn push_source(&self) -> Pushes {
         match &self.hub {
             Some(hub) => hub.subscribe(&self.transport),
             None => {
@@ -31,21 +35,49 @@ impl AgentClient<RtmClient<AgentSession>> {
     /// Calls `handler` with every push of type `P` (e.g.
     /// [`IncomingChat`](lc_protocol::agent::push::IncomingChat)) from now on, in a task
     /// of its own, until the returned [`Subscription`] is dropped or
-    /// [unsubscribed](Subscription::unsubscribe).
+    /// [turned off](Subscription::off) (lc-sdk-js `on` and `subscribePush`; turning it
+    /// off is the unsubscribe function `on` returns, and `unsubscribePush`). Several
+    /// handlers of the same push may be active at once.
     ///
     /// The handler gets every push once, also those recovered after a reconnection; if
     /// it falls behind, what it missed is read from the server and given to it.
-    ///
-    /// This is the seed's `on(push, handler)` (and `subscribePush`); dropping the
-    /// subscription is its unsubscribe function (and `unsubscribePush`). Unlike
-    /// lc-sdk-js, several handlers of the same push may be active at once.
     ///
     /// Must be called within a tokio runtime.
     pub fn on<P>(&self, mut handler: impl FnMut(&P) + Send + 'static) -> Subscription
     where
         P: PushPayload<Set = AgentPush> + 'static,
     {
-        let mut stream = self.pushes();
+        self.listen::<P>(move |payload| {
+            handler(payload);
+            true
+        })
+    }
+
+    /// Calls `handler` with the next push of type `P` only, as [`on`](Self::on) does
+    /// for every one (as customer-sdk `once`); dropping the subscription before that
+    /// cancels it.
+    ///
+    /// Must be called within a tokio runtime.
+    pub fn once<P>(&self, handler: impl FnOnce(&P) + Send + 'static) -> Subscription
+    where
+        P: PushPayload<Set = AgentPush> + 'static,
+    {
+        let mut handler = Some(handler);
+        self.listen::<P>(move |payload| {
+            if let Some(handler) = handler.take() {
+                handler(payload);
+            }
+            false
+        })
+    }
+
+    /// Calls `handler` with the pushes of type `P` in a task of its own while it
+    /// returns true.
+    fn listen<P>(&self, mut handler: impl FnMut(&P) -> bool + Send + 'static) -> Subscription
+    where
+        P: PushPayload<Set = AgentPush> + 'static,
+    {
+        let mut stream = self.events();
         let task = tokio::spawn(async move {
             while let Some(event) = stream.next().await {
                 let recovered = match event {
@@ -61,30 +93,15 @@ impl AgentClient<RtmClient<AgentSession>> {
                 for event in &recovered {
                     if let RtmEvent::Push { push, .. } | RtmEvent::Recovered { push } = event {
                         if let Some(payload) = P::from_push(push) {
-                            handler(payload);
+                            if !handler(payload) {
+                                return;
+                            }
                         }
                     }
                 }
             }
         });
-        Subscription { task }
-    }
-}
-
-/// A handler registered with [`AgentClient::on`]; dropping it unsubscribes.
-#[derive(Debug)]
-#[must_use = "dropping a Subscription unsubscribes its handler at once"]
-pub struct Subscription {
-    task: JoinHandle<()>,
-}
-
-impl Subscription {
-    /// Stops calling the handler (the same as dropping the subscription).
-    pub fn unsubscribe(self) {}
-}
-
-impl Drop for Subscription {
-    fn drop(&mut self) {
-        self.task.abort();
+        let (stop, finished) = (task.abort_handle(), task.abort_handle());
+        Subscription::new(move || stop.abort(), move || finished.is_finished())
     }
 }
