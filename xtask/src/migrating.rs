@@ -71,9 +71,10 @@ const SECTIONS: &[Section] = &[
     Section {
         source: "inbenta-client-events.md",
         title: "Inbenta client events (`ICF.Events`)",
-        intro: "The client's event methods, then the events a user can send with \
+        intro: "The client's event methods are on `UserClient`, what \
+                `InbentaClient::login` returns; then the events a user can send with \
                 `send(eventName, data)`: each is a typed request in `livechat::inbenta`, \
-                sent with `request` for a typed reply.",
+                sent with `UserClient::call` for a typed reply.",
         client: None,
         imports: &["inbenta"],
     },
@@ -95,6 +96,10 @@ awaited: `client.list_chats().limit(5).await?`.
 - **Promises** become futures: `.await` them.
 - **Errors**: a rejected promise is an `Err` of `Result<_, livechat::Error>`; \
 `Error::kind` and `Error::is_transient` say what to do about it.
+- **Names shared by every client**: `call` sends a typed request, `call_raw` any \
+request by name with JSON (the JavaScript `send`), `events()` gives an `EventStream`, \
+`on`/`once` call a handler and return a `Subscription`, whose `off` (or dropping it) \
+is the JavaScript `off`/unsubscribe.
 - **Callbacks** become streams, or `on` handlers that return a `Subscription`: \
 dropping the subscription unsubscribes the handler. Handlers and streams are typed: \
 one Rust type per push or event instead of a name and a plain object.

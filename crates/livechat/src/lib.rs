@@ -42,8 +42,8 @@
 pub mod prelude;
 
 pub use lc_protocol::{
-    ApiError, ApiVersion, Applied, Call, Error, ErrorKind, ErrorType, SendOnce, Transport,
-    TransportFailure,
+    ApiError, ApiVersion, Applied, Call, Error, ErrorKind, ErrorType, EventStream, SendOnce,
+    Subscription, Transport, TransportFailure,
 };
 pub use lc_protocol::{auth, id, types};
 

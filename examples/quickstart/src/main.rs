@@ -12,14 +12,14 @@
 #![allow(clippy::print_stdout)]
 
 use futures_util::{Stream, StreamExt};
-use lc_agent::AgentClient;
-use lc_customer::{CustomerClient, CustomerConfig, CustomerEvent, Rating};
-use lc_protocol::agent::AgentPush;
-use lc_protocol::customer::CustomerPush;
-use lc_protocol::types::Event;
-use lc_rtm::{AgentSession, RtmConfig, RtmEvent};
-use lc_sandbox::{NewAgent, NewCustomer, Sandbox};
-use lc_web::{Upload, WebConfig};
+use livechat::agent::AgentClient;
+use livechat::agent::AgentPush;
+use livechat::customer::CustomerPush;
+use livechat::customer::{CustomerClient, CustomerConfig, CustomerEvent, Rating};
+use livechat::rtm::{AgentSession, RtmConfig, RtmEvent};
+use livechat::sandbox::{NewAgent, NewCustomer, Sandbox};
+use livechat::types::Event;
+use livechat::web::{Upload, WebConfig};
 use std::error::Error;
 use std::time::Duration;
 

@@ -107,7 +107,7 @@ fn every_js_method_has_its_rust_counterpart() {
             let _call = AgentRtm::resume_chat(a0, a1);
         };
         // `send`
-        let _ = AgentRtm::send;
+        let _ = AgentRtm::call_raw;
         // `sendEvent`
         let _ = |a0: &AgentRtm, a1: ChatId, a2: Event| {
             let _call = AgentRtm::send_event(a0, a1, a2);
@@ -148,7 +148,7 @@ fn every_js_method_has_its_rust_counterpart() {
             let _call = AgentRtm::unfollow_customer(a0, a1);
         };
         // `unsubscribePush`
-        let _ = Subscription::unsubscribe;
+        let _ = Subscription::off;
         // `untagThread`
         let _ = |a0: &AgentRtm, a1: ChatId, a2: ThreadId, a3: String| {
             let _call = AgentRtm::untag_thread(a0, a1, a2, a3);
@@ -260,7 +260,7 @@ fn every_js_method_has_its_rust_counterpart() {
             let _call = AgentWeb::revoke_chat_access(a0, a1, a2);
         };
         // `send`
-        let _ = AgentWeb::send;
+        let _ = AgentWeb::call_raw;
         // `sendEvent`
         let _ = |a0: &AgentWeb, a1: ChatId, a2: Event| {
             let _call = AgentWeb::send_event(a0, a1, a2);
@@ -453,48 +453,48 @@ fn every_js_method_has_its_rust_counterpart() {
     {
         use livechat::inbenta::*;
         // `send`
-        let _ = Client::send;
+        let _ = UserClient::call_raw;
         // `subscribe`
-        let _ = Client::subscribe;
+        let _ = UserClient::subscribe;
         // `unsubscribe`
-        let _ = |a0: &Client, a1: Subscription| {
-            let _call = Client::unsubscribe(a0, a1);
+        let _ = |a0: &UserClient, a1: EventStream<SubscriptionItem<InbentaPush>>| {
+            let _call = UserClient::unsubscribe(a0, a1);
         };
         // `chats:assign`
-        let _ = |a0: &Client, a1: &ChatsAssign| {
-            let _call = Client::request(a0, a1);
+        let _ = |a0: &UserClient, a1: ChatsAssign| {
+            let _call = UserClient::call(a0, a1);
         };
         // `chats:join`
-        let _ = |a0: &Client, a1: &ChatsJoin| {
-            let _call = Client::request(a0, a1);
+        let _ = |a0: &UserClient, a1: ChatsJoin| {
+            let _call = UserClient::call(a0, a1);
         };
         // `users:activity`
-        let _ = |a0: &Client, a1: &UsersActivity| {
-            let _call = Client::request(a0, a1);
+        let _ = |a0: &UserClient, a1: UsersActivity| {
+            let _call = UserClient::call(a0, a1);
         };
         // `user:focus`
-        let _ = |a0: &Client, a1: &UserFocus| {
-            let _call = Client::request(a0, a1);
+        let _ = |a0: &UserClient, a1: UserFocus| {
+            let _call = UserClient::call(a0, a1);
         };
         // `messages:read`
-        let _ = |a0: &Client, a1: &MessagesRead| {
-            let _call = Client::request(a0, a1);
+        let _ = |a0: &UserClient, a1: MessagesRead| {
+            let _call = UserClient::call(a0, a1);
         };
         // `chats:close`
-        let _ = |a0: &Client, a1: &ChatsClose| {
-            let _call = Client::request(a0, a1);
+        let _ = |a0: &UserClient, a1: ChatsClose| {
+            let _call = UserClient::call(a0, a1);
         };
         // `history:import`
-        let _ = |a0: &Client, a1: &HistoryImport| {
-            let _call = Client::request(a0, a1);
+        let _ = |a0: &UserClient, a1: HistoryImport| {
+            let _call = UserClient::call(a0, a1);
         };
         // `chats:get`
-        let _ = |a0: &Client, a1: &ChatsGet| {
-            let _call = Client::request(a0, a1);
+        let _ = |a0: &UserClient, a1: ChatsGet| {
+            let _call = UserClient::call(a0, a1);
         };
         // `chats:create`
-        let _ = |a0: &Client, a1: &ChatsCreate| {
-            let _call = Client::request(a0, a1);
+        let _ = |a0: &UserClient, a1: ChatsCreate| {
+            let _call = UserClient::call(a0, a1);
         };
     }
 }

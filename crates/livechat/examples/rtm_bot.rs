@@ -1,20 +1,20 @@
 //! A bot that answers every incoming message with an echo, over RTM.
 //!
-//! `LIVECHAT_TOKEN=dal:... cargo run -p lc-agent --example rtm_bot` runs it against
+//! `LIVECHAT_TOKEN=dal:... cargo run -p livechat --example rtm_bot` runs it against
 //! LiveChat. Without `LIVECHAT_TOKEN` it starts an embedded lc-sandbox and a scripted
 //! customer who says hello, waits for the answer and ends the example.
 
 #![allow(clippy::print_stdout)]
 
 use futures_util::StreamExt;
-use lc_agent::AgentClient;
-use lc_protocol::agent::AgentPush;
-use lc_protocol::customer::{self, CustomerPush};
-use lc_protocol::id::Token;
-use lc_protocol::types::Event;
-use lc_protocol::{Error, Transport};
-use lc_rtm::{AgentSession, CustomerSession, RtmClient, RtmConfig, RtmEvent};
-use lc_sandbox::{CustomerHandle, NewAgent, NewCustomer, Sandbox};
+use livechat::agent::AgentClient;
+use livechat::agent::AgentPush;
+use livechat::customer::{self, CustomerPush};
+use livechat::id::Token;
+use livechat::rtm::{AgentSession, CustomerSession, RtmClient, RtmConfig, RtmEvent};
+use livechat::sandbox::{CustomerHandle, NewAgent, NewCustomer, Sandbox};
+use livechat::types::Event;
+use livechat::{Error, Transport};
 
 type Agent = AgentClient<RtmClient<AgentSession>>;
 

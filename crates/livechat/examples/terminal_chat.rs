@@ -1,27 +1,27 @@
 //! A customer chatting from the terminal: every line read from stdin is a message, every
 //! agent message is printed. It ends at the end of input (after waiting a little for the
-//! last answers), so `echo hi | cargo run -p lc-customer --example terminal_chat` works.
+//! last answers), so `echo hi | cargo run -p livechat --example terminal_chat` works.
 //!
 //! By default it starts an embedded lc-sandbox with an agent who answers every message.
 //! To talk to LiveChat, give an organization id and a customer access token:
 //!
 //! ```text
-//! cargo run -p lc-customer --example terminal_chat -- --org <organization id> --token <token> [--group <id>]
-//! LIVECHAT_ORGANIZATION_ID=... LIVECHAT_CUSTOMER_TOKEN=... cargo run -p lc-customer --example terminal_chat
+//! cargo run -p livechat --example terminal_chat -- --org <organization id> --token <token> [--group <id>]
+//! LIVECHAT_ORGANIZATION_ID=... LIVECHAT_CUSTOMER_TOKEN=... cargo run -p livechat --example terminal_chat
 //! ```
 
 #![allow(clippy::print_stdout)]
 
 use futures_util::StreamExt;
-use lc_agent::AgentClient;
-use lc_customer::{Connected, CustomerClient, CustomerConfig, Pagination, Stopped};
-use lc_protocol::Error;
-use lc_protocol::agent::AgentPush;
-use lc_protocol::customer::push::IncomingEvent;
-use lc_protocol::id::{ChatId, Token};
-use lc_protocol::types::Event;
-use lc_rtm::{AgentSession, RtmConfig, RtmEvent};
-use lc_sandbox::{NewAgent, NewCustomer, Sandbox};
+use livechat::Error;
+use livechat::agent::AgentClient;
+use livechat::agent::AgentPush;
+use livechat::customer::push::IncomingEvent;
+use livechat::customer::{Connected, CustomerClient, CustomerConfig, Pagination, Stopped};
+use livechat::id::{ChatId, Token};
+use livechat::rtm::{AgentSession, RtmConfig, RtmEvent};
+use livechat::sandbox::{NewAgent, NewCustomer, Sandbox};
+use livechat::types::Event;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -79,7 +79,7 @@ async fn embedded() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// The sandbox's agent: answers every customer message.
-async fn answer(agent: AgentClient<lc_rtm::RtmClient<AgentSession>>) -> Result<(), Error> {
+async fn answer(agent: AgentClient<livechat::rtm::RtmClient<AgentSession>>) -> Result<(), Error> {
     let mut pushes = agent.events();
     while let Some(item) = pushes.next().await {
         let RtmEvent::Push {
@@ -141,7 +141,7 @@ async fn chat(client: CustomerClient) -> Result<(), Error> {
         {
             Ok(_) => sent += 1,
             // The agent closed the chat meanwhile: start a new thread with the message.
-            Err(Error::Api { error, .. }) if error.kind == lc_protocol::ErrorType::ChatInactive => {
+            Err(Error::Api { error, .. }) if error.kind == livechat::ErrorType::ChatInactive => {
                 client.resume_chat(chat_id.clone()).await?;
                 client
                     .send_event(chat_id.clone(), Event::message(text))

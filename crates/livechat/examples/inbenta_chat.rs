@@ -2,17 +2,17 @@
 //! user created over REST who opens a chat, gets the agent, says hello, gets an answer
 //! with a read receipt, and closes the chat.
 //!
-//! `cargo run -p lc-inbenta --example inbenta_chat`
+//! `cargo run -p livechat --example inbenta_chat`
 
 #![allow(clippy::print_stdout)]
 
 use futures_util::StreamExt;
-use lc_inbenta::{
+use livechat::inbenta::{
     Chat, ChatEvent, ChatItem, ChatOptions, InbentaClient, InbentaConfig, NewUser,
     SubscriptionItem, UserClient,
 };
-use lc_protocol::inbenta::{InbentaActivityType, InbentaPush};
-use lc_sandbox::{NewInbentaAgent, NewInbentaApp, Sandbox};
+use livechat::inbenta::{InbentaActivityType, InbentaPush};
+use livechat::sandbox::{NewInbentaAgent, NewInbentaApp, Sandbox};
 use std::time::Duration;
 
 #[tokio::main]
@@ -96,7 +96,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 /// Opens each chat the agent joins, answers the first message, reads it, and ends when
 /// the chat closes.
-async fn answer_as_agent(agent: UserClient) -> Result<(), lc_protocol::Error> {
+async fn answer_as_agent(agent: UserClient) -> Result<(), livechat::Error> {
     let mut joins = agent.subscribe("user:joined");
     let Some(SubscriptionItem::Push(InbentaPush::UserJoined(joined))) = joins.next().await else {
         return Ok(());
