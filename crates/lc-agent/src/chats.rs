@@ -8,34 +8,40 @@ use lc_protocol::types::{UserType, Visibility};
 
 impl<T: Transport> AgentClient<T> {
     /// `list_chats`: summaries of the chats the agent has access to (`filters`, `limit`,
-    /// `sort_order`, `page_id` through [`Call::with`]).
+    /// `sort_order`, `page_id` set on the call).
+    /// (JS: lc-sdk-js `listChats`.)
     pub fn list_chats(&self) -> Call<'_, T, agent::ListChats> {
         self.call(agent::ListChats::new())
     }
 
     /// `list_threads`: the threads of a chat, newest first.
+    /// (JS: lc-sdk-js `listThreads`.)
     pub fn list_threads(&self, chat_id: impl Into<ChatId>) -> Call<'_, T, agent::ListThreads> {
         self.call(agent::ListThreads::new(chat_id))
     }
 
     /// `get_chat`: a chat with one thread (the latest unless `thread_id` is set).
+    /// (JS: lc-sdk-js `getChat`.)
     pub fn get_chat(&self, chat_id: impl Into<ChatId>) -> Call<'_, T, agent::GetChat> {
         self.call(agent::GetChat::new(chat_id))
     }
 
     /// `list_archives`: archived (chat, thread) pairs, with filters.
+    /// (JS: lc-sdk-js `listArchives`.)
     pub fn list_archives(&self) -> Call<'_, T, agent::ListArchives> {
         self.call(agent::ListArchives::new())
     }
 
     /// `start_chat`: creates a chat with a new thread (initial data through
-    /// [`Call::with`]).
+    /// set on the call).
+    /// (JS: lc-sdk-js `startChat`.)
     pub fn start_chat(&self) -> Call<'_, T, agent::StartChat> {
         self.call(agent::StartChat::new())
     }
 
     /// `resume_chat`: opens a new thread in an inactive chat; the new thread's initial
     /// data goes in the request's `chat` field.
+    /// (JS: lc-sdk-js `resumeChat`.)
     pub fn resume_chat(&self, chat_id: impl Into<ChatId>) -> Call<'_, T, agent::ResumeChat> {
         let chat = ResumeChatChat {
             id: chat_id.into(),
@@ -45,28 +51,33 @@ impl<T: Transport> AgentClient<T> {
     }
 
     /// `deactivate_chat`: closes the active thread of a chat.
+    /// (JS: lc-sdk-js `deactivateChat`.)
     pub fn deactivate_chat(&self, id: impl Into<ChatId>) -> Call<'_, T, agent::DeactivateChat> {
         self.call(agent::DeactivateChat::new(id))
     }
 
     /// `follow_chat`: the agent receives the chat's pushes without joining it.
+    /// (JS: lc-sdk-js `followChat`.)
     pub fn follow_chat(&self, id: impl Into<ChatId>) -> Call<'_, T, agent::FollowChat> {
         self.call(agent::FollowChat::new(id))
     }
 
     /// `unfollow_chat`: stops following a chat (chat users cannot unfollow).
+    /// (JS: lc-sdk-js `unfollowChat`.)
     pub fn unfollow_chat(&self, id: impl Into<ChatId>) -> Call<'_, T, agent::UnfollowChat> {
         self.call(agent::UnfollowChat::new(id))
     }
 
     /// `transfer_chat`: transfers a chat to agents or groups (`target` and flags through
-    /// [`Call::with`]); without a target, within its current group.
+    /// set on the call); without a target, within its current group.
+    /// (JS: lc-sdk-js `transferChat`.)
     pub fn transfer_chat(&self, id: impl Into<ChatId>) -> Call<'_, T, agent::TransferChat> {
         self.call(agent::TransferChat::new(id))
     }
 
     /// `add_user_to_chat`: adds an agent or the customer to a chat, visible to `all` or
     /// to `agents` only.
+    /// (JS: lc-sdk-js `addUserToChat`.)
     pub fn add_user_to_chat(
         &self,
         chat_id: impl Into<ChatId>,
@@ -79,6 +90,7 @@ impl<T: Transport> AgentClient<T> {
 
     /// `remove_user_from_chat`: removes an agent from a chat (customers cannot be
     /// removed; like lc-sdk-js, the user type sent is `agent`).
+    /// (JS: lc-sdk-js `removeUserFromChat`.)
     pub fn remove_user_from_chat(
         &self,
         chat_id: impl Into<ChatId>,
@@ -92,6 +104,7 @@ impl<T: Transport> AgentClient<T> {
     }
 
     /// `list_agents_for_transfer`: agents a chat may be transferred to, with their load.
+    /// (JS: lc-sdk-js `listAgentsForTransfer`.)
     pub fn list_agents_for_transfer(
         &self,
         chat_id: impl Into<ChatId>,
@@ -100,6 +113,7 @@ impl<T: Transport> AgentClient<T> {
     }
 
     /// `tag_thread`: adds a tag to a thread.
+    /// (JS: lc-sdk-js `tagThread`.)
     pub fn tag_thread(
         &self,
         chat_id: impl Into<ChatId>,
@@ -110,6 +124,7 @@ impl<T: Transport> AgentClient<T> {
     }
 
     /// `untag_thread`: removes a tag from a thread.
+    /// (JS: lc-sdk-js `untagThread`.)
     pub fn untag_thread(
         &self,
         chat_id: impl Into<ChatId>,
@@ -120,6 +135,7 @@ impl<T: Transport> AgentClient<T> {
     }
 
     /// `grant_chat_access` (API 3.3 only): gives a group or an agent access to a chat.
+    /// (JS: lc-sdk-js `grantChatAccess`.)
     pub fn grant_chat_access(
         &self,
         id: impl Into<ChatId>,
@@ -129,6 +145,7 @@ impl<T: Transport> AgentClient<T> {
     }
 
     /// `revoke_chat_access` (API 3.3 only): takes a group's or an agent's access away.
+    /// (JS: lc-sdk-js `revokeChatAccess`.)
     pub fn revoke_chat_access(
         &self,
         id: impl Into<ChatId>,

@@ -10,6 +10,7 @@ use lc_protocol::types::{Event, Postback, Properties, PropertyNames};
 impl<T: Transport> AgentClient<T> {
     /// `send_event`: sends an event (e.g. [`Event::message`]) to a chat; the agent joins
     /// the chat as not present if needed.
+    /// (JS: lc-sdk-js `sendEvent`.)
     ///
     /// The event is stored exactly once however the connection behaves: it carries a
     /// `custom_id` (made by the client unless you set one), and when the outcome is
@@ -35,6 +36,7 @@ impl<T: Transport> AgentClient<T> {
     }
 
     /// `send_rich_message_postback`: reports a click on a rich message button.
+    /// (JS: lc-sdk-js `sendRichMessagePostback`.)
     pub fn send_rich_message_postback(
         &self,
         chat_id: impl Into<ChatId>,
@@ -48,7 +50,8 @@ impl<T: Transport> AgentClient<T> {
     }
 
     /// `send_typing_indicator`: tells the chat that the agent is typing or stopped
-    /// (`visibility` through [`Call::with`]).
+    /// (`visibility` set on the call).
+    /// (JS: lc-sdk-js `sendTypingIndicator`.)
     pub fn send_typing_indicator(
         &self,
         chat_id: impl Into<ChatId>,
@@ -66,6 +69,7 @@ impl<T: Transport> AgentClient<T> {
     }
 
     /// `mark_events_as_seen`: marks the chat's events up to a date (RFC 3339) as seen.
+    /// (JS: lc-sdk-js `markEventsAsSeen`.)
     pub fn mark_events_as_seen(
         &self,
         chat_id: impl Into<ChatId>,
@@ -75,6 +79,7 @@ impl<T: Transport> AgentClient<T> {
     }
 
     /// `update_chat_properties`: sets chat properties.
+    /// (JS: lc-sdk-js `updateChatProperties`.)
     pub fn update_chat_properties(
         &self,
         id: impl Into<ChatId>,
@@ -84,6 +89,7 @@ impl<T: Transport> AgentClient<T> {
     }
 
     /// `delete_chat_properties`: removes chat properties.
+    /// (JS: lc-sdk-js `deleteChatProperties`.)
     pub fn delete_chat_properties(
         &self,
         id: impl Into<ChatId>,
@@ -93,6 +99,7 @@ impl<T: Transport> AgentClient<T> {
     }
 
     /// `update_thread_properties`: sets thread properties.
+    /// (JS: lc-sdk-js `updateThreadProperties`.)
     pub fn update_thread_properties(
         &self,
         chat_id: impl Into<ChatId>,
@@ -105,6 +112,7 @@ impl<T: Transport> AgentClient<T> {
     }
 
     /// `delete_thread_properties`: removes thread properties.
+    /// (JS: lc-sdk-js `deleteThreadProperties`.)
     pub fn delete_thread_properties(
         &self,
         chat_id: impl Into<ChatId>,
@@ -117,6 +125,7 @@ impl<T: Transport> AgentClient<T> {
     }
 
     /// `update_event_properties`: sets event properties.
+    /// (JS: lc-sdk-js `updateEventProperties`.)
     pub fn update_event_properties(
         &self,
         chat_id: impl Into<ChatId>,
@@ -130,6 +139,7 @@ impl<T: Transport> AgentClient<T> {
     }
 
     /// `delete_event_properties`: removes event properties.
+    /// (JS: lc-sdk-js `deleteEventProperties`.)
     pub fn delete_event_properties(
         &self,
         chat_id: impl Into<ChatId>,

@@ -15,7 +15,8 @@ impl<T: Transport> AgentClient<T> {
     }
 
     /// `set_routing_status`: changes the routing status of the agent (or of another
-    /// agent or bot, with `agent_id` through [`Call::with`]).
+    /// agent or bot, with `agent_id` set on the call).
+    /// (JS: lc-sdk-js `setRoutingStatus`.)
     pub fn set_routing_status(
         &self,
         status: RoutingStatus,
@@ -24,6 +25,7 @@ impl<T: Transport> AgentClient<T> {
     }
 
     /// `list_routing_statuses`: the routing statuses of the agents.
+    /// (JS: lc-sdk-js `listRoutingStatuses`.)
     pub fn list_routing_statuses(&self) -> Call<'_, T, agent::ListRoutingStatuses> {
         self.call(agent::ListRoutingStatuses::new())
     }
@@ -40,7 +42,7 @@ impl<T: Transport> AgentClient<T> {
 
 /// What only RTM carries: the session itself.
 impl<T: RtmTransport> AgentClient<T> {
-    /// `login`: logs the connection in with `token` (options through [`Call::with`]).
+    /// `login`: logs the connection in with `token` (options set on the call).
     ///
     /// An [`RtmClient`](lc_rtm::RtmClient) logs in by itself on every (re)connection
     /// with its token provider; call this only on a transport that does not.
@@ -54,11 +56,13 @@ impl<T: RtmTransport> AgentClient<T> {
     }
 
     /// `set_away_status`: puts this connection in (or out of) the away state.
+    /// (JS: lc-sdk-js `setAwayStatus`.)
     pub fn set_away_status(&self, away: bool) -> Call<'_, T, agent::SetAwayStatus> {
         self.call(agent::SetAwayStatus::new(away))
     }
 
     /// `change_push_notifications` (API 3.3–3.4): Firebase push notification settings.
+    /// (JS: lc-sdk-js `changePushNotifications`.)
     pub fn change_push_notifications(
         &self,
         firebase_token: impl Into<String>,

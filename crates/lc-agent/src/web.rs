@@ -28,6 +28,7 @@ impl AgentClient<WebClient> {
 
     /// `upload_file` (Web only): uploads a file (10 MB at most) and returns its URL, to
     /// send in a `file` event. Progress and cancellation are set on the [`Upload`].
+    /// (JS: lc-sdk-js `uploadFile`.)
     ///
     /// ```no_run
     /// # async fn demo(client: lc_agent::AgentClient<lc_web::WebClient>) -> Result<(), lc_protocol::Error> {

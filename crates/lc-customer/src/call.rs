@@ -8,7 +8,7 @@ use lc_protocol::{Action, Error, Transport, TransportKind};
 /// A request of action `A` from a [`CustomerClient`]; `.await` sends it and resolves to
 /// the action's typed response.
 ///
-/// Optional fields are set with [`with`](Call::with) and the request's builder methods,
+/// Optional fields are set on the call itself (generated setters named after the fields),
 /// or directly through `Deref`/`DerefMut`:
 ///
 /// ```no_run

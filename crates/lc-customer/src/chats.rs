@@ -80,8 +80,9 @@ impl Rating {
 
 impl<T: CustomerConnection> CustomerClient<T> {
     /// `start_chat`: starts a chat with an active thread (initial events, properties,
-    /// access through [`Call::with`]). By default a customer has one chat: use
+    /// access set on the call). By default a customer has one chat: use
     /// [`resume_chat`](Self::resume_chat) when it already has one.
+    /// (JS: customer-sdk `startChat`.)
     pub fn start_chat(&self) -> Call<'_, T, customer::StartChat> {
         self.call(customer::StartChat::new())
     }
@@ -109,6 +110,7 @@ impl<T: CustomerConnection> CustomerClient<T> {
     }
 
     /// `get_predicted_agent`: the agent the customer would chat with now.
+    /// (JS: customer-sdk `getPredictedAgent`.)
     pub fn get_predicted_agent(&self) -> Call<'_, T, customer::GetPredictedAgent> {
         self.call(customer::GetPredictedAgent::new())
     }
@@ -137,6 +139,7 @@ impl<T: CustomerConnection> CustomerClient<T> {
     }
 
     /// `update_chat_properties`: sets chat properties (merged per namespace and name).
+    /// (JS: customer-sdk `updateChatProperties`.)
     pub fn update_chat_properties(
         &self,
         chat_id: impl Into<ChatId>,

@@ -64,7 +64,7 @@ impl<T: CustomerConnection> CustomerClient<T> {
     }
 
     /// `get_dynamic_configuration` (Web, GET): the widget's configuration for a group and
-    /// page (through [`Call::with`]).
+    /// page (set on the call).
     pub fn get_dynamic_configuration(&self) -> Call<'_, T, customer::GetDynamicConfiguration> {
         self.call(customer::GetDynamicConfiguration::new())
     }
@@ -112,7 +112,7 @@ impl<T: CustomerConnection> CustomerClient<T> {
 
 impl<T: CustomerConnection + RtmTransport> CustomerClient<T> {
     /// customer-sdk `updateCustomerPage` (RTM only): the page the customer is on (`title`
-    /// through [`Call::with`]).
+    /// set on the call).
     pub fn update_customer_page(
         &self,
         url: impl Into<String>,

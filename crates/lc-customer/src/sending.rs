@@ -23,6 +23,7 @@ pub struct SentFile {
 impl<T: CustomerConnection> CustomerClient<T> {
     /// `send_event`: sends an event of any type (e.g. [`Event::message`]) to a chat;
     /// `.attach_to_last_thread(true)` on the call for an inactive chat.
+    /// (JS: customer-sdk `sendEvent`.)
     ///
     /// The event is stored exactly once however the connection behaves: it carries a
     /// `custom_id` (made by the client unless you set one), and when the outcome is

@@ -222,6 +222,7 @@ impl UserClient {
 
     /// Sends client event `name` with `data` and resolves to the data of the server's
     /// reply (`ICF.Events.send`).
+    /// (JS: Inbenta `ICF.Events` `send`.)
     ///
     /// # Errors
     /// [`Error::Api`] with the server's code and message (the connection stays usable);
@@ -266,6 +267,7 @@ impl UserClient {
     /// connection's lifecycle (`ICF.Events.subscribe(eventName)`; the callback form is
     /// [`on`](UserClient::on)). Drop the stream, or pass it to
     /// [`unsubscribe`](UserClient::unsubscribe), to stop.
+    /// (JS: Inbenta `ICF.Events` `subscribe`.)
     pub fn subscribe(&self, name: &str) -> EventStream<SubscriptionItem<InbentaPush>> {
         let name = name.to_owned();
         EventStream::new(Selected::new(
@@ -288,6 +290,7 @@ impl UserClient {
 
     /// Stops a stream of [`subscribe`](UserClient::subscribe) (`ICF.Events.unsubscribe`);
     /// dropping it does the same.
+    /// (JS: Inbenta `ICF.Events` `unsubscribe`.)
     pub fn unsubscribe<T>(&self, stream: EventStream<T>) {
         drop(stream);
     }

@@ -117,6 +117,7 @@ impl Subscription {
     }
 
     /// Stops calling the handler (the same as dropping the subscription).
+    /// (JS: lc-sdk-js `unsubscribePush`; customer-sdk `off`.)
     pub fn off(self) {}
 
     /// Whether the handler will not be called again (turned off, a `once` handler that

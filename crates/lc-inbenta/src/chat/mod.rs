@@ -94,6 +94,7 @@ impl Chat {
     /// (`chats:get`), as the logged-in user: the JS Chat object's `init(options, config,
     /// historyWatch)`. It does not look for an agent: call
     /// [`search_agent`](Chat::search_agent).
+    /// (JS: Inbenta chat `init`.)
     ///
     /// # Errors
     /// [`Error::Api`], e.g.
@@ -241,6 +242,7 @@ impl Chat {
     /// Looks for an agent (`chats:assign` with the options' attempts and timeout), the
     /// JS `searchAgent()`. Resolves when the search ends: with the agent, who joins
     /// the chat (`user:joined`), or `None` when no agent took it (`forever:alone`).
+    /// (JS: Inbenta chat `searchAgent`.)
     ///
     /// In queue mode (see [`UserClient::queue_mode`]) a chat that waits in the queue gets
     /// `None` at once: its position comes as [`ChatEvent::QueueUpdate`] and the agent,
@@ -290,6 +292,7 @@ impl Chat {
 
     /// Tells the chat that the user is writing, stopped writing or is not writing
     /// (`users:activity`), JS `sendUserActivity(type)`.
+    /// (JS: Inbenta chat `sendUserActivity`.)
     ///
     /// # Errors
     /// [`Error::Api`], or the transport's errors.
@@ -307,6 +310,7 @@ impl Chat {
     /// when the outcome is unknown (connection lost, timeout, server error), it looks
     /// the message up in the chat and sends it again only if it is not there (see
     /// [`SendMessage`]).
+    /// (JS: Inbenta chat `sendMessage`.)
     pub fn send_message(&self, text: impl Into<String>) -> SendMessage {
         let request =
             MessagesSend::new(self.id(), send::new_event_id(), text).sender(self.inner.me.clone());
@@ -320,6 +324,7 @@ impl Chat {
 
     /// Marks message `message_id` as read by the user (`messages:read`), JS
     /// `readMessage(messageId)`.
+    /// (JS: Inbenta chat `readMessage`.)
     ///
     /// # Errors
     /// [`Error::Api`] (404 for an unknown message), or the transport's errors.
@@ -332,6 +337,7 @@ impl Chat {
     /// and `senderId`), JS `sendMedia(file, onProgress)`: set the progress
     /// callback with [`Upload::on_progress`] (and cancellation with
     /// [`Upload::cancel_on`]). The other side gets it as a `media` message.
+    /// (JS: Inbenta chat `sendMedia`.)
     ///
     /// Unlike [`send_message`](Chat::send_message), an upload whose outcome is unknown
     /// ([`Error::applied`](lc_protocol::Error::applied) is `Unknown`) is not resolved
@@ -356,6 +362,7 @@ impl Chat {
     }
 
     /// Closes the chat (`chats:close`), JS `close()`.
+    /// (JS: Inbenta chat `close`.)
     ///
     /// # Errors
     /// [`Error::Api`], or the transport's errors.
@@ -400,6 +407,7 @@ impl Chat {
 
     /// Imports external history (e.g. a chatbot conversation) into the chat
     /// (`history:import`), JS `importHistory(history)`; returns the full history.
+    /// (JS: Inbenta chat `importHistory`.)
     ///
     /// # Errors
     /// [`Error::Api`], or the transport's errors.
