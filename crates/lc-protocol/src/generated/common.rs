@@ -416,7 +416,7 @@ pub struct FormEvent {
     pub extra: Map,
 }
 
-/// One field of a form (form events and §7.9 forms).
+/// One field of a form (in form events and in the forms of the chat widget).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FormField {
     /// Kind of field.

@@ -1,4 +1,4 @@
-//! The LiveChat RTM envelopes (Agent and Customer Chat API, §1.3–§1.5 of the notes).
+//! The LiveChat RTM envelopes (Agent and Customer Chat APIs): requests, responses, pushes.
 //!
 //! ```text
 //! request   {"version"?, "request_id"?, "action", "payload"?, "author_id"?}
