@@ -50,14 +50,14 @@ pub(crate) fn actions_md(spec: &Spec) -> String {
     let _ = writeln!(
         out,
         "Every action and push livechat-rs knows, from the tables in `spec/`: {n_actions} actions, \
-         {n_pushes} pushes and {} seed methods. \"Versions\" are LiveChat API versions \
+         {n_pushes} pushes and {} methods of the official JavaScript SDKs. \"Versions\" are LiveChat API versions \
          (`3.3+` = from 3.3 on; Inbenta is unversioned). Each action is a request struct in \
          `lc_protocol::{{agent,customer,inbenta}}`; each push a variant of `AgentPush`, \
          `CustomerPush` or `InbentaPush`.\n",
         spec.seeds.seed.len()
     );
 
-    out.push_str("## Actions\n\n| API | action | RTM | Web | versions | pushes | seed methods |\n|---|---|---|---|---|---|---|\n");
+    out.push_str("## Actions\n\n| API | action | RTM | Web | versions | pushes | JS methods |\n|---|---|---|---|---|---|---|\n");
     for (api, file) in &apis {
         for a in &file.action {
             let web = match a.web.as_deref() {
@@ -85,7 +85,7 @@ pub(crate) fn actions_md(spec: &Spec) -> String {
     }
 
     out.push_str(
-        "\n## Pushes\n\n| API | push | versions | triggered by | seed |\n|---|---|---|---|---|\n",
+        "\n## Pushes\n\n| API | push | versions | triggered by | JS methods |\n|---|---|---|---|---|\n",
     );
     for (api, file) in &apis {
         for p in &file.push {
@@ -100,7 +100,7 @@ pub(crate) fn actions_md(spec: &Spec) -> String {
         }
     }
 
-    out.push_str("\n## Seed methods\n\nEvery method of `../shared/seeds/` and what serves it.\n\n| seed | method | actions | pushes | note |\n|---|---|---|---|---|\n");
+    out.push_str("\n## JavaScript SDK methods\n\nEvery method of the official JavaScript SDKs and the actions and pushes that serve it (their Rust calls: [migrating-from-js.md](migrating-from-js.md)).\n\n| SDK | method | actions | pushes | note |\n|---|---|---|---|---|\n");
     for seed in &spec.seeds.seed {
         let code = |items: &[String]| {
             if items.is_empty() {
