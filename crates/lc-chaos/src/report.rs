@@ -1,7 +1,7 @@
 //! The figures of a run, what was lost or duplicated, and the markdown table.
 
+use crate::config::Config;
 use crate::ledger::{ANSWER, Book, Outcome, Side, Sightings};
-use crate::scenario::Config;
 use lc_sandbox::FaultStats;
 use std::collections::HashMap;
 use std::fmt::Write as _;

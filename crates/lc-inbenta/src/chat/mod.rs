@@ -9,7 +9,7 @@ pub use events::{ChatEvent, ChatItem};
 pub use options::{ChatOptions, DEFAULT_SOURCE};
 pub use send::{DEFAULT_RESOLVE_WITHIN, Resolution, SendMessage, SentMessage};
 
-use crate::UserClient;
+use crate::client::UserClient;
 use events::ChatEvents;
 use lc_protocol::inbenta::{
     ChatsAssign, ChatsClose, ChatsCloseResponse, ChatsCreate, ChatsGet, HistoryEntry,

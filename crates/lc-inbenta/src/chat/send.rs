@@ -2,7 +2,7 @@
 //! once.
 
 use super::state::{ChatState, Origin, Pending, event_id_of, sender_of, stored_messages};
-use crate::UserClient;
+use crate::client::UserClient;
 use lc_protocol::inbenta::{InbentaMessage, MessagesSend, MessagesSendResponse};
 use lc_protocol::{Applied, Error};
 use serde_json::Value;

@@ -5,7 +5,7 @@
 //! and an ambiguous send finds its message.
 
 use super::events::{ChatEvent, ChatItem, concerns};
-use crate::UserClient;
+use crate::client::UserClient;
 use futures_util::StreamExt;
 use lc_protocol::Error;
 use lc_protocol::inbenta::{
