@@ -12,6 +12,9 @@
 //! - [`error`]: the API's error object with every error type, frame errors, and the
 //!   SDK-wide [`Error`].
 //! - [`wire`]: envelope codecs for the LiveChat and Inbenta dialects.
+//! - [`session`]: how the engines reach and log in to each API ([`session::AgentSession`],
+//!   [`session::CustomerSession`], [`session::InbentaSession`]) and what a server-initiated
+//!   disconnect means.
 //! - [`Transport`]: what the engines (`lc-rtm`, `lc-web`) implement.
 //!
 //! ```
@@ -39,6 +42,7 @@ pub mod id;
 pub mod push;
 pub mod recovery;
 pub mod send_once;
+pub mod session;
 pub mod transport;
 pub mod types;
 pub mod version;
@@ -49,6 +53,7 @@ pub use call::{Call, Dispatch};
 pub use error::{ApiError, Applied, Error, ErrorKind, ErrorType, FrameError, TransportFailure};
 pub use push::{PushPayload, PushSet};
 pub use send_once::{CreatesEvent, SendOnce};
+pub use session::{Disconnect, Session};
 pub use transport::{RawRequest, RtmTransport, Transport, WebTransport};
 pub use version::{ApiVersion, VersionRange};
 

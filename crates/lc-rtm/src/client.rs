@@ -3,10 +3,10 @@
 use crate::config::RtmConfig;
 use crate::engine::{Command, Engine, Job, Ticket};
 use crate::event::RtmEvent;
-use crate::session::Session;
 use async_trait::async_trait;
 use futures_util::Stream;
 use lc_protocol::auth::TokenProvider;
+use lc_protocol::session::Session;
 use lc_protocol::wire::Dialect;
 use lc_protocol::{Api, ApiVersion, Error, RawRequest, Transport, TransportKind};
 use serde_json::value::RawValue;

@@ -40,14 +40,13 @@ mod client;
 mod config;
 mod engine;
 mod event;
-mod livechat;
-mod session;
 
 pub use client::{PushStream, RtmClient, default_connector};
 pub use config::RtmConfig;
 pub use event::RtmEvent;
 pub use lc_protocol::auth::{TokenFn, TokenProvider, region_of, token_fn};
 pub use lc_protocol::backoff::Backoff;
-pub use livechat::{AgentSession, CustomerSession, DEFAULT_BASE_URL, LiveChatSession};
-pub use session::{Disconnect, Session};
+pub use lc_protocol::session::{
+    AgentSession, CustomerSession, DEFAULT_BASE_URL, Disconnect, LiveChatSession, Session,
+};
 pub use tokio_tungstenite::Connector;

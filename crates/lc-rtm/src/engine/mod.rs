@@ -2,12 +2,12 @@
 
 use crate::config::RtmConfig;
 use crate::event::RtmEvent;
-use crate::session::{Disconnect, Session};
 use futures_util::{Sink, SinkExt, StreamExt};
 use lc_protocol::auth::TokenProvider;
 use lc_protocol::backoff::Jitter;
 use lc_protocol::error::ErrorType;
 use lc_protocol::id::Token;
+use lc_protocol::session::{Disconnect, Session};
 use lc_protocol::wire::{Dialect, Incoming};
 use lc_protocol::{ApiError, Error, TransportFailure};
 use serde_json::value::RawValue;
