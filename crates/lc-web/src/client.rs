@@ -282,13 +282,18 @@ impl WebClient {
         }
     }
 
+    /// Whether the tables mark `action` as safe to send twice; unknown actions are not.
+    fn is_idempotent(&self, action: &str) -> bool {
+        lc_protocol::meta::find_action(self.inner.api, action).is_some_and(|meta| meta.idempotent)
+    }
+
     async fn send_once(&self, request: &RawRequest, token: &Token) -> Result<Box<RawValue>, Error> {
         let action = request.action.as_str();
         let get = request.method == HttpMethod::Get;
         let url = self.url(action, get.then_some(&*request.payload))?;
         let mut http = HttpRequest::new(if get { Method::GET } else { Method::POST }, url)
             .label(action)
-            .idempotent(get || is_read_only(action));
+            .idempotent(get || self.is_idempotent(action));
         http.headers = self.headers(token)?;
         if !get {
             http.headers
@@ -411,13 +416,6 @@ fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Actions that only read: safe to send twice.
-fn is_read_only(action: &str) -> bool {
-    ["list_", "get_", "check_"]
-        .iter()
-        .any(|prefix| action.starts_with(prefix))
-}
-
 /// Marks a header value as sensitive so that hyper never logs it.
 fn sensitive(mut value: HeaderValue) -> HeaderValue {
     value.set_sensitive(true);
@@ -471,6 +469,18 @@ mod tests {
         let headers = client.headers(&Token::basic("a", "p")).unwrap();
         assert!(headers.get("x-author-id").is_none());
         assert!(headers.get("x-region").is_none());
+    }
+
+    #[test]
+    fn only_actions_the_tables_mark_idempotent_are_retried_after_reaching_the_server() {
+        let client = WebClient::agent(Token::new("t"), WebConfig::default());
+        assert!(client.is_idempotent("list_chats"));
+        assert!(client.is_idempotent("get_chat"));
+        assert!(!client.is_idempotent("send_event"));
+        assert!(!client.is_idempotent("get_something_new"));
+        let customer = WebClient::customer("o", Token::new("t"), WebConfig::default());
+        assert!(customer.is_idempotent("get_form"));
+        assert!(!customer.is_idempotent("check_goals"));
     }
 
     #[test]
