@@ -54,7 +54,7 @@ pub use error::{ApiError, Applied, Error, ErrorKind, ErrorType, FrameError, Tran
 pub use push::{PushPayload, PushSet};
 pub use send_once::{CreatesEvent, SendOnce};
 pub use session::{Disconnect, Session};
-pub use transport::{RawRequest, RtmTransport, Transport, WebTransport};
+pub use transport::{CallOptions, RawRequest, RtmTransport, Transport, WebTransport};
 pub use version::{ApiVersion, VersionRange};
 
 /// Lookups of action and push metadata by API and wire name.

@@ -8,7 +8,7 @@ use futures_util::Stream;
 use lc_protocol::auth::TokenProvider;
 use lc_protocol::session::Session;
 use lc_protocol::wire::Dialect;
-use lc_protocol::{Api, ApiVersion, Error, RawRequest, Transport, TransportKind};
+use lc_protocol::{Api, ApiVersion, CallOptions, Error, RawRequest, Transport, TransportKind};
 use serde_json::value::RawValue;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -221,6 +221,18 @@ where
 
     async fn send_raw(&self, request: RawRequest) -> Result<Box<RawValue>, Error> {
         self.request(&request.action, request.payload).await
+    }
+
+    async fn send_raw_with(
+        &self,
+        request: RawRequest,
+        options: CallOptions,
+    ) -> Result<Box<RawValue>, Error> {
+        let after = options
+            .timeout
+            .unwrap_or(self.engine.config.request_timeout);
+        self.request_with_timeout(&request.action, request.payload, after)
+            .await
     }
 }
 

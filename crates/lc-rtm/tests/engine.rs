@@ -289,6 +289,28 @@ async fn a_bad_token_never_logs_in_and_requests_time_out() {
 }
 
 #[tokio::test]
+async fn a_call_with_its_own_timeout_times_out_while_the_default_waits() {
+    let (sandbox, agent, _) = world().await;
+    let client = agent_client(&sandbox, agent.token.clone());
+    client.call(&agent::ListChats::new()).await.unwrap();
+    sandbox.set_action_delay("list_routing_statuses", Duration::from_millis(400));
+    let short = lc_protocol::Call::new(&client, agent::ListRoutingStatuses::new())
+        .timeout(Duration::from_millis(100))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&short, Error::Timeout { after, .. } if *after == Duration::from_millis(100)),
+        "{short:?}"
+    );
+    // The engine's own timeout (15 s) lets the slow answer come.
+    lc_protocol::Call::new(&client, agent::ListRoutingStatuses::new())
+        .await
+        .unwrap();
+    client.close();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_slow_server_times_requests_out_and_the_connection_stays_usable() {
     let (sandbox, agent, _) = world().await;
     let mut config = config();

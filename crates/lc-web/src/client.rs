@@ -11,7 +11,8 @@ use lc_protocol::auth::{TokenProvider, authorization, region_of};
 use lc_protocol::error::{ErrorBody, ErrorType};
 use lc_protocol::id::Token;
 use lc_protocol::{
-    Api, ApiVersion, Error, FrameError, HttpMethod, RawRequest, Transport, TransportFailure,
+    Api, ApiVersion, CallOptions, Error, FrameError, HttpMethod, RawRequest, Transport,
+    TransportFailure,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -287,13 +288,21 @@ impl WebClient {
         lc_protocol::meta::find_action(self.inner.api, action).is_some_and(|meta| meta.idempotent)
     }
 
-    async fn send_once(&self, request: &RawRequest, token: &Token) -> Result<Box<RawValue>, Error> {
+    async fn send_once(
+        &self,
+        request: &RawRequest,
+        options: CallOptions,
+        token: &Token,
+    ) -> Result<Box<RawValue>, Error> {
         let action = request.action.as_str();
         let get = request.method == HttpMethod::Get;
         let url = self.url(action, get.then_some(&*request.payload))?;
         let mut http = HttpRequest::new(if get { Method::GET } else { Method::POST }, url)
             .label(action)
             .idempotent(get || self.is_idempotent(action));
+        if let Some(timeout) = options.timeout {
+            http = http.timeout(timeout);
+        }
         http.headers = self.headers(token)?;
         if !get {
             http.headers
@@ -324,10 +333,18 @@ impl Transport for WebClient {
     }
 
     async fn send_raw(&self, request: RawRequest) -> Result<Box<RawValue>, Error> {
+        self.send_raw_with(request, CallOptions::default()).await
+    }
+
+    async fn send_raw_with(
+        &self,
+        request: RawRequest,
+        options: CallOptions,
+    ) -> Result<Box<RawValue>, Error> {
         let mut token = self.token().await?;
         let mut recovery = Recovery::default();
         loop {
-            let result = self.send_once(&request, &token).await;
+            let result = self.send_once(&request, options, &token).await;
             if !recovery
                 .retry(self, &request.action, &result, &mut token)
                 .await?

@@ -42,6 +42,9 @@ pub struct HttpRequest {
     pub idempotent: bool,
     /// What to call the request in errors and logs (default: the URL's path).
     pub label: String,
+    /// How long each attempt may take, instead of [`WebConfig::timeout`] (default
+    /// `None`: the engine's).
+    pub timeout: Option<Duration>,
 }
 
 impl HttpRequest {
@@ -67,6 +70,7 @@ impl HttpRequest {
             body: Bytes::new(),
             idempotent,
             label,
+            timeout: None,
         }
     }
 
@@ -107,6 +111,12 @@ impl HttpRequest {
     /// Names the request in errors and logs.
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.label = label.into();
+        self
+    }
+
+    /// Sets [`timeout`](Self::timeout).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
         self
     }
 }
@@ -202,6 +212,7 @@ impl HttpEngine {
             body,
             idempotent,
             label,
+            timeout,
         } = request;
         let mut attempt = 0;
         loop {
@@ -218,7 +229,7 @@ impl HttpEngine {
                         .boxed_unsync(),
                 )
                 .map_err(|err| Error::InvalidInput(format!("bad request for {label}: {err}")))?;
-            let outcome = self.attempt(&label, request).await;
+            let outcome = self.attempt(&label, request, timeout).await;
             attempt += 1;
             match self.retry_delay(&outcome, idempotent, attempt) {
                 Some(delay) => self.pause(&label, attempt, delay, &outcome).await,
@@ -269,7 +280,7 @@ impl HttpEngine {
                     .map_err(|err| {
                         Error::InvalidInput(format!("bad request for {label}: {err}"))
                     })?;
-                let outcome = self.attempt(label, request).await;
+                let outcome = self.attempt(label, request, None).await;
                 attempt += 1;
                 let delay = if upload.replayable() {
                     self.retry_delay(&outcome, false, attempt)
@@ -288,13 +299,18 @@ impl HttpEngine {
         }
     }
 
-    /// One attempt within the timeout, the body read whole.
-    async fn attempt(&self, label: &str, mut request: Request<Body>) -> Attempt {
+    /// One attempt within `timeout` (else the configured one), the body read whole.
+    async fn attempt(
+        &self,
+        label: &str,
+        mut request: Request<Body>,
+        timeout: Option<Duration>,
+    ) -> Attempt {
         let config = &self.inner.config;
         if let Ok(agent) = HeaderValue::try_from(config.user_agent.as_str()) {
             request.headers_mut().insert(USER_AGENT, agent);
         }
-        let timeout = config.timeout;
+        let timeout = timeout.unwrap_or(config.timeout);
         let work = async {
             let response = match self.inner.client.request(request).await {
                 Ok(response) => response,

@@ -32,6 +32,26 @@ async fn agent_calls_use_bearer_tokens_and_typed_responses() {
 }
 
 #[tokio::test]
+async fn a_call_with_its_own_timeout_times_out_while_the_default_waits() {
+    let (sandbox, agent) = start().await;
+    let config = WebConfig::default().retry(RetryPolicy::none());
+    let client = agent_client(&sandbox, agent.token.clone(), config);
+    sandbox.set_action_delay("list_routing_statuses", Duration::from_millis(400));
+    let short = lc_protocol::Call::new(&client, ListRoutingStatuses::new())
+        .timeout(Duration::from_millis(100))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&short, Error::Timeout { after, .. } if *after == Duration::from_millis(100)),
+        "{short:?}"
+    );
+    lc_protocol::Call::new(&client, ListRoutingStatuses::new())
+        .await
+        .unwrap();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
 async fn personal_access_tokens_go_as_basic_credentials() {
     let (sandbox, agent) = start().await;
     let basic = Token::basic(&agent.account_id, agent.pat.expose());
