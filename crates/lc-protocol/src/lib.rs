@@ -43,6 +43,7 @@ pub mod push;
 pub mod recovery;
 pub mod send_once;
 pub mod session;
+pub mod tls;
 pub mod transport;
 pub mod types;
 pub mod version;
@@ -54,6 +55,7 @@ pub use error::{ApiError, Applied, Error, ErrorKind, ErrorType, FrameError, Tran
 pub use push::{PushPayload, PushSet};
 pub use send_once::{CreatesEvent, SendOnce};
 pub use session::{Disconnect, Session};
+pub use tls::Tls;
 pub use transport::{CallOptions, RawRequest, RtmTransport, Transport, WebTransport};
 pub use version::{ApiVersion, VersionRange};
 

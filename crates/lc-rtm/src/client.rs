@@ -62,18 +62,10 @@ where
     PushOf<S>: Clone,
 {
     /// Starts the connection in the background; requests sent before it is logged in wait
-    /// in the queue. TLS certificates are verified against the webpki roots.
+    /// in the queue. `wss://` servers are verified as [`RtmConfig::tls`] says.
     pub fn connect(session: S, tokens: impl TokenProvider, config: RtmConfig) -> Self {
-        Self::connect_with(session, Arc::new(tokens), config, default_connector())
-    }
-
-    /// Like [`connect`](Self::connect), with your own TLS connector (e.g. a private CA).
-    pub fn connect_with(
-        session: S,
-        tokens: Arc<dyn TokenProvider>,
-        config: RtmConfig,
-        connector: Connector,
-    ) -> Self {
+        let tokens: Arc<dyn TokenProvider> = Arc::new(tokens);
+        let connector = Connector::Rustls(config.tls.client_config());
         // Subscribed before the engine starts: the first subscriber cannot miss the login,
         // however late it comes.
         let (events, first) = broadcast::channel(config.push_buffer.max(1));
@@ -233,22 +225,6 @@ where
             .unwrap_or(self.engine.config.request_timeout);
         self.request_with_timeout(&request.action, request.payload, after)
             .await
-    }
-}
-
-/// TLS verified against the Mozilla roots (webpki-roots), with the `ring` provider.
-pub fn default_connector() -> Connector {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    match rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-    {
-        Ok(builder) => Connector::Rustls(Arc::new(
-            builder.with_root_certificates(roots).with_no_client_auth(),
-        )),
-        // The ring provider supports the default versions; this cannot fail in practice.
-        Err(_) => Connector::Plain,
     }
 }
 

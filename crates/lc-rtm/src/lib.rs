@@ -41,12 +41,12 @@ mod config;
 mod engine;
 mod event;
 
-pub use client::{PushStream, RtmClient, default_connector};
+pub use client::{PushStream, RtmClient};
 pub use config::RtmConfig;
 pub use event::RtmEvent;
+pub use lc_protocol::Tls;
 pub use lc_protocol::auth::{TokenFn, TokenProvider, region_of, token_fn};
 pub use lc_protocol::backoff::Backoff;
 pub use lc_protocol::session::{
     AgentSession, CustomerSession, DEFAULT_BASE_URL, Disconnect, LiveChatSession, Session,
 };
-pub use tokio_tungstenite::Connector;

@@ -502,3 +502,31 @@ async fn every_login_passes_its_response_on_right_before_connected() {
     client.close();
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn wss_servers_are_verified_and_extra_roots_are_trusted() {
+    let cert = lc_sandbox::SelfSigned::localhost().unwrap();
+    let sandbox = Sandbox::builder()
+        .tls_pem(cert.cert_pem.clone(), cert.key_pem.clone())
+        .start()
+        .await
+        .unwrap();
+    let agent = sandbox.create_agent(NewAgent::new("tls@example.com"));
+    assert!(sandbox.ws_url().starts_with("wss://"));
+    let session = || AgentSession::agent().base_url(sandbox.ws_url());
+    // The default roots do not trust a self-signed certificate.
+    let untrusted = RtmClient::connect(session(), agent.token.clone(), config());
+    let mut events = untrusted.subscribe();
+    next(&mut events, "a refused certificate", |e| {
+        matches!(e, RtmEvent::Disconnected { .. })
+    })
+    .await;
+    untrusted.close();
+    let tls = lc_rtm::Tls::default()
+        .add_root_pem(cert.cert_pem.as_bytes())
+        .unwrap();
+    let trusted = RtmClient::connect(session(), agent.token.clone(), config().tls(tls));
+    trusted.call(&agent::ListChats::new()).await.unwrap();
+    trusted.close();
+    sandbox.shutdown().await;
+}

@@ -174,7 +174,7 @@ impl HttpEngine {
         http.enforce_http(false);
         http.set_connect_timeout(Some(config.connect_timeout));
         http.set_nodelay(true);
-        let tls = config.tls.clone().unwrap_or_else(default_tls);
+        let tls = config.tls.client_config();
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config((*tls).clone())
             .https_or_http()
@@ -364,7 +364,7 @@ impl HttpEngine {
     /// How long to wait before attempt `attempt + 1`, or `None` to stop here.
     fn retry_delay(&self, outcome: &Attempt, idempotent: bool, attempt: u32) -> Option<Duration> {
         let policy: &RetryPolicy = &self.inner.config.retry;
-        if attempt >= policy.max_attempts {
+        if attempt >= policy.max_attempts.max(1) {
             return None;
         }
         let safe = idempotent || policy.retry_unsafe;
@@ -412,24 +412,6 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     let seconds: f64 = value.parse().ok()?;
     (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(86_400.0)))
-}
-
-/// The Mozilla roots with the `ring` provider.
-fn default_tls() -> Arc<rustls::ClientConfig> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap_or_else(|_| {
-            // The ring provider supports rustls' default versions; fall back to TLS 1.3.
-            rustls::ClientConfig::builder_with_provider(Arc::new(
-                rustls::crypto::ring::default_provider(),
-            ))
-            .with_protocol_versions(&[&rustls::version::TLS13])
-            .unwrap_or_else(|_| unreachable!("ring supports TLS 1.3"))
-        });
-    Arc::new(builder.with_root_certificates(roots).with_no_client_auth())
 }
 
 /// Why reading a response body failed: over the size limit, or the connection broke.
