@@ -3,6 +3,7 @@
 use crate::config::RtmConfig;
 use crate::engine::{Command, Engine, Job, Ticket};
 use crate::event::RtmEvent;
+use crate::status::RtmStatus;
 use async_trait::async_trait;
 use futures_util::Stream;
 use lc_protocol::auth::TokenProvider;
@@ -78,6 +79,7 @@ where
             ended: std::sync::OnceLock::new(),
             waiting: Arc::default(),
             warned_plaintext: AtomicBool::new(false),
+            health: crate::status::Health::new(),
         });
         let (commands, receiver) = mpsc::unbounded_channel();
         tokio::spawn(engine.clone().run(receiver));
@@ -154,6 +156,7 @@ where
             payload,
             reply,
             ticket: Some(ticket),
+            sent: None,
         };
         self.commands
             .send(Command::Request(job))
@@ -174,6 +177,20 @@ where
         .await;
         span.record("latency_ms", started.elapsed().as_millis() as u64);
         result
+    }
+
+    /// Where the connection stands now: connecting, connected, reconnecting (with the
+    /// attempt) or stopped (with the reason). Cheap to call: it reads a value the engine
+    /// keeps up to date, without waiting.
+    pub fn status(&self) -> RtmStatus {
+        self.engine.health.status()
+    }
+
+    /// The round trip of the last heartbeat answered (the `ping` request, or the
+    /// WebSocket ping of APIs without one) — before the first one, of the last request
+    /// answered; `None` before either. Cheap to call: an atomic read.
+    pub fn latency(&self) -> Option<std::time::Duration> {
+        self.engine.health.latency()
     }
 
     /// Why requests fail once the engine stopped: why it stopped for good, or `Closed`.

@@ -18,6 +18,12 @@
 //! - disconnect pushes decide between reconnecting, switching region and stopping;
 //! - pushes as [`PushStream`]s that many subscribers hold at once, with lifecycle items
 //!   and a count of what a slow subscriber missed.
+//! - [`RtmClient::status`] ([`RtmStatus`]) and [`RtmClient::latency`], read at any time
+//!   without waiting.
+//!
+//! Settings are an [`RtmConfig`] (public fields, setters of the same names), TLS
+//! included ([`Tls`]); where to connect and how to log in is the session
+//! ([`AgentSession`], [`CustomerSession`], or any [`Session`]).
 //!
 //! ```no_run
 //! use futures_util::StreamExt;
@@ -40,6 +46,7 @@ mod client;
 mod config;
 mod engine;
 mod event;
+mod status;
 
 pub use client::{PushStream, RtmClient};
 pub use config::RtmConfig;
@@ -50,3 +57,4 @@ pub use lc_protocol::backoff::Backoff;
 pub use lc_protocol::session::{
     AgentSession, CustomerSession, DEFAULT_BASE_URL, Disconnect, LiveChatSession, Session,
 };
+pub use status::RtmStatus;
