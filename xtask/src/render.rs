@@ -297,10 +297,11 @@ impl Ctx<'_> {
         let pushes: Vec<String> = a.pushes.iter().map(|p| format!("{p:?}")).collect();
         let _ = writeln!(
             out,
-            "\nimpl Action for {name} {{\n    const META: &'static ActionMeta = &ActionMeta {{\n        name: {:?},\n        api: Api::{},\n        rtm: {},\n        web: {web},\n        versions: {},\n        pushes: &[{}],\n        doc: {:?},\n    }};\n    type Response = {response};\n}}",
+            "\nimpl Action for {name} {{\n    const META: &'static ActionMeta = &ActionMeta {{\n        name: {:?},\n        api: Api::{},\n        rtm: {},\n        web: {web},\n        idempotent: {},\n        versions: {},\n        pushes: &[{}],\n        doc: {:?},\n    }};\n    type Response = {response};\n}}",
             a.name,
             pascal_case(api),
             a.rtm,
+            a.idempotent,
             versions(a.since.as_deref(), a.until.as_deref()),
             pushes.join(", "),
             first_sentence(&a.doc),

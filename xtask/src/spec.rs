@@ -37,6 +37,9 @@ pub(crate) struct ActionSpec {
     pub(crate) pushes: Vec<String>,
     pub(crate) note: Option<String>,
     pub(crate) response_type: Option<String>,
+    /// Sending it twice does no more than sending it once (reads): Web retries it.
+    #[serde(default)]
+    pub(crate) idempotent: bool,
     #[serde(default)]
     pub(crate) field: Vec<FieldSpec>,
     #[serde(default)]

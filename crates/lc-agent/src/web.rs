@@ -3,27 +3,37 @@
 use crate::AgentClient;
 use lc_protocol::Error;
 use lc_protocol::auth::TokenProvider;
+use lc_rtm::AgentSession;
 use lc_web::{Upload, Uploaded, WebClient, WebConfig};
 
 impl AgentClient<WebClient> {
-    /// A client of the Agent Chat Web API: one HTTPS request per call, with the token
-    /// from `tokens` (asked before every request; `Token::basic` for a personal access
-    /// token) and `config`'s base URL, version, timeouts and retry policy.
+    /// A client of the Agent Chat Web API: one HTTPS request per call, addressed by
+    /// `session` (base URL, version, region, author id, as for [`connect_rtm`]), with the
+    /// token from `tokens` (asked before every request; `Token::basic` for a personal
+    /// access token) and `config`'s timeouts, retry policy and TLS settings.
+    ///
+    /// [`connect_rtm`]: AgentClient::connect_rtm
     ///
     /// ```no_run
     /// # async fn demo() -> Result<(), lc_protocol::Error> {
     /// use lc_agent::AgentClient;
     /// use lc_protocol::id::Token;
+    /// use lc_rtm::AgentSession;
     /// use lc_web::WebConfig;
     ///
-    /// let client = AgentClient::connect_web(Token::new("dal:..."), WebConfig::default());
+    /// let session = AgentSession::agent();
+    /// let client = AgentClient::connect_web(session, Token::new("dal:..."), WebConfig::default());
     /// let statuses = client.list_routing_statuses().await?;
     /// println!("{} agents", statuses.len());
     /// # Ok(())
     /// # }
     /// ```
-    pub fn connect_web(tokens: impl TokenProvider, config: WebConfig) -> Self {
-        Self::new(WebClient::agent(tokens, config))
+    pub fn connect_web(
+        session: AgentSession,
+        tokens: impl TokenProvider,
+        config: WebConfig,
+    ) -> Self {
+        Self::new(WebClient::new(session, tokens, config))
     }
 
     /// `upload_file` (Web only): uploads a file (10 MB at most) and returns its URL, to

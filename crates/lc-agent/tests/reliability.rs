@@ -14,7 +14,7 @@ use lc_protocol::send_once::ResolvePolicy;
 use lc_protocol::types::Event;
 use lc_protocol::{Applied, Error, ErrorKind, Transport, customer};
 use lc_rtm::RtmEvent;
-use lc_web::{WebClient, WebConfig};
+use lc_web::{CustomerSession, WebClient, WebConfig};
 use std::time::Duration;
 
 /// How many events of the chat carry `custom_id`, and their ids.
@@ -142,12 +142,9 @@ async fn a_send_whose_outcome_cannot_be_found_out_is_unresolved() {
 
 /// The customer's Web client: it sends while every RTM connection is down.
 fn customer_web<T>(w: &World<T>) -> WebClient {
-    let config = WebConfig::default().base_url(w.sandbox.http_url());
-    WebClient::customer(
-        w.sandbox.organization_id(),
-        w.customer.token.clone(),
-        config,
-    )
+    let session =
+        CustomerSession::customer(w.sandbox.organization_id()).base_url(w.sandbox.http_url());
+    WebClient::new(session, w.customer.token.clone(), WebConfig::default())
 }
 
 /// The texts of incoming events in `items`, with whether they were recovered.

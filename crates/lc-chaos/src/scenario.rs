@@ -80,8 +80,9 @@ pub async fn run(config: Config) -> Result<Report, String> {
         let pushes = rtm.events();
         let sender = if n < config.web_agents {
             Sender::Web(AgentClient::connect_web(
+                AgentSession::agent().base_url(http.clone()),
                 handle.token.clone(),
-                WebConfig::default().base_url(http.clone()),
+                WebConfig::default(),
             ))
         } else {
             Sender::Rtm(rtm.clone())
@@ -232,8 +233,9 @@ pub async fn run(config: Config) -> Result<Report, String> {
     // The audit: every chat read back over Web by an agent who took no part.
     let auditor = sandbox.create_agent(NewAgent::new("auditor@chaos.test"));
     let auditor = AgentClient::connect_web(
+        AgentSession::agent().base_url(http.clone()),
         auditor.token.clone(),
-        WebConfig::default().base_url(http.clone()),
+        WebConfig::default(),
     );
     let mut stored: HashMap<String, u32> = HashMap::new();
     let mut audit_errors = Vec::new();

@@ -3,7 +3,7 @@
 use crate::CustomerClient;
 use crate::connection::CustomerConnection;
 use lc_protocol::call::{Dispatch, ResponseFuture};
-use lc_protocol::{Action, Error, Transport, TransportKind};
+use lc_protocol::{Action, CallOptions, Error, Transport, TransportKind};
 
 /// A request of action `A` from a [`CustomerClient`]; `.await` sends it and resolves to
 /// the action's typed response.
@@ -31,8 +31,12 @@ use lc_protocol::{Action, Error, Transport, TransportKind};
 pub type Call<'a, T, A> = lc_protocol::Call<'a, CustomerClient<T>, A>;
 
 impl<T: CustomerConnection> Dispatch for CustomerClient<T> {
-    fn dispatch<'a, A: Action + 'a>(&'a self, request: &'a A) -> ResponseFuture<'a, A::Response> {
-        Box::pin(self.send_typed(request))
+    fn dispatch_with<'a, A: Action + 'a>(
+        &'a self,
+        request: &'a A,
+        options: CallOptions,
+    ) -> ResponseFuture<'a, A::Response> {
+        Box::pin(self.send_typed_with(request, options))
     }
 
     fn pause(&self, delay: std::time::Duration) -> lc_protocol::transport::Pause {
@@ -43,6 +47,15 @@ impl<T: CustomerConnection> Dispatch for CustomerClient<T> {
 impl<T: CustomerConnection> CustomerClient<T> {
     /// Sends `request` over the connection, or over Web when only Web carries it.
     pub(crate) async fn send_typed<A: Action>(&self, request: &A) -> Result<A::Response, Error> {
+        self.send_typed_with(request, CallOptions::default()).await
+    }
+
+    /// [`send_typed`](Self::send_typed) with the settings of this one call.
+    async fn send_typed_with<A: Action>(
+        &self,
+        request: &A,
+        options: CallOptions,
+    ) -> Result<A::Response, Error> {
         self.check()?;
         let transport = &self.inner.transport;
         match &self.inner.web {
@@ -50,9 +63,9 @@ impl<T: CustomerConnection> CustomerClient<T> {
                 if !A::META.carried_by(transport.kind())
                     && A::META.carried_by(TransportKind::Web) =>
             {
-                web.call(request).await
+                web.call_with(request, options).await
             }
-            _ => transport.call(request).await,
+            _ => transport.call_with(request, options).await,
         }
     }
 }

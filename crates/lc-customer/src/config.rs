@@ -127,8 +127,7 @@ impl CustomerConfig {
         self
     }
 
-    /// Settings of the HTTP engine (timeouts, retries); its base URL, version and region
-    /// are replaced by this configuration's.
+    /// Settings of the HTTP engine (timeouts, retries, TLS).
     #[must_use]
     pub fn web_config(mut self, config: WebConfig) -> Self {
         self.web = config;
@@ -165,17 +164,15 @@ impl CustomerConfig {
         session
     }
 
-    /// The Web engine's settings for this configuration.
-    pub(crate) fn web(&self) -> WebConfig {
-        let mut web = self
-            .web
-            .clone()
+    /// Where Web requests go: the Web base URL, version, organization and region.
+    pub(crate) fn web_session(&self) -> CustomerSession {
+        let mut session = CustomerSession::customer(&self.organization_id)
             .base_url(&self.web_url)
             .version(self.version);
         if let Some(region) = &self.region {
-            web = web.region(region);
+            session = session.region(region);
         }
-        web
+        session
     }
 }
 

@@ -167,7 +167,7 @@ impl CustomerClient<RtmClient<CustomerSession>> {
         let rtm = RtmClient::connect(config.session(), tokens.clone(), config.rtm.clone());
         // Subscribed before anything else: the login cannot be missed.
         let events = rtm.events();
-        let web = WebClient::customer(&config.organization_id, tokens.clone(), config.web());
+        let web = WebClient::new(config.web_session(), tokens.clone(), config.web.clone());
         Self::build(
             rtm,
             events,

@@ -258,10 +258,11 @@ async fn once_fires_once_and_off_stops_a_handler() {
 #[tokio::test]
 async fn a_web_only_client_offers_what_web_carries() {
     let w = world().await;
-    let web = lc_web::WebClient::customer(
-        w.sandbox.organization_id(),
+    let web = lc_web::WebClient::new(
+        lc_web::CustomerSession::customer(w.sandbox.organization_id())
+            .base_url(w.sandbox.http_url()),
         w.customer.token.clone(),
-        lc_web::WebConfig::default().base_url(w.sandbox.http_url()),
+        lc_web::WebConfig::default(),
     );
     let client = lc_customer::CustomerClient::new(web);
     assert!(client.connected().is_none());

@@ -67,8 +67,9 @@ async fn a_file_whose_event_was_dropped_after_it_was_applied_is_sent_once() {
 async fn agent_messages_sent_while_the_customer_was_away_are_recovered_once_in_order() {
     let mut w = world().await;
     let (chat, _) = start_chat(&w).await;
-    let config = WebConfig::default().base_url(w.sandbox.http_url());
-    let agent_web = AgentClient::connect_web(w.agent_handle.token.clone(), config);
+    let session = lc_rtm::AgentSession::agent().base_url(w.sandbox.http_url());
+    let agent_web =
+        AgentClient::connect_web(session, w.agent_handle.token.clone(), WebConfig::default());
     w.sandbox.refuse_logins_for(Duration::from_millis(800));
     w.sandbox.drop_connections();
     for text in ["one", "two", "three"] {

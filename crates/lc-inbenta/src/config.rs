@@ -107,7 +107,7 @@ impl InbentaConfig {
         self
     }
 
-    /// Settings of the HTTP engine (timeouts, retries, TLS); its base URL is not used.
+    /// Settings of the HTTP engine (timeouts, retries, TLS).
     #[must_use]
     pub fn web_config(mut self, config: WebConfig) -> Self {
         self.web = config;

@@ -72,6 +72,9 @@ pub struct ActionMeta {
     pub rtm: bool,
     /// How Web carries it, if it does.
     pub web: Option<HttpMethod>,
+    /// Whether sending it twice does no more than sending it once (the reads): a Web
+    /// request is sent again after a failure that may have reached the server only then.
+    pub idempotent: bool,
     /// The versions that have it (`None` for the unversioned Inbenta API).
     pub versions: Option<VersionRange>,
     /// The pushes it triggers.

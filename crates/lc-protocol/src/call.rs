@@ -2,7 +2,7 @@
 
 use crate::action::Action;
 use crate::error::Error;
-use crate::transport::{Pause, Transport};
+use crate::transport::{CallOptions, Pause, Transport};
 use std::future::{Future, IntoFuture};
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
@@ -14,16 +14,30 @@ pub type ResponseFuture<'a, R> = Pin<Box<dyn Future<Output = Result<R, Error>> +
 /// Sends typed actions: every [`Transport`], and role clients that pick a transport per
 /// action (e.g. the customer client, which sends Web-only actions over Web).
 pub trait Dispatch: Send + Sync {
+    /// Sends `request` with the settings of this one call and resolves to its typed
+    /// response.
+    fn dispatch_with<'a, A: Action + 'a>(
+        &'a self,
+        request: &'a A,
+        options: CallOptions,
+    ) -> ResponseFuture<'a, A::Response>;
+
     /// Sends `request` and resolves to its typed response.
-    fn dispatch<'a, A: Action + 'a>(&'a self, request: &'a A) -> ResponseFuture<'a, A::Response>;
+    fn dispatch<'a, A: Action + 'a>(&'a self, request: &'a A) -> ResponseFuture<'a, A::Response> {
+        self.dispatch_with(request, CallOptions::default())
+    }
 
     /// Waits `delay` on the runtime of the transport (see [`Transport::pause`]).
     fn pause(&self, delay: Duration) -> Pause;
 }
 
 impl<T: Transport> Dispatch for T {
-    fn dispatch<'a, A: Action + 'a>(&'a self, request: &'a A) -> ResponseFuture<'a, A::Response> {
-        self.call(request)
+    fn dispatch_with<'a, A: Action + 'a>(
+        &'a self,
+        request: &'a A,
+        options: CallOptions,
+    ) -> ResponseFuture<'a, A::Response> {
+        self.call_with(request, options)
     }
 
     fn pause(&self, delay: Duration) -> Pause {
@@ -60,11 +74,29 @@ impl<T: Transport> Dispatch for T {
 ///
 /// Before anything is sent, the transport checks that its API, transport kind and API
 /// version carry the action ([`Error::Unsupported`] otherwise).
+///
+/// [`timeout`](Call::timeout) bounds this one call instead of the engine's request
+/// timeout:
+///
+/// ```no_run
+/// # async fn demo(transport: impl lc_protocol::Transport) -> Result<(), lc_protocol::Error> {
+/// use lc_protocol::Call;
+/// use lc_protocol::agent::ListChats;
+/// use std::time::Duration;
+///
+/// let chats = Call::new(&transport, ListChats::new())
+///     .timeout(Duration::from_secs(2))
+///     .await?;
+/// # let _ = chats;
+/// # Ok(())
+/// # }
+/// ```
 #[must_use = "a Call does nothing until it is awaited"]
 #[derive(Debug)]
 pub struct Call<'a, D, A> {
     dispatcher: &'a D,
     request: A,
+    options: CallOptions,
 }
 
 impl<'a, D, A> Call<'a, D, A> {
@@ -73,7 +105,17 @@ impl<'a, D, A> Call<'a, D, A> {
         Self {
             dispatcher,
             request,
+            options: CallOptions::default(),
         }
+    }
+
+    /// How long this call may take, instead of the engine's request timeout: over RTM
+    /// the wait for the response, over Web each attempt. It ends with
+    /// [`Error::Timeout`] when it takes longer. Transports that cannot bound one call
+    /// keep their own timeout.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options = self.options.timeout(timeout);
+        self
     }
 
     /// Changes the request, typically with its generated builder methods.
@@ -107,7 +149,10 @@ impl<'a, D: Dispatch, A: Action + 'a> IntoFuture for Call<'a, D, A> {
     type IntoFuture = ResponseFuture<'a, A::Response>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move { self.dispatcher.dispatch(&self.request).await })
+        Box::pin(async move {
+            let options = self.options;
+            self.dispatcher.dispatch_with(&self.request, options).await
+        })
     }
 }
 

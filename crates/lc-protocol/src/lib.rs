@@ -12,6 +12,9 @@
 //! - [`error`]: the API's error object with every error type, frame errors, and the
 //!   SDK-wide [`Error`].
 //! - [`wire`]: envelope codecs for the LiveChat and Inbenta dialects.
+//! - [`session`]: how the engines reach and log in to each API ([`session::AgentSession`],
+//!   [`session::CustomerSession`], [`session::InbentaSession`]) and what a server-initiated
+//!   disconnect means.
 //! - [`Transport`]: what the engines (`lc-rtm`, `lc-web`) implement.
 //! - [`listen`]: [`EventStream`] and [`Subscription`], what every client's `events()`,
 //!   `on` and `once` return.
@@ -42,6 +45,8 @@ pub mod listen;
 pub mod push;
 pub mod recovery;
 pub mod send_once;
+pub mod session;
+pub mod tls;
 pub mod transport;
 pub mod types;
 pub mod version;
@@ -53,7 +58,9 @@ pub use error::{ApiError, Applied, Error, ErrorKind, ErrorType, FrameError, Tran
 pub use listen::{EventSource, EventStream, Subscription};
 pub use push::{PushPayload, PushSet};
 pub use send_once::{CreatesEvent, SendOnce};
-pub use transport::{RawRequest, RtmTransport, Transport, WebTransport};
+pub use session::{Disconnect, Session};
+pub use tls::Tls;
+pub use transport::{CallOptions, RawRequest, RtmTransport, Transport, WebTransport};
 pub use version::{ApiVersion, VersionRange};
 
 /// Lookups of action and push metadata by API and wire name.

@@ -22,11 +22,34 @@ pub struct RawRequest {
     pub method: HttpMethod,
 }
 
+/// Settings of one call, for the engine that sends it (see [`Call::timeout`]).
+///
+/// [`Call::timeout`]: crate::Call::timeout
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallOptions {
+    /// How long the call may take, instead of the engine's own request timeout: over RTM,
+    /// the wait for the response; over Web, each attempt (retries get their own time).
+    /// `None` (the default) keeps the engine's.
+    pub timeout: Option<Duration>,
+}
+
+impl CallOptions {
+    /// Sets [`timeout`](Self::timeout).
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+}
+
 /// A way to send actions to a chat API and get their responses.
 ///
-/// The engines implement [`send_raw`](Transport::send_raw); role clients (the agent,
-/// customer and Inbenta clients) call the typed [`call`](Transport::call), which checks
-/// that the action exists for this API, transport and version before sending anything.
+/// The engines implement [`send_raw`](Transport::send_raw), and
+/// [`send_raw_with`](Transport::send_raw_with) when they honour [`CallOptions`]; role
+/// clients (the agent, customer and Inbenta clients) call the typed
+/// [`call`](Transport::call), which checks that the action exists for this API,
+/// transport and version before sending anything.
 #[async_trait]
 pub trait Transport: Send + Sync {
     /// The API this transport talks to.
@@ -53,6 +76,21 @@ pub trait Transport: Send + Sync {
     /// [`Error::ConnectionLost`], [`Error::Transport`], [`Error::Closed`].
     async fn send_raw(&self, request: RawRequest) -> Result<Box<RawValue>, Error>;
 
+    /// Like [`send_raw`](Transport::send_raw), with the settings of this one call. The
+    /// default ignores `options` and calls `send_raw`: engines that honour them (the RTM
+    /// and Web engines) override it.
+    ///
+    /// # Errors
+    /// As [`send_raw`](Transport::send_raw).
+    async fn send_raw_with(
+        &self,
+        request: RawRequest,
+        options: CallOptions,
+    ) -> Result<Box<RawValue>, Error> {
+        let _ = options;
+        self.send_raw(request).await
+    }
+
     /// Sends a typed action and decodes its typed response.
     ///
     /// # Errors
@@ -60,6 +98,21 @@ pub trait Transport: Send + Sync {
     /// [`Error::Decode`] when the response does not match the action's response type;
     /// otherwise as [`send_raw`](Transport::send_raw).
     async fn call<A: Action>(&self, action: &A) -> Result<A::Response, Error>
+    where
+        Self: Sized,
+    {
+        self.call_with(action, CallOptions::default()).await
+    }
+
+    /// Like [`call`](Transport::call), with the settings of this one call.
+    ///
+    /// # Errors
+    /// As [`call`](Transport::call).
+    async fn call_with<A: Action>(
+        &self,
+        action: &A,
+        options: CallOptions,
+    ) -> Result<A::Response, Error>
     where
         Self: Sized,
     {
@@ -75,7 +128,7 @@ pub trait Transport: Send + Sync {
             payload,
             method,
         };
-        let raw = self.send_raw(request).await?;
+        let raw = self.send_raw_with(request, options).await?;
         decode_response::<A::Response>(meta.name, &raw)
     }
 
@@ -85,6 +138,20 @@ pub trait Transport: Send + Sync {
     /// # Errors
     /// As [`send_raw`](Transport::send_raw).
     async fn call_raw(&self, action: &str, payload: Value) -> Result<Value, Error> {
+        self.call_raw_with(action, payload, CallOptions::default())
+            .await
+    }
+
+    /// Like [`call_raw`](Transport::call_raw), with the settings of this one call.
+    ///
+    /// # Errors
+    /// As [`send_raw`](Transport::send_raw).
+    async fn call_raw_with(
+        &self,
+        action: &str,
+        payload: Value,
+        options: CallOptions,
+    ) -> Result<Value, Error> {
         let method = crate::generated::meta::find_action(self.api(), action)
             .and_then(|meta| meta.web)
             .unwrap_or(HttpMethod::Post);
@@ -93,13 +160,12 @@ pub trait Transport: Send + Sync {
                 action: action.to_owned(),
                 source: source.into(),
             })?;
-        let raw = self
-            .send_raw(RawRequest {
-                action: action.to_owned(),
-                payload,
-                method,
-            })
-            .await?;
+        let request = RawRequest {
+            action: action.to_owned(),
+            payload,
+            method,
+        };
+        let raw = self.send_raw_with(request, options).await?;
         decode_response::<Value>(action, &raw)
     }
 }

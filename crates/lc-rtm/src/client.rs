@@ -3,12 +3,13 @@
 use crate::config::RtmConfig;
 use crate::engine::{Command, Engine, Job, Ticket};
 use crate::event::RtmEvent;
-use crate::session::Session;
+use crate::status::RtmStatus;
 use async_trait::async_trait;
 use futures_util::Stream;
 use lc_protocol::auth::TokenProvider;
+use lc_protocol::session::Session;
 use lc_protocol::wire::Dialect;
-use lc_protocol::{Api, ApiVersion, Error, RawRequest, Transport, TransportKind};
+use lc_protocol::{Api, ApiVersion, CallOptions, Error, RawRequest, Transport, TransportKind};
 use serde_json::value::RawValue;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -62,18 +63,10 @@ where
     PushOf<S>: Clone,
 {
     /// Starts the connection in the background; requests sent before it is logged in wait
-    /// in the queue. TLS certificates are verified against the webpki roots.
+    /// in the queue. `wss://` servers are verified as [`RtmConfig::tls`] says.
     pub fn connect(session: S, tokens: impl TokenProvider, config: RtmConfig) -> Self {
-        Self::connect_with(session, Arc::new(tokens), config, default_connector())
-    }
-
-    /// Like [`connect`](Self::connect), with your own TLS connector (e.g. a private CA).
-    pub fn connect_with(
-        session: S,
-        tokens: Arc<dyn TokenProvider>,
-        config: RtmConfig,
-        connector: Connector,
-    ) -> Self {
+        let tokens: Arc<dyn TokenProvider> = Arc::new(tokens);
+        let connector = Connector::Rustls(config.tls.client_config());
         // Subscribed before the engine starts: the first subscriber cannot miss the login,
         // however late it comes.
         let (events, first) = broadcast::channel(config.push_buffer.max(1));
@@ -86,6 +79,7 @@ where
             ended: std::sync::OnceLock::new(),
             waiting: Arc::default(),
             warned_plaintext: AtomicBool::new(false),
+            health: crate::status::Health::new(),
         });
         let (commands, receiver) = mpsc::unbounded_channel();
         tokio::spawn(engine.clone().run(receiver));
@@ -162,6 +156,7 @@ where
             payload,
             reply,
             ticket: Some(ticket),
+            sent: None,
         };
         self.commands
             .send(Command::Request(job))
@@ -182,6 +177,20 @@ where
         .await;
         span.record("latency_ms", started.elapsed().as_millis() as u64);
         result
+    }
+
+    /// Where the connection stands now: connecting, connected, reconnecting (with the
+    /// attempt) or stopped (with the reason). Cheap to call: it reads a value the engine
+    /// keeps up to date, without waiting.
+    pub fn status(&self) -> RtmStatus {
+        self.engine.health.status()
+    }
+
+    /// The round trip of the last heartbeat answered (the `ping` request, or the
+    /// WebSocket ping of APIs without one) — before the first one, of the last request
+    /// answered; `None` before either. Cheap to call: an atomic read.
+    pub fn latency(&self) -> Option<std::time::Duration> {
+        self.engine.health.latency()
     }
 
     /// Why requests fail once the engine stopped: why it stopped for good, or `Closed`.
@@ -222,21 +231,17 @@ where
     async fn send_raw(&self, request: RawRequest) -> Result<Box<RawValue>, Error> {
         self.request(&request.action, request.payload).await
     }
-}
 
-/// TLS verified against the Mozilla roots (webpki-roots), with the `ring` provider.
-pub fn default_connector() -> Connector {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    match rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-    {
-        Ok(builder) => Connector::Rustls(Arc::new(
-            builder.with_root_certificates(roots).with_no_client_auth(),
-        )),
-        // The ring provider supports the default versions; this cannot fail in practice.
-        Err(_) => Connector::Plain,
+    async fn send_raw_with(
+        &self,
+        request: RawRequest,
+        options: CallOptions,
+    ) -> Result<Box<RawValue>, Error> {
+        let after = options
+            .timeout
+            .unwrap_or(self.engine.config.request_timeout);
+        self.request_with_timeout(&request.action, request.payload, after)
+            .await
     }
 }
 

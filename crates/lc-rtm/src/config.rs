@@ -1,10 +1,25 @@
-//! Engine settings: timeouts, heartbeat, backoff, limits.
+//! Engine settings: timeouts, heartbeat, backoff, limits, TLS.
 
+use lc_protocol::Tls;
 use lc_protocol::backoff::Backoff;
 use std::time::Duration;
 
 /// How the engine behaves; the defaults follow the real service's rules.
+///
+/// Read the settings through the public fields; build them with the setters of the same
+/// names:
+///
+/// ```
+/// use lc_rtm::RtmConfig;
+/// use std::time::Duration;
+///
+/// let config = RtmConfig::default()
+///     .request_timeout(Duration::from_secs(5))
+///     .push_buffer(64);
+/// assert_eq!(config.request_timeout, Duration::from_secs(5));
+/// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RtmConfig {
     /// How long a request waits for its response (default 15 s, the server's own limit).
     pub request_timeout: Duration,
@@ -40,6 +55,8 @@ pub struct RtmConfig {
     pub push_buffer: usize,
     /// Delays between reconnection attempts.
     pub backoff: Backoff,
+    /// Which servers `wss://` connections trust (default: the Mozilla roots).
+    pub tls: Tls,
 }
 
 impl Default for RtmConfig {
@@ -56,6 +73,38 @@ impl Default for RtmConfig {
             stable_after: Duration::from_secs(10),
             push_buffer: 1024,
             backoff: Backoff::default(),
+            tls: Tls::default(),
         }
     }
+}
+
+/// Chainable setters, one per field.
+macro_rules! setters {
+    ($($field:ident: $ty:ty),* $(,)?) => {
+        impl RtmConfig {
+            $(
+                #[doc = concat!("Sets [`", stringify!($field), "`](Self::", stringify!($field), ").")]
+                #[must_use]
+                pub fn $field(mut self, $field: $ty) -> Self {
+                    self.$field = $field;
+                    self
+                }
+            )*
+        }
+    };
+}
+
+setters! {
+    request_timeout: Duration,
+    ping_interval: Duration,
+    connect_timeout: Duration,
+    write_timeout: Duration,
+    token_timeout: Duration,
+    max_pending: usize,
+    max_queued: usize,
+    max_message_size: usize,
+    stable_after: Duration,
+    push_buffer: usize,
+    backoff: Backoff,
+    tls: Tls,
 }

@@ -18,6 +18,12 @@
 //! - disconnect pushes decide between reconnecting, switching region and stopping;
 //! - pushes as [`PushStream`]s that many subscribers hold at once, with lifecycle items
 //!   and a count of what a slow subscriber missed.
+//! - [`RtmClient::status`] ([`RtmStatus`]) and [`RtmClient::latency`], read at any time
+//!   without waiting.
+//!
+//! Settings are an [`RtmConfig`] (public fields, setters of the same names), TLS
+//! included ([`Tls`]); where to connect and how to log in is the session
+//! ([`AgentSession`], [`CustomerSession`], or any [`Session`]).
 //!
 //! ```no_run
 //! use futures_util::StreamExt;
@@ -40,14 +46,15 @@ mod client;
 mod config;
 mod engine;
 mod event;
-mod livechat;
-mod session;
+mod status;
 
-pub use client::{PushStream, RtmClient, default_connector};
+pub use client::{PushStream, RtmClient};
 pub use config::RtmConfig;
 pub use event::RtmEvent;
+pub use lc_protocol::Tls;
 pub use lc_protocol::auth::{TokenFn, TokenProvider, region_of, token_fn};
 pub use lc_protocol::backoff::Backoff;
-pub use livechat::{AgentSession, CustomerSession, DEFAULT_BASE_URL, LiveChatSession};
-pub use session::{Disconnect, Session};
-pub use tokio_tungstenite::Connector;
+pub use lc_protocol::session::{
+    AgentSession, CustomerSession, DEFAULT_BASE_URL, Disconnect, LiveChatSession, Session,
+};
+pub use status::RtmStatus;

@@ -5,7 +5,9 @@
 use futures_util::StreamExt;
 use lc_protocol::id::Token;
 use lc_protocol::{Error, Transport, agent, customer};
-use lc_rtm::{AgentSession, CustomerSession, PushStream, RtmClient, RtmConfig, RtmEvent};
+use lc_rtm::{
+    AgentSession, CustomerSession, PushStream, RtmClient, RtmConfig, RtmEvent, RtmStatus,
+};
 use lc_sandbox::{AgentHandle, CustomerHandle, NewAgent, NewCustomer, Sandbox};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -289,6 +291,28 @@ async fn a_bad_token_never_logs_in_and_requests_time_out() {
 }
 
 #[tokio::test]
+async fn a_call_with_its_own_timeout_times_out_while_the_default_waits() {
+    let (sandbox, agent, _) = world().await;
+    let client = agent_client(&sandbox, agent.token.clone());
+    client.call(&agent::ListChats::new()).await.unwrap();
+    sandbox.set_action_delay("list_routing_statuses", Duration::from_millis(400));
+    let short = lc_protocol::Call::new(&client, agent::ListRoutingStatuses::new())
+        .timeout(Duration::from_millis(100))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&short, Error::Timeout { after, .. } if *after == Duration::from_millis(100)),
+        "{short:?}"
+    );
+    // The engine's own timeout (15 s) lets the slow answer come.
+    lc_protocol::Call::new(&client, agent::ListRoutingStatuses::new())
+        .await
+        .unwrap();
+    client.close();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_slow_server_times_requests_out_and_the_connection_stays_usable() {
     let (sandbox, agent, _) = world().await;
     let mut config = config();
@@ -477,6 +501,99 @@ async fn every_login_passes_its_response_on_right_before_connected() {
             sandbox.drop_connections();
         }
     }
+    client.close();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn wss_servers_are_verified_and_extra_roots_are_trusted() {
+    let cert = lc_sandbox::SelfSigned::localhost().unwrap();
+    let sandbox = Sandbox::builder()
+        .tls_pem(cert.cert_pem.clone(), cert.key_pem.clone())
+        .start()
+        .await
+        .unwrap();
+    let agent = sandbox.create_agent(NewAgent::new("tls@example.com"));
+    assert!(sandbox.ws_url().starts_with("wss://"));
+    let session = || AgentSession::agent().base_url(sandbox.ws_url());
+    // The default roots do not trust a self-signed certificate.
+    let untrusted = RtmClient::connect(session(), agent.token.clone(), config());
+    let mut events = untrusted.subscribe();
+    next(&mut events, "a refused certificate", |e| {
+        matches!(e, RtmEvent::Disconnected { .. })
+    })
+    .await;
+    untrusted.close();
+    let tls = lc_rtm::Tls::default()
+        .add_root_pem(cert.cert_pem.as_bytes())
+        .unwrap();
+    let trusted = RtmClient::connect(session(), agent.token.clone(), config().tls(tls));
+    trusted.call(&agent::ListChats::new()).await.unwrap();
+    trusted.close();
+    sandbox.shutdown().await;
+}
+
+/// Polls `client.status()` until `accept` holds, or panics after [`WAIT`].
+async fn status_until<S>(client: &RtmClient<S>, what: &str, accept: impl Fn(&RtmStatus) -> bool)
+where
+    S: lc_rtm::Session,
+    <S::Dialect as lc_protocol::wire::Dialect>::Push: Clone,
+{
+    tokio::time::timeout(WAIT, async {
+        while !accept(&client.status()) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {what}: {:?}", client.status()));
+}
+
+#[tokio::test]
+async fn the_status_follows_the_connection_through_a_reconnection() {
+    let (sandbox, agent, _) = world().await;
+    let client = agent_client(&sandbox, agent.token.clone());
+    assert!(matches!(
+        client.status(),
+        RtmStatus::Connecting | RtmStatus::Connected
+    ));
+    status_until(&client, "connected", |s| *s == RtmStatus::Connected).await;
+    // Logins are refused for a while: the client stays in `Reconnecting`.
+    sandbox.refuse_logins_for(Duration::from_millis(500));
+    sandbox.drop_connections();
+    status_until(
+        &client,
+        "reconnecting",
+        |s| matches!(s, RtmStatus::Reconnecting { attempt } if *attempt >= 1),
+    )
+    .await;
+    status_until(&client, "connected again", |s| *s == RtmStatus::Connected).await;
+    client.close();
+    status_until(&client, "stopped", |s| {
+        matches!(s, RtmStatus::Stopped { .. })
+    })
+    .await;
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn latency_is_the_round_trip_of_the_last_heartbeat() {
+    let (sandbox, agent, _) = world().await;
+    let client = RtmClient::connect(
+        AgentSession::agent().base_url(sandbox.ws_url()),
+        agent.token.clone(),
+        config().ping_interval(Duration::from_millis(100)),
+    );
+    let mut events = client.subscribe();
+    connected(&mut events, "connected").await;
+    tokio::time::timeout(WAIT, async {
+        while client.latency().is_none() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("a heartbeat answered");
+    let latency = client.latency().unwrap();
+    assert!(latency < Duration::from_secs(2), "{latency:?}");
     client.close();
     sandbox.shutdown().await;
 }

@@ -188,12 +188,10 @@ async fn a_peer_that_stops_reading_ends_the_connection_and_close_still_ends() {
         tokio::time::sleep(Duration::from_secs(60)).await;
     })
     .await;
-    let config = RtmConfig {
-        write_timeout: Duration::from_millis(300),
-        request_timeout: Duration::from_secs(2),
-        ping_interval: Duration::from_secs(60),
-        ..config()
-    };
+    let config = config()
+        .write_timeout(Duration::from_millis(300))
+        .request_timeout(Duration::from_secs(2))
+        .ping_interval(Duration::from_secs(60));
     let client = bare_client(url, Token::new("t"), config);
     let mut events = client.subscribe();
     connected(&mut events, "connected").await;
@@ -218,10 +216,7 @@ async fn a_peer_that_stops_reading_ends_the_connection_and_close_still_ends() {
 #[tokio::test]
 async fn the_heartbeat_ping_counts_against_the_pending_limit() {
     let (sandbox, agent) = world().await;
-    let config = RtmConfig {
-        ping_interval: Duration::from_millis(300),
-        ..config()
-    };
+    let config = config().ping_interval(Duration::from_millis(300));
     let client = agent_client(&sandbox, agent.token.clone(), config);
     let mut events = client.subscribe();
     // The sandbox holds the ping for 250 ms: it is pending there while requests come.
@@ -242,10 +237,7 @@ async fn the_heartbeat_ping_counts_against_the_pending_limit() {
 #[tokio::test]
 async fn a_request_that_timed_out_keeps_its_slot_until_the_server_answers() {
     let (sandbox, agent) = world().await;
-    let config = RtmConfig {
-        request_timeout: Duration::from_millis(200),
-        ..config()
-    };
+    let config = config().request_timeout(Duration::from_millis(200));
     let client = agent_client(&sandbox, agent.token.clone(), config);
     client.call(&agent::ListChats::new()).await.unwrap();
     sandbox.set_action_delay("list_routing_statuses", Duration::from_millis(700));
@@ -519,10 +511,7 @@ async fn the_queue_is_bounded_during_an_outage() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("ws://{}", listener.local_addr().unwrap());
     drop(listener);
-    let config = RtmConfig {
-        max_queued: 3,
-        ..config()
-    };
+    let config = config().max_queued(3);
     let client = RtmClient::connect(AgentSession::agent().base_url(url), Token::new("t"), config);
     let waiting: Vec<_> = (0..3)
         .map(|_| {
@@ -561,11 +550,9 @@ async fn an_oversize_message_ends_the_connection_with_a_reason_naming_its_size()
         }
     })
     .await;
-    let config = RtmConfig {
-        max_message_size: 1 << 20,
-        request_timeout: Duration::from_secs(3),
-        ..config()
-    };
+    let config = config()
+        .max_message_size(1 << 20)
+        .request_timeout(Duration::from_secs(3));
     let client = bare_client(url, Token::new("t"), config);
     let mut events = client.subscribe();
     connected(&mut events, "connected").await;
@@ -605,10 +592,7 @@ impl TokenProvider for HangsOnce {
 #[tokio::test]
 async fn a_token_provider_that_hangs_fails_the_login_attempt_which_is_retried() {
     let (sandbox, agent) = world().await;
-    let config = RtmConfig {
-        token_timeout: Duration::from_millis(200),
-        ..config()
-    };
+    let config = config().token_timeout(Duration::from_millis(200));
     let tokens = HangsOnce {
         token: agent.token.clone(),
         asked: AtomicUsize::new(0),
@@ -656,10 +640,7 @@ async fn plaintext_urls_to_other_hosts_are_warned_about_once() {
         .with_writer(move || sink.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
-    let config = RtmConfig {
-        connect_timeout: Duration::from_millis(100),
-        ..config()
-    };
+    let config = config().connect_timeout(Duration::from_millis(100));
     // TEST-NET-1: never reachable; every attempt fails and is retried.
     let client = RtmClient::connect(
         AgentSession::agent().base_url("ws://192.0.2.1:9"),

@@ -128,11 +128,9 @@ async fn server(behaviour: Behaviour) -> (String, mpsc::UnboundedReceiver<Seen>)
 }
 
 fn client(url: String, ping_interval: Duration) -> RtmClient<HeaderSession> {
-    let mut config = RtmConfig {
-        ping_interval,
-        request_timeout: Duration::from_millis(300),
-        ..RtmConfig::default()
-    };
+    let mut config = RtmConfig::default()
+        .ping_interval(ping_interval)
+        .request_timeout(Duration::from_millis(300));
     config.backoff.initial = Duration::from_millis(20);
     config.backoff.max = Duration::from_millis(100);
     let session = HeaderSession {

@@ -21,7 +21,7 @@ use hyper_util::rt::TokioExecutor;
 use lc_protocol::agent::ListRoutingStatuses;
 use lc_protocol::{ApiVersion, Transport};
 use lc_sandbox::{NewAgent, Sandbox};
-use lc_web::{WebClient, WebConfig};
+use lc_web::{AgentSession, WebClient, WebConfig};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 use tokio::runtime::Runtime;
@@ -97,10 +97,11 @@ fn round_trips(c: &mut Criterion) {
         ),
         authorization: agent.bearer().expose().to_owned(),
     };
-    let config = WebConfig::default()
+    let session = AgentSession::agent()
         .base_url(sandbox.http_url())
         .version(ApiVersion::V3_6);
-    let client = runtime.block_on(async { WebClient::agent(agent.token.clone(), config) });
+    let config = WebConfig::default();
+    let client = runtime.block_on(async { WebClient::new(session, agent.token.clone(), config) });
     let action = ListRoutingStatuses::new();
     let raw_call = || raw.list_routing_statuses();
     let sdk_call = || async {

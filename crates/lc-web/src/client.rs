@@ -10,8 +10,10 @@ use http::{HeaderMap, Method};
 use lc_protocol::auth::{TokenProvider, authorization, region_of};
 use lc_protocol::error::{ErrorBody, ErrorType};
 use lc_protocol::id::Token;
+use lc_protocol::session::LiveChatSession;
 use lc_protocol::{
-    Api, ApiVersion, Error, FrameError, HttpMethod, RawRequest, Transport, TransportFailure,
+    Api, ApiVersion, CallOptions, Error, FrameError, HttpMethod, RawRequest, Transport,
+    TransportFailure,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -20,7 +22,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 /// A client of a LiveChat Web API; cheap to clone.
 ///
-/// It sends `POST {base}/v{version}/{agent|customer}/action/{name}` with a JSON body (GET
+/// It is addressed with the same session value as the RTM engine ([`AgentSession`],
+/// [`CustomerSession`]: base URL, API version, region, organization, author) and sends
+/// `POST {base}/v{version}/{agent|customer}/action/{name}` with a JSON body (GET
 /// with query parameters for the GET actions), asks its [`TokenProvider`] for the
 /// `Authorization` before every request, and turns the `{"error": ...}` body into the
 /// same [`Error::Api`] as RTM, with the HTTP status. On an `authentication` error it
@@ -32,9 +36,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 /// use lc_protocol::Transport;
 /// use lc_protocol::agent::ListChats;
 /// use lc_protocol::id::Token;
+/// use lc_protocol::session::AgentSession;
 /// use lc_web::{WebClient, WebConfig};
 ///
-/// let client = WebClient::agent(Token::new("dal:..."), WebConfig::default());
+/// let client = WebClient::new(AgentSession::agent(), Token::new("dal:..."), WebConfig::default());
 /// let chats = client.call(&ListChats::new().limit(5)).await?;
 /// println!("{} chats", chats.found_chats);
 /// # Ok(())
@@ -42,6 +47,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 /// ```
 ///
 /// [`RetryPolicy`]: crate::RetryPolicy
+/// [`AgentSession`]: lc_protocol::session::AgentSession
+/// [`CustomerSession`]: lc_protocol::session::CustomerSession
 #[derive(Clone)]
 pub struct WebClient {
     inner: Arc<Inner>,
@@ -51,7 +58,13 @@ struct Inner {
     engine: HttpEngine,
     api: Api,
     tokens: Arc<dyn TokenProvider>,
+    /// `{base}/v{version}/{api}/action/`: the action name completes it.
+    action_url: String,
+    version: ApiVersion,
     organization_id: Option<String>,
+    /// The region of the session (`X-Region`), if set.
+    session_region: Option<String>,
+    author_id: Option<String>,
     /// The region the server last asked for (`misdirected_request`).
     region: Mutex<Option<String>>,
     /// Actions whose lifecycle headers were logged already.
@@ -62,6 +75,7 @@ impl std::fmt::Debug for WebClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebClient")
             .field("api", &self.inner.api)
+            .field("action_url", &self.inner.action_url)
             .field("organization_id", &self.inner.organization_id)
             .field("engine", &self.inner.engine)
             .finish_non_exhaustive()
@@ -77,34 +91,30 @@ pub struct Uploaded {
 }
 
 impl WebClient {
-    /// A client of the Agent Chat Web API.
-    pub fn agent(tokens: impl TokenProvider, config: WebConfig) -> Self {
-        Self::new(Api::Agent, None, tokens, config)
-    }
-
-    /// A client of the Customer Chat Web API for one organization (sent as
-    /// `organization_id` with every request).
-    pub fn customer(
-        organization_id: impl Into<String>,
+    /// A client of the LiveChat Web API `session` addresses (an [`AgentSession`] or a
+    /// [`CustomerSession`]: its base URL, version, region, organization and author id;
+    /// its login fields are for RTM only), with a token from `tokens` asked before every
+    /// request and `config`'s engine settings.
+    ///
+    /// [`AgentSession`]: lc_protocol::session::AgentSession
+    /// [`CustomerSession`]: lc_protocol::session::CustomerSession
+    pub fn new<P>(
+        session: LiveChatSession<P>,
         tokens: impl TokenProvider,
         config: WebConfig,
     ) -> Self {
-        Self::new(Api::Customer, Some(organization_id.into()), tokens, config)
-    }
-
-    fn new(
-        api: Api,
-        organization_id: Option<String>,
-        tokens: impl TokenProvider,
-        config: WebConfig,
-    ) -> Self {
-        warn_plaintext(&config.base_url);
+        let action_url = session.web_url("");
+        warn_plaintext(&action_url);
         Self {
             inner: Arc::new(Inner {
                 engine: HttpEngine::new(config),
-                api,
+                api: session.api(),
                 tokens: Arc::new(tokens),
-                organization_id,
+                action_url,
+                version: session.version,
+                organization_id: session.organization_id,
+                session_region: session.region,
+                author_id: session.author_id,
                 region: Mutex::new(None),
                 warned: Mutex::new(HashSet::new()),
             }),
@@ -176,11 +186,7 @@ impl WebClient {
 
     /// The action URL, with the query for GET actions and customer requests.
     fn url(&self, action: &str, query: Option<&RawValue>) -> Result<String, Error> {
-        let config = self.inner.engine.config();
-        let mut url = format!(
-            "{}/v{}/{}/action/{action}",
-            config.base_url, config.version, self.inner.api
-        );
+        let mut url = format!("{}{action}", self.inner.action_url);
         let mut pairs = Vec::new();
         if let Some(org) = &self.inner.organization_id {
             pairs.push(("organization_id".to_owned(), org.clone()));
@@ -200,7 +206,6 @@ impl WebClient {
     }
 
     fn headers(&self, token: &Token) -> Result<HeaderMap, Error> {
-        let config = self.inner.engine.config();
         let mut headers = HeaderMap::new();
         let value = HeaderValue::try_from(authorization(token))
             .map_err(|_| Error::InvalidInput("the token is not valid in a header".into()))?;
@@ -212,13 +217,13 @@ impl WebClient {
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
         let region = switched
-            .or_else(|| config.region.clone())
+            .or_else(|| self.inner.session_region.clone())
             .or_else(|| region_of(token.expose()).map(str::to_owned));
         if let Some(region) = region.and_then(|r| HeaderValue::try_from(r).ok()) {
             headers.insert("x-region", region);
         }
-        if config.version <= ApiVersion::V3_5 {
-            if let Some(id) = config.author_id.as_deref() {
+        if self.inner.version <= ApiVersion::V3_5 {
+            if let Some(id) = self.inner.author_id.as_deref() {
                 let value = HeaderValue::try_from(id).map_err(|_| {
                     Error::InvalidInput("the author id is not a header value".into())
                 })?;
@@ -274,7 +279,7 @@ impl WebClient {
         if !first {
             return;
         }
-        let version = self.inner.engine.config().version;
+        let version = self.inner.version;
         if let Some(until) = deprecation {
             tracing::warn!(action, %version, until, "API version is deprecated");
         } else if let Some(until) = legacy {
@@ -282,13 +287,26 @@ impl WebClient {
         }
     }
 
-    async fn send_once(&self, request: &RawRequest, token: &Token) -> Result<Box<RawValue>, Error> {
+    /// Whether the tables mark `action` as safe to send twice; unknown actions are not.
+    fn is_idempotent(&self, action: &str) -> bool {
+        lc_protocol::meta::find_action(self.inner.api, action).is_some_and(|meta| meta.idempotent)
+    }
+
+    async fn send_once(
+        &self,
+        request: &RawRequest,
+        options: CallOptions,
+        token: &Token,
+    ) -> Result<Box<RawValue>, Error> {
         let action = request.action.as_str();
         let get = request.method == HttpMethod::Get;
         let url = self.url(action, get.then_some(&*request.payload))?;
         let mut http = HttpRequest::new(if get { Method::GET } else { Method::POST }, url)
             .label(action)
-            .idempotent(get || is_read_only(action));
+            .idempotent(get || self.is_idempotent(action));
+        if let Some(timeout) = options.timeout {
+            http = http.timeout(timeout);
+        }
         http.headers = self.headers(token)?;
         if !get {
             http.headers
@@ -311,7 +329,7 @@ impl Transport for WebClient {
     }
 
     fn version(&self) -> ApiVersion {
-        self.inner.engine.config().version
+        self.inner.version
     }
 
     fn pause(&self, delay: std::time::Duration) -> lc_protocol::transport::Pause {
@@ -319,10 +337,18 @@ impl Transport for WebClient {
     }
 
     async fn send_raw(&self, request: RawRequest) -> Result<Box<RawValue>, Error> {
+        self.send_raw_with(request, CallOptions::default()).await
+    }
+
+    async fn send_raw_with(
+        &self,
+        request: RawRequest,
+        options: CallOptions,
+    ) -> Result<Box<RawValue>, Error> {
         let mut token = self.token().await?;
         let mut recovery = Recovery::default();
         loop {
-            let result = self.send_once(&request, &token).await;
+            let result = self.send_once(&request, options, &token).await;
             if !recovery
                 .retry(self, &request.action, &result, &mut token)
                 .await?
@@ -411,13 +437,6 @@ fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Actions that only read: safe to send twice.
-fn is_read_only(action: &str) -> bool {
-    ["list_", "get_", "check_"]
-        .iter()
-        .any(|prefix| action.starts_with(prefix))
-}
-
 /// Marks a header value as sensitive so that hyper never logs it.
 fn sensitive(mut value: HeaderValue) -> HeaderValue {
     value.set_sensitive(true);
@@ -441,11 +460,12 @@ fn encode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lc_protocol::session::{AgentSession, CustomerSession};
 
     #[test]
     fn urls_carry_version_api_and_the_organization() {
-        let config = WebConfig::default().base_url("http://h:1/");
-        let client = WebClient::customer("org 1", Token::new("t"), config);
+        let session = CustomerSession::customer("org 1").base_url("http://h:1/");
+        let client = WebClient::new(session, Token::new("t"), WebConfig::default());
         let payload = RawValue::from_string(r#"{"group_id":0,"url":"a&b"}"#.into()).unwrap();
         let url = client
             .url("get_dynamic_configuration", Some(&payload))
@@ -458,24 +478,42 @@ mod tests {
 
     #[test]
     fn headers_carry_auth_region_and_author_by_version() {
-        let config = WebConfig::default()
+        let session = AgentSession::agent()
             .version(ApiVersion::V3_5)
             .author_id("bot1");
-        let client = WebClient::agent(Token::new("x"), config);
+        let client = WebClient::new(session, Token::new("x"), WebConfig::default());
         let headers = client.headers(&Token::new("fra:abc")).unwrap();
         assert_eq!(headers[AUTHORIZATION], "Bearer fra:abc");
         assert!(headers[AUTHORIZATION].is_sensitive());
         assert_eq!(headers["x-region"], "fra");
         assert_eq!(headers["x-author-id"], "bot1");
-        let client = WebClient::agent(Token::new("x"), WebConfig::default().author_id("b"));
+        let session = AgentSession::agent().author_id("b");
+        let client = WebClient::new(session, Token::new("x"), WebConfig::default());
         let headers = client.headers(&Token::basic("a", "p")).unwrap();
         assert!(headers.get("x-author-id").is_none());
         assert!(headers.get("x-region").is_none());
     }
 
     #[test]
+    fn only_actions_the_tables_mark_idempotent_are_retried_after_reaching_the_server() {
+        let client = WebClient::new(AgentSession::agent(), Token::new("t"), WebConfig::default());
+        assert!(client.is_idempotent("list_chats"));
+        assert!(client.is_idempotent("get_chat"));
+        assert!(!client.is_idempotent("send_event"));
+        assert!(!client.is_idempotent("get_something_new"));
+        let session = CustomerSession::customer("o");
+        let customer = WebClient::new(session, Token::new("t"), WebConfig::default());
+        assert!(customer.is_idempotent("get_form"));
+        assert!(!customer.is_idempotent("check_goals"));
+    }
+
+    #[test]
     fn debug_output_hides_tokens() {
-        let client = WebClient::agent(Token::new("dal:secret"), WebConfig::default());
+        let client = WebClient::new(
+            AgentSession::agent(),
+            Token::new("dal:secret"),
+            WebConfig::default(),
+        );
         assert!(!format!("{client:?}").contains("secret"));
     }
 }

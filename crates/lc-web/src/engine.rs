@@ -42,6 +42,9 @@ pub struct HttpRequest {
     pub idempotent: bool,
     /// What to call the request in errors and logs (default: the URL's path).
     pub label: String,
+    /// How long each attempt may take, instead of [`WebConfig::timeout`] (default
+    /// `None`: the engine's).
+    pub timeout: Option<Duration>,
 }
 
 impl HttpRequest {
@@ -67,6 +70,7 @@ impl HttpRequest {
             body: Bytes::new(),
             idempotent,
             label,
+            timeout: None,
         }
     }
 
@@ -107,6 +111,12 @@ impl HttpRequest {
     /// Names the request in errors and logs.
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.label = label.into();
+        self
+    }
+
+    /// Sets [`timeout`](Self::timeout).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
         self
     }
 }
@@ -164,7 +174,7 @@ impl HttpEngine {
         http.enforce_http(false);
         http.set_connect_timeout(Some(config.connect_timeout));
         http.set_nodelay(true);
-        let tls = config.tls.clone().unwrap_or_else(default_tls);
+        let tls = config.tls.client_config();
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config((*tls).clone())
             .https_or_http()
@@ -202,6 +212,7 @@ impl HttpEngine {
             body,
             idempotent,
             label,
+            timeout,
         } = request;
         let mut attempt = 0;
         loop {
@@ -218,7 +229,7 @@ impl HttpEngine {
                         .boxed_unsync(),
                 )
                 .map_err(|err| Error::InvalidInput(format!("bad request for {label}: {err}")))?;
-            let outcome = self.attempt(&label, request).await;
+            let outcome = self.attempt(&label, request, timeout).await;
             attempt += 1;
             match self.retry_delay(&outcome, idempotent, attempt) {
                 Some(delay) => self.pause(&label, attempt, delay, &outcome).await,
@@ -269,7 +280,7 @@ impl HttpEngine {
                     .map_err(|err| {
                         Error::InvalidInput(format!("bad request for {label}: {err}"))
                     })?;
-                let outcome = self.attempt(label, request).await;
+                let outcome = self.attempt(label, request, None).await;
                 attempt += 1;
                 let delay = if upload.replayable() {
                     self.retry_delay(&outcome, false, attempt)
@@ -288,13 +299,18 @@ impl HttpEngine {
         }
     }
 
-    /// One attempt within the timeout, the body read whole.
-    async fn attempt(&self, label: &str, mut request: Request<Body>) -> Attempt {
+    /// One attempt within `timeout` (else the configured one), the body read whole.
+    async fn attempt(
+        &self,
+        label: &str,
+        mut request: Request<Body>,
+        timeout: Option<Duration>,
+    ) -> Attempt {
         let config = &self.inner.config;
         if let Ok(agent) = HeaderValue::try_from(config.user_agent.as_str()) {
             request.headers_mut().insert(USER_AGENT, agent);
         }
-        let timeout = config.timeout;
+        let timeout = timeout.unwrap_or(config.timeout);
         let work = async {
             let response = match self.inner.client.request(request).await {
                 Ok(response) => response,
@@ -348,7 +364,7 @@ impl HttpEngine {
     /// How long to wait before attempt `attempt + 1`, or `None` to stop here.
     fn retry_delay(&self, outcome: &Attempt, idempotent: bool, attempt: u32) -> Option<Duration> {
         let policy: &RetryPolicy = &self.inner.config.retry;
-        if attempt >= policy.max_attempts {
+        if attempt >= policy.max_attempts.max(1) {
             return None;
         }
         let safe = idempotent || policy.retry_unsafe;
@@ -396,24 +412,6 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     let seconds: f64 = value.parse().ok()?;
     (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(86_400.0)))
-}
-
-/// The Mozilla roots with the `ring` provider.
-fn default_tls() -> Arc<rustls::ClientConfig> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap_or_else(|_| {
-            // The ring provider supports rustls' default versions; fall back to TLS 1.3.
-            rustls::ClientConfig::builder_with_provider(Arc::new(
-                rustls::crypto::ring::default_provider(),
-            ))
-            .with_protocol_versions(&[&rustls::version::TLS13])
-            .unwrap_or_else(|_| unreachable!("ring supports TLS 1.3"))
-        });
-    Arc::new(builder.with_root_certificates(roots).with_no_client_auth())
 }
 
 /// Why reading a response body failed: over the size limit, or the connection broke.

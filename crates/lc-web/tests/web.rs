@@ -11,7 +11,9 @@ use lc_protocol::error::ErrorType;
 use lc_protocol::id::Token;
 use lc_protocol::{ApiVersion, Error, FrameError, Transport};
 use lc_sandbox::NewCustomer;
-use lc_web::{HttpRequest, RetryPolicy, Upload, WebClient, WebConfig};
+use lc_web::{
+    AgentSession, CustomerSession, HttpRequest, RetryPolicy, Tls, Upload, WebClient, WebConfig,
+};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -32,6 +34,26 @@ async fn agent_calls_use_bearer_tokens_and_typed_responses() {
 }
 
 #[tokio::test]
+async fn a_call_with_its_own_timeout_times_out_while_the_default_waits() {
+    let (sandbox, agent) = start().await;
+    let config = WebConfig::default().retry(RetryPolicy::none());
+    let client = agent_client(&sandbox, agent.token.clone(), config);
+    sandbox.set_action_delay("list_routing_statuses", Duration::from_millis(400));
+    let short = lc_protocol::Call::new(&client, ListRoutingStatuses::new())
+        .timeout(Duration::from_millis(100))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&short, Error::Timeout { after, .. } if *after == Duration::from_millis(100)),
+        "{short:?}"
+    );
+    lc_protocol::Call::new(&client, ListRoutingStatuses::new())
+        .await
+        .unwrap();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
 async fn personal_access_tokens_go_as_basic_credentials() {
     let (sandbox, agent) = start().await;
     let basic = Token::basic(&agent.account_id, agent.pat.expose());
@@ -48,8 +70,8 @@ async fn personal_access_tokens_go_as_basic_credentials() {
 async fn customer_get_actions_send_their_payload_and_organization_in_the_query() {
     let (sandbox, _) = start().await;
     let customer = sandbox.create_customer(NewCustomer::new());
-    let config = WebConfig::default().base_url(sandbox.http_url());
-    let client = WebClient::customer(sandbox.organization_id(), customer.token, config);
+    let session = CustomerSession::customer(sandbox.organization_id()).base_url(sandbox.http_url());
+    let client = WebClient::new(session, customer.token, WebConfig::default());
     sandbox.create_group(7, "Sales");
     let request = GetDynamicConfiguration::new()
         .group_id(7)
@@ -126,8 +148,13 @@ async fn the_retry_budget_ends_with_the_last_error() {
 async fn unsafe_requests_are_retried_on_503_but_not_on_500() {
     let (sandbox, agent) = start().await;
     // `create_customer` (3.5) creates something each time it runs.
-    let v35 = || WebConfig::default().version(ApiVersion::V3_5);
-    let client = agent_client(&sandbox, agent.token.clone(), v35());
+    let v35 = |config| {
+        let session = AgentSession::agent()
+            .base_url(sandbox.http_url())
+            .version(ApiVersion::V3_5);
+        WebClient::new(session, agent.token.clone(), config)
+    };
+    let client = v35(WebConfig::default());
     let request = lc_protocol::agent::CreateCustomer::new();
     sandbox.fail_next("create_customer", "service_unavailable", 1);
     client.call(&request).await.unwrap();
@@ -136,7 +163,7 @@ async fn unsafe_requests_are_retried_on_503_but_not_on_500() {
     assert_eq!(err.api_error().unwrap().kind, ErrorType::Internal);
     // Opting in repeats it.
     let policy = RetryPolicy::default().retry_unsafe(true);
-    let client = agent_client(&sandbox, agent.token.clone(), v35().retry(policy));
+    let client = v35(WebConfig::default().retry(policy));
     sandbox.fail_next("create_customer", "internal", 1);
     client.call(&request).await.unwrap();
     sandbox.shutdown().await;
@@ -238,8 +265,10 @@ async fn a_misdirected_request_switches_region_once() {
 #[tokio::test]
 async fn lifecycle_headers_are_logged_once_per_action() {
     let (sandbox, agent) = start().await;
-    let config = WebConfig::default().version(ApiVersion::V3_5);
-    let client = agent_client(&sandbox, agent.token.clone(), config);
+    let session = AgentSession::agent()
+        .base_url(sandbox.http_url())
+        .version(ApiVersion::V3_5);
+    let client = WebClient::new(session, agent.token.clone(), WebConfig::default());
     let logs = capture_logs();
     let _guard = logs.install();
     for _ in 0..3 {
@@ -339,10 +368,9 @@ async fn unreachable_servers_fail_with_a_transport_error_after_retries() {
     let addr = listener.local_addr().unwrap();
     drop(listener);
     let policy = RetryPolicy::default().max_attempts(2);
-    let config = WebConfig::default()
-        .base_url(format!("http://{addr}"))
-        .retry(policy);
-    let client = WebClient::agent(Token::new("dal:x"), config);
+    let session = AgentSession::agent().base_url(format!("http://{addr}"));
+    let config = WebConfig::default().retry(policy);
+    let client = WebClient::new(session, Token::new("dal:x"), config);
     let err = client.call(&ListChats::new()).await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
 }
@@ -366,7 +394,10 @@ async fn tls_is_verified_and_negotiates_http2() {
     let err = client.call(&ListChats::new()).await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     // Trusting it explicitly works, over HTTP/2.
-    let config = WebConfig::default().tls_config(common::trusting(&cert.cert_pem));
+    let tls = Tls::default()
+        .add_root_pem(cert.cert_pem.as_bytes())
+        .unwrap();
+    let config = WebConfig::default().tls(tls);
     let client = agent_client(&sandbox, agent.token.clone(), config);
     client.call(&ListChats::new()).await.unwrap();
     let url = format!("{}/v3.6/agent/action/list_chats", sandbox.http_url());
@@ -418,11 +449,11 @@ async fn requests_name_the_crate_the_region_and_the_credentials_on_the_wire() {
         socket.write_all(reply.as_bytes()).await.unwrap();
         String::from_utf8_lossy(&head).to_lowercase()
     });
-    let config = WebConfig::default()
+    let session = AgentSession::agent()
         .base_url(format!("http://{addr}"))
         .version(ApiVersion::V3_5)
         .author_id("bot-7");
-    let client = WebClient::agent(Token::new("fra:secret"), config);
+    let client = WebClient::new(session, Token::new("fra:secret"), WebConfig::default());
     client
         .call_raw("list_routing_statuses", serde_json::json!({}))
         .await
@@ -484,22 +515,22 @@ async fn plaintext_urls_to_other_hosts_are_warned_about_once_per_client() {
         .connect_timeout(Duration::from_millis(100))
         .retry(RetryPolicy::none());
     // TEST-NET-1: never reachable.
-    let remote = WebClient::agent(
+    let at = |url: &str| AgentSession::agent().base_url(url);
+    let remote = WebClient::new(
+        at("http://192.0.2.1:9"),
         Token::new("dal:secret"),
-        config.clone().base_url("http://192.0.2.1:9"),
+        config.clone(),
     );
     for _ in 0..2 {
         let _ = remote.call(&ListChats::new()).await;
     }
-    let local = WebClient::agent(
+    let local = WebClient::new(
+        at("http://localhost:9"),
         Token::new("dal:secret"),
-        config.clone().base_url("http://localhost:9"),
+        config.clone(),
     );
     let _ = local.call(&ListChats::new()).await;
-    let tls = WebClient::agent(
-        Token::new("dal:secret"),
-        config.base_url("https://192.0.2.1:9"),
-    );
+    let tls = WebClient::new(at("https://192.0.2.1:9"), Token::new("dal:secret"), config);
     drop(tls);
     let text = logs.text();
     let warnings = text

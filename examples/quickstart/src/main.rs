@@ -71,8 +71,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     // 5. Ann uploads the receipt over the Web API and sends it as a file event.
     let web = AgentClient::connect_web(
+        AgentSession::agent().base_url(sandbox.http_url()),
         agent.token.clone(),
-        WebConfig::default().base_url(sandbox.http_url()),
+        WebConfig::default(),
     );
     let receipt = Upload::bytes("receipt.txt", "Order #1042: 1 x teapot, shipped.");
     let uploaded = web.upload_file(receipt).await?;

@@ -98,10 +98,10 @@ pub(crate) fn web_agent(
     agent: &AgentHandle,
     version: ApiVersion,
 ) -> AgentClient<WebClient> {
-    let config = WebConfig::default()
+    let session = AgentSession::agent()
         .base_url(sandbox.http_url())
         .version(version);
-    AgentClient::connect_web(agent.token.clone(), config)
+    AgentClient::connect_web(session, agent.token.clone(), WebConfig::default())
 }
 
 /// A sandbox with an agent (Smith) and a customer (Jane).

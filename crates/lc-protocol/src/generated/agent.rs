@@ -736,6 +736,7 @@ impl Action for ListChats {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: true,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -871,6 +872,7 @@ impl Action for ListThreads {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: true,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -947,6 +949,7 @@ impl Action for GetChat {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: true,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1079,6 +1082,7 @@ impl Action for ListArchives {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: true,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1176,6 +1180,7 @@ impl Action for StartChat {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1258,6 +1263,7 @@ impl Action for ResumeChat {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1311,6 +1317,7 @@ impl Action for DeactivateChat {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1344,6 +1351,7 @@ impl Action for FollowChat {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1377,6 +1385,7 @@ impl Action for UnfollowChat {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1415,6 +1424,7 @@ impl Action for GrantChatAccess {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: Some(ApiVersion::V3_3),
@@ -1453,6 +1463,7 @@ impl Action for RevokeChatAccess {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: Some(ApiVersion::V3_3),
@@ -1554,6 +1565,7 @@ impl Action for TransferChat {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1654,6 +1666,7 @@ impl Action for AddUserToChat {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1717,6 +1730,7 @@ impl Action for RemoveUserFromChat {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1783,6 +1797,7 @@ impl Action for SendEvent {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1821,6 +1836,7 @@ impl Action for SendEventPreview {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_6,
             until: None,
@@ -1861,6 +1877,7 @@ impl Action for UploadFile {
         api: Api::Agent,
         rtm: false,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1910,6 +1927,7 @@ impl Action for SendRichMessagePostback {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1948,6 +1966,7 @@ impl Action for UpdateChatProperties {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1984,6 +2003,7 @@ impl Action for DeleteChatProperties {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -2029,6 +2049,7 @@ impl Action for UpdateThreadProperties {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -2072,6 +2093,7 @@ impl Action for DeleteThreadProperties {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -2121,6 +2143,7 @@ impl Action for UpdateEventProperties {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -2168,6 +2191,7 @@ impl Action for DeleteEventProperties {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -2213,6 +2237,7 @@ impl Action for TagThread {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -2256,6 +2281,7 @@ impl Action for UntagThread {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -2289,6 +2315,7 @@ impl Action for GetCustomer {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: true,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -2424,6 +2451,7 @@ impl Action for ListCustomers {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: true,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: Some(ApiVersion::V3_5),
@@ -2532,6 +2560,7 @@ impl Action for CreateCustomer {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: Some(ApiVersion::V3_5),
@@ -2681,6 +2710,7 @@ impl Action for UpdateCustomer {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -2719,6 +2749,7 @@ impl Action for BanCustomer {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -2752,6 +2783,7 @@ impl Action for FollowCustomer {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: Some(ApiVersion::V3_3),
@@ -2785,6 +2817,7 @@ impl Action for UnfollowCustomer {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: Some(ApiVersion::V3_3),
@@ -2863,6 +2896,7 @@ impl Action for SubscribeCustomers {
         api: Api::Agent,
         rtm: true,
         web: None,
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_6,
             until: None,
@@ -2898,6 +2932,7 @@ impl Action for UnsubscribeCustomers {
         api: Api::Agent,
         rtm: true,
         web: None,
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_6,
             until: None,
@@ -3070,6 +3105,7 @@ impl Action for Login {
         api: Api::Agent,
         rtm: true,
         web: None,
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -3118,6 +3154,7 @@ impl Action for Logout {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -3151,6 +3188,7 @@ impl Action for SetAwayStatus {
         api: Api::Agent,
         rtm: true,
         web: None,
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -3204,6 +3242,7 @@ impl Action for SetRoutingStatus {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -3252,6 +3291,7 @@ impl Action for ListRoutingStatuses {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: true,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -3287,6 +3327,7 @@ impl Action for UpdateSession {
         api: Api::Agent,
         rtm: true,
         web: None,
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_6,
             until: None,
@@ -3332,6 +3373,7 @@ impl Action for ChangePushNotifications {
         api: Api::Agent,
         rtm: true,
         web: None,
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: Some(ApiVersion::V3_4),
@@ -3370,6 +3412,7 @@ impl Action for MarkEventsAsSeen {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -3442,6 +3485,7 @@ impl Action for SendTypingIndicator {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -3541,6 +3585,7 @@ impl Action for SendThinkingIndicator {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_6,
             until: None,
@@ -3597,6 +3642,7 @@ impl Action for Multicast {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -3632,6 +3678,7 @@ impl Action for ListAgentsForTransfer {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: true,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -3670,6 +3717,7 @@ impl Action for RequestThreadSummary {
         api: Api::Agent,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_6,
             until: None,
@@ -3716,6 +3764,7 @@ impl Action for GetLicenseInfo {
         api: Api::Agent,
         rtm: false,
         web: Some(HttpMethod::Post),
+        idempotent: true,
         versions: Some(VersionRange {
             since: ApiVersion::V3_5,
             until: Some(ApiVersion::V3_5),
@@ -3746,6 +3795,7 @@ impl Action for Ping {
         api: Api::Agent,
         rtm: true,
         web: None,
+        idempotent: true,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,

@@ -76,6 +76,9 @@ pub struct AgentDisconnectedData {
     /// With `misdirected_connection`: the region (e.g. `fra`, `dal`) the agent should connect to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// How long to wait before reconnecting, in seconds (undocumented for agents; honoured as the customer's `timeout`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Value>,
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,

@@ -451,6 +451,7 @@ impl Action for Login {
         api: Api::Customer,
         rtm: true,
         web: None,
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -481,6 +482,7 @@ impl Action for Ping {
         api: Api::Customer,
         rtm: true,
         web: None,
+        idempotent: true,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -579,6 +581,7 @@ impl Action for ListChats {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: true,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -696,6 +699,7 @@ impl Action for ListThreads {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: true,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -768,6 +772,7 @@ impl Action for GetChat {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: true,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -865,6 +870,7 @@ impl Action for StartChat {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -945,6 +951,7 @@ impl Action for ResumeChat {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -978,6 +985,7 @@ impl Action for DeactivateChat {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1042,6 +1050,7 @@ impl Action for SendEvent {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1085,6 +1094,7 @@ impl Action for DeleteEvent {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_6,
             until: None,
@@ -1125,6 +1135,7 @@ impl Action for UploadFile {
         api: Api::Customer,
         rtm: false,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1174,6 +1185,7 @@ impl Action for SendRichMessagePostback {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1210,6 +1222,7 @@ impl Action for SendSneakPeek {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1246,6 +1259,7 @@ impl Action for UpdateChatProperties {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1282,6 +1296,7 @@ impl Action for DeleteChatProperties {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1325,6 +1340,7 @@ impl Action for UpdateThreadProperties {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1368,6 +1384,7 @@ impl Action for DeleteThreadProperties {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1415,6 +1432,7 @@ impl Action for UpdateEventProperties {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1462,6 +1480,7 @@ impl Action for DeleteEventProperties {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1528,6 +1547,7 @@ impl Action for ListLicenseProperties {
         api: Api::Customer,
         rtm: false,
         web: Some(HttpMethod::Get),
+        idempotent: true,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1597,6 +1617,7 @@ impl Action for ListGroupProperties {
         api: Api::Customer,
         rtm: false,
         web: Some(HttpMethod::Get),
+        idempotent: true,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1759,6 +1780,7 @@ impl Action for UpdateCustomer {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1823,6 +1845,7 @@ impl Action for UpdateCustomerPage {
         api: Api::Customer,
         rtm: true,
         web: None,
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1856,6 +1879,7 @@ impl Action for SetCustomerSessionFields {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1884,6 +1908,7 @@ impl Action for GetCustomer {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: true,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -1960,6 +1985,7 @@ impl Action for ListGroupStatuses {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: true,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -2003,6 +2029,7 @@ impl Action for CheckGoals {
         api: Api::Customer,
         rtm: false,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -2053,6 +2080,7 @@ impl Action for GetForm {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: true,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -2095,6 +2123,7 @@ impl Action for GetPredictedAgent {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: true,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -2173,6 +2202,7 @@ impl Action for RequestWelcomeMessage {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_6,
             until: None,
@@ -2232,6 +2262,7 @@ impl Action for GetUrlInfo {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: true,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -2268,6 +2299,7 @@ impl Action for MarkEventsAsSeen {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -2304,6 +2336,7 @@ impl Action for AcceptGreeting {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -2337,6 +2370,7 @@ impl Action for CancelGreeting {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -2373,6 +2407,7 @@ impl Action for SendGreetingButtonClicked {
         api: Api::Customer,
         rtm: true,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_6,
             until: None,
@@ -2408,6 +2443,7 @@ impl Action for RequestEmailVerification {
         api: Api::Customer,
         rtm: false,
         web: Some(HttpMethod::Post),
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -2547,6 +2583,7 @@ impl Action for GetDynamicConfiguration {
         api: Api::Customer,
         rtm: false,
         web: Some(HttpMethod::Get),
+        idempotent: true,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -2605,6 +2642,7 @@ impl Action for GetConfiguration {
         api: Api::Customer,
         rtm: false,
         web: Some(HttpMethod::Get),
+        idempotent: true,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -2650,6 +2688,7 @@ impl Action for GetLocalization {
         api: Api::Customer,
         rtm: false,
         web: Some(HttpMethod::Get),
+        idempotent: true,
         versions: Some(VersionRange {
             since: ApiVersion::V3_3,
             until: None,
@@ -2680,6 +2719,7 @@ impl Action for ActivateCustomerPage {
         api: Api::Customer,
         rtm: true,
         web: None,
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_6,
             until: None,
@@ -2710,6 +2750,7 @@ impl Action for DeactivateCustomerPage {
         api: Api::Customer,
         rtm: true,
         web: None,
+        idempotent: false,
         versions: Some(VersionRange {
             since: ApiVersion::V3_6,
             until: None,

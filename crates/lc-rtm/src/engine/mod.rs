@@ -2,12 +2,13 @@
 
 use crate::config::RtmConfig;
 use crate::event::RtmEvent;
-use crate::session::{Disconnect, Session};
+use crate::status::{Health, RtmStatus};
 use futures_util::{Sink, SinkExt, StreamExt};
 use lc_protocol::auth::TokenProvider;
 use lc_protocol::backoff::Jitter;
 use lc_protocol::error::ErrorType;
 use lc_protocol::id::Token;
+use lc_protocol::session::{Disconnect, Session};
 use lc_protocol::wire::{Dialect, Incoming};
 use lc_protocol::{ApiError, Error, TransportFailure};
 use serde_json::value::RawValue;
@@ -67,6 +68,8 @@ pub(crate) struct Job {
     pub(crate) reply: oneshot::Sender<Result<Box<RawValue>, Error>>,
     /// Its place in the queue, while it waits there.
     pub(crate) ticket: Option<Ticket>,
+    /// When it was sent, once it was.
+    pub(crate) sent: Option<Instant>,
 }
 
 impl Job {
@@ -101,6 +104,9 @@ pub(crate) struct Engine<S: Session> {
     pub(crate) waiting: Arc<AtomicUsize>,
     /// Whether the plaintext warning was given.
     pub(crate) warned_plaintext: AtomicBool,
+    /// The status and the last round trip, for [`crate::RtmClient::status`] and
+    /// [`crate::RtmClient::latency`].
+    pub(crate) health: Health,
 }
 
 /// How a connection ended.
@@ -148,6 +154,7 @@ where
             {
                 Ok((ws, token)) => {
                     logged_in_once = true;
+                    self.health.set_status(RtmStatus::Connected);
                     self.emit(RtmEvent::Connected);
                     let started = Instant::now();
                     let (ended, served) = self.serve(ws, &mut commands, &mut queue).await;
@@ -209,6 +216,7 @@ where
                 .delay(attempt, jitter.unit())
                 .max(at_least);
             attempt = attempt.saturating_add(1);
+            self.health.set_status(RtmStatus::Reconnecting { attempt });
             self.emit(RtmEvent::Reconnecting { attempt, delay });
             if self
                 .until_closed(sleep(delay), &mut commands, &mut queue)
@@ -230,6 +238,9 @@ where
             let result = Err(error.clone().unwrap_or(Error::Closed));
             job.answer(result);
         }
+        self.health.set_status(RtmStatus::Stopped {
+            reason: reason.to_owned(),
+        });
         self.emit(RtmEvent::Stopped {
             reason: reason.to_owned(),
         });
@@ -456,6 +467,7 @@ where
                 }
                 ping_due = false;
                 slots.ping = Some(id);
+                slots.ping_sent = Some(Instant::now());
                 slots.ping_counts = ping.is_some();
             }
             while slots.in_use() < max {
@@ -480,6 +492,7 @@ where
                     break 'serve Ended::Lost(reason);
                 }
                 job.ticket = None;
+                job.sent = Some(Instant::now());
                 slots.pending.insert(id, job);
             }
             tokio::select! {
@@ -501,6 +514,7 @@ where
                         Some(Ok(Message::Pong(_))) => {
                             if slots.ping.as_deref() == Some(WS_PING) {
                                 slots.ping = None;
+                                self.record_ping(&mut slots);
                             }
                         }
                         Some(Ok(Message::Close(frame))) => {
@@ -543,16 +557,30 @@ where
         (ended, slots.served)
     }
 
+    /// Records the round trip of the heartbeat just answered.
+    fn record_ping(&self, slots: &mut Slots) {
+        if let Some(sent) = slots.ping_sent.take() {
+            self.health.record(sent.elapsed(), true);
+        }
+    }
+
     /// Handles one text frame; `Some` when it ends the connection.
     fn on_text(&self, text: &str, slots: &mut Slots) -> Option<Ended> {
         match self.session.dialect().decode(text) {
             Ok(Incoming::Reply(reply)) => {
                 let id = reply.request_id.unwrap_or_default();
+                let heartbeat = slots.ping.as_deref() == Some(id.as_str());
                 if slots.answered(&id) {
+                    if heartbeat {
+                        self.record_ping(slots);
+                    }
                     return None;
                 }
                 if let Some(job) = slots.pending.remove(&id) {
                     slots.served = true;
+                    if let Some(sent) = job.sent {
+                        self.health.record(sent.elapsed(), false);
+                    }
                     let action = job.action.clone();
                     job.answer(reply.result.map_err(|error| Error::Api {
                         action,

@@ -16,6 +16,8 @@ pub(super) struct Slots {
     pub(super) ping: Option<String>,
     /// Whether that heartbeat is a request (and so takes a slot).
     pub(super) ping_counts: bool,
+    /// When that heartbeat was sent.
+    pub(super) ping_sent: Option<tokio::time::Instant>,
     /// Whether the server answered a request.
     pub(super) served: bool,
 }

@@ -6,7 +6,7 @@ use lc_protocol::Error;
 use lc_protocol::auth::TokenProvider;
 use lc_protocol::id::Token;
 use lc_sandbox::{AgentHandle, NewAgent, Sandbox};
-use lc_web::{WebClient, WebConfig};
+use lc_web::{AgentSession, WebClient, WebConfig};
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,7 +28,11 @@ pub(crate) fn agent_client(
     tokens: impl TokenProvider,
     config: WebConfig,
 ) -> WebClient {
-    WebClient::agent(tokens, config.base_url(sandbox.http_url()))
+    WebClient::new(
+        AgentSession::agent().base_url(sandbox.http_url()),
+        tokens,
+        config,
+    )
 }
 
 /// Hands out the given tokens in turn (the last one forever) and counts calls.
@@ -140,19 +144,4 @@ impl io::Write for Logs {
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
-}
-
-/// A TLS configuration trusting only the PEM certificate `cert`.
-pub(crate) fn trusting(cert: &str) -> Arc<rustls::ClientConfig> {
-    let mut roots = rustls::RootCertStore::empty();
-    for der in rustls_pemfile::certs(&mut cert.as_bytes()) {
-        roots.add(der.unwrap()).unwrap();
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Arc::new(config)
 }

@@ -1,9 +1,27 @@
-//! What the engine needs to know about one API: where to connect, how to log in, how to
-//! keep the connection alive, and what a server-initiated disconnect means.
+//! Sessions: what a WebSocket engine needs to know about one API — where to connect, how
+//! to log in, how to keep the connection alive, and what a server-initiated disconnect
+//! means — beside the wire dialect they speak.
+//!
+//! - [`Session`]: the rules of one API over RTM, and [`Disconnect`], what to do when the
+//!   server closes a connection;
+//! - [`LiveChatSession`] ([`AgentSession`], [`CustomerSession`]): how to reach and log in
+//!   to the LiveChat Agent and Customer Chat APIs; the same value addresses the Web API;
+//! - [`InbentaSession`]: the Inbenta realtime channel.
 
-use lc_protocol::id::Token;
-use lc_protocol::wire::Dialect;
-use lc_protocol::{Api, ApiVersion};
+mod inbenta;
+mod livechat;
+mod reasons;
+
+pub use inbenta::InbentaSession;
+pub use livechat::{
+    AgentSession, CustomerSession, DEFAULT_BASE_URL, LiveChatPush, LiveChatSession,
+};
+pub use reasons::DisconnectPolicy;
+
+use crate::action::Api;
+use crate::id::Token;
+use crate::version::ApiVersion;
+use crate::wire::Dialect;
 use serde_json::value::RawValue;
 
 /// The rules of one API over RTM (LiveChat agent, LiveChat customer, Inbenta).
@@ -66,7 +84,7 @@ pub enum Disconnect {
         at_least: std::time::Duration,
     },
     /// The token expired or was revoked: tell the token provider
-    /// ([`invalidate`](lc_protocol::auth::TokenProvider::invalidate)), then connect again
+    /// ([`invalidate`](crate::auth::TokenProvider::invalidate)), then connect again
     /// and log in with a fresh token.
     RenewToken {
         /// The reason the server gave.
