@@ -9,9 +9,8 @@ use crate::users::{NewUser, UserSession};
 use futures_util::StreamExt;
 use lc_protocol::inbenta::{InbentaPush, InbentaUser, UsersChats};
 use lc_protocol::listen::{CatchUp, EventSource};
-use lc_protocol::transport::decode_response;
 use lc_protocol::{
-    Action, Call, Error, EventStream, PushPayload, PushSet, Subscription, Transport, TransportKind,
+    Action, Call, Error, EventStream, PushPayload, PushSet, Subscription, Transport,
 };
 use lc_rtm::{PushStream, RtmClient, RtmEvent};
 use lc_web::HttpEngine;
@@ -20,7 +19,6 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 /// One item of [`UserClient::events`]: a push of the realtime channel, or news of the
 /// connection.
@@ -211,7 +209,9 @@ impl UserClient {
     }
 
     /// A typed client event (e.g. [`lc_protocol::inbenta::ChatsAssign`]): `.await` the
-    /// [`Call`] to send it and decode the server's typed reply.
+    /// [`Call`] to send it and decode the server's typed reply. The reply is awaited for
+    /// the engine's request timeout, or for [`Call::timeout`] when set (e.g. for
+    /// `chats:assign`, answered when the agent search ends).
     ///
     /// The call fails with [`Error::Api`] (the server's code and message; the
     /// connection stays usable), [`Error::Timeout`], [`Error::ConnectionLost`],
@@ -229,30 +229,6 @@ impl UserClient {
     /// [`Error::Timeout`], [`Error::ConnectionLost`], [`Error::Closed`].
     pub async fn call_raw(&self, name: &str, data: Value) -> Result<Value, Error> {
         self.inner.rtm.call_raw(name, data).await
-    }
-
-    /// Like [`call`](UserClient::call), waiting up to `timeout` for the reply instead
-    /// of the configured request timeout (for `chats:assign`, answered when the agent
-    /// search ends).
-    ///
-    /// # Errors
-    /// As [`call`](UserClient::call).
-    pub async fn call_with_timeout<A: Action>(
-        &self,
-        event: &A,
-        timeout: Duration,
-    ) -> Result<A::Response, Error> {
-        let rtm = &self.inner.rtm;
-        let meta = A::META;
-        meta.check(rtm.api(), TransportKind::Rtm, rtm.version())?;
-        let payload = serde_json::value::to_raw_value(event).map_err(|source| Error::Encode {
-            action: meta.name.to_owned(),
-            source: source.into(),
-        })?;
-        let raw: Box<serde_json::value::RawValue> = rtm
-            .request_with_timeout(meta.name, payload, timeout)
-            .await?;
-        decode_response(meta.name, &raw)
     }
 
     /// Every push and connection lifecycle item ([`InbentaEvent`]) from now on;

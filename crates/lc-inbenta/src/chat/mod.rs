@@ -275,7 +275,8 @@ impl Chat {
         let reply = self
             .inner
             .client
-            .call_with_timeout(&request, options.search_timeout())
+            .call(request)
+            .timeout(options.search_timeout())
             .await?;
         if let Some(agent) = &reply.agent {
             // Known now, whether or not the `user:joined` push was handled yet.
