@@ -1,0 +1,8 @@
+//! The integration tests of lc-agent, in one test binary (one link instead of 3).
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+mod reliability;
+mod rtm;
+mod web;

@@ -1,0 +1,7 @@
+//! The integration tests of lc-protocol, in one test binary (one link instead of 2).
+
+#![allow(clippy::unwrap_used)]
+
+mod codec;
+mod fixtures;
+mod support;

@@ -1,0 +1,24 @@
+//! The integration tests of lc-sandbox, in one test binary (one link instead of 19).
+
+#![allow(clippy::unwrap_used)]
+
+mod agent_chats;
+mod agent_customers;
+mod agent_status;
+mod binary;
+mod common;
+mod connection_rules;
+mod coverage;
+mod customer_api;
+mod events;
+mod faults;
+mod inbenta;
+mod inbenta_assign;
+mod inbenta_errors;
+mod inbenta_faults;
+mod inbenta_media;
+mod inbenta_members;
+mod inbenta_rest;
+mod load;
+mod rtm_basics;
+mod web;
