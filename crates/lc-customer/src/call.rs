@@ -1,6 +1,6 @@
 //! [`Call`]: one typed request of a [`CustomerClient`], awaited to send it.
 
-use crate::CustomerClient;
+use crate::client::CustomerClient;
 use crate::connection::CustomerConnection;
 use lc_protocol::call::{Dispatch, ResponseFuture};
 use lc_protocol::{Action, CallOptions, Error, Transport, TransportKind};

@@ -1,8 +1,9 @@
 //! Chats: starting, resuming, reading and closing them, the predicted agent, rating,
 //! properties and the last-seen timestamp.
 
+use crate::call::Call;
+use crate::client::CustomerClient;
 use crate::connection::CustomerConnection;
-use crate::{Call, CustomerClient};
 use lc_protocol::customer::{self, ResumeChatInput};
 use lc_protocol::id::{ChatId, ThreadId};
 use lc_protocol::types::Properties;

@@ -1,8 +1,9 @@
 //! The customer: profile, page, and what only Web carries (configuration reads, goals,
 //! e-mail verification).
 
+use crate::call::Call;
+use crate::client::CustomerClient;
 use crate::connection::CustomerConnection;
-use crate::{Call, CustomerClient};
 use lc_protocol::RtmTransport;
 use lc_protocol::customer;
 use lc_protocol::id::GroupId;

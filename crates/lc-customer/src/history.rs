@@ -1,6 +1,6 @@
 //! [`ChatHistory`]: a chat's events, loaded page by page from the newest thread back.
 
-use crate::CustomerClient;
+use crate::client::CustomerClient;
 use crate::connection::CustomerConnection;
 use futures_util::Stream;
 use lc_protocol::Error;

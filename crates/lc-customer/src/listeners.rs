@@ -1,7 +1,7 @@
 //! Listening: the event stream, the `(name, data)` stream (customer-sdk's observable
 //! interop), and the `on` / `once` / `off` helpers over them.
 
-use crate::CustomerClient;
+use crate::client::CustomerClient;
 use crate::connection::CustomerConnection;
 use crate::event::{CustomerEvent, EventKind};
 use crate::recovery;

@@ -7,11 +7,11 @@
 //! forgotten and the window read again from the first page; every cursor is forgotten
 //! when a new thread starts (`incoming_chat`), since it shifts the lists.
 
-use crate::shared::{Shared, lock};
 use lc_protocol::Error;
 use lc_protocol::id::PageId;
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// Which part of a list to read: skip `offset` items, return at most `limit` (each
 /// method has its own default and maximum).
@@ -108,7 +108,7 @@ pub(crate) fn page_size(offset: u32, limit: u32, max_page: u32) -> u32 {
 /// Reads the items `offset .. offset + limit` of `list` with pages of `size` items, and
 /// the list's total. `fetch(cursor)` reads one page (`None`: the first).
 pub(crate) async fn window<I, F, Fut>(
-    shared: &Shared,
+    cursors: &Mutex<Cursors>,
     list: &str,
     offset: u32,
     limit: u32,
@@ -120,9 +120,9 @@ where
     Fut: Future<Output = Result<Page<I>, Error>>,
 {
     let first = (offset / size) as usize;
-    let (start, cursor) = lock(&shared.cursors).start(list, size, first);
+    let (start, cursor) = lock(cursors).start(list, size, first);
     match read(
-        shared,
+        cursors,
         list,
         offset,
         limit,
@@ -135,8 +135,8 @@ where
     {
         // A remembered cursor may have expired: read again from the first page.
         Err(Error::Api { .. }) if cursor.is_some() => {
-            lock(&shared.cursors).forget(list, size);
-            read(shared, list, offset, limit, size, 0, None, &mut fetch).await
+            lock(cursors).forget(list, size);
+            read(cursors, list, offset, limit, size, 0, None, &mut fetch).await
         }
         result => result,
     }
@@ -144,7 +144,7 @@ where
 
 #[allow(clippy::too_many_arguments)]
 async fn read<I, F, Fut>(
-    shared: &Shared,
+    cursors: &Mutex<Cursors>,
     list: &str,
     offset: u32,
     limit: u32,
@@ -163,7 +163,7 @@ where
     loop {
         let fetched = fetch(cursor).await?;
         if let Some(next) = &fetched.next {
-            lock(&shared.cursors).record(list, size, page + 1, next.clone());
+            lock(cursors).record(list, size, page + 1, next.clone());
         }
         let count = fetched.items.len();
         let wanted = limit - items.len();
@@ -175,6 +175,11 @@ where
         cursor = fetched.next;
         page += 1;
     }
+}
+
+/// Locks the cursors; a panic elsewhere never makes them unusable.
+fn lock(cursors: &Mutex<Cursors>) -> MutexGuard<'_, Cursors> {
+    cursors.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
 //! Sending: events of any type, postbacks, files (uploaded over Web, with progress and
 //! cancellation), and sneak peeks.
 
+use crate::call::Call;
+use crate::client::CustomerClient;
 use crate::connection::CustomerConnection;
-use crate::{Call, CustomerClient, SendOnce};
+use lc_protocol::SendOnce;
 use lc_protocol::customer;
 use lc_protocol::id::{ChatId, EventId, ThreadId};
 use lc_protocol::types::{Event, FileEvent, Postback};

@@ -1,7 +1,7 @@
 //! Summaries with customer-sdk's offset/limit pagination: the customer's chats, a chat's
 //! threads; and threads by id.
 
-use crate::CustomerClient;
+use crate::client::CustomerClient;
 use crate::connection::CustomerConnection;
 use crate::pages::{Page, Pagination, page_size, window};
 use futures_util::future::try_join_all;
@@ -137,7 +137,8 @@ impl<T: CustomerConnection> CustomerClient<T> {
             })
         };
         let shared = &self.inner.shared;
-        let (chats, total_chats) = window(shared, "chats", page.offset, limit, size, fetch).await?;
+        let (chats, total_chats) =
+            window(&shared.cursors, "chats", page.offset, limit, size, fetch).await?;
         Ok(ChatsSummary {
             chats_summary: chats.into_iter().map(ChatSummary::from).collect(),
             total_chats,
@@ -176,7 +177,8 @@ impl<T: CustomerConnection> CustomerClient<T> {
         };
         let list = format!("threads:{chat_id}");
         let shared = &self.inner.shared;
-        let (threads, total) = window(shared, &list, page.offset, limit, size, fetch).await?;
+        let (threads, total) =
+            window(&shared.cursors, &list, page.offset, limit, size, fetch).await?;
         let threads_summary = threads
             .into_iter()
             .enumerate()

@@ -18,16 +18,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::net::TcpStream;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc};
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep, timeout};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::error::Error as WsError;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
+mod job;
 mod rules;
 mod scan;
 mod slots;
+
+pub(crate) use job::{Job, Ticket};
 
 use rules::{
     handshake_refusal_is_permanent, is_loopback, login_error_is_fatal, read_failure,
@@ -38,51 +41,6 @@ use slots::{Slots, WS_PING};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 type PushOf<S> = <<S as Session>::Dialect as Dialect>::Push;
-
-/// A place in the bounded queue of requests waiting for the connection; given back when
-/// dropped (the request was sent, answered, or dropped).
-pub(crate) struct Ticket(Arc<AtomicUsize>);
-
-impl Ticket {
-    /// A place in the queue counted by `waiting`, unless `capacity` are taken.
-    pub(crate) fn take(waiting: &Arc<AtomicUsize>, capacity: usize) -> Option<Self> {
-        let taken = waiting.fetch_add(1, Ordering::AcqRel);
-        if taken >= capacity {
-            waiting.fetch_sub(1, Ordering::AcqRel);
-            return None;
-        }
-        Some(Self(waiting.clone()))
-    }
-}
-
-impl Drop for Ticket {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
-/// A request waiting to be sent or answered.
-pub(crate) struct Job {
-    pub(crate) action: String,
-    pub(crate) payload: Box<RawValue>,
-    pub(crate) reply: oneshot::Sender<Result<Box<RawValue>, Error>>,
-    /// Its place in the queue, while it waits there.
-    pub(crate) ticket: Option<Ticket>,
-    /// When it was sent, once it was.
-    pub(crate) sent: Option<Instant>,
-}
-
-impl Job {
-    fn answer(self, result: Result<Box<RawValue>, Error>) {
-        // The caller may have timed out and gone away: nothing to do then.
-        let _ = self.reply.send(result);
-    }
-
-    fn lost(self) {
-        let action = self.action.clone();
-        self.answer(Err(Error::ConnectionLost { action }));
-    }
-}
 
 /// Orders for the engine.
 pub(crate) enum Command {

@@ -1,7 +1,7 @@
 //! The server's request slots of one connection: requests waiting for their answer,
 //! requests whose callers gave up, and the heartbeat.
 
-use super::Job;
+use super::job::Job;
 use std::collections::{HashMap, HashSet};
 
 /// The requests of one connection the server has not answered yet: each holds one of

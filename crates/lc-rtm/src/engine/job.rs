@@ -1,0 +1,53 @@
+//! A request on its way through the engine, and its place in the bounded queue.
+
+use lc_protocol::Error;
+use serde_json::value::RawValue;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+
+/// A place in the bounded queue of requests waiting for the connection; given back when
+/// dropped (the request was sent, answered, or dropped).
+pub(crate) struct Ticket(Arc<AtomicUsize>);
+
+impl Ticket {
+    /// A place in the queue counted by `waiting`, unless `capacity` are taken.
+    pub(crate) fn take(waiting: &Arc<AtomicUsize>, capacity: usize) -> Option<Self> {
+        let taken = waiting.fetch_add(1, Ordering::AcqRel);
+        if taken >= capacity {
+            waiting.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        Some(Self(waiting.clone()))
+    }
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A request waiting to be sent or answered.
+pub(crate) struct Job {
+    pub(crate) action: String,
+    pub(crate) payload: Box<RawValue>,
+    pub(crate) reply: oneshot::Sender<Result<Box<RawValue>, Error>>,
+    /// Its place in the queue, while it waits there.
+    pub(crate) ticket: Option<Ticket>,
+    /// When it was sent, once it was.
+    pub(crate) sent: Option<Instant>,
+}
+
+impl Job {
+    pub(crate) fn answer(self, result: Result<Box<RawValue>, Error>) {
+        // The caller may have timed out and gone away: nothing to do then.
+        let _ = self.reply.send(result);
+    }
+
+    pub(crate) fn lost(self) {
+        let action = self.action.clone();
+        self.answer(Err(Error::ConnectionLost { action }));
+    }
+}
