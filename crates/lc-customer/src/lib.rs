@@ -35,7 +35,7 @@
 //!   create their event exactly once: when the outcome is ambiguous the client looks the
 //!   event up by its `custom_id` and returns it if stored, or sends it again if not
 //!   ([`SendOnce`]). An error says for certain that nothing was stored, unless it is
-//!   [`Error::Unresolved`].
+//!   [`Error::Unresolved`](lc_protocol::Error::Unresolved).
 //! - [`events`](CustomerClient::events) gives every push once; after a reconnection
 //!   what happened meanwhile comes as [`CustomerEvent::Recovered`], in order.
 //!   [`on`](CustomerClient::on) and [`once`](CustomerClient::once) handlers get those
@@ -59,7 +59,7 @@
 //! | customer-sdk | livechat-rs |
 //! |---|---|
 //! | `init(config)` | [`CustomerClient::connect`] (or [`CustomerClient::new`] around any transport) |
-//! | `auth` | the [`TokenProvider`] `connect` takes |
+//! | `auth` | the [`TokenProvider`](lc_protocol::auth::TokenProvider) `connect` takes |
 //! | `on(name, handler)`, `once` | [`on::<K>`](CustomerClient::on), [`once::<K>`](CustomerClient::once) with the event's type (e.g. `on::<IncomingEvent>`), and [`on_any`](CustomerClient::on_any) for every event, returning a [`Subscription`] |
 //! | `off(name, handler)` | [`Subscription::off`], or dropping the subscription |
 //! | `$$observable` | [`observe`](CustomerClient::observe): a stream of `(name, data)`; typed: [`events`](CustomerClient::events) |

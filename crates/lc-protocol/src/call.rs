@@ -2,16 +2,39 @@
 
 use crate::action::Action;
 use crate::error::Error;
-use crate::transport::{CallOptions, Pause, Transport};
 use std::future::{Future, IntoFuture};
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 use std::time::Duration;
 
+/// The future of [`Dispatch::pause`] (and of `Transport::pause`).
+pub type Pause = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// Settings of one call, for the engine that sends it (see [`Call::timeout`]).
+///
+/// [`Call::timeout`]: Call::timeout
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallOptions {
+    /// How long the call may take, instead of the engine's own request timeout: over RTM,
+    /// the wait for the response; over Web, each attempt (retries get their own time).
+    /// `None` (the default) keeps the engine's.
+    pub timeout: Option<Duration>,
+}
+
+impl CallOptions {
+    /// Sets [`timeout`](Self::timeout).
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+}
+
 /// The future of one typed request.
 pub type ResponseFuture<'a, R> = Pin<Box<dyn Future<Output = Result<R, Error>> + Send + 'a>>;
 
-/// Sends typed actions: every [`Transport`], and role clients that pick a transport per
+/// Sends typed actions: every [`Transport`](crate::Transport), and role clients that pick a transport per
 /// action (e.g. the customer client, which sends Web-only actions over Web).
 pub trait Dispatch: Send + Sync {
     /// Sends `request` with the settings of this one call and resolves to its typed
@@ -27,22 +50,9 @@ pub trait Dispatch: Send + Sync {
         self.dispatch_with(request, CallOptions::default())
     }
 
-    /// Waits `delay` on the runtime of the transport (see [`Transport::pause`]).
+    /// Waits `delay` on the runtime of the transport (see
+    /// [`Transport::pause`](crate::Transport::pause)).
     fn pause(&self, delay: Duration) -> Pause;
-}
-
-impl<T: Transport> Dispatch for T {
-    fn dispatch_with<'a, A: Action + 'a>(
-        &'a self,
-        request: &'a A,
-        options: CallOptions,
-    ) -> ResponseFuture<'a, A::Response> {
-        self.call_with(request, options)
-    }
-
-    fn pause(&self, delay: Duration) -> Pause {
-        Transport::pause(self, delay)
-    }
 }
 
 /// A request of action `A` bound to `D` (a transport or a role client); `.await` sends it

@@ -1,6 +1,6 @@
 //! Errors: the API's error object, frame decoding errors and the SDK-wide [`Error`].
 
-use crate::action::{Api, TransportKind};
+use crate::api::{Api, TransportKind};
 use crate::version::{ApiVersion, VersionRange};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -35,6 +35,7 @@
 mod macros;
 
 pub mod action;
+mod api;
 pub mod auth;
 pub mod backoff;
 pub mod call;

@@ -1,15 +1,14 @@
 //! The [`Transport`] trait: what the engines (RTM, Web) offer to the role clients.
 
 use crate::action::{Action, Api, HttpMethod, TransportKind};
+pub use crate::call::{CallOptions, Pause};
+use crate::call::{Dispatch, ResponseFuture};
 use crate::error::{Error, FrameError};
 use crate::version::ApiVersion;
 use async_trait::async_trait;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use std::time::Duration;
-
-/// The future of [`Transport::pause`].
-pub type Pause = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'static>>;
 
 /// One request, encoded, ready for an engine to send.
 #[derive(Debug, Clone)]
@@ -20,27 +19,6 @@ pub struct RawRequest {
     pub payload: Box<RawValue>,
     /// How Web sends it (ignored by RTM).
     pub method: HttpMethod,
-}
-
-/// Settings of one call, for the engine that sends it (see [`Call::timeout`]).
-///
-/// [`Call::timeout`]: crate::Call::timeout
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct CallOptions {
-    /// How long the call may take, instead of the engine's own request timeout: over RTM,
-    /// the wait for the response; over Web, each attempt (retries get their own time).
-    /// `None` (the default) keeps the engine's.
-    pub timeout: Option<Duration>,
-}
-
-impl CallOptions {
-    /// Sets [`timeout`](Self::timeout).
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
 }
 
 /// A way to send actions to a chat API and get their responses.
@@ -194,4 +172,18 @@ pub fn decode_response<T: serde::de::DeserializeOwned>(
             source: source.into(),
         },
     })
+}
+
+impl<T: Transport> Dispatch for T {
+    fn dispatch_with<'a, A: Action + 'a>(
+        &'a self,
+        request: &'a A,
+        options: CallOptions,
+    ) -> ResponseFuture<'a, A::Response> {
+        self.call_with(request, options)
+    }
+
+    fn pause(&self, delay: Duration) -> Pause {
+        Transport::pause(self, delay)
+    }
 }

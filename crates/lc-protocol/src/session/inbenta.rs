@@ -1,9 +1,9 @@
 //! [`InbentaSession`]: the Inbenta realtime channel for the RTM engine.
 
-use super::{Disconnect, Session};
+use super::rules::{Disconnect, Session};
 use crate::action::Api;
+use crate::generated::inbenta::InbentaPush;
 use crate::id::Token;
-use crate::inbenta::InbentaPush;
 use crate::version::ApiVersion;
 use crate::wire::inbenta::Inbenta;
 use serde_json::value::RawValue;

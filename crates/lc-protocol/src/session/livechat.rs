@@ -1,11 +1,11 @@
 //! [`LiveChatSession`]: how to reach and log in to the LiveChat Agent and Customer Chat
 //! APIs, over RTM and over Web alike.
 
-use super::{Disconnect, Session};
+use super::rules::{Disconnect, Session};
 use crate::action::Api;
-use crate::agent::AgentPush;
 use crate::auth::{authorization, region_of};
-use crate::customer::CustomerPush;
+use crate::generated::agent_pushes::AgentPush;
+use crate::generated::customer_pushes::CustomerPush;
 use crate::id::Token;
 use crate::push::PushSet;
 use crate::version::ApiVersion;

@@ -1,6 +1,6 @@
 //! What each documented disconnect reason means for the connection: one table per API.
 
-use super::Disconnect;
+use super::rules::Disconnect;
 use crate::types::{AgentDisconnectReason, CustomerDisconnectReason};
 use serde_json::Value;
 use std::time::Duration;

@@ -1,5 +1,6 @@
 //! [`Event`]: everything that can be posted in a thread, tagged by `type`.
 
+use super::properties::Properties;
 use super::tagged::{decode_variant, take_tag};
 use crate::generated::common::Visibility;
 use crate::generated::common::{
@@ -7,7 +8,6 @@ use crate::generated::common::{
     SystemEvent, SystemMessageEvent,
 };
 use crate::id::{EventId, UserId};
-use crate::types::Properties;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
