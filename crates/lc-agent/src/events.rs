@@ -18,6 +18,20 @@ impl<T: Transport> AgentClient<T> {
     /// once connected again and returns it if stored, or sends it again if not. An error
     /// says for certain that nothing was stored, unless it is [`Error::Unresolved`](lc_protocol::Error::Unresolved)
     /// (see [`SendOnce`]).
+    ///
+    /// ```no_run
+    /// use lc_protocol::types::Event;
+    ///
+    /// # async fn demo(client: lc_agent::AgentClient<lc_rtm::RtmClient<lc_rtm::AgentSession>>)
+    /// # -> Result<(), lc_protocol::Error> {
+    /// let sent = client
+    ///     .send_event("PJ0MRSHTDG", Event::message("Your order ships today."))
+    ///     .attach_to_last_thread(true)
+    ///     .await?;
+    /// println!("stored once as {}", sent.event_id);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn send_event(
         &self,
         chat_id: impl Into<ChatId>,

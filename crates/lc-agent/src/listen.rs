@@ -17,6 +17,29 @@ impl AgentClient<RtmClient<AgentSession>> {
     /// deactivations) as [`RtmEvent::Recovered`] items, in order, before newer pushes.
     /// A subscriber that reads too slowly gets [`RtmEvent::Missed`] and can call
     /// [`EventStream::catch_up`].
+    ///
+    /// ```no_run
+    /// use futures_util::StreamExt;
+    /// use lc_protocol::agent::AgentPush;
+    /// use lc_rtm::RtmEvent;
+    ///
+    /// # async fn demo(client: lc_agent::AgentClient<lc_rtm::RtmClient<lc_rtm::AgentSession>>) {
+    /// let mut events = client.events();
+    /// while let Some(event) = events.next().await {
+    ///     match event {
+    ///         RtmEvent::Push { push: AgentPush::IncomingChat(incoming), .. } => {
+    ///             println!("new chat {}", incoming.chat.id);
+    ///         }
+    ///         RtmEvent::Recovered { push } => println!("while we were away: {push:?}"),
+    ///         RtmEvent::Missed(_) => {
+    ///             let missed = events.catch_up().await.unwrap_or_default();
+    ///             println!("caught up on {} items", missed.len());
+    ///         }
+    ///         _ => {}
+    ///     }
+    /// }
+    /// # }
+    /// ```
     pub fn events(&self) -> EventStream<AgentEvent> {
         EventStream::new(self.push_source())
     }
@@ -43,6 +66,18 @@ impl AgentClient<RtmClient<AgentSession>> {
     /// it falls behind, what it missed is read from the server and given to it.
     ///
     /// Must be called within a tokio runtime.
+    ///
+    /// ```no_run
+    /// use lc_protocol::agent::push::IncomingEvent;
+    ///
+    /// # fn demo(client: lc_agent::AgentClient<lc_rtm::RtmClient<lc_rtm::AgentSession>>) {
+    /// let messages = client.on::<IncomingEvent>(|push| {
+    ///     println!("{}: {}", push.chat_id, push.event.text().unwrap_or_default());
+    /// });
+    /// // Later: stop the handler (the function lc-sdk-js `on` returns).
+    /// messages.off();
+    /// # }
+    /// ```
     pub fn on<P>(&self, mut handler: impl FnMut(&P) + Send + 'static) -> Subscription
     where
         P: PushPayload<Set = AgentPush> + 'static,
