@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use crate::common::{WAIT, config, connected, next};
 use futures_util::StreamExt;
 use lc_protocol::id::Token;
 use lc_protocol::{Error, Transport, agent, customer};
@@ -12,15 +13,6 @@ use lc_sandbox::{AgentHandle, CustomerHandle, NewAgent, NewCustomer, Sandbox};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-
-const WAIT: Duration = Duration::from_secs(10);
-
-fn config() -> RtmConfig {
-    let mut config = RtmConfig::default();
-    config.backoff.initial = Duration::from_millis(20);
-    config.backoff.max = Duration::from_millis(200);
-    config
-}
 
 async fn world() -> (Sandbox, AgentHandle, CustomerHandle) {
     let sandbox = Sandbox::builder().start().await.unwrap();
@@ -40,35 +32,6 @@ fn agent_client(sandbox: &Sandbox, token: Token) -> RtmClient<AgentSession> {
 fn customer_client(sandbox: &Sandbox, customer: &CustomerHandle) -> RtmClient<CustomerSession> {
     let session = CustomerSession::customer(sandbox.organization_id()).base_url(sandbox.ws_url());
     RtmClient::connect(session, customer.token.clone(), config())
-}
-
-/// The next item of `events` matching `accept`, or a panic after [`WAIT`].
-async fn next<P: Clone + Send + 'static + std::fmt::Debug>(
-    events: &mut PushStream<P>,
-    what: &str,
-    accept: impl Fn(&RtmEvent<P>) -> bool,
-) -> RtmEvent<P> {
-    tokio::time::timeout(WAIT, async {
-        loop {
-            let event = events
-                .next()
-                .await
-                .unwrap_or_else(|| panic!("stream ended before {what}"));
-            if accept(&event) {
-                return event;
-            }
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("no {what}"))
-}
-
-/// Waits for the next `Connected` item.
-async fn connected<P: Clone + Send + 'static + std::fmt::Debug>(
-    events: &mut PushStream<P>,
-    what: &str,
-) {
-    next(events, what, |e| matches!(e, RtmEvent::Connected)).await;
 }
 
 /// Waits for the next `incoming_chat` push.

@@ -5,15 +5,13 @@
 
 #![allow(clippy::unwrap_used, clippy::result_large_err)]
 
+use crate::common::{HeaderSession, WAIT, config, connected, next};
 use futures_util::{SinkExt, StreamExt};
 use lc_protocol::auth::TokenProvider;
 use lc_protocol::id::Token;
-use lc_protocol::inbenta::InbentaPush;
 use lc_protocol::wire::inbenta::Inbenta;
-use lc_protocol::{Api, ApiVersion, Error, ErrorType, Transport, TransportFailure, agent};
-use lc_rtm::{
-    AgentSession, CustomerSession, Disconnect, PushStream, RtmClient, RtmConfig, RtmEvent, Session,
-};
+use lc_protocol::{Error, ErrorType, Transport, TransportFailure, agent};
+use lc_rtm::{AgentSession, CustomerSession, PushStream, RtmClient, RtmConfig, RtmEvent};
 use lc_sandbox::{AgentHandle, NewAgent, NewCustomer, Sandbox};
 use serde_json::value::RawValue;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,15 +20,6 @@ use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
-
-const WAIT: Duration = Duration::from_secs(10);
-
-fn config() -> RtmConfig {
-    let mut config = RtmConfig::default();
-    config.backoff.initial = Duration::from_millis(20);
-    config.backoff.max = Duration::from_millis(200);
-    config
-}
 
 async fn world() -> (Sandbox, AgentHandle) {
     let sandbox = Sandbox::builder().start().await.unwrap();
@@ -48,34 +37,6 @@ fn agent_client(
         tokens,
         config,
     )
-}
-
-/// The next item of `events` matching `accept`, or a panic after [`WAIT`].
-async fn next<P: Clone + Send + 'static + std::fmt::Debug>(
-    events: &mut PushStream<P>,
-    what: &str,
-    accept: impl Fn(&RtmEvent<P>) -> bool,
-) -> RtmEvent<P> {
-    tokio::time::timeout(WAIT, async {
-        loop {
-            let event = events
-                .next()
-                .await
-                .unwrap_or_else(|| panic!("stream ended before {what}"));
-            if accept(&event) {
-                return event;
-            }
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("no {what}"))
-}
-
-async fn connected<P: Clone + Send + 'static + std::fmt::Debug>(
-    events: &mut PushStream<P>,
-    what: &str,
-) {
-    next(events, what, |e| matches!(e, RtmEvent::Connected)).await;
 }
 
 async fn disconnected<P: Clone + Send + 'static + std::fmt::Debug>(
@@ -102,56 +63,12 @@ fn raw(json: &str) -> Box<RawValue> {
     RawValue::from_string(json.to_owned()).unwrap()
 }
 
-// ---------------------------------------------------------------------------------------
-// A session without login or ping request, for bare servers.
-
-struct BareSession {
-    url: String,
-    dialect: Inbenta<InbentaPush>,
-}
-
-impl Session for BareSession {
-    type Dialect = Inbenta<InbentaPush>;
-
-    fn dialect(&self) -> &Self::Dialect {
-        &self.dialect
-    }
-
-    fn api(&self) -> Api {
-        Api::Inbenta
-    }
-
-    fn version(&self) -> ApiVersion {
-        ApiVersion::default()
-    }
-
-    fn url(&self, _region: Option<&str>) -> String {
-        self.url.clone()
-    }
-
-    fn login(&self, _token: &Token, _reconnect: bool) -> Option<(String, Box<RawValue>)> {
-        None
-    }
-
-    fn upgrade_headers(&self, token: &Token) -> Vec<(&'static str, String)> {
-        vec![("x-test-token", token.expose().to_owned())]
-    }
-
-    fn ping(&self) -> Option<(String, Box<RawValue>)> {
-        None
-    }
-
-    fn disconnect(&self, _push: &InbentaPush) -> Option<Disconnect> {
-        None
-    }
-}
-
 fn bare_client(
     url: String,
     tokens: impl TokenProvider,
     config: RtmConfig,
-) -> RtmClient<BareSession> {
-    let session = BareSession {
+) -> RtmClient<HeaderSession> {
+    let session = HeaderSession {
         url,
         dialect: Inbenta::new(),
     };

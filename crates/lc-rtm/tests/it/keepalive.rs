@@ -3,62 +3,19 @@
 
 #![allow(clippy::unwrap_used, clippy::result_large_err)]
 
+use crate::common::{HeaderSession, WAIT};
 use futures_util::{SinkExt, StreamExt};
+use lc_protocol::Error;
 use lc_protocol::id::Token;
 use lc_protocol::inbenta::InbentaPush;
 use lc_protocol::wire::inbenta::Inbenta;
-use lc_protocol::{Api, ApiVersion, Error};
-use lc_rtm::{Disconnect, PushStream, RtmClient, RtmConfig, RtmEvent, Session};
+use lc_rtm::{PushStream, RtmClient, RtmConfig, RtmEvent};
 use serde_json::value::RawValue;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
-
-const WAIT: Duration = Duration::from_secs(10);
-
-/// Authenticates with a header when the socket opens; no login, no ping request.
-struct HeaderSession {
-    url: String,
-    dialect: Inbenta<InbentaPush>,
-}
-
-impl Session for HeaderSession {
-    type Dialect = Inbenta<InbentaPush>;
-
-    fn dialect(&self) -> &Self::Dialect {
-        &self.dialect
-    }
-
-    fn api(&self) -> Api {
-        Api::Inbenta
-    }
-
-    fn version(&self) -> ApiVersion {
-        ApiVersion::default()
-    }
-
-    fn url(&self, _region: Option<&str>) -> String {
-        self.url.clone()
-    }
-
-    fn login(&self, _token: &Token, _reconnect: bool) -> Option<(String, Box<RawValue>)> {
-        None
-    }
-
-    fn upgrade_headers(&self, token: &Token) -> Vec<(&'static str, String)> {
-        vec![("x-test-token", token.expose().to_owned())]
-    }
-
-    fn ping(&self) -> Option<(String, Box<RawValue>)> {
-        None
-    }
-
-    fn disconnect(&self, _push: &InbentaPush) -> Option<Disconnect> {
-        None
-    }
-}
 
 /// What the server saw.
 enum Seen {
