@@ -14,6 +14,7 @@ mod bench;
 mod chaos;
 mod codegen;
 mod docs;
+mod import_graph;
 mod js_docs;
 mod migrating;
 mod names;
