@@ -1028,6 +1028,14 @@ mod tests {
         );
     }
 
+    /// The one circle the data model needs: the generated structures hold the
+    /// hand-written `Event` and `User` unions (`types`), whose variants hold generated
+    /// structures. Anything more in it, or any other circle, fails the test.
+    const DATA_MODEL: (&str, &[&str]) = (
+        "lc-protocol",
+        &["generated::common", "types", "types::event", "types::user"],
+    );
+
     /// The house rule: no import circles between a crate's files.
     #[test]
     fn no_import_circles_between_a_crates_files() {
@@ -1035,6 +1043,10 @@ mod tests {
         assert!(!crates.is_empty(), "no crates found under crates/*/src");
         let mut report = String::new();
         for (name, circles) in &crates {
+            let circles: Vec<_> = circles
+                .iter()
+                .filter(|c| !(name.as_str() == DATA_MODEL.0 && c.modules == DATA_MODEL.1))
+                .collect();
             if circles.is_empty() {
                 continue;
             }
