@@ -11,10 +11,10 @@
 //!
 //! | feature | default | what it brings |
 //! |---|---|---|
-//! | `agent` | yes | [`agent::AgentClient`]: the Agent Chat API over RTM and Web |
-//! | `customer` | yes | [`customer::CustomerClient`]: the Customer Chat API |
-//! | `inbenta` | no | [`inbenta`]: the Inbenta Agent Chat client and chat object |
-//! | `sandbox` | no | [`sandbox::Sandbox`]: the local server, embedded |
+//! | `agent` | yes | `agent::AgentClient`: the Agent Chat API over RTM and Web |
+//! | `customer` | yes | `customer::CustomerClient`: the Customer Chat API |
+//! | `inbenta` | no | `inbenta`: the Inbenta Agent Chat client and chat object |
+//! | `sandbox` | no | `sandbox::Sandbox`: the local server, embedded |
 //! | `full` | no | all of the above |
 //!
 #![cfg_attr(
@@ -24,14 +24,14 @@
 //!
 //! ## Where things are
 //!
-//! - [`agent`], [`customer`], [`inbenta`]: the role clients, their configuration, the
+//! - `agent`, `customer`, `inbenta`: the role clients, their configuration, the
 //!   requests and pushes of their API.
 //! - [`types`], [`id`]: the data structures (chats, threads, events, users, properties)
 //!   and typed ids shared by the APIs.
 //! - [`Error`]: one error type for every call; [`Error::kind`], [`Error::is_transient`]
 //!   and [`Error::applied`] say what to do with it.
 //! - [`rtm`], [`web`]: the WebSocket and HTTP engines and their settings.
-//! - [`sandbox`]: the local server.
+//! - `sandbox`: the local server.
 //!
 //! ## When the network misbehaves
 //!
