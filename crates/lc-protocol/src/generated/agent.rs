@@ -1193,7 +1193,7 @@ impl Action for StartChat {
 
 /// `resume_chat`: Restarts an archived (inactive) chat by opening a new thread in it. Scopes `chats--all:rw` or `chats--access:rw`.
 ///
-/// Same user and event rules as start_chat. Fails when the chat already has an active thread (\[I\] emulator).
+/// Same user and event rules as start_chat. Fails when the chat already has an active thread (as lc-sandbox does; the docs leave it open).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ResumeChat {
@@ -1476,7 +1476,7 @@ impl Action for RevokeChatAccess {
 
 /// `transfer_chat`: Transfers a chat to agents or groups (or within its current group when no target is given). Scopes `chats--all:rw` or `chats--access:rw`.
 ///
-/// Since 3.4 the chat must be active and the requester must be a chat user unless `ignore_requester_presence`; a direct target agent must have access to the chat. 3.4 renamed `force` to `ignore_agents_availability`. The access and user pushes follow when the transfer changes them (\[I\]).
+/// Since 3.4 the chat must be active and the requester must be a chat user unless `ignore_requester_presence`; a direct target agent must have access to the chat. 3.4 renamed `force` to `ignore_agents_availability`. The access and user pushes follow when the transfer changes them (as lc-sandbox does; the docs leave it open).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct TransferChat {
@@ -3118,7 +3118,7 @@ impl Action for Login {
 
 /// `logout`: Logs the agent out (ends its sessions).
 ///
-/// The docs list logout as RTM only; lc-sdk-js and lc-sdk-python (3.6) also call it over Web with `{agent_id}`, so both transports are offered. The other connections of the agent get `agent_disconnected` with reason `agent_logged_out_remotely` (\[I\]).
+/// The docs list logout as RTM only; lc-sdk-js and lc-sdk-python (3.6) also call it over Web with `{agent_id}`, so both transports are offered. The other connections of the agent get `agent_disconnected` with reason `agent_logged_out_remotely` (as lc-sandbox does; the docs leave it open).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Logout {
@@ -3386,7 +3386,7 @@ impl Action for ChangePushNotifications {
 
 /// `mark_events_as_seen`: Marks the requester's events of a chat as seen up to a date.
 ///
-/// `events_seen_up_to` never moves backwards (\[I\]).
+/// `events_seen_up_to` never moves backwards (as lc-sandbox does; the docs leave it open).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MarkEventsAsSeen {
