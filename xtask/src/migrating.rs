@@ -339,7 +339,7 @@ mod tests {
         assert!(!page.contains('§'));
         assert!(!page.contains("]("), "the page links nothing");
         assert!(page.contains("| `listChats` | `AgentClient::list_chats` |"));
-        assert!(page.contains("| `setAuthorId` | – | Not offered:"));
+        assert!(page.contains("| `setAuthorId` | `AgentClient::set_author_id` |"));
     }
 
     #[test]

@@ -38,6 +38,7 @@ impl<T: Transport> AgentClient<T> {
         event: impl Into<Event>,
     ) -> SendOnce<'_, T, agent::SendEvent> {
         SendOnce::new(&self.transport, agent::SendEvent::new(chat_id, event))
+            .options(self.call_options())
     }
 
     /// `send_event_preview` (API 3.6): shows an event to the customer before it is sent.

@@ -85,7 +85,7 @@
 //! | `on(push, handler)`, `subscribePush` | [`on`](AgentClient::on) (and [`once`](AgentClient::once)), returning a [`Subscription`] |
 //! | the function `on` returns, `unsubscribePush` | [`Subscription::off`], or dropping the subscription |
 //! | — | [`events`](AgentClient::events): the whole push stream |
-//! | `setAuthorId` | not offered: acting as a bot through an agent token with an `author_id` was removed in API 3.6 (bots log in with bot tokens); connect with the bot's token instead |
+//! | `setAuthorId` | [`set_author_id`](AgentClient::set_author_id) (API 3.5 and older; on 3.6 bots log in with their own bot token) |
 
 mod chats;
 mod customers;
@@ -98,7 +98,7 @@ mod web;
 pub use lc_protocol::{Call, EventStream, SendOnce, Subscription};
 
 use lc_protocol::agent::AgentPush;
-use lc_protocol::{Action, Error, Transport};
+use lc_protocol::{Action, CallOptions, Error, Transport};
 use lc_rtm::{AgentSession, RtmClient, RtmConfig, RtmEvent, TokenProvider};
 use serde_json::Value;
 
@@ -112,6 +112,8 @@ pub struct AgentClient<T> {
     transport: T,
     /// The push hub, for RTM clients.
     hub: Option<std::sync::Arc<recovery::Hub>>,
+    /// The bot requests are sent as (API 3.5 and older), see `set_author_id`.
+    author_id: Option<String>,
 }
 
 impl<T: Transport> AgentClient<T> {
@@ -121,6 +123,7 @@ impl<T: Transport> AgentClient<T> {
         Self {
             transport,
             hub: None,
+            author_id: None,
         }
     }
 
@@ -133,7 +136,43 @@ impl<T: Transport> AgentClient<T> {
     /// [`agent::ListRoutingStatuses`](lc_protocol::agent::ListRoutingStatuses)):
     /// `.await` the [`Call`] to send it.
     pub fn call<A: Action>(&self, request: A) -> Call<'_, T, A> {
-        Call::new(&self.transport, request)
+        Call::new(&self.transport, request).options(self.call_options())
+    }
+
+    /// Sends the following requests of this client as the bot `id`, with the agent's
+    /// token; `None` sends them as the agent again. For the Agent Chat API 3.5 and
+    /// older, where a bot acts through an agent's token: over RTM the requests carry
+    /// `author_id`, over Web the `X-Author-Id` header. API 3.6 removed it: every request
+    /// then fails before sending with [`Error::InvalidInput`], pointing to bot tokens.
+    /// (JS: lc-sdk-js `setAuthorId`.)
+    ///
+    /// ```no_run
+    /// # async fn demo(mut client: lc_agent::AgentClient<lc_rtm::RtmClient<lc_rtm::AgentSession>>)
+    /// # -> Result<(), lc_protocol::Error> {
+    /// use lc_protocol::types::Event;
+    ///
+    /// client.set_author_id(Some("5c9871d5372c824cbf22d860a707a578"));
+    /// client.send_event("PJ0MRSHTDG", Event::message("Hi, I am the bot.")).await?;
+    /// client.set_author_id(None);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_author_id(&mut self, id: Option<&str>) {
+        self.author_id = id.map(str::to_owned);
+    }
+
+    /// The bot this client's requests are sent as, if any (see
+    /// [`set_author_id`](Self::set_author_id)).
+    pub fn author_id(&self) -> Option<&str> {
+        self.author_id.as_deref()
+    }
+
+    /// The settings of every call of this client.
+    fn call_options(&self) -> CallOptions {
+        match &self.author_id {
+            Some(id) => CallOptions::default().author_id(id.clone()),
+            None => CallOptions::default(),
+        }
     }
 
     /// Sends any action by name with a JSON payload and returns the JSON response: the
@@ -142,7 +181,9 @@ impl<T: Transport> AgentClient<T> {
     /// # Errors
     /// The API error, or the transport's errors (timeout, connection lost, closed).
     pub async fn call_raw(&self, action: &str, payload: Value) -> Result<Value, Error> {
-        self.transport.call_raw(action, payload).await
+        self.transport
+            .call_raw_with(action, payload, self.call_options())
+            .await
     }
 }
 
@@ -168,6 +209,7 @@ impl AgentClient<RtmClient<AgentSession>> {
         Self {
             transport: rtm,
             hub: Some(hub),
+            author_id: None,
         }
     }
 }

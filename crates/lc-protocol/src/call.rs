@@ -2,6 +2,7 @@
 
 use crate::action::Action;
 use crate::error::Error;
+use crate::version::ApiVersion;
 use std::future::{Future, IntoFuture};
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
@@ -10,16 +11,20 @@ use std::time::Duration;
 /// The future of [`Dispatch::pause`] (and of `Transport::pause`).
 pub type Pause = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
-/// Settings of one call, for the engine that sends it (see [`Call::timeout`]).
-///
-/// [`Call::timeout`]: Call::timeout
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Settings of one call, for the engine that sends it (see [`Call::timeout`] and
+/// [`Call::author_id`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CallOptions {
     /// How long the call may take, instead of the engine's own request timeout: over RTM,
     /// the wait for the response; over Web, each attempt (retries get their own time).
     /// `None` (the default) keeps the engine's.
     pub timeout: Option<Duration>,
+    /// The bot this request acts as, with an agent's token (Agent Chat API 3.5 and
+    /// older: the envelope's `author_id` over RTM, `X-Author-Id` over Web). API 3.6
+    /// removed it: engines refuse such a call before sending (bots log in with their own
+    /// bot token instead), and so do transports that cannot send it.
+    pub author_id: Option<String>,
 }
 
 impl CallOptions {
@@ -29,6 +34,34 @@ impl CallOptions {
         self.timeout = Some(timeout);
         self
     }
+
+    /// Sets [`author_id`](Self::author_id).
+    #[must_use]
+    pub fn author_id(mut self, id: impl Into<String>) -> Self {
+        self.author_id = Some(id.into());
+        self
+    }
+
+    /// The author id to send with a request of API `version`: `Ok(None)` without one,
+    /// the id for 3.5 and older, an error for 3.6 and later.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when `version` no longer has `author_id`.
+    pub fn author_id_for(&self, version: ApiVersion) -> Result<Option<&str>, Error> {
+        match self.author_id.as_deref() {
+            Some(_) if version > ApiVersion::V3_5 => Err(author_id_removed(version)),
+            id => Ok(id),
+        }
+    }
+}
+
+/// The error of a call that asks to act as a bot where the API no longer allows it.
+pub fn author_id_removed(version: ApiVersion) -> Error {
+    Error::InvalidInput(format!(
+        "acting as a bot with an agent token (author_id, X-Author-Id) was removed in API \
+         3.6 and this connection speaks {version}: log the bot in with its own bot token \
+         (Configuration API issue_bot_token) instead"
+    ))
 }
 
 /// The future of one typed request.
@@ -124,7 +157,21 @@ impl<'a, D, A> Call<'a, D, A> {
     /// [`Error::Timeout`] when it takes longer. Transports that cannot bound one call
     /// keep their own timeout.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.options = self.options.timeout(timeout);
+        self.options = std::mem::take(&mut self.options).timeout(timeout);
+        self
+    }
+
+    /// Sends this request as the bot `id`, with the agent's token (lc-sdk-js
+    /// `setAuthorId`, for one call): Agent Chat API 3.5 and older only; on 3.6 the call
+    /// fails before sending, pointing to bot tokens.
+    pub fn author_id(mut self, id: impl Into<String>) -> Self {
+        self.options = std::mem::take(&mut self.options).author_id(id);
+        self
+    }
+
+    /// The settings of this call (its timeout, its author).
+    pub fn options(mut self, options: CallOptions) -> Self {
+        self.options = options;
         self
     }
 

@@ -11,7 +11,7 @@
 
 use crate::action::Action;
 use crate::backoff::Backoff;
-use crate::call::{Dispatch, ResponseFuture};
+use crate::call::{CallOptions, Dispatch, ResponseFuture};
 use crate::error::{Applied, Error};
 use crate::generated::{agent, customer};
 use crate::id::{ChatId, EventId};
@@ -184,6 +184,7 @@ pub struct SendOnce<'a, D, A> {
     dispatcher: &'a D,
     request: A,
     policy: ResolvePolicy,
+    options: CallOptions,
 }
 
 impl<'a, D, A: CreatesEvent> SendOnce<'a, D, A> {
@@ -197,7 +198,22 @@ impl<'a, D, A: CreatesEvent> SendOnce<'a, D, A> {
             dispatcher,
             request,
             policy: ResolvePolicy::default(),
+            options: CallOptions::default(),
         }
+    }
+
+    /// Sends the event as the bot `id`, with the agent's token (lc-sdk-js `setAuthorId`,
+    /// for this send): Agent Chat API 3.5 and older; on 3.6 the send fails before
+    /// anything is sent, pointing to bot tokens.
+    pub fn author_id(mut self, id: impl Into<String>) -> Self {
+        self.options = std::mem::take(&mut self.options).author_id(id);
+        self
+    }
+
+    /// The settings of each attempt (timeout, author).
+    pub fn options(mut self, options: CallOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Changes the request, typically with its generated builder methods.
@@ -248,7 +264,12 @@ impl<'a, D: Dispatch, A: CreatesEvent + 'a> IntoFuture for SendOnce<'a, D, A> {
     type IntoFuture = ResponseFuture<'a, A::Response>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(send_once(self.dispatcher, self.request, self.policy))
+        Box::pin(send_once(
+            self.dispatcher,
+            self.request,
+            self.policy,
+            self.options,
+        ))
     }
 }
 
@@ -287,9 +308,10 @@ async fn send_once<D: Dispatch, A: CreatesEvent>(
     dispatcher: &D,
     request: A,
     policy: ResolvePolicy,
+    options: CallOptions,
 ) -> Result<A::Response, Error> {
     let mut sent_at = Instant::now();
-    let error = match dispatcher.dispatch(&request).await {
+    let error = match dispatcher.dispatch_with(&request, options.clone()).await {
         Err(error) if error.applied() == Applied::Unknown => error,
         done => return done,
     };
@@ -327,7 +349,7 @@ async fn send_once<D: Dispatch, A: CreatesEvent>(
         }
         RESENT.fetch_add(1, Ordering::Relaxed);
         sent_at = Instant::now();
-        match dispatcher.dispatch(&request).await {
+        match dispatcher.dispatch_with(&request, options.clone()).await {
             Err(error) if error.applied() == Applied::Unknown => resolver.last = error,
             done => return done,
         }

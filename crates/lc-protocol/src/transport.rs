@@ -65,7 +65,12 @@ pub trait Transport: Send + Sync {
         request: RawRequest,
         options: CallOptions,
     ) -> Result<Box<RawValue>, Error> {
-        let _ = options;
+        if options.author_id.is_some() {
+            return Err(Error::InvalidInput(format!(
+                "this transport cannot send `{}` as another author (author_id)",
+                request.action
+            )));
+        }
         self.send_raw(request).await
     }
 

@@ -137,6 +137,18 @@ where
         payload: Box<RawValue>,
         after: std::time::Duration,
     ) -> Result<Box<RawValue>, Error> {
+        self.enqueue(action, payload, after, None).await
+    }
+
+    /// Queues one request, sent as `author_id` when set, and waits up to `after` for
+    /// its response.
+    async fn enqueue(
+        &self,
+        action: &str,
+        payload: Box<RawValue>,
+        after: std::time::Duration,
+        author_id: Option<String>,
+    ) -> Result<Box<RawValue>, Error> {
         if self.closed.load(Ordering::Acquire) {
             return Err(Error::Closed);
         }
@@ -154,6 +166,7 @@ where
         let job = Job {
             action: action.to_owned(),
             payload,
+            author_id,
             reply,
             ticket: Some(ticket),
             sent: None,
@@ -240,7 +253,8 @@ where
         let after = options
             .timeout
             .unwrap_or(self.engine.config.request_timeout);
-        self.request_with_timeout(&request.action, request.payload, after)
+        let author_id = options.author_id_for(self.version())?.map(str::to_owned);
+        self.enqueue(&request.action, request.payload, after, author_id)
             .await
     }
 }

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use http::{HeaderMap, Method};
 use lc_protocol::auth::{TokenProvider, authorization, region_of};
+use lc_protocol::call::author_id_removed;
 use lc_protocol::error::{ErrorBody, ErrorType};
 use lc_protocol::id::Token;
 use lc_protocol::session::LiveChatSession;
@@ -169,7 +170,7 @@ impl WebClient {
         let mut token = self.token().await?;
         let mut recovery = Recovery::default();
         loop {
-            let headers = self.headers(&token)?;
+            let headers = self.headers(&token, None)?;
             let engine = &self.inner.engine;
             let result = match engine.upload(&url, headers, ACTION, &mut upload).await {
                 Ok(response) => self.read(ACTION, response),
@@ -205,7 +206,9 @@ impl WebClient {
         Ok(url)
     }
 
-    fn headers(&self, token: &Token) -> Result<HeaderMap, Error> {
+    /// The headers of a request with `token`, sent as `author_id` (this call's) or the
+    /// session's author, if any.
+    fn headers(&self, token: &Token, author_id: Option<&str>) -> Result<HeaderMap, Error> {
         let mut headers = HeaderMap::new();
         let value = HeaderValue::try_from(authorization(token))
             .map_err(|_| Error::InvalidInput("the token is not valid in a header".into()))?;
@@ -222,13 +225,13 @@ impl WebClient {
         if let Some(region) = region.and_then(|r| HeaderValue::try_from(r).ok()) {
             headers.insert("x-region", region);
         }
-        if self.inner.version <= ApiVersion::V3_5 {
-            if let Some(id) = self.inner.author_id.as_deref() {
-                let value = HeaderValue::try_from(id).map_err(|_| {
-                    Error::InvalidInput("the author id is not a header value".into())
-                })?;
-                headers.insert("x-author-id", value);
+        if let Some(id) = author_id.or(self.inner.author_id.as_deref()) {
+            if self.inner.version > ApiVersion::V3_5 {
+                return Err(author_id_removed(self.inner.version));
             }
+            let value = HeaderValue::try_from(id)
+                .map_err(|_| Error::InvalidInput("the author id is not a header value".into()))?;
+            headers.insert("x-author-id", value);
         }
         Ok(headers)
     }
@@ -295,7 +298,7 @@ impl WebClient {
     async fn send_once(
         &self,
         request: &RawRequest,
-        options: CallOptions,
+        options: &CallOptions,
         token: &Token,
     ) -> Result<Box<RawValue>, Error> {
         let action = request.action.as_str();
@@ -307,7 +310,7 @@ impl WebClient {
         if let Some(timeout) = options.timeout {
             http = http.timeout(timeout);
         }
-        http.headers = self.headers(token)?;
+        http.headers = self.headers(token, options.author_id.as_deref())?;
         if !get {
             http.headers
                 .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -348,7 +351,7 @@ impl Transport for WebClient {
         let mut token = self.token().await?;
         let mut recovery = Recovery::default();
         loop {
-            let result = self.send_once(&request, options, &token).await;
+            let result = self.send_once(&request, &options, &token).await;
             if !recovery
                 .retry(self, &request.action, &result, &mut token)
                 .await?
@@ -482,14 +485,22 @@ mod tests {
             .version(ApiVersion::V3_5)
             .author_id("bot1");
         let client = WebClient::new(session, Token::new("x"), WebConfig::default());
-        let headers = client.headers(&Token::new("fra:abc")).unwrap();
+        let headers = client.headers(&Token::new("fra:abc"), None).unwrap();
         assert_eq!(headers[AUTHORIZATION], "Bearer fra:abc");
         assert!(headers[AUTHORIZATION].is_sensitive());
         assert_eq!(headers["x-region"], "fra");
         assert_eq!(headers["x-author-id"], "bot1");
+        // One call's author wins over the session's.
+        let headers = client.headers(&Token::new("x"), Some("bot2")).unwrap();
+        assert_eq!(headers["x-author-id"], "bot2");
+        // API 3.6 has no author ids: refused before sending, pointing to bot tokens.
         let session = AgentSession::agent().author_id("b");
         let client = WebClient::new(session, Token::new("x"), WebConfig::default());
-        let headers = client.headers(&Token::basic("a", "p")).unwrap();
+        let err = client.headers(&Token::basic("a", "p"), None).unwrap_err();
+        assert!(err.to_string().contains("bot token"), "{err}");
+        let client = WebClient::new(AgentSession::agent(), Token::new("x"), WebConfig::default());
+        assert!(client.headers(&Token::new("x"), Some("b")).is_err());
+        let headers = client.headers(&Token::basic("a", "p"), None).unwrap();
         assert!(headers.get("x-author-id").is_none());
         assert!(headers.get("x-region").is_none());
     }

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod author;
 mod common;
 mod reliability;
 mod rtm;

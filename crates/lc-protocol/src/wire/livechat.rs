@@ -169,6 +169,8 @@ struct RequestOut<'a> {
     request_id: &'a str,
     action: &'a str,
     payload: &'a RawValue,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    author_id: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -200,11 +202,24 @@ pub fn encode_request(
     payload: &RawValue,
     version: Option<ApiVersion>,
 ) -> String {
+    encode_request_as(request_id, action, payload, version, None)
+}
+
+/// Frames a request sent as the bot `author_id` with an agent's token (Agent Chat API
+/// 3.5 and older: a top-level `author_id`).
+pub fn encode_request_as(
+    request_id: &str,
+    action: &str,
+    payload: &RawValue,
+    version: Option<ApiVersion>,
+    author_id: Option<&str>,
+) -> String {
     to_text(&RequestOut {
         version: version.map(ApiVersion::as_str),
         request_id,
         action,
         payload,
+        author_id,
     })
 }
 
@@ -299,6 +314,16 @@ impl<P: PushSet> Dialect for LiveChat<P> {
 
     fn encode_request(&self, request_id: &str, action: &str, payload: &RawValue) -> String {
         encode_request(request_id, action, payload, self.version)
+    }
+
+    fn encode_request_as(
+        &self,
+        request_id: &str,
+        action: &str,
+        payload: &RawValue,
+        author_id: Option<&str>,
+    ) -> String {
+        encode_request_as(request_id, action, payload, self.version, author_id)
     }
 
     fn decode(&self, text: &str) -> Result<Incoming<P>, FrameError> {

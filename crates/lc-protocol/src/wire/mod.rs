@@ -52,6 +52,20 @@ pub trait Dialect: Send + Sync + 'static {
     /// Frames one request.
     fn encode_request(&self, request_id: &str, action: &str, payload: &RawValue) -> String;
 
+    /// Frames one request sent as another author (the LiveChat Agent Chat API's
+    /// `author_id`, 3.5 and older); dialects without authors frame it as
+    /// [`encode_request`](Dialect::encode_request) does.
+    fn encode_request_as(
+        &self,
+        request_id: &str,
+        action: &str,
+        payload: &RawValue,
+        author_id: Option<&str>,
+    ) -> String {
+        let _ = author_id;
+        self.encode_request(request_id, action, payload)
+    }
+
     /// Decodes a frame from the server.
     ///
     /// # Errors

@@ -33,6 +33,8 @@ impl Drop for Ticket {
 pub(crate) struct Job {
     pub(crate) action: String,
     pub(crate) payload: Box<RawValue>,
+    /// The bot it is sent as (the envelope's `author_id`, API 3.5 and older).
+    pub(crate) author_id: Option<String>,
     pub(crate) reply: oneshot::Sender<Result<Box<RawValue>, Error>>,
     /// Its place in the queue, while it waits there.
     pub(crate) ticket: Option<Ticket>,

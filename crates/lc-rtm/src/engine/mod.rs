@@ -437,10 +437,12 @@ where
                 }
                 next_id += 1;
                 let id = next_id.to_string();
-                let frame = self
-                    .session
-                    .dialect()
-                    .encode_request(&id, &job.action, &job.payload);
+                let frame = self.session.dialect().encode_request_as(
+                    &id,
+                    &job.action,
+                    &job.payload,
+                    job.author_id.as_deref(),
+                );
                 tracing::debug!(action = %job.action, request_id = %id, "request sent");
                 if let Err(reason) = self.write(&mut sink, Message::text(frame)).await {
                     // Not sent whole (the tail of a stuck or failed write never left),

@@ -121,6 +121,7 @@ fn every_js_method_has_its_rust_counterpart() {
             let _call = AgentRtm::send_typing_indicator(a0, a1, a2);
         };
         // `setAuthorId`
+        let _ = AgentRtm::set_author_id;
         // `setAwayStatus`
         let _ = AgentRtm::set_away_status;
         // `setRoutingStatus`
