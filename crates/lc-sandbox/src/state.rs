@@ -1,5 +1,6 @@
 //! The sandbox's world, in memory: organization, users, chats, connections.
 
+use crate::accounts_store::AccountsStore;
 use crate::clock::{Clock, IdGen};
 use crate::outbox::{Audience, Outbox};
 pub(crate) use crate::principal::{ConnId, Principal};
@@ -279,6 +280,8 @@ pub(crate) struct State {
     /// The forms enabled per group (`get_form`, `get_configuration`): (group, form type).
     pub(crate) enabled_forms: BTreeSet<(GroupId, String)>,
     pub(crate) outbox: Outbox,
+    /// The emulated accounts service (OAuth apps, refresh tokens, token expiry).
+    pub(crate) accounts: AccountsStore,
 }
 
 impl State {
@@ -309,6 +312,7 @@ impl State {
             license_properties: Properties::new(),
             enabled_forms: BTreeSet::new(),
             outbox: Outbox::default(),
+            accounts: AccountsStore::default(),
         }
     }
 
