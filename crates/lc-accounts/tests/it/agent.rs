@@ -172,3 +172,23 @@ async fn an_authorization_code_is_exchanged_once() {
         .unwrap_err();
     assert_eq!(accounts_error_code(&error), Some("unauthorized_client"));
 }
+
+#[tokio::test]
+async fn after_access_token_expired_the_rtm_engine_logs_in_with_a_refreshed_token() {
+    let w = World::new(None).await;
+    let tokens = w.agent_tokens(MARGIN);
+    let session = AgentSession::agent().base_url(w.sandbox.ws_url());
+    let rtm = AgentClient::connect_rtm(session, tokens.clone(), RtmConfig::default());
+    rtm.list_routing_statuses().await.unwrap();
+    let first = tokens.token().await.unwrap();
+    w.sandbox
+        .disconnect(w.agent.id.as_str(), "access_token_expired");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while w.sandbox.token_requests() < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "no refresh");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    rtm.list_routing_statuses().await.unwrap();
+    assert_ne!(tokens.token().await.unwrap().expose(), first.expose());
+    assert_eq!(w.sandbox.token_requests(), 2);
+}

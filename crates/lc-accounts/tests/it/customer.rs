@@ -35,6 +35,16 @@ async fn the_agent_token_grant_logs_a_customer_in_and_keeps_its_identity() {
     assert_eq!(who(&w, second).await, id, "the same customer");
     // Agent token (1) and two customer tokens.
     assert_eq!(w.sandbox.token_requests(), 3);
+    // The same provider logs the customer in over RTM.
+    let session =
+        lc_rtm::CustomerSession::customer(w.sandbox.organization_id()).base_url(w.sandbox.ws_url());
+    let rtm = lc_rtm::RtmClient::connect(session, tokens.clone(), lc_rtm::RtmConfig::default());
+    let customer = rtm
+        .call_raw("get_customer", serde_json::json!({}))
+        .await
+        .unwrap();
+    assert_eq!(customer["id"].as_str(), Some(id.as_str()));
+    assert_eq!(w.sandbox.token_requests(), 3, "RTM and Web share the token");
 }
 
 #[tokio::test]

@@ -8,3 +8,4 @@ mod agent;
 mod bot;
 mod common;
 mod customer;
+mod raw;
