@@ -515,6 +515,44 @@ fn new_customer(state: &mut State, group: Option<u32>) -> CustomerId {
     id
 }
 
+/// How often logged-in connections are checked for an expired token.
+const EXPIRY_CHECK: Duration = Duration::from_millis(200);
+
+/// Until shutdown: closes every RTM connection whose login token (an accounts service
+/// token) expired, with `access_token_expired`, as the real service does; a connection
+/// that renewed its token with `update_session` stays.
+pub(crate) async fn expire_connections(shared: Arc<Shared>) {
+    let mut shutdown = shared.shutdown.clone();
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(EXPIRY_CHECK) => {}
+            _ = shutdown.changed() => return,
+        }
+        let mut state = shared.lock();
+        if state.accounts.expiry.is_empty() {
+            continue;
+        }
+        let expired: Vec<_> = state
+            .conns
+            .iter()
+            .filter(|(_, c)| c.principal.is_some())
+            .filter(|(_, c)| {
+                c.session.token.as_deref().is_some_and(|token| {
+                    let bare = token.strip_prefix("Bearer ").unwrap_or(token).trim();
+                    state.accounts.expired(bare)
+                })
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for conn in expired {
+            crate::state::close_conn(&state, conn, "access_token_expired");
+            if let Some(c) = state.conns.get_mut(&conn) {
+                c.session.token = None;
+            }
+        }
+    }
+}
+
 fn json(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
     *response.status_mut() = status;

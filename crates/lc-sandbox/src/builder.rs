@@ -139,6 +139,7 @@ impl SandboxBuilder {
         let mut state = State::new(settings);
         state.accounts.lifetime = self.access_token_lifetime;
         let shared = Arc::new(Shared::new(state, base_url, self.timing, shutdown_rx));
+        tokio::spawn(crate::accounts_service::expire_connections(shared.clone()));
         let task = tokio::spawn(server::serve(listener, tls, shared.clone()));
         Ok(Sandbox {
             shared,

@@ -47,7 +47,8 @@ pub(crate) struct ConnRec {
 /// What an agent connection remembers besides its identity.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ConnSession {
-    /// The token it logged in with, as sent (replaced by `update_session`).
+    /// The token it logged in with, as sent (replaced by `update_session`); customer
+    /// connections keep theirs too.
     pub(crate) token: Option<String>,
     /// Its `subscribe_customers` subscriptions: id → the groups tracked (`None`: all).
     pub(crate) customer_subscriptions: BTreeMap<String, Option<Vec<GroupId>>>,

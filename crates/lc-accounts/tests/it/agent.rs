@@ -192,3 +192,19 @@ async fn after_access_token_expired_the_rtm_engine_logs_in_with_a_refreshed_toke
     assert_ne!(tokens.token().await.unwrap().expose(), first.expose());
     assert_eq!(w.sandbox.token_requests(), 2);
 }
+
+#[tokio::test]
+async fn when_the_token_expires_the_rtm_connection_comes_back_with_a_new_one() {
+    let w = World::new(Some(Duration::from_secs(2))).await;
+    let tokens = w.agent_tokens(MARGIN);
+    let session = AgentSession::agent().base_url(w.sandbox.ws_url());
+    let rtm = AgentClient::connect_rtm(session, tokens.clone(), RtmConfig::default());
+    rtm.list_routing_statuses().await.unwrap();
+    assert_eq!(w.sandbox.token_requests(), 1);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while w.sandbox.token_requests() < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "no refresh");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    rtm.list_routing_statuses().await.unwrap();
+}
