@@ -8,6 +8,9 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::time::Instant;
 
+/// The longest lifetime taken from an answer (a year); longer ones are cut to it.
+const MAX_LIFETIME: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
 /// A token just obtained and how long it lives.
 pub(crate) struct Fresh {
     pub(crate) token: Token,
@@ -63,14 +66,13 @@ impl Cache {
 
     fn held(&self, fresh: &Fresh) -> Held {
         let now = Instant::now();
-        let ahead = fresh
-            .lifetime
-            .saturating_sub(self.margin)
-            .max(fresh.lifetime / 2);
+        // A lifetime from the network is bounded, so that adding it cannot overflow.
+        let lifetime = fresh.lifetime.min(MAX_LIFETIME);
+        let ahead = lifetime.saturating_sub(self.margin).max(lifetime / 2);
         Held {
             token: fresh.token.clone(),
             refresh_at: now + ahead,
-            expires_at: now + fresh.lifetime,
+            expires_at: now + lifetime,
         }
     }
 
@@ -232,6 +234,9 @@ mod tests {
             "t0"
         );
         cache.invalidate(&Token::new("Bearer t0"));
+        // A lifetime too long to add to now is cut, not a panic.
+        cache.store(&fresh(9, u64::MAX));
+        cache.invalidate(&Token::new("t9"));
         assert_eq!(
             cache
                 .get(|| async { Ok(fresh(1, 60)) })

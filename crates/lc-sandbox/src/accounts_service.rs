@@ -28,6 +28,8 @@ use std::time::{Duration, Instant};
 const MAX_BODY: usize = 64 * 1024;
 /// How long an authorization code can be exchanged ("a few minutes").
 const CODE_LIFETIME: Duration = Duration::from_secs(5 * 60);
+/// The longest customer token lifetime granted (a year), whatever `expires_in` asks.
+const MAX_CUSTOMER_LIFETIME: u64 = 365 * 24 * 60 * 60;
 /// The customer cookies' `Max-Age` (2 years).
 const COOKIE_MAX_AGE: u32 = 63_072_000;
 
@@ -363,7 +365,7 @@ fn customer_grant(
     let lifetime = match body.get("expires_in") {
         None | Some(Value::Null) => state.accounts.lifetime,
         Some(value) => match value.as_u64().or_else(|| value.as_str()?.parse().ok()) {
-            Some(secs) if secs > 0 => Duration::from_secs(secs),
+            Some(secs) if secs > 0 => Duration::from_secs(secs.min(MAX_CUSTOMER_LIFETIME)),
             _ => {
                 return Err(invalid_request(
                     "expires_in must be a positive number of seconds",
