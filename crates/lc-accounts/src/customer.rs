@@ -301,6 +301,14 @@ impl CustomerTokensBuilder {
         self
     }
 
+    /// The organization (`agent_token` grant: optional, the service takes the agent's;
+    /// the `cookie` grant takes it at [`CustomerTokens::cookie`]).
+    #[must_use]
+    pub fn organization_id(mut self, id: impl Into<String>) -> Self {
+        self.organization_id = Some(id.into());
+        self
+    }
+
     /// The `__lc_cid` and `__lc_cst` cookies of an earlier session (`cookie` grant), to
     /// go on as the same customer.
     #[must_use]

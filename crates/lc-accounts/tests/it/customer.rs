@@ -24,6 +24,7 @@ async fn the_agent_token_grant_logs_a_customer_in_and_keeps_its_identity() {
     let w = World::new(None).await;
     let agent = w.agent_tokens(Duration::from_secs(300));
     let tokens = CustomerTokens::agent_token(w.app.client_id.clone(), agent)
+        .organization_id(w.sandbox.organization_id())
         .accounts_url(w.sandbox.http_url())
         .build();
     let first = tokens.token().await.unwrap();
