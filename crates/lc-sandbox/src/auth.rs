@@ -11,6 +11,7 @@ pub(crate) fn authenticate(state: &State, authorization: &str) -> Result<Princip
     let invalid = || err(ErrorType::Authentication, "Invalid access token");
     let (scheme, value) = authorization.trim().split_once(' ').ok_or_else(invalid)?;
     match scheme {
+        "Bearer" | "bearer" if state.accounts.expired(value.trim()) => Err(invalid()),
         "Bearer" | "bearer" => state.tokens.get(value.trim()).cloned().ok_or_else(invalid),
         "Basic" | "basic" => {
             let decoded = base64::engine::general_purpose::STANDARD

@@ -20,6 +20,7 @@ pub struct SandboxBuilder {
     organization_id: String,
     timing: Timing,
     multiple_chats_per_customer: bool,
+    access_token_lifetime: Duration,
 }
 
 impl Default for SandboxBuilder {
@@ -34,6 +35,7 @@ impl Default for SandboxBuilder {
                 request_timeout: Duration::from_secs(15),
             },
             multiple_chats_per_customer: false,
+            access_token_lifetime: crate::accounts_store::DEFAULT_LIFETIME,
         }
     }
 }
@@ -106,6 +108,15 @@ impl SandboxBuilder {
         self
     }
 
+    /// How long the access tokens of the accounts service (`/v2/token`, the customer token
+    /// endpoints) live (default 8 hours, as the real service); whole seconds, at least
+    /// one. Tokens made with `create_agent` and `create_customer` never expire.
+    #[must_use]
+    pub fn access_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.access_token_lifetime = lifetime.max(Duration::from_secs(1));
+        self
+    }
+
     /// Binds and starts serving.
     ///
     /// # Errors
@@ -125,12 +136,10 @@ impl SandboxBuilder {
             multiple_chats_per_customer: self.multiple_chats_per_customer,
         };
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let shared = Arc::new(Shared::new(
-            State::new(settings),
-            base_url,
-            self.timing,
-            shutdown_rx,
-        ));
+        let mut state = State::new(settings);
+        state.accounts.lifetime = self.access_token_lifetime;
+        let shared = Arc::new(Shared::new(state, base_url, self.timing, shutdown_rx));
+        tokio::spawn(crate::accounts_service::expire_connections(shared.clone()));
         let task = tokio::spawn(server::serve(listener, tls, shared.clone()));
         Ok(Sandbox {
             shared,

@@ -23,6 +23,8 @@
 //! ```
 
 mod accounts;
+mod accounts_service;
+mod accounts_store;
 mod agent_api;
 mod auth;
 mod builder;
@@ -58,6 +60,7 @@ mod web;
 mod writer;
 
 pub use accounts::{AgentHandle, CustomerHandle, NewAgent, NewCustomer};
+pub use accounts_service::OAuthClient;
 pub use builder::SandboxBuilder;
 pub use chaos::{Chaos, FaultStats};
 pub use error::SandboxError;

@@ -24,7 +24,7 @@ pub(crate) fn query_param(uri: &Uri, name: &str) -> Option<String> {
 }
 
 /// Decodes `%XX` escapes and `+`; a malformed escape is kept as it is.
-fn percent_decode(text: &str) -> String {
+pub(crate) fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -114,6 +114,9 @@ async fn route(
 ) -> Response<Full<Bytes>> {
     let path = req.uri().path().to_owned();
     tracing::info!(method = %req.method(), %path, "request");
+    if crate::accounts_service::owns(&path) {
+        return crate::accounts_service::route(req, shared).await;
+    }
     if crate::inbenta::owns(&path) {
         return crate::inbenta::route(req, shared).await;
     }

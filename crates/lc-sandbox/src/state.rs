@@ -1,5 +1,6 @@
 //! The sandbox's world, in memory: organization, users, chats, connections.
 
+use crate::accounts_store::AccountsStore;
 use crate::clock::{Clock, IdGen};
 use crate::outbox::{Audience, Outbox};
 pub(crate) use crate::principal::{ConnId, Principal};
@@ -46,7 +47,8 @@ pub(crate) struct ConnRec {
 /// What an agent connection remembers besides its identity.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ConnSession {
-    /// The token it logged in with, as sent (replaced by `update_session`).
+    /// The token it logged in with, as sent (replaced by `update_session`); customer
+    /// connections keep theirs too.
     pub(crate) token: Option<String>,
     /// Its `subscribe_customers` subscriptions: id → the groups tracked (`None`: all).
     pub(crate) customer_subscriptions: BTreeMap<String, Option<Vec<GroupId>>>,
@@ -279,6 +281,8 @@ pub(crate) struct State {
     /// The forms enabled per group (`get_form`, `get_configuration`): (group, form type).
     pub(crate) enabled_forms: BTreeSet<(GroupId, String)>,
     pub(crate) outbox: Outbox,
+    /// The emulated accounts service (OAuth apps, refresh tokens, token expiry).
+    pub(crate) accounts: AccountsStore,
 }
 
 impl State {
@@ -309,6 +313,7 @@ impl State {
             license_properties: Properties::new(),
             enabled_forms: BTreeSet::new(),
             outbox: Outbox::default(),
+            accounts: AccountsStore::default(),
         }
     }
 

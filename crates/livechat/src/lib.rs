@@ -15,6 +15,7 @@
 //! | `customer` | yes | `customer::CustomerClient`: the Customer Chat API |
 //! | `inbenta` | no | `inbenta`: the Inbenta Agent Chat client and chat object |
 //! | `sandbox` | no | `sandbox::Sandbox`: the local server, embedded |
+//! | `accounts` | no | `accounts`: agent OAuth, customer and bot tokens that refresh themselves |
 //! | `full` | no | all of the above |
 //!
 #![cfg_attr(
@@ -31,7 +32,7 @@
 //! - [`Error`]: one error type for every call; [`Error::kind`], [`Error::is_transient`]
 //!   and [`Error::applied`] say what to do with it.
 //! - [`rtm`], [`web`]: the WebSocket and HTTP engines and their settings.
-//! - `sandbox`: the local server.
+//! - `sandbox`: the local server; `accounts`: tokens that refresh themselves.
 //!
 //! ## When the network misbehaves
 //!
@@ -46,6 +47,14 @@ pub use lc_protocol::{
     Subscription, Transport, TransportFailure,
 };
 pub use lc_protocol::{auth, id, types};
+
+/// Tokens that refresh themselves: [`AgentOAuth`](accounts::AgentOAuth) (agent tokens
+/// from an OAuth refresh token), [`CustomerTokens`](accounts::CustomerTokens) and
+/// [`BotTokens`](accounts::BotTokens), to give to the RTM and Web clients.
+#[cfg(feature = "accounts")]
+pub mod accounts {
+    pub use lc_accounts::*;
+}
 
 /// The Agent Chat API: [`AgentClient`](agent::AgentClient), its RTM session, the requests
 /// (`agent::ListChats`, ...) and the pushes (`agent::push::IncomingEvent`, ...).

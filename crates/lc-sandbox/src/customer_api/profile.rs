@@ -75,6 +75,7 @@ pub(crate) fn login(
     if let Some(c) = state.conns.get_mut(&conn) {
         c.principal = Some(Principal::Customer(id.clone()));
         c.pushes = request.pushes.clone();
+        c.session.token = Some(request.token.expose().to_owned());
     }
     encode(&login_response(state, &id, version))
 }
