@@ -51,6 +51,7 @@ pub mod tls;
 pub mod transport;
 pub mod types;
 pub mod version;
+pub mod webhook;
 pub mod wire;
 
 pub use action::{Action, ActionMeta, Api, Empty, HttpMethod, PushMeta, TransportKind};

@@ -46,7 +46,7 @@ pub use lc_protocol::{
     ApiError, ApiVersion, Applied, Call, Error, ErrorKind, ErrorType, EventStream, SendOnce,
     Subscription, Transport, TransportFailure,
 };
-pub use lc_protocol::{auth, id, types};
+pub use lc_protocol::{auth, id, types, webhook};
 
 /// Tokens that refresh themselves: [`AgentOAuth`](accounts::AgentOAuth) (agent tokens
 /// from an OAuth refresh token), [`CustomerTokens`](accounts::CustomerTokens) and
