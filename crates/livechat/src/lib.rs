@@ -15,6 +15,7 @@
 //! | `customer` | yes | `customer::CustomerClient`: the Customer Chat API |
 //! | `inbenta` | no | `inbenta`: the Inbenta Agent Chat client and chat object |
 //! | `sandbox` | no | `sandbox::Sandbox`: the local server, embedded |
+//! | `webhooks` | no | `webhooks::WebhookReceiver`: receives LiveChat webhooks |
 //! | `accounts` | no | `accounts`: agent OAuth, customer and bot tokens that refresh themselves |
 //! | `full` | no | all of the above |
 //!
@@ -87,6 +88,13 @@ pub mod inbenta {
 #[cfg(feature = "sandbox")]
 pub mod sandbox {
     pub use lc_sandbox::*;
+}
+
+/// The webhook receiver: checks each delivery's secret, answers at once, gives every
+/// delivery once.
+#[cfg(feature = "webhooks")]
+pub mod webhooks {
+    pub use lc_webhooks::*;
 }
 
 /// The WebSocket (RTM) engine: settings, connection events, token providers.

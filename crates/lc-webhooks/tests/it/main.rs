@@ -1,0 +1,5 @@
+//! The integration tests of lc-webhooks, in one test binary.
+
+#![allow(clippy::unwrap_used)]
+
+mod receiver;
