@@ -3,8 +3,10 @@
 //! the same delivery again, up to 3 times within about a minute) and hands every
 //! delivery once to a [`Webhooks`] stream, typed ([`Webhook`]).
 //!
-//! Serve it on its own port with [`WebhookReceiver::serve`], or call
-//! [`WebhookReceiver::handle`] from the HTTP server you already run.
+//! Serve it on its own port with [`WebhookReceiver::serve`], call
+//! [`WebhookReceiver::handle`] from the HTTP server you already run, or mount it as a
+//! `tower` service (it implements `tower_service::Service`; with axum:
+//! `Router::new().route_service("/livechat", receiver)`).
 //!
 //! | the delivery | the answer | the stream |
 //! |---|---|---|

@@ -163,6 +163,30 @@ fn answer(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
     response
 }
 
+/// A [`WebhookReceiver`] is a `tower` service: mount it in a tower stack or any server
+/// that takes one (axum's `Router::route_service`, for example). It never fails: every
+/// outcome is an HTTP answer.
+impl<B> tower_service::Service<Request<B>> for WebhookReceiver
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    type Response = Response<Full<Bytes>>;
+    type Error = Infallible;
+    type Future =
+        Pin<Box<dyn std::future::Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let receiver = self.clone();
+        Box::pin(async move { Ok(receiver.handle(request).await) })
+    }
+}
+
 /// The deliveries a [`WebhookReceiver`] accepted, each once, in the order they came.
 #[derive(Debug)]
 pub struct Webhooks {

@@ -125,3 +125,27 @@ async fn a_full_stream_answers_503_so_that_livechat_sends_it_again_and_it_then_a
     let webhook = webhooks.next().await.unwrap();
     assert!(matches!(&webhook.payload, AgentPush::ThreadTagged(t) if t.tag == "c"));
 }
+
+#[tokio::test]
+async fn the_receiver_is_a_tower_service() {
+    use tower_service::Service;
+
+    let (mut receiver, mut webhooks) = WebhookReceiver::new(SECRET);
+    let request = http::Request::post("/livechat")
+        .body(http_body_util::Full::new(bytes::Bytes::from(delivery(
+            SECRET, "vip",
+        ))))
+        .unwrap();
+    let response = receiver.call(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(webhooks.next().await.is_some());
+    let request = http::Request::post("/livechat")
+        .body(http_body_util::Full::new(bytes::Bytes::from(delivery(
+            "x", "vip",
+        ))))
+        .unwrap();
+    assert_eq!(
+        receiver.call(request).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
