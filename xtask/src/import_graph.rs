@@ -887,7 +887,7 @@ mod tests {
                 let _ = "http://example.com/*";
                 x
             }
-            fn g() -> crate::b::B { todo!() }
+            fn g() -> crate::b::B { make() }
         "####;
         assert_eq!(paths_of(src), ["crate::b::B"]);
     }

@@ -6,6 +6,7 @@ use bytes::Bytes;
 use http::Method;
 use lc_protocol::Error;
 use lc_protocol::error::FrameError;
+use lc_protocol::percent::encode;
 use lc_web::{HttpEngine, HttpRequest, HttpResponse};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
@@ -23,18 +24,6 @@ pub(crate) fn form(pairs: &[(&str, &str)]) -> String {
         .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
         .collect::<Vec<_>>()
         .join("&")
-}
-
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 /// A `POST` of a form body to `url`.

@@ -5,6 +5,7 @@ use crate::recovery::Pushes;
 use crate::{AgentClient, AgentEvent};
 use futures_util::StreamExt;
 use lc_protocol::agent::AgentPush;
+use lc_protocol::listen::{every, first};
 use lc_protocol::{EventStream, PushPayload, Subscription};
 use lc_rtm::{AgentSession, RtmClient, RtmEvent};
 
@@ -78,14 +79,11 @@ impl AgentClient<RtmClient<AgentSession>> {
     /// messages.off();
     /// # }
     /// ```
-    pub fn on<P>(&self, mut handler: impl FnMut(&P) + Send + 'static) -> Subscription
+    pub fn on<P>(&self, handler: impl FnMut(&P) + Send + 'static) -> Subscription
     where
         P: PushPayload<Set = AgentPush> + 'static,
     {
-        self.listen::<P>(move |payload| {
-            handler(payload);
-            true
-        })
+        self.listen::<P>(every(handler))
     }
 
     /// Calls `handler` with the next push of type `P` only, as [`on`](Self::on) does
@@ -97,13 +95,7 @@ impl AgentClient<RtmClient<AgentSession>> {
     where
         P: PushPayload<Set = AgentPush> + 'static,
     {
-        let mut handler = Some(handler);
-        self.listen::<P>(move |payload| {
-            if let Some(handler) = handler.take() {
-                handler(payload);
-            }
-            false
-        })
+        self.listen::<P>(first(handler))
     }
 
     /// Calls `handler` with the pushes of type `P` in a task of its own while it

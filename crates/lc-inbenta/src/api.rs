@@ -1,11 +1,11 @@
 //! The REST routes both clients use besides creating users: availability, settings,
 //! media download and the raw escape hatch (`ICF.Api.request`).
 
-use crate::session::query_escape;
 use crate::{InbentaClient, UserClient};
 use bytes::Bytes;
 use http::Method;
 use lc_protocol::Error;
+use lc_protocol::percent::encode as query_escape;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -9,6 +9,7 @@ use crate::users::{NewUser, UserSession};
 use futures_util::StreamExt;
 use lc_protocol::inbenta::{InbentaPush, InbentaUser, UsersChats};
 use lc_protocol::listen::{CatchUp, EventSource};
+use lc_protocol::listen::{every, first};
 use lc_protocol::{
     Action, Call, Error, EventStream, PushPayload, PushSet, Subscription, Transport,
 };
@@ -170,7 +171,7 @@ impl InbentaClient {
         struct UserBody {
             user: InbentaUser,
         }
-        let path = format!("users/{}", crate::session::query_escape(user_id));
+        let path = format!("users/{}", lc_protocol::percent::encode(user_id));
         let UserBody { user } = rest.json(http::Method::GET, &path, None).await?;
         let config = &self.inner.config;
         let session = InbentaSession::new(config.app_id(), config.ws_url());
@@ -278,14 +279,11 @@ impl UserClient {
     /// turning it off is `ICF.Events.unsubscribe(eventName, listener)`.
     ///
     /// Must be called within a tokio runtime.
-    pub fn on<P>(&self, mut handler: impl FnMut(&P) + Send + 'static) -> Subscription
+    pub fn on<P>(&self, handler: impl FnMut(&P) + Send + 'static) -> Subscription
     where
         P: PushPayload<Set = InbentaPush> + 'static,
     {
-        self.listen::<P>(move |payload| {
-            handler(payload);
-            true
-        })
+        self.listen::<P>(every(handler))
     }
 
     /// Calls `handler` with the next push of type `P` only, as [`on`](UserClient::on)
@@ -297,13 +295,7 @@ impl UserClient {
     where
         P: PushPayload<Set = InbentaPush> + 'static,
     {
-        let mut handler = Some(handler);
-        self.listen::<P>(move |payload| {
-            if let Some(handler) = handler.take() {
-                handler(payload);
-            }
-            false
-        })
+        self.listen::<P>(first(handler))
     }
 
     /// Calls `handler` with the pushes of type `P` in a task of its own while it

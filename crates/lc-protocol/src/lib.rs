@@ -43,6 +43,7 @@ pub mod error;
 mod generated;
 pub mod id;
 pub mod listen;
+pub mod percent;
 pub mod push;
 pub mod recovery;
 pub mod send_once;

@@ -94,6 +94,27 @@ impl<E> Stream for EventStream<E> {
     }
 }
 
+/// The handler of `on`, for a client's listening task: calls `handler` with every item
+/// and asks for more (returns `true`).
+pub fn every<T: ?Sized>(mut handler: impl FnMut(&T) + Send) -> impl FnMut(&T) -> bool + Send {
+    move |item| {
+        handler(item);
+        true
+    }
+}
+
+/// The handler of `once`, for a client's listening task: calls `handler` with the first
+/// item only and asks for no more (returns `false`).
+pub fn first<T: ?Sized>(handler: impl FnOnce(&T) + Send) -> impl FnMut(&T) -> bool + Send {
+    let mut handler = Some(handler);
+    move |item| {
+        if let Some(handler) = handler.take() {
+            handler(item);
+        }
+        false
+    }
+}
+
 /// A handler registered with `on` or `once`: it runs until the subscription is dropped
 /// or [turned off](Subscription::off) (lc-sdk-js: the unsubscribe function `on`
 /// returns; customer-sdk `off`; Inbenta `ICF.Events.unsubscribe`).

@@ -11,6 +11,7 @@ use lc_protocol::auth::{TokenProvider, authorization, region_of};
 use lc_protocol::call::author_id_removed;
 use lc_protocol::error::{ErrorBody, ErrorType};
 use lc_protocol::id::Token;
+use lc_protocol::percent::encode;
 use lc_protocol::session::LiveChatSession;
 use lc_protocol::{
     Api, ApiVersion, CallOptions, Error, FrameError, HttpMethod, RawRequest, Transport,
@@ -444,20 +445,6 @@ fn is_loopback(host: &str) -> bool {
 fn sensitive(mut value: HeaderValue) -> HeaderValue {
     value.set_sensitive(true);
     value
-}
-
-/// Percent-encodes a query component.
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char);
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

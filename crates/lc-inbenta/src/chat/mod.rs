@@ -395,7 +395,7 @@ impl Chat {
     /// [`Error::Api`] (403 when not a member, 400 for a closed chat), or the engine's
     /// errors.
     pub async fn leave(&self) -> Result<(), Error> {
-        let path = format!("chats/{}/leave", crate::session::query_escape(self.id()));
+        let path = format!("chats/{}/leave", lc_protocol::percent::encode(self.id()));
         let body = serde_json::json!({ "userId": self.inner.me });
         self.inner
             .client

@@ -367,7 +367,7 @@ pub(crate) async fn stored_messages(
         #[serde(default)]
         messages: Vec<InbentaMessage>,
     }
-    let path = format!("chats/{}/messages", crate::session::query_escape(id));
+    let path = format!("chats/{}/messages", lc_protocol::percent::encode(id));
     let listed: Listed = client.rest().json(http::Method::GET, &path, None).await?;
     Ok(listed.messages)
 }

@@ -52,7 +52,11 @@ impl Session for InbentaSession {
     }
 
     fn url(&self, _region: Option<&str>) -> String {
-        format!("{}?appId={}", self.ws_url, query_escape(&self.app_id))
+        format!(
+            "{}?appId={}",
+            self.ws_url,
+            crate::percent::encode(&self.app_id)
+        )
     }
 
     fn login(&self, _token: &Token, _reconnect: bool) -> Option<(String, Box<RawValue>)> {
@@ -73,19 +77,6 @@ impl Session for InbentaSession {
     fn disconnect(&self, _push: &InbentaPush) -> Option<Disconnect> {
         None
     }
-}
-
-/// Percent-encodes everything but unreserved characters, for a query value.
-fn query_escape(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
