@@ -182,6 +182,9 @@ fn module_doc(module: &str) -> &'static str {
         "agent_pushes" => "Agent Chat API pushes (`spec/agent-pushes.toml`).",
         "customer_pushes" => "Customer Chat API pushes (`spec/customer-pushes.toml`).",
         "inbenta" => "Inbenta Agent Chat client events and chat events (`spec/inbenta.toml`).",
+        "configuration" => {
+            "Configuration API actions (bots, webhooks, groups, agents): requests and responses (`spec/configuration.toml`)."
+        }
         _ => "Generated from spec/.",
     }
 }

@@ -11,7 +11,7 @@ pub(crate) const VERSIONS: &[&str] = &["3.3", "3.4", "3.5", "3.6"];
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SpecFile {
-    /// `agent`, `customer` or `inbenta`; absent in `common.toml`.
+    /// `agent`, `customer`, `inbenta` or `configuration`; absent in `common.toml`.
     pub(crate) api: Option<String>,
     #[serde(default)]
     pub(crate) action: Vec<ActionSpec>,
@@ -142,6 +142,7 @@ pub(crate) const FILES: &[(&str, &str)] = &[
     ("agent-pushes.toml", "agent_pushes"),
     ("customer-pushes.toml", "customer_pushes"),
     ("inbenta.toml", "inbenta"),
+    ("configuration.toml", "configuration"),
 ];
 
 impl Spec {
@@ -222,9 +223,9 @@ impl Spec {
             match (module.as_str(), file.api.as_deref()) {
                 ("common", None) => {}
                 ("common", Some(_)) => problems.push("common.toml: must not set `api`".into()),
-                (_, Some("agent" | "customer" | "inbenta")) => {}
+                (_, Some("agent" | "customer" | "inbenta" | "configuration")) => {}
                 (m, other) => problems.push(format!(
-                    "{m}: `api` must be agent, customer or inbenta, not {other:?}"
+                    "{m}: `api` must be agent, customer, inbenta or configuration, not {other:?}"
                 )),
             }
             let mut names = BTreeSet::new();

@@ -11,15 +11,18 @@ pub enum Api {
     Customer,
     /// The Inbenta Agent Chat client API.
     Inbenta,
+    /// The LiveChat Configuration API (bots, webhooks, groups, agents; Web only).
+    Configuration,
 }
 
 impl Api {
-    /// Lower-case name, as in URLs (`agent`, `customer`, `inbenta`).
+    /// Lower-case name, as in URLs (`agent`, `customer`, `inbenta`, `configuration`).
     pub fn as_str(self) -> &'static str {
         match self {
             Api::Agent => "agent",
             Api::Customer => "customer",
             Api::Inbenta => "inbenta",
+            Api::Configuration => "configuration",
         }
     }
 }

@@ -97,3 +97,9 @@ pub mod customer {
 pub mod inbenta {
     pub use crate::generated::inbenta::*;
 }
+
+/// The LiveChat Configuration API, the part bots and webhooks need: bots and bot tokens,
+/// webhook registrations, groups and agents.
+pub mod configuration {
+    pub use crate::generated::configuration::*;
+}

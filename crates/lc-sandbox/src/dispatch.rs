@@ -14,9 +14,9 @@ pub(crate) fn dispatch(ctx: &mut Ctx<'_>, action: &str, payload: &RawValue) -> R
     match api {
         Api::Agent => crate::agent_api::handle(ctx, action, payload),
         Api::Customer => crate::customer_api::handle(ctx, action, payload),
-        Api::Inbenta => Err(err(
+        Api::Inbenta | Api::Configuration => Err(err(
             ErrorType::Validation,
-            "Inbenta actions are not served here",
+            format!("{api} actions are not served here"),
         )),
     }
 }

@@ -27,6 +27,7 @@ mod accounts_service;
 mod accounts_store;
 mod agent_api;
 mod auth;
+mod bots;
 mod builder;
 mod chaos;
 mod chat_ops;
@@ -57,6 +58,7 @@ mod tls;
 mod upgrade;
 mod views;
 mod web;
+mod webhook_registry;
 mod writer;
 
 pub use accounts::{AgentHandle, CustomerHandle, NewAgent, NewCustomer};

@@ -43,6 +43,10 @@ pub(crate) struct Outbox {
     /// Connections to close once the response and the pushes are out, with the
     /// disconnect push reason to send first (`None`: close without a push).
     closes: Vec<(ConnId, Option<&'static str>)>,
+    /// The client id of the application whose request produced these pushes (`None`:
+    /// no application, e.g. a personal access token, or the sandbox itself): what
+    /// the webhook filter `source_type` looks at.
+    pub(crate) source_client_id: Option<String>,
 }
 
 fn raw<T: Serialize>(payload: &T) -> Option<Box<RawValue>> {

@@ -34,7 +34,7 @@ pub(crate) fn deliver(state: &mut State, origin: Option<(ConnId, Option<&str>)>)
             let payload = match conn.api {
                 Api::Agent => push.agent.as_ref(),
                 Api::Customer => push.customer.as_ref(),
-                Api::Inbenta => None,
+                Api::Inbenta | Api::Configuration => None,
             };
             let Some(payload) = payload else { continue };
             if !in_audience(state, &push.audience, push.name, *conn_id, principal) {

@@ -283,6 +283,10 @@ pub(crate) struct State {
     pub(crate) outbox: Outbox,
     /// The emulated accounts service (OAuth apps, refresh tokens, token expiry).
     pub(crate) accounts: AccountsStore,
+    /// The bots' Configuration API records (each bot is in `agents` too).
+    pub(crate) bots: BTreeMap<AgentId, crate::bots::BotRec>,
+    /// Webhook registrations.
+    pub(crate) webhooks: crate::webhook_registry::WebhookRegistry,
 }
 
 impl State {
@@ -314,6 +318,8 @@ impl State {
             enabled_forms: BTreeSet::new(),
             outbox: Outbox::default(),
             accounts: AccountsStore::default(),
+            bots: BTreeMap::new(),
+            webhooks: Default::default(),
         }
     }
 

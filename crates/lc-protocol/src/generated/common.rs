@@ -248,6 +248,21 @@ crate::string_enum! {
     }
 }
 
+crate::string_enum! {
+    /// The routing priority of an agent or bot in a group (Configuration API): `first`,
+    /// `normal`, `last`, or `supervisor` (never assigned chats).
+    pub enum ConfigGroupPriority {
+        /// `first`
+        First = "first",
+        /// `normal`
+        Normal = "normal",
+        /// `last`
+        Last = "last",
+        /// `supervisor`
+        Supervisor = "supervisor",
+    }
+}
+
 /// A text message (`type: message`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct MessageEvent {
@@ -1637,6 +1652,50 @@ pub struct EcommerceSelection {
     /// How many items were chosen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<u32>,
+    /// Fields this crate does not know, kept as received.
+    #[serde(flatten)]
+    pub extra: Map,
+}
+
+/// A group an agent or bot belongs to, with its routing priority there (Configuration API).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConfigGroupMembership {
+    /// The group.
+    pub id: GroupId,
+    /// The routing priority in that group.
+    pub priority: ConfigGroupPriority,
+    /// Fields this crate does not know, kept as received.
+    #[serde(flatten)]
+    pub extra: Map,
+}
+
+/// The working hours of an agent or bot (Configuration API), in the 3.5+ format
+/// `{timezone, schedule: [...]}`. API 3.4 sent a map of day -> `{start, end}` instead
+/// (e.g. `{"monday": {"start": "08:30", "end": "12:30"}}`); those days land in `extra`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ConfigWorkScheduler {
+    /// IANA time zone of the schedule, e.g. `Europe/Warsaw`. (Since API 3.5.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// Working periods; a day may appear several times. (Since API 3.5.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Vec<ConfigScheduleEntry>>,
+    /// Fields this crate does not know, kept as received.
+    #[serde(flatten)]
+    pub extra: Map,
+}
+
+/// One working period of a work scheduler (3.5+ format).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ConfigScheduleEntry {
+    /// Day of the week in lower case: `monday` ... `sunday`.
+    pub day: String,
+    /// Whether the period is in use.
+    pub enabled: bool,
+    /// Start time, `HH:MM`.
+    pub start: String,
+    /// End time, `HH:MM`.
+    pub end: String,
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,

@@ -176,6 +176,42 @@ pub fn find_action(api: Api, name: &str) -> Option<&'static ActionMeta> {
         (Api::Inbenta, "chats:close") => <super::inbenta::ChatsClose as Action>::META,
         (Api::Inbenta, "history:import") => <super::inbenta::HistoryImport as Action>::META,
         (Api::Inbenta, "users:chats") => <super::inbenta::UsersChats as Action>::META,
+        (Api::Configuration, "create_bot") => <super::configuration::CreateBot as Action>::META,
+        (Api::Configuration, "update_bot") => <super::configuration::UpdateBot as Action>::META,
+        (Api::Configuration, "delete_bot") => <super::configuration::DeleteBot as Action>::META,
+        (Api::Configuration, "list_bots") => <super::configuration::ListBots as Action>::META,
+        (Api::Configuration, "get_bot") => <super::configuration::GetBot as Action>::META,
+        (Api::Configuration, "issue_bot_token") => {
+            <super::configuration::IssueBotToken as Action>::META
+        }
+        (Api::Configuration, "reset_bot_secret") => {
+            <super::configuration::ResetBotSecret as Action>::META
+        }
+        (Api::Configuration, "register_webhook") => {
+            <super::configuration::RegisterWebhook as Action>::META
+        }
+        (Api::Configuration, "list_webhooks") => {
+            <super::configuration::ListWebhooks as Action>::META
+        }
+        (Api::Configuration, "unregister_webhook") => {
+            <super::configuration::UnregisterWebhook as Action>::META
+        }
+        (Api::Configuration, "list_webhook_names") => {
+            <super::configuration::ListWebhookNames as Action>::META
+        }
+        (Api::Configuration, "enable_license_webhooks") => {
+            <super::configuration::EnableLicenseWebhooks as Action>::META
+        }
+        (Api::Configuration, "disable_license_webhooks") => {
+            <super::configuration::DisableLicenseWebhooks as Action>::META
+        }
+        (Api::Configuration, "get_license_webhooks_state") => {
+            <super::configuration::GetLicenseWebhooksState as Action>::META
+        }
+        (Api::Configuration, "list_groups") => <super::configuration::ListGroups as Action>::META,
+        (Api::Configuration, "get_group") => <super::configuration::GetGroup as Action>::META,
+        (Api::Configuration, "list_agents") => <super::configuration::ListAgents as Action>::META,
+        (Api::Configuration, "get_agent") => <super::configuration::GetAgent as Action>::META,
         _ => return None,
     })
 }
@@ -284,6 +320,24 @@ pub static ACTIONS: &[&ActionMeta] = &[
     <super::inbenta::ChatsClose as Action>::META,
     <super::inbenta::HistoryImport as Action>::META,
     <super::inbenta::UsersChats as Action>::META,
+    <super::configuration::CreateBot as Action>::META,
+    <super::configuration::UpdateBot as Action>::META,
+    <super::configuration::DeleteBot as Action>::META,
+    <super::configuration::ListBots as Action>::META,
+    <super::configuration::GetBot as Action>::META,
+    <super::configuration::IssueBotToken as Action>::META,
+    <super::configuration::ResetBotSecret as Action>::META,
+    <super::configuration::RegisterWebhook as Action>::META,
+    <super::configuration::ListWebhooks as Action>::META,
+    <super::configuration::UnregisterWebhook as Action>::META,
+    <super::configuration::ListWebhookNames as Action>::META,
+    <super::configuration::EnableLicenseWebhooks as Action>::META,
+    <super::configuration::DisableLicenseWebhooks as Action>::META,
+    <super::configuration::GetLicenseWebhooksState as Action>::META,
+    <super::configuration::ListGroups as Action>::META,
+    <super::configuration::GetGroup as Action>::META,
+    <super::configuration::ListAgents as Action>::META,
+    <super::configuration::GetAgent as Action>::META,
 ];
 
 /// Every push of every API, in table order.

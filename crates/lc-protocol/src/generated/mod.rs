@@ -4,6 +4,7 @@
 pub(crate) mod agent;
 pub(crate) mod agent_pushes;
 pub(crate) mod common;
+pub(crate) mod configuration;
 pub(crate) mod customer;
 pub(crate) mod customer_pushes;
 pub(crate) mod inbenta;
