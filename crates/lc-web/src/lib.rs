@@ -39,6 +39,8 @@ pub use config::{DEFAULT_BASE_URL, RetryPolicy, WebConfig};
 pub use engine::{HttpEngine, HttpRequest, HttpResponse, MAX_RESPONSE_BYTES};
 pub use lc_protocol::Tls;
 pub use lc_protocol::auth::{TokenProvider, token_fn};
-pub use lc_protocol::session::{AgentSession, CustomerSession, LiveChatSession};
+pub use lc_protocol::session::{
+    AgentSession, ConfigurationSession, CustomerSession, LiveChatSession,
+};
 pub use tokio_util::sync::CancellationToken;
 pub use upload::{MAX_UPLOAD_BYTES, Upload, guess_content_type};

@@ -15,6 +15,7 @@
 //! | `customer` | yes | `customer::CustomerClient`: the Customer Chat API |
 //! | `inbenta` | no | `inbenta`: the Inbenta Agent Chat client and chat object |
 //! | `sandbox` | no | `sandbox::Sandbox`: the local server, embedded |
+//! | `configuration` | no | `configuration::ConfigurationClient`: bots, bot tokens, webhook registrations, groups and agents |
 //! | `webhooks` | no | `webhooks::WebhookReceiver`: receives LiveChat webhooks |
 //! | `accounts` | no | `accounts`: agent OAuth, customer and bot tokens that refresh themselves |
 //! | `full` | no | all of the above |
@@ -33,7 +34,8 @@
 //! - [`Error`]: one error type for every call; [`Error::kind`], [`Error::is_transient`]
 //!   and [`Error::applied`] say what to do with it.
 //! - [`rtm`], [`web`]: the WebSocket and HTTP engines and their settings.
-//! - `sandbox`: the local server; `accounts`: tokens that refresh themselves.
+//! - `sandbox`: the local server; `accounts`: tokens that refresh themselves;
+//!   `configuration`: bots and webhook registrations; `webhooks`: the webhook receiver.
 //!
 //! ## When the network misbehaves
 //!
@@ -64,6 +66,16 @@ pub mod agent {
     pub use lc_agent::*;
     pub use lc_protocol::agent::*;
     pub use lc_rtm::AgentSession;
+}
+
+/// The Configuration API, the part a bot needs:
+/// [`ConfigurationClient`](configuration::ConfigurationClient) (bots, bot tokens, webhook
+/// registrations, groups and agents), its session and its requests.
+#[cfg(feature = "configuration")]
+pub mod configuration {
+    pub use lc_configuration::*;
+    pub use lc_protocol::configuration::*;
+    pub use lc_protocol::session::ConfigurationSession;
 }
 
 /// The Customer Chat API: [`CustomerClient`](customer::CustomerClient), its

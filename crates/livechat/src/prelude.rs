@@ -13,6 +13,8 @@ pub use lc_web::{Upload, WebConfig};
 
 #[cfg(feature = "agent")]
 pub use crate::agent::{AgentClient, AgentEvent, AgentPush, AgentSession};
+#[cfg(feature = "configuration")]
+pub use crate::configuration::{ConfigurationClient, ConfigurationSession};
 #[cfg(feature = "customer")]
 pub use crate::customer::{CustomerClient, CustomerConfig, CustomerEvent, CustomerPush};
 #[cfg(feature = "inbenta")]

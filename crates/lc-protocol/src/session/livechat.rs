@@ -81,6 +81,13 @@ impl<P> Clone for LiveChatSession<P> {
 pub type AgentSession = LiveChatSession<AgentPush>;
 /// A customer session.
 pub type CustomerSession = LiveChatSession<CustomerPush>;
+/// A Configuration API session: Web only (it has no RTM connection, so it cannot be given
+/// to the RTM engine), with agent, personal access or bot tokens.
+pub type ConfigurationSession = LiveChatSession<NoPushes>;
+
+/// The pushes of an API that has none (the Configuration API): no value exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoPushes {}
 
 impl AgentSession {
     /// An agent session against the real service, API 3.6.
@@ -93,6 +100,24 @@ impl CustomerSession {
     /// A customer session of `organization_id` against the real service, API 3.6.
     pub fn customer(organization_id: impl Into<String>) -> Self {
         Self::new(Api::Customer).organization_id(organization_id)
+    }
+}
+
+impl ConfigurationSession {
+    /// A Configuration API session against the real service, API 3.6: the Web client
+    /// sends to `https://api.livechatinc.com/v3.6/configuration/action/{name}`.
+    ///
+    /// ```
+    /// use lc_protocol::session::ConfigurationSession;
+    ///
+    /// let session = ConfigurationSession::configuration().base_url("http://127.0.0.1:8080");
+    /// assert_eq!(
+    ///     session.web_url("list_bots"),
+    ///     "http://127.0.0.1:8080/v3.6/configuration/action/list_bots"
+    /// );
+    /// ```
+    pub fn configuration() -> Self {
+        Self::new(Api::Configuration)
     }
 }
 
@@ -152,7 +177,7 @@ impl<P> LiveChatSession<P> {
         self
     }
 
-    /// The API: agent or customer.
+    /// The API: agent, customer or configuration.
     pub fn api(&self) -> Api {
         self.api
     }

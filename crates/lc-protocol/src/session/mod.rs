@@ -6,6 +6,7 @@
 //!   server closes a connection;
 //! - [`LiveChatSession`] ([`AgentSession`], [`CustomerSession`]): how to reach and log in
 //!   to the LiveChat Agent and Customer Chat APIs; the same value addresses the Web API;
+//!   [`ConfigurationSession`] addresses the Configuration API (Web only);
 //! - [`InbentaSession`]: the Inbenta realtime channel.
 
 mod inbenta;
@@ -15,7 +16,8 @@ mod rules;
 
 pub use inbenta::InbentaSession;
 pub use livechat::{
-    AgentSession, CustomerSession, DEFAULT_BASE_URL, LiveChatPush, LiveChatSession,
+    AgentSession, ConfigurationSession, CustomerSession, DEFAULT_BASE_URL, LiveChatPush,
+    LiveChatSession, NoPushes,
 };
 pub use reasons::DisconnectPolicy;
 pub use rules::{Disconnect, Session};

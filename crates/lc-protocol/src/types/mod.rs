@@ -3,6 +3,7 @@
 //! Most are generated from `spec/common.toml`; the tagged unions ([`Event`], [`User`])
 //! and [`Properties`] are written by hand here.
 
+mod config;
 mod event;
 mod properties;
 mod tagged;
