@@ -46,6 +46,7 @@ pub mod listen;
 pub mod percent;
 pub mod push;
 pub mod recovery;
+mod requests;
 pub mod send_once;
 pub mod session;
 pub mod tls;

@@ -30,9 +30,7 @@ use livechat::configuration::{
     ConfigurationClient, ConfigurationSession, WebhookChatPresence, WebhookFilters, WebhookType,
 };
 use livechat::id::{AgentId, ChatId, Token};
-use livechat::types::{
-    ConfigGroupMembership, ConfigGroupPriority, Event, RoutingStatus, TransferTargetType, UserType,
-};
+use livechat::types::{ConfigGroupMembership, ConfigGroupPriority, Event, RoutingStatus, UserType};
 use livechat::web::{AgentSession, WebClient, WebConfig};
 use livechat::webhooks::{WebhookReceiver, Webhooks};
 use std::error::Error;
@@ -99,10 +97,7 @@ impl Settings {
             organization_id: var("LIVECHAT_ORGANIZATION_ID")?,
             webhook_url: Some(var("LIVECHAT_WEBHOOK_URL")?),
             listen: std::env::var("LIVECHAT_LISTEN").unwrap_or_else(|_| "0.0.0.0:8080".into()),
-            handoff: TransferChatTarget {
-                kind: TransferTargetType::Group,
-                ids: vec![group.into()],
-            },
+            handoff: TransferChatTarget::groups([group]),
         }))
     }
 

@@ -7,7 +7,7 @@ use livechat::agent::{AgentClient, AgentPush, TransferChatTarget};
 use livechat::customer::{CustomerClient, CustomerConfig, CustomerEvent, CustomerPush};
 use livechat::rtm::{AgentSession, RtmConfig, RtmEvent};
 use livechat::sandbox::{NewAgent, NewCustomer, Sandbox};
-use livechat::types::{Event, TransferTargetType};
+use livechat::types::Event;
 use std::time::Duration;
 
 /// How long each step may take.
@@ -34,10 +34,7 @@ pub(crate) async fn run() -> Result<()> {
         organization_id: sandbox.organization_id(),
         webhook_url: None,
         listen: "127.0.0.1:0".into(),
-        handoff: TransferChatTarget {
-            kind: TransferTargetType::Agent,
-            ids: vec![human.id.as_str().into()],
-        },
+        handoff: TransferChatTarget::agents([human.id.clone()]),
     };
     let (registered, _bot) = start(&settings).await?;
     let bot_id = registered.bot_id.clone();
