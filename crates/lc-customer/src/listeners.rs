@@ -7,7 +7,7 @@ use crate::event::{CustomerEvent, EventKind};
 use crate::recovery;
 use crate::shared::Shared;
 use futures_util::{Stream, StreamExt};
-use lc_protocol::listen::{CatchUp, EventSource};
+use lc_protocol::listen::{CatchUp, EventSource, every, first};
 use lc_protocol::recovery::{ChatLedger, LedgerPush};
 use lc_protocol::{Error, EventStream, Subscription};
 use serde_json::Value;
@@ -78,30 +78,30 @@ impl<T: CustomerConnection> CustomerClient<T> {
     ///
     /// The handler gets every push once, also those recovered after a reconnection; if
     /// it falls behind, what it missed is read from the server and given to it.
-    pub fn on<K: EventKind>(&self, mut handler: impl FnMut(&K) + Send + 'static) -> Subscription {
-        let mut events = self.events();
-        let task = tokio::spawn(async move {
-            while let Some(event) = events.next().await {
-                for event in complete(&mut events, event).await {
-                    if let Some(data) = K::from_event(&event) {
-                        handler(data);
-                    }
-                }
-            }
-        });
-        subscription(task)
+    pub fn on<K: EventKind>(&self, handler: impl FnMut(&K) + Send + 'static) -> Subscription {
+        self.listen::<K>(every(handler))
     }
 
     /// Calls `handler` with the next event of kind `K` only (customer-sdk `once`);
     /// dropping the subscription before that cancels it.
     pub fn once<K: EventKind>(&self, handler: impl FnOnce(&K) + Send + 'static) -> Subscription {
+        self.listen::<K>(first(handler))
+    }
+
+    /// Calls `handler` with the events of kind `K` in a task of its own while it
+    /// returns true.
+    fn listen<K: EventKind>(
+        &self,
+        mut handler: impl FnMut(&K) -> bool + Send + 'static,
+    ) -> Subscription {
         let mut events = self.events();
         let task = tokio::spawn(async move {
             while let Some(event) = events.next().await {
                 for event in complete(&mut events, event).await {
                     if let Some(data) = K::from_event(&event) {
-                        handler(data);
-                        return;
+                        if !handler(data) {
+                            return;
+                        }
                     }
                 }
             }
