@@ -110,8 +110,9 @@ pub type AgentEvent = RtmEvent<AgentPush>;
 #[derive(Debug, Clone)]
 pub struct AgentClient<T> {
     transport: T,
-    /// The push hub, for RTM clients.
-    hub: Option<std::sync::Arc<recovery::Hub>>,
+    /// The push hub of RTM clients, shared by the clones of a client: started by
+    /// `from_rtm`, or by the first `events`/`on`/`once` of a client built with `new`.
+    hub: std::sync::Arc<std::sync::OnceLock<std::sync::Arc<recovery::Hub>>>,
     /// The bot requests are sent as (API 3.5 and older), see `set_author_id`.
     author_id: Option<String>,
 }
@@ -122,7 +123,7 @@ impl<T: Transport> AgentClient<T> {
     pub fn new(transport: T) -> Self {
         Self {
             transport,
-            hub: None,
+            hub: std::sync::Arc::default(),
             author_id: None,
         }
     }
@@ -205,11 +206,10 @@ impl AgentClient<RtmClient<AgentSession>> {
     /// with the login. `push_buffer` is the number of items buffered per subscriber
     /// (e.g. [`RtmConfig::push_buffer`]).
     pub fn from_rtm(rtm: RtmClient<AgentSession>, push_buffer: usize) -> Self {
-        let hub = recovery::Hub::start(&rtm, push_buffer);
-        Self {
-            transport: rtm,
-            hub: Some(hub),
-            author_id: None,
-        }
+        let client = Self::new(rtm);
+        let _ = client
+            .hub
+            .set(recovery::Hub::start(&client.transport, push_buffer));
+        client
     }
 }

@@ -7,7 +7,7 @@ use futures_util::StreamExt;
 use lc_protocol::agent::AgentPush;
 use lc_protocol::listen::{every, first};
 use lc_protocol::{EventStream, PushPayload, Subscription};
-use lc_rtm::{AgentSession, RtmClient, RtmEvent};
+use lc_rtm::{AgentSession, RtmClient, RtmConfig, RtmEvent};
 
 impl AgentClient<RtmClient<AgentSession>> {
     /// A new stream of every push and lifecycle item ([`AgentEvent`]) from now on;
@@ -46,14 +46,12 @@ impl AgentClient<RtmClient<AgentSession>> {
     }
 
     fn push_source(&self) -> Pushes {
-        match &self.hub {
-            Some(hub) => hub.subscribe(&self.transport),
-            None => {
-                // Built with `new`: a hub from now on.
-                let hub = crate::recovery::Hub::start(&self.transport, 1024);
-                hub.subscribe(&self.transport)
-            }
-        }
+        // A client built with `new` starts its hub here, once: its pushes from now on.
+        self.hub
+            .get_or_init(|| {
+                crate::recovery::Hub::start(&self.transport, RtmConfig::default().push_buffer)
+            })
+            .subscribe(&self.transport)
     }
 
     /// Calls `handler` with every push of type `P` (e.g.
