@@ -5,7 +5,20 @@ use std::time::Duration;
 
 /// Jittered exponential backoff: attempt `n` waits a random delay in
 /// `[d/2, d]` with `d = min(initial * 2^n, max)`.
-#[derive(Debug, Clone, Copy)]
+///
+/// Read the settings through the public fields; build it with [`Backoff::new`] or the
+/// setters of the same names:
+///
+/// ```
+/// use lc_protocol::backoff::Backoff;
+/// use std::time::Duration;
+///
+/// let backoff = Backoff::default().initial(Duration::from_millis(100)).max(Duration::from_secs(5));
+/// assert_eq!(backoff.max, Duration::from_secs(5));
+/// assert_eq!(backoff.delay(2, 1.0), Duration::from_millis(400));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Backoff {
     /// The first delay.
     pub initial: Duration,
@@ -23,6 +36,25 @@ impl Default for Backoff {
 }
 
 impl Backoff {
+    /// A backoff from `initial` up to `max`.
+    pub const fn new(initial: Duration, max: Duration) -> Self {
+        Self { initial, max }
+    }
+
+    /// Sets [`initial`](Self::initial).
+    #[must_use]
+    pub const fn initial(mut self, initial: Duration) -> Self {
+        self.initial = initial;
+        self
+    }
+
+    /// Sets [`max`](Self::max).
+    #[must_use]
+    pub const fn max(mut self, max: Duration) -> Self {
+        self.max = max;
+        self
+    }
+
     /// The delay before attempt `attempt` (0-based), with `unit` in `[0, 1)` as jitter.
     pub fn delay(&self, attempt: u32, unit: f64) -> Duration {
         let factor = 2u32.saturating_pow(attempt.min(20));
@@ -67,10 +99,7 @@ mod tests {
 
     #[test]
     fn backoff_grows_to_its_cap_with_jitter_within_half() {
-        let backoff = Backoff {
-            initial: Duration::from_millis(100),
-            max: Duration::from_secs(1),
-        };
+        let backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(1));
         assert_eq!(backoff.delay(0, 1.0), Duration::from_millis(100));
         assert_eq!(backoff.delay(0, 0.0), Duration::from_millis(50));
         assert_eq!(backoff.delay(3, 1.0), Duration::from_millis(800));

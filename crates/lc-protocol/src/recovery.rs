@@ -285,10 +285,10 @@ impl ChatLedger {
 }
 
 /// Pauses between catch-ups that failed while connected: 500 ms doubling to 30 s.
-pub const CATCH_UP_RETRY: crate::backoff::Backoff = crate::backoff::Backoff {
-    initial: std::time::Duration::from_millis(500),
-    max: std::time::Duration::from_secs(30),
-};
+pub const CATCH_UP_RETRY: crate::backoff::Backoff = crate::backoff::Backoff::new(
+    std::time::Duration::from_millis(500),
+    std::time::Duration::from_secs(30),
+);
 
 /// Whether `err`, answering a read of one chat during a catch-up, says the chat is no
 /// longer there for this client (nothing to catch up on) rather than that the read

@@ -403,10 +403,7 @@ impl<D: Dispatch, L: Action> Resolver<'_, D, L> {
 }
 
 /// Pauses between lookups that failed: 200 ms doubling to 5 s.
-const LOOKUP_BACKOFF: Backoff = Backoff {
-    initial: Duration::from_millis(200),
-    max: Duration::from_secs(5),
-};
+const LOOKUP_BACKOFF: Backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
 
 /// A fresh client-made id: 128 random bits from the standard library's randomly keyed
 /// hasher, so that ids of different processes and restarts never meet.

@@ -131,10 +131,7 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
             max_attempts: 4,
-            backoff: Backoff {
-                initial: Duration::from_millis(200),
-                max: Duration::from_secs(10),
-            },
+            backoff: Backoff::new(Duration::from_millis(200), Duration::from_secs(10)),
             max_retry_after: Duration::from_secs(60),
             retry_unsafe: false,
         }
