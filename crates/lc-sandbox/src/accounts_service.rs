@@ -207,6 +207,10 @@ fn agent_grant(state: &mut State, body: &Map<String, Value>) -> Result<Value, Re
         }
     };
     let access_token = issue_access_token(state, Principal::Agent(agent.clone()));
+    state
+        .accounts
+        .client_ids
+        .insert(access_token.clone(), client_id.to_owned());
     let account_id = state
         .pats
         .iter()
@@ -627,6 +631,24 @@ impl Sandbox {
             },
         );
         Some(code)
+    }
+
+    /// An access token of `client` for `agent`, as `POST /v2/token` would issue it: it
+    /// carries the client id (what the Configuration API's `owner_client_id` defaults to
+    /// and webhook `source_type` filters look at) and expires after the builder's
+    /// `access_token_lifetime`. `None` for an unknown agent or client.
+    pub fn issue_access_token(&self, client: &OAuthClient, agent: &AgentId) -> Option<Token> {
+        let mut state = self.shared.lock();
+        if !state.agents.contains_key(agent) || !state.accounts.apps.contains_key(&client.client_id)
+        {
+            return None;
+        }
+        let token = issue_access_token(&mut state, Principal::Agent(agent.clone()));
+        state
+            .accounts
+            .client_ids
+            .insert(token.clone(), client.client_id.clone());
+        Some(Token::new(token))
     }
 
     /// Revokes a refresh token: refreshing with it fails with `invalid_grant` from now on.

@@ -1,20 +1,23 @@
 //! Routing of one action to its handler, shared by RTM and Web: checks that the action
-//! exists for the requester's API, version and transport, then hands it to `agent_api`
-//! or `customer_api`. The handlers' context lives in [`crate::handler`].
+//! exists for the API, version and transport, then hands it to `agent_api`,
+//! `customer_api` or (Web only) `configuration_api`. The handlers' context lives in
+//! [`crate::handler`].
 
 use crate::handler::{Ctx, Reply, err};
 use lc_protocol::error::{ApiError, ErrorType};
 use lc_protocol::{Api, ApiVersion, TransportKind, meta};
 use serde_json::value::RawValue;
 
-/// Runs `action` for the requester in `ctx`.
-pub(crate) fn dispatch(ctx: &mut Ctx<'_>, action: &str, payload: &RawValue) -> Reply {
-    let api = ctx.who.api();
+/// Runs `action` of `api` for the requester in `ctx`. The source client id of the pushes
+/// it queues is the requester's (`Outbox::source_client_id`).
+pub(crate) fn dispatch(ctx: &mut Ctx<'_>, api: Api, action: &str, payload: &RawValue) -> Reply {
     check_available(api, ctx.version, ctx.transport, action)?;
+    ctx.state.outbox.source_client_id = ctx.client_id.clone();
     match api {
         Api::Agent => crate::agent_api::handle(ctx, action, payload),
         Api::Customer => crate::customer_api::handle(ctx, action, payload),
-        Api::Inbenta | Api::Configuration => Err(err(
+        Api::Configuration => crate::configuration_api::handle(ctx, action, payload),
+        Api::Inbenta => Err(err(
             ErrorType::Validation,
             format!("{api} actions are not served here"),
         )),

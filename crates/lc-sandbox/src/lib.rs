@@ -32,6 +32,7 @@ mod builder;
 mod chaos;
 mod chat_ops;
 mod clock;
+mod configuration_api;
 mod customer_api;
 mod cutoff;
 mod dispatch;

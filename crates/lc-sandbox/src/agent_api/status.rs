@@ -19,7 +19,7 @@ use crate::auth::authenticate;
 use crate::chat_ops;
 use crate::handler::{Ctx, Reply, decode, encode, err, invalid, not_found, run};
 use crate::outbox::Audience;
-use crate::state::{ConnId, Principal, State};
+use crate::state::{AuthKind, ConnId, Principal, State};
 use crate::views;
 use lc_protocol::agent;
 use lc_protocol::error::{ApiError, ErrorType};
@@ -69,7 +69,15 @@ pub(crate) fn login(
     payload: &RawValue,
 ) -> Reply {
     let request: agent::Login = decode(payload)?;
-    let who = authenticate(state, request.token.expose())?;
+    let credential = crate::auth::credential(state, request.token.expose())?;
+    if credential.kind == AuthKind::Bot {
+        // Q11: RTM connections as a bot are unsupported; bots use the Web API.
+        return Err(err(
+            ErrorType::Authentication,
+            "Bot tokens cannot log in over RTM; use the Web API",
+        ));
+    }
+    let who = credential.principal;
     let Principal::Agent(agent_id) = who.clone() else {
         return Err(err(ErrorType::Authentication, "Invalid access token"));
     };
@@ -321,9 +329,11 @@ fn set_away_status(ctx: &mut Ctx<'_>, request: agent::SetAwayStatus) -> Result<E
 /// `set_routing_status`: changes the status of the requester or of `agent_id` for the
 /// session and pushes `routing_status_set`. [I] rules: only bots may be set `offline`
 /// (`validation` for humans); another human agent's status takes an administrator (or
-/// owner) — `authorization` otherwise — while any agent may set a bot's (the sandbox
-/// does not track bot owners); a human agent without RTM connection cannot be set
-/// (`requester_already_offline` / `agent_offline`). Setting a status ends auto-away.
+/// owner) — `authorization` otherwise — while any agent may set a bot's; a bot token
+/// (scope `agents-bot--my:rw`) may set only its own status and that of the bots of its
+/// application (`authorization` otherwise); a human agent without RTM connection cannot
+/// be set (`requester_already_offline` / `agent_offline`). Setting a status ends
+/// auto-away. A bot keeps its status until it is set again (it has no connection).
 fn set_routing_status(
     ctx: &mut Ctx<'_>,
     request: agent::SetRoutingStatus,
@@ -338,6 +348,19 @@ fn set_routing_status(
         .agents
         .get(&target)
         .ok_or_else(|| not_found(format_args!("Agent `{target}`")))?;
+    if ctx.auth == AuthKind::Bot && target != me {
+        let same_owner = ctx
+            .state
+            .bots
+            .get(&target)
+            .is_some_and(|bot| Some(&bot.owner_client_id) == ctx.client_id.as_ref());
+        if !same_owner {
+            return Err(err(
+                ErrorType::Authorization,
+                "A bot token may set only the status of its application's bots",
+            ));
+        }
+    }
     if !rec.profile.is_bot.unwrap_or(false) {
         if target != me {
             require_admin(ctx.state, &me)?;
