@@ -332,7 +332,12 @@ fn issue_access_token(state: &mut State, who: Principal) -> String {
 fn issue_with_lifetime(state: &mut State, who: Principal, lifetime: Duration) -> String {
     let token = state.mint_token(who);
     let now = Instant::now();
-    state.accounts.expiry.retain(|_, at| *at > now);
+    let accounts = &mut state.accounts;
+    accounts.expiry.retain(|_, at| *at > now);
+    let live = &accounts.expiry;
+    accounts
+        .client_ids
+        .retain(|token, _| live.contains_key(token));
     state.accounts.expiry.insert(token.clone(), now + lifetime);
     token
 }
@@ -400,6 +405,10 @@ fn customer_grant(
         }
     };
     let token = issue_with_lifetime(state, Principal::Customer(customer.clone()), lifetime);
+    state
+        .accounts
+        .client_ids
+        .insert(token.clone(), client_id.clone());
     let body = json!({
         "access_token": token,
         "entity_id": customer.as_str(),

@@ -43,7 +43,7 @@ pub(crate) struct AccountsStore {
     pub(crate) codes: HashMap<String, CodeRec>,
     /// Access token → when it stops working.
     pub(crate) expiry: HashMap<String, Instant>,
-    /// Agent access token → the client id of the OAuth app it was issued to.
+    /// Access token (agent or customer) → the client id of the OAuth app it was issued to.
     pub(crate) client_ids: HashMap<String, String>,
     /// (`__lc_cst` value, group of a per-group identity) → the customer.
     pub(crate) cookies: HashMap<(String, Option<u32>), CustomerId>,
