@@ -298,6 +298,35 @@ fn tier_of(priority: &ConfigGroupPriority) -> Option<u8> {
     }
 }
 
+/// Routes active customer chats that wait for an agent.
+pub(crate) fn route_waiting_chats(state: &mut State) {
+    let mut waiting: Vec<_> = state
+        .chats
+        .values()
+        .filter(|c| {
+            c.is_active()
+                && c.customer().is_some()
+                && !c
+                    .users
+                    .iter()
+                    .any(|u| matches!(u.principal, Principal::Agent(_)))
+        })
+        .map(|c| (c.seq, c.id.clone()))
+        .collect();
+    waiting.sort();
+    for (_, chat_id) in waiting {
+        if route(state, &chat_id).is_some() {
+            let customer = state
+                .chats
+                .get(&chat_id)
+                .and_then(|c| c.customer().cloned());
+            if let Some(customer) = customer {
+                push_incoming_chat(state, &chat_id, &Principal::Customer(customer));
+            }
+        }
+    }
+}
+
 /// Whether every connection of `agent` is away (false when it has none).
 pub(crate) fn all_away(state: &State, agent: &AgentId) -> bool {
     let who = Principal::Agent(agent.clone());
@@ -503,6 +532,16 @@ pub(crate) fn deactivate(
         "chat_deactivated",
         &payload,
     );
+    let had_bot = state.chats.get(chat_id).is_some_and(|c| {
+        c.users.iter().any(|u| match &u.principal {
+            Principal::Agent(id) => state.bots.contains_key(id),
+            Principal::Customer(_) => false,
+        })
+    });
+    if had_bot {
+        // A bot may be below its `max_chats_count` again.
+        route_waiting_chats(state);
+    }
     Ok(())
 }
 

@@ -16,7 +16,7 @@
 
 use super::customers;
 use crate::auth::authenticate;
-use crate::chat_ops;
+use crate::chat_ops::route_waiting_chats;
 use crate::handler::{Ctx, Reply, decode, encode, err, invalid, not_found, run};
 use crate::outbox::Audience;
 use crate::state::{AuthKind, ConnId, Principal, State};
@@ -193,35 +193,6 @@ fn login_response(state: &State, agent: &AgentId) -> agent::LoginResponse {
             .map(|c| views::chat_summary_view(state, c, &who))
             .collect(),
         ..Default::default()
-    }
-}
-
-/// Routes active customer chats that wait for an agent.
-pub(crate) fn route_waiting_chats(state: &mut State) {
-    let mut waiting: Vec<_> = state
-        .chats
-        .values()
-        .filter(|c| {
-            c.is_active()
-                && c.customer().is_some()
-                && !c
-                    .users
-                    .iter()
-                    .any(|u| matches!(u.principal, Principal::Agent(_)))
-        })
-        .map(|c| (c.seq, c.id.clone()))
-        .collect();
-    waiting.sort();
-    for (_, chat_id) in waiting {
-        if chat_ops::route(state, &chat_id).is_some() {
-            let customer = state
-                .chats
-                .get(&chat_id)
-                .and_then(|c| c.customer().cloned());
-            if let Some(customer) = customer {
-                chat_ops::push_incoming_chat(state, &chat_id, &Principal::Customer(customer));
-            }
-        }
     }
 }
 

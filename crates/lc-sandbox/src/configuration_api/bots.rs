@@ -180,7 +180,7 @@ fn delete_bot(ctx: &mut Ctx<'_>, request: DeleteBot) -> Result<Empty, ApiError> 
     ctx.state
         .outbox
         .agents(Audience::AllAgents, "bot_deleted", &payload);
-    crate::agent_api::route_waiting_chats(ctx.state);
+    crate::chat_ops::route_waiting_chats(ctx.state);
     Ok(Empty {})
 }
 

@@ -5,7 +5,7 @@
 use crate::common;
 
 use common::World;
-use common::config::{call, create_bot, oauth_bearer};
+use common::config::{bot_token, call, create_bot, oauth_bearer};
 use common::web::{Web, agent_bearer};
 use lc_sandbox::{NewCustomer, Sandbox};
 use serde_json::{Value, json};
@@ -178,5 +178,57 @@ async fn a_deleted_bot_leaves_its_chats() {
         .await
         .ok();
     assert!(agents_of(&chat).is_empty(), "{chat}");
+    world.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_waiting_chat_goes_to_a_bot_once_one_of_its_chats_ends() {
+    let (world, web, _) = world().await;
+    let (auth, client_id) = oauth_bearer(&world.sandbox, &world.agent);
+    let (bot, secret) = create_bot(&web, &auth, json!({"name": "B", "max_chats_count": 1})).await;
+    let bot_auth = format!(
+        "Bearer {}",
+        bot_token(&web, &world.sandbox, &bot, &client_id, &secret).await
+    );
+    set_status(&web, &world, &bot, "accepting_chats").await;
+    let first = new_chat_agents(&web, &world, None).await;
+    let customer = world.sandbox.create_customer(NewCustomer::new());
+    let customer_auth = customer.bearer().expose().to_owned();
+    let waiting = web
+        .customer(
+            "3.6",
+            "start_chat",
+            &customer_auth,
+            json!({"chat": {"thread": {"events": [{"type": "message", "text": "hi"}]}}}),
+        )
+        .await
+        .ok();
+    let get_waiting = || {
+        web.customer(
+            "3.6",
+            "get_chat",
+            &customer_auth,
+            json!({"chat_id": waiting["chat_id"]}),
+        )
+    };
+    assert_eq!(first, [bot.as_str()]);
+    assert!(agents_of(&get_waiting().await.ok()).is_empty());
+    let chats = web
+        .agent("3.6", "list_chats", &bot_auth, json!({}))
+        .await
+        .ok();
+    let bot_chat = chats["chats_summary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["users"].to_string().contains(&bot))
+        .map(|c| c["id"].clone())
+        .unwrap_or_else(|| panic!("no chat of the bot: {chats}"));
+
+    web.agent("3.6", "deactivate_chat", &bot_auth, json!({"id": bot_chat}))
+        .await
+        .ok();
+
+    assert_eq!(agents_of(&get_waiting().await.ok()), [bot.as_str()]);
     world.sandbox.shutdown().await;
 }
