@@ -83,6 +83,17 @@ async fn owner_client_id_is_required_with_a_pat_and_a_token_of_no_application() 
     .await
     .ok();
     assert_eq!(bot["owner_client_id"], "app-1");
+    // Bots created with a PAT are the "my" bots of PAT callers.
+    let listed = call(
+        &web,
+        "3.6",
+        "list_bots",
+        &agent_basic(&world.agent),
+        json!({}),
+    )
+    .await
+    .ok();
+    assert_eq!(listed[0]["id"], id.as_str(), "{listed}");
     world.sandbox.shutdown().await;
 }
 
