@@ -58,6 +58,7 @@ fn get_group(ctx: &mut Ctx<'_>, request: GetGroup) -> Result<ConfigGroup, ApiErr
     Ok(group_view(ctx.state, request.id, &fields))
 }
 
+/// The requested group fields; an unknown one is `validation`.
 fn group_fields(fields: Option<Vec<GroupField>>) -> Result<Vec<GroupField>, ApiError> {
     let fields = fields.unwrap_or_default();
     match fields.iter().find(|f| f.is_unknown()) {
@@ -146,6 +147,7 @@ fn get_agent(ctx: &mut Ctx<'_>, request: GetAgent) -> Result<ConfigAgent, ApiErr
     Ok(agent_view(ctx.state, &request.id, &fields, false))
 }
 
+/// The requested agent fields; an unknown one is `validation`.
 fn agent_fields(fields: Option<Vec<AgentField>>) -> Result<Vec<AgentField>, ApiError> {
     let fields = fields.unwrap_or_default();
     match fields.iter().find(|f| f.is_unknown()) {

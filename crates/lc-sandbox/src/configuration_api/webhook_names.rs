@@ -37,6 +37,7 @@ enum Versions {
 /// One webhook action.
 #[derive(Debug)]
 pub(super) struct WebhookAction {
+    /// Its name (`action` of registrations and deliveries).
     pub(super) name: &'static str,
     /// The filter keys it takes.
     pub(super) filters: &'static [&'static str],
@@ -45,6 +46,7 @@ pub(super) struct WebhookAction {
     versions: Versions,
 }
 
+/// A table row.
 const fn action(
     name: &'static str,
     filters: &'static [&'static str],
@@ -111,6 +113,7 @@ const ACTIONS: &[WebhookAction] = &[
 const ADDITIONAL_DATA: &[&str] = &["chat_properties", "chat_presence_user_ids"];
 
 impl WebhookAction {
+    /// Whether webhooks registered with `version` can report it.
     fn exists_in(&self, version: ApiVersion) -> bool {
         match self.versions {
             Versions::Both => true,

@@ -26,8 +26,6 @@ use serde_json::value::RawValue;
 
 /// The longest `url` accepted.
 const MAX_URL: usize = 500;
-/// The actions whose webhooks take the `author_type` filter.
-const AUTHOR_TYPE_ACTIONS: &[&str] = &["incoming_event", "event_updated"];
 
 /// Handles the registration actions; `None` for other actions. Bot tokens may call none
 /// of them.
@@ -113,8 +111,9 @@ fn register_webhook(
     })
 }
 
-/// The filters `action` takes (§3.3): `author_type` only on the event actions,
-/// `values` or `exclude_values` but not both, known `source_type` values, no unknown key.
+/// The filters `action` takes (§3.3, the table of [`super::webhook_names`]: e.g.
+/// `author_type` only on `incoming_event` and `event_updated`), `values` or
+/// `exclude_values` but not both, known `source_type` values, no unknown key.
 fn check_filters(action: &WebhookAction, filters: &WebhookFilters) -> Result<(), ApiError> {
     let refuse = |key: &str| {
         invalid(format!(
@@ -133,12 +132,7 @@ fn check_filters(action: &WebhookAction, filters: &WebhookFilters) -> Result<(),
         ("agent_ids", filters.agent_ids.is_some()),
     ];
     for (key, present) in given {
-        let allowed = if key == "author_type" {
-            AUTHOR_TYPE_ACTIONS.contains(&action.name)
-        } else {
-            action.filters.contains(&key)
-        };
-        if present && !allowed {
+        if present && !action.filters.contains(&key) {
             return Err(refuse(key));
         }
     }
