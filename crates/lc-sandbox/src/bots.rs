@@ -94,7 +94,7 @@ pub(crate) fn jwt(
         "client_id": client_id,
         "organization_id": organization_id,
         "iat": now,
-        "exp": now + lifetime.as_secs(),
+        "exp": now.saturating_add(lifetime.as_secs()),
         "jti": hex32(),
     });
     let signature = [

@@ -121,10 +121,12 @@ impl SandboxBuilder {
 
     /// How long bot tokens (Configuration API `issue_bot_token`) live (default 24 hours,
     /// as the real service); at least one millisecond. A bot token past its lifetime is
-    /// refused with `authentication` on every API.
+    /// refused with `authentication` on every API. Longer than ten years counts as ten
+    /// years.
     #[must_use]
     pub fn bot_token_lifetime(mut self, lifetime: Duration) -> Self {
-        self.bot_token_lifetime = lifetime.max(Duration::from_millis(1));
+        const TEN_YEARS: Duration = Duration::from_secs(10 * 365 * 24 * 60 * 60);
+        self.bot_token_lifetime = lifetime.clamp(Duration::from_millis(1), TEN_YEARS);
         self
     }
 
