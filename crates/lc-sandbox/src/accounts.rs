@@ -91,7 +91,8 @@ impl NewAgent {
         self
     }
 
-    /// Makes it a bot (bots are never routed chats).
+    /// Makes it a bot (`is_bot`) that is never routed chats. Bots of the Configuration API
+    /// (`create_bot` over Web), which get chats by their group priority, are made there.
     #[must_use]
     pub fn bot(mut self) -> Self {
         self.is_bot = true;

@@ -207,6 +207,10 @@ fn agent_grant(state: &mut State, body: &Map<String, Value>) -> Result<Value, Re
         }
     };
     let access_token = issue_access_token(state, Principal::Agent(agent.clone()));
+    state
+        .accounts
+        .client_ids
+        .insert(access_token.clone(), client_id.to_owned());
     let account_id = state
         .pats
         .iter()
@@ -328,7 +332,12 @@ fn issue_access_token(state: &mut State, who: Principal) -> String {
 fn issue_with_lifetime(state: &mut State, who: Principal, lifetime: Duration) -> String {
     let token = state.mint_token(who);
     let now = Instant::now();
-    state.accounts.expiry.retain(|_, at| *at > now);
+    let accounts = &mut state.accounts;
+    accounts.expiry.retain(|_, at| *at > now);
+    let live = &accounts.expiry;
+    accounts
+        .client_ids
+        .retain(|token, _| live.contains_key(token));
     state.accounts.expiry.insert(token.clone(), now + lifetime);
     token
 }
@@ -396,6 +405,10 @@ fn customer_grant(
         }
     };
     let token = issue_with_lifetime(state, Principal::Customer(customer.clone()), lifetime);
+    state
+        .accounts
+        .client_ids
+        .insert(token.clone(), client_id.clone());
     let body = json!({
         "access_token": token,
         "entity_id": customer.as_str(),
@@ -627,6 +640,24 @@ impl Sandbox {
             },
         );
         Some(code)
+    }
+
+    /// An access token of `client` for `agent`, as `POST /v2/token` would issue it: it
+    /// carries the client id (what the Configuration API's `owner_client_id` defaults to
+    /// and webhook `source_type` filters look at) and expires after the builder's
+    /// `access_token_lifetime`. `None` for an unknown agent or client.
+    pub fn issue_access_token(&self, client: &OAuthClient, agent: &AgentId) -> Option<Token> {
+        let mut state = self.shared.lock();
+        if !state.agents.contains_key(agent) || !state.accounts.apps.contains_key(&client.client_id)
+        {
+            return None;
+        }
+        let token = issue_access_token(&mut state, Principal::Agent(agent.clone()));
+        state
+            .accounts
+            .client_ids
+            .insert(token.clone(), client.client_id.clone());
+        Some(Token::new(token))
     }
 
     /// Revokes a refresh token: refreshing with it fails with `invalid_grant` from now on.

@@ -43,6 +43,8 @@ pub(crate) struct AccountsStore {
     pub(crate) codes: HashMap<String, CodeRec>,
     /// Access token → when it stops working.
     pub(crate) expiry: HashMap<String, Instant>,
+    /// Access token (agent or customer) → the client id of the OAuth app it was issued to.
+    pub(crate) client_ids: HashMap<String, String>,
     /// (`__lc_cst` value, group of a per-group identity) → the customer.
     pub(crate) cookies: HashMap<(String, Option<u32>), CustomerId>,
     /// How many token requests came (`/v2/token` and the customer token endpoints).
@@ -57,6 +59,7 @@ impl Default for AccountsStore {
             refresh_tokens: HashMap::new(),
             codes: HashMap::new(),
             expiry: HashMap::new(),
+            client_ids: HashMap::new(),
             cookies: HashMap::new(),
             requests: 0,
         }

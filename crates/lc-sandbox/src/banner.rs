@@ -68,6 +68,7 @@ pub(crate) fn banner(sandbox: &Sandbox, demo: &Demo, cert: Option<&Path>) -> Str
          \x20 customer RTM     {ws}/v3.6/customer/rtm/ws?organization_id={org}\n\
          \x20 agent Web        {http}/v3.6/agent/action/<action>\n\
          \x20 customer Web     {http}/v3.6/customer/action/<action>?organization_id={org}\n\
+         \x20 configuration    {http}/v3.6/configuration/action/<action>\n\
          \x20 agent            {agent_id}  token: Bearer {agent_token}\n\
          \x20                  Basic {account}:{pat}\n\
          \x20 customer         {customer_id}  token: Bearer {customer_token}\n\

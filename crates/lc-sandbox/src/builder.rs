@@ -21,6 +21,7 @@ pub struct SandboxBuilder {
     timing: Timing,
     multiple_chats_per_customer: bool,
     access_token_lifetime: Duration,
+    bot_token_lifetime: Duration,
 }
 
 impl Default for SandboxBuilder {
@@ -36,6 +37,7 @@ impl Default for SandboxBuilder {
             },
             multiple_chats_per_customer: false,
             access_token_lifetime: crate::accounts_store::DEFAULT_LIFETIME,
+            bot_token_lifetime: crate::bots::DEFAULT_TOKEN_LIFETIME,
         }
     }
 }
@@ -117,6 +119,17 @@ impl SandboxBuilder {
         self
     }
 
+    /// How long bot tokens (Configuration API `issue_bot_token`) live (default 24 hours,
+    /// as the real service); at least one millisecond. A bot token past its lifetime is
+    /// refused with `authentication` on every API. Longer than ten years counts as ten
+    /// years.
+    #[must_use]
+    pub fn bot_token_lifetime(mut self, lifetime: Duration) -> Self {
+        const TEN_YEARS: Duration = Duration::from_secs(10 * 365 * 24 * 60 * 60);
+        self.bot_token_lifetime = lifetime.clamp(Duration::from_millis(1), TEN_YEARS);
+        self
+    }
+
     /// Binds and starts serving.
     ///
     /// # Errors
@@ -134,6 +147,7 @@ impl SandboxBuilder {
             organization_id: self.organization_id,
             license_id: "104130623".to_owned(),
             multiple_chats_per_customer: self.multiple_chats_per_customer,
+            bot_token_lifetime: self.bot_token_lifetime,
         };
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let mut state = State::new(settings);

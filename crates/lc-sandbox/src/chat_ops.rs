@@ -9,7 +9,8 @@ use lc_protocol::Api;
 use lc_protocol::error::{ApiError, ErrorType};
 use lc_protocol::id::{AgentId, ChatId, CustomerId, EventId, GroupId, ThreadId};
 use lc_protocol::types::{
-    Access, Event, InitialUser, Properties, RoutingStatus, SystemMessageEvent, UserType, Visibility,
+    Access, ConfigGroupPriority, Event, InitialUser, Properties, RoutingStatus, SystemMessageEvent,
+    UserType, Visibility,
 };
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -199,8 +200,8 @@ pub(crate) fn create_chat(
     id
 }
 
-/// Routes an active customer chat with no agent to the accepting agent of its groups
-/// with the fewest active chats; returns the agent, if one was free.
+/// Routes an active customer chat with no agent to the agent or bot [`pick_agent`]
+/// chooses; returns it, if one was free.
 pub(crate) fn route(state: &mut State, chat_id: &ChatId) -> Option<AgentId> {
     route_excluding(state, chat_id, &[])
 }
@@ -232,15 +233,20 @@ pub(crate) fn route_excluding(
     Some(candidate)
 }
 
-/// The agent routing would give a chat of `groups` to: the accepting, connected, not
-/// away, non-bot agent of one of the groups (group 0: any) with the fewest active chats,
-/// never one of `exclude`.
+/// The agent routing would give a chat of `groups` to, never one of `exclude`. The
+/// candidates are the accepting, connected, not away human agents of one of the groups
+/// (group 0: any), with priority `normal`, and the accepting bots (Configuration API) of
+/// one of the groups below their `max_chats_count` active chats, with their priority in
+/// the group (else their default priority; every bot is in group 0). Priority `first`
+/// comes before `normal`, then `last`; `supervisor` never gets chats. Among equals, the
+/// one with the fewest active chats (then the lowest id) wins. Agents made with
+/// `NewAgent::bot` (no Configuration API record) never get chats.
 pub(crate) fn pick_agent(
     state: &State,
     groups: &[GroupId],
     exclude: &[AgentId],
 ) -> Option<AgentId> {
-    state
+    let humans = state
         .agents
         .iter()
         .filter(|(id, rec)| {
@@ -252,8 +258,73 @@ pub(crate) fn pick_agent(
                 && (groups.iter().any(|g| g.0 == 0)
                     || groups.iter().any(|g| rec.groups.contains(g)))
         })
-        .min_by_key(|(id, _)| active_chats_of(state, id))
-        .map(|(id, _)| id.clone())
+        .map(|(id, _)| (NORMAL_TIER, active_chats_of(state, id), id));
+    let bots = state.bots.iter().filter_map(|(id, bot)| {
+        let accepting = state
+            .agents
+            .get(id)
+            .is_some_and(|a| a.routing_status == RoutingStatus::AcceptingChats);
+        if !accepting || exclude.contains(id) {
+            return None;
+        }
+        let chats = active_chats_of(state, id);
+        if chats >= usize::try_from(bot.max_chats_count).unwrap_or(usize::MAX) {
+            return None;
+        }
+        let tier = groups
+            .iter()
+            .filter_map(|g| bot.priority_in(*g))
+            .filter_map(|p| tier_of(&p))
+            .min()?;
+        Some((tier, chats, id))
+    });
+    humans
+        .chain(bots)
+        .min_by_key(|(tier, chats, _)| (*tier, *chats))
+        .map(|(_, _, id)| id.clone())
+}
+
+/// The routing tier of human agents (priority `normal`).
+const NORMAL_TIER: u8 = 1;
+
+/// The routing tier of a group priority (lower first); `None` for `supervisor` (never
+/// routed) and unknown priorities.
+fn tier_of(priority: &ConfigGroupPriority) -> Option<u8> {
+    match priority {
+        ConfigGroupPriority::First => Some(0),
+        ConfigGroupPriority::Normal => Some(NORMAL_TIER),
+        ConfigGroupPriority::Last => Some(2),
+        _ => None,
+    }
+}
+
+/// Routes active customer chats that wait for an agent.
+pub(crate) fn route_waiting_chats(state: &mut State) {
+    let mut waiting: Vec<_> = state
+        .chats
+        .values()
+        .filter(|c| {
+            c.is_active()
+                && c.customer().is_some()
+                && !c
+                    .users
+                    .iter()
+                    .any(|u| matches!(u.principal, Principal::Agent(_)))
+        })
+        .map(|c| (c.seq, c.id.clone()))
+        .collect();
+    waiting.sort();
+    for (_, chat_id) in waiting {
+        if route(state, &chat_id).is_some() {
+            let customer = state
+                .chats
+                .get(&chat_id)
+                .and_then(|c| c.customer().cloned());
+            if let Some(customer) = customer {
+                push_incoming_chat(state, &chat_id, &Principal::Customer(customer));
+            }
+        }
+    }
 }
 
 /// Whether every connection of `agent` is away (false when it has none).
@@ -461,6 +532,16 @@ pub(crate) fn deactivate(
         "chat_deactivated",
         &payload,
     );
+    let had_bot = state.chats.get(chat_id).is_some_and(|c| {
+        c.users.iter().any(|u| match &u.principal {
+            Principal::Agent(id) => state.bots.contains_key(id),
+            Principal::Customer(_) => false,
+        })
+    });
+    if had_bot {
+        // A bot may be below its `max_chats_count` again.
+        route_waiting_chats(state);
+    }
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 //! The router ([`crate::dispatch`]) and the handlers (`agent_api`, `customer_api`) both
 //! use this module; it uses neither, so handlers never depend on the router.
 
-use crate::state::{ConnId, Principal, State};
+use crate::state::{AuthKind, ConnId, Principal, State};
 use lc_protocol::error::{ApiError, ErrorType};
 use lc_protocol::{ApiVersion, TransportKind};
 use serde::Serialize;
@@ -21,6 +21,12 @@ pub(crate) struct Ctx<'a> {
     pub(crate) version: ApiVersion,
     pub(crate) transport: TransportKind,
     pub(crate) conn: Option<ConnId>,
+    /// The client id of the application whose token made the request (accounts service
+    /// tokens of an OAuth client, bot tokens); `None` for personal access tokens and the
+    /// sandbox's own tokens.
+    pub(crate) client_id: Option<String>,
+    /// How the requester authenticated.
+    pub(crate) auth: AuthKind,
 }
 
 impl Ctx<'_> {

@@ -1,6 +1,7 @@
 //! A local server speaking the LiveChat Agent Chat API and Customer Chat API — RTM
-//! (WebSocket) and Web (HTTP), versions 3.3 to 3.6 — with the semantics of the real
-//! service, in memory.
+//! (WebSocket) and Web (HTTP), versions 3.3 to 3.6 — and the bot, webhook registration
+//! and group/agent read actions of the Configuration API (Web), with the semantics of
+//! the real service, in memory.
 //!
 //! It is the test bed of every integration test of livechat-rs, the embedded default of
 //! the quickstart, and a way to develop a bot offline.
@@ -32,6 +33,7 @@ mod builder;
 mod chaos;
 mod chat_ops;
 mod clock;
+mod configuration_api;
 mod customer_api;
 mod cutoff;
 mod dispatch;

@@ -18,7 +18,8 @@ use std::process::ExitCode;
     name = "lc-sandbox",
     version,
     about = "A local LiveChat and Inbenta Agent Chat server",
-    long_about = "A local LiveChat server (Agent and Customer Chat API, RTM + Web, v3.3-v3.6) \
+    long_about = "A local LiveChat server (Agent and Customer Chat API, RTM + Web, v3.3-v3.6; \
+                  Configuration API bots and webhook registrations, Web) \
                   and Inbenta Agent Chat server (REST under /v1/, realtime at /v1/ws; app \
                   `demo-app`), with one ready agent and customer (printed at start).",
     after_help = "Logs go to stderr; RUST_LOG sets their filter [default: info]. Ctrl-C stops it.",

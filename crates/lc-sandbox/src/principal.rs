@@ -29,3 +29,17 @@ impl Principal {
 
 /// One connection's identity.
 pub(crate) type ConnId = u64;
+
+/// How a requester proved who it is: what the Configuration API's `owner_client_id` rule
+/// and the bot token's fixed scopes look at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AuthKind {
+    /// No `Authorization` header (the few actions that need none).
+    Anonymous,
+    /// `Bearer <token>`: an accounts service or sandbox-minted access token.
+    Bearer,
+    /// `Basic base64(account_id:PAT)`: a personal access token.
+    Pat,
+    /// `Bearer <JWT>` from `issue_bot_token`: acts as the bot.
+    Bot,
+}

@@ -16,7 +16,7 @@ use crate::dispatch::dispatch;
 use crate::handler::{Ctx, Reply, err};
 use crate::response::{lifecycle_header, text};
 use crate::shared::Shared;
-use crate::state::{ConnId, ConnRec, Outgoing, State};
+use crate::state::{AuthKind, ConnId, ConnRec, Outgoing, State};
 use crate::writer::write_frames;
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -350,14 +350,18 @@ fn handle_request(shared: &Shared, conn: ConnId, cutoff: &Cutoff, request: &Requ
         (None, Ok(version)) => match principal {
             None => Err(err(ErrorType::Authentication, "Log in first")),
             Some(who) => {
+                let (client_id, auth) = login_credential(&state, conn);
+                let api = who.api();
                 let mut ctx = Ctx {
                     state: &mut state,
                     who,
                     version,
                     transport: TransportKind::Rtm,
                     conn: Some(conn),
+                    client_id,
+                    auth,
                 };
-                dispatch(&mut ctx, action, &request.payload)
+                dispatch(&mut ctx, api, action, &request.payload)
             }
         },
     };
@@ -369,6 +373,7 @@ fn handle_request(shared: &Shared, conn: ConnId, cutoff: &Cutoff, request: &Requ
         state.outbox = Default::default();
     }
     crate::push::deliver(&mut state, Some((conn, request.request_id.as_deref())));
+    state.outbox.source_client_id = None;
     if fate.refused {
         if let Some(c) = state.conns.get(&conn) {
             let _ = c.tx.send(Outgoing::Close);
@@ -408,4 +413,15 @@ fn respond(state: &State, conn: ConnId, request: &RequestFrame, reply: &Reply) {
         Ok(payload) => livechat::encode_success(request_id, action, payload),
         Err(error) => livechat::encode_failure(request_id, action, error),
     });
+}
+
+/// The client id and kind of the token connection `conn` logged in with (`None` and
+/// `Bearer` when it is gone or expired).
+fn login_credential(state: &State, conn: ConnId) -> (Option<String>, AuthKind) {
+    state
+        .conns
+        .get(&conn)
+        .and_then(|c| c.session.token.as_deref())
+        .and_then(|token| crate::auth::credential(state, token).ok())
+        .map_or((None, AuthKind::Bearer), |c| (c.client_id, c.kind))
 }

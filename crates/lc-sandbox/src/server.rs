@@ -91,9 +91,12 @@ fn parse_route(path: &str) -> Route {
     let api = |a: &str| match a {
         "agent" => Some(Api::Agent),
         "customer" => Some(Api::Customer),
+        "configuration" => Some(Api::Configuration),
         _ => None,
     };
     match parts.as_slice() {
+        // The Configuration API has no RTM.
+        [_, "configuration", "rtm", "ws"] => Route::NotFound,
         [v, a, "rtm", "ws"] => match (version(v), api(a)) {
             (Some(v), Some(a)) => Route::Rtm(a, v),
             _ => Route::NotFound,

@@ -3,7 +3,7 @@
 use crate::accounts_store::AccountsStore;
 use crate::clock::{Clock, IdGen};
 use crate::outbox::{Audience, Outbox};
-pub(crate) use crate::principal::{ConnId, Principal};
+pub(crate) use crate::principal::{AuthKind, ConnId, Principal};
 use lc_protocol::id::{AgentId, ChatId, CustomerId, EventId, GroupId, ThreadId};
 use lc_protocol::types::{
     Access, Agent, Customer, CustomerMonitoringLevel, Event, Permission, Properties, RoutingStatus,
@@ -258,6 +258,8 @@ pub(crate) struct Settings {
     pub(crate) license_id: String,
     /// Whether a customer may have several chats (the real default is one).
     pub(crate) multiple_chats_per_customer: bool,
+    /// How long bot tokens (`issue_bot_token`) live.
+    pub(crate) bot_token_lifetime: std::time::Duration,
 }
 
 /// Everything, behind one lock.
@@ -287,6 +289,8 @@ pub(crate) struct State {
     pub(crate) bots: BTreeMap<AgentId, crate::bots::BotRec>,
     /// Webhook registrations.
     pub(crate) webhooks: crate::webhook_registry::WebhookRegistry,
+    /// Bot tokens (`issue_bot_token`) → what they stand for.
+    pub(crate) bot_tokens: HashMap<String, crate::bots::BotToken>,
 }
 
 impl State {
@@ -320,6 +324,7 @@ impl State {
             accounts: AccountsStore::default(),
             bots: BTreeMap::new(),
             webhooks: Default::default(),
+            bot_tokens: HashMap::new(),
         }
     }
 
@@ -393,6 +398,15 @@ impl State {
 
 /// Routing statuses, auto-away and the end of connections.
 impl State {
+    /// Whether `agent` is a bot: its status never follows connections (it has none).
+    pub(crate) fn is_bot(&self, agent: &AgentId) -> bool {
+        self.bots.contains_key(agent)
+            || self
+                .agents
+                .get(agent)
+                .is_some_and(|a| a.profile.is_bot.unwrap_or(false))
+    }
+
     /// The logged-in connections of `agent`.
     pub(crate) fn agent_conns(&self, agent: &AgentId) -> Vec<ConnId> {
         let who = Principal::Agent(agent.clone());
@@ -417,9 +431,12 @@ impl State {
     /// The auto-away rule ([I], §4.7): an agent accepting chats whose logged-in
     /// connections are all away becomes `not_accepting_chats`; once one of them is back,
     /// an agent that this rule (not a request) made `not_accepting_chats` accepts chats
-    /// again. Any other status is left alone. Returns whether the agent became
-    /// `accepting_chats` (waiting chats may then be routed to it).
+    /// again. Any other status is left alone, and bots are never touched. Returns whether
+    /// the agent became `accepting_chats` (waiting chats may then be routed to it).
     pub(crate) fn apply_away_rule(&mut self, agent: &AgentId) -> bool {
+        if self.is_bot(agent) {
+            return false;
+        }
         let conns = self.agent_conns(agent);
         if conns.is_empty() {
             return false;
@@ -446,8 +463,11 @@ impl State {
 
     /// `agent` has no connection left (or logged out): it becomes `offline`, pushed when
     /// that is a change, and its status is remembered for a `reconnect` login (the status
-    /// it chose, when auto-away had changed it).
+    /// it chose, when auto-away had changed it). Bots are left alone.
     pub(crate) fn agent_offline(&mut self, agent: &AgentId) {
+        if self.is_bot(agent) {
+            return;
+        }
         let Some(rec) = self.agents.get_mut(agent) else {
             return;
         };

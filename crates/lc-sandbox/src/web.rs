@@ -1,18 +1,20 @@
-//! Web: `POST|GET /v{ver}/{agent|customer}/action/{name}`, uploads and uploaded files.
+//! Web: `POST|GET /v{ver}/{agent|customer|configuration}/action/{name}`, uploads and
+//! uploaded files.
 
+use crate::auth::Credential;
 use crate::cutoff::Cutoff;
 use crate::dispatch::dispatch;
 use crate::handler::{Ctx, Reply, err, invalid};
 use crate::query::{query_pairs, query_param};
 use crate::response::{lifecycle_header, text};
 use crate::shared::Shared;
-use crate::state::{FileRec, Principal, Settings};
+use crate::state::{AuthKind, FileRec, Principal, Settings};
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, Uri, header};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use lc_protocol::error::{ApiError, ErrorBody, ErrorType};
-use lc_protocol::id::CustomerId;
+use lc_protocol::id::{AgentId, CustomerId};
 use lc_protocol::{Api, ApiVersion, HttpMethod, TransportKind, meta};
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -23,6 +25,9 @@ pub(crate) const MAX_UPLOAD: usize = 10 * 1024 * 1024;
 const MAX_DRAIN: usize = 4 * MAX_UPLOAD;
 /// File name endings `upload_file` refuses ("executables rejected", §2.5).
 const EXECUTABLES: &[&str] = &[".exe", ".msi", ".bat", ".cmd", ".com", ".scr", ".dll"];
+/// Configuration actions that need no authorization: `issue_bot_token` (the bot secret
+/// is the credential, Q9) and `list_webhook_names` (documented).
+const CONFIGURATION_NO_AUTH: &[&str] = &["issue_bot_token", "list_webhook_names"];
 /// Largest JSON body accepted.
 const MAX_BODY: usize = 1024 * 1024;
 /// Customer actions that need no authorization: the property lists (documented) and the
@@ -88,8 +93,8 @@ async fn run_action(
         let legacy_ok = name == "get_dynamic_configuration";
         check_organization(req.uri(), version, legacy_ok, &shared.lock().settings)?;
     }
-    let who = requester(&req, api, name, shared)?;
-    crate::dispatch::check_available(who.api(), version, TransportKind::Web, name)?;
+    let credential = requester(&req, api, name, shared)?;
+    crate::dispatch::check_available(api, version, TransportKind::Web, name)?;
     if name == "upload_file" {
         return upload(req, shared).await;
     }
@@ -98,16 +103,19 @@ async fn run_action(
     let mut state = shared.lock();
     let mut ctx = Ctx {
         state: &mut state,
-        who,
+        who: credential.principal,
         version,
         transport: TransportKind::Web,
         conn: None,
+        client_id: credential.client_id,
+        auth: credential.kind,
     };
-    let reply = dispatch(&mut ctx, name, &raw);
+    let reply = dispatch(&mut ctx, api, name, &raw);
     if reply.is_err() {
         state.outbox = Default::default();
     }
     crate::push::deliver(&mut state, None);
+    state.outbox.source_client_id = None;
     reply
 }
 
@@ -163,23 +171,32 @@ pub(crate) fn check_organization(
     }
 }
 
-/// The requester named by the `Authorization` header: `Bearer <token>` (agents and
-/// customers) or `Basic base64(account_id:PAT)` (agents only). The customer property
-/// lists need none.
+/// The requester named by the `Authorization` header: `Bearer <token>` (agents,
+/// customers, bots) or `Basic base64(account_id:PAT)` (agents only). The customer
+/// property lists and two Configuration actions ([`CONFIGURATION_NO_AUTH`]) need none.
+/// The Configuration API takes agent credentials only.
 fn requester(
     req: &Request<Incoming>,
     api: Api,
     name: &str,
     shared: &Shared,
-) -> Result<Principal, ApiError> {
+) -> Result<Credential, ApiError> {
     let authorization = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let who = match authorization {
-        Some(value) => crate::auth::authenticate(&shared.lock(), value)?,
+    let anonymous = |principal| Credential {
+        principal,
+        client_id: None,
+        kind: AuthKind::Anonymous,
+    };
+    let credential = match authorization {
+        Some(value) => crate::auth::credential(&shared.lock(), value)?,
         None if api == Api::Customer && NO_AUTH.contains(&name) => {
-            Principal::Customer(CustomerId::new(""))
+            anonymous(Principal::Customer(CustomerId::new("")))
+        }
+        None if api == Api::Configuration && CONFIGURATION_NO_AUTH.contains(&name) => {
+            anonymous(Principal::Agent(AgentId::new("")))
         }
         None => {
             return Err(err(
@@ -188,10 +205,14 @@ fn requester(
             ));
         }
     };
-    if who.api() != api {
+    let expected = match api {
+        Api::Configuration => Api::Agent,
+        other => other,
+    };
+    if credential.principal.api() != expected {
         return Err(err(ErrorType::Authentication, "Invalid access token"));
     }
-    Ok(who)
+    Ok(credential)
 }
 
 /// The request payload: the JSON body of a `POST`; for a `GET`, the query parameters,

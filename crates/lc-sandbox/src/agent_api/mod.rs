@@ -10,7 +10,7 @@ use lc_protocol::error::ErrorType;
 use serde_json::value::RawValue;
 
 pub(crate) use customers::{apply_update, watchers};
-pub(crate) use status::login;
+pub(crate) use status::{login, routing_status_of};
 
 /// Runs an agent action (already checked to exist for this version and transport).
 pub(crate) fn handle(ctx: &mut Ctx<'_>, action: &str, payload: &RawValue) -> Reply {

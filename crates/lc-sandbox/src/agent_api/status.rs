@@ -16,10 +16,10 @@
 
 use super::customers;
 use crate::auth::authenticate;
-use crate::chat_ops;
+use crate::chat_ops::route_waiting_chats;
 use crate::handler::{Ctx, Reply, decode, encode, err, invalid, not_found, run};
 use crate::outbox::Audience;
-use crate::state::{ConnId, Principal, State};
+use crate::state::{AuthKind, ConnId, Principal, State};
 use crate::views;
 use lc_protocol::agent;
 use lc_protocol::error::{ApiError, ErrorType};
@@ -69,7 +69,15 @@ pub(crate) fn login(
     payload: &RawValue,
 ) -> Reply {
     let request: agent::Login = decode(payload)?;
-    let who = authenticate(state, request.token.expose())?;
+    let credential = crate::auth::credential(state, request.token.expose())?;
+    if credential.kind == AuthKind::Bot {
+        // Q11: RTM connections as a bot are unsupported; bots use the Web API.
+        return Err(err(
+            ErrorType::Authentication,
+            "Bot tokens cannot log in over RTM; use the Web API",
+        ));
+    }
+    let who = credential.principal;
     let Principal::Agent(agent_id) = who.clone() else {
         return Err(err(ErrorType::Authentication, "Invalid access token"));
     };
@@ -188,35 +196,6 @@ fn login_response(state: &State, agent: &AgentId) -> agent::LoginResponse {
     }
 }
 
-/// Routes active customer chats that wait for an agent.
-pub(crate) fn route_waiting_chats(state: &mut State) {
-    let mut waiting: Vec<_> = state
-        .chats
-        .values()
-        .filter(|c| {
-            c.is_active()
-                && c.customer().is_some()
-                && !c
-                    .users
-                    .iter()
-                    .any(|u| matches!(u.principal, Principal::Agent(_)))
-        })
-        .map(|c| (c.seq, c.id.clone()))
-        .collect();
-    waiting.sort();
-    for (_, chat_id) in waiting {
-        if chat_ops::route(state, &chat_id).is_some() {
-            let customer = state
-                .chats
-                .get(&chat_id)
-                .and_then(|c| c.customer().cloned());
-            if let Some(customer) = customer {
-                chat_ops::push_incoming_chat(state, &chat_id, &Principal::Customer(customer));
-            }
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // logout, update_session, change_push_notifications
 
@@ -321,9 +300,11 @@ fn set_away_status(ctx: &mut Ctx<'_>, request: agent::SetAwayStatus) -> Result<E
 /// `set_routing_status`: changes the status of the requester or of `agent_id` for the
 /// session and pushes `routing_status_set`. [I] rules: only bots may be set `offline`
 /// (`validation` for humans); another human agent's status takes an administrator (or
-/// owner) — `authorization` otherwise — while any agent may set a bot's (the sandbox
-/// does not track bot owners); a human agent without RTM connection cannot be set
-/// (`requester_already_offline` / `agent_offline`). Setting a status ends auto-away.
+/// owner) — `authorization` otherwise — while any agent may set a bot's; a bot token
+/// (scope `agents-bot--my:rw`) may set only its own status and that of the bots of its
+/// application (`authorization` otherwise); a human agent without RTM connection cannot
+/// be set (`requester_already_offline` / `agent_offline`). Setting a status ends
+/// auto-away. A bot keeps its status until it is set again (it has no connection).
 fn set_routing_status(
     ctx: &mut Ctx<'_>,
     request: agent::SetRoutingStatus,
@@ -338,6 +319,19 @@ fn set_routing_status(
         .agents
         .get(&target)
         .ok_or_else(|| not_found(format_args!("Agent `{target}`")))?;
+    if ctx.auth == AuthKind::Bot && target != me {
+        let same_owner = ctx
+            .state
+            .bots
+            .get(&target)
+            .is_some_and(|bot| Some(&bot.owner_client_id) == ctx.client_id.as_ref());
+        if !same_owner {
+            return Err(err(
+                ErrorType::Authorization,
+                "A bot token may set only the status of its application's bots",
+            ));
+        }
+    }
     if !rec.profile.is_bot.unwrap_or(false) {
         if target != me {
             require_admin(ctx.state, &me)?;

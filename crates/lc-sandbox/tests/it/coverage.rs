@@ -76,6 +76,10 @@ async fn every_action_is_served_over_web_in_every_version_that_has_it() {
             let reply = match action.api {
                 Api::Agent => web.agent(v, action.name, &agent, json!({})).await,
                 Api::Customer => web.customer(v, action.name, &customer, json!({})).await,
+                Api::Configuration => {
+                    let path = format!("/v{v}/configuration/action/{}", action.name);
+                    web.post_json(&path, &agent, &json!({})).await
+                }
                 _ => continue,
             };
             let body = reply.json();
