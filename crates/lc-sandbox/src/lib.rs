@@ -58,6 +58,7 @@ mod tls;
 mod upgrade;
 mod views;
 mod web;
+mod webhook_delivery;
 mod webhook_registry;
 mod writer;
 
@@ -69,3 +70,4 @@ pub use error::SandboxError;
 pub use inbenta::{AgentBehaviour, InbentaApp, InbentaUser, NewInbentaAgent, NewInbentaApp};
 pub use sandbox::Sandbox;
 pub use tls::SelfSigned;
+pub use webhook_delivery::log::{DeliveryOutcome, WebhookDelivery};

@@ -287,6 +287,8 @@ pub(crate) struct State {
     pub(crate) bots: BTreeMap<AgentId, crate::bots::BotRec>,
     /// Webhook registrations.
     pub(crate) webhooks: crate::webhook_registry::WebhookRegistry,
+    /// Where webhook deliveries go (to the sender task), with the delivery log.
+    pub(crate) webhook_queue: crate::webhook_delivery::queue::Queue,
 }
 
 impl State {
@@ -320,6 +322,7 @@ impl State {
             accounts: AccountsStore::default(),
             bots: BTreeMap::new(),
             webhooks: Default::default(),
+            webhook_queue: Default::default(),
         }
     }
 

@@ -1,0 +1,1 @@
+//! Unit tests of webhook delivery (filled in next).
