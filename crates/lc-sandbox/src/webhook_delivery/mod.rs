@@ -22,6 +22,8 @@ pub(crate) mod queue;
 pub(crate) mod select;
 mod sender;
 #[cfg(test)]
+mod sender_tests;
+#[cfg(test)]
 mod tests;
 
 /// Starts the sender task (it stops at `shutdown`) and returns the queue to keep in the
