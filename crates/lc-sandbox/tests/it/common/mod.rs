@@ -4,6 +4,7 @@
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
 pub mod inbenta;
+pub mod receiver;
 pub mod web;
 
 use futures_util::{SinkExt, StreamExt};
