@@ -13,6 +13,8 @@
 
 mod api;
 pub(crate) mod config;
+#[cfg(test)]
+mod e2e_tests;
 mod envelope;
 mod filters;
 mod http;

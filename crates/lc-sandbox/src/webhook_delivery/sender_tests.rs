@@ -24,17 +24,17 @@ use tokio::net::TcpListener;
 
 /// How the receiver answers one request.
 #[derive(Debug, Clone, Copy)]
-enum Answer {
+pub(super) enum Answer {
     Status(u16),
     /// Answers 200 only after a minute.
     Hang,
 }
 
 /// What the receiver got: the `Content-Type` header and the body, per request.
-type Hits = Arc<Mutex<Vec<(String, Value)>>>;
+pub(super) type Hits = Arc<Mutex<Vec<(String, Value)>>>;
 
 /// A receiver answering `script` in order, then `then` for ever.
-async fn receiver(script: Vec<Answer>, then: Answer) -> (SocketAddr, Hits) {
+pub(super) async fn receiver(script: Vec<Answer>, then: Answer) -> (SocketAddr, Hits) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let hits: Hits = Arc::default();

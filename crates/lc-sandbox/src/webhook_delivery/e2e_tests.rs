@@ -1,0 +1,161 @@
+//! End to end inside the crate: a real sandbox, Customer and Agent Web API calls over
+//! real sockets, a real receiver; the registration is put in the registry directly
+//! (the Configuration API that makes them lives elsewhere). Checks the hook in
+//! `push::deliver`: webhooks fire whether or not an agent is connected.
+
+#![allow(clippy::unwrap_used)]
+
+use super::log::DeliveryOutcome;
+use super::sender_tests::{Answer, receiver};
+use crate::webhook_registry::Registration;
+use crate::{NewAgent, NewCustomer, Sandbox};
+use bytes::Bytes;
+use http::Request;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use lc_protocol::ApiVersion;
+use lc_protocol::configuration::{WebhookFilters, WebhookType};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+/// POSTs `payload` to the sandbox's `path` with `auth`; the JSON answer.
+async fn post(sandbox: &Sandbox, path: &str, auth: &str, payload: &Value) -> Value {
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let request = Request::post(format!("{}{path}", sandbox.http_url()))
+        .header("authorization", auth)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(payload.to_string())))
+        .unwrap();
+    let response = client.request(request).await.unwrap();
+    let status = response.status();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(status, 200, "{path}: {body:?}");
+    serde_json::from_slice(&body).unwrap()
+}
+
+fn register(sandbox: &Sandbox, id: &str, action: &str, url: String, kind: WebhookType) {
+    let registration = Registration {
+        id: id.into(),
+        action: action.into(),
+        secret_key: format!("secret of {id}"),
+        url,
+        owner_client_id: "app".into(),
+        kind,
+        description: None,
+        filters: WebhookFilters::default(),
+        additional_data: Vec::new(),
+        version: ApiVersion::V3_6,
+    };
+    sandbox
+        .shared
+        .lock()
+        .webhooks
+        .registrations
+        .insert(id.into(), registration);
+}
+
+#[tokio::test]
+async fn customer_actions_fire_webhooks_with_no_agent_online_and_failures_are_retried() {
+    let sandbox = Sandbox::builder()
+        .webhook_timeout(Duration::from_millis(300))
+        .webhook_retry_delays(vec![Duration::from_millis(20); 3])
+        .start()
+        .await
+        .unwrap();
+    let (ok, ok_hits) = receiver(vec![], Answer::Status(200)).await;
+    let (flaky, flaky_hits) = receiver(vec![Answer::Status(500)], Answer::Status(200)).await;
+    register(
+        &sandbox,
+        "w1",
+        "incoming_chat",
+        format!("http://{ok}/"),
+        WebhookType::License,
+    );
+    register(
+        &sandbox,
+        "w2",
+        "incoming_event",
+        format!("http://{flaky}/"),
+        WebhookType::License,
+    );
+    register(
+        &sandbox,
+        "w3",
+        "incoming_event",
+        format!("http://{ok}/"),
+        WebhookType::Bot,
+    );
+    let customer = sandbox.create_customer(NewCustomer::new().name("Jane"));
+    let auth = customer.bearer().expose().to_owned();
+    let org = sandbox.organization_id();
+    let start = json!({"chat": {"thread": {"events": [{"type": "message", "text": "hi"}]}}});
+    let started = post(
+        &sandbox,
+        &format!("/v3.6/customer/action/start_chat?organization_id={org}"),
+        &auth,
+        &start,
+    )
+    .await;
+    let chat_id = started["chat_id"].as_str().unwrap();
+    let event = json!({"chat_id": chat_id, "event": {"type": "message", "text": "anyone?"}});
+    post(
+        &sandbox,
+        &format!("/v3.6/customer/action/send_event?organization_id={org}"),
+        &auth,
+        &event,
+    )
+    .await;
+    let log = sandbox.wait_for_webhook_deliveries(3, WAIT).await;
+    assert_eq!(log.len(), 3, "{log:?}");
+    let ok_hits = ok_hits.lock().unwrap().clone();
+    assert_eq!(ok_hits.len(), 1, "the bot webhook waits for a bot");
+    assert_eq!(ok_hits[0].1["action"], "incoming_chat");
+    assert_eq!(ok_hits[0].1["payload"]["chat"]["id"], chat_id);
+    let flaky_hits = flaky_hits.lock().unwrap().clone();
+    assert_eq!(flaky_hits.len(), 2);
+    assert_eq!(flaky_hits[0].1, flaky_hits[1].1);
+    assert_eq!(flaky_hits[0].1["secret_key"], "secret of w2");
+    assert_eq!(flaky_hits[0].1["payload"]["event"]["text"], "anyone?");
+    let w2: Vec<_> = log.iter().filter(|d| d.webhook_id == "w2").collect();
+    assert!(matches!(
+        w2[0].outcome,
+        DeliveryOutcome::Failed {
+            status: Some(500),
+            ..
+        }
+    ));
+    assert!(w2[1].is_delivered() && w2[1].attempt == 2 && w2[1].last);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn routing_status_set_reaches_webhooks_and_is_spelled_with_spaces() {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let (addr, hits) = receiver(vec![], Answer::Status(200)).await;
+    register(
+        &sandbox,
+        "w1",
+        "routing_status_set",
+        format!("http://{addr}/"),
+        WebhookType::License,
+    );
+    let agent = sandbox.create_agent(NewAgent::new("smith@example.com"));
+    let bot = sandbox.create_agent(NewAgent::new("robo").bot());
+    let payload = json!({"status": "accepting_chats", "agent_id": bot.id});
+    post(
+        &sandbox,
+        "/v3.6/agent/action/set_routing_status",
+        agent.bearer().expose(),
+        &payload,
+    )
+    .await;
+    let log = sandbox.wait_for_webhook_deliveries(1, WAIT).await;
+    assert_eq!(log.len(), 1, "{log:?}");
+    let hits = hits.lock().unwrap().clone();
+    assert_eq!(hits[0].1["payload"]["status"], "accepting chats");
+    assert_eq!(hits[0].1["payload"]["agent_id"], "robo");
+    sandbox.shutdown().await;
+}
