@@ -159,3 +159,50 @@ async fn routing_status_set_reaches_webhooks_and_is_spelled_with_spaces() {
     assert_eq!(hits[0].1["payload"]["agent_id"], "robo");
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_waiting_chat_routed_at_an_agent_login_is_not_reported_again() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let (addr, hits) = receiver(vec![], Answer::Status(200)).await;
+    register(
+        &sandbox,
+        "w1",
+        "incoming_chat",
+        format!("http://{addr}/"),
+        WebhookType::License,
+    );
+    let agent = sandbox.create_agent(NewAgent::new("smith@example.com"));
+    let customer = sandbox.create_customer(NewCustomer::new());
+    let org = sandbox.organization_id();
+    let start = json!({"chat": {"thread": {"events": [{"type": "message", "text": "hi"}]}}});
+    post(
+        &sandbox,
+        &format!("/v3.6/customer/action/start_chat?organization_id={org}"),
+        customer.bearer().expose(),
+        &start,
+    )
+    .await;
+    assert_eq!(sandbox.wait_for_webhook_deliveries(1, WAIT).await.len(), 1);
+    // The agent logs in: the waiting chat is routed to it and pushed again.
+    let url = format!("{}/v3.6/agent/rtm/ws", sandbox.ws_url());
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let login = json!({"request_id": "1", "action": "login",
+                       "payload": {"token": agent.bearer().expose()}});
+    ws.send(Message::text(login.to_string())).await.unwrap();
+    let mut pushed_again = false;
+    while let Ok(Some(Ok(frame))) = tokio::time::timeout(WAIT, ws.next()).await {
+        let frame: Value = serde_json::from_str(frame.to_text().unwrap_or("{}")).unwrap();
+        if frame["action"] == "incoming_chat" {
+            pushed_again = true;
+            break;
+        }
+    }
+    assert!(pushed_again, "the routed chat is pushed to the agent");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sandbox.webhook_deliveries().len(), 1);
+    assert_eq!(hits.lock().unwrap().len(), 1);
+    sandbox.shutdown().await;
+}
