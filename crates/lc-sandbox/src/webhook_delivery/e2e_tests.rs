@@ -37,6 +37,17 @@ async fn post(sandbox: &Sandbox, path: &str, auth: &str, payload: &Value) -> Val
 }
 
 fn register(sandbox: &Sandbox, id: &str, action: &str, url: String, kind: WebhookType) {
+    register_with(sandbox, id, action, url, kind, WebhookFilters::default());
+}
+
+fn register_with(
+    sandbox: &Sandbox,
+    id: &str,
+    action: &str,
+    url: String,
+    kind: WebhookType,
+    filters: WebhookFilters,
+) {
     let registration = Registration {
         id: id.into(),
         action: action.into(),
@@ -45,7 +56,7 @@ fn register(sandbox: &Sandbox, id: &str, action: &str, url: String, kind: Webhoo
         owner_client_id: "app".into(),
         kind,
         description: None,
-        filters: WebhookFilters::default(),
+        filters,
         additional_data: Vec::new(),
         version: ApiVersion::V3_6,
     };
@@ -204,5 +215,45 @@ async fn a_waiting_chat_routed_at_an_agent_login_is_not_reported_again() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sandbox.webhook_deliveries().len(), 1);
     assert_eq!(hits.lock().unwrap().len(), 1);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn only_my_chats_follows_the_source_property_given_at_start_chat() {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let (addr, hits) = receiver(vec![], Answer::Status(200)).await;
+    let filters = WebhookFilters {
+        only_my_chats: Some(true),
+        ..WebhookFilters::default()
+    };
+    let url = format!("http://{addr}/");
+    register_with(
+        &sandbox,
+        "w1",
+        "incoming_event",
+        url,
+        WebhookType::License,
+        filters,
+    );
+    let org = sandbox.organization_id();
+    let mut chats = Vec::new();
+    for source in [json!({"source": {"client_id": "app"}}), json!({})] {
+        let customer = sandbox.create_customer(NewCustomer::new());
+        let auth = customer.bearer().expose().to_owned();
+        let start = json!({"chat": {"properties": source,
+                                    "thread": {"events": [{"type": "message", "text": "hi"}]}}});
+        let path = format!("/v3.6/customer/action/start_chat?organization_id={org}");
+        let started = post(&sandbox, &path, &auth, &start).await;
+        let chat_id = started["chat_id"].as_str().unwrap().to_owned();
+        let event = json!({"chat_id": chat_id, "event": {"type": "message", "text": "more"}});
+        let path = format!("/v3.6/customer/action/send_event?organization_id={org}");
+        post(&sandbox, &path, &auth, &event).await;
+        chats.push(chat_id);
+    }
+    sandbox.wait_for_webhook_deliveries(1, WAIT).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let hits = hits.lock().unwrap().clone();
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0].1["payload"]["chat_id"], chats[0].as_str());
     sandbox.shutdown().await;
 }
