@@ -149,6 +149,15 @@ impl SandboxBuilder {
         self
     }
 
+    /// Whether a webhook receiver's answer with any 2xx status counts as delivered
+    /// (default `false`: only HTTP 200 does, as the real service documents; a 204 is
+    /// retried).
+    #[must_use]
+    pub fn webhook_success_any_2xx(mut self, any: bool) -> Self {
+        self.webhooks.any_2xx = any;
+        self
+    }
+
     /// Binds and starts serving.
     ///
     /// # Errors

@@ -5,6 +5,10 @@
 //! It is the test bed of every integration test of livechat-rs, the embedded default of
 //! the quickstart, and a way to develop a bot offline.
 //!
+//! It delivers webhooks to the URLs applications register, with the real service's
+//! envelope, filters and retries, and logs every attempt: see
+//! [`Sandbox::webhook_deliveries`] and `docs/sandbox.md`.
+//!
 //! The same port also emulates Inbenta Agent Chat (REST under `/v1/`, the realtime socket
 //! at `/v1/ws`): see [`Sandbox::create_inbenta_app`] and `docs/sandbox.md`.
 //!

@@ -33,6 +33,8 @@ pub(crate) struct DeliveryConfig {
     /// Whether `routing_status_set` spells statuses with spaces (`accepting chats`, as
     /// the webhook docs show, Q16) rather than underscores (as the RTM push).
     pub(crate) status_with_spaces: bool,
+    /// Whether any 2xx status is a success (default: exactly 200, as the docs say).
+    pub(crate) any_2xx: bool,
     /// Capacity of the queue between the actions and the sender.
     pub(crate) queue_capacity: usize,
     /// Deliveries in flight at once.
@@ -47,6 +49,7 @@ impl Default for DeliveryConfig {
             timeout: DEFAULT_TIMEOUT,
             retry_delays: DEFAULT_RETRY_DELAYS.to_vec(),
             status_with_spaces: true,
+            any_2xx: false,
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             log_capacity: DEFAULT_LOG_CAPACITY,

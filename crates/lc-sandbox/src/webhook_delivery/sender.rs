@@ -67,7 +67,7 @@ pub(crate) async fn deliver(poster: &Poster, config: &DeliveryConfig, log: &Deli
     let attempts = config.retry_delays.len() + 1;
     for index in 0..attempts {
         let result = poster.post(&job.url, body.clone(), config.timeout).await;
-        let (outcome, retry) = judge(result);
+        let (outcome, retry) = judge(result, config.any_2xx);
         let last = !retry || index + 1 == attempts;
         let attempt = u32::try_from(index + 1).unwrap_or(u32::MAX);
         match &outcome {
@@ -102,12 +102,14 @@ pub(crate) async fn deliver(poster: &Poster, config: &DeliveryConfig, log: &Deli
     }
 }
 
-/// What an attempt's result means, and whether to try again: 200 is success, anything
-/// else (another status, a timeout, a connection error) is retried, except a URL that
-/// cannot be used.
-fn judge(result: Result<u16, PostError>) -> (DeliveryOutcome, bool) {
+/// What an attempt's result means, and whether to try again: 200 (any 2xx with
+/// `any_2xx`) is success, anything else (another status, a timeout, a connection error)
+/// is retried, except a URL that cannot be used.
+fn judge(result: Result<u16, PostError>, any_2xx: bool) -> (DeliveryOutcome, bool) {
     match result {
-        Ok(200) => (DeliveryOutcome::Delivered { status: 200 }, false),
+        Ok(status) if status == 200 || (any_2xx && (200..300).contains(&status)) => {
+            (DeliveryOutcome::Delivered { status }, false)
+        }
         Ok(status) => (
             DeliveryOutcome::Failed {
                 status: Some(status),

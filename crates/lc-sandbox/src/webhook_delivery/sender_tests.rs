@@ -285,3 +285,27 @@ async fn the_sender_task_delivers_concurrently_within_its_bound_and_stops_at_shu
     );
     assert_eq!(queue.log.recorded(), 4);
 }
+
+#[tokio::test]
+async fn any_2xx_counts_as_delivered_only_when_asked() {
+    let (addr, hits) = receiver(vec![], Answer::Status(204)).await;
+    let log = DeliveryLog::new(100);
+    let config = DeliveryConfig {
+        any_2xx: true,
+        ..fast()
+    };
+    deliver(
+        &Poster::new(),
+        &config,
+        &log,
+        job(format!("http://{addr}/")),
+    )
+    .await;
+    let records = log.snapshot();
+    assert_eq!(records.len(), 1);
+    assert_eq!(
+        records[0].outcome,
+        DeliveryOutcome::Delivered { status: 204 }
+    );
+    assert_eq!(hits.lock().unwrap().len(), 1);
+}
