@@ -16,11 +16,15 @@ pub(crate) mod config;
 #[cfg(test)]
 mod e2e_tests;
 mod envelope;
+#[cfg(test)]
+mod filter_tests;
 mod filters;
 mod http;
 pub(crate) mod log;
 mod occurrence;
 pub(crate) mod queue;
+#[cfg(test)]
+mod scene;
 pub(crate) mod select;
 mod sender;
 #[cfg(test)]
