@@ -25,14 +25,16 @@ impl<'a> Occurrence<'a> {
     /// pushes without an agent payload (customer-only pushes), pushes for one
     /// connection (e.g. `incoming_customers` after a login, `chat_unfollowed` to the
     /// requester's other connections) and the per-agent copies of `incoming_chat` (to a
-    /// follower or a transfer target): the `incoming_chat` webhook reports chats that
-    /// start, pushed to the whole chat.
+    /// follower or a transfer target) and `incoming_customer` (to a follower): the
+    /// `incoming_chat` webhook reports chats that start, pushed to the whole chat, and
+    /// the 3.5 `incoming_customer` webhook new customers, which the sandbox pushes only
+    /// to the connections watching (so it is not delivered).
     pub(crate) fn of_push(state: &'a State, push: &'a PushOut) -> Option<Self> {
         let raw = push.agent.as_ref()?;
         match &push.audience {
             Audience::Conn(_) => return None,
             Audience::Agents(_) | Audience::AllAgents | Audience::Customer(_)
-                if push.name == "incoming_chat" =>
+                if matches!(push.name, "incoming_chat" | "incoming_customer") =>
             {
                 return None;
             }

@@ -66,6 +66,14 @@ fn pushes_for_one_connection_and_per_agent_incoming_chat_copies_are_no_webhooks(
             .push(Audience::Conn(1), "incoming_event", &event)
             .is_empty()
     );
+    scene.register("incoming_customer", |_| {});
+    let customer = json!({"id": CUSTOMER});
+    let follower = Audience::Agents(vec![AgentId::new(AGENT)]);
+    assert!(
+        scene
+            .push(follower, "incoming_customer", &customer)
+            .is_empty()
+    );
     let started = scene.push(Audience::Chat(ChatId::new(CHAT)), "incoming_chat", &chat);
     assert_eq!(started.len(), 1);
 }
