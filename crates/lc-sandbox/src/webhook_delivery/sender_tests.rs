@@ -309,3 +309,30 @@ async fn any_2xx_counts_as_delivered_only_when_asked() {
     );
     assert_eq!(hits.lock().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn https_urls_are_spoken_with_tls_and_untrusted_certificates_fail() {
+    let tls = crate::SelfSigned::localhost().unwrap();
+    let sandbox = crate::Sandbox::builder()
+        .tls_pem(tls.cert_pem, tls.key_pem)
+        .start()
+        .await
+        .unwrap();
+    let log = DeliveryLog::new(100);
+    let config = DeliveryConfig {
+        retry_delays: Vec::new(),
+        ..fast()
+    };
+    let url = format!("{}/hook", sandbox.http_url());
+    assert!(url.starts_with("https://"));
+    deliver(&Poster::new(), &config, &log, job(url)).await;
+    let records = log.snapshot();
+    assert_eq!(records.len(), 1);
+    assert!(
+        matches!(&records[0].outcome,
+            DeliveryOutcome::Failed { status: None, error } if error.to_lowercase().contains("certificate")),
+        "{:?}",
+        records[0].outcome
+    );
+    sandbox.shutdown().await;
+}
