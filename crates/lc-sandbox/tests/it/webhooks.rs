@@ -13,8 +13,11 @@ use common::World;
 use common::receiver::{Answer, Receiver};
 use common::web::{Web, agent_basic, agent_bearer, customer_bearer};
 use lc_protocol::agent::AgentPush;
+use lc_protocol::types::Permission;
 use lc_protocol::webhook::Webhook;
-use lc_sandbox::{DeliveryOutcome, NewCustomer, OAuthClient, Sandbox, SandboxBuilder};
+use lc_sandbox::{
+    AgentHandle, DeliveryOutcome, NewAgent, NewCustomer, OAuthClient, Sandbox, SandboxBuilder,
+};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -30,18 +33,36 @@ fn fast() -> SandboxBuilder {
         .webhook_retry_delays(vec![Duration::from_millis(50); 3])
 }
 
-/// A world, a Web client and an application (OAuth client) of the agent's organization.
-async fn scene(builder: SandboxBuilder) -> (World, Web, OAuthClient) {
+/// The world of a test: the usual agent and customer, an owner of the license who
+/// configures webhooks, a Web client and an application (OAuth client).
+struct Scene {
+    world: World,
+    owner: AgentHandle,
+}
+
+impl std::ops::Deref for Scene {
+    type Target = World;
+    fn deref(&self) -> &World {
+        &self.world
+    }
+}
+
+async fn scene(builder: SandboxBuilder) -> (Scene, Web, OAuthClient) {
     let world = World::with(builder).await;
     let web = Web::new(&world.sandbox);
     let app = world.sandbox.create_oauth_client();
-    (world, web, app)
+    let owner = world.sandbox.create_agent(
+        NewAgent::new("owner@example.com")
+            .name("Owner")
+            .permission(Permission::Owner),
+    );
+    (Scene { world, owner }, web, app)
 }
 
-/// `POST /v3.6/configuration/action/{action}` with the agent's PAT.
-async fn configure(web: &Web, world: &World, action: &str, payload: Value) -> Value {
+/// `POST /v3.6/configuration/action/{action}` with the owner's PAT.
+async fn configure(web: &Web, scene: &Scene, action: &str, payload: Value) -> Value {
     let path = format!("/v3.6/configuration/action/{action}");
-    web.post_json(&path, &agent_basic(&world.agent), &payload)
+    web.post_json(&path, &agent_basic(&scene.owner), &payload)
         .await
         .ok()
 }
@@ -49,7 +70,7 @@ async fn configure(web: &Web, world: &World, action: &str, payload: Value) -> Va
 /// Registers a webhook of `app` (`extra` fields merged in); returns its id.
 async fn register(
     web: &Web,
-    world: &World,
+    world: &Scene,
     app: &OAuthClient,
     action: &str,
     url: &str,
@@ -139,7 +160,7 @@ async fn an_agent_event_is_delivered_as_incoming_event_with_secret_and_payload()
     assert_eq!(log[0].outcome, DeliveryOutcome::Delivered { status: 200 });
     assert_eq!(log[0].webhook_id, id);
     assert_eq!(&log[0].body, body);
-    world.sandbox.shutdown().await;
+    world.world.sandbox.shutdown().await;
 }
 
 #[tokio::test]
@@ -174,7 +195,7 @@ async fn webhooks_fire_with_no_agent_online() {
         .collect();
     actions.sort_unstable();
     assert_eq!(actions, ["incoming_chat", "incoming_event"]);
-    world.sandbox.shutdown().await;
+    world.world.sandbox.shutdown().await;
 }
 
 #[tokio::test]
@@ -210,7 +231,7 @@ async fn a_500_twice_then_200_gives_three_attempts_with_the_same_body() {
     assert!(hits.iter().all(|h| h.raw == hits[0].raw), "same body");
     tokio::time::sleep(QUIET).await;
     assert_eq!(receiver.hits().len(), 3, "no attempt after the 200");
-    world.sandbox.shutdown().await;
+    world.world.sandbox.shutdown().await;
 }
 
 #[tokio::test]
@@ -242,7 +263,7 @@ async fn a_receiver_that_never_answers_gets_four_attempts_then_is_given_up() {
     tokio::time::sleep(QUIET).await;
     assert_eq!(world.sandbox.webhook_deliveries().len(), 4, "given up");
     assert_eq!(receiver.hits().len(), 4);
-    world.sandbox.shutdown().await;
+    world.world.sandbox.shutdown().await;
 }
 
 #[tokio::test]
@@ -280,7 +301,7 @@ async fn bot_webhooks_wait_for_a_bot_of_the_application_to_be_on() {
         hits[0].body["payload"]["event"]["text"],
         "while the bot is on"
     );
-    world.sandbox.shutdown().await;
+    world.world.sandbox.shutdown().await;
 }
 
 #[tokio::test]
@@ -307,7 +328,7 @@ async fn author_type_delivers_customer_and_agent_events_apart() {
     assert_eq!(hits.len(), 2);
     assert_eq!(hits[1].body["webhook_id"], for_agents.as_str());
     assert_eq!(hits[1].body["payload"]["event"]["text"], "from the agent");
-    world.sandbox.shutdown().await;
+    world.world.sandbox.shutdown().await;
 }
 
 #[tokio::test]
@@ -330,7 +351,7 @@ async fn only_my_chats_delivers_the_chats_the_application_started() {
     let hits = receiver.hits();
     assert_eq!(hits.len(), 1, "{hits:?}");
     assert_eq!(hits[0].body["payload"]["chat_id"], my_chat.as_str());
-    world.sandbox.shutdown().await;
+    world.world.sandbox.shutdown().await;
 }
 
 #[tokio::test]
@@ -359,5 +380,5 @@ async fn nothing_is_delivered_while_license_webhooks_are_disabled() {
     let hits = receiver.wait_for(1, WAIT).await;
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].body["payload"]["event"]["text"], "enabled");
-    world.sandbox.shutdown().await;
+    world.world.sandbox.shutdown().await;
 }
