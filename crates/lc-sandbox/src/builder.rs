@@ -5,6 +5,7 @@ use crate::sandbox::Sandbox;
 use crate::server;
 use crate::shared::{Shared, Timing};
 use crate::state::{Settings, State};
+use crate::webhook_delivery::config::DeliveryConfig;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -22,6 +23,7 @@ pub struct SandboxBuilder {
     multiple_chats_per_customer: bool,
     access_token_lifetime: Duration,
     bot_token_lifetime: Duration,
+    webhooks: DeliveryConfig,
 }
 
 impl Default for SandboxBuilder {
@@ -38,6 +40,7 @@ impl Default for SandboxBuilder {
             multiple_chats_per_customer: false,
             access_token_lifetime: crate::accounts_store::DEFAULT_LIFETIME,
             bot_token_lifetime: crate::bots::DEFAULT_TOKEN_LIFETIME,
+            webhooks: DeliveryConfig::default(),
         }
     }
 }
@@ -130,6 +133,44 @@ impl SandboxBuilder {
         self
     }
 
+    /// How long a webhook receiver has to answer one delivery attempt (default 10 s, as
+    /// the real service): connecting, sending and getting the status line. An attempt
+    /// without an answer by then fails and is retried (see
+    /// [`webhook_retry_delays`](Self::webhook_retry_delays)).
+    #[must_use]
+    pub fn webhook_timeout(mut self, timeout: Duration) -> Self {
+        self.webhooks.timeout = timeout;
+        self
+    }
+
+    /// The pauses before each retry of a webhook delivery that failed (no HTTP 200, no
+    /// answer in time, no connection); their number is the number of retries. Default
+    /// 10 s, 20 s, 30 s: three retries, the last about a minute after the first attempt,
+    /// as the real service. An empty list: no retries.
+    #[must_use]
+    pub fn webhook_retry_delays(mut self, delays: Vec<Duration>) -> Self {
+        self.webhooks.retry_delays = delays;
+        self
+    }
+
+    /// Whether webhook `routing_status_set` payloads spell statuses with spaces
+    /// (`accepting chats`, `not accepting chats`, as the webhook docs show; the default)
+    /// or with underscores, as the RTM push (`accepting_chats`).
+    #[must_use]
+    pub fn webhook_status_with_spaces(mut self, spaces: bool) -> Self {
+        self.webhooks.status_with_spaces = spaces;
+        self
+    }
+
+    /// Whether a webhook receiver's answer with any 2xx status counts as delivered
+    /// (default `false`: only HTTP 200 does, as the real service documents; a 204 is
+    /// retried).
+    #[must_use]
+    pub fn webhook_success_any_2xx(mut self, any: bool) -> Self {
+        self.webhooks.any_2xx = any;
+        self
+    }
+
     /// Binds and starts serving.
     ///
     /// # Errors
@@ -152,6 +193,7 @@ impl SandboxBuilder {
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let mut state = State::new(settings);
         state.accounts.lifetime = self.access_token_lifetime;
+        state.webhook_queue = crate::webhook_delivery::start(self.webhooks, shutdown_rx.clone());
         let shared = Arc::new(Shared::new(state, base_url, self.timing, shutdown_rx));
         tokio::spawn(crate::accounts_service::expire_connections(shared.clone()));
         let task = tokio::spawn(server::serve(listener, tls, shared.clone()));

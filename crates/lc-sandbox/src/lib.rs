@@ -6,6 +6,10 @@
 //! It is the test bed of every integration test of livechat-rs, the embedded default of
 //! the quickstart, and a way to develop a bot offline.
 //!
+//! It delivers webhooks to the URLs applications register, with the real service's
+//! envelope, filters and retries, and logs every attempt: see
+//! [`Sandbox::webhook_deliveries`] and `docs/sandbox.md`.
+//!
 //! The same port also emulates Inbenta Agent Chat (REST under `/v1/`, the realtime socket
 //! at `/v1/ws`): see [`Sandbox::create_inbenta_app`] and `docs/sandbox.md`.
 //!
@@ -60,6 +64,7 @@ mod tls;
 mod upgrade;
 mod views;
 mod web;
+mod webhook_delivery;
 mod webhook_registry;
 mod writer;
 
@@ -71,3 +76,4 @@ pub use error::SandboxError;
 pub use inbenta::{AgentBehaviour, InbentaApp, InbentaUser, NewInbentaAgent, NewInbentaApp};
 pub use sandbox::Sandbox;
 pub use tls::SelfSigned;
+pub use webhook_delivery::log::{DeliveryOutcome, WebhookDelivery};

@@ -20,10 +20,12 @@ fn close_queued(state: &mut State) {
     }
 }
 
-/// Sends every queued push to the connections that should get it. The requester's own
-/// connection (`origin`) gets the request id.
+/// Sends every queued push to the connections that should get it (and offers it to
+/// webhook delivery first, whoever is connected). The requester's own connection
+/// (`origin`) gets the request id.
 pub(crate) fn deliver(state: &mut State, origin: Option<(ConnId, Option<&str>)>) {
     for push in state.outbox.take() {
+        crate::webhook_delivery::select::offer(state, &push);
         for (conn_id, conn) in &state.conns {
             let Some(principal) = &conn.principal else {
                 continue;
@@ -52,6 +54,8 @@ pub(crate) fn deliver(state: &mut State, origin: Option<(ConnId, Option<&str>)>)
             ));
         }
     }
+    // What comes next (e.g. a connection closing) is no application's doing.
+    state.outbox.source_client_id = None;
     close_queued(state);
 }
 

@@ -291,6 +291,8 @@ pub(crate) struct State {
     pub(crate) webhooks: crate::webhook_registry::WebhookRegistry,
     /// Bot tokens (`issue_bot_token`) → what they stand for.
     pub(crate) bot_tokens: HashMap<String, crate::bots::BotToken>,
+    /// Where webhook deliveries go (to the sender task), with the delivery log.
+    pub(crate) webhook_queue: crate::webhook_delivery::queue::Queue,
 }
 
 impl State {
@@ -325,6 +327,7 @@ impl State {
             bots: BTreeMap::new(),
             webhooks: Default::default(),
             bot_tokens: HashMap::new(),
+            webhook_queue: Default::default(),
         }
     }
 

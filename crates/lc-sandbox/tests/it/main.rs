@@ -26,3 +26,4 @@ mod inbenta_rest;
 mod load;
 mod rtm_basics;
 mod web;
+mod webhooks;

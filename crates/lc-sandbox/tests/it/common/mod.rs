@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod inbenta;
+pub mod receiver;
 pub mod web;
 
 use futures_util::{SinkExt, StreamExt};
