@@ -161,7 +161,11 @@ async fn a_bot_token_acts_as_the_bot_on_the_agent_web_api() {
     assert_eq!(error_type(other_app), ErrorType::Authentication);
 
     // A new secret: the old one no longer issues tokens, issued tokens keep working.
-    let reset = config.reset_bot_secret(bot.id.clone()).await.unwrap();
+    let reset = config
+        .reset_bot_secret(bot.id.clone())
+        .owner_client_id(CLIENT_ID)
+        .await
+        .unwrap();
     assert_ne!(reset.secret.expose(), bot.secret.expose());
     let old = config
         .issue_bot_token(

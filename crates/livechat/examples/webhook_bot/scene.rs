@@ -86,7 +86,8 @@ pub(crate) async fn run() -> Result<()> {
     let from_ann = next(&mut jane_events, said(human.id.as_str())).await?;
     println!("Ann: {from_ann}");
 
-    println!("done");
+    let deliveries = sandbox.webhook_deliveries().len();
+    println!("the bot heard about the chat through {deliveries} webhook deliveries; done");
     stop(&settings, registered).await?;
     jane.destroy();
     ann.transport().close();
