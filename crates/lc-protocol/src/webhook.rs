@@ -191,9 +191,9 @@ impl Webhook {
     }
 }
 
-/// The payload of a webhook spelled as the push of the same name is: the webhook
-/// documentation writes a few payloads differently from the push (and so may LiveChat).
-/// Unchanged (and not parsed twice) for every other action.
+/// The payload of a webhook, spelled the way the push of the same name spells it: the
+/// webhook documentation writes a few payloads differently from the push (and so may
+/// LiveChat). Borrowed as received (not parsed twice) for every other action.
 fn as_push_payload<'a>(action: &str, raw: &'a str) -> Cow<'a, str> {
     if !matches!(
         action,
