@@ -7,6 +7,14 @@
 //! knows) becomes [`AgentPush::Unknown`] with the payload as received; only a body that
 //! is not a webhook envelope at all is an error.
 //!
+//! Where a webhook spells its payload differently from the push, the payload is read
+//! the push's way, so that one handler serves both: the `incoming_customer` webhook
+//! wraps the customer in `{"customer": …}` (the push is the customer itself); the
+//! `routing_status_set` webhook may write `accepting chats` for `accepting_chats` (and
+//! `not accepting chats`); a `chat_transferred` queue may name `queued_at`
+//! `queued_at_us`. `customer_session_fields_updated` is a webhook without an RTM push;
+//! it is typed as [`AgentPush::CustomerSessionFieldsUpdated`] all the same.
+//!
 //! ```
 //! use lc_protocol::agent::AgentPush;
 //! use lc_protocol::webhook::Webhook;
@@ -34,6 +42,7 @@ use crate::push::PushSet;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// One webhook delivery: the envelope LiveChat POSTs, with its payload typed.
@@ -49,8 +58,10 @@ pub struct Webhook {
     pub action: String,
     /// The organization it happened in.
     pub organization_id: Option<OrganizationId>,
-    /// The payload, typed as the push of the same name; [`AgentPush::Unknown`] for an
-    /// action this crate does not know or a payload that does not match its type.
+    /// The payload, typed as the push of the same name (read the push's way where the
+    /// webhook spells it differently, see the [module docs](self));
+    /// [`AgentPush::Unknown`] for an action this crate does not know or a payload that
+    /// does not match its type.
     pub payload: AgentPush,
     /// What the registration asked to add (`chat_properties`,
     /// `chat_presence_user_ids`), when it asked.
@@ -134,7 +145,8 @@ impl Webhook {
         let envelope: Envelope<'_> =
             serde_json::from_str(value.get()).map_err(|e| missing_or_json(&e))?;
         let raw = envelope.payload.get();
-        let (payload, payload_error) = match AgentPush::decode(&envelope.action, raw) {
+        let as_push = as_push_payload(&envelope.action, raw);
+        let (payload, payload_error) = match AgentPush::decode(&envelope.action, &as_push) {
             Ok(payload) => (payload, None),
             Err(error) => {
                 let untyped = AgentPush::Unknown {
@@ -176,6 +188,56 @@ impl Webhook {
             hash.write(&[0xff]);
         }
         hash.0
+    }
+}
+
+/// The payload of a webhook, spelled the way the push of the same name spells it: the
+/// webhook documentation writes a few payloads differently from the push (and so may
+/// LiveChat). Borrowed as received (not parsed twice) for every other action.
+fn as_push_payload<'a>(action: &str, raw: &'a str) -> Cow<'a, str> {
+    if !matches!(
+        action,
+        "incoming_customer" | "routing_status_set" | "chat_transferred"
+    ) {
+        return Cow::Borrowed(raw);
+    }
+    let Ok(Value::Object(mut payload)) = serde_json::from_str::<Value>(raw) else {
+        return Cow::Borrowed(raw);
+    };
+    let changed = match action {
+        // The push is the customer; the webhook wraps it in `{"customer": …}`.
+        "incoming_customer" => match payload.remove("customer") {
+            Some(customer @ Value::Object(_)) if !payload.contains_key("id") => {
+                return serde_json::to_string(&customer).map_or(Cow::Borrowed(raw), Cow::Owned);
+            }
+            _ => false,
+        },
+        // `accepting chats` / `not accepting chats` (webhook docs) for `accepting_chats`.
+        "routing_status_set" => match payload.get_mut("status") {
+            Some(Value::String(status)) if status.contains(' ') => {
+                *status = status.replace(' ', "_");
+                true
+            }
+            _ => false,
+        },
+        // `queue.queued_at_us` (API 3.5 webhook docs) for `queue.queued_at`.
+        _ => match payload.get_mut("queue") {
+            Some(Value::Object(queue)) if !queue.contains_key("queued_at") => {
+                match queue.remove("queued_at_us") {
+                    Some(at) => {
+                        queue.insert("queued_at".to_owned(), at);
+                        true
+                    }
+                    None => false,
+                }
+            }
+            _ => false,
+        },
+    };
+    if changed {
+        serde_json::to_string(&payload).map_or(Cow::Borrowed(raw), Cow::Owned)
+    } else {
+        Cow::Borrowed(raw)
     }
 }
 
@@ -265,6 +327,66 @@ mod tests {
             hook.payload_error,
             Some(FrameError::Payload { .. })
         ));
+    }
+
+    #[test]
+    fn webhook_spellings_are_read_the_push_way() {
+        use crate::generated::common::RoutingStatus;
+        for (status, expected) in [
+            ("accepting chats", RoutingStatus::AcceptingChats),
+            ("accepting_chats", RoutingStatus::AcceptingChats),
+            ("not accepting chats", RoutingStatus::NotAcceptingChats),
+            ("not_accepting_chats", RoutingStatus::NotAcceptingChats),
+            ("offline", RoutingStatus::Offline),
+        ] {
+            let payload = format!(r#"{{"agent_id":"a@example.com","status":"{status}"}}"#);
+            let hook = Webhook::from_json(&body("routing_status_set", &payload)).unwrap();
+            let AgentPush::RoutingStatusSet(set) = &hook.payload else {
+                panic!("{status}: {:?}", hook.payload)
+            };
+            assert_eq!(set.status, expected, "{status}");
+        }
+
+        let queue = r#"{"chat_id":"C1","reason":"manual","transferred_to":{"group_ids":[1]},"queue":{"position":2,"wait_time":30,"#;
+        for field in ["queued_at", "queued_at_us"] {
+            let payload = format!(r#"{queue}"{field}":"2026-12-03T10:00:00.000000Z"}}}}"#);
+            let hook = Webhook::from_json(&body("chat_transferred", &payload)).unwrap();
+            let AgentPush::ChatTransferred(transferred) = &hook.payload else {
+                panic!("{field}: {:?}", hook.payload)
+            };
+            let queue = transferred.queue.as_ref().unwrap();
+            assert_eq!(
+                queue.queued_at.as_deref(),
+                Some("2026-12-03T10:00:00.000000Z"),
+                "{field}"
+            );
+            assert!(queue.extra.is_empty(), "{field}: {:?}", queue.extra);
+        }
+
+        let customer = r#"{"id":"c1","type":"customer","name":"Ann"}"#;
+        for payload in [customer.to_owned(), format!(r#"{{"customer":{customer}}}"#)] {
+            let hook = Webhook::from_json(&body("incoming_customer", &payload)).unwrap();
+            let AgentPush::IncomingCustomer(customer) = &hook.payload else {
+                panic!("{payload}: {:?}", hook.payload)
+            };
+            assert_eq!(customer.id.as_str(), "c1");
+            assert_eq!(customer.name.as_deref(), Some("Ann"));
+        }
+    }
+
+    #[test]
+    fn the_redelivery_key_is_of_the_payload_as_received() {
+        let spaced = Webhook::from_json(&body(
+            "routing_status_set",
+            r#"{"agent_id":"a","status":"accepting chats"}"#,
+        ))
+        .unwrap();
+        let snake = Webhook::from_json(&body(
+            "routing_status_set",
+            r#"{"agent_id":"a","status":"accepting_chats"}"#,
+        ))
+        .unwrap();
+        assert_ne!(spaced.redelivery_key(), snake.redelivery_key());
     }
 
     #[test]

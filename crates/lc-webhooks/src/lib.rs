@@ -5,8 +5,9 @@
 //!
 //! Serve it on its own port with [`WebhookReceiver::serve`], call
 //! [`WebhookReceiver::handle`] from the HTTP server you already run, or mount it as a
-//! `tower` service (it implements `tower_service::Service`; with axum:
-//! `Router::new().route_service("/livechat", receiver)`).
+//! `tower` service (it implements `tower_service::Service`). With the feature `axum`,
+//! `WebhookReceiver::into_router` gives an axum `Router` to merge into your app
+//! (example `axum_receiver`).
 //!
 //! | the delivery | the answer | the stream |
 //! |---|---|---|
@@ -38,6 +39,8 @@
 
 mod receiver;
 mod recent;
+#[cfg(feature = "axum")]
+mod router;
 
 pub use lc_protocol::webhook::Webhook;
 pub use receiver::{MAX_BODY_BYTES, WebhookReceiver, Webhooks};

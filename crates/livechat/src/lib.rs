@@ -17,6 +17,7 @@
 //! | `sandbox` | no | `sandbox::Sandbox`: the local server, embedded |
 //! | `configuration` | no | `configuration::ConfigurationClient`: bots, bot tokens, webhook registrations, groups and agents |
 //! | `webhooks` | no | `webhooks::WebhookReceiver`: receives LiveChat webhooks |
+//! | `webhooks-axum` | no | `WebhookReceiver::into_router`: the receiver as an axum `Router` |
 //! | `accounts` | no | `accounts`: agent OAuth, customer and bot tokens that refresh themselves |
 //! | `full` | no | all of the above |
 //!

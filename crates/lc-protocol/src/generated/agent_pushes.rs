@@ -197,6 +197,18 @@ pub struct GroupsStatusUpdatedGroup {
     pub extra: Map,
 }
 
+/// An active chat and its open thread.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ActiveChat {
+    /// The chat.
+    pub chat_id: ChatId,
+    /// Its open thread.
+    pub thread_id: ThreadId,
+    /// Fields this crate does not know, kept as received.
+    #[serde(flatten)]
+    pub extra: Map,
+}
+
 /// The payload of the `incoming_chat` push: A chat came with a new thread (start, resume, follow, or transfer to the receiver).
 /// The payload holds the whole chat; the thread contains the initial events, if any.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -595,6 +607,25 @@ pub struct CustomerUpdated {
     /// The customer's updated shopping cart. (Since API 3.6.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cart: Option<Cart>,
+    /// Fields this crate does not know, kept as received.
+    #[serde(flatten)]
+    pub extra: Map,
+}
+
+/// The payload of the `customer_session_fields_updated` push: A chatting customer's session fields changed; sent once for each active chat of the
+/// customer. Delivered only as a webhook: the Agent Chat API has no RTM push of this name
+/// (over RTM, `customer_updated` carries changed session fields). It is listed here so that
+/// the webhook's payload, which decodes as the push of the same name, is typed too.
+///
+/// Webhook only: the Agent Chat API has no RTM push of this name.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct CustomerSessionFieldsUpdated {
+    /// The customer.
+    pub id: CustomerId,
+    /// The active chat this delivery is for.
+    pub active_chat: ActiveChat,
+    /// The customer's session fields as they are now (ordered `[{key: value}]`).
+    pub session_fields: SessionFields,
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
@@ -1287,6 +1318,8 @@ pub enum AgentPush {
     IncomingCustomer(Customer),
     /// `customer_updated`: A customer's data changed.
     CustomerUpdated(CustomerUpdated),
+    /// `customer_session_fields_updated`: A chatting customer's session fields changed; sent once for each active chat of the customer.
+    CustomerSessionFieldsUpdated(CustomerSessionFieldsUpdated),
     /// `customer_page_updated`: A customer moved to another page of the website.
     CustomerPageUpdated(CustomerPageUpdated),
     /// `customer_statistics_updated`: A customer's statistics changed.
@@ -1622,6 +1655,15 @@ impl AgentPush {
                 until: None,
             }),
             doc: "A customer's data changed.",
+        },
+        PushMeta {
+            name: "customer_session_fields_updated",
+            api: Api::Agent,
+            versions: Some(VersionRange {
+                since: ApiVersion::V3_3,
+                until: None,
+            }),
+            doc: "A chatting customer's session fields changed; sent once for each active chat of the customer.",
         },
         PushMeta {
             name: "customer_page_updated",
@@ -2074,6 +2116,9 @@ impl PushSet for AgentPush {
             "incoming_customers" => Self::IncomingCustomers(decode_payload(name, payload)?),
             "incoming_customer" => Self::IncomingCustomer(decode_payload(name, payload)?),
             "customer_updated" => Self::CustomerUpdated(decode_payload(name, payload)?),
+            "customer_session_fields_updated" => {
+                Self::CustomerSessionFieldsUpdated(decode_payload(name, payload)?)
+            }
             "customer_page_updated" => Self::CustomerPageUpdated(decode_payload(name, payload)?),
             "customer_statistics_updated" => {
                 Self::CustomerStatisticsUpdated(decode_payload(name, payload)?)
@@ -2168,6 +2213,7 @@ impl PushSet for AgentPush {
             Self::IncomingCustomers(_) => "incoming_customers",
             Self::IncomingCustomer(_) => "incoming_customer",
             Self::CustomerUpdated(_) => "customer_updated",
+            Self::CustomerSessionFieldsUpdated(_) => "customer_session_fields_updated",
             Self::CustomerPageUpdated(_) => "customer_page_updated",
             Self::CustomerStatisticsUpdated(_) => "customer_statistics_updated",
             Self::CustomerBanned(_) => "customer_banned",
@@ -2245,6 +2291,7 @@ impl PushSet for AgentPush {
             Self::IncomingCustomers(payload) => serde_json::value::to_raw_value(payload),
             Self::IncomingCustomer(payload) => serde_json::value::to_raw_value(payload),
             Self::CustomerUpdated(payload) => serde_json::value::to_raw_value(payload),
+            Self::CustomerSessionFieldsUpdated(payload) => serde_json::value::to_raw_value(payload),
             Self::CustomerPageUpdated(payload) => serde_json::value::to_raw_value(payload),
             Self::CustomerStatisticsUpdated(payload) => serde_json::value::to_raw_value(payload),
             Self::CustomerBanned(payload) => serde_json::value::to_raw_value(payload),
@@ -2642,6 +2689,20 @@ impl crate::push::PushPayload for CustomerUpdated {
     fn from_push(push: &AgentPush) -> Option<&Self> {
         match push {
             AgentPush::CustomerUpdated(payload) => Some(payload),
+            _ => None,
+        }
+    }
+}
+
+impl crate::push::PushPayload for CustomerSessionFieldsUpdated {
+    const NAME: &'static str = "customer_session_fields_updated";
+    type Set = AgentPush;
+    fn into_push(self) -> AgentPush {
+        AgentPush::CustomerSessionFieldsUpdated(self)
+    }
+    fn from_push(push: &AgentPush) -> Option<&Self> {
+        match push {
+            AgentPush::CustomerSessionFieldsUpdated(payload) => Some(payload),
             _ => None,
         }
     }

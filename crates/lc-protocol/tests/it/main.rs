@@ -5,3 +5,4 @@
 mod codec;
 mod fixtures;
 mod support;
+mod webhook_samples;

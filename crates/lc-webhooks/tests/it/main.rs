@@ -2,4 +2,5 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod axum_app;
 mod receiver;
