@@ -1,7 +1,7 @@
 //! Rendering of the tables as Rust modules of `lc-protocol`.
 
 use crate::names::{field_name, pascal_case};
-use crate::spec::{ActionSpec, FieldSpec, PushSpec, Spec, StructSpec};
+use crate::spec::{ActionSpec, EnumSpec, FieldSpec, PushSpec, Spec, StructSpec};
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
@@ -97,7 +97,7 @@ pub(crate) fn module(spec: &Spec, module: &str) -> String {
     }
     let ctx = Ctx { spec, module };
     for e in &file.enums {
-        ctx.render_enum(&mut out, &e.name, &e.doc, &e.values);
+        ctx.render_enum(&mut out, e);
     }
     for s in file.structs.iter().filter(|s| !s.is_abstract) {
         let fields = ctx.fields_of(s);
@@ -229,14 +229,25 @@ impl Ctx<'_> {
         }
     }
 
-    fn render_enum(&self, out: &mut String, name: &str, doc: &str, values: &[String]) {
+    fn render_enum(&self, out: &mut String, e: &EnumSpec) {
         out.push_str("\ncrate::string_enum! {\n");
-        write_doc(out, "    ", doc);
-        let _ = writeln!(out, "    pub enum {name} {{");
-        for v in values {
+        write_doc(out, "    ", &e.doc);
+        let _ = writeln!(out, "    pub enum {} {{", e.name);
+        for v in &e.values {
+            let aliases: Vec<&String> = e
+                .aliases
+                .iter()
+                .filter(|(_, value)| *value == v)
+                .map(|(alias, _)| alias)
+                .collect();
+            let also: String = aliases
+                .iter()
+                .map(|a| format!(" (also read from `{a}`)"))
+                .collect();
+            let pattern: String = aliases.iter().map(|a| format!(" | {a:?}")).collect();
             let _ = writeln!(
                 out,
-                "        /// `{v}`\n        {} = {v:?},",
+                "        /// `{v}`{also}\n        {} = {v:?}{pattern},",
                 pascal_case(v)
             );
         }
@@ -514,6 +525,9 @@ fn render_field(out: &mut String, f: &FieldSpec) {
     let mut attrs = Vec::new();
     if rust.trim_start_matches("r#") != f.name {
         attrs.push(format!("rename = {:?}", f.name));
+    }
+    for alias in &f.aliases {
+        attrs.push(format!("alias = {alias:?}"));
     }
     if !f.required {
         attrs.push("default".to_owned());

@@ -71,6 +71,9 @@ pub(crate) struct FieldSpec {
     pub(crate) doc: String,
     pub(crate) since: Option<String>,
     pub(crate) until: Option<String>,
+    /// Other wire names read as this field; it is written under `name`.
+    #[serde(default)]
+    pub(crate) aliases: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -94,6 +97,9 @@ pub(crate) struct EnumSpec {
     pub(crate) name: String,
     pub(crate) doc: String,
     pub(crate) values: Vec<String>,
+    /// Other spellings read as a value (`alias → value`); written as the value.
+    #[serde(default)]
+    pub(crate) aliases: BTreeMap<String, String>,
 }
 
 /// `seeds.toml`: every seed method and what serves it.
@@ -252,6 +258,14 @@ impl Spec {
                 }
                 if e.values.is_empty() {
                     problems.push(format!("{module}: enum `{}` has no values", e.name));
+                }
+                for (alias, value) in &e.aliases {
+                    if !e.values.contains(value) || e.values.contains(alias) {
+                        problems.push(format!(
+                            "{module}: enum `{}`: alias `{alias}` must name one of its values and not be one",
+                            e.name
+                        ));
+                    }
                 }
             }
             let mut seen = BTreeSet::new();

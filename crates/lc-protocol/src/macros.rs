@@ -10,7 +10,7 @@ macro_rules! string_enum {
     (
         $(#[$meta:meta])*
         $vis:vis enum $name:ident {
-            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal, )*
+            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal $(| $alias:literal)*, )*
         }
     ) => {
         $(#[$meta])*
@@ -49,7 +49,7 @@ macro_rules! string_enum {
         impl ::std::convert::From<&str> for $name {
             fn from(value: &str) -> Self {
                 match value {
-                    $( $wire => $name::$variant, )*
+                    $( $wire $(| $alias)* => $name::$variant, )*
                     other => $name::Unknown(other.to_owned()),
                 }
             }
@@ -58,7 +58,7 @@ macro_rules! string_enum {
         impl ::std::convert::From<::std::string::String> for $name {
             fn from(value: ::std::string::String) -> Self {
                 match value.as_str() {
-                    $( $wire => $name::$variant, )*
+                    $( $wire $(| $alias)* => $name::$variant, )*
                     _ => $name::Unknown(value),
                 }
             }

@@ -9,10 +9,9 @@
 //!
 //! Where a webhook spells its payload differently from the push, the payload is read
 //! the push's way, so that one handler serves both: the `incoming_customer` webhook
-//! wraps the customer in `{"customer": …}` (the push is the customer itself); the
-//! `routing_status_set` webhook may write `accepting chats` for `accepting_chats` (and
-//! `not accepting chats`); a `chat_transferred` queue may name `queued_at`
-//! `queued_at_us`. `customer_session_fields_updated` is a webhook without an RTM push;
+//! wraps the customer in `{"customer": …}` (the push is the customer itself); the push
+//! types also read the webhook spellings `accepting chats` (for `accepting_chats`, and
+//! `not accepting chats`) and a queue's `queued_at_us` (for `queued_at`). `customer_session_fields_updated` is a webhook without an RTM push;
 //! it is typed as [`AgentPush::CustomerSessionFieldsUpdated`] all the same.
 //!
 //! ```
@@ -191,53 +190,25 @@ impl Webhook {
     }
 }
 
-/// The payload of a webhook, spelled the way the push of the same name spells it: the
-/// webhook documentation writes a few payloads differently from the push (and so may
-/// LiveChat). Borrowed as received (not parsed twice) for every other action.
+/// The payload of a webhook shaped as the push of the same name: the `incoming_customer`
+/// webhook wraps the customer the push is. Borrowed as received (not parsed twice) for
+/// every other action; other spellings of names and values (e.g. `accepting chats`) are
+/// aliases of the push types themselves.
 fn as_push_payload<'a>(action: &str, raw: &'a str) -> Cow<'a, str> {
-    if !matches!(
-        action,
-        "incoming_customer" | "routing_status_set" | "chat_transferred"
-    ) {
+    if action != "incoming_customer" {
         return Cow::Borrowed(raw);
     }
-    let Ok(Value::Object(mut payload)) = serde_json::from_str::<Value>(raw) else {
-        return Cow::Borrowed(raw);
-    };
-    let changed = match action {
-        // The push is the customer; the webhook wraps it in `{"customer": …}`.
-        "incoming_customer" => match payload.remove("customer") {
-            Some(customer @ Value::Object(_)) if !payload.contains_key("id") => {
-                return serde_json::to_string(&customer).map_or(Cow::Borrowed(raw), Cow::Owned);
-            }
-            _ => false,
-        },
-        // `accepting chats` / `not accepting chats` (webhook docs) for `accepting_chats`.
-        "routing_status_set" => match payload.get_mut("status") {
-            Some(Value::String(status)) if status.contains(' ') => {
-                *status = status.replace(' ', "_");
-                true
-            }
-            _ => false,
-        },
-        // `queue.queued_at_us` (API 3.5 webhook docs) for `queue.queued_at`.
-        _ => match payload.get_mut("queue") {
-            Some(Value::Object(queue)) if !queue.contains_key("queued_at") => {
-                match queue.remove("queued_at_us") {
-                    Some(at) => {
-                        queue.insert("queued_at".to_owned(), at);
-                        true
-                    }
-                    None => false,
+    // The push is the customer; the webhook wraps it in `{"customer": …}`.
+    match serde_json::from_str::<Value>(raw) {
+        Ok(Value::Object(mut payload)) if !payload.contains_key("id") => {
+            match payload.remove("customer") {
+                Some(customer @ Value::Object(_)) => {
+                    serde_json::to_string(&customer).map_or(Cow::Borrowed(raw), Cow::Owned)
                 }
+                _ => Cow::Borrowed(raw),
             }
-            _ => false,
-        },
-    };
-    if changed {
-        serde_json::to_string(&payload).map_or(Cow::Borrowed(raw), Cow::Owned)
-    } else {
-        Cow::Borrowed(raw)
+        }
+        _ => Cow::Borrowed(raw),
     }
 }
 

@@ -373,7 +373,6 @@ fn handle_request(shared: &Shared, conn: ConnId, cutoff: &Cutoff, request: &Requ
         state.outbox = Default::default();
     }
     crate::push::deliver(&mut state, Some((conn, request.request_id.as_deref())));
-    state.outbox.source_client_id = None;
     if fate.refused {
         if let Some(c) = state.conns.get(&conn) {
             let _ = c.tx.send(Outgoing::Close);

@@ -115,7 +115,6 @@ async fn run_action(
         state.outbox = Default::default();
     }
     crate::push::deliver(&mut state, None);
-    state.outbox.source_client_id = None;
     reply
 }
 

@@ -17,7 +17,6 @@ pub(crate) struct Registration {
     /// The action it reports.
     pub(crate) action: String,
     /// Echoed in every delivery.
-    #[allow(dead_code, reason = "read by webhook delivery")]
     pub(crate) secret_key: String,
     /// Where deliveries go.
     pub(crate) url: String,
@@ -29,7 +28,6 @@ pub(crate) struct Registration {
     pub(crate) filters: WebhookFilters,
     pub(crate) additional_data: Vec<WebhookAdditionalData>,
     /// The API version of the URL it was registered with: its payloads have that shape.
-    #[allow(dead_code, reason = "read by webhook delivery")]
     pub(crate) version: ApiVersion,
 }
 

@@ -41,10 +41,10 @@ crate::string_enum! {
 crate::string_enum! {
     /// Whether the router may assign chats to an agent. `offline` can only be set for bots.
     pub enum RoutingStatus {
-        /// `accepting_chats`
-        AcceptingChats = "accepting_chats",
-        /// `not_accepting_chats`
-        NotAcceptingChats = "not_accepting_chats",
+        /// `accepting_chats` (also read from `accepting chats`)
+        AcceptingChats = "accepting_chats" | "accepting chats",
+        /// `not_accepting_chats` (also read from `not accepting chats`)
+        NotAcceptingChats = "not_accepting_chats" | "not accepting chats",
         /// `offline`
         Offline = "offline",
     }
@@ -1204,7 +1204,11 @@ pub struct Queue {
     /// Estimated waiting time in seconds.
     pub wait_time: u64,
     /// When the chat entered the queue (RFC 3339).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        alias = "queued_at_us",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub queued_at: Option<String>,
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
