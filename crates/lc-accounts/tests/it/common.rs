@@ -20,6 +20,11 @@ impl World {
         if let Some(lifetime) = lifetime {
             builder = builder.access_token_lifetime(lifetime);
         }
+        Self::with(builder).await
+    }
+
+    /// A sandbox built by `builder`, with an agent and a server-side app.
+    pub(crate) async fn with(builder: lc_sandbox::SandboxBuilder) -> Self {
         let sandbox = builder.start().await.unwrap();
         let agent = sandbox.create_agent(NewAgent::new("smith@example.com"));
         let app = sandbox.create_oauth_client();

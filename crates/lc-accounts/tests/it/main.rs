@@ -1,6 +1,5 @@
 //! The integration tests of lc-accounts, in one test binary: the providers against the
-//! sandbox's accounts service over real sockets (bot tokens against a small local
-//! server, since the sandbox has no Configuration API).
+//! sandbox's accounts service and Configuration API over real sockets.
 
 #![allow(clippy::unwrap_used)]
 
