@@ -322,6 +322,7 @@ pub(crate) fn route_waiting_chats(state: &mut State) {
                 .and_then(|c| c.customer().cloned());
             if let Some(customer) = customer {
                 push_incoming_chat(state, &chat_id, &Principal::Customer(customer));
+                state.outbox.repeat_last();
             }
         }
     }

@@ -34,6 +34,9 @@ pub(crate) struct PushOut {
     pub(crate) customer: Option<Box<RawValue>>,
     /// Who does not get it.
     pub(crate) except: Option<Principal>,
+    /// Sent again for something already pushed (a waiting chat's `incoming_chat`, once
+    /// routed): webhooks report the first only.
+    pub(crate) repeat: bool,
 }
 
 /// Pushes produced by the action being handled.
@@ -74,6 +77,7 @@ impl Outbox {
             agent: raw.clone(),
             customer: raw,
             except: None,
+            repeat: false,
         });
     }
 
@@ -93,6 +97,7 @@ impl Outbox {
             agent,
             customer,
             except: None,
+            repeat: false,
         });
     }
 
@@ -109,6 +114,7 @@ impl Outbox {
             agent: raw(payload),
             customer: None,
             except: None,
+            repeat: false,
         });
     }
 
@@ -125,6 +131,7 @@ impl Outbox {
             agent: None,
             customer: raw(payload),
             except: None,
+            repeat: false,
         });
     }
 
@@ -132,6 +139,13 @@ impl Outbox {
     pub(crate) fn except_last(&mut self, who: Principal) {
         if let Some(last) = self.items.last_mut() {
             last.except = Some(who);
+        }
+    }
+
+    /// Marks the last push added as a [repeat](PushOut::repeat).
+    pub(crate) fn repeat_last(&mut self) {
+        if let Some(last) = self.items.last_mut() {
+            last.repeat = true;
         }
     }
 

@@ -22,7 +22,8 @@ pub(crate) struct Occurrence<'a> {
 
 impl<'a> Occurrence<'a> {
     /// The occurrence a push reports, or `None` when the push is no webhook matter:
-    /// pushes without an agent payload (customer-only pushes), pushes for one
+    /// pushes without an agent payload (customer-only pushes), repeats (a waiting chat's
+    /// `incoming_chat` once routed: a thread's start is reported once), pushes for one
     /// connection (e.g. `incoming_customers` after a login, `chat_unfollowed` to the
     /// requester's other connections) and the per-agent copies of `incoming_chat` (to a
     /// follower or a transfer target) and `incoming_customer` (to a follower): the
@@ -30,7 +31,7 @@ impl<'a> Occurrence<'a> {
     /// the 3.5 `incoming_customer` webhook new customers, which the sandbox pushes only
     /// to the connections watching (so it is not delivered).
     pub(crate) fn of_push(state: &'a State, push: &'a PushOut) -> Option<Self> {
-        let raw = push.agent.as_ref()?;
+        let raw = push.agent.as_ref().filter(|_| !push.repeat)?;
         match &push.audience {
             Audience::Conn(_) => return None,
             Audience::Agents(_) | Audience::AllAgents | Audience::Customer(_)

@@ -4,8 +4,7 @@
 
 use super::config::{DEFAULT_LOG_CAPACITY, DeliveryConfig};
 use super::log::{DeliveryLog, DeliveryOutcome, WebhookDelivery};
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::SystemTime;
 use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TrySendError;
@@ -33,13 +32,7 @@ pub(crate) struct Queue {
     pub(crate) log: Arc<DeliveryLog>,
     /// Whether `routing_status_set` spells statuses with spaces (Q16).
     pub(crate) status_with_spaces: bool,
-    /// The threads whose start was reported (`incoming_chat`), the last
-    /// [`REPORTED_THREADS`] of them.
-    reported_threads: Mutex<VecDeque<String>>,
 }
-
-/// Thread starts remembered by [`Queue::first_report`].
-const REPORTED_THREADS: usize = 1024;
 
 impl Default for Queue {
     /// A queue without a sender: every delivery is dropped (and logged as dropped).
@@ -48,7 +41,6 @@ impl Default for Queue {
             tx: None,
             log: Arc::new(DeliveryLog::new(DEFAULT_LOG_CAPACITY)),
             status_with_spaces: true,
-            reported_threads: Mutex::default(),
         }
     }
 }
@@ -62,7 +54,6 @@ impl Queue {
             tx: Some(tx),
             log: Arc::new(DeliveryLog::new(config.log_capacity)),
             status_with_spaces: config.status_with_spaces,
-            reported_threads: Mutex::default(),
         };
         (queue, rx)
     }
@@ -87,24 +78,6 @@ impl Queue {
                 self.drop_job(job, "webhook delivery has stopped");
             }
         }
-    }
-
-    /// Whether this is the first report of thread `id`'s start: `incoming_chat` is
-    /// pushed again to the whole chat when a waiting chat is routed to an agent, but the
-    /// webhook reports a thread's start once.
-    pub(crate) fn first_report(&self, thread_id: &str) -> bool {
-        let mut seen = self
-            .reported_threads
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if seen.iter().any(|id| id == thread_id) {
-            return false;
-        }
-        if seen.len() >= REPORTED_THREADS {
-            seen.pop_front();
-        }
-        seen.push_back(thread_id.to_owned());
-        true
     }
 
     fn drop_job(&self, job: Job, reason: &str) {
@@ -157,18 +130,6 @@ mod tests {
         assert!(log.iter().all(|d| d.last
             && matches!(&d.outcome, DeliveryOutcome::Dropped { reason } if reason.contains("full"))));
         assert_eq!(log[0].body, serde_json::json!({ "n": 2 }));
-    }
-
-    #[test]
-    fn a_thread_start_is_reported_once() {
-        let queue = Queue::default();
-        assert!(queue.first_report("T1"));
-        assert!(!queue.first_report("T1"));
-        assert!(queue.first_report("T2"));
-        for n in 0..REPORTED_THREADS {
-            queue.first_report(&n.to_string());
-        }
-        assert!(queue.first_report("T1"), "forgotten: bounded memory");
     }
 
     #[test]

@@ -10,7 +10,6 @@ use crate::state::State;
 
 /// Queues a delivery for every registration of the push's action whose gate is open and
 /// whose filters pass. Cheap when nothing is registered for the action (no decoding).
-/// `incoming_chat` is reported once per thread (see [`super::queue::Queue::first_report`]).
 pub(crate) fn offer(state: &State, push: &PushOut) {
     let mut registrations = state.webhooks.for_action(push.name).peekable();
     if registrations.peek().is_none() {
@@ -20,15 +19,6 @@ pub(crate) fn offer(state: &State, push: &PushOut) {
         return;
     };
     let queue = &state.webhook_queue;
-    if what.action == "incoming_chat" {
-        let thread = what
-            .payload
-            .pointer("/chat/thread/id")
-            .and_then(|id| id.as_str());
-        if thread.is_some_and(|id| !queue.first_report(id)) {
-            return;
-        }
-    }
     for registration in registrations {
         if !gate_open(state, registration) || !passes(state, registration, &what) {
             continue;
