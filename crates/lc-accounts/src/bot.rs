@@ -9,10 +9,10 @@ use async_trait::async_trait;
 use http::Method;
 use lc_protocol::Error;
 use lc_protocol::auth::{TokenProvider, authorization};
+use lc_protocol::configuration::{IssueBotToken, IssueBotTokenResponse};
 use lc_protocol::id::Token;
+use lc_protocol::session::ConfigurationSession;
 use lc_web::{HttpEngine, HttpRequest, WebConfig};
-use serde::Deserialize;
-use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -48,10 +48,8 @@ pub struct BotTokens {
 struct Inner {
     engine: HttpEngine,
     url: String,
-    bot_id: String,
-    bot_secret: Token,
-    client_id: String,
-    organization_id: String,
+    /// The request, the same every time.
+    request: IssueBotToken,
     lifetime: Duration,
     authorization: Option<Arc<dyn TokenProvider>>,
     cache: Cache,
@@ -61,8 +59,8 @@ impl std::fmt::Debug for BotTokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BotTokens")
             .field("url", &self.inner.url)
-            .field("bot_id", &self.inner.bot_id)
-            .field("client_id", &self.inner.client_id)
+            .field("bot_id", &self.inner.request.bot_id)
+            .field("client_id", &self.inner.request.client_id)
             .finish_non_exhaustive()
     }
 }
@@ -88,11 +86,6 @@ impl std::fmt::Debug for BotTokensBuilder {
             .field("api_url", &self.api_url)
             .finish_non_exhaustive()
     }
-}
-
-#[derive(Deserialize)]
-struct Issued {
-    token: String,
 }
 
 impl BotTokens {
@@ -122,12 +115,7 @@ impl BotTokens {
         let label = "issue_bot_token";
         let mut request = HttpRequest::new(Method::POST, inner.url.clone())
             .label(label)
-            .json(&json!({
-                "bot_id": inner.bot_id,
-                "client_id": inner.client_id,
-                "bot_secret": inner.bot_secret.expose(),
-                "organization_id": inner.organization_id,
-            }))?;
+            .json(&inner.request)?;
         if let Some(provider) = &inner.authorization {
             let token = provider.token().await?;
             request = request.header("authorization", &authorization(&token))?;
@@ -136,9 +124,9 @@ impl BotTokens {
         if !response.status.is_success() {
             return Err(api_error(label, response.status, &response.body));
         }
-        let issued: Issued = decode(label, &response)?;
+        let issued: IssueBotTokenResponse = decode(label, &response)?;
         Ok(Fresh {
-            token: Token::new(issued.token),
+            token: issued.token,
             lifetime: inner.lifetime,
         })
     }
@@ -191,11 +179,15 @@ impl BotTokensBuilder {
         BotTokens {
             inner: Arc::new(Inner {
                 engine,
-                url: format!("{}/v3.6/configuration/action/issue_bot_token", self.api_url),
-                bot_id: self.bot_id,
-                bot_secret: self.bot_secret,
-                client_id: self.client_id,
-                organization_id: self.organization_id,
+                url: ConfigurationSession::configuration()
+                    .base_url(self.api_url)
+                    .web_url("issue_bot_token"),
+                request: IssueBotToken::new(
+                    self.bot_id,
+                    self.client_id,
+                    self.bot_secret,
+                    self.organization_id,
+                ),
                 lifetime: self.lifetime,
                 authorization: self.authorization,
                 cache: Cache::new(self.margin),
