@@ -1,5 +1,6 @@
-//! Who may do what on the Configuration API: the `owner_client_id` rule (§2.2) and the
-//! fixed scopes of bot tokens. Shared by the handlers of this directory.
+//! Who may do what on the Configuration API — the `owner_client_id` rule (§2.2) and the
+//! fixed scopes of bot tokens — and which optional fields a read may ask for. Shared by
+//! the handlers of this directory.
 
 use crate::handler::{Ctx, err, invalid};
 use crate::state::AuthKind;
@@ -59,4 +60,16 @@ pub(super) fn deny_bot_token(ctx: &Ctx<'_>, action: &str) -> Result<(), ApiError
         ));
     }
     Ok(())
+}
+
+/// The optional `fields` a read asks for; one the API does not know is `validation`.
+pub(super) fn requested_fields<F: std::fmt::Display>(
+    fields: Option<Vec<F>>,
+    is_unknown: impl Fn(&F) -> bool,
+) -> Result<Vec<F>, ApiError> {
+    let fields = fields.unwrap_or_default();
+    match fields.iter().find(|f| is_unknown(f)) {
+        Some(unknown) => Err(invalid(format!("Unknown field `{unknown}`"))),
+        None => Ok(fields),
+    }
 }

@@ -3,7 +3,7 @@
 //! `id`, `name` and the avatar plus the requested `fields`; `get_bot` returns the whole
 //! bot whatever `fields` says.
 
-use super::access::check_bot_owner;
+use super::access::{check_bot_owner, requested_fields};
 use super::bots::{existing, memberships};
 use crate::bots::BotRec;
 use crate::handler::{Ctx, Reply, err, run};
@@ -35,12 +35,7 @@ fn list_bots(ctx: &mut Ctx<'_>, request: ListBots) -> Result<Vec<Bot>, ApiError>
             "A bot token may list only its application's bots",
         ));
     }
-    let fields = request.fields.unwrap_or_default();
-    if let Some(unknown) = fields.iter().find(|f| f.is_unknown()) {
-        return Err(crate::handler::invalid(format!(
-            "Unknown field `{unknown}`"
-        )));
-    }
+    let fields = requested_fields(request.fields, BotField::is_unknown)?;
     let mine = |bot: &BotRec| match &ctx.client_id {
         Some(client) => &bot.owner_client_id == client,
         None => bot.creator_client_id.is_none(),

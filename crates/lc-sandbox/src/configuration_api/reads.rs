@@ -8,8 +8,8 @@
 //! `not_accepting_chats` when a member is online, `offline` otherwise. Agents: bots are
 //! not listed (§4); `login_status` spells statuses with spaces as the samples do.
 
-use super::access::deny_bot_token;
-use crate::handler::{Ctx, Reply, err, invalid, not_found, run};
+use super::access::{deny_bot_token, requested_fields};
+use crate::handler::{Ctx, Reply, err, not_found, run};
 use crate::state::State;
 use lc_protocol::configuration::{
     AgentField, ConfigAgent, ConfigGroup, GetAgent, GetGroup, GroupField, ListAgents, ListGroups,
@@ -37,7 +37,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, action: &str, payload: &RawValue) -> Opt
 
 /// `list_groups`: every group, by id.
 fn list_groups(ctx: &mut Ctx<'_>, request: ListGroups) -> Result<Vec<ConfigGroup>, ApiError> {
-    let fields = group_fields(request.fields)?;
+    let fields = requested_fields(request.fields, GroupField::is_unknown)?;
     Ok(ctx
         .state
         .groups
@@ -48,7 +48,7 @@ fn list_groups(ctx: &mut Ctx<'_>, request: ListGroups) -> Result<Vec<ConfigGroup
 
 /// `get_group`: one group; `group_not_found` for an unknown one.
 fn get_group(ctx: &mut Ctx<'_>, request: GetGroup) -> Result<ConfigGroup, ApiError> {
-    let fields = group_fields(request.fields)?;
+    let fields = requested_fields(request.fields, GroupField::is_unknown)?;
     if !ctx.state.groups.contains_key(&request.id) {
         return Err(err(
             ErrorType::GroupNotFound,
@@ -56,15 +56,6 @@ fn get_group(ctx: &mut Ctx<'_>, request: GetGroup) -> Result<ConfigGroup, ApiErr
         ));
     }
     Ok(group_view(ctx.state, request.id, &fields))
-}
-
-/// The requested group fields; an unknown one is `validation`.
-fn group_fields(fields: Option<Vec<GroupField>>) -> Result<Vec<GroupField>, ApiError> {
-    let fields = fields.unwrap_or_default();
-    match fields.iter().find(|f| f.is_unknown()) {
-        Some(unknown) => Err(invalid(format!("Unknown field `{unknown}`"))),
-        None => Ok(fields),
-    }
 }
 
 /// A group with the requested fields.
@@ -118,7 +109,7 @@ fn members(state: &State, id: GroupId) -> BTreeMap<AgentId, ConfigGroupPriority>
 /// `list_agents`: the human agents (of `filters.group_ids`; `filters.suspended: true`
 /// lists none, the sandbox suspends nobody).
 fn list_agents(ctx: &mut Ctx<'_>, request: ListAgents) -> Result<Vec<ConfigAgent>, ApiError> {
-    let fields = agent_fields(request.fields)?;
+    let fields = requested_fields(request.fields, AgentField::is_unknown)?;
     let filters = request.filters.unwrap_or_default();
     if filters.suspended == Some(true) {
         return Ok(Vec::new());
@@ -140,20 +131,11 @@ fn list_agents(ctx: &mut Ctx<'_>, request: ListAgents) -> Result<Vec<ConfigAgent
 
 /// `get_agent`: one human agent; `not_found` for an unknown id or a bot.
 fn get_agent(ctx: &mut Ctx<'_>, request: GetAgent) -> Result<ConfigAgent, ApiError> {
-    let fields = agent_fields(request.fields)?;
+    let fields = requested_fields(request.fields, AgentField::is_unknown)?;
     if !ctx.state.agents.contains_key(&request.id) || ctx.state.is_bot(&request.id) {
         return Err(not_found(format_args!("Agent `{}`", request.id)));
     }
     Ok(agent_view(ctx.state, &request.id, &fields, false))
-}
-
-/// The requested agent fields; an unknown one is `validation`.
-fn agent_fields(fields: Option<Vec<AgentField>>) -> Result<Vec<AgentField>, ApiError> {
-    let fields = fields.unwrap_or_default();
-    match fields.iter().find(|f| f.is_unknown()) {
-        Some(unknown) => Err(invalid(format!("Unknown field `{unknown}`"))),
-        None => Ok(fields),
-    }
 }
 
 /// An agent with the requested fields; `listed` spells the avatar `avatar_path` (as the

@@ -437,6 +437,11 @@ async fn groups_list_their_agents_and_bots_with_priorities_and_status() {
     assert_eq!(plain["language_code"], "en");
     let unknown = call(&web, "3.6", "get_group", &auth, json!({"id": 9})).await;
     assert_eq!(unknown.error_type(), "group_not_found");
+    for action in ["list_groups", "list_agents", "list_bots"] {
+        let asked = json!({"fields": ["no_such_field"]});
+        let refused = call(&web, "3.6", action, &auth, asked).await;
+        assert_eq!(refused.error_type(), "validation", "{action}");
+    }
     world.sandbox.shutdown().await;
 }
 
