@@ -445,3 +445,38 @@ fn check_fields(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The problems of a spec made of `common.toml` text alone.
+    fn problems_of(common: &str) -> Vec<String> {
+        let file: SpecFile = toml::from_str(common).expect("valid TOML");
+        let spec = Spec {
+            files: vec![("common".to_owned(), file)],
+            seeds: SeedsFile { seed: Vec::new() },
+        };
+        spec.problems()
+    }
+
+    #[test]
+    fn an_enum_alias_must_name_a_value_and_not_be_one() {
+        let good = r#"
+            [[enum]]
+            name = "Status"
+            doc = "d"
+            values = ["on", "off"]
+            aliases = { "switched on" = "on" }
+        "#;
+        assert_eq!(problems_of(good), Vec::<String>::new());
+        for aliases in [r#"{ "x" = "maybe" }"#, r#"{ "off" = "on" }"#] {
+            let bad = good.replace(r#"{ "switched on" = "on" }"#, aliases);
+            let problems = problems_of(&bad);
+            assert!(
+                problems.iter().any(|p| p.contains("alias")),
+                "{aliases}: {problems:?}"
+            );
+        }
+    }
+}
