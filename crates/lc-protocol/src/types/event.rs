@@ -1,7 +1,7 @@
 //! [`Event`]: everything that can be posted in a thread, tagged by `type`.
 
 use super::properties::Properties;
-use super::tagged::{decode_variant, take_tag};
+use super::tagged::TaggedObject;
 use crate::generated::common::Visibility;
 use crate::generated::common::{
     CustomEvent, FileEvent, FilledFormEvent, FormEvent, MessageEvent, RichMessageEvent,
@@ -185,30 +185,30 @@ impl Event {
 
 impl<'de> Deserialize<'de> for Event {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(deserializer)?;
-        let Some(tag) = take_tag(&mut map, "type") else {
+        let object = TaggedObject::deserialize(deserializer)?;
+        let Some(tag) = object.tag::<D::Error>("type")? else {
             return Ok(Event::Unknown(UnknownEvent {
                 kind: None,
-                fields: map,
+                fields: object.fields(None)?,
             }));
         };
         macro_rules! known {
-            ($map:expr) => {
-                decode_variant::<_, D::Error>("event", &tag, $map)?
+            () => {
+                object.variant::<_, D::Error>("event", &tag)?
             };
         }
-        Ok(match tag.as_str() {
-            "message" => Event::Message(known!(map)),
-            "file" => Event::File(known!(map)),
-            "form" => Event::Form(known!(map)),
-            "filled_form" => Event::FilledForm(known!(map)),
-            "rich_message" => Event::RichMessage(known!(map)),
-            "custom" => Event::Custom(known!(map)),
-            "system_message" => Event::SystemMessage(known!(map)),
-            "system" => Event::System(known!(map)),
+        Ok(match &*tag {
+            "message" => Event::Message(known!()),
+            "file" => Event::File(known!()),
+            "form" => Event::Form(known!()),
+            "filled_form" => Event::FilledForm(known!()),
+            "rich_message" => Event::RichMessage(known!()),
+            "custom" => Event::Custom(known!()),
+            "system_message" => Event::SystemMessage(known!()),
+            "system" => Event::System(known!()),
             _ => Event::Unknown(UnknownEvent {
-                kind: Some(tag),
-                fields: map,
+                fields: object.fields(Some("type"))?,
+                kind: Some(tag.into_owned()),
             }),
         })
     }

@@ -1,6 +1,6 @@
 //! [`User`]: a chat participant, agent or customer, tagged by `type`.
 
-use super::tagged::decode_variant;
+use super::tagged::TaggedObject;
 use crate::generated::common::{Agent, Customer, UserType};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -62,26 +62,21 @@ impl User {
 
 impl<'de> Deserialize<'de> for User {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(deserializer)?;
-        let tag = match map.get("type") {
-            Some(Value::String(tag)) => tag.clone(),
-            _ => {
-                return Ok(User::Unknown(UnknownUser {
-                    kind: None,
-                    fields: map,
-                }));
-            }
+        let object = TaggedObject::deserialize(deserializer)?;
+        let Some(tag) = object.tag::<D::Error>("type")? else {
+            return Ok(User::Unknown(UnknownUser {
+                kind: None,
+                fields: object.fields(None)?,
+            }));
         };
-        Ok(match tag.as_str() {
-            "agent" => User::Agent(decode_variant::<_, D::Error>("user", &tag, map)?),
-            "customer" => User::Customer(decode_variant::<_, D::Error>("user", &tag, map)?),
-            _ => {
-                map.remove("type");
-                User::Unknown(UnknownUser {
-                    kind: Some(tag),
-                    fields: map,
-                })
-            }
+        // `Agent` and `Customer` keep the tag in their `kind` field.
+        Ok(match &*tag {
+            "agent" => User::Agent(object.variant::<_, D::Error>("user", &tag)?),
+            "customer" => User::Customer(object.variant::<_, D::Error>("user", &tag)?),
+            _ => User::Unknown(UnknownUser {
+                fields: object.fields(Some("type"))?,
+                kind: Some(tag.into_owned()),
+            }),
         })
     }
 }
