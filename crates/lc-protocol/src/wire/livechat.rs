@@ -15,7 +15,9 @@
 //! assert!(matches!(frame, ServerFrame::Response(r) if r.success));
 //! ```
 
-use super::{Dialect, Incoming, PushFrame, Reply, fields, payload_field, string_field};
+use super::{
+    Dialect, Incoming, PushFrame, Reply, fields, payload_field, select, string_field, string_value,
+};
 use crate::error::{ApiError, ErrorBody, FrameError};
 use crate::push::PushSet;
 use crate::version::ApiVersion;
@@ -96,12 +98,67 @@ pub enum ServerFrame {
 /// # Errors
 /// A [`FrameError`] naming what was wrong (not JSON, not an object, no `action`, ...).
 pub fn decode_server_frame(text: &str) -> Result<ServerFrame, FrameError> {
-    let fields = fields(text)?;
-    let action = string_field(&fields, "action")?.ok_or(FrameError::MissingField("action"))?;
-    let request_id = string_field(&fields, "request_id")?;
-    let kind = string_field(&fields, "type")?;
+    Ok(match server_frame(text)? {
+        Frame::Response(response) => ServerFrame::Response(response.into_owned()),
+        Frame::Push(push) => ServerFrame::Push(RawPushFrame {
+            version: push.version,
+            request_id: push.request_id,
+            action: push.action,
+            payload: push
+                .payload
+                .map_or_else(super::empty_object, ToOwned::to_owned),
+        }),
+    })
+}
+
+/// A server frame with its payload borrowed from the text (`None`: absent or `null`,
+/// which stands for `{}`).
+enum Frame<'a> {
+    Response(Borrowed<'a>),
+    Push(Borrowed<'a>),
+}
+
+/// The fields of a server frame, the payload still raw and borrowed.
+struct Borrowed<'a> {
+    version: Option<String>,
+    request_id: Option<String>,
+    action: String,
+    success: bool,
+    payload: Option<&'a RawValue>,
+}
+
+impl Borrowed<'_> {
+    /// The response with an owned payload.
+    fn into_owned(self) -> ResponseFrame {
+        ResponseFrame {
+            request_id: self.request_id,
+            action: self.action,
+            success: self.success,
+            payload: self
+                .payload
+                .map_or_else(super::empty_object, ToOwned::to_owned),
+        }
+    }
+}
+
+/// Reads the envelope of a server frame in one pass, the payload left in the text.
+fn server_frame(text: &str) -> Result<Frame<'_>, FrameError> {
+    let [action, request_id, kind, success, payload, version] = select(
+        text,
+        [
+            "action",
+            "request_id",
+            "type",
+            "success",
+            "payload",
+            "version",
+        ],
+    )?;
+    let action = string_value(action, "action")?.ok_or(FrameError::MissingField("action"))?;
+    let request_id = string_value(request_id, "request_id")?;
+    let kind = string_value(kind, "type")?;
     let success =
-        match fields.get("success") {
+        match success {
             None => None,
             Some(raw) => Some(serde_json::from_str::<bool>(raw.get()).map_err(|_| {
                 FrameError::WrongType {
@@ -110,25 +167,22 @@ pub fn decode_server_frame(text: &str) -> Result<ServerFrame, FrameError> {
                 }
             })?),
         };
-    let payload = payload_field(&fields, "payload");
+    let payload = payload.filter(|raw| raw.get() != "null");
+    let frame = |version, success| Borrowed {
+        version,
+        request_id,
+        action,
+        success,
+        payload,
+    };
     match (kind.as_deref(), success) {
         (Some("response"), Some(success)) | (None, Some(success)) => {
-            Ok(ServerFrame::Response(ResponseFrame {
-                request_id,
-                action,
-                success,
-                payload,
-            }))
+            Ok(Frame::Response(frame(None, success)))
         }
         (Some("response"), None) => Err(FrameError::MissingField("success")),
         (Some("push"), _) => {
-            let version = string_field(&fields, "version")?;
-            Ok(ServerFrame::Push(RawPushFrame {
-                version,
-                request_id,
-                action,
-                payload,
-            }))
+            let version = string_value(version, "version")?;
+            Ok(Frame::Push(frame(version, false)))
         }
         (Some(other), _) => Err(FrameError::UnknownType(other.to_owned())),
         (None, None) => Err(FrameError::MissingField("type")),
@@ -327,19 +381,20 @@ impl<P: PushSet> Dialect for LiveChat<P> {
     }
 
     fn decode(&self, text: &str) -> Result<Incoming<P>, FrameError> {
-        match decode_server_frame(text)? {
-            ServerFrame::Response(response) => {
+        match server_frame(text)? {
+            Frame::Response(response) => {
                 let request_id = response.request_id.clone();
                 let action = Some(response.action.clone());
-                let result = response.into_result()?;
+                let result = response.into_owned().into_result()?;
                 Ok(Incoming::Reply(Reply {
                     request_id,
                     action,
                     result,
                 }))
             }
-            ServerFrame::Push(push) => Ok(Incoming::Push(PushFrame {
-                push: P::decode(&push.action, push.payload.get())?,
+            // The payload is decoded straight from the frame's text.
+            Frame::Push(push) => Ok(Incoming::Push(PushFrame {
+                push: P::decode(&push.action, push.payload.map_or("{}", RawValue::get))?,
                 request_id: push.request_id,
                 version: push.version,
             })),
