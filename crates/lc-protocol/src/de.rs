@@ -25,6 +25,11 @@ impl<'de> Key<'de> {
     pub(crate) fn into_owned(self) -> String {
         self.0.into_owned()
     }
+
+    /// The key, borrowed or owned as it was decoded.
+    pub(crate) fn into_cow(self) -> Cow<'de, str> {
+        self.0
+    }
 }
 
 impl<'de> Deserialize<'de> for Key<'de> {
@@ -111,101 +116,5 @@ impl<'de, E: de::Error> Deserializer<'de> for MissingField<E> {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
         bytes byte_buf unit unit_struct newtype_struct seq tuple
         tuple_struct map struct enum identifier ignored_any
-    }
-}
-
-/// The string value of the key `tag` of a JSON object, if it has one; the other fields
-/// (and a tag that is not a string) are skipped. A repeated tag: the last one counts.
-pub(crate) fn read_tag<'a>(
-    object: &'a str,
-    tag: &'static str,
-) -> Result<Option<Cow<'a, str>>, serde_json::Error> {
-    struct TagVisitor(&'static str);
-    impl<'de> Visitor<'de> for TagVisitor {
-        type Value = Option<Cow<'de, str>>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a map")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut found = None;
-            while let Some(key) = map.next_key::<Key<'de>>()? {
-                if key.as_str() == self.0 {
-                    found = map.next_value::<MaybeStr<'de>>()?.0;
-                } else {
-                    skip(&mut map)?;
-                }
-            }
-            Ok(found)
-        }
-    }
-    let mut deserializer = serde_json::Deserializer::from_str(object);
-    let found = de::Deserializer::deserialize_map(&mut deserializer, TagVisitor(tag))?;
-    deserializer.end()?;
-    Ok(found)
-}
-
-/// A JSON value kept only when it is a string.
-struct MaybeStr<'de>(Option<Cow<'de, str>>);
-
-impl<'de> Deserialize<'de> for MaybeStr<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MaybeStrVisitor;
-        impl<'de> Visitor<'de> for MaybeStrVisitor {
-            type Value = MaybeStr<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(MaybeStr(Some(Cow::Borrowed(v))))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(MaybeStr(Some(Cow::Owned(v.to_owned()))))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(MaybeStr(Some(Cow::Owned(v))))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(MaybeStr(None))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(MaybeStr(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(MaybeStr(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(MaybeStr(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(MaybeStr(None))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(MaybeStr(None))
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-                IgnoredAny::deserialize(d).map(|_| MaybeStr(None))
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                IgnoredAny.visit_seq(seq).map(|_| MaybeStr(None))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                IgnoredAny.visit_map(map).map(|_| MaybeStr(None))
-            }
-        }
-        deserializer.deserialize_any(MaybeStrVisitor)
-    }
-}
-
-/// The message of a `serde_json` error without its ` at line L column C` (positions in
-/// an inner text mean nothing to the reader of the outer one).
-pub(crate) fn message(err: &serde_json::Error) -> String {
-    let text = err.to_string();
-    if err.line() == 0 {
-        return text;
-    }
-    let position = format!(" at line {} column {}", err.line(), err.column());
-    match text.strip_suffix(&position) {
-        Some(message) => message.to_owned(),
-        None => text,
     }
 }

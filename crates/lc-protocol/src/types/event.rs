@@ -1,7 +1,7 @@
 //! [`Event`]: everything that can be posted in a thread, tagged by `type`.
 
 use super::properties::Properties;
-use super::tagged::TaggedObject;
+use super::tagged::{self, Union};
 use crate::generated::common::Visibility;
 use crate::generated::common::{
     CustomEvent, FileEvent, FilledFormEvent, FormEvent, MessageEvent, RichMessageEvent,
@@ -185,31 +185,44 @@ impl Event {
 
 impl<'de> Deserialize<'de> for Event {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let object = TaggedObject::deserialize(deserializer)?;
-        let Some(tag) = object.tag::<D::Error>("type")? else {
-            return Ok(Event::Unknown(UnknownEvent {
-                kind: None,
-                fields: object.fields(None)?,
-            }));
-        };
-        macro_rules! known {
-            () => {
-                object.variant::<_, D::Error>("event", &tag)?
-            };
-        }
-        Ok(match &*tag {
-            "message" => Event::Message(known!()),
-            "file" => Event::File(known!()),
-            "form" => Event::Form(known!()),
-            "filled_form" => Event::FilledForm(known!()),
-            "rich_message" => Event::RichMessage(known!()),
-            "custom" => Event::Custom(known!()),
-            "system_message" => Event::SystemMessage(known!()),
-            "system" => Event::System(known!()),
-            _ => Event::Unknown(UnknownEvent {
-                fields: object.fields(Some("type"))?,
-                kind: Some(tag.into_owned()),
-            }),
+        tagged::deserialize(deserializer)
+    }
+}
+
+impl Union for Event {
+    const NAME: &'static str = "event";
+
+    fn is_known(tag: &str) -> bool {
+        matches!(
+            tag,
+            "message"
+                | "file"
+                | "form"
+                | "filled_form"
+                | "rich_message"
+                | "custom"
+                | "system_message"
+                | "system"
+        )
+    }
+
+    // The variants' structs skip the tag (`tag = "type"` in spec/common.toml).
+    fn known<'de, D: Deserializer<'de>>(tag: &str, fields: D) -> Result<Self, D::Error> {
+        Ok(match tag {
+            "message" => Event::Message(Deserialize::deserialize(fields)?),
+            "file" => Event::File(Deserialize::deserialize(fields)?),
+            "form" => Event::Form(Deserialize::deserialize(fields)?),
+            "filled_form" => Event::FilledForm(Deserialize::deserialize(fields)?),
+            "rich_message" => Event::RichMessage(Deserialize::deserialize(fields)?),
+            "custom" => Event::Custom(Deserialize::deserialize(fields)?),
+            "system_message" => Event::SystemMessage(Deserialize::deserialize(fields)?),
+            "system" => Event::System(Deserialize::deserialize(fields)?),
+            // Not reached: `is_known` said no, and `unknown` was used.
+            other => return Err(serde::de::Error::unknown_variant(other, &[])),
         })
+    }
+
+    fn unknown(kind: Option<String>, fields: Map<String, Value>) -> Self {
+        Event::Unknown(UnknownEvent { kind, fields })
     }
 }

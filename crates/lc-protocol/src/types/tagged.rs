@@ -1,60 +1,181 @@
 //! Decoding of unions tagged by a `type` field, with a fallback for unknown tags.
 //!
-//! A union takes its object as raw JSON text ([`RawValue`]), reads the tag from it with
-//! [`read_tag`](crate::de::read_tag) (which skips the other fields) and decodes the text
-//! again straight into the variant's struct: no `serde_json::Value` tree is built on the
-//! way, except for tags this crate does not know.
+//! One pass over the object, whatever the deserializer: the fields met before the tag
+//! are kept aside as [`Value`]s; once the tag names a known variant, the variant's own
+//! `Deserialize` reads those first and then the rest of the object straight from the
+//! input ([`Resume`]). No tree of the whole object is built, except for tags this crate
+//! does not know, whose fields are kept as received.
 
-use crate::de;
-use serde::de::DeserializeOwned;
-use serde_json::value::RawValue;
+use crate::de::Key;
+use serde::de::value::{BorrowedStrDeserializer, StringDeserializer};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
 
-/// The object of a tagged union, as raw JSON.
-pub(crate) struct TaggedObject {
-    raw: Box<RawValue>,
+/// A union of structs tagged by `type`.
+pub(crate) trait Union: Sized {
+    /// What the union is called in errors (`event`, `user`).
+    const NAME: &'static str;
+
+    /// Whether `tag` names a variant this crate knows.
+    fn is_known(tag: &str) -> bool;
+
+    /// Decodes the known variant `tag` from the object's fields (the tag included: the
+    /// variant's struct skips it or keeps it in a field of its own).
+    fn known<'de, D: Deserializer<'de>>(tag: &str, fields: D) -> Result<Self, D::Error>;
+
+    /// The fallback for an unknown (or absent, or non-string) tag, with every other field.
+    fn unknown(tag: Option<String>, fields: Map<String, Value>) -> Self;
 }
 
-impl TaggedObject {
-    /// Takes the object as raw JSON (from `serde_json`'s text or `Value` deserializers).
-    pub(crate) fn deserialize<'de, D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let raw: Box<RawValue> = serde::Deserialize::deserialize(deserializer)?;
-        Ok(Self { raw })
+/// Decodes the union `U` in one pass (see the module doc).
+pub(crate) fn deserialize<'de, U: Union, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<U, D::Error> {
+    deserializer.deserialize_map(UnionVisitor(PhantomData))
+}
+
+const TAG: &str = "type";
+
+struct UnionVisitor<U>(PhantomData<U>);
+
+impl<'de, U: Union> Visitor<'de> for UnionVisitor<U> {
+    type Value = U;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map")
     }
 
-    /// The string tag `field`; `None` when it is absent or not a string.
-    pub(crate) fn tag<E: serde::de::Error>(
-        &self,
-        field: &'static str,
-    ) -> Result<Option<Cow<'_, str>>, E> {
-        de::read_tag(self.raw.get(), field).map_err(|err| E::custom(de::message(&err)))
-    }
-
-    /// Decodes the object into the variant type for `tag` (whose struct skips the tag
-    /// field or keeps it in a field of its own).
-    pub(crate) fn variant<T: DeserializeOwned, E: serde::de::Error>(
-        &self,
-        union: &str,
-        tag: &str,
-    ) -> Result<T, E> {
-        serde_json::from_str(self.raw.get())
-            .map_err(|err| E::custom(format!("{union} of type `{tag}`: {}", de::message(&err))))
-    }
-
-    /// Every field of the object, for a tag this crate does not know; `remove` (the
-    /// string tag, kept apart by the caller) is left out.
-    pub(crate) fn fields<E: serde::de::Error>(
-        &self,
-        remove: Option<&str>,
-    ) -> Result<Map<String, Value>, E> {
-        let mut map: Map<String, Value> =
-            serde_json::from_str(self.raw.get()).map_err(|err| E::custom(de::message(&err)))?;
-        if let Some(field) = remove {
-            map.remove(field);
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<U, A::Error> {
+        let mut before: Vec<(Key<'de>, Value)> = Vec::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let value: Value = map.next_value()?;
+            let tag = match value {
+                Value::String(tag) if key.as_str() == TAG => tag,
+                value => {
+                    before.push((key, value));
+                    continue;
+                }
+            };
+            if U::is_known(&tag) {
+                before.push((key, Value::String(tag.clone())));
+                let fields = Resume {
+                    before: before.into_iter(),
+                    value: None,
+                    rest: map,
+                };
+                return U::known(&tag, fields).map_err(|err| {
+                    de::Error::custom(format!(
+                        "{} of type `{tag}`: {}",
+                        U::NAME,
+                        without_position(&err.to_string())
+                    ))
+                });
+            }
+            let mut fields = collect(before);
+            fields.remove(TAG);
+            while let Some(key) = map.next_key::<Key<'de>>()? {
+                let value = map.next_value()?;
+                fields.insert(key.into_owned(), value);
+            }
+            return Ok(U::unknown(Some(tag), fields));
         }
-        Ok(map)
+        Ok(U::unknown(None, collect(before)))
+    }
+}
+
+/// The fields kept aside, as a map (of a repeated field, the last one counts).
+fn collect(fields: Vec<(Key<'_>, Value)>) -> Map<String, Value> {
+    fields
+        .into_iter()
+        .map(|(key, value)| (key.into_owned(), value))
+        .collect()
+}
+
+/// An error message without the ` at line L column C` that `serde_json` adds: the outer
+/// error gets its own position.
+fn without_position(message: &str) -> &str {
+    let Some((head, tail)) = message.rsplit_once(" at line ") else {
+        return message;
+    };
+    let mut parts = tail.split(" column ");
+    let digits = |part: Option<&str>| {
+        part.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    };
+    if digits(parts.next()) && digits(parts.next()) && parts.next().is_none() {
+        head
+    } else {
+        message
+    }
+}
+
+/// The fields of a tagged object for its variant: those read before the tag, then the
+/// rest of the object, still in the input.
+struct Resume<'de, A> {
+    before: std::vec::IntoIter<(Key<'de>, Value)>,
+    /// The value of the field of `before` whose key was just handed out.
+    value: Option<Value>,
+    rest: A,
+}
+
+impl<'de, A: MapAccess<'de>> Deserializer<'de> for Resume<'de, A> {
+    type Error = A::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, A::Error> {
+        visitor.visit_map(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Resume<'de, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        let Some((key, value)) = self.before.next() else {
+            return self.rest.next_key_seed(seed);
+        };
+        self.value = Some(value);
+        match key.into_cow() {
+            Cow::Borrowed(key) => seed.deserialize(BorrowedStrDeserializer::new(key)),
+            Cow::Owned(key) => seed.deserialize(StringDeserializer::new(key)),
+        }
+        .map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        match self.value.take() {
+            Some(value) => seed
+                .deserialize(value)
+                .map_err(|err| de::Error::custom(err.to_string())),
+            None => self.rest.next_value_seed(seed),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_position;
+
+    #[test]
+    fn positions_are_cut_from_messages() {
+        assert_eq!(
+            without_position("invalid type: integer `5`, expected a string at line 1 column 27"),
+            "invalid type: integer `5`, expected a string"
+        );
+        assert_eq!(
+            without_position("missing field `text`"),
+            "missing field `text`"
+        );
+        assert_eq!(without_position("seen at line x"), "seen at line x");
     }
 }

@@ -1,6 +1,6 @@
 //! [`User`]: a chat participant, agent or customer, tagged by `type`.
 
-use super::tagged::TaggedObject;
+use super::tagged::{self, Union};
 use crate::generated::common::{Agent, Customer, UserType};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -62,22 +62,28 @@ impl User {
 
 impl<'de> Deserialize<'de> for User {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let object = TaggedObject::deserialize(deserializer)?;
-        let Some(tag) = object.tag::<D::Error>("type")? else {
-            return Ok(User::Unknown(UnknownUser {
-                kind: None,
-                fields: object.fields(None)?,
-            }));
-        };
-        // `Agent` and `Customer` keep the tag in their `kind` field.
-        Ok(match &*tag {
-            "agent" => User::Agent(object.variant::<_, D::Error>("user", &tag)?),
-            "customer" => User::Customer(object.variant::<_, D::Error>("user", &tag)?),
-            _ => User::Unknown(UnknownUser {
-                fields: object.fields(Some("type"))?,
-                kind: Some(tag.into_owned()),
-            }),
-        })
+        tagged::deserialize(deserializer)
+    }
+}
+
+impl Union for User {
+    const NAME: &'static str = "user";
+
+    fn is_known(tag: &str) -> bool {
+        matches!(tag, "agent" | "customer")
+    }
+
+    // `Agent` and `Customer` keep the tag in their `kind` field.
+    fn known<'de, D: Deserializer<'de>>(tag: &str, fields: D) -> Result<Self, D::Error> {
+        if tag == "agent" {
+            Agent::deserialize(fields).map(User::Agent)
+        } else {
+            Customer::deserialize(fields).map(User::Customer)
+        }
+    }
+
+    fn unknown(kind: Option<String>, fields: Map<String, Value>) -> Self {
+        User::Unknown(UnknownUser { kind, fields })
     }
 }
 
