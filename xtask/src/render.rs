@@ -479,6 +479,16 @@ impl<D> crate::call::Call<'_, D, {name}> {{"
             );
         }
         out.push_str("            _ => Self::Unknown { name: name.to_owned(), payload: decode_payload(name, payload)? },\n        })\n    }\n\n");
+        out.push_str("    fn deserialize_payload<'de, D: serde::Deserializer<'de>>(name: &str, payload: D) -> Result<Self, D::Error> {\n        Ok(match name {\n");
+        for p in pushes {
+            let _ = writeln!(
+                out,
+                "            {:?} => Self::{}(Deserialize::deserialize(payload)?),",
+                p.name,
+                pascal_case(&p.name)
+            );
+        }
+        out.push_str("            _ => Self::Unknown { name: name.to_owned(), payload: Deserialize::deserialize(payload)? },\n        })\n    }\n\n");
         out.push_str("    fn name(&self) -> &str {\n        match self {\n");
         for p in pushes {
             let _ = writeln!(

@@ -5415,6 +5415,127 @@ impl PushSet for AgentPush {
         })
     }
 
+    fn deserialize_payload<'de, D: serde::Deserializer<'de>>(
+        name: &str,
+        payload: D,
+    ) -> Result<Self, D::Error> {
+        Ok(match name {
+            "incoming_chat" => Self::IncomingChat(Deserialize::deserialize(payload)?),
+            "chat_deactivated" => Self::ChatDeactivated(Deserialize::deserialize(payload)?),
+            "chat_deleted" => Self::ChatDeleted(Deserialize::deserialize(payload)?),
+            "thread_deleted" => Self::ThreadDeleted(Deserialize::deserialize(payload)?),
+            "threads_deleted" => Self::ThreadsDeleted(Deserialize::deserialize(payload)?),
+            "chat_access_updated" => Self::ChatAccessUpdated(Deserialize::deserialize(payload)?),
+            "chat_access_granted" => Self::ChatAccessGranted(Deserialize::deserialize(payload)?),
+            "chat_access_revoked" => Self::ChatAccessRevoked(Deserialize::deserialize(payload)?),
+            "chat_transferred" => Self::ChatTransferred(Deserialize::deserialize(payload)?),
+            "user_added_to_chat" => Self::UserAddedToChat(Deserialize::deserialize(payload)?),
+            "user_removed_from_chat" => {
+                Self::UserRemovedFromChat(Deserialize::deserialize(payload)?)
+            }
+            "incoming_event" => Self::IncomingEvent(Deserialize::deserialize(payload)?),
+            "event_deleted" => Self::EventDeleted(Deserialize::deserialize(payload)?),
+            "event_updated" => Self::EventUpdated(Deserialize::deserialize(payload)?),
+            "incoming_rich_message_postback" => {
+                Self::IncomingRichMessagePostback(Deserialize::deserialize(payload)?)
+            }
+            "chat_properties_updated" => {
+                Self::ChatPropertiesUpdated(Deserialize::deserialize(payload)?)
+            }
+            "chat_properties_deleted" => {
+                Self::ChatPropertiesDeleted(Deserialize::deserialize(payload)?)
+            }
+            "thread_properties_updated" => {
+                Self::ThreadPropertiesUpdated(Deserialize::deserialize(payload)?)
+            }
+            "thread_properties_deleted" => {
+                Self::ThreadPropertiesDeleted(Deserialize::deserialize(payload)?)
+            }
+            "event_properties_updated" => {
+                Self::EventPropertiesUpdated(Deserialize::deserialize(payload)?)
+            }
+            "event_properties_deleted" => {
+                Self::EventPropertiesDeleted(Deserialize::deserialize(payload)?)
+            }
+            "thread_tagged" => Self::ThreadTagged(Deserialize::deserialize(payload)?),
+            "thread_untagged" => Self::ThreadUntagged(Deserialize::deserialize(payload)?),
+            "incoming_customers" => Self::IncomingCustomers(Deserialize::deserialize(payload)?),
+            "incoming_customer" => Self::IncomingCustomer(Deserialize::deserialize(payload)?),
+            "customer_updated" => Self::CustomerUpdated(Deserialize::deserialize(payload)?),
+            "customer_page_updated" => {
+                Self::CustomerPageUpdated(Deserialize::deserialize(payload)?)
+            }
+            "customer_statistics_updated" => {
+                Self::CustomerStatisticsUpdated(Deserialize::deserialize(payload)?)
+            }
+            "customer_banned" => Self::CustomerBanned(Deserialize::deserialize(payload)?),
+            "customer_transferred" => Self::CustomerTransferred(Deserialize::deserialize(payload)?),
+            "customer_left" => Self::CustomerLeft(Deserialize::deserialize(payload)?),
+            "subscribed_customers_totals_updated" => {
+                Self::SubscribedCustomersTotalsUpdated(Deserialize::deserialize(payload)?)
+            }
+            "ticket_created" => Self::TicketCreated(Deserialize::deserialize(payload)?),
+            "ticket_deleted" => Self::TicketDeleted(Deserialize::deserialize(payload)?),
+            "customer_unfollowed" => Self::CustomerUnfollowed(Deserialize::deserialize(payload)?),
+            "customer_visit_started" => {
+                Self::CustomerVisitStarted(Deserialize::deserialize(payload)?)
+            }
+            "customer_created" => Self::CustomerCreated(Deserialize::deserialize(payload)?),
+            "customer_visit_ended" => Self::CustomerVisitEnded(Deserialize::deserialize(payload)?),
+            "routing_status_set" => Self::RoutingStatusSet(Deserialize::deserialize(payload)?),
+            "agent_disconnected" => Self::AgentDisconnected(Deserialize::deserialize(payload)?),
+            "agent_created" => Self::AgentCreated(Deserialize::deserialize(payload)?),
+            "agent_approved" => Self::AgentApproved(Deserialize::deserialize(payload)?),
+            "agent_updated" => Self::AgentUpdated(Deserialize::deserialize(payload)?),
+            "agent_suspended" => Self::AgentSuspended(Deserialize::deserialize(payload)?),
+            "agent_unsuspended" => Self::AgentUnsuspended(Deserialize::deserialize(payload)?),
+            "agent_deleted" => Self::AgentDeleted(Deserialize::deserialize(payload)?),
+            "auto_access_added" => Self::AutoAccessAdded(Deserialize::deserialize(payload)?),
+            "auto_access_updated" => Self::AutoAccessUpdated(Deserialize::deserialize(payload)?),
+            "auto_access_deleted" => Self::AutoAccessDeleted(Deserialize::deserialize(payload)?),
+            "auto_accesses_updated" => {
+                Self::AutoAccessesUpdated(Deserialize::deserialize(payload)?)
+            }
+            "bot_created" => Self::BotCreated(Deserialize::deserialize(payload)?),
+            "bot_updated" => Self::BotUpdated(Deserialize::deserialize(payload)?),
+            "bot_deleted" => Self::BotDeleted(Deserialize::deserialize(payload)?),
+            "group_created" => Self::GroupCreated(Deserialize::deserialize(payload)?),
+            "group_updated" => Self::GroupUpdated(Deserialize::deserialize(payload)?),
+            "group_deleted" => Self::GroupDeleted(Deserialize::deserialize(payload)?),
+            "tag_created" => Self::TagCreated(Deserialize::deserialize(payload)?),
+            "tag_updated" => Self::TagUpdated(Deserialize::deserialize(payload)?),
+            "tag_deleted" => Self::TagDeleted(Deserialize::deserialize(payload)?),
+            "groups_status_updated" => {
+                Self::GroupsStatusUpdated(Deserialize::deserialize(payload)?)
+            }
+            "license_properties_updated" => {
+                Self::LicensePropertiesUpdated(Deserialize::deserialize(payload)?)
+            }
+            "group_properties_updated" => {
+                Self::GroupPropertiesUpdated(Deserialize::deserialize(payload)?)
+            }
+            "events_marked_as_seen" => Self::EventsMarkedAsSeen(Deserialize::deserialize(payload)?),
+            "incoming_sneak_peek" => Self::IncomingSneakPeek(Deserialize::deserialize(payload)?),
+            "incoming_typing_indicator" => {
+                Self::IncomingTypingIndicator(Deserialize::deserialize(payload)?)
+            }
+            "incoming_thinking_indicator" => {
+                Self::IncomingThinkingIndicator(Deserialize::deserialize(payload)?)
+            }
+            "incoming_multicast" => Self::IncomingMulticast(Deserialize::deserialize(payload)?),
+            "chat_unfollowed" => Self::ChatUnfollowed(Deserialize::deserialize(payload)?),
+            "queue_positions_updated" => {
+                Self::QueuePositionsUpdated(Deserialize::deserialize(payload)?)
+            }
+            "thread_summary_set" => Self::ThreadSummarySet(Deserialize::deserialize(payload)?),
+            "incoming_error" => Self::IncomingError(Deserialize::deserialize(payload)?),
+            _ => Self::Unknown {
+                name: name.to_owned(),
+                payload: Deserialize::deserialize(payload)?,
+            },
+        })
+    }
+
     fn name(&self) -> &str {
         match self {
             Self::IncomingChat(_) => "incoming_chat",

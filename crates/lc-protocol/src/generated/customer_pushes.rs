@@ -2291,6 +2291,79 @@ impl PushSet for CustomerPush {
         })
     }
 
+    fn deserialize_payload<'de, D: serde::Deserializer<'de>>(
+        name: &str,
+        payload: D,
+    ) -> Result<Self, D::Error> {
+        Ok(match name {
+            "incoming_chat" => Self::IncomingChat(Deserialize::deserialize(payload)?),
+            "chat_deactivated" => Self::ChatDeactivated(Deserialize::deserialize(payload)?),
+            "chat_transferred" => Self::ChatTransferred(Deserialize::deserialize(payload)?),
+            "user_added_to_chat" => Self::UserAddedToChat(Deserialize::deserialize(payload)?),
+            "user_removed_from_chat" => {
+                Self::UserRemovedFromChat(Deserialize::deserialize(payload)?)
+            }
+            "incoming_event_preview" => {
+                Self::IncomingEventPreview(Deserialize::deserialize(payload)?)
+            }
+            "incoming_event" => Self::IncomingEvent(Deserialize::deserialize(payload)?),
+            "event_deleted" => Self::EventDeleted(Deserialize::deserialize(payload)?),
+            "event_updated" => Self::EventUpdated(Deserialize::deserialize(payload)?),
+            "incoming_rich_message_postback" => {
+                Self::IncomingRichMessagePostback(Deserialize::deserialize(payload)?)
+            }
+            "chat_properties_updated" => {
+                Self::ChatPropertiesUpdated(Deserialize::deserialize(payload)?)
+            }
+            "chat_properties_deleted" => {
+                Self::ChatPropertiesDeleted(Deserialize::deserialize(payload)?)
+            }
+            "thread_properties_updated" => {
+                Self::ThreadPropertiesUpdated(Deserialize::deserialize(payload)?)
+            }
+            "thread_properties_deleted" => {
+                Self::ThreadPropertiesDeleted(Deserialize::deserialize(payload)?)
+            }
+            "event_properties_updated" => {
+                Self::EventPropertiesUpdated(Deserialize::deserialize(payload)?)
+            }
+            "event_properties_deleted" => {
+                Self::EventPropertiesDeleted(Deserialize::deserialize(payload)?)
+            }
+            "customer_updated" => Self::CustomerUpdated(Deserialize::deserialize(payload)?),
+            "customer_side_storage_updated" => {
+                Self::CustomerSideStorageUpdated(Deserialize::deserialize(payload)?)
+            }
+            "customer_disconnected" => {
+                Self::CustomerDisconnected(Deserialize::deserialize(payload)?)
+            }
+            "groups_status_updated" => {
+                Self::GroupsStatusUpdated(Deserialize::deserialize(payload)?)
+            }
+            "incoming_thinking_indicator" => {
+                Self::IncomingThinkingIndicator(Deserialize::deserialize(payload)?)
+            }
+            "incoming_typing_indicator" => {
+                Self::IncomingTypingIndicator(Deserialize::deserialize(payload)?)
+            }
+            "incoming_multicast" => Self::IncomingMulticast(Deserialize::deserialize(payload)?),
+            "events_marked_as_seen" => Self::EventsMarkedAsSeen(Deserialize::deserialize(payload)?),
+            "incoming_greeting" => Self::IncomingGreeting(Deserialize::deserialize(payload)?),
+            "greeting_accepted" => Self::GreetingAccepted(Deserialize::deserialize(payload)?),
+            "greeting_canceled" => Self::GreetingCanceled(Deserialize::deserialize(payload)?),
+            "incoming_welcome_message" => {
+                Self::IncomingWelcomeMessage(Deserialize::deserialize(payload)?)
+            }
+            "queue_position_updated" => {
+                Self::QueuePositionUpdated(Deserialize::deserialize(payload)?)
+            }
+            _ => Self::Unknown {
+                name: name.to_owned(),
+                payload: Deserialize::deserialize(payload)?,
+            },
+        })
+    }
+
     fn name(&self) -> &str {
         match self {
             Self::IncomingChat(_) => "incoming_chat",

@@ -2466,6 +2466,31 @@ impl PushSet for InbentaPush {
         })
     }
 
+    fn deserialize_payload<'de, D: serde::Deserializer<'de>>(
+        name: &str,
+        payload: D,
+    ) -> Result<Self, D::Error> {
+        Ok(match name {
+            "user:joined" => Self::UserJoined(Deserialize::deserialize(payload)?),
+            "user:left" => Self::UserLeft(Deserialize::deserialize(payload)?),
+            "user:activity" => Self::UserActivity(Deserialize::deserialize(payload)?),
+            "message:received" => Self::MessageReceived(Deserialize::deserialize(payload)?),
+            "message:read" => Self::MessageRead(Deserialize::deserialize(payload)?),
+            "chat:closed" => Self::ChatClosed(Deserialize::deserialize(payload)?),
+            "chat:intervened" => Self::ChatIntervened(Deserialize::deserialize(payload)?),
+            "forever:alone" => Self::ForeverAlone(Deserialize::deserialize(payload)?),
+            "queue:update" => Self::QueueUpdate(Deserialize::deserialize(payload)?),
+            "chat:timer:expiryAlert" => {
+                Self::ChatTimerExpiryAlert(Deserialize::deserialize(payload)?)
+            }
+            "system:info" => Self::SystemInfo(Deserialize::deserialize(payload)?),
+            _ => Self::Unknown {
+                name: name.to_owned(),
+                payload: Deserialize::deserialize(payload)?,
+            },
+        })
+    }
+
     fn name(&self) -> &str {
         match self {
             Self::UserJoined(_) => "user:joined",

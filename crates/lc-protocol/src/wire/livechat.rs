@@ -16,12 +16,14 @@
 //! ```
 
 use super::{
-    Dialect, Incoming, PushFrame, Reply, fields, payload_field, select, string_field, string_value,
+    Dialect, Incoming, PushFrame, Reply, fields, payload_field, string_field, string_value,
 };
+use crate::de::Key;
 use crate::error::{ApiError, ErrorBody, FrameError};
 use crate::push::PushSet;
 use crate::version::ApiVersion;
 use serde::Serialize;
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use std::marker::PhantomData;
 
@@ -143,22 +145,162 @@ impl Borrowed<'_> {
 
 /// Reads the envelope of a server frame in one pass, the payload left in the text.
 fn server_frame(text: &str) -> Result<Frame<'_>, FrameError> {
-    let [action, request_id, kind, success, payload, version] = select(
-        text,
-        [
-            "action",
-            "request_id",
-            "type",
-            "success",
-            "payload",
-            "version",
-        ],
-    )?;
-    let action = string_value(action, "action")?.ok_or(FrameError::MissingField("action"))?;
-    let request_id = string_value(request_id, "request_id")?;
-    let kind = string_value(kind, "type")?;
-    let success =
-        match success {
+    envelope::<Never>(text, &mut None)?.frame()
+}
+
+/// The envelope fields of a server frame, borrowed raw (of a repeated field the last
+/// one counts).
+struct Envelope<'a> {
+    action: Option<&'a RawValue>,
+    request_id: Option<&'a RawValue>,
+    kind: Option<&'a RawValue>,
+    success: Option<&'a RawValue>,
+    payload: Option<&'a RawValue>,
+    version: Option<&'a RawValue>,
+    /// How many `payload` fields the frame has.
+    payloads: usize,
+}
+
+/// No push set: the envelope is read without decoding a push on the way.
+enum Never {}
+
+/// Whether the envelope decodes the push on the way, and how.
+trait InlinePush: Sized {
+    /// Decodes the payload of the push `name` into `slot` and says `true`, or says
+    /// `false` (the value not read) when this does not decode pushes.
+    fn decode_inline<'de, A: MapAccess<'de>>(
+        name: String,
+        map: &mut A,
+        slot: &mut Option<(String, Self)>,
+    ) -> Result<bool, A::Error>;
+}
+
+impl InlinePush for Never {
+    fn decode_inline<'de, A: MapAccess<'de>>(
+        _: String,
+        _: &mut A,
+        _: &mut Option<(String, Self)>,
+    ) -> Result<bool, A::Error> {
+        Ok(false)
+    }
+}
+
+/// A push set decodes its push from the frame in one pass.
+struct Inline<P>(P);
+
+impl<P: PushSet> InlinePush for Inline<P> {
+    fn decode_inline<'de, A: MapAccess<'de>>(
+        name: String,
+        map: &mut A,
+        slot: &mut Option<(String, Self)>,
+    ) -> Result<bool, A::Error> {
+        let seed = PayloadSeed::<P> {
+            name: &name,
+            push: PhantomData,
+        };
+        let push = map.next_value_seed(seed)?;
+        *slot = Some((name, Inline(push)));
+        Ok(true)
+    }
+}
+
+/// The payload of the push `name`, decoded by its push set.
+struct PayloadSeed<'n, P> {
+    name: &'n str,
+    push: PhantomData<P>,
+}
+
+impl<'de, P: PushSet> DeserializeSeed<'de> for PayloadSeed<'_, P> {
+    type Value = P;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<P, D::Error> {
+        P::deserialize_payload(self.name, deserializer)
+    }
+}
+
+/// Reads the envelope of `text`; once `action` and `"type": "push"` were read, a payload
+/// that follows is decoded by `P` on the way (when `P` decodes pushes) into `push`, with
+/// the push name as read then. (`push` is the caller's: a push set can be large, and is
+/// moved around the less.)
+fn envelope<'a, P: InlinePush>(
+    text: &'a str,
+    push: &mut Option<(String, P)>,
+) -> Result<Envelope<'a>, FrameError> {
+    struct Fields<'p, P>(&'p mut Option<(String, P)>);
+    impl<'de, P: InlinePush> Visitor<'de> for Fields<'_, P> {
+        type Value = Envelope<'de>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a map")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut envelope = Envelope {
+                action: None,
+                request_id: None,
+                kind: None,
+                success: None,
+                payload: None,
+                version: None,
+                payloads: 0,
+            };
+            while let Some(key) = map.next_key::<Key<'de>>()? {
+                let slot = match key.as_str() {
+                    "action" => &mut envelope.action,
+                    "request_id" => &mut envelope.request_id,
+                    "type" => &mut envelope.kind,
+                    "success" => &mut envelope.success,
+                    "version" => &mut envelope.version,
+                    "payload" => {
+                        envelope.payloads += 1;
+                        let name = match (envelope.action, envelope.kind) {
+                            (Some(action), Some(kind)) if kind.get() == "\"push\"" => {
+                                serde_json::from_str::<String>(action.get()).ok()
+                            }
+                            _ => None,
+                        };
+                        if let Some(name) = name {
+                            if P::decode_inline(name, &mut map, self.0)? {
+                                continue;
+                            }
+                        }
+                        &mut envelope.payload
+                    }
+                    _ => {
+                        crate::de::skip(&mut map)?;
+                        continue;
+                    }
+                };
+                *slot = Some(map.next_value()?);
+            }
+            Ok(envelope)
+        }
+    }
+    if !text.trim_start().starts_with('{') {
+        return match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            Err(err) => Err(FrameError::Json(err.into())),
+            Ok(_) => Err(FrameError::NotAnObject),
+        };
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    Deserializer::deserialize_map(&mut deserializer, Fields(push))
+        .and_then(|envelope| deserializer.end().map(|()| envelope))
+        .map_err(|err| FrameError::Json(err.into()))
+}
+
+impl<'a> Envelope<'a> {
+    /// The frame the fields make, checked as [`decode_server_frame`] does.
+    fn frame(self) -> Result<Frame<'a>, FrameError> {
+        let Envelope {
+            action,
+            request_id,
+            kind,
+            success,
+            payload,
+            version,
+            ..
+        } = self;
+        let action = string_value(action, "action")?.ok_or(FrameError::MissingField("action"))?;
+        let request_id = string_value(request_id, "request_id")?;
+        let kind = string_value(kind, "type")?;
+        let success = match success {
             None => None,
             Some(raw) => Some(serde_json::from_str::<bool>(raw.get()).map_err(|_| {
                 FrameError::WrongType {
@@ -167,25 +309,26 @@ fn server_frame(text: &str) -> Result<Frame<'_>, FrameError> {
                 }
             })?),
         };
-    let payload = payload.filter(|raw| raw.get() != "null");
-    let frame = |version, success| Borrowed {
-        version,
-        request_id,
-        action,
-        success,
-        payload,
-    };
-    match (kind.as_deref(), success) {
-        (Some("response"), Some(success)) | (None, Some(success)) => {
-            Ok(Frame::Response(frame(None, success)))
+        let payload = payload.filter(|raw| raw.get() != "null");
+        let frame = |version, success| Borrowed {
+            version,
+            request_id,
+            action,
+            success,
+            payload,
+        };
+        match (kind.as_deref(), success) {
+            (Some("response"), Some(success)) | (None, Some(success)) => {
+                Ok(Frame::Response(frame(None, success)))
+            }
+            (Some("response"), None) => Err(FrameError::MissingField("success")),
+            (Some("push"), _) => {
+                let version = string_value(version, "version")?;
+                Ok(Frame::Push(frame(version, false)))
+            }
+            (Some(other), _) => Err(FrameError::UnknownType(other.to_owned())),
+            (None, None) => Err(FrameError::MissingField("type")),
         }
-        (Some("response"), None) => Err(FrameError::MissingField("success")),
-        (Some("push"), _) => {
-            let version = string_value(version, "version")?;
-            Ok(Frame::Push(frame(version, false)))
-        }
-        (Some(other), _) => Err(FrameError::UnknownType(other.to_owned())),
-        (None, None) => Err(FrameError::MissingField("type")),
     }
 }
 
@@ -381,7 +524,39 @@ impl<P: PushSet> Dialect for LiveChat<P> {
     }
 
     fn decode(&self, text: &str) -> Result<Incoming<P>, FrameError> {
-        match server_frame(text)? {
+        // One pass: the push decoded while the envelope is read. Anything unusual (a
+        // payload that does not decode, a field repeated after it) is decoded again the
+        // plain way below, which gives the precise error.
+        let mut push: Option<(String, Inline<P>)> = None;
+        if let Ok(envelope) = envelope(text, &mut push) {
+            let payloads = envelope.payloads;
+            // (The push is moved once: a push set can be large.)
+            match envelope.frame() {
+                Ok(Frame::Push(frame))
+                    if payloads == 1
+                        && push.as_ref().is_some_and(|(name, _)| *name == frame.action) =>
+                {
+                    if let Some((_, Inline(push))) = push {
+                        return Ok(Incoming::Push(PushFrame {
+                            push,
+                            request_id: frame.request_id,
+                            version: frame.version,
+                        }));
+                    }
+                }
+                // Nothing decoded on the way: the envelope is the plain one.
+                frame if push.is_none() => return self.incoming(frame?),
+                _ => {}
+            }
+        }
+        self.incoming(server_frame(text)?)
+    }
+}
+
+impl<P: PushSet> LiveChat<P> {
+    /// The frame as it comes to a client, its push decoded from the text.
+    fn incoming(&self, frame: Frame<'_>) -> Result<Incoming<P>, FrameError> {
+        match frame {
             Frame::Response(response) => {
                 let request_id = response.request_id.clone();
                 let action = Some(response.action.clone());
@@ -392,12 +567,54 @@ impl<P: PushSet> Dialect for LiveChat<P> {
                     result,
                 }))
             }
-            // The payload is decoded straight from the frame's text.
+            // The payload is decoded from the frame's text, not copied.
             Frame::Push(push) => Ok(Incoming::Push(PushFrame {
                 push: P::decode(&push.action, push.payload.map_or("{}", RawValue::get))?,
                 request_id: push.request_id,
                 version: push.version,
             })),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::AgentPush;
+
+    const PUSH: &str = r#"{"version":"3.6","action":"incoming_event","type":"push","payload":{"chat_id":"C","thread_id":"T","event":{"id":"E","type":"message","text":"hi"}}}"#;
+
+    #[test]
+    fn a_push_is_decoded_while_the_envelope_is_read() {
+        let mut push = None;
+        let envelope = envelope::<Inline<AgentPush>>(PUSH, &mut push).expect("the frame decodes");
+        assert!(matches!(
+            push,
+            Some((ref name, Inline(AgentPush::IncomingEvent(_)))) if name == "incoming_event"
+        ));
+        assert!(envelope.payload.is_none());
+    }
+
+    #[test]
+    fn a_push_whose_payload_does_not_match_gets_the_plain_error() {
+        let text = PUSH.replace(r#""text":"hi""#, r#""text":5"#);
+        let err = LiveChat::<AgentPush>::new().decode(&text).unwrap_err();
+        assert!(
+            matches!(&err, FrameError::Payload { name, .. } if name == "incoming_event"),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("event of type `message`"), "{err}");
+    }
+
+    #[test]
+    fn a_field_repeated_after_the_payload_counts_as_in_the_plain_decode() {
+        let text = PUSH.replace(
+            "}}}",
+            r#"}},"action":"chat_unfollowed","payload":{"chat_id":"C"}}"#,
+        );
+        let Ok(Incoming::Push(frame)) = LiveChat::<AgentPush>::new().decode(&text) else {
+            panic!("a push");
+        };
+        assert!(matches!(frame.push, AgentPush::ChatUnfollowed(_)));
     }
 }

@@ -90,46 +90,7 @@ fn fields(text: &str) -> Result<std::collections::BTreeMap<&str, &RawValue>, Fra
         .map_err(|err| FrameError::Json(err.into()))
 }
 
-/// The fields `names` of the JSON object `text`, borrowed as raw JSON, in one pass and
-/// without a map: the other fields are skipped, and of a repeated field the last one
-/// counts (as with [`fields`]).
-fn select<'a, const N: usize>(
-    text: &'a str,
-    names: [&'static str; N],
-) -> Result<[Option<&'a RawValue>; N], FrameError> {
-    struct Select<const N: usize>([&'static str; N]);
-    impl<'de, const N: usize> serde::de::Visitor<'de> for Select<N> {
-        type Value = [Option<&'de RawValue>; N];
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a map")
-        }
-        fn visit_map<A: serde::de::MapAccess<'de>>(
-            self,
-            mut map: A,
-        ) -> Result<Self::Value, A::Error> {
-            let mut found = [None; N];
-            while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
-                match self.0.iter().position(|name| *name == key.as_str()) {
-                    Some(at) => found[at] = Some(map.next_value::<&'de RawValue>()?),
-                    None => crate::de::skip(&mut map)?,
-                }
-            }
-            Ok(found)
-        }
-    }
-    if !text.trim_start().starts_with('{') {
-        return match serde_json::from_str::<serde::de::IgnoredAny>(text) {
-            Err(err) => Err(FrameError::Json(err.into())),
-            Ok(_) => Err(FrameError::NotAnObject),
-        };
-    }
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    serde::Deserializer::deserialize_map(&mut deserializer, Select(names))
-        .and_then(|found| deserializer.end().map(|()| found))
-        .map_err(|err| FrameError::Json(err.into()))
-}
-
-/// The string field `name` (as [`select`]ed), if present and not `null`.
+/// The string field `name` (a raw value), if present and not `null`.
 fn string_value(raw: Option<&RawValue>, name: &'static str) -> Result<Option<String>, FrameError> {
     match raw {
         None => Ok(None),
