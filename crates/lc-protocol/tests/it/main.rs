@@ -3,5 +3,6 @@
 #![allow(clippy::unwrap_used)]
 
 mod codec;
+mod decode;
 mod fixtures;
 mod support;
