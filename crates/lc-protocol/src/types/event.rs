@@ -191,6 +191,8 @@ impl<'de> Deserialize<'de> for Event {
 
 impl Union for Event {
     const NAME: &'static str = "event";
+    // The variants' structs skip the tag (`tag = "type"` in spec/common.toml).
+    const VARIANTS_READ_TAG: bool = false;
 
     fn is_known(tag: &str) -> bool {
         matches!(
@@ -206,7 +208,6 @@ impl Union for Event {
         )
     }
 
-    // The variants' structs skip the tag (`tag = "type"` in spec/common.toml).
     fn known<'de, D: Deserializer<'de>>(tag: &str, fields: D) -> Result<Self, D::Error> {
         Ok(match tag {
             "message" => Event::Message(Deserialize::deserialize(fields)?),

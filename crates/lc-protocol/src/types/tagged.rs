@@ -19,11 +19,15 @@ pub(crate) trait Union: Sized {
     /// What the union is called in errors (`event`, `user`).
     const NAME: &'static str;
 
+    /// Whether the variants' structs read the tag (into a field of their own); when not,
+    /// they are not handed it (their generated decoders skip it anyway).
+    const VARIANTS_READ_TAG: bool;
+
     /// Whether `tag` names a variant this crate knows.
     fn is_known(tag: &str) -> bool;
 
-    /// Decodes the known variant `tag` from the object's fields (the tag included: the
-    /// variant's struct skips it or keeps it in a field of its own).
+    /// Decodes the known variant `tag` from the object's fields (the tag among them when
+    /// [`VARIANTS_READ_TAG`](Union::VARIANTS_READ_TAG)).
     fn known<'de, D: Deserializer<'de>>(tag: &str, fields: D) -> Result<Self, D::Error>;
 
     /// The fallback for an unknown (or absent, or non-string) tag, with every other field.
@@ -60,7 +64,9 @@ impl<'de, U: Union> Visitor<'de> for UnionVisitor<U> {
                 }
             };
             if U::is_known(&tag) {
-                before.push((key, Value::String(tag.clone())));
+                if U::VARIANTS_READ_TAG {
+                    before.push((key, Value::String(tag.clone())));
+                }
                 let fields = Resume {
                     before: before.into_iter(),
                     value: None,

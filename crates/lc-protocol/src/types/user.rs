@@ -68,12 +68,13 @@ impl<'de> Deserialize<'de> for User {
 
 impl Union for User {
     const NAME: &'static str = "user";
+    // `Agent` and `Customer` keep the tag in their `kind` field.
+    const VARIANTS_READ_TAG: bool = true;
 
     fn is_known(tag: &str) -> bool {
         matches!(tag, "agent" | "customer")
     }
 
-    // `Agent` and `Customer` keep the tag in their `kind` field.
     fn known<'de, D: Deserializer<'de>>(tag: &str, fields: D) -> Result<Self, D::Error> {
         if tag == "agent" {
             Agent::deserialize(fields).map(User::Agent)

@@ -25,6 +25,7 @@ use crate::version::ApiVersion;
 use serde::Serialize;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::marker::PhantomData;
 
 /// A request as a server receives it.
@@ -169,17 +170,17 @@ trait InlinePush: Sized {
     /// Decodes the payload of the push `name` into `slot` and says `true`, or says
     /// `false` (the value not read) when this does not decode pushes.
     fn decode_inline<'de, A: MapAccess<'de>>(
-        name: String,
+        name: Cow<'de, str>,
         map: &mut A,
-        slot: &mut Option<(String, Self)>,
+        slot: &mut Option<(Cow<'de, str>, Self)>,
     ) -> Result<bool, A::Error>;
 }
 
 impl InlinePush for Never {
     fn decode_inline<'de, A: MapAccess<'de>>(
-        _: String,
+        _: Cow<'de, str>,
         _: &mut A,
-        _: &mut Option<(String, Self)>,
+        _: &mut Option<(Cow<'de, str>, Self)>,
     ) -> Result<bool, A::Error> {
         Ok(false)
     }
@@ -190,9 +191,9 @@ struct Inline<P>(P);
 
 impl<P: PushSet> InlinePush for Inline<P> {
     fn decode_inline<'de, A: MapAccess<'de>>(
-        name: String,
+        name: Cow<'de, str>,
         map: &mut A,
-        slot: &mut Option<(String, Self)>,
+        slot: &mut Option<(Cow<'de, str>, Self)>,
     ) -> Result<bool, A::Error> {
         let seed = PayloadSeed::<P> {
             name: &name,
@@ -223,10 +224,10 @@ impl<'de, P: PushSet> DeserializeSeed<'de> for PayloadSeed<'_, P> {
 /// moved around the less.)
 fn envelope<'a, P: InlinePush>(
     text: &'a str,
-    push: &mut Option<(String, P)>,
+    push: &mut Option<(Cow<'a, str>, P)>,
 ) -> Result<Envelope<'a>, FrameError> {
-    struct Fields<'p, P>(&'p mut Option<(String, P)>);
-    impl<'de, P: InlinePush> Visitor<'de> for Fields<'_, P> {
+    struct Fields<'p, 'de, P>(&'p mut Option<(Cow<'de, str>, P)>);
+    impl<'de, P: InlinePush> Visitor<'de> for Fields<'_, 'de, P> {
         type Value = Envelope<'de>;
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str("a map")
@@ -252,7 +253,11 @@ fn envelope<'a, P: InlinePush>(
                         envelope.payloads += 1;
                         let name = match (envelope.action, envelope.kind) {
                             (Some(action), Some(kind)) if kind.get() == "\"push\"" => {
-                                serde_json::from_str::<String>(action.get()).ok()
+                                // Borrowed unless escaped.
+                                serde_json::from_str::<&str>(action.get())
+                                    .map(Cow::Borrowed)
+                                    .or_else(|_| serde_json::from_str(action.get()).map(Cow::Owned))
+                                    .ok()
                             }
                             _ => None,
                         };
@@ -527,7 +532,7 @@ impl<P: PushSet> Dialect for LiveChat<P> {
         // One pass: the push decoded while the envelope is read. Anything unusual (a
         // payload that does not decode, a field repeated after it) is decoded again the
         // plain way below, which gives the precise error.
-        let mut push: Option<(String, Inline<P>)> = None;
+        let mut push: Option<(Cow<'_, str>, Inline<P>)> = None;
         if let Ok(envelope) = envelope(text, &mut push) {
             let payloads = envelope.payloads;
             // (The push is moved once: a push set can be large.)
