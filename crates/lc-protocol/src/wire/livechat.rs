@@ -167,8 +167,9 @@ enum Never {}
 
 /// Whether the envelope decodes the push on the way, and how.
 trait InlinePush: Sized {
-    /// Decodes the payload of the push `name` into `slot` and says `true`, or says
-    /// `false` (the value not read) when this does not decode pushes.
+    /// Decodes the payload of the push `name` into `slot` (left as it is for a `null`
+    /// payload, which stands for `{}`) and says `true`, or says `false` (the value not
+    /// read) when this does not decode pushes.
     fn decode_inline<'de, A: MapAccess<'de>>(
         name: Cow<'de, str>,
         map: &mut A,
@@ -199,22 +200,40 @@ impl<P: PushSet> InlinePush for Inline<P> {
             name: &name,
             push: PhantomData,
         };
-        let push = map.next_value_seed(seed)?;
-        *slot = Some((name, Inline(push)));
+        if let Some(push) = map.next_value_seed(seed)? {
+            *slot = Some((name, Inline(push)));
+        }
         Ok(true)
     }
 }
 
-/// The payload of the push `name`, decoded by its push set.
+/// The payload of the push `name`, decoded by its push set; `None` when it is `null`
+/// (then the frame is decoded as the plain path does, with `{}`).
 struct PayloadSeed<'n, P> {
     name: &'n str,
     push: PhantomData<P>,
 }
 
 impl<'de, P: PushSet> DeserializeSeed<'de> for PayloadSeed<'_, P> {
-    type Value = P;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<P, D::Error> {
-        P::deserialize_payload(self.name, deserializer)
+    type Value = Option<P>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<P>, D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de, P: PushSet> Visitor<'de> for PayloadSeed<'_, P> {
+    type Value = Option<P>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a push payload")
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<Option<P>, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Option<P>, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<P>, D::Error> {
+        P::deserialize_payload(self.name, deserializer).map(Some)
     }
 }
 
@@ -263,6 +282,7 @@ fn envelope<'a, P: InlinePush>(
                         };
                         if let Some(name) = name {
                             if P::decode_inline(name, &mut map, self.0)? {
+                                envelope.payload = None;
                                 continue;
                             }
                         }
@@ -609,6 +629,24 @@ mod tests {
             "{err:?}"
         );
         assert!(err.to_string().contains("event of type `message`"), "{err}");
+    }
+
+    #[test]
+    fn a_null_payload_stands_for_an_empty_object() {
+        let dialect = LiveChat::<AgentPush>::new();
+        let text = r#"{"version":"3.6","action":"brand_new_push","type":"push","payload":null}"#;
+        let Ok(Incoming::Push(frame)) = dialect.decode(text) else {
+            panic!("a push");
+        };
+        assert!(matches!(
+            frame.push,
+            AgentPush::Unknown { ref payload, .. } if *payload == serde_json::json!({})
+        ));
+        let text = PUSH.replace(r#""payload":{"#, r#""payload":null,"x":{"#);
+        assert!(matches!(
+            dialect.decode(&text),
+            Err(FrameError::Payload { .. })
+        ));
     }
 
     #[test]
