@@ -526,13 +526,14 @@ impl<D> crate::call::Call<'_, D, {name}> {{"
 /// Semantics of `#[derive(Deserialize)]`: `duplicate field` and `missing field` errors,
 /// `None` for an absent or `null` optional field.
 fn render_deserialize(out: &mut String, name: &str, fields: &[FieldSpec], tag: Option<&str>) {
-    let mut doc = format!(
-        "// Decoded field by field from the input; unknown fields go to `extra`{}.\n",
-        match tag {
-            Some(tag) => format!(" and the union tag `{tag}` is skipped (the union reads it)"),
-            None => String::new(),
-        }
-    );
+    let mut doc =
+        String::from("// Decoded field by field from the input; unknown fields go to `extra`.\n");
+    if let Some(tag) = tag {
+        let _ = writeln!(
+            doc,
+            "// The union tag `{tag}` is skipped: the union reads it."
+        );
+    }
     doc.push_str(
         "// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.\n",
     );

@@ -299,7 +299,8 @@ pub struct MessageEvent {
     pub extra: Map,
 }
 
-// Decoded field by field from the input; unknown fields go to `extra` and the union tag `type` is skipped (the union reads it).
+// Decoded field by field from the input; unknown fields go to `extra`.
+// The union tag `type` is skipped: the union reads it.
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for MessageEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -545,7 +546,8 @@ pub struct FileEvent {
     pub extra: Map,
 }
 
-// Decoded field by field from the input; unknown fields go to `extra` and the union tag `type` is skipped (the union reads it).
+// Decoded field by field from the input; unknown fields go to `extra`.
+// The union tag `type` is skipped: the union reads it.
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for FileEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -670,7 +672,8 @@ pub struct FormEvent {
     pub extra: Map,
 }
 
-// Decoded field by field from the input; unknown fields go to `extra` and the union tag `type` is skipped (the union reads it).
+// Decoded field by field from the input; unknown fields go to `extra`.
+// The union tag `type` is skipped: the union reads it.
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for FormEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -897,7 +900,8 @@ pub struct FilledFormEvent {
     pub extra: Map,
 }
 
-// Decoded field by field from the input; unknown fields go to `extra` and the union tag `type` is skipped (the union reads it).
+// Decoded field by field from the input; unknown fields go to `extra`.
+// The union tag `type` is skipped: the union reads it.
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for FilledFormEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -1065,7 +1069,8 @@ pub struct RichMessageEvent {
     pub extra: Map,
 }
 
-// Decoded field by field from the input; unknown fields go to `extra` and the union tag `type` is skipped (the union reads it).
+// Decoded field by field from the input; unknown fields go to `extra`.
+// The union tag `type` is skipped: the union reads it.
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for RichMessageEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -1464,7 +1469,8 @@ pub struct CustomEvent {
     pub extra: Map,
 }
 
-// Decoded field by field from the input; unknown fields go to `extra` and the union tag `type` is skipped (the union reads it).
+// Decoded field by field from the input; unknown fields go to `extra`.
+// The union tag `type` is skipped: the union reads it.
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for CustomEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -1559,7 +1565,8 @@ pub struct SystemMessageEvent {
     pub extra: Map,
 }
 
-// Decoded field by field from the input; unknown fields go to `extra` and the union tag `type` is skipped (the union reads it).
+// Decoded field by field from the input; unknown fields go to `extra`.
+// The union tag `type` is skipped: the union reads it.
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for SystemMessageEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -1665,7 +1672,8 @@ pub struct SystemEvent {
     pub extra: Map,
 }
 
-// Decoded field by field from the input; unknown fields go to `extra` and the union tag `type` is skipped (the union reads it).
+// Decoded field by field from the input; unknown fields go to `extra`.
+// The union tag `type` is skipped: the union reads it.
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for SystemEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
