@@ -17,6 +17,7 @@ use crate::id::*;
 use crate::push::{PushSet, decode_payload};
 use crate::types::{Event, Properties, PropertyNames, SessionFields, User};
 use crate::version::{ApiVersion, VersionRange};
+use crate::de;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -101,7 +102,13 @@ pub(crate) fn module(spec: &Spec, module: &str) -> String {
     }
     for s in file.structs.iter().filter(|s| !s.is_abstract) {
         let fields = ctx.fields_of(s);
-        ctx.render_struct(&mut out, &s.name, &s.doc, &fields, s.extra);
+        let decode = match (s.extra, &s.tag) {
+            (false, _) => Decode::Derive,
+            (true, tag) => Decode::KeepExtra {
+                tag: tag.as_deref(),
+            },
+        };
+        ctx.render_struct(&mut out, &s.name, &s.doc, &fields, decode);
     }
     let api = file.api.as_deref().unwrap_or("");
     for action in &file.action {
@@ -189,6 +196,16 @@ fn module_doc(module: &str) -> &'static str {
     }
 }
 
+/// How a generated struct is decoded.
+#[derive(Clone, Copy)]
+enum Decode<'a> {
+    /// `#[derive(Deserialize)]` (requests: no `extra`).
+    Derive,
+    /// A generated `Deserialize` impl that keeps unknown fields in `extra`, skipping the
+    /// union tag `tag` if the struct is a union variant.
+    KeepExtra { tag: Option<&'a str> },
+}
+
 struct Ctx<'a> {
     spec: &'a Spec,
     module: &'a str,
@@ -260,27 +277,31 @@ impl Ctx<'_> {
         name: &str,
         doc: &str,
         fields: &[FieldSpec],
-        extra: bool,
+        decode: Decode<'_>,
     ) {
         let default = fields
             .iter()
             .all(|f| !f.required || self.has_default(&f.ty, &mut BTreeSet::new()));
         out.push('\n');
         write_doc(out, "", doc);
-        let derives = if default {
-            "Debug, Clone, PartialEq, Default, Serialize, Deserialize"
-        } else {
-            "Debug, Clone, PartialEq, Serialize, Deserialize"
+        let derives = match (default, decode) {
+            (true, Decode::Derive) => "Debug, Clone, PartialEq, Default, Serialize, Deserialize",
+            (false, Decode::Derive) => "Debug, Clone, PartialEq, Serialize, Deserialize",
+            (true, Decode::KeepExtra { .. }) => "Debug, Clone, PartialEq, Default, Serialize",
+            (false, Decode::KeepExtra { .. }) => "Debug, Clone, PartialEq, Serialize",
         };
         let _ = writeln!(out, "#[derive({derives})]\npub struct {name} {{");
         for f in fields {
             render_field(out, f);
         }
-        if extra {
+        if let Decode::KeepExtra { .. } = decode {
             out.push_str("    /// Fields this crate does not know, kept as received.\n");
             out.push_str("    #[serde(flatten)]\n    pub extra: Map,\n");
         }
         out.push_str("}\n");
+        if let Decode::KeepExtra { tag } = decode {
+            render_deserialize(out, name, fields, tag);
+        }
     }
 
     fn render_action(&self, out: &mut String, api: &str, a: &ActionSpec) {
@@ -289,7 +310,7 @@ impl Ctx<'_> {
         if let Some(note) = &a.note {
             let _ = write!(doc, "\n\n{note}");
         }
-        self.render_struct(out, &name, &doc, &a.field, false);
+        self.render_struct(out, &name, &doc, &a.field, Decode::Derive);
         // Built with `new` and the setters: a field added to the spec breaks no caller.
         mark_non_exhaustive(out, &name);
         self.render_builder(out, &name, &a.field);
@@ -299,7 +320,13 @@ impl Ctx<'_> {
             (None, false) => {
                 let response = format!("{name}Response");
                 let doc = format!("The response to [`{name}`].");
-                self.render_struct(out, &response, &doc, &a.response_field, true);
+                self.render_struct(
+                    out,
+                    &response,
+                    &doc,
+                    &a.response_field,
+                    Decode::KeepExtra { tag: None },
+                );
                 response
             }
         };
@@ -412,7 +439,7 @@ impl<D> crate::call::Call<'_, D, {name}> {{"
             if let Some(note) = &p.note {
                 let _ = write!(doc, "\n\n{note}");
             }
-            self.render_struct(out, &name, &doc, &p.field, true);
+            self.render_struct(out, &name, &doc, &p.field, Decode::KeepExtra { tag: None });
         }
         let _ = writeln!(
             out,
@@ -463,6 +490,16 @@ impl<D> crate::call::Call<'_, D, {name}> {{"
             );
         }
         out.push_str("            _ => Self::Unknown { name: name.to_owned(), payload: decode_payload(name, payload)? },\n        })\n    }\n\n");
+        out.push_str("    fn deserialize_payload<'de, D: serde::Deserializer<'de>>(name: &str, payload: D) -> Result<Self, D::Error> {\n        Ok(match name {\n");
+        for p in pushes {
+            let _ = writeln!(
+                out,
+                "            {:?} => Self::{}(Deserialize::deserialize(payload)?),",
+                p.name,
+                pascal_case(&p.name)
+            );
+        }
+        out.push_str("            _ => Self::Unknown { name: name.to_owned(), payload: Deserialize::deserialize(payload)? },\n        })\n    }\n\n");
         out.push_str("    fn name(&self) -> &str {\n        match self {\n");
         for p in pushes {
             let _ = writeln!(
@@ -492,6 +529,105 @@ impl<D> crate::call::Call<'_, D, {name}> {{"
             );
         }
     }
+}
+
+/// The `Deserialize` impl of a struct with `extra`: a map visitor that decodes each known
+/// field straight into its slot and collects the others into `extra` (serde's
+/// `#[serde(flatten)]` would buffer them through its private `Content` tree first).
+/// Semantics of `#[derive(Deserialize)]`: `duplicate field` and `missing field` errors,
+/// `None` for an absent or `null` optional field.
+fn render_deserialize(out: &mut String, name: &str, fields: &[FieldSpec], tag: Option<&str>) {
+    let mut doc =
+        String::from("// Decoded field by field from the input; unknown fields go to `extra`.\n");
+    if let Some(tag) = tag {
+        let _ = writeln!(
+            doc,
+            "// The union tag `{tag}` is skipped: the union reads it."
+        );
+    }
+    doc.push_str(
+        "// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.\n",
+    );
+    let _ = write!(
+        out,
+        "\n{doc}impl<'de> Deserialize<'de> for {name} {{
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {{
+            type Value = {name};
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{
+                f.write_str(\"struct {name}\")
+            }}
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<{name}, A::Error> {{
+"
+    );
+    for f in fields {
+        let slot = if f.required {
+            format!("Option<{}>", f.ty)
+        } else {
+            format!("Option<Option<{}>>", f.ty)
+        };
+        let _ = writeln!(
+            out,
+            "                let mut {}: {slot} = None;",
+            field_name(&f.name)
+        );
+    }
+    out.push_str("                let mut extra = Map::new();\n");
+    out.push_str("                while let Some(key) = map.next_key::<de::Key<'de>>()? {\n");
+    out.push_str("                    match key.as_str() {\n");
+    for f in fields {
+        // An alias fills the same slot, as `#[serde(alias)]` does.
+        let pattern: String = std::iter::once(&f.name)
+            .chain(&f.aliases)
+            .map(|spelling| format!("{spelling:?}"))
+            .collect::<Vec<_>>()
+            .join(" | ");
+        let _ = writeln!(
+            out,
+            "                        {pattern} => de::field(&mut map, &mut {}, {:?})?,",
+            field_name(&f.name),
+            f.name
+        );
+    }
+    if let Some(tag) = tag {
+        let _ = writeln!(
+            out,
+            "                        {tag:?} => de::skip(&mut map)?,"
+        );
+    }
+    out.push_str(
+        "                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+",
+    );
+    let _ = writeln!(out, "                Ok({name} {{");
+    for f in fields {
+        let rust = field_name(&f.name);
+        if f.required {
+            let _ = writeln!(
+                out,
+                "                    {rust}: de::required({rust}, {:?})?,",
+                f.name
+            );
+        } else {
+            let _ = writeln!(out, "                    {rust}: {rust}.flatten(),");
+        }
+    }
+    out.push_str(
+        "                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+",
+    );
 }
 
 fn render_field(out: &mut String, f: &FieldSpec) {

@@ -83,6 +83,9 @@ pub(crate) struct StructSpec {
     pub(crate) doc: String,
     #[serde(default)]
     pub(crate) extra: bool,
+    /// The struct is a variant of a union tagged by this key (`Event`'s `type`): the
+    /// union reads and writes the key, the struct skips it on decode. Needs `extra`.
+    pub(crate) tag: Option<String>,
     #[serde(default)]
     pub(crate) inherit: Vec<String>,
     #[serde(default, rename = "abstract")]
@@ -240,6 +243,20 @@ impl Spec {
                     problems.push(format!("{module}: struct `{}` is declared twice", s.name));
                 }
                 check_fields(&mut problems, module, &s.name, &s.field, versioned);
+                if let Some(tag) = &s.tag {
+                    if !s.extra {
+                        problems.push(format!(
+                            "{module}: struct `{}` sets `tag` without `extra`",
+                            s.name
+                        ));
+                    }
+                    if s.field.iter().any(|f| &f.name == tag) {
+                        problems.push(format!(
+                            "{module}: struct `{}` has a field named after its tag `{tag}`",
+                            s.name
+                        ));
+                    }
+                }
                 for parent in &s.inherit {
                     if !self
                         .structs_visible_from(module)

@@ -39,6 +39,7 @@ mod api;
 pub mod auth;
 pub mod backoff;
 pub mod call;
+mod de;
 pub mod error;
 mod generated;
 pub mod id;

@@ -70,9 +70,30 @@ macro_rules! string_enum {
             }
         }
 
+        // As a `String` would be decoded (same errors), without allocating for a known
+        // value.
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                <::std::string::String as ::serde::Deserialize>::deserialize(deserializer).map($name::from)
+                struct Wire;
+                impl<'de> ::serde::de::Visitor<'de> for Wire {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str("a string")
+                    }
+                    fn visit_str<E: ::serde::de::Error>(self, value: &str) -> ::std::result::Result<$name, E> {
+                        Ok($name::from(value))
+                    }
+                    fn visit_string<E: ::serde::de::Error>(self, value: ::std::string::String) -> ::std::result::Result<$name, E> {
+                        Ok($name::from(value))
+                    }
+                    fn visit_bytes<E: ::serde::de::Error>(self, value: &[u8]) -> ::std::result::Result<$name, E> {
+                        match ::std::str::from_utf8(value) {
+                            Ok(text) => Ok($name::from(text)),
+                            Err(_) => Err(E::invalid_value(::serde::de::Unexpected::Bytes(value), &self)),
+                        }
+                    }
+                }
+                deserializer.deserialize_string(Wire)
             }
         }
     };

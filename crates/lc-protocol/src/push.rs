@@ -2,6 +2,7 @@
 
 use crate::error::FrameError;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
 /// The pushes of one API as one enum (e.g. [`crate::agent::AgentPush`]), decoded by
@@ -13,6 +14,23 @@ pub trait PushSet: Sized + Send + 'static {
     /// [`FrameError::Payload`] when a known push's payload does not match its type;
     /// an unknown name is not an error (it gives the `Unknown` variant).
     fn decode(name: &str, payload: &str) -> Result<Self, FrameError>;
+
+    /// Decodes the payload of the push `name` from `payload`, a deserializer at the
+    /// payload inside a whole frame, so that a frame is decoded in one pass. Errors are
+    /// the deserializer's; [`decode`](PushSet::decode) gives the precise
+    /// [`FrameError`] (the LiveChat dialect falls back to it when this fails).
+    ///
+    /// The default takes the payload as raw JSON and calls `decode`.
+    ///
+    /// # Errors
+    /// When the payload does not match the push's type.
+    fn deserialize_payload<'de, D: Deserializer<'de>>(
+        name: &str,
+        payload: D,
+    ) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(payload)?;
+        Self::decode(name, raw.get()).map_err(serde::de::Error::custom)
+    }
 
     /// The wire name of the push.
     fn name(&self) -> &str;

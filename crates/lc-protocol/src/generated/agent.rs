@@ -4,6 +4,7 @@
 #![allow(unused_imports, clippy::too_many_arguments, clippy::large_enum_variant)]
 
 use crate::action::{Action, ActionMeta, Api, Empty, HttpMethod, PushMeta};
+use crate::de;
 use crate::error::FrameError;
 use crate::id::*;
 use crate::push::{PushSet, decode_payload};
@@ -713,7 +714,7 @@ impl<D> crate::call::Call<'_, D, ListChats> {
 }
 
 /// The response to [`ListChats`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ListChatsResponse {
     /// One summary per chat.
     pub chats_summary: Vec<ChatSummary>,
@@ -728,6 +729,54 @@ pub struct ListChatsResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ListChatsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ListChatsResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListChatsResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListChatsResponse, A::Error> {
+                let mut chats_summary: Option<Vec<ChatSummary>> = None;
+                let mut found_chats: Option<u64> = None;
+                let mut next_page_id: Option<Option<PageId>> = None;
+                let mut previous_page_id: Option<Option<PageId>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chats_summary" => {
+                            de::field(&mut map, &mut chats_summary, "chats_summary")?
+                        }
+                        "found_chats" => de::field(&mut map, &mut found_chats, "found_chats")?,
+                        "next_page_id" => de::field(&mut map, &mut next_page_id, "next_page_id")?,
+                        "previous_page_id" => {
+                            de::field(&mut map, &mut previous_page_id, "previous_page_id")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ListChatsResponse {
+                    chats_summary: de::required(chats_summary, "chats_summary")?,
+                    found_chats: de::required(found_chats, "found_chats")?,
+                    next_page_id: next_page_id.flatten(),
+                    previous_page_id: previous_page_id.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for ListChats {
@@ -849,7 +898,7 @@ impl<D> crate::call::Call<'_, D, ListThreads> {
 }
 
 /// The response to [`ListThreads`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ListThreadsResponse {
     /// The threads, with their events.
     pub threads: Vec<Thread>,
@@ -864,6 +913,54 @@ pub struct ListThreadsResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ListThreadsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ListThreadsResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListThreadsResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListThreadsResponse, A::Error> {
+                let mut threads: Option<Vec<Thread>> = None;
+                let mut found_threads: Option<u64> = None;
+                let mut next_page_id: Option<Option<PageId>> = None;
+                let mut previous_page_id: Option<Option<PageId>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "threads" => de::field(&mut map, &mut threads, "threads")?,
+                        "found_threads" => {
+                            de::field(&mut map, &mut found_threads, "found_threads")?
+                        }
+                        "next_page_id" => de::field(&mut map, &mut next_page_id, "next_page_id")?,
+                        "previous_page_id" => {
+                            de::field(&mut map, &mut previous_page_id, "previous_page_id")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ListThreadsResponse {
+                    threads: de::required(threads, "threads")?,
+                    found_threads: de::required(found_threads, "found_threads")?,
+                    next_page_id: next_page_id.flatten(),
+                    previous_page_id: previous_page_id.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for ListThreads {
@@ -921,7 +1018,7 @@ impl<D> crate::call::Call<'_, D, GetChat> {
 }
 
 /// The response to [`GetChat`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct GetChatResponse {
     /// The chat id.
     pub id: ChatId,
@@ -941,6 +1038,56 @@ pub struct GetChatResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for GetChatResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = GetChatResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetChatResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetChatResponse, A::Error> {
+                let mut id: Option<ChatId> = None;
+                let mut thread: Option<Option<Thread>> = None;
+                let mut users: Option<Vec<User>> = None;
+                let mut properties: Option<Option<Properties>> = None;
+                let mut access: Option<Option<Access>> = None;
+                let mut is_followed: Option<bool> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "thread" => de::field(&mut map, &mut thread, "thread")?,
+                        "users" => de::field(&mut map, &mut users, "users")?,
+                        "properties" => de::field(&mut map, &mut properties, "properties")?,
+                        "access" => de::field(&mut map, &mut access, "access")?,
+                        "is_followed" => de::field(&mut map, &mut is_followed, "is_followed")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(GetChatResponse {
+                    id: de::required(id, "id")?,
+                    thread: thread.flatten(),
+                    users: de::required(users, "users")?,
+                    properties: properties.flatten(),
+                    access: access.flatten(),
+                    is_followed: de::required(is_followed, "is_followed")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for GetChat {
@@ -1059,7 +1206,7 @@ impl<D> crate::call::Call<'_, D, ListArchives> {
 }
 
 /// The response to [`ListArchives`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ListArchivesResponse {
     /// Full chats, each with one thread (including `previous_accessible_thread_id` / `next_accessible_thread_id` since 3.4).
     pub chats: Vec<Chat>,
@@ -1074,6 +1221,52 @@ pub struct ListArchivesResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ListArchivesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ListArchivesResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListArchivesResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListArchivesResponse, A::Error> {
+                let mut chats: Option<Vec<Chat>> = None;
+                let mut found_chats: Option<u64> = None;
+                let mut next_page_id: Option<Option<PageId>> = None;
+                let mut previous_page_id: Option<Option<PageId>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chats" => de::field(&mut map, &mut chats, "chats")?,
+                        "found_chats" => de::field(&mut map, &mut found_chats, "found_chats")?,
+                        "next_page_id" => de::field(&mut map, &mut next_page_id, "next_page_id")?,
+                        "previous_page_id" => {
+                            de::field(&mut map, &mut previous_page_id, "previous_page_id")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ListArchivesResponse {
+                    chats: de::required(chats, "chats")?,
+                    found_chats: de::required(found_chats, "found_chats")?,
+                    next_page_id: next_page_id.flatten(),
+                    previous_page_id: previous_page_id.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for ListArchives {
@@ -1160,7 +1353,7 @@ impl<D> crate::call::Call<'_, D, StartChat> {
 }
 
 /// The response to [`StartChat`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct StartChatResponse {
     /// The new chat.
     pub chat_id: ChatId,
@@ -1172,6 +1365,47 @@ pub struct StartChatResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for StartChatResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = StartChatResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct StartChatResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<StartChatResponse, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut event_ids: Option<Option<Vec<EventId>>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "event_ids" => de::field(&mut map, &mut event_ids, "event_ids")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(StartChatResponse {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    event_ids: event_ids.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for StartChat {
@@ -1245,7 +1479,7 @@ impl<D> crate::call::Call<'_, D, ResumeChat> {
 }
 
 /// The response to [`ResumeChat`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ResumeChatResponse {
     /// The new thread.
     pub thread_id: ThreadId,
@@ -1255,6 +1489,44 @@ pub struct ResumeChatResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ResumeChatResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ResumeChatResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ResumeChatResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ResumeChatResponse, A::Error> {
+                let mut thread_id: Option<ThreadId> = None;
+                let mut event_ids: Option<Option<Vec<EventId>>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "event_ids" => de::field(&mut map, &mut event_ids, "event_ids")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ResumeChatResponse {
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    event_ids: event_ids.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for ResumeChat {
@@ -1782,13 +2054,48 @@ impl<D> crate::call::Call<'_, D, SendEvent> {
 }
 
 /// The response to [`SendEvent`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct SendEventResponse {
     /// The id of the new event.
     pub event_id: EventId,
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for SendEventResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = SendEventResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct SendEventResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SendEventResponse, A::Error> {
+                let mut event_id: Option<EventId> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(SendEventResponse {
+                    event_id: de::required(event_id, "event_id")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for SendEvent {
@@ -1862,13 +2169,48 @@ impl UploadFile {
 }
 
 /// The response to [`UploadFile`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct UploadFileResponse {
     /// The temporary URL of the file on the LiveChat CDN.
     pub url: String,
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for UploadFileResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = UploadFileResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UploadFileResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UploadFileResponse, A::Error> {
+                let mut url: Option<String> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "url" => de::field(&mut map, &mut url, "url")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(UploadFileResponse {
+                    url: de::required(url, "url")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for UploadFile {
@@ -2425,7 +2767,7 @@ impl<D> crate::call::Call<'_, D, ListCustomers> {
 }
 
 /// The response to [`ListCustomers`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ListCustomersResponse {
     /// The customers of the page.
     pub customers: Vec<Customer>,
@@ -2443,6 +2785,59 @@ pub struct ListCustomersResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ListCustomersResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ListCustomersResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListCustomersResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListCustomersResponse, A::Error> {
+                let mut customers: Option<Vec<Customer>> = None;
+                let mut total_customers: Option<u64> = None;
+                let mut limited_customers: Option<Option<u64>> = None;
+                let mut next_page_id: Option<Option<PageId>> = None;
+                let mut previous_page_id: Option<Option<PageId>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "customers" => de::field(&mut map, &mut customers, "customers")?,
+                        "total_customers" => {
+                            de::field(&mut map, &mut total_customers, "total_customers")?
+                        }
+                        "limited_customers" => {
+                            de::field(&mut map, &mut limited_customers, "limited_customers")?
+                        }
+                        "next_page_id" => de::field(&mut map, &mut next_page_id, "next_page_id")?,
+                        "previous_page_id" => {
+                            de::field(&mut map, &mut previous_page_id, "previous_page_id")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ListCustomersResponse {
+                    customers: de::required(customers, "customers")?,
+                    total_customers: de::required(total_customers, "total_customers")?,
+                    limited_customers: limited_customers.flatten(),
+                    next_page_id: next_page_id.flatten(),
+                    previous_page_id: previous_page_id.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for ListCustomers {
@@ -2545,13 +2940,48 @@ impl<D> crate::call::Call<'_, D, CreateCustomer> {
 }
 
 /// The response to [`CreateCustomer`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct CreateCustomerResponse {
     /// The id of the new customer.
     pub customer_id: CustomerId,
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for CreateCustomerResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = CreateCustomerResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CreateCustomerResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CreateCustomerResponse, A::Error> {
+                let mut customer_id: Option<CustomerId> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "customer_id" => de::field(&mut map, &mut customer_id, "customer_id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(CreateCustomerResponse {
+                    customer_id: de::required(customer_id, "customer_id")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for CreateCustomer {
@@ -2879,7 +3309,7 @@ impl<D> crate::call::Call<'_, D, SubscribeCustomers> {
 }
 
 /// The response to [`SubscribeCustomers`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct SubscribeCustomersResponse {
     /// The subscription, for unsubscribe_customers.
     pub subscription_id: String,
@@ -2888,6 +3318,46 @@ pub struct SubscribeCustomersResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for SubscribeCustomersResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = SubscribeCustomersResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct SubscribeCustomersResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SubscribeCustomersResponse, A::Error> {
+                let mut subscription_id: Option<String> = None;
+                let mut customers: Option<Vec<Customer>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "subscription_id" => {
+                            de::field(&mut map, &mut subscription_id, "subscription_id")?
+                        }
+                        "customers" => de::field(&mut map, &mut customers, "customers")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(SubscribeCustomersResponse {
+                    subscription_id: de::required(subscription_id, "subscription_id")?,
+                    customers: de::required(customers, "customers")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for SubscribeCustomers {
@@ -3086,7 +3556,7 @@ impl<D> crate::call::Call<'_, D, Login> {
 }
 
 /// The response to [`Login`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct LoginResponse {
     /// The license logged into.
     pub license: License,
@@ -3097,6 +3567,49 @@ pub struct LoginResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for LoginResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = LoginResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct LoginResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LoginResponse, A::Error> {
+                let mut license: Option<License> = None;
+                let mut my_profile: Option<Agent> = None;
+                let mut chats_summary: Option<Vec<ChatSummary>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "license" => de::field(&mut map, &mut license, "license")?,
+                        "my_profile" => de::field(&mut map, &mut my_profile, "my_profile")?,
+                        "chats_summary" => {
+                            de::field(&mut map, &mut chats_summary, "chats_summary")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(LoginResponse {
+                    license: de::required(license, "license")?,
+                    my_profile: de::required(my_profile, "my_profile")?,
+                    chats_summary: de::required(chats_summary, "chats_summary")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for Login {
@@ -3743,7 +4256,7 @@ impl GetLicenseInfo {
 }
 
 /// The response to [`GetLicenseInfo`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct GetLicenseInfoResponse {
     /// The license id.
     pub license_id: LicenseId,
@@ -3756,6 +4269,50 @@ pub struct GetLicenseInfoResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for GetLicenseInfoResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = GetLicenseInfoResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetLicenseInfoResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetLicenseInfoResponse, A::Error> {
+                let mut license_id: Option<LicenseId> = None;
+                let mut expires_at: Option<String> = None;
+                let mut created_at: Option<String> = None;
+                let mut in_trial: Option<bool> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "license_id" => de::field(&mut map, &mut license_id, "license_id")?,
+                        "expires_at" => de::field(&mut map, &mut expires_at, "expires_at")?,
+                        "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
+                        "in_trial" => de::field(&mut map, &mut in_trial, "in_trial")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(GetLicenseInfoResponse {
+                    license_id: de::required(license_id, "license_id")?,
+                    expires_at: de::required(expires_at, "expires_at")?,
+                    created_at: de::required(created_at, "created_at")?,
+                    in_trial: de::required(in_trial, "in_trial")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for GetLicenseInfo {

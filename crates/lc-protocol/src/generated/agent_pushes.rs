@@ -4,6 +4,7 @@
 #![allow(unused_imports, clippy::too_many_arguments, clippy::large_enum_variant)]
 
 use crate::action::{Action, ActionMeta, Api, Empty, HttpMethod, PushMeta};
+use crate::de;
 use crate::error::FrameError;
 use crate::id::*;
 use crate::push::{PushSet, decode_payload};
@@ -32,7 +33,7 @@ crate::string_enum! {
 }
 
 /// Where a chat went after a transfer (push `chat_transferred`): the groups and agents it is assigned to.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ChatTransferredTo {
     /// Groups the chat is assigned to after the transfer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -45,8 +46,46 @@ pub struct ChatTransferredTo {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ChatTransferredTo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ChatTransferredTo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChatTransferredTo")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChatTransferredTo, A::Error> {
+                let mut group_ids: Option<Option<Vec<GroupId>>> = None;
+                let mut agent_ids: Option<Option<Vec<AgentId>>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "group_ids" => de::field(&mut map, &mut group_ids, "group_ids")?,
+                        "agent_ids" => de::field(&mut map, &mut agent_ids, "agent_ids")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ChatTransferredTo {
+                    group_ids: group_ids.flatten(),
+                    agent_ids: agent_ids.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The groups a customer now belongs to (push `customer_transferred`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct CustomerTransferredTo {
     /// Groups the customer was transferred to.
     pub group_ids: Vec<GroupId>,
@@ -55,8 +94,43 @@ pub struct CustomerTransferredTo {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for CustomerTransferredTo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = CustomerTransferredTo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CustomerTransferredTo")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerTransferredTo, A::Error> {
+                let mut group_ids: Option<Vec<GroupId>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "group_ids" => de::field(&mut map, &mut group_ids, "group_ids")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(CustomerTransferredTo {
+                    group_ids: de::required(group_ids, "group_ids")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// Details of an `agent_disconnected` push.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct AgentDisconnectedData {
     /// With `misdirected_connection`: the region (e.g. `fra`, `dal`) the agent should connect to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -69,8 +143,46 @@ pub struct AgentDisconnectedData {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for AgentDisconnectedData {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = AgentDisconnectedData;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AgentDisconnectedData")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AgentDisconnectedData, A::Error> {
+                let mut region: Option<Option<String>> = None;
+                let mut timeout: Option<Option<Value>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "region" => de::field(&mut map, &mut region, "region")?,
+                        "timeout" => de::field(&mut map, &mut timeout, "timeout")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(AgentDisconnectedData {
+                    region: region.flatten(),
+                    timeout: timeout.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The groups an auto access rule grants access to (Configuration API).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct AutoAccessAccess {
     /// Groups that get access to matching chats.
     pub groups: Vec<GroupId>,
@@ -79,8 +191,43 @@ pub struct AutoAccessAccess {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for AutoAccessAccess {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = AutoAccessAccess;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AutoAccessAccess")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AutoAccessAccess, A::Error> {
+                let mut groups: Option<Vec<GroupId>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "groups" => de::field(&mut map, &mut groups, "groups")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(AutoAccessAccess {
+                    groups: de::required(groups, "groups")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The conditions of an auto access rule (Configuration API): which visits it matches.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct AutoAccessConditions {
     /// Matches on the page URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -96,8 +243,49 @@ pub struct AutoAccessConditions {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for AutoAccessConditions {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = AutoAccessConditions;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AutoAccessConditions")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AutoAccessConditions, A::Error> {
+                let mut url: Option<Option<AutoAccessUrlCondition>> = None;
+                let mut domain: Option<Option<AutoAccessUrlCondition>> = None;
+                let mut geolocation: Option<Option<AutoAccessGeolocationCondition>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "url" => de::field(&mut map, &mut url, "url")?,
+                        "domain" => de::field(&mut map, &mut domain, "domain")?,
+                        "geolocation" => de::field(&mut map, &mut geolocation, "geolocation")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(AutoAccessConditions {
+                    url: url.flatten(),
+                    domain: domain.flatten(),
+                    geolocation: geolocation.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// A URL or domain condition of an auto access rule: values to match or to exclude.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct AutoAccessUrlCondition {
     /// Any of these matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -110,8 +298,48 @@ pub struct AutoAccessUrlCondition {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for AutoAccessUrlCondition {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = AutoAccessUrlCondition;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AutoAccessUrlCondition")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AutoAccessUrlCondition, A::Error> {
+                let mut values: Option<Option<Vec<AutoAccessUrlMatch>>> = None;
+                let mut exclude_values: Option<Option<Vec<AutoAccessUrlMatch>>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "values" => de::field(&mut map, &mut values, "values")?,
+                        "exclude_values" => {
+                            de::field(&mut map, &mut exclude_values, "exclude_values")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(AutoAccessUrlCondition {
+                    values: values.flatten(),
+                    exclude_values: exclude_values.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// One URL or domain value of an auto access condition.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct AutoAccessUrlMatch {
     /// The URL or domain.
     pub value: String,
@@ -123,8 +351,46 @@ pub struct AutoAccessUrlMatch {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for AutoAccessUrlMatch {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = AutoAccessUrlMatch;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AutoAccessUrlMatch")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AutoAccessUrlMatch, A::Error> {
+                let mut value: Option<String> = None;
+                let mut exact_match: Option<Option<bool>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "value" => de::field(&mut map, &mut value, "value")?,
+                        "exact_match" => de::field(&mut map, &mut exact_match, "exact_match")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(AutoAccessUrlMatch {
+                    value: de::required(value, "value")?,
+                    exact_match: exact_match.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// A geolocation condition of an auto access rule: locations to match or to exclude.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct AutoAccessGeolocationCondition {
     /// Any of these matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -137,8 +403,48 @@ pub struct AutoAccessGeolocationCondition {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for AutoAccessGeolocationCondition {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = AutoAccessGeolocationCondition;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AutoAccessGeolocationCondition")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AutoAccessGeolocationCondition, A::Error> {
+                let mut values: Option<Option<Vec<AutoAccessGeolocationMatch>>> = None;
+                let mut exclude_values: Option<Option<Vec<AutoAccessGeolocationMatch>>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "values" => de::field(&mut map, &mut values, "values")?,
+                        "exclude_values" => {
+                            de::field(&mut map, &mut exclude_values, "exclude_values")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(AutoAccessGeolocationCondition {
+                    values: values.flatten(),
+                    exclude_values: exclude_values.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// One location of an auto access geolocation condition; absent parts match anything.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct AutoAccessGeolocationMatch {
     /// Country name, e.g. `United States`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -157,11 +463,55 @@ pub struct AutoAccessGeolocationMatch {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for AutoAccessGeolocationMatch {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = AutoAccessGeolocationMatch;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AutoAccessGeolocationMatch")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AutoAccessGeolocationMatch, A::Error> {
+                let mut country: Option<Option<String>> = None;
+                let mut country_code: Option<Option<String>> = None;
+                let mut region: Option<Option<String>> = None;
+                let mut city: Option<Option<String>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "country" => de::field(&mut map, &mut country, "country")?,
+                        "country_code" => de::field(&mut map, &mut country_code, "country_code")?,
+                        "region" => de::field(&mut map, &mut region, "region")?,
+                        "city" => de::field(&mut map, &mut city, "city")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(AutoAccessGeolocationMatch {
+                    country: country.flatten(),
+                    country_code: country_code.flatten(),
+                    region: region.flatten(),
+                    city: city.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// One entry of an `auto_accesses_updated` push. An added rule comes with its full state
 /// (`description`, `access`, `conditions`, `next_id`), an updated one with `id`, the changed
 /// fields and `status: updated` (rules whose `next_id` changed are listed as updated too),
 /// a deleted one with `id` and `status: deleted`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct AutoAccessChange {
     /// Id of the auto access rule.
     pub id: String,
@@ -185,8 +535,58 @@ pub struct AutoAccessChange {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for AutoAccessChange {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = AutoAccessChange;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AutoAccessChange")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AutoAccessChange, A::Error> {
+                let mut id: Option<String> = None;
+                let mut status: Option<Option<AutoAccessChangeStatus>> = None;
+                let mut next_id: Option<Option<String>> = None;
+                let mut description: Option<Option<String>> = None;
+                let mut access: Option<Option<AutoAccessAccess>> = None;
+                let mut conditions: Option<Option<AutoAccessConditions>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "status" => de::field(&mut map, &mut status, "status")?,
+                        "next_id" => de::field(&mut map, &mut next_id, "next_id")?,
+                        "description" => de::field(&mut map, &mut description, "description")?,
+                        "access" => de::field(&mut map, &mut access, "access")?,
+                        "conditions" => de::field(&mut map, &mut conditions, "conditions")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(AutoAccessChange {
+                    id: de::required(id, "id")?,
+                    status: status.flatten(),
+                    next_id: next_id.flatten(),
+                    description: description.flatten(),
+                    access: access.flatten(),
+                    conditions: conditions.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// A group whose status changed (push `groups_status_updated`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupsStatusUpdatedGroup {
     /// The group.
     pub id: GroupId,
@@ -197,8 +597,46 @@ pub struct GroupsStatusUpdatedGroup {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for GroupsStatusUpdatedGroup {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = GroupsStatusUpdatedGroup;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GroupsStatusUpdatedGroup")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GroupsStatusUpdatedGroup, A::Error> {
+                let mut id: Option<GroupId> = None;
+                let mut status: Option<AgentGroupStatus> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "status" => de::field(&mut map, &mut status, "status")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(GroupsStatusUpdatedGroup {
+                    id: de::required(id, "id")?,
+                    status: de::required(status, "status")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// An active chat and its open thread.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ActiveChat {
     /// The chat.
     pub chat_id: ChatId,
@@ -209,9 +647,47 @@ pub struct ActiveChat {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ActiveChat {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ActiveChat;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ActiveChat")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ActiveChat, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ActiveChat {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `incoming_chat` push: A chat came with a new thread (start, resume, follow, or transfer to the receiver).
 /// The payload holds the whole chat; the thread contains the initial events, if any.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct IncomingChat {
     /// Who started, resumed or transferred the chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -227,8 +703,51 @@ pub struct IncomingChat {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for IncomingChat {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = IncomingChat;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct IncomingChat")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IncomingChat, A::Error> {
+                let mut requester_id: Option<Option<UserId>> = None;
+                let mut chat: Option<Chat> = None;
+                let mut transferred_from: Option<Option<TransferredFrom>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "requester_id" => de::field(&mut map, &mut requester_id, "requester_id")?,
+                        "chat" => de::field(&mut map, &mut chat, "chat")?,
+                        "transferred_from" => {
+                            de::field(&mut map, &mut transferred_from, "transferred_from")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(IncomingChat {
+                    requester_id: requester_id.flatten(),
+                    chat: de::required(chat, "chat")?,
+                    transferred_from: transferred_from.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `chat_deactivated` push: A chat was deactivated: its open thread was closed.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ChatDeactivated {
     /// The chat.
     pub chat_id: ChatId,
@@ -242,8 +761,49 @@ pub struct ChatDeactivated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ChatDeactivated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ChatDeactivated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChatDeactivated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChatDeactivated, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut user_id: Option<Option<UserId>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "user_id" => de::field(&mut map, &mut user_id, "user_id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ChatDeactivated {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    user_id: user_id.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `chat_deleted` push: A chat was deleted.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ChatDeleted {
     /// The deleted chat.
     pub chat_id: ChatId,
@@ -252,8 +812,43 @@ pub struct ChatDeleted {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ChatDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ChatDeleted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChatDeleted")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChatDeleted, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ChatDeleted {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `thread_deleted` push: A thread was deleted.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ThreadDeleted {
     /// The chat of the thread.
     pub chat_id: ChatId,
@@ -264,8 +859,46 @@ pub struct ThreadDeleted {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ThreadDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ThreadDeleted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ThreadDeleted")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ThreadDeleted, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ThreadDeleted {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `threads_deleted` push: Several threads were deleted: those of a date range, or those with a tag.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ThreadsDeleted {
     /// Start of the deleted range (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -281,8 +914,49 @@ pub struct ThreadsDeleted {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ThreadsDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ThreadsDeleted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ThreadsDeleted")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ThreadsDeleted, A::Error> {
+                let mut date_from: Option<Option<String>> = None;
+                let mut date_to: Option<Option<String>> = None;
+                let mut tag: Option<Option<String>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "date_from" => de::field(&mut map, &mut date_from, "date_from")?,
+                        "date_to" => de::field(&mut map, &mut date_to, "date_to")?,
+                        "tag" => de::field(&mut map, &mut tag, "tag")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ThreadsDeleted {
+                    date_from: date_from.flatten(),
+                    date_to: date_to.flatten(),
+                    tag: tag.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `chat_access_updated` push: The access of a chat changed; the payload carries the full new access (replaces `chat_access_granted` / `chat_access_revoked` of 3.3).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ChatAccessUpdated {
     /// The chat.
     pub id: ChatId,
@@ -293,9 +967,47 @@ pub struct ChatAccessUpdated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ChatAccessUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ChatAccessUpdated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChatAccessUpdated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChatAccessUpdated, A::Error> {
+                let mut id: Option<ChatId> = None;
+                let mut access: Option<Access> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "access" => de::field(&mut map, &mut access, "access")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ChatAccessUpdated {
+                    id: de::required(id, "id")?,
+                    access: de::required(access, "access")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `chat_access_granted` push: Access to a chat was granted, added to the existing access (API 3.3; removed in 3.4
 /// together with `grant_chat_access`, replaced by `chat_access_updated`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ChatAccessGranted {
     /// The chat.
     pub id: ChatId,
@@ -306,9 +1018,47 @@ pub struct ChatAccessGranted {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ChatAccessGranted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ChatAccessGranted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChatAccessGranted")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChatAccessGranted, A::Error> {
+                let mut id: Option<ChatId> = None;
+                let mut access: Option<Access> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "access" => de::field(&mut map, &mut access, "access")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ChatAccessGranted {
+                    id: de::required(id, "id")?,
+                    access: de::required(access, "access")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `chat_access_revoked` push: Access to a chat was revoked (API 3.3; removed in 3.4 together with
 /// `revoke_chat_access`, replaced by `chat_access_updated`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ChatAccessRevoked {
     /// The chat.
     pub id: ChatId,
@@ -319,8 +1069,46 @@ pub struct ChatAccessRevoked {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ChatAccessRevoked {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ChatAccessRevoked;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChatAccessRevoked")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChatAccessRevoked, A::Error> {
+                let mut id: Option<ChatId> = None;
+                let mut access: Option<Access> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "access" => de::field(&mut map, &mut access, "access")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ChatAccessRevoked {
+                    id: de::required(id, "id")?,
+                    access: de::required(access, "access")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `chat_transferred` push: A chat was transferred to other groups or agents (explicitly, or by the router).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChatTransferred {
     /// The chat.
     pub chat_id: ChatId,
@@ -344,9 +1132,61 @@ pub struct ChatTransferred {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ChatTransferred {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ChatTransferred;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChatTransferred")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChatTransferred, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<Option<ThreadId>> = None;
+                let mut requester_id: Option<Option<AgentId>> = None;
+                let mut reason: Option<TransferReason> = None;
+                let mut transferred_to: Option<ChatTransferredTo> = None;
+                let mut queue: Option<Option<Queue>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "requester_id" => de::field(&mut map, &mut requester_id, "requester_id")?,
+                        "reason" => de::field(&mut map, &mut reason, "reason")?,
+                        "transferred_to" => {
+                            de::field(&mut map, &mut transferred_to, "transferred_to")?
+                        }
+                        "queue" => de::field(&mut map, &mut queue, "queue")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ChatTransferred {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: thread_id.flatten(),
+                    requester_id: requester_id.flatten(),
+                    reason: de::required(reason, "reason")?,
+                    transferred_to: de::required(transferred_to, "transferred_to")?,
+                    queue: queue.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `user_added_to_chat` push: A user (customer or agent) was added to a chat. Also sent with `user.present`
 /// false when a user writes to a chat without joining it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserAddedToChat {
     /// The chat.
     pub chat_id: ChatId,
@@ -365,8 +1205,55 @@ pub struct UserAddedToChat {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for UserAddedToChat {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = UserAddedToChat;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UserAddedToChat")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UserAddedToChat, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<Option<ThreadId>> = None;
+                let mut user: Option<User> = None;
+                let mut reason: Option<String> = None;
+                let mut requester_id: Option<Option<AgentId>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "user" => de::field(&mut map, &mut user, "user")?,
+                        "reason" => de::field(&mut map, &mut reason, "reason")?,
+                        "requester_id" => de::field(&mut map, &mut requester_id, "requester_id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(UserAddedToChat {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: thread_id.flatten(),
+                    user: de::required(user, "user")?,
+                    reason: de::required(reason, "reason")?,
+                    requester_id: requester_id.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `user_removed_from_chat` push: A user (customer or agent) was removed from a chat.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct UserRemovedFromChat {
     /// The chat.
     pub chat_id: ChatId,
@@ -385,8 +1272,55 @@ pub struct UserRemovedFromChat {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for UserRemovedFromChat {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = UserRemovedFromChat;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UserRemovedFromChat")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UserRemovedFromChat, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<Option<ThreadId>> = None;
+                let mut user_id: Option<UserId> = None;
+                let mut reason: Option<String> = None;
+                let mut requester_id: Option<Option<AgentId>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "user_id" => de::field(&mut map, &mut user_id, "user_id")?,
+                        "reason" => de::field(&mut map, &mut reason, "reason")?,
+                        "requester_id" => de::field(&mut map, &mut requester_id, "requester_id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(UserRemovedFromChat {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: thread_id.flatten(),
+                    user_id: de::required(user_id, "user_id")?,
+                    reason: de::required(reason, "reason")?,
+                    requester_id: requester_id.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `incoming_event` push: An event was sent to a chat.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IncomingEvent {
     /// The chat.
     pub chat_id: ChatId,
@@ -399,8 +1333,49 @@ pub struct IncomingEvent {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for IncomingEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = IncomingEvent;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct IncomingEvent")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IncomingEvent, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut event: Option<Event> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "event" => de::field(&mut map, &mut event, "event")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(IncomingEvent {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    event: de::required(event, "event")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `event_deleted` push: An event was deleted (by the customer, `delete_event`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct EventDeleted {
     /// The chat.
     pub chat_id: ChatId,
@@ -413,8 +1388,49 @@ pub struct EventDeleted {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for EventDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = EventDeleted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EventDeleted")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EventDeleted, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut event_id: Option<EventId> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(EventDeleted {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    event_id: de::required(event_id, "event_id")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `event_updated` push: An event was updated.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EventUpdated {
     /// The chat.
     pub chat_id: ChatId,
@@ -427,8 +1443,49 @@ pub struct EventUpdated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for EventUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = EventUpdated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EventUpdated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EventUpdated, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut event: Option<Event> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "event" => de::field(&mut map, &mut event, "event")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(EventUpdated {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    event: de::required(event, "event")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `incoming_rich_message_postback` push: A user clicked (toggled) a rich message button; sent for active threads only.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct IncomingRichMessagePostback {
     /// Who sent the postback.
     pub user_id: UserId,
@@ -445,8 +1502,55 @@ pub struct IncomingRichMessagePostback {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for IncomingRichMessagePostback {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = IncomingRichMessagePostback;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct IncomingRichMessagePostback")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IncomingRichMessagePostback, A::Error> {
+                let mut user_id: Option<UserId> = None;
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut event_id: Option<EventId> = None;
+                let mut postback: Option<Postback> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "user_id" => de::field(&mut map, &mut user_id, "user_id")?,
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
+                        "postback" => de::field(&mut map, &mut postback, "postback")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(IncomingRichMessagePostback {
+                    user_id: de::required(user_id, "user_id")?,
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    event_id: de::required(event_id, "event_id")?,
+                    postback: de::required(postback, "postback")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `chat_properties_updated` push: Chat properties were updated; only the changed properties are sent.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ChatPropertiesUpdated {
     /// The chat.
     pub chat_id: ChatId,
@@ -457,8 +1561,46 @@ pub struct ChatPropertiesUpdated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ChatPropertiesUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ChatPropertiesUpdated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChatPropertiesUpdated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChatPropertiesUpdated, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut properties: Option<Properties> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "properties" => de::field(&mut map, &mut properties, "properties")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ChatPropertiesUpdated {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    properties: de::required(properties, "properties")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `chat_properties_deleted` push: Chat properties were deleted.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ChatPropertiesDeleted {
     /// The chat.
     pub chat_id: ChatId,
@@ -469,8 +1611,46 @@ pub struct ChatPropertiesDeleted {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ChatPropertiesDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ChatPropertiesDeleted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChatPropertiesDeleted")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChatPropertiesDeleted, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut properties: Option<PropertyNames> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "properties" => de::field(&mut map, &mut properties, "properties")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ChatPropertiesDeleted {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    properties: de::required(properties, "properties")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `thread_properties_updated` push: Thread properties were updated; only the changed properties are sent.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ThreadPropertiesUpdated {
     /// The chat.
     pub chat_id: ChatId,
@@ -483,8 +1663,49 @@ pub struct ThreadPropertiesUpdated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ThreadPropertiesUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ThreadPropertiesUpdated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ThreadPropertiesUpdated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ThreadPropertiesUpdated, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut properties: Option<Properties> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "properties" => de::field(&mut map, &mut properties, "properties")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ThreadPropertiesUpdated {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    properties: de::required(properties, "properties")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `thread_properties_deleted` push: Thread properties were deleted.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ThreadPropertiesDeleted {
     /// The chat.
     pub chat_id: ChatId,
@@ -497,8 +1718,49 @@ pub struct ThreadPropertiesDeleted {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ThreadPropertiesDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ThreadPropertiesDeleted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ThreadPropertiesDeleted")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ThreadPropertiesDeleted, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut properties: Option<PropertyNames> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "properties" => de::field(&mut map, &mut properties, "properties")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ThreadPropertiesDeleted {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    properties: de::required(properties, "properties")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `event_properties_updated` push: Event properties were updated; only the changed properties are sent.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct EventPropertiesUpdated {
     /// The chat.
     pub chat_id: ChatId,
@@ -513,8 +1775,52 @@ pub struct EventPropertiesUpdated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for EventPropertiesUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = EventPropertiesUpdated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EventPropertiesUpdated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EventPropertiesUpdated, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut event_id: Option<EventId> = None;
+                let mut properties: Option<Properties> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
+                        "properties" => de::field(&mut map, &mut properties, "properties")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(EventPropertiesUpdated {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    event_id: de::required(event_id, "event_id")?,
+                    properties: de::required(properties, "properties")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `event_properties_deleted` push: Event properties were deleted.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct EventPropertiesDeleted {
     /// The chat.
     pub chat_id: ChatId,
@@ -529,8 +1835,52 @@ pub struct EventPropertiesDeleted {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for EventPropertiesDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = EventPropertiesDeleted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EventPropertiesDeleted")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EventPropertiesDeleted, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut event_id: Option<EventId> = None;
+                let mut properties: Option<PropertyNames> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
+                        "properties" => de::field(&mut map, &mut properties, "properties")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(EventPropertiesDeleted {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    event_id: de::required(event_id, "event_id")?,
+                    properties: de::required(properties, "properties")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `thread_tagged` push: A thread was tagged.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ThreadTagged {
     /// The chat.
     pub chat_id: ChatId,
@@ -543,8 +1893,49 @@ pub struct ThreadTagged {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ThreadTagged {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ThreadTagged;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ThreadTagged")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ThreadTagged, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut tag: Option<String> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "tag" => de::field(&mut map, &mut tag, "tag")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ThreadTagged {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    tag: de::required(tag, "tag")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `thread_untagged` push: A tag was removed from a thread.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ThreadUntagged {
     /// The chat.
     pub chat_id: ChatId,
@@ -557,8 +1948,49 @@ pub struct ThreadUntagged {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ThreadUntagged {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ThreadUntagged;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ThreadUntagged")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ThreadUntagged, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut tag: Option<String> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "tag" => de::field(&mut map, &mut tag, "tag")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ThreadUntagged {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    tag: de::required(tag, "tag")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `incoming_customers` push: The customers the agent should be aware of; sent right after `login`, scoped by the customer monitoring level.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IncomingCustomers {
     /// The monitoring level of the connection.
     pub customer_monitoring_level: CustomerMonitoringLevel,
@@ -569,11 +2001,56 @@ pub struct IncomingCustomers {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for IncomingCustomers {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = IncomingCustomers;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct IncomingCustomers")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IncomingCustomers, A::Error> {
+                let mut customer_monitoring_level: Option<CustomerMonitoringLevel> = None;
+                let mut customers: Option<Vec<Customer>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "customer_monitoring_level" => de::field(
+                            &mut map,
+                            &mut customer_monitoring_level,
+                            "customer_monitoring_level",
+                        )?,
+                        "customers" => de::field(&mut map, &mut customers, "customers")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(IncomingCustomers {
+                    customer_monitoring_level: de::required(
+                        customer_monitoring_level,
+                        "customer_monitoring_level",
+                    )?,
+                    customers: de::required(customers, "customers")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `customer_updated` push: A customer's data changed. The payload carries `id` and only the updated fields,
 /// so it is not a `Customer`: every field but `id` is optional here, and fields this
 /// table does not name stay in `extra`. Typed optional fields (rather than a bare `Map`)
 /// let a handler read the usual changes directly and merge them into a stored `Customer`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct CustomerUpdated {
     /// The customer.
     pub id: CustomerId,
@@ -612,13 +2089,82 @@ pub struct CustomerUpdated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for CustomerUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = CustomerUpdated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CustomerUpdated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerUpdated, A::Error> {
+                let mut id: Option<CustomerId> = None;
+                let mut kind: Option<Option<UserType>> = None;
+                let mut name: Option<Option<String>> = None;
+                let mut email: Option<Option<String>> = None;
+                let mut email_verified: Option<Option<bool>> = None;
+                let mut avatar: Option<Option<String>> = None;
+                let mut phone_number: Option<Option<String>> = None;
+                let mut session_fields: Option<Option<SessionFields>> = None;
+                let mut omnichannel: Option<Option<Omnichannel>> = None;
+                let mut address: Option<Option<Address>> = None;
+                let mut cart: Option<Option<Cart>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "type" => de::field(&mut map, &mut kind, "type")?,
+                        "name" => de::field(&mut map, &mut name, "name")?,
+                        "email" => de::field(&mut map, &mut email, "email")?,
+                        "email_verified" => {
+                            de::field(&mut map, &mut email_verified, "email_verified")?
+                        }
+                        "avatar" => de::field(&mut map, &mut avatar, "avatar")?,
+                        "phone_number" => de::field(&mut map, &mut phone_number, "phone_number")?,
+                        "session_fields" => {
+                            de::field(&mut map, &mut session_fields, "session_fields")?
+                        }
+                        "omnichannel" => de::field(&mut map, &mut omnichannel, "omnichannel")?,
+                        "address" => de::field(&mut map, &mut address, "address")?,
+                        "cart" => de::field(&mut map, &mut cart, "cart")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(CustomerUpdated {
+                    id: de::required(id, "id")?,
+                    kind: kind.flatten(),
+                    name: name.flatten(),
+                    email: email.flatten(),
+                    email_verified: email_verified.flatten(),
+                    avatar: avatar.flatten(),
+                    phone_number: phone_number.flatten(),
+                    session_fields: session_fields.flatten(),
+                    omnichannel: omnichannel.flatten(),
+                    address: address.flatten(),
+                    cart: cart.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `customer_session_fields_updated` push: A chatting customer's session fields changed; sent once for each active chat of the
 /// customer. Delivered only as a webhook: the Agent Chat API has no RTM push of this name
 /// (over RTM, `customer_updated` carries changed session fields). It is listed here so that
 /// the webhook's payload, which decodes as the push of the same name, is typed too.
 ///
 /// Webhook only: the Agent Chat API has no RTM push of this name.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct CustomerSessionFieldsUpdated {
     /// The customer.
     pub id: CustomerId,
@@ -631,8 +2177,51 @@ pub struct CustomerSessionFieldsUpdated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for CustomerSessionFieldsUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = CustomerSessionFieldsUpdated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CustomerSessionFieldsUpdated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerSessionFieldsUpdated, A::Error> {
+                let mut id: Option<CustomerId> = None;
+                let mut active_chat: Option<ActiveChat> = None;
+                let mut session_fields: Option<SessionFields> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "active_chat" => de::field(&mut map, &mut active_chat, "active_chat")?,
+                        "session_fields" => {
+                            de::field(&mut map, &mut session_fields, "session_fields")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(CustomerSessionFieldsUpdated {
+                    id: de::required(id, "id")?,
+                    active_chat: de::required(active_chat, "active_chat")?,
+                    session_fields: de::required(session_fields, "session_fields")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `customer_page_updated` push: A customer moved to another page of the website.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct CustomerPageUpdated {
     /// The customer.
     pub customer_id: CustomerId,
@@ -650,8 +2239,55 @@ pub struct CustomerPageUpdated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for CustomerPageUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = CustomerPageUpdated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CustomerPageUpdated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerPageUpdated, A::Error> {
+                let mut customer_id: Option<CustomerId> = None;
+                let mut visit_id: Option<u64> = None;
+                let mut opened_at: Option<String> = None;
+                let mut url: Option<String> = None;
+                let mut title: Option<Option<String>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "customer_id" => de::field(&mut map, &mut customer_id, "customer_id")?,
+                        "visit_id" => de::field(&mut map, &mut visit_id, "visit_id")?,
+                        "opened_at" => de::field(&mut map, &mut opened_at, "opened_at")?,
+                        "url" => de::field(&mut map, &mut url, "url")?,
+                        "title" => de::field(&mut map, &mut title, "title")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(CustomerPageUpdated {
+                    customer_id: de::required(customer_id, "customer_id")?,
+                    visit_id: de::required(visit_id, "visit_id")?,
+                    opened_at: de::required(opened_at, "opened_at")?,
+                    url: de::required(url, "url")?,
+                    title: title.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `customer_statistics_updated` push: A customer's statistics changed.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct CustomerStatisticsUpdated {
     /// The customer.
     pub customer_id: CustomerId,
@@ -663,8 +2299,46 @@ pub struct CustomerStatisticsUpdated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for CustomerStatisticsUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = CustomerStatisticsUpdated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CustomerStatisticsUpdated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerStatisticsUpdated, A::Error> {
+                let mut customer_id: Option<CustomerId> = None;
+                let mut statistics: Option<CustomerStatistics> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "customer_id" => de::field(&mut map, &mut customer_id, "customer_id")?,
+                        "statistics" => de::field(&mut map, &mut statistics, "statistics")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(CustomerStatisticsUpdated {
+                    customer_id: de::required(customer_id, "customer_id")?,
+                    statistics: de::required(statistics, "statistics")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `customer_banned` push: A customer was banned for a number of days.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct CustomerBanned {
     /// The customer.
     pub customer_id: CustomerId,
@@ -675,8 +2349,46 @@ pub struct CustomerBanned {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for CustomerBanned {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = CustomerBanned;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CustomerBanned")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerBanned, A::Error> {
+                let mut customer_id: Option<CustomerId> = None;
+                let mut ban: Option<Ban> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "customer_id" => de::field(&mut map, &mut customer_id, "customer_id")?,
+                        "ban" => de::field(&mut map, &mut ban, "ban")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(CustomerBanned {
+                    customer_id: de::required(customer_id, "customer_id")?,
+                    ban: de::required(ban, "ban")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `customer_transferred` push: A customer is no longer available to the agent: it was transferred to other groups.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct CustomerTransferred {
     /// The customer.
     pub id: CustomerId,
@@ -689,8 +2401,51 @@ pub struct CustomerTransferred {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for CustomerTransferred {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = CustomerTransferred;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CustomerTransferred")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerTransferred, A::Error> {
+                let mut id: Option<CustomerId> = None;
+                let mut transferred_to: Option<CustomerTransferredTo> = None;
+                let mut followed: Option<bool> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "transferred_to" => {
+                            de::field(&mut map, &mut transferred_to, "transferred_to")?
+                        }
+                        "followed" => de::field(&mut map, &mut followed, "followed")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(CustomerTransferred {
+                    id: de::required(id, "id")?,
+                    transferred_to: de::required(transferred_to, "transferred_to")?,
+                    followed: de::required(followed, "followed")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `customer_left` push: A customer left the tracked website.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct CustomerLeft {
     /// The customer.
     pub id: CustomerId,
@@ -701,8 +2456,46 @@ pub struct CustomerLeft {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for CustomerLeft {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = CustomerLeft;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CustomerLeft")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerLeft, A::Error> {
+                let mut id: Option<CustomerId> = None;
+                let mut left_at: Option<String> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "left_at" => de::field(&mut map, &mut left_at, "left_at")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(CustomerLeft {
+                    id: de::required(id, "id")?,
+                    left_at: de::required(left_at, "left_at")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `ticket_created` push: A ticket was created for a tracked customer.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct TicketCreated {
     /// The customer.
     pub customer_id: CustomerId,
@@ -718,8 +2511,52 @@ pub struct TicketCreated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for TicketCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = TicketCreated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct TicketCreated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TicketCreated, A::Error> {
+                let mut customer_id: Option<CustomerId> = None;
+                let mut ticket_id: Option<String> = None;
+                let mut silo: Option<Option<String>> = None;
+                let mut created_at: Option<String> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "customer_id" => de::field(&mut map, &mut customer_id, "customer_id")?,
+                        "ticket_id" => de::field(&mut map, &mut ticket_id, "ticket_id")?,
+                        "silo" => de::field(&mut map, &mut silo, "silo")?,
+                        "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(TicketCreated {
+                    customer_id: de::required(customer_id, "customer_id")?,
+                    ticket_id: de::required(ticket_id, "ticket_id")?,
+                    silo: silo.flatten(),
+                    created_at: de::required(created_at, "created_at")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `ticket_deleted` push: A ticket of a tracked customer was deleted.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct TicketDeleted {
     /// The customer.
     pub customer_id: CustomerId,
@@ -730,12 +2567,50 @@ pub struct TicketDeleted {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for TicketDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = TicketDeleted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct TicketDeleted")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TicketDeleted, A::Error> {
+                let mut customer_id: Option<CustomerId> = None;
+                let mut ticket_id: Option<String> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "customer_id" => de::field(&mut map, &mut customer_id, "customer_id")?,
+                        "ticket_id" => de::field(&mut map, &mut ticket_id, "ticket_id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(TicketDeleted {
+                    customer_id: de::required(customer_id, "customer_id")?,
+                    ticket_id: de::required(ticket_id, "ticket_id")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `customer_unfollowed` push: A customer was unfollowed (by another connection of the agent; the counterpart of
 /// `unfollow_customer`). Added in 3.3; `follow_customer`/`unfollow_customer` are documented
 /// for 3.3 only.
 ///
 /// The 3.4–3.6 push references still list this push, although the methods that trigger it are gone.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct CustomerUnfollowed {
     /// The unfollowed customer.
     pub id: CustomerId,
@@ -744,9 +2619,44 @@ pub struct CustomerUnfollowed {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for CustomerUnfollowed {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = CustomerUnfollowed;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CustomerUnfollowed")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerUnfollowed, A::Error> {
+                let mut id: Option<CustomerId> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(CustomerUnfollowed {
+                    id: de::required(id, "id")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `customer_visit_started` push: A customer entered the tracked website. Pre-3.3 push (replaced by `incoming_customer`
 /// in 3.3), kept because SDK push enums still name it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct CustomerVisitStarted {
     /// The customer.
     pub customer_id: CustomerId,
@@ -768,9 +2678,59 @@ pub struct CustomerVisitStarted {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for CustomerVisitStarted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = CustomerVisitStarted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CustomerVisitStarted")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerVisitStarted, A::Error> {
+                let mut customer_id: Option<CustomerId> = None;
+                let mut visit_id: Option<u64> = None;
+                let mut started_at: Option<String> = None;
+                let mut ip: Option<Option<String>> = None;
+                let mut user_agent: Option<Option<String>> = None;
+                let mut geolocation: Option<Option<Geolocation>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "customer_id" => de::field(&mut map, &mut customer_id, "customer_id")?,
+                        "visit_id" => de::field(&mut map, &mut visit_id, "visit_id")?,
+                        "started_at" => de::field(&mut map, &mut started_at, "started_at")?,
+                        "ip" => de::field(&mut map, &mut ip, "ip")?,
+                        "user_agent" => de::field(&mut map, &mut user_agent, "user_agent")?,
+                        "geolocation" => de::field(&mut map, &mut geolocation, "geolocation")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(CustomerVisitStarted {
+                    customer_id: de::required(customer_id, "customer_id")?,
+                    visit_id: de::required(visit_id, "visit_id")?,
+                    started_at: de::required(started_at, "started_at")?,
+                    ip: ip.flatten(),
+                    user_agent: user_agent.flatten(),
+                    geolocation: geolocation.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `customer_created` push: A new customer registered. Pre-3.3 push (replaced by `incoming_customer` in 3.3),
 /// kept because SDK push enums still name it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct CustomerCreated {
     /// The new customer.
     pub customer: Customer,
@@ -779,9 +2739,44 @@ pub struct CustomerCreated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for CustomerCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = CustomerCreated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CustomerCreated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerCreated, A::Error> {
+                let mut customer: Option<Customer> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "customer" => de::field(&mut map, &mut customer, "customer")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(CustomerCreated {
+                    customer: de::required(customer, "customer")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `customer_visit_ended` push: A customer left the tracked website. Pre-3.3 push (replaced by `customer_left` and
 /// `customer_transferred` in 3.3), kept because SDK push enums still name it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct CustomerVisitEnded {
     /// The customer.
     pub customer_id: CustomerId,
@@ -794,8 +2789,49 @@ pub struct CustomerVisitEnded {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for CustomerVisitEnded {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = CustomerVisitEnded;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CustomerVisitEnded")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerVisitEnded, A::Error> {
+                let mut customer_id: Option<CustomerId> = None;
+                let mut visit_id: Option<u64> = None;
+                let mut ended_at: Option<String> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "customer_id" => de::field(&mut map, &mut customer_id, "customer_id")?,
+                        "visit_id" => de::field(&mut map, &mut visit_id, "visit_id")?,
+                        "ended_at" => de::field(&mut map, &mut ended_at, "ended_at")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(CustomerVisitEnded {
+                    customer_id: de::required(customer_id, "customer_id")?,
+                    visit_id: de::required(visit_id, "visit_id")?,
+                    ended_at: de::required(ended_at, "ended_at")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `routing_status_set` push: The routing status of an agent or bot changed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RoutingStatusSet {
     /// The agent or bot.
     pub agent_id: AgentId,
@@ -806,9 +2842,47 @@ pub struct RoutingStatusSet {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for RoutingStatusSet {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = RoutingStatusSet;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct RoutingStatusSet")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RoutingStatusSet, A::Error> {
+                let mut agent_id: Option<AgentId> = None;
+                let mut status: Option<RoutingStatus> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "agent_id" => de::field(&mut map, &mut agent_id, "agent_id")?,
+                        "status" => de::field(&mut map, &mut status, "status")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(RoutingStatusSet {
+                    agent_id: de::required(agent_id, "agent_id")?,
+                    status: de::required(status, "status")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `agent_disconnected` push: The server is closing the connection; `reason` says why and whether reconnecting makes
 /// sense (see `AgentDisconnectReason`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AgentDisconnected {
     /// Why the agent was disconnected (`connection_evicted` since 3.4, `role_permissions_changed` since 3.6).
     pub reason: AgentDisconnectReason,
@@ -820,8 +2894,46 @@ pub struct AgentDisconnected {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for AgentDisconnected {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = AgentDisconnected;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AgentDisconnected")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AgentDisconnected, A::Error> {
+                let mut reason: Option<AgentDisconnectReason> = None;
+                let mut data: Option<Option<AgentDisconnectedData>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "reason" => de::field(&mut map, &mut reason, "reason")?,
+                        "data" => de::field(&mut map, &mut data, "data")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(AgentDisconnected {
+                    reason: de::required(reason, "reason")?,
+                    data: data.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `agent_created` push: An agent account was created; the payload is the full agent (Configuration API), empty fields included.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AgentCreated {
     /// The agent (its login e-mail).
     pub id: AgentId,
@@ -844,8 +2956,72 @@ pub struct AgentCreated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for AgentCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = AgentCreated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AgentCreated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AgentCreated, A::Error> {
+                let mut id: Option<AgentId> = None;
+                let mut name: Option<String> = None;
+                let mut role: Option<Permission> = None;
+                let mut awaiting_approval: Option<bool> = None;
+                let mut groups: Option<Vec<ConfigGroupMembership>> = None;
+                let mut notifications: Option<Vec<String>> = None;
+                let mut email_subscriptions: Option<Vec<String>> = None;
+                let mut work_scheduler: Option<ConfigWorkScheduler> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "name" => de::field(&mut map, &mut name, "name")?,
+                        "role" => de::field(&mut map, &mut role, "role")?,
+                        "awaiting_approval" => {
+                            de::field(&mut map, &mut awaiting_approval, "awaiting_approval")?
+                        }
+                        "groups" => de::field(&mut map, &mut groups, "groups")?,
+                        "notifications" => {
+                            de::field(&mut map, &mut notifications, "notifications")?
+                        }
+                        "email_subscriptions" => {
+                            de::field(&mut map, &mut email_subscriptions, "email_subscriptions")?
+                        }
+                        "work_scheduler" => {
+                            de::field(&mut map, &mut work_scheduler, "work_scheduler")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(AgentCreated {
+                    id: de::required(id, "id")?,
+                    name: de::required(name, "name")?,
+                    role: de::required(role, "role")?,
+                    awaiting_approval: de::required(awaiting_approval, "awaiting_approval")?,
+                    groups: de::required(groups, "groups")?,
+                    notifications: de::required(notifications, "notifications")?,
+                    email_subscriptions: de::required(email_subscriptions, "email_subscriptions")?,
+                    work_scheduler: de::required(work_scheduler, "work_scheduler")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `agent_approved` push: An agent account was approved and is now active.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct AgentApproved {
     /// The agent.
     pub id: AgentId,
@@ -854,8 +3030,43 @@ pub struct AgentApproved {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for AgentApproved {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = AgentApproved;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AgentApproved")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AgentApproved, A::Error> {
+                let mut id: Option<AgentId> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(AgentApproved {
+                    id: de::required(id, "id")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `agent_updated` push: An agent's configuration changed; the payload holds `id` and only the updated fields.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct AgentUpdated {
     /// The agent.
     pub id: AgentId,
@@ -885,8 +3096,72 @@ pub struct AgentUpdated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for AgentUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = AgentUpdated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AgentUpdated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AgentUpdated, A::Error> {
+                let mut id: Option<AgentId> = None;
+                let mut name: Option<Option<String>> = None;
+                let mut role: Option<Option<Permission>> = None;
+                let mut awaiting_approval: Option<Option<bool>> = None;
+                let mut groups: Option<Option<Vec<ConfigGroupMembership>>> = None;
+                let mut notifications: Option<Option<Vec<String>>> = None;
+                let mut email_subscriptions: Option<Option<Vec<String>>> = None;
+                let mut work_scheduler: Option<Option<ConfigWorkScheduler>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "name" => de::field(&mut map, &mut name, "name")?,
+                        "role" => de::field(&mut map, &mut role, "role")?,
+                        "awaiting_approval" => {
+                            de::field(&mut map, &mut awaiting_approval, "awaiting_approval")?
+                        }
+                        "groups" => de::field(&mut map, &mut groups, "groups")?,
+                        "notifications" => {
+                            de::field(&mut map, &mut notifications, "notifications")?
+                        }
+                        "email_subscriptions" => {
+                            de::field(&mut map, &mut email_subscriptions, "email_subscriptions")?
+                        }
+                        "work_scheduler" => {
+                            de::field(&mut map, &mut work_scheduler, "work_scheduler")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(AgentUpdated {
+                    id: de::required(id, "id")?,
+                    name: name.flatten(),
+                    role: role.flatten(),
+                    awaiting_approval: awaiting_approval.flatten(),
+                    groups: groups.flatten(),
+                    notifications: notifications.flatten(),
+                    email_subscriptions: email_subscriptions.flatten(),
+                    work_scheduler: work_scheduler.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `agent_suspended` push: An agent account was suspended.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct AgentSuspended {
     /// The agent.
     pub id: AgentId,
@@ -895,8 +3170,43 @@ pub struct AgentSuspended {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for AgentSuspended {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = AgentSuspended;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AgentSuspended")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AgentSuspended, A::Error> {
+                let mut id: Option<AgentId> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(AgentSuspended {
+                    id: de::required(id, "id")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `agent_unsuspended` push: An agent account was unsuspended.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct AgentUnsuspended {
     /// The agent.
     pub id: AgentId,
@@ -905,8 +3215,43 @@ pub struct AgentUnsuspended {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for AgentUnsuspended {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = AgentUnsuspended;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AgentUnsuspended")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AgentUnsuspended, A::Error> {
+                let mut id: Option<AgentId> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(AgentUnsuspended {
+                    id: de::required(id, "id")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `agent_deleted` push: An agent account was deleted.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct AgentDeleted {
     /// The agent.
     pub id: AgentId,
@@ -915,8 +3260,43 @@ pub struct AgentDeleted {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for AgentDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = AgentDeleted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AgentDeleted")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AgentDeleted, A::Error> {
+                let mut id: Option<AgentId> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(AgentDeleted {
+                    id: de::required(id, "id")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `auto_access_added` push: An auto access rule was added; the payload is the full rule, empty fields included (3.4; replaced by `auto_accesses_updated` in 3.5).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct AutoAccessAdded {
     /// Id of the rule.
     pub id: String,
@@ -933,8 +3313,55 @@ pub struct AutoAccessAdded {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for AutoAccessAdded {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = AutoAccessAdded;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AutoAccessAdded")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AutoAccessAdded, A::Error> {
+                let mut id: Option<String> = None;
+                let mut description: Option<String> = None;
+                let mut access: Option<AutoAccessAccess> = None;
+                let mut conditions: Option<AutoAccessConditions> = None;
+                let mut next_id: Option<String> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "description" => de::field(&mut map, &mut description, "description")?,
+                        "access" => de::field(&mut map, &mut access, "access")?,
+                        "conditions" => de::field(&mut map, &mut conditions, "conditions")?,
+                        "next_id" => de::field(&mut map, &mut next_id, "next_id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(AutoAccessAdded {
+                    id: de::required(id, "id")?,
+                    description: de::required(description, "description")?,
+                    access: de::required(access, "access")?,
+                    conditions: de::required(conditions, "conditions")?,
+                    next_id: de::required(next_id, "next_id")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `auto_access_updated` push: An auto access rule changed; the payload holds `id` and only the updated fields (3.4; replaced by `auto_accesses_updated` in 3.5).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct AutoAccessUpdated {
     /// Id of the rule.
     pub id: String,
@@ -955,8 +3382,55 @@ pub struct AutoAccessUpdated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for AutoAccessUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = AutoAccessUpdated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AutoAccessUpdated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AutoAccessUpdated, A::Error> {
+                let mut id: Option<String> = None;
+                let mut description: Option<Option<String>> = None;
+                let mut access: Option<Option<AutoAccessAccess>> = None;
+                let mut conditions: Option<Option<AutoAccessConditions>> = None;
+                let mut next_id: Option<Option<String>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "description" => de::field(&mut map, &mut description, "description")?,
+                        "access" => de::field(&mut map, &mut access, "access")?,
+                        "conditions" => de::field(&mut map, &mut conditions, "conditions")?,
+                        "next_id" => de::field(&mut map, &mut next_id, "next_id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(AutoAccessUpdated {
+                    id: de::required(id, "id")?,
+                    description: description.flatten(),
+                    access: access.flatten(),
+                    conditions: conditions.flatten(),
+                    next_id: next_id.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `auto_access_deleted` push: An auto access rule was deleted (3.4; replaced by `auto_accesses_updated` in 3.5).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct AutoAccessDeleted {
     /// Id of the deleted rule.
     pub id: String,
@@ -965,8 +3439,43 @@ pub struct AutoAccessDeleted {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for AutoAccessDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = AutoAccessDeleted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AutoAccessDeleted")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AutoAccessDeleted, A::Error> {
+                let mut id: Option<String> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(AutoAccessDeleted {
+                    id: de::required(id, "id")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `bot_created` push: A bot was created; the payload is the full bot (Configuration API), empty fields included.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BotCreated {
     /// The bot (32 hex characters).
     pub id: AgentId,
@@ -986,8 +3495,69 @@ pub struct BotCreated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for BotCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = BotCreated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct BotCreated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BotCreated, A::Error> {
+                let mut id: Option<AgentId> = None;
+                let mut name: Option<String> = None;
+                let mut default_group_priority: Option<ConfigGroupPriority> = None;
+                let mut groups: Option<Vec<ConfigGroupMembership>> = None;
+                let mut owner_client_id: Option<String> = None;
+                let mut work_scheduler: Option<Option<ConfigWorkScheduler>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "name" => de::field(&mut map, &mut name, "name")?,
+                        "default_group_priority" => de::field(
+                            &mut map,
+                            &mut default_group_priority,
+                            "default_group_priority",
+                        )?,
+                        "groups" => de::field(&mut map, &mut groups, "groups")?,
+                        "owner_client_id" => {
+                            de::field(&mut map, &mut owner_client_id, "owner_client_id")?
+                        }
+                        "work_scheduler" => {
+                            de::field(&mut map, &mut work_scheduler, "work_scheduler")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(BotCreated {
+                    id: de::required(id, "id")?,
+                    name: de::required(name, "name")?,
+                    default_group_priority: de::required(
+                        default_group_priority,
+                        "default_group_priority",
+                    )?,
+                    groups: de::required(groups, "groups")?,
+                    owner_client_id: de::required(owner_client_id, "owner_client_id")?,
+                    work_scheduler: work_scheduler.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `bot_updated` push: A bot's configuration changed; the payload holds `id` and only the updated fields.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct BotUpdated {
     /// The bot.
     pub id: AgentId,
@@ -1011,8 +3581,66 @@ pub struct BotUpdated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for BotUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = BotUpdated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct BotUpdated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BotUpdated, A::Error> {
+                let mut id: Option<AgentId> = None;
+                let mut name: Option<Option<String>> = None;
+                let mut default_group_priority: Option<Option<ConfigGroupPriority>> = None;
+                let mut groups: Option<Option<Vec<ConfigGroupMembership>>> = None;
+                let mut owner_client_id: Option<Option<String>> = None;
+                let mut work_scheduler: Option<Option<ConfigWorkScheduler>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "name" => de::field(&mut map, &mut name, "name")?,
+                        "default_group_priority" => de::field(
+                            &mut map,
+                            &mut default_group_priority,
+                            "default_group_priority",
+                        )?,
+                        "groups" => de::field(&mut map, &mut groups, "groups")?,
+                        "owner_client_id" => {
+                            de::field(&mut map, &mut owner_client_id, "owner_client_id")?
+                        }
+                        "work_scheduler" => {
+                            de::field(&mut map, &mut work_scheduler, "work_scheduler")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(BotUpdated {
+                    id: de::required(id, "id")?,
+                    name: name.flatten(),
+                    default_group_priority: default_group_priority.flatten(),
+                    groups: groups.flatten(),
+                    owner_client_id: owner_client_id.flatten(),
+                    work_scheduler: work_scheduler.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `bot_deleted` push: A bot was deleted.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct BotDeleted {
     /// The bot.
     pub id: AgentId,
@@ -1021,8 +3649,43 @@ pub struct BotDeleted {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for BotDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = BotDeleted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct BotDeleted")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BotDeleted, A::Error> {
+                let mut id: Option<AgentId> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(BotDeleted {
+                    id: de::required(id, "id")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `group_created` push: A group was created; the payload is the full group (Configuration API), empty fields included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct GroupCreated {
     /// The group.
     pub id: GroupId,
@@ -1037,8 +3700,56 @@ pub struct GroupCreated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for GroupCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = GroupCreated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GroupCreated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GroupCreated, A::Error> {
+                let mut id: Option<GroupId> = None;
+                let mut name: Option<String> = None;
+                let mut language_code: Option<String> = None;
+                let mut agent_priorities: Option<BTreeMap<String, ConfigGroupPriority>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "name" => de::field(&mut map, &mut name, "name")?,
+                        "language_code" => {
+                            de::field(&mut map, &mut language_code, "language_code")?
+                        }
+                        "agent_priorities" => {
+                            de::field(&mut map, &mut agent_priorities, "agent_priorities")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(GroupCreated {
+                    id: de::required(id, "id")?,
+                    name: de::required(name, "name")?,
+                    language_code: de::required(language_code, "language_code")?,
+                    agent_priorities: de::required(agent_priorities, "agent_priorities")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `group_updated` push: A group was updated; the payload holds `id` and only the updated fields.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct GroupUpdated {
     /// The group.
     pub id: GroupId,
@@ -1056,8 +3767,57 @@ pub struct GroupUpdated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for GroupUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = GroupUpdated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GroupUpdated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GroupUpdated, A::Error> {
+                let mut id: Option<GroupId> = None;
+                let mut name: Option<Option<String>> = None;
+                let mut language_code: Option<Option<String>> = None;
+                let mut agent_priorities: Option<Option<BTreeMap<String, ConfigGroupPriority>>> =
+                    None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "name" => de::field(&mut map, &mut name, "name")?,
+                        "language_code" => {
+                            de::field(&mut map, &mut language_code, "language_code")?
+                        }
+                        "agent_priorities" => {
+                            de::field(&mut map, &mut agent_priorities, "agent_priorities")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(GroupUpdated {
+                    id: de::required(id, "id")?,
+                    name: name.flatten(),
+                    language_code: language_code.flatten(),
+                    agent_priorities: agent_priorities.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `group_deleted` push: A group was deleted.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct GroupDeleted {
     /// The group.
     pub id: GroupId,
@@ -1066,8 +3826,43 @@ pub struct GroupDeleted {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for GroupDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = GroupDeleted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GroupDeleted")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GroupDeleted, A::Error> {
+                let mut id: Option<GroupId> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(GroupDeleted {
+                    id: de::required(id, "id")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `tag_created` push: A tag was created; the payload is the full tag (Configuration API).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct TagCreated {
     /// The tag.
     pub name: String,
@@ -1082,8 +3877,52 @@ pub struct TagCreated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for TagCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = TagCreated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct TagCreated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TagCreated, A::Error> {
+                let mut name: Option<String> = None;
+                let mut group_ids: Option<Vec<GroupId>> = None;
+                let mut created_at: Option<String> = None;
+                let mut author_id: Option<AgentId> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "name" => de::field(&mut map, &mut name, "name")?,
+                        "group_ids" => de::field(&mut map, &mut group_ids, "group_ids")?,
+                        "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
+                        "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(TagCreated {
+                    name: de::required(name, "name")?,
+                    group_ids: de::required(group_ids, "group_ids")?,
+                    created_at: de::required(created_at, "created_at")?,
+                    author_id: de::required(author_id, "author_id")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `tag_updated` push: A tag was updated.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct TagUpdated {
     /// The tag.
     pub name: String,
@@ -1095,8 +3934,46 @@ pub struct TagUpdated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for TagUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = TagUpdated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct TagUpdated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TagUpdated, A::Error> {
+                let mut name: Option<String> = None;
+                let mut group_ids: Option<Option<Vec<GroupId>>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "name" => de::field(&mut map, &mut name, "name")?,
+                        "group_ids" => de::field(&mut map, &mut group_ids, "group_ids")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(TagUpdated {
+                    name: de::required(name, "name")?,
+                    group_ids: group_ids.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `tag_deleted` push: A tag was deleted.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct TagDeleted {
     /// The deleted tag.
     pub name: String,
@@ -1105,9 +3982,44 @@ pub struct TagDeleted {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for TagDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = TagDeleted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct TagDeleted")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TagDeleted, A::Error> {
+                let mut name: Option<String> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "name" => de::field(&mut map, &mut name, "name")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(TagDeleted {
+                    name: de::required(name, "name")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `groups_status_updated` push: The status of groups the agent has access to changed; only the changed groups are
 /// listed. Before 3.5 this went through `incoming_multicast`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct GroupsStatusUpdated {
     /// The groups with their new status (`accepting_chats`, `not_accepting_chats`, `offline`).
     pub groups: Vec<GroupsStatusUpdatedGroup>,
@@ -1116,8 +4028,43 @@ pub struct GroupsStatusUpdated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for GroupsStatusUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = GroupsStatusUpdated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GroupsStatusUpdated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GroupsStatusUpdated, A::Error> {
+                let mut groups: Option<Vec<GroupsStatusUpdatedGroup>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "groups" => de::field(&mut map, &mut groups, "groups")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(GroupsStatusUpdated {
+                    groups: de::required(groups, "groups")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `license_properties_updated` push: License properties were updated; only the changed properties are sent.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct LicensePropertiesUpdated {
     /// The updated properties.
     pub properties: Properties,
@@ -1126,8 +4073,43 @@ pub struct LicensePropertiesUpdated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for LicensePropertiesUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = LicensePropertiesUpdated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct LicensePropertiesUpdated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LicensePropertiesUpdated, A::Error> {
+                let mut properties: Option<Properties> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "properties" => de::field(&mut map, &mut properties, "properties")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(LicensePropertiesUpdated {
+                    properties: de::required(properties, "properties")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `group_properties_updated` push: Group properties were updated; only the changed properties are sent.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct GroupPropertiesUpdated {
     /// The group.
     pub group_id: GroupId,
@@ -1138,8 +4120,46 @@ pub struct GroupPropertiesUpdated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for GroupPropertiesUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = GroupPropertiesUpdated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GroupPropertiesUpdated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GroupPropertiesUpdated, A::Error> {
+                let mut group_id: Option<GroupId> = None;
+                let mut properties: Option<Properties> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "group_id" => de::field(&mut map, &mut group_id, "group_id")?,
+                        "properties" => de::field(&mut map, &mut properties, "properties")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(GroupPropertiesUpdated {
+                    group_id: de::required(group_id, "group_id")?,
+                    properties: de::required(properties, "properties")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `events_marked_as_seen` push: A user has seen the events of a chat up to a time.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct EventsMarkedAsSeen {
     /// The user.
     pub user_id: UserId,
@@ -1152,8 +4172,49 @@ pub struct EventsMarkedAsSeen {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for EventsMarkedAsSeen {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = EventsMarkedAsSeen;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EventsMarkedAsSeen")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EventsMarkedAsSeen, A::Error> {
+                let mut user_id: Option<UserId> = None;
+                let mut chat_id: Option<ChatId> = None;
+                let mut seen_up_to: Option<String> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "user_id" => de::field(&mut map, &mut user_id, "user_id")?,
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "seen_up_to" => de::field(&mut map, &mut seen_up_to, "seen_up_to")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(EventsMarkedAsSeen {
+                    user_id: de::required(user_id, "user_id")?,
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    seen_up_to: de::required(seen_up_to, "seen_up_to")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `incoming_sneak_peek` push: What a customer is typing, before it is sent.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct IncomingSneakPeek {
     /// The chat.
     pub chat_id: ChatId,
@@ -1166,8 +4227,49 @@ pub struct IncomingSneakPeek {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for IncomingSneakPeek {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = IncomingSneakPeek;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct IncomingSneakPeek")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IncomingSneakPeek, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut sneak_peek: Option<SneakPeek> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "sneak_peek" => de::field(&mut map, &mut sneak_peek, "sneak_peek")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(IncomingSneakPeek {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    sneak_peek: de::required(sneak_peek, "sneak_peek")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `incoming_typing_indicator` push: A chat user started or stopped typing.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct IncomingTypingIndicator {
     /// The chat.
     pub chat_id: ChatId,
@@ -1180,8 +4282,51 @@ pub struct IncomingTypingIndicator {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for IncomingTypingIndicator {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = IncomingTypingIndicator;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct IncomingTypingIndicator")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IncomingTypingIndicator, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut typing_indicator: Option<TypingIndicator> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "typing_indicator" => {
+                            de::field(&mut map, &mut typing_indicator, "typing_indicator")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(IncomingTypingIndicator {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    typing_indicator: de::required(typing_indicator, "typing_indicator")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `incoming_thinking_indicator` push: A chat user (typically an AI agent) is preparing a response.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct IncomingThinkingIndicator {
     /// The chat.
     pub chat_id: ChatId,
@@ -1205,8 +4350,61 @@ pub struct IncomingThinkingIndicator {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for IncomingThinkingIndicator {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = IncomingThinkingIndicator;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct IncomingThinkingIndicator")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IncomingThinkingIndicator, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut author_id: Option<UserId> = None;
+                let mut sent_at: Option<String> = None;
+                let mut title: Option<Option<String>> = None;
+                let mut description: Option<Option<String>> = None;
+                let mut custom_id: Option<Option<String>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
+                        "sent_at" => de::field(&mut map, &mut sent_at, "sent_at")?,
+                        "title" => de::field(&mut map, &mut title, "title")?,
+                        "description" => de::field(&mut map, &mut description, "description")?,
+                        "custom_id" => de::field(&mut map, &mut custom_id, "custom_id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(IncomingThinkingIndicator {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    author_id: de::required(author_id, "author_id")?,
+                    sent_at: de::required(sent_at, "sent_at")?,
+                    title: title.flatten(),
+                    description: description.flatten(),
+                    custom_id: custom_id.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `incoming_multicast` push: A message sent with `multicast` or by the system; not stored.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct IncomingMulticast {
     /// Who sent it; absent when the server generated the push.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1221,8 +4419,49 @@ pub struct IncomingMulticast {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for IncomingMulticast {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = IncomingMulticast;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct IncomingMulticast")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IncomingMulticast, A::Error> {
+                let mut author_id: Option<Option<AgentId>> = None;
+                let mut content: Option<Value> = None;
+                let mut kind: Option<Option<String>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
+                        "content" => de::field(&mut map, &mut content, "content")?,
+                        "type" => de::field(&mut map, &mut kind, "type")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(IncomingMulticast {
+                    author_id: author_id.flatten(),
+                    content: de::required(content, "content")?,
+                    kind: kind.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `chat_unfollowed` push: A chat was unfollowed (useful when another connection of the agent unfollowed it).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ChatUnfollowed {
     /// The chat.
     pub chat_id: ChatId,
@@ -1231,8 +4470,43 @@ pub struct ChatUnfollowed {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ChatUnfollowed {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ChatUnfollowed;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChatUnfollowed")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChatUnfollowed, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ChatUnfollowed {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `thread_summary_set` push: The AI summary of a thread is ready (after `request_thread_summary`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ThreadSummarySet {
     /// The chat.
     pub chat_id: ChatId,
@@ -1245,9 +4519,50 @@ pub struct ThreadSummarySet {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ThreadSummarySet {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ThreadSummarySet;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ThreadSummarySet")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ThreadSummarySet, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut summary: Option<Summary> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "summary" => de::field(&mut map, &mut summary, "summary")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ThreadSummarySet {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    summary: de::required(summary, "summary")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `incoming_error` push: An asynchronous operation failed, e.g. a thread summary (`action` =
 /// `set_thread_summary`) requested with `request_thread_summary`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct IncomingError {
     /// The operation that failed, e.g. `set_thread_summary`.
     pub action: String,
@@ -1260,6 +4575,47 @@ pub struct IncomingError {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for IncomingError {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = IncomingError;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct IncomingError")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IncomingError, A::Error> {
+                let mut action: Option<String> = None;
+                let mut chat_id: Option<Option<ChatId>> = None;
+                let mut thread_id: Option<Option<ThreadId>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "action" => de::field(&mut map, &mut action, "action")?,
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(IncomingError {
+                    action: de::required(action, "action")?,
+                    chat_id: chat_id.flatten(),
+                    thread_id: thread_id.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 /// Every push of the agent API, with an `Unknown` fallback for new ones.
@@ -2181,6 +5537,130 @@ impl PushSet for AgentPush {
             _ => Self::Unknown {
                 name: name.to_owned(),
                 payload: decode_payload(name, payload)?,
+            },
+        })
+    }
+
+    fn deserialize_payload<'de, D: serde::Deserializer<'de>>(
+        name: &str,
+        payload: D,
+    ) -> Result<Self, D::Error> {
+        Ok(match name {
+            "incoming_chat" => Self::IncomingChat(Deserialize::deserialize(payload)?),
+            "chat_deactivated" => Self::ChatDeactivated(Deserialize::deserialize(payload)?),
+            "chat_deleted" => Self::ChatDeleted(Deserialize::deserialize(payload)?),
+            "thread_deleted" => Self::ThreadDeleted(Deserialize::deserialize(payload)?),
+            "threads_deleted" => Self::ThreadsDeleted(Deserialize::deserialize(payload)?),
+            "chat_access_updated" => Self::ChatAccessUpdated(Deserialize::deserialize(payload)?),
+            "chat_access_granted" => Self::ChatAccessGranted(Deserialize::deserialize(payload)?),
+            "chat_access_revoked" => Self::ChatAccessRevoked(Deserialize::deserialize(payload)?),
+            "chat_transferred" => Self::ChatTransferred(Deserialize::deserialize(payload)?),
+            "user_added_to_chat" => Self::UserAddedToChat(Deserialize::deserialize(payload)?),
+            "user_removed_from_chat" => {
+                Self::UserRemovedFromChat(Deserialize::deserialize(payload)?)
+            }
+            "incoming_event" => Self::IncomingEvent(Deserialize::deserialize(payload)?),
+            "event_deleted" => Self::EventDeleted(Deserialize::deserialize(payload)?),
+            "event_updated" => Self::EventUpdated(Deserialize::deserialize(payload)?),
+            "incoming_rich_message_postback" => {
+                Self::IncomingRichMessagePostback(Deserialize::deserialize(payload)?)
+            }
+            "chat_properties_updated" => {
+                Self::ChatPropertiesUpdated(Deserialize::deserialize(payload)?)
+            }
+            "chat_properties_deleted" => {
+                Self::ChatPropertiesDeleted(Deserialize::deserialize(payload)?)
+            }
+            "thread_properties_updated" => {
+                Self::ThreadPropertiesUpdated(Deserialize::deserialize(payload)?)
+            }
+            "thread_properties_deleted" => {
+                Self::ThreadPropertiesDeleted(Deserialize::deserialize(payload)?)
+            }
+            "event_properties_updated" => {
+                Self::EventPropertiesUpdated(Deserialize::deserialize(payload)?)
+            }
+            "event_properties_deleted" => {
+                Self::EventPropertiesDeleted(Deserialize::deserialize(payload)?)
+            }
+            "thread_tagged" => Self::ThreadTagged(Deserialize::deserialize(payload)?),
+            "thread_untagged" => Self::ThreadUntagged(Deserialize::deserialize(payload)?),
+            "incoming_customers" => Self::IncomingCustomers(Deserialize::deserialize(payload)?),
+            "incoming_customer" => Self::IncomingCustomer(Deserialize::deserialize(payload)?),
+            "customer_updated" => Self::CustomerUpdated(Deserialize::deserialize(payload)?),
+            "customer_session_fields_updated" => {
+                Self::CustomerSessionFieldsUpdated(Deserialize::deserialize(payload)?)
+            }
+            "customer_page_updated" => {
+                Self::CustomerPageUpdated(Deserialize::deserialize(payload)?)
+            }
+            "customer_statistics_updated" => {
+                Self::CustomerStatisticsUpdated(Deserialize::deserialize(payload)?)
+            }
+            "customer_banned" => Self::CustomerBanned(Deserialize::deserialize(payload)?),
+            "customer_transferred" => Self::CustomerTransferred(Deserialize::deserialize(payload)?),
+            "customer_left" => Self::CustomerLeft(Deserialize::deserialize(payload)?),
+            "subscribed_customers_totals_updated" => {
+                Self::SubscribedCustomersTotalsUpdated(Deserialize::deserialize(payload)?)
+            }
+            "ticket_created" => Self::TicketCreated(Deserialize::deserialize(payload)?),
+            "ticket_deleted" => Self::TicketDeleted(Deserialize::deserialize(payload)?),
+            "customer_unfollowed" => Self::CustomerUnfollowed(Deserialize::deserialize(payload)?),
+            "customer_visit_started" => {
+                Self::CustomerVisitStarted(Deserialize::deserialize(payload)?)
+            }
+            "customer_created" => Self::CustomerCreated(Deserialize::deserialize(payload)?),
+            "customer_visit_ended" => Self::CustomerVisitEnded(Deserialize::deserialize(payload)?),
+            "routing_status_set" => Self::RoutingStatusSet(Deserialize::deserialize(payload)?),
+            "agent_disconnected" => Self::AgentDisconnected(Deserialize::deserialize(payload)?),
+            "agent_created" => Self::AgentCreated(Deserialize::deserialize(payload)?),
+            "agent_approved" => Self::AgentApproved(Deserialize::deserialize(payload)?),
+            "agent_updated" => Self::AgentUpdated(Deserialize::deserialize(payload)?),
+            "agent_suspended" => Self::AgentSuspended(Deserialize::deserialize(payload)?),
+            "agent_unsuspended" => Self::AgentUnsuspended(Deserialize::deserialize(payload)?),
+            "agent_deleted" => Self::AgentDeleted(Deserialize::deserialize(payload)?),
+            "auto_access_added" => Self::AutoAccessAdded(Deserialize::deserialize(payload)?),
+            "auto_access_updated" => Self::AutoAccessUpdated(Deserialize::deserialize(payload)?),
+            "auto_access_deleted" => Self::AutoAccessDeleted(Deserialize::deserialize(payload)?),
+            "auto_accesses_updated" => {
+                Self::AutoAccessesUpdated(Deserialize::deserialize(payload)?)
+            }
+            "bot_created" => Self::BotCreated(Deserialize::deserialize(payload)?),
+            "bot_updated" => Self::BotUpdated(Deserialize::deserialize(payload)?),
+            "bot_deleted" => Self::BotDeleted(Deserialize::deserialize(payload)?),
+            "group_created" => Self::GroupCreated(Deserialize::deserialize(payload)?),
+            "group_updated" => Self::GroupUpdated(Deserialize::deserialize(payload)?),
+            "group_deleted" => Self::GroupDeleted(Deserialize::deserialize(payload)?),
+            "tag_created" => Self::TagCreated(Deserialize::deserialize(payload)?),
+            "tag_updated" => Self::TagUpdated(Deserialize::deserialize(payload)?),
+            "tag_deleted" => Self::TagDeleted(Deserialize::deserialize(payload)?),
+            "groups_status_updated" => {
+                Self::GroupsStatusUpdated(Deserialize::deserialize(payload)?)
+            }
+            "license_properties_updated" => {
+                Self::LicensePropertiesUpdated(Deserialize::deserialize(payload)?)
+            }
+            "group_properties_updated" => {
+                Self::GroupPropertiesUpdated(Deserialize::deserialize(payload)?)
+            }
+            "events_marked_as_seen" => Self::EventsMarkedAsSeen(Deserialize::deserialize(payload)?),
+            "incoming_sneak_peek" => Self::IncomingSneakPeek(Deserialize::deserialize(payload)?),
+            "incoming_typing_indicator" => {
+                Self::IncomingTypingIndicator(Deserialize::deserialize(payload)?)
+            }
+            "incoming_thinking_indicator" => {
+                Self::IncomingThinkingIndicator(Deserialize::deserialize(payload)?)
+            }
+            "incoming_multicast" => Self::IncomingMulticast(Deserialize::deserialize(payload)?),
+            "chat_unfollowed" => Self::ChatUnfollowed(Deserialize::deserialize(payload)?),
+            "queue_positions_updated" => {
+                Self::QueuePositionsUpdated(Deserialize::deserialize(payload)?)
+            }
+            "thread_summary_set" => Self::ThreadSummarySet(Deserialize::deserialize(payload)?),
+            "incoming_error" => Self::IncomingError(Deserialize::deserialize(payload)?),
+            _ => Self::Unknown {
+                name: name.to_owned(),
+                payload: Deserialize::deserialize(payload)?,
             },
         })
     }

@@ -4,6 +4,7 @@
 #![allow(unused_imports, clippy::too_many_arguments, clippy::large_enum_variant)]
 
 use crate::action::{Action, ActionMeta, Api, Empty, HttpMethod, PushMeta};
+use crate::de;
 use crate::error::FrameError;
 use crate::id::*;
 use crate::push::{PushSet, decode_payload};
@@ -107,7 +108,7 @@ crate::string_enum! {
 
 /// A bot, as `get_bot` returns it (`list_bots` items hold `id`, `name`, `avatar_path` and
 /// the requested `fields`). Every field but `id` may be missing.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Bot {
     /// The bot's id (32 hex characters); it is also its agent id in chats.
     pub id: AgentId,
@@ -149,9 +150,84 @@ pub struct Bot {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for Bot {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = Bot;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Bot")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Bot, A::Error> {
+                let mut id: Option<AgentId> = None;
+                let mut name: Option<Option<String>> = None;
+                let mut avatar_path: Option<Option<String>> = None;
+                let mut avatar: Option<Option<String>> = None;
+                let mut kind: Option<Option<String>> = None;
+                let mut default_group_priority: Option<Option<ConfigGroupPriority>> = None;
+                let mut owner_client_id: Option<Option<String>> = None;
+                let mut max_chats_count: Option<Option<u32>> = None;
+                let mut groups: Option<Option<Vec<ConfigGroupMembership>>> = None;
+                let mut job_title: Option<Option<String>> = None;
+                let mut work_scheduler: Option<Option<ConfigWorkScheduler>> = None;
+                let mut timezone: Option<Option<String>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "name" => de::field(&mut map, &mut name, "name")?,
+                        "avatar_path" => de::field(&mut map, &mut avatar_path, "avatar_path")?,
+                        "avatar" => de::field(&mut map, &mut avatar, "avatar")?,
+                        "type" => de::field(&mut map, &mut kind, "type")?,
+                        "default_group_priority" => de::field(
+                            &mut map,
+                            &mut default_group_priority,
+                            "default_group_priority",
+                        )?,
+                        "owner_client_id" => {
+                            de::field(&mut map, &mut owner_client_id, "owner_client_id")?
+                        }
+                        "max_chats_count" => {
+                            de::field(&mut map, &mut max_chats_count, "max_chats_count")?
+                        }
+                        "groups" => de::field(&mut map, &mut groups, "groups")?,
+                        "job_title" => de::field(&mut map, &mut job_title, "job_title")?,
+                        "work_scheduler" => {
+                            de::field(&mut map, &mut work_scheduler, "work_scheduler")?
+                        }
+                        "timezone" => de::field(&mut map, &mut timezone, "timezone")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(Bot {
+                    id: de::required(id, "id")?,
+                    name: name.flatten(),
+                    avatar_path: avatar_path.flatten(),
+                    avatar: avatar.flatten(),
+                    kind: kind.flatten(),
+                    default_group_priority: default_group_priority.flatten(),
+                    owner_client_id: owner_client_id.flatten(),
+                    max_chats_count: max_chats_count.flatten(),
+                    groups: groups.flatten(),
+                    job_title: job_title.flatten(),
+                    work_scheduler: work_scheduler.flatten(),
+                    timezone: timezone.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// Conditions a webhook delivery must meet (all of those given). Which filters an action
 /// accepts: `list_webhook_names`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct WebhookFilters {
     /// Only events written by a `customer` or an `agent` (bots count as agents); `incoming_event` and `event_updated` only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -173,8 +249,59 @@ pub struct WebhookFilters {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for WebhookFilters {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = WebhookFilters;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct WebhookFilters")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<WebhookFilters, A::Error> {
+                let mut author_type: Option<Option<UserType>> = None;
+                let mut only_my_chats: Option<Option<bool>> = None;
+                let mut chat_presence: Option<Option<WebhookChatPresence>> = None;
+                let mut source_type: Option<Option<Vec<WebhookSourceType>>> = None;
+                let mut agent_ids: Option<Option<Value>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "author_type" => de::field(&mut map, &mut author_type, "author_type")?,
+                        "only_my_chats" => {
+                            de::field(&mut map, &mut only_my_chats, "only_my_chats")?
+                        }
+                        "chat_presence" => {
+                            de::field(&mut map, &mut chat_presence, "chat_presence")?
+                        }
+                        "source_type" => de::field(&mut map, &mut source_type, "source_type")?,
+                        "agent_ids" => de::field(&mut map, &mut agent_ids, "agent_ids")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(WebhookFilters {
+                    author_type: author_type.flatten(),
+                    only_my_chats: only_my_chats.flatten(),
+                    chat_presence: chat_presence.flatten(),
+                    source_type: source_type.flatten(),
+                    agent_ids: agent_ids.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// A webhook filter on who is in the chat.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct WebhookChatPresence {
     /// Users that must (or must not) be in the chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -187,8 +314,46 @@ pub struct WebhookChatPresence {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for WebhookChatPresence {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = WebhookChatPresence;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct WebhookChatPresence")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<WebhookChatPresence, A::Error> {
+                let mut user_ids: Option<Option<WebhookUserIds>> = None;
+                let mut my_bots: Option<Option<bool>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "user_ids" => de::field(&mut map, &mut user_ids, "user_ids")?,
+                        "my_bots" => de::field(&mut map, &mut my_bots, "my_bots")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(WebhookChatPresence {
+                    user_ids: user_ids.flatten(),
+                    my_bots: my_bots.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// A list of users for a webhook filter: give `values` or `exclude_values`, not both.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct WebhookUserIds {
     /// Deliver when any of these users is in the chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -201,8 +366,48 @@ pub struct WebhookUserIds {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for WebhookUserIds {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = WebhookUserIds;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct WebhookUserIds")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<WebhookUserIds, A::Error> {
+                let mut values: Option<Option<Vec<UserId>>> = None;
+                let mut exclude_values: Option<Option<Vec<UserId>>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "values" => de::field(&mut map, &mut values, "values")?,
+                        "exclude_values" => {
+                            de::field(&mut map, &mut exclude_values, "exclude_values")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(WebhookUserIds {
+                    values: values.flatten(),
+                    exclude_values: exclude_values.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// A webhook registration, as `list_webhooks` returns it (without its secret key).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct RegisteredWebhook {
     /// The registration's id: every delivery carries it as `webhook_id`.
     pub id: String,
@@ -230,8 +435,68 @@ pub struct RegisteredWebhook {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for RegisteredWebhook {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = RegisteredWebhook;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct RegisteredWebhook")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RegisteredWebhook, A::Error> {
+                let mut id: Option<String> = None;
+                let mut url: Option<String> = None;
+                let mut description: Option<Option<String>> = None;
+                let mut action: Option<String> = None;
+                let mut filters: Option<Option<WebhookFilters>> = None;
+                let mut additional_data: Option<Option<Vec<WebhookAdditionalData>>> = None;
+                let mut owner_client_id: Option<Option<String>> = None;
+                let mut kind: Option<Option<WebhookType>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "url" => de::field(&mut map, &mut url, "url")?,
+                        "description" => de::field(&mut map, &mut description, "description")?,
+                        "action" => de::field(&mut map, &mut action, "action")?,
+                        "filters" => de::field(&mut map, &mut filters, "filters")?,
+                        "additional_data" => {
+                            de::field(&mut map, &mut additional_data, "additional_data")?
+                        }
+                        "owner_client_id" => {
+                            de::field(&mut map, &mut owner_client_id, "owner_client_id")?
+                        }
+                        "type" => de::field(&mut map, &mut kind, "type")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(RegisteredWebhook {
+                    id: de::required(id, "id")?,
+                    url: de::required(url, "url")?,
+                    description: description.flatten(),
+                    action: de::required(action, "action")?,
+                    filters: filters.flatten(),
+                    additional_data: additional_data.flatten(),
+                    owner_client_id: owner_client_id.flatten(),
+                    kind: kind.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// An action webhooks can report, with the filters and additional data it accepts.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct WebhookName {
     /// The action's name.
     pub action: String,
@@ -246,8 +511,51 @@ pub struct WebhookName {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for WebhookName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = WebhookName;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct WebhookName")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<WebhookName, A::Error> {
+                let mut action: Option<String> = None;
+                let mut filters: Option<Option<Vec<String>>> = None;
+                let mut additional_data: Option<Option<Vec<String>>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "action" => de::field(&mut map, &mut action, "action")?,
+                        "filters" => de::field(&mut map, &mut filters, "filters")?,
+                        "additional_data" => {
+                            de::field(&mut map, &mut additional_data, "additional_data")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(WebhookName {
+                    action: de::required(action, "action")?,
+                    filters: filters.flatten(),
+                    additional_data: additional_data.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// A group, as the Configuration API returns it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ConfigGroup {
     /// The group's id.
     pub id: GroupId,
@@ -268,9 +576,63 @@ pub struct ConfigGroup {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ConfigGroup {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ConfigGroup;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ConfigGroup")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ConfigGroup, A::Error> {
+                let mut id: Option<GroupId> = None;
+                let mut name: Option<Option<String>> = None;
+                let mut language_code: Option<Option<String>> = None;
+                let mut agent_priorities: Option<Option<BTreeMap<String, ConfigGroupPriority>>> =
+                    None;
+                let mut routing_status: Option<Option<String>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "name" => de::field(&mut map, &mut name, "name")?,
+                        "language_code" => {
+                            de::field(&mut map, &mut language_code, "language_code")?
+                        }
+                        "agent_priorities" => {
+                            de::field(&mut map, &mut agent_priorities, "agent_priorities")?
+                        }
+                        "routing_status" => {
+                            de::field(&mut map, &mut routing_status, "routing_status")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ConfigGroup {
+                    id: de::required(id, "id")?,
+                    name: name.flatten(),
+                    language_code: language_code.flatten(),
+                    agent_priorities: agent_priorities.flatten(),
+                    routing_status: routing_status.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// An agent, as the Configuration API returns it (bots are not agents here: read them
 /// with `list_bots`). Which fields are present depends on the requested `fields`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ConfigAgent {
     /// The agent's id (its login e-mail).
     pub id: AgentId,
@@ -316,6 +678,86 @@ pub struct ConfigAgent {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ConfigAgent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ConfigAgent;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ConfigAgent")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ConfigAgent, A::Error> {
+                let mut id: Option<AgentId> = None;
+                let mut account_id: Option<Option<String>> = None;
+                let mut name: Option<Option<String>> = None;
+                let mut role: Option<Option<Permission>> = None;
+                let mut avatar_path: Option<Option<String>> = None;
+                let mut avatar: Option<Option<String>> = None;
+                let mut job_title: Option<Option<String>> = None;
+                let mut login_status: Option<Option<String>> = None;
+                let mut max_chats_count: Option<Option<u32>> = None;
+                let mut groups: Option<Option<Vec<ConfigGroupMembership>>> = None;
+                let mut suspended: Option<Option<bool>> = None;
+                let mut awaiting_approval: Option<Option<bool>> = None;
+                let mut work_scheduler: Option<Option<ConfigWorkScheduler>> = None;
+                let mut last_logout: Option<Option<String>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "account_id" => de::field(&mut map, &mut account_id, "account_id")?,
+                        "name" => de::field(&mut map, &mut name, "name")?,
+                        "role" => de::field(&mut map, &mut role, "role")?,
+                        "avatar_path" => de::field(&mut map, &mut avatar_path, "avatar_path")?,
+                        "avatar" => de::field(&mut map, &mut avatar, "avatar")?,
+                        "job_title" => de::field(&mut map, &mut job_title, "job_title")?,
+                        "login_status" => de::field(&mut map, &mut login_status, "login_status")?,
+                        "max_chats_count" => {
+                            de::field(&mut map, &mut max_chats_count, "max_chats_count")?
+                        }
+                        "groups" => de::field(&mut map, &mut groups, "groups")?,
+                        "suspended" => de::field(&mut map, &mut suspended, "suspended")?,
+                        "awaiting_approval" => {
+                            de::field(&mut map, &mut awaiting_approval, "awaiting_approval")?
+                        }
+                        "work_scheduler" => {
+                            de::field(&mut map, &mut work_scheduler, "work_scheduler")?
+                        }
+                        "last_logout" => de::field(&mut map, &mut last_logout, "last_logout")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ConfigAgent {
+                    id: de::required(id, "id")?,
+                    account_id: account_id.flatten(),
+                    name: name.flatten(),
+                    role: role.flatten(),
+                    avatar_path: avatar_path.flatten(),
+                    avatar: avatar.flatten(),
+                    job_title: job_title.flatten(),
+                    login_status: login_status.flatten(),
+                    max_chats_count: max_chats_count.flatten(),
+                    groups: groups.flatten(),
+                    suspended: suspended.flatten(),
+                    awaiting_approval: awaiting_approval.flatten(),
+                    work_scheduler: work_scheduler.flatten(),
+                    last_logout: last_logout.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 /// Which agents `list_agents` returns.
@@ -486,7 +928,7 @@ impl<D> crate::call::Call<'_, D, CreateBot> {
 }
 
 /// The response to [`CreateBot`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct CreateBotResponse {
     /// The new bot's id.
     pub id: AgentId,
@@ -495,6 +937,44 @@ pub struct CreateBotResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for CreateBotResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = CreateBotResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CreateBotResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CreateBotResponse, A::Error> {
+                let mut id: Option<AgentId> = None;
+                let mut secret: Option<Token> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "secret" => de::field(&mut map, &mut secret, "secret")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(CreateBotResponse {
+                    id: de::required(id, "id")?,
+                    secret: de::required(secret, "secret")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for CreateBot {
@@ -867,13 +1347,48 @@ impl IssueBotToken {
 }
 
 /// The response to [`IssueBotToken`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct IssueBotTokenResponse {
     /// The bot token (send it as `Authorization: Bearer <token>`).
     pub token: Token,
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for IssueBotTokenResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = IssueBotTokenResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct IssueBotTokenResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IssueBotTokenResponse, A::Error> {
+                let mut token: Option<Token> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "token" => de::field(&mut map, &mut token, "token")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(IssueBotTokenResponse {
+                    token: de::required(token, "token")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for IssueBotToken {
@@ -929,13 +1444,48 @@ impl<D> crate::call::Call<'_, D, ResetBotSecret> {
 }
 
 /// The response to [`ResetBotSecret`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ResetBotSecretResponse {
     /// The new secret.
     pub secret: Token,
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ResetBotSecretResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ResetBotSecretResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ResetBotSecretResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ResetBotSecretResponse, A::Error> {
+                let mut secret: Option<Token> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "secret" => de::field(&mut map, &mut secret, "secret")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ResetBotSecretResponse {
+                    secret: de::required(secret, "secret")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for ResetBotSecret {
@@ -1046,13 +1596,48 @@ impl<D> crate::call::Call<'_, D, RegisterWebhook> {
 }
 
 /// The response to [`RegisterWebhook`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct RegisterWebhookResponse {
     /// The registration's id (`webhook_id` of its deliveries).
     pub id: String,
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for RegisterWebhookResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = RegisterWebhookResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct RegisterWebhookResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RegisterWebhookResponse, A::Error> {
+                let mut id: Option<String> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(RegisterWebhookResponse {
+                    id: de::required(id, "id")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for RegisterWebhook {
@@ -1321,13 +1906,55 @@ impl<D> crate::call::Call<'_, D, GetLicenseWebhooksState> {
 }
 
 /// The response to [`GetLicenseWebhooksState`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct GetLicenseWebhooksStateResponse {
     /// Whether they are on.
     pub license_webhooks_enabled: bool,
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for GetLicenseWebhooksStateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = GetLicenseWebhooksStateResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetLicenseWebhooksStateResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetLicenseWebhooksStateResponse, A::Error> {
+                let mut license_webhooks_enabled: Option<bool> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "license_webhooks_enabled" => de::field(
+                            &mut map,
+                            &mut license_webhooks_enabled,
+                            "license_webhooks_enabled",
+                        )?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(GetLicenseWebhooksStateResponse {
+                    license_webhooks_enabled: de::required(
+                        license_webhooks_enabled,
+                        "license_webhooks_enabled",
+                    )?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for GetLicenseWebhooksState {

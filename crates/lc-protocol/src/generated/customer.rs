@@ -4,6 +4,7 @@
 #![allow(unused_imports, clippy::too_many_arguments, clippy::large_enum_variant)]
 
 use crate::action::{Action, ActionMeta, Api, Empty, HttpMethod, PushMeta};
+use crate::de;
 use crate::error::FrameError;
 use crate::id::*;
 use crate::push::{PushSet, decode_payload};
@@ -101,7 +102,7 @@ pub struct LoginApplication {
 }
 
 /// One chat of the customer, in the `login` response.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct LoginChat {
     /// The chat's id.
     pub chat_id: ChatId,
@@ -110,6 +111,46 @@ pub struct LoginChat {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for LoginChat {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = LoginChat;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct LoginChat")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LoginChat, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut has_unread_events: Option<bool> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "has_unread_events" => {
+                            de::field(&mut map, &mut has_unread_events, "has_unread_events")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(LoginChat {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    has_unread_events: de::required(has_unread_events, "has_unread_events")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 /// The `chat` object of `start_chat`.
@@ -203,7 +244,7 @@ pub struct UpdateCustomerTwilio {
 }
 
 /// A group the customer was (re)assigned to, with its status (`update_customer_page` response).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UpdateCustomerPageGroup {
     /// Group id.
     pub id: GroupId,
@@ -214,8 +255,46 @@ pub struct UpdateCustomerPageGroup {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for UpdateCustomerPageGroup {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = UpdateCustomerPageGroup;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UpdateCustomerPageGroup")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UpdateCustomerPageGroup, A::Error> {
+                let mut id: Option<GroupId> = None;
+                let mut status: Option<GroupStatus> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "status" => de::field(&mut map, &mut status, "status")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(UpdateCustomerPageGroup {
+                    id: de::required(id, "id")?,
+                    status: de::required(status, "status")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The LiveChat part of the dynamic configuration (3.6: `livechat`; 3.5: the same fields at the top level).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct GetDynamicConfigurationLivechat {
     /// The group the configuration is for.
     pub group_id: GroupId,
@@ -237,8 +316,79 @@ pub struct GetDynamicConfigurationLivechat {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for GetDynamicConfigurationLivechat {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = GetDynamicConfigurationLivechat;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetDynamicConfigurationLivechat")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetDynamicConfigurationLivechat, A::Error> {
+                let mut group_id: Option<GroupId> = None;
+                let mut client_limit_exceeded: Option<bool> = None;
+                let mut domain_allowed: Option<bool> = None;
+                let mut online_group_ids: Option<Option<Vec<GroupId>>> = None;
+                let mut config_version: Option<String> = None;
+                let mut localization_version: Option<String> = None;
+                let mut language: Option<String> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "group_id" => de::field(&mut map, &mut group_id, "group_id")?,
+                        "client_limit_exceeded" => de::field(
+                            &mut map,
+                            &mut client_limit_exceeded,
+                            "client_limit_exceeded",
+                        )?,
+                        "domain_allowed" => {
+                            de::field(&mut map, &mut domain_allowed, "domain_allowed")?
+                        }
+                        "online_group_ids" => {
+                            de::field(&mut map, &mut online_group_ids, "online_group_ids")?
+                        }
+                        "config_version" => {
+                            de::field(&mut map, &mut config_version, "config_version")?
+                        }
+                        "localization_version" => {
+                            de::field(&mut map, &mut localization_version, "localization_version")?
+                        }
+                        "language" => de::field(&mut map, &mut language, "language")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(GetDynamicConfigurationLivechat {
+                    group_id: de::required(group_id, "group_id")?,
+                    client_limit_exceeded: de::required(
+                        client_limit_exceeded,
+                        "client_limit_exceeded",
+                    )?,
+                    domain_allowed: de::required(domain_allowed, "domain_allowed")?,
+                    online_group_ids: online_group_ids.flatten(),
+                    config_version: de::required(config_version, "config_version")?,
+                    localization_version: de::required(
+                        localization_version,
+                        "localization_version",
+                    )?,
+                    language: de::required(language, "language")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// A chat button of the widget configuration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GetConfigurationButton {
     /// Button id.
     pub id: String,
@@ -254,8 +404,54 @@ pub struct GetConfigurationButton {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for GetConfigurationButton {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = GetConfigurationButton;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetConfigurationButton")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetConfigurationButton, A::Error> {
+                let mut id: Option<String> = None;
+                let mut kind: Option<GetConfigurationButtonType> = None;
+                let mut online_value: Option<String> = None;
+                let mut offline_value: Option<String> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "type" => de::field(&mut map, &mut kind, "type")?,
+                        "online_value" => de::field(&mut map, &mut online_value, "online_value")?,
+                        "offline_value" => {
+                            de::field(&mut map, &mut offline_value, "offline_value")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(GetConfigurationButton {
+                    id: de::required(id, "id")?,
+                    kind: de::required(kind, "type")?,
+                    online_value: de::required(online_value, "online_value")?,
+                    offline_value: de::required(offline_value, "offline_value")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// Group and license properties readable by customers (`get_configuration`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct GetConfigurationProperties {
     /// Properties of the group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -266,6 +462,44 @@ pub struct GetConfigurationProperties {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for GetConfigurationProperties {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = GetConfigurationProperties;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetConfigurationProperties")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetConfigurationProperties, A::Error> {
+                let mut group: Option<Option<Properties>> = None;
+                let mut license: Option<Option<Properties>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "group" => de::field(&mut map, &mut group, "group")?,
+                        "license" => de::field(&mut map, &mut license, "license")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(GetConfigurationProperties {
+                    group: group.flatten(),
+                    license: license.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 /// `login`: Logs the customer in on an RTM connection; it must be sent within 30 s of connecting.
@@ -422,7 +656,7 @@ impl<D> crate::call::Call<'_, D, Login> {
 }
 
 /// The response to [`Login`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct LoginResponse {
     /// The customer, with statistics.
     pub customer: Customer,
@@ -443,6 +677,57 @@ pub struct LoginResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for LoginResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = LoginResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct LoginResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LoginResponse, A::Error> {
+                let mut customer: Option<Customer> = None;
+                let mut has_active_thread: Option<bool> = None;
+                let mut chats: Option<Vec<LoginChat>> = None;
+                let mut greeting: Option<Option<Greeting>> = None;
+                let mut priv_dynamic_config: Option<Option<Value>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "customer" => de::field(&mut map, &mut customer, "customer")?,
+                        "has_active_thread" => {
+                            de::field(&mut map, &mut has_active_thread, "has_active_thread")?
+                        }
+                        "chats" => de::field(&mut map, &mut chats, "chats")?,
+                        "greeting" => de::field(&mut map, &mut greeting, "greeting")?,
+                        "__priv_dynamic_config" => {
+                            de::field(&mut map, &mut priv_dynamic_config, "__priv_dynamic_config")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(LoginResponse {
+                    customer: de::required(customer, "customer")?,
+                    has_active_thread: de::required(has_active_thread, "has_active_thread")?,
+                    chats: de::required(chats, "chats")?,
+                    greeting: greeting.flatten(),
+                    priv_dynamic_config: priv_dynamic_config.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for Login {
@@ -558,7 +843,7 @@ impl<D> crate::call::Call<'_, D, ListChats> {
 }
 
 /// The response to [`ListChats`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ListChatsResponse {
     /// The chat summaries.
     pub chats_summary: Vec<CustomerChatSummary>,
@@ -573,6 +858,54 @@ pub struct ListChatsResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ListChatsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ListChatsResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListChatsResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListChatsResponse, A::Error> {
+                let mut chats_summary: Option<Vec<CustomerChatSummary>> = None;
+                let mut total_chats: Option<u64> = None;
+                let mut next_page_id: Option<Option<PageId>> = None;
+                let mut previous_page_id: Option<Option<PageId>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chats_summary" => {
+                            de::field(&mut map, &mut chats_summary, "chats_summary")?
+                        }
+                        "total_chats" => de::field(&mut map, &mut total_chats, "total_chats")?,
+                        "next_page_id" => de::field(&mut map, &mut next_page_id, "next_page_id")?,
+                        "previous_page_id" => {
+                            de::field(&mut map, &mut previous_page_id, "previous_page_id")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ListChatsResponse {
+                    chats_summary: de::required(chats_summary, "chats_summary")?,
+                    total_chats: de::required(total_chats, "total_chats")?,
+                    next_page_id: next_page_id.flatten(),
+                    previous_page_id: previous_page_id.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for ListChats {
@@ -676,7 +1009,7 @@ impl<D> crate::call::Call<'_, D, ListThreads> {
 }
 
 /// The response to [`ListThreads`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ListThreadsResponse {
     /// The threads.
     pub threads: Vec<Thread>,
@@ -691,6 +1024,54 @@ pub struct ListThreadsResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ListThreadsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ListThreadsResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListThreadsResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListThreadsResponse, A::Error> {
+                let mut threads: Option<Vec<Thread>> = None;
+                let mut found_threads: Option<u64> = None;
+                let mut next_page_id: Option<Option<PageId>> = None;
+                let mut previous_page_id: Option<Option<PageId>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "threads" => de::field(&mut map, &mut threads, "threads")?,
+                        "found_threads" => {
+                            de::field(&mut map, &mut found_threads, "found_threads")?
+                        }
+                        "next_page_id" => de::field(&mut map, &mut next_page_id, "next_page_id")?,
+                        "previous_page_id" => {
+                            de::field(&mut map, &mut previous_page_id, "previous_page_id")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ListThreadsResponse {
+                    threads: de::required(threads, "threads")?,
+                    found_threads: de::required(found_threads, "found_threads")?,
+                    next_page_id: next_page_id.flatten(),
+                    previous_page_id: previous_page_id.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for ListThreads {
@@ -746,7 +1127,7 @@ impl<D> crate::call::Call<'_, D, GetChat> {
 }
 
 /// The response to [`GetChat`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct GetChatResponse {
     /// The chat's id.
     pub id: ChatId,
@@ -764,6 +1145,53 @@ pub struct GetChatResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for GetChatResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = GetChatResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetChatResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetChatResponse, A::Error> {
+                let mut id: Option<ChatId> = None;
+                let mut thread: Option<Option<Thread>> = None;
+                let mut users: Option<Vec<User>> = None;
+                let mut access: Option<Option<Access>> = None;
+                let mut properties: Option<Option<Properties>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "thread" => de::field(&mut map, &mut thread, "thread")?,
+                        "users" => de::field(&mut map, &mut users, "users")?,
+                        "access" => de::field(&mut map, &mut access, "access")?,
+                        "properties" => de::field(&mut map, &mut properties, "properties")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(GetChatResponse {
+                    id: de::required(id, "id")?,
+                    thread: thread.flatten(),
+                    users: de::required(users, "users")?,
+                    access: access.flatten(),
+                    properties: properties.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for GetChat {
@@ -850,7 +1278,7 @@ impl<D> crate::call::Call<'_, D, StartChat> {
 }
 
 /// The response to [`StartChat`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct StartChatResponse {
     /// The new chat.
     pub chat_id: ChatId,
@@ -862,6 +1290,47 @@ pub struct StartChatResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for StartChatResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = StartChatResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct StartChatResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<StartChatResponse, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut event_ids: Option<Option<Vec<EventId>>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "event_ids" => de::field(&mut map, &mut event_ids, "event_ids")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(StartChatResponse {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    event_ids: event_ids.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for StartChat {
@@ -933,7 +1402,7 @@ impl<D> crate::call::Call<'_, D, ResumeChat> {
 }
 
 /// The response to [`ResumeChat`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ResumeChatResponse {
     /// The new thread.
     pub thread_id: ThreadId,
@@ -943,6 +1412,44 @@ pub struct ResumeChatResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ResumeChatResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ResumeChatResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ResumeChatResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ResumeChatResponse, A::Error> {
+                let mut thread_id: Option<ThreadId> = None;
+                let mut event_ids: Option<Option<Vec<EventId>>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "event_ids" => de::field(&mut map, &mut event_ids, "event_ids")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ResumeChatResponse {
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    event_ids: event_ids.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for ResumeChat {
@@ -1035,13 +1542,48 @@ impl<D> crate::call::Call<'_, D, SendEvent> {
 }
 
 /// The response to [`SendEvent`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct SendEventResponse {
     /// The new event's id.
     pub event_id: EventId,
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for SendEventResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = SendEventResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct SendEventResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SendEventResponse, A::Error> {
+                let mut event_id: Option<EventId> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(SendEventResponse {
+                    event_id: de::required(event_id, "event_id")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for SendEvent {
@@ -1120,13 +1662,48 @@ impl UploadFile {
 }
 
 /// The response to [`UploadFile`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct UploadFileResponse {
     /// Temporary URL of the file on the LiveChat CDN.
     pub url: String,
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for UploadFileResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = UploadFileResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UploadFileResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UploadFileResponse, A::Error> {
+                let mut url: Option<String> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "url" => de::field(&mut map, &mut url, "url")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(UploadFileResponse {
+                    url: de::required(url, "url")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for UploadFile {
@@ -1829,7 +2406,7 @@ impl<D> crate::call::Call<'_, D, UpdateCustomerPage> {
 }
 
 /// The response to [`UpdateCustomerPage`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct UpdateCustomerPageResponse {
     /// The customer's new groups and their statuses, only when the group assignment changed. (Since API 3.6.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1837,6 +2414,41 @@ pub struct UpdateCustomerPageResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for UpdateCustomerPageResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = UpdateCustomerPageResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UpdateCustomerPageResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UpdateCustomerPageResponse, A::Error> {
+                let mut groups: Option<Option<Vec<UpdateCustomerPageGroup>>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "groups" => de::field(&mut map, &mut groups, "groups")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(UpdateCustomerPageResponse {
+                    groups: groups.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for UpdateCustomerPage {
@@ -1970,13 +2582,50 @@ impl<D> crate::call::Call<'_, D, ListGroupStatuses> {
 }
 
 /// The response to [`ListGroupStatuses`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ListGroupStatusesResponse {
     /// Status by group id (the keys are group ids as strings).
     pub groups_status: BTreeMap<String, GroupStatus>,
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ListGroupStatusesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ListGroupStatusesResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListGroupStatusesResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListGroupStatusesResponse, A::Error> {
+                let mut groups_status: Option<BTreeMap<String, GroupStatus>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "groups_status" => {
+                            de::field(&mut map, &mut groups_status, "groups_status")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ListGroupStatusesResponse {
+                    groups_status: de::required(groups_status, "groups_status")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for ListGroupStatuses {
@@ -2062,7 +2711,7 @@ impl GetForm {
 }
 
 /// The response to [`GetForm`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct GetFormResponse {
     /// Whether the form is enabled; when it is not, `form` is absent.
     pub enabled: bool,
@@ -2072,6 +2721,44 @@ pub struct GetFormResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for GetFormResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = GetFormResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetFormResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetFormResponse, A::Error> {
+                let mut enabled: Option<bool> = None;
+                let mut form: Option<Option<Form>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "enabled" => de::field(&mut map, &mut enabled, "enabled")?,
+                        "form" => de::field(&mut map, &mut form, "form")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(GetFormResponse {
+                    enabled: de::required(enabled, "enabled")?,
+                    form: form.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for GetForm {
@@ -2106,7 +2793,7 @@ impl GetPredictedAgent {
 }
 
 /// The response to [`GetPredictedAgent`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct GetPredictedAgentResponse {
     /// The predicted agent.
     pub agent: GreetingAgent,
@@ -2115,6 +2802,44 @@ pub struct GetPredictedAgentResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for GetPredictedAgentResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = GetPredictedAgentResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetPredictedAgentResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetPredictedAgentResponse, A::Error> {
+                let mut agent: Option<GreetingAgent> = None;
+                let mut queue: Option<bool> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "agent" => de::field(&mut map, &mut agent, "agent")?,
+                        "queue" => de::field(&mut map, &mut queue, "queue")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(GetPredictedAgentResponse {
+                    agent: de::required(agent, "agent")?,
+                    queue: de::required(queue, "queue")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for GetPredictedAgent {
@@ -2183,7 +2908,7 @@ impl<D> crate::call::Call<'_, D, RequestWelcomeMessage> {
 }
 
 /// The response to [`RequestWelcomeMessage`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct RequestWelcomeMessageResponse {
     /// ID of the welcome message (repeated in the push).
     pub id: String,
@@ -2194,6 +2919,49 @@ pub struct RequestWelcomeMessageResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for RequestWelcomeMessageResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = RequestWelcomeMessageResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct RequestWelcomeMessageResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RequestWelcomeMessageResponse, A::Error> {
+                let mut id: Option<String> = None;
+                let mut predicted_agent: Option<GreetingAgent> = None;
+                let mut queue: Option<bool> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "predicted_agent" => {
+                            de::field(&mut map, &mut predicted_agent, "predicted_agent")?
+                        }
+                        "queue" => de::field(&mut map, &mut queue, "queue")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(RequestWelcomeMessageResponse {
+                    id: de::required(id, "id")?,
+                    predicted_agent: de::required(predicted_agent, "predicted_agent")?,
+                    queue: de::required(queue, "queue")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for RequestWelcomeMessage {
@@ -2229,7 +2997,7 @@ impl GetUrlInfo {
 }
 
 /// The response to [`GetUrlInfo`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct GetUrlInfoResponse {
     /// Title of the page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2254,6 +3022,61 @@ pub struct GetUrlInfoResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for GetUrlInfoResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = GetUrlInfoResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetUrlInfoResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetUrlInfoResponse, A::Error> {
+                let mut title: Option<Option<String>> = None;
+                let mut description: Option<Option<String>> = None;
+                let mut image_url: Option<Option<String>> = None;
+                let mut image_original_url: Option<Option<String>> = None;
+                let mut image_width: Option<Option<u32>> = None;
+                let mut image_height: Option<Option<u32>> = None;
+                let mut url: Option<String> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "title" => de::field(&mut map, &mut title, "title")?,
+                        "description" => de::field(&mut map, &mut description, "description")?,
+                        "image_url" => de::field(&mut map, &mut image_url, "image_url")?,
+                        "image_original_url" => {
+                            de::field(&mut map, &mut image_original_url, "image_original_url")?
+                        }
+                        "image_width" => de::field(&mut map, &mut image_width, "image_width")?,
+                        "image_height" => de::field(&mut map, &mut image_height, "image_height")?,
+                        "url" => de::field(&mut map, &mut url, "url")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(GetUrlInfoResponse {
+                    title: title.flatten(),
+                    description: description.flatten(),
+                    image_url: image_url.flatten(),
+                    image_original_url: image_original_url.flatten(),
+                    image_width: image_width.flatten(),
+                    image_height: image_height.flatten(),
+                    url: de::required(url, "url")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for GetUrlInfo {
@@ -2537,7 +3360,7 @@ impl<D> crate::call::Call<'_, D, GetDynamicConfiguration> {
 }
 
 /// The response to [`GetDynamicConfiguration`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct GetDynamicConfigurationResponse {
     /// The organization the configuration is for. (Since API 3.6.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2575,6 +3398,89 @@ pub struct GetDynamicConfigurationResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for GetDynamicConfigurationResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = GetDynamicConfigurationResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetDynamicConfigurationResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetDynamicConfigurationResponse, A::Error> {
+                let mut organization_id: Option<Option<OrganizationId>> = None;
+                let mut default_widget: Option<Option<DynamicConfigurationWidget>> = None;
+                let mut livechat_active: Option<Option<bool>> = None;
+                let mut livechat: Option<Option<GetDynamicConfigurationLivechat>> = None;
+                let mut group_id: Option<Option<GroupId>> = None;
+                let mut client_limit_exceeded: Option<Option<bool>> = None;
+                let mut domain_allowed: Option<Option<bool>> = None;
+                let mut online_group_ids: Option<Option<Vec<GroupId>>> = None;
+                let mut config_version: Option<Option<String>> = None;
+                let mut localization_version: Option<Option<String>> = None;
+                let mut language: Option<Option<String>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "organization_id" => {
+                            de::field(&mut map, &mut organization_id, "organization_id")?
+                        }
+                        "default_widget" => {
+                            de::field(&mut map, &mut default_widget, "default_widget")?
+                        }
+                        "livechat_active" => {
+                            de::field(&mut map, &mut livechat_active, "livechat_active")?
+                        }
+                        "livechat" => de::field(&mut map, &mut livechat, "livechat")?,
+                        "group_id" => de::field(&mut map, &mut group_id, "group_id")?,
+                        "client_limit_exceeded" => de::field(
+                            &mut map,
+                            &mut client_limit_exceeded,
+                            "client_limit_exceeded",
+                        )?,
+                        "domain_allowed" => {
+                            de::field(&mut map, &mut domain_allowed, "domain_allowed")?
+                        }
+                        "online_group_ids" => {
+                            de::field(&mut map, &mut online_group_ids, "online_group_ids")?
+                        }
+                        "config_version" => {
+                            de::field(&mut map, &mut config_version, "config_version")?
+                        }
+                        "localization_version" => {
+                            de::field(&mut map, &mut localization_version, "localization_version")?
+                        }
+                        "language" => de::field(&mut map, &mut language, "language")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(GetDynamicConfigurationResponse {
+                    organization_id: organization_id.flatten(),
+                    default_widget: default_widget.flatten(),
+                    livechat_active: livechat_active.flatten(),
+                    livechat: livechat.flatten(),
+                    group_id: group_id.flatten(),
+                    client_limit_exceeded: client_limit_exceeded.flatten(),
+                    domain_allowed: domain_allowed.flatten(),
+                    online_group_ids: online_group_ids.flatten(),
+                    config_version: config_version.flatten(),
+                    localization_version: localization_version.flatten(),
+                    language: language.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for GetDynamicConfiguration {
@@ -2617,7 +3523,7 @@ impl GetConfiguration {
 }
 
 /// The response to [`GetConfiguration`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct GetConfigurationResponse {
     /// Chat buttons.
     pub buttons: Vec<GetConfigurationButton>,
@@ -2634,6 +3540,53 @@ pub struct GetConfigurationResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for GetConfigurationResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = GetConfigurationResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetConfigurationResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetConfigurationResponse, A::Error> {
+                let mut buttons: Option<Vec<GetConfigurationButton>> = None;
+                let mut ticket_form: Option<Option<Form>> = None;
+                let mut prechat_form: Option<Option<Form>> = None;
+                let mut integrations: Option<Map> = None;
+                let mut properties: Option<GetConfigurationProperties> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "buttons" => de::field(&mut map, &mut buttons, "buttons")?,
+                        "ticket_form" => de::field(&mut map, &mut ticket_form, "ticket_form")?,
+                        "prechat_form" => de::field(&mut map, &mut prechat_form, "prechat_form")?,
+                        "integrations" => de::field(&mut map, &mut integrations, "integrations")?,
+                        "properties" => de::field(&mut map, &mut properties, "properties")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(GetConfigurationResponse {
+                    buttons: de::required(buttons, "buttons")?,
+                    ticket_form: ticket_form.flatten(),
+                    prechat_form: prechat_form.flatten(),
+                    integrations: de::required(integrations, "integrations")?,
+                    properties: de::required(properties, "properties")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for GetConfiguration {

@@ -4,6 +4,7 @@
 #![allow(unused_imports, clippy::too_many_arguments, clippy::large_enum_variant)]
 
 use crate::action::{Action, ActionMeta, Api, Empty, HttpMethod, PushMeta};
+use crate::de;
 use crate::error::FrameError;
 use crate::id::*;
 use crate::push::{PushSet, decode_payload};
@@ -20,7 +21,7 @@ type Map = serde_json::Map<String, Value>;
 use super::common::*;
 
 /// Where a chat went after a transfer (push `chat_transferred`): the groups and agents it is assigned to.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ChatTransferredTo {
     /// Groups the chat is assigned to after the transfer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -33,8 +34,46 @@ pub struct ChatTransferredTo {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ChatTransferredTo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ChatTransferredTo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChatTransferredTo")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChatTransferredTo, A::Error> {
+                let mut group_ids: Option<Option<Vec<GroupId>>> = None;
+                let mut agent_ids: Option<Option<Vec<AgentId>>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "group_ids" => de::field(&mut map, &mut group_ids, "group_ids")?,
+                        "agent_ids" => de::field(&mut map, &mut agent_ids, "agent_ids")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ChatTransferredTo {
+                    group_ids: group_ids.flatten(),
+                    agent_ids: agent_ids.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// Details of a `customer_disconnected` push.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct CustomerDisconnectedData {
     /// With `misdirected_connection`: the region (e.g. `fra`, `dal`) to connect to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -47,8 +86,46 @@ pub struct CustomerDisconnectedData {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for CustomerDisconnectedData {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = CustomerDisconnectedData;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CustomerDisconnectedData")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerDisconnectedData, A::Error> {
+                let mut region: Option<Option<String>> = None;
+                let mut timeout: Option<Option<Value>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "region" => de::field(&mut map, &mut region, "region")?,
+                        "timeout" => de::field(&mut map, &mut timeout, "timeout")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(CustomerDisconnectedData {
+                    region: region.flatten(),
+                    timeout: timeout.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// A group whose status changed (push `groups_status_updated`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupsStatusUpdatedGroup {
     /// The group.
     pub id: GroupId,
@@ -59,9 +136,47 @@ pub struct GroupsStatusUpdatedGroup {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for GroupsStatusUpdatedGroup {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = GroupsStatusUpdatedGroup;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GroupsStatusUpdatedGroup")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GroupsStatusUpdatedGroup, A::Error> {
+                let mut id: Option<GroupId> = None;
+                let mut status: Option<GroupStatus> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "status" => de::field(&mut map, &mut status, "status")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(GroupsStatusUpdatedGroup {
+                    id: de::required(id, "id")?,
+                    status: de::required(status, "status")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `incoming_chat` push: A chat came with a new thread (started or resumed). The payload holds the whole chat;
 /// the thread contains the initial events, if any.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct IncomingChat {
     /// Who started or resumed the chat.
     pub requester_id: UserId,
@@ -73,8 +188,46 @@ pub struct IncomingChat {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for IncomingChat {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = IncomingChat;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct IncomingChat")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IncomingChat, A::Error> {
+                let mut requester_id: Option<UserId> = None;
+                let mut chat: Option<Chat> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "requester_id" => de::field(&mut map, &mut requester_id, "requester_id")?,
+                        "chat" => de::field(&mut map, &mut chat, "chat")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(IncomingChat {
+                    requester_id: de::required(requester_id, "requester_id")?,
+                    chat: de::required(chat, "chat")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `chat_deactivated` push: A chat was deactivated: its open thread was closed.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ChatDeactivated {
     /// The chat.
     pub chat_id: ChatId,
@@ -88,8 +241,49 @@ pub struct ChatDeactivated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ChatDeactivated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ChatDeactivated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChatDeactivated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChatDeactivated, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut user_id: Option<Option<UserId>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "user_id" => de::field(&mut map, &mut user_id, "user_id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ChatDeactivated {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    user_id: user_id.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `chat_transferred` push: The chat was transferred to other groups or agents (explicitly, or by the router).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ChatTransferred {
     /// The chat.
     pub chat_id: ChatId,
@@ -112,9 +306,61 @@ pub struct ChatTransferred {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ChatTransferred {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ChatTransferred;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChatTransferred")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChatTransferred, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<Option<ThreadId>> = None;
+                let mut requester_id: Option<Option<AgentId>> = None;
+                let mut reason: Option<Option<TransferReason>> = None;
+                let mut transferred_to: Option<ChatTransferredTo> = None;
+                let mut queue: Option<Option<Queue>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "requester_id" => de::field(&mut map, &mut requester_id, "requester_id")?,
+                        "reason" => de::field(&mut map, &mut reason, "reason")?,
+                        "transferred_to" => {
+                            de::field(&mut map, &mut transferred_to, "transferred_to")?
+                        }
+                        "queue" => de::field(&mut map, &mut queue, "queue")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ChatTransferred {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: thread_id.flatten(),
+                    requester_id: requester_id.flatten(),
+                    reason: reason.flatten(),
+                    transferred_to: de::required(transferred_to, "transferred_to")?,
+                    queue: queue.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `user_added_to_chat` push: A user (customer or agent) was added to the chat. Also sent with `user.present`
 /// false when a user writes to a chat without joining it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserAddedToChat {
     /// The chat.
     pub chat_id: ChatId,
@@ -133,8 +379,55 @@ pub struct UserAddedToChat {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for UserAddedToChat {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = UserAddedToChat;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UserAddedToChat")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UserAddedToChat, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<Option<ThreadId>> = None;
+                let mut user: Option<User> = None;
+                let mut reason: Option<String> = None;
+                let mut requester_id: Option<Option<AgentId>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "user" => de::field(&mut map, &mut user, "user")?,
+                        "reason" => de::field(&mut map, &mut reason, "reason")?,
+                        "requester_id" => de::field(&mut map, &mut requester_id, "requester_id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(UserAddedToChat {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: thread_id.flatten(),
+                    user: de::required(user, "user")?,
+                    reason: de::required(reason, "reason")?,
+                    requester_id: requester_id.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `user_removed_from_chat` push: A user (customer or agent) was removed from the chat.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct UserRemovedFromChat {
     /// The chat.
     pub chat_id: ChatId,
@@ -153,9 +446,56 @@ pub struct UserRemovedFromChat {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for UserRemovedFromChat {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = UserRemovedFromChat;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UserRemovedFromChat")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UserRemovedFromChat, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<Option<ThreadId>> = None;
+                let mut user_id: Option<UserId> = None;
+                let mut reason: Option<String> = None;
+                let mut requester_id: Option<Option<AgentId>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "user_id" => de::field(&mut map, &mut user_id, "user_id")?,
+                        "reason" => de::field(&mut map, &mut reason, "reason")?,
+                        "requester_id" => de::field(&mut map, &mut requester_id, "requester_id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(UserRemovedFromChat {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: thread_id.flatten(),
+                    user_id: de::required(user_id, "user_id")?,
+                    reason: de::required(reason, "reason")?,
+                    requester_id: requester_id.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `incoming_event_preview` push: A preview of a message an agent is composing (`send_event_preview`). Not stored: the
 /// event has no `id`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IncomingEventPreview {
     /// The chat.
     pub chat_id: ChatId,
@@ -168,8 +508,49 @@ pub struct IncomingEventPreview {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for IncomingEventPreview {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = IncomingEventPreview;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct IncomingEventPreview")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IncomingEventPreview, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut event: Option<Event> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "event" => de::field(&mut map, &mut event, "event")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(IncomingEventPreview {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    event: de::required(event, "event")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `incoming_event` push: An event was sent to the chat (only `visibility: all` events reach customers).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IncomingEvent {
     /// The chat.
     pub chat_id: ChatId,
@@ -182,8 +563,49 @@ pub struct IncomingEvent {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for IncomingEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = IncomingEvent;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct IncomingEvent")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IncomingEvent, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut event: Option<Event> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "event" => de::field(&mut map, &mut event, "event")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(IncomingEvent {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    event: de::required(event, "event")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `event_deleted` push: An event was deleted (`delete_event`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct EventDeleted {
     /// The chat.
     pub chat_id: ChatId,
@@ -196,8 +618,49 @@ pub struct EventDeleted {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for EventDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = EventDeleted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EventDeleted")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EventDeleted, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut event_id: Option<EventId> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(EventDeleted {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    event_id: de::required(event_id, "event_id")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `event_updated` push: An event was updated.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EventUpdated {
     /// The chat.
     pub chat_id: ChatId,
@@ -210,8 +673,49 @@ pub struct EventUpdated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for EventUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = EventUpdated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EventUpdated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EventUpdated, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut event: Option<Event> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "event" => de::field(&mut map, &mut event, "event")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(EventUpdated {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    event: de::required(event, "event")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `incoming_rich_message_postback` push: A user clicked (toggled) a rich message button; sent for active threads only.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct IncomingRichMessagePostback {
     /// Who sent the postback.
     pub user_id: UserId,
@@ -228,8 +732,55 @@ pub struct IncomingRichMessagePostback {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for IncomingRichMessagePostback {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = IncomingRichMessagePostback;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct IncomingRichMessagePostback")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IncomingRichMessagePostback, A::Error> {
+                let mut user_id: Option<UserId> = None;
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut event_id: Option<EventId> = None;
+                let mut postback: Option<Postback> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "user_id" => de::field(&mut map, &mut user_id, "user_id")?,
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
+                        "postback" => de::field(&mut map, &mut postback, "postback")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(IncomingRichMessagePostback {
+                    user_id: de::required(user_id, "user_id")?,
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    event_id: de::required(event_id, "event_id")?,
+                    postback: de::required(postback, "postback")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `chat_properties_updated` push: Chat properties were updated; only the changed properties are sent.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ChatPropertiesUpdated {
     /// The chat.
     pub chat_id: ChatId,
@@ -240,8 +791,46 @@ pub struct ChatPropertiesUpdated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ChatPropertiesUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ChatPropertiesUpdated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChatPropertiesUpdated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChatPropertiesUpdated, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut properties: Option<Properties> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "properties" => de::field(&mut map, &mut properties, "properties")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ChatPropertiesUpdated {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    properties: de::required(properties, "properties")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `chat_properties_deleted` push: Chat properties were deleted.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ChatPropertiesDeleted {
     /// The chat.
     pub chat_id: ChatId,
@@ -252,8 +841,46 @@ pub struct ChatPropertiesDeleted {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ChatPropertiesDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ChatPropertiesDeleted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChatPropertiesDeleted")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChatPropertiesDeleted, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut properties: Option<PropertyNames> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "properties" => de::field(&mut map, &mut properties, "properties")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ChatPropertiesDeleted {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    properties: de::required(properties, "properties")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `thread_properties_updated` push: Thread properties were updated; only the changed properties are sent.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ThreadPropertiesUpdated {
     /// The chat.
     pub chat_id: ChatId,
@@ -266,8 +893,49 @@ pub struct ThreadPropertiesUpdated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ThreadPropertiesUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ThreadPropertiesUpdated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ThreadPropertiesUpdated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ThreadPropertiesUpdated, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut properties: Option<Properties> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "properties" => de::field(&mut map, &mut properties, "properties")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ThreadPropertiesUpdated {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    properties: de::required(properties, "properties")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `thread_properties_deleted` push: Thread properties were deleted.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ThreadPropertiesDeleted {
     /// The chat.
     pub chat_id: ChatId,
@@ -280,8 +948,49 @@ pub struct ThreadPropertiesDeleted {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ThreadPropertiesDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ThreadPropertiesDeleted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ThreadPropertiesDeleted")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ThreadPropertiesDeleted, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut properties: Option<PropertyNames> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "properties" => de::field(&mut map, &mut properties, "properties")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ThreadPropertiesDeleted {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    properties: de::required(properties, "properties")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `event_properties_updated` push: Event properties were updated; only the changed properties are sent.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct EventPropertiesUpdated {
     /// The chat.
     pub chat_id: ChatId,
@@ -296,8 +1005,52 @@ pub struct EventPropertiesUpdated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for EventPropertiesUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = EventPropertiesUpdated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EventPropertiesUpdated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EventPropertiesUpdated, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut event_id: Option<EventId> = None;
+                let mut properties: Option<Properties> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
+                        "properties" => de::field(&mut map, &mut properties, "properties")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(EventPropertiesUpdated {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    event_id: de::required(event_id, "event_id")?,
+                    properties: de::required(properties, "properties")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `event_properties_deleted` push: Event properties were deleted.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct EventPropertiesDeleted {
     /// The chat.
     pub chat_id: ChatId,
@@ -312,12 +1065,56 @@ pub struct EventPropertiesDeleted {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for EventPropertiesDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = EventPropertiesDeleted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EventPropertiesDeleted")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EventPropertiesDeleted, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut event_id: Option<EventId> = None;
+                let mut properties: Option<PropertyNames> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
+                        "properties" => de::field(&mut map, &mut properties, "properties")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(EventPropertiesDeleted {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    event_id: de::required(event_id, "event_id")?,
+                    properties: de::required(properties, "properties")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `customer_updated` push: The customer's data changed (`update_customer`, `set_customer_session_fields`). The
 /// payload carries only the updated fields, so it is not a `Customer`: every field is
 /// optional here (the docs do not promise `id` either), and fields this table does not name
 /// stay in `extra`. Typed optional fields (rather than a bare `Map`) let a handler read the
 /// usual changes directly and merge them into a stored customer.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct CustomerUpdated {
     /// The customer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -354,9 +1151,75 @@ pub struct CustomerUpdated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for CustomerUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = CustomerUpdated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CustomerUpdated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerUpdated, A::Error> {
+                let mut id: Option<Option<CustomerId>> = None;
+                let mut kind: Option<Option<UserType>> = None;
+                let mut name: Option<Option<String>> = None;
+                let mut email: Option<Option<String>> = None;
+                let mut email_verified: Option<Option<bool>> = None;
+                let mut avatar: Option<Option<String>> = None;
+                let mut phone_number: Option<Option<String>> = None;
+                let mut session_fields: Option<Option<SessionFields>> = None;
+                let mut omnichannel: Option<Option<Omnichannel>> = None;
+                let mut address: Option<Option<Address>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "type" => de::field(&mut map, &mut kind, "type")?,
+                        "name" => de::field(&mut map, &mut name, "name")?,
+                        "email" => de::field(&mut map, &mut email, "email")?,
+                        "email_verified" => {
+                            de::field(&mut map, &mut email_verified, "email_verified")?
+                        }
+                        "avatar" => de::field(&mut map, &mut avatar, "avatar")?,
+                        "phone_number" => de::field(&mut map, &mut phone_number, "phone_number")?,
+                        "session_fields" => {
+                            de::field(&mut map, &mut session_fields, "session_fields")?
+                        }
+                        "omnichannel" => de::field(&mut map, &mut omnichannel, "omnichannel")?,
+                        "address" => de::field(&mut map, &mut address, "address")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(CustomerUpdated {
+                    id: id.flatten(),
+                    kind: kind.flatten(),
+                    name: name.flatten(),
+                    email: email.flatten(),
+                    email_verified: email_verified.flatten(),
+                    avatar: avatar.flatten(),
+                    phone_number: phone_number.flatten(),
+                    session_fields: session_fields.flatten(),
+                    omnichannel: omnichannel.flatten(),
+                    address: address.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `customer_side_storage_updated` push: The data the client keeps for the customer changed. Persist the map on the client side
 /// (e.g. browser local storage) and send it back in `login.customer_side_storage`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct CustomerSideStorageUpdated {
     /// The whole map to keep, key -> value.
     pub customer_side_storage: BTreeMap<String, String>,
@@ -365,9 +1228,51 @@ pub struct CustomerSideStorageUpdated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for CustomerSideStorageUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = CustomerSideStorageUpdated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CustomerSideStorageUpdated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerSideStorageUpdated, A::Error> {
+                let mut customer_side_storage: Option<BTreeMap<String, String>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "customer_side_storage" => de::field(
+                            &mut map,
+                            &mut customer_side_storage,
+                            "customer_side_storage",
+                        )?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(CustomerSideStorageUpdated {
+                    customer_side_storage: de::required(
+                        customer_side_storage,
+                        "customer_side_storage",
+                    )?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `customer_disconnected` push: The server is closing the connection; `reason` says why and whether reconnecting makes
 /// sense (see `CustomerDisconnectReason`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CustomerDisconnected {
     /// Why the customer was disconnected (`logged_out_remotely` since 3.5).
     pub reason: CustomerDisconnectReason,
@@ -379,8 +1284,46 @@ pub struct CustomerDisconnected {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for CustomerDisconnected {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = CustomerDisconnected;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CustomerDisconnected")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerDisconnected, A::Error> {
+                let mut reason: Option<CustomerDisconnectReason> = None;
+                let mut data: Option<Option<CustomerDisconnectedData>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "reason" => de::field(&mut map, &mut reason, "reason")?,
+                        "data" => de::field(&mut map, &mut data, "data")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(CustomerDisconnected {
+                    reason: de::required(reason, "reason")?,
+                    data: data.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `groups_status_updated` push: The status of groups the customer has access to changed; only the changed groups are listed.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct GroupsStatusUpdated {
     /// The groups with their new status (`online`, `online_for_queue`, `offline`).
     pub groups: Vec<GroupsStatusUpdatedGroup>,
@@ -389,8 +1332,43 @@ pub struct GroupsStatusUpdated {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for GroupsStatusUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = GroupsStatusUpdated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GroupsStatusUpdated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GroupsStatusUpdated, A::Error> {
+                let mut groups: Option<Vec<GroupsStatusUpdatedGroup>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "groups" => de::field(&mut map, &mut groups, "groups")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(GroupsStatusUpdated {
+                    groups: de::required(groups, "groups")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `incoming_thinking_indicator` push: A chat user (typically an AI agent) is preparing a response.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct IncomingThinkingIndicator {
     /// The chat.
     pub chat_id: ChatId,
@@ -414,8 +1392,61 @@ pub struct IncomingThinkingIndicator {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for IncomingThinkingIndicator {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = IncomingThinkingIndicator;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct IncomingThinkingIndicator")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IncomingThinkingIndicator, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut author_id: Option<UserId> = None;
+                let mut sent_at: Option<String> = None;
+                let mut title: Option<Option<String>> = None;
+                let mut description: Option<Option<String>> = None;
+                let mut custom_id: Option<Option<String>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
+                        "sent_at" => de::field(&mut map, &mut sent_at, "sent_at")?,
+                        "title" => de::field(&mut map, &mut title, "title")?,
+                        "description" => de::field(&mut map, &mut description, "description")?,
+                        "custom_id" => de::field(&mut map, &mut custom_id, "custom_id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(IncomingThinkingIndicator {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    author_id: de::required(author_id, "author_id")?,
+                    sent_at: de::required(sent_at, "sent_at")?,
+                    title: title.flatten(),
+                    description: description.flatten(),
+                    custom_id: custom_id.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `incoming_typing_indicator` push: An agent started or stopped typing.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct IncomingTypingIndicator {
     /// The chat.
     pub chat_id: ChatId,
@@ -429,8 +1460,51 @@ pub struct IncomingTypingIndicator {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for IncomingTypingIndicator {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = IncomingTypingIndicator;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct IncomingTypingIndicator")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IncomingTypingIndicator, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut typing_indicator: Option<TypingIndicator> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "typing_indicator" => {
+                            de::field(&mut map, &mut typing_indicator, "typing_indicator")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(IncomingTypingIndicator {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    typing_indicator: de::required(typing_indicator, "typing_indicator")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `incoming_multicast` push: A message sent with `multicast` or by the system; not stored.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct IncomingMulticast {
     /// Who sent it; absent when the server generated the push.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -442,8 +1516,46 @@ pub struct IncomingMulticast {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for IncomingMulticast {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = IncomingMulticast;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct IncomingMulticast")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IncomingMulticast, A::Error> {
+                let mut author_id: Option<Option<AgentId>> = None;
+                let mut content: Option<Value> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
+                        "content" => de::field(&mut map, &mut content, "content")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(IncomingMulticast {
+                    author_id: author_id.flatten(),
+                    content: de::required(content, "content")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `events_marked_as_seen` push: A user has seen the events of a chat up to a time.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct EventsMarkedAsSeen {
     /// The user.
     pub user_id: UserId,
@@ -456,8 +1568,49 @@ pub struct EventsMarkedAsSeen {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for EventsMarkedAsSeen {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = EventsMarkedAsSeen;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EventsMarkedAsSeen")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EventsMarkedAsSeen, A::Error> {
+                let mut user_id: Option<UserId> = None;
+                let mut chat_id: Option<ChatId> = None;
+                let mut seen_up_to: Option<String> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "user_id" => de::field(&mut map, &mut user_id, "user_id")?,
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "seen_up_to" => de::field(&mut map, &mut seen_up_to, "seen_up_to")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(EventsMarkedAsSeen {
+                    user_id: de::required(user_id, "user_id")?,
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    seen_up_to: de::required(seen_up_to, "seen_up_to")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `incoming_greeting` push: A greeting (an agent's invitation to chat) is shown to the customer; answer with `accept_greeting` or `cancel_greeting`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IncomingGreeting {
     /// Id of the greeting configured in the license.
     pub id: u64,
@@ -481,8 +1634,71 @@ pub struct IncomingGreeting {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for IncomingGreeting {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = IncomingGreeting;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct IncomingGreeting")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IncomingGreeting, A::Error> {
+                let mut id: Option<u64> = None;
+                let mut unique_id: Option<String> = None;
+                let mut displayed_first_time: Option<bool> = None;
+                let mut addon: Option<Option<String>> = None;
+                let mut subtype: Option<String> = None;
+                let mut is_exit_intent: Option<bool> = None;
+                let mut event: Option<Event> = None;
+                let mut agent: Option<GreetingAgent> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "unique_id" => de::field(&mut map, &mut unique_id, "unique_id")?,
+                        "displayed_first_time" => {
+                            de::field(&mut map, &mut displayed_first_time, "displayed_first_time")?
+                        }
+                        "addon" => de::field(&mut map, &mut addon, "addon")?,
+                        "subtype" => de::field(&mut map, &mut subtype, "subtype")?,
+                        "is_exit_intent" => {
+                            de::field(&mut map, &mut is_exit_intent, "is_exit_intent")?
+                        }
+                        "event" => de::field(&mut map, &mut event, "event")?,
+                        "agent" => de::field(&mut map, &mut agent, "agent")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(IncomingGreeting {
+                    id: de::required(id, "id")?,
+                    unique_id: de::required(unique_id, "unique_id")?,
+                    displayed_first_time: de::required(
+                        displayed_first_time,
+                        "displayed_first_time",
+                    )?,
+                    addon: addon.flatten(),
+                    subtype: de::required(subtype, "subtype")?,
+                    is_exit_intent: de::required(is_exit_intent, "is_exit_intent")?,
+                    event: de::required(event, "event")?,
+                    agent: de::required(agent, "agent")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `greeting_accepted` push: The customer accepted a greeting.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct GreetingAccepted {
     /// Id of the accepted sending of the greeting.
     pub unique_id: String,
@@ -491,8 +1707,43 @@ pub struct GreetingAccepted {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for GreetingAccepted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = GreetingAccepted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GreetingAccepted")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GreetingAccepted, A::Error> {
+                let mut unique_id: Option<String> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "unique_id" => de::field(&mut map, &mut unique_id, "unique_id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(GreetingAccepted {
+                    unique_id: de::required(unique_id, "unique_id")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `greeting_canceled` push: The customer rejected a greeting, or a new greeting replaced the displayed one.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct GreetingCanceled {
     /// Id of the canceled sending of the greeting.
     pub unique_id: String,
@@ -501,8 +1752,43 @@ pub struct GreetingCanceled {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for GreetingCanceled {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = GreetingCanceled;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GreetingCanceled")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GreetingCanceled, A::Error> {
+                let mut unique_id: Option<String> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "unique_id" => de::field(&mut map, &mut unique_id, "unique_id")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(GreetingCanceled {
+                    unique_id: de::required(unique_id, "unique_id")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `incoming_welcome_message` push: The welcome message asked for with `request_welcome_message`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IncomingWelcomeMessage {
     /// Id of the welcome message, as returned by `request_welcome_message`.
     pub id: String,
@@ -513,8 +1799,46 @@ pub struct IncomingWelcomeMessage {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for IncomingWelcomeMessage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = IncomingWelcomeMessage;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct IncomingWelcomeMessage")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IncomingWelcomeMessage, A::Error> {
+                let mut id: Option<String> = None;
+                let mut event: Option<Event> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "event" => de::field(&mut map, &mut event, "event")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(IncomingWelcomeMessage {
+                    id: de::required(id, "id")?,
+                    event: de::required(event, "event")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `queue_position_updated` push: The chat's position in the queue and its estimated wait time changed.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct QueuePositionUpdated {
     /// The chat.
     pub chat_id: ChatId,
@@ -525,6 +1849,47 @@ pub struct QueuePositionUpdated {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for QueuePositionUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = QueuePositionUpdated;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct QueuePositionUpdated")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<QueuePositionUpdated, A::Error> {
+                let mut chat_id: Option<ChatId> = None;
+                let mut thread_id: Option<ThreadId> = None;
+                let mut queue: Option<Queue> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                        "queue" => de::field(&mut map, &mut queue, "queue")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(QueuePositionUpdated {
+                    chat_id: de::required(chat_id, "chat_id")?,
+                    thread_id: de::required(thread_id, "thread_id")?,
+                    queue: de::required(queue, "queue")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 /// Every push of the customer API, with an `Unknown` fallback for new ones.
@@ -922,6 +2287,79 @@ impl PushSet for CustomerPush {
             _ => Self::Unknown {
                 name: name.to_owned(),
                 payload: decode_payload(name, payload)?,
+            },
+        })
+    }
+
+    fn deserialize_payload<'de, D: serde::Deserializer<'de>>(
+        name: &str,
+        payload: D,
+    ) -> Result<Self, D::Error> {
+        Ok(match name {
+            "incoming_chat" => Self::IncomingChat(Deserialize::deserialize(payload)?),
+            "chat_deactivated" => Self::ChatDeactivated(Deserialize::deserialize(payload)?),
+            "chat_transferred" => Self::ChatTransferred(Deserialize::deserialize(payload)?),
+            "user_added_to_chat" => Self::UserAddedToChat(Deserialize::deserialize(payload)?),
+            "user_removed_from_chat" => {
+                Self::UserRemovedFromChat(Deserialize::deserialize(payload)?)
+            }
+            "incoming_event_preview" => {
+                Self::IncomingEventPreview(Deserialize::deserialize(payload)?)
+            }
+            "incoming_event" => Self::IncomingEvent(Deserialize::deserialize(payload)?),
+            "event_deleted" => Self::EventDeleted(Deserialize::deserialize(payload)?),
+            "event_updated" => Self::EventUpdated(Deserialize::deserialize(payload)?),
+            "incoming_rich_message_postback" => {
+                Self::IncomingRichMessagePostback(Deserialize::deserialize(payload)?)
+            }
+            "chat_properties_updated" => {
+                Self::ChatPropertiesUpdated(Deserialize::deserialize(payload)?)
+            }
+            "chat_properties_deleted" => {
+                Self::ChatPropertiesDeleted(Deserialize::deserialize(payload)?)
+            }
+            "thread_properties_updated" => {
+                Self::ThreadPropertiesUpdated(Deserialize::deserialize(payload)?)
+            }
+            "thread_properties_deleted" => {
+                Self::ThreadPropertiesDeleted(Deserialize::deserialize(payload)?)
+            }
+            "event_properties_updated" => {
+                Self::EventPropertiesUpdated(Deserialize::deserialize(payload)?)
+            }
+            "event_properties_deleted" => {
+                Self::EventPropertiesDeleted(Deserialize::deserialize(payload)?)
+            }
+            "customer_updated" => Self::CustomerUpdated(Deserialize::deserialize(payload)?),
+            "customer_side_storage_updated" => {
+                Self::CustomerSideStorageUpdated(Deserialize::deserialize(payload)?)
+            }
+            "customer_disconnected" => {
+                Self::CustomerDisconnected(Deserialize::deserialize(payload)?)
+            }
+            "groups_status_updated" => {
+                Self::GroupsStatusUpdated(Deserialize::deserialize(payload)?)
+            }
+            "incoming_thinking_indicator" => {
+                Self::IncomingThinkingIndicator(Deserialize::deserialize(payload)?)
+            }
+            "incoming_typing_indicator" => {
+                Self::IncomingTypingIndicator(Deserialize::deserialize(payload)?)
+            }
+            "incoming_multicast" => Self::IncomingMulticast(Deserialize::deserialize(payload)?),
+            "events_marked_as_seen" => Self::EventsMarkedAsSeen(Deserialize::deserialize(payload)?),
+            "incoming_greeting" => Self::IncomingGreeting(Deserialize::deserialize(payload)?),
+            "greeting_accepted" => Self::GreetingAccepted(Deserialize::deserialize(payload)?),
+            "greeting_canceled" => Self::GreetingCanceled(Deserialize::deserialize(payload)?),
+            "incoming_welcome_message" => {
+                Self::IncomingWelcomeMessage(Deserialize::deserialize(payload)?)
+            }
+            "queue_position_updated" => {
+                Self::QueuePositionUpdated(Deserialize::deserialize(payload)?)
+            }
+            _ => Self::Unknown {
+                name: name.to_owned(),
+                payload: Deserialize::deserialize(payload)?,
             },
         })
     }

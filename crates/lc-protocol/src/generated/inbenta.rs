@@ -4,6 +4,7 @@
 #![allow(unused_imports, clippy::too_many_arguments, clippy::large_enum_variant)]
 
 use crate::action::{Action, ActionMeta, Api, Empty, HttpMethod, PushMeta};
+use crate::de;
 use crate::error::FrameError;
 use crate::id::*;
 use crate::push::{PushSet, decode_payload};
@@ -52,7 +53,7 @@ crate::string_enum! {
 }
 
 /// An Inbenta Agent Chat user: an end user, or an agent when `providerId` is non-empty.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct InbentaUser {
     /// The user id.
     pub id: String,
@@ -90,8 +91,64 @@ pub struct InbentaUser {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for InbentaUser {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = InbentaUser;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct InbentaUser")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InbentaUser, A::Error> {
+                let mut id: Option<String> = None;
+                let mut name: Option<Option<String>> = None;
+                let mut nickname: Option<Option<String>> = None;
+                let mut contact: Option<Option<String>> = None;
+                let mut external_id: Option<Option<String>> = None;
+                let mut extra_info: Option<Option<Map>> = None;
+                let mut provider_id: Option<Option<String>> = None;
+                let mut chats: Option<Option<Vec<String>>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "name" => de::field(&mut map, &mut name, "name")?,
+                        "nickname" => de::field(&mut map, &mut nickname, "nickname")?,
+                        "contact" => de::field(&mut map, &mut contact, "contact")?,
+                        "externalId" => de::field(&mut map, &mut external_id, "externalId")?,
+                        "extraInfo" => de::field(&mut map, &mut extra_info, "extraInfo")?,
+                        "providerId" => de::field(&mut map, &mut provider_id, "providerId")?,
+                        "chats" => de::field(&mut map, &mut chats, "chats")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(InbentaUser {
+                    id: de::required(id, "id")?,
+                    name: name.flatten(),
+                    nickname: nickname.flatten(),
+                    contact: contact.flatten(),
+                    external_id: external_id.flatten(),
+                    extra_info: extra_info.flatten(),
+                    provider_id: provider_id.flatten(),
+                    chats: chats.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The agent found by `chats:assign` (the Chat object's `searchAgent`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct InbentaAgent {
     /// The agent's user id.
     pub id: String,
@@ -113,8 +170,52 @@ pub struct InbentaAgent {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for InbentaAgent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = InbentaAgent;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct InbentaAgent")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InbentaAgent, A::Error> {
+                let mut id: Option<String> = None;
+                let mut name: Option<Option<String>> = None;
+                let mut nickname: Option<Option<String>> = None;
+                let mut provider_id: Option<Option<String>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "name" => de::field(&mut map, &mut name, "name")?,
+                        "nickname" => de::field(&mut map, &mut nickname, "nickname")?,
+                        "providerId" => de::field(&mut map, &mut provider_id, "providerId")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(InbentaAgent {
+                    id: de::required(id, "id")?,
+                    name: name.flatten(),
+                    nickname: nickname.flatten(),
+                    provider_id: provider_id.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// One entry of a chat's history, as imported with `history:import` (or `chats:create`) and returned by `chats:get` with `fields` containing `history`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HistoryEntry {
     /// When it was said, in Unix seconds.
     pub created: u64,
@@ -130,8 +231,52 @@ pub struct HistoryEntry {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for HistoryEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = HistoryEntry;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct HistoryEntry")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<HistoryEntry, A::Error> {
+                let mut created: Option<u64> = None;
+                let mut kind: Option<InbentaHistoryEntryType> = None;
+                let mut message: Option<Value> = None;
+                let mut sender: Option<String> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "created" => de::field(&mut map, &mut created, "created")?,
+                        "type" => de::field(&mut map, &mut kind, "type")?,
+                        "message" => de::field(&mut map, &mut message, "message")?,
+                        "sender" => de::field(&mut map, &mut sender, "sender")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(HistoryEntry {
+                    created: de::required(created, "created")?,
+                    kind: de::required(kind, "type")?,
+                    message: de::required(message, "message")?,
+                    sender: de::required(sender, "sender")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// An Inbenta chat (the Chat object's data).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct InbentaChat {
     /// The chat id.
     pub id: String,
@@ -174,8 +319,73 @@ pub struct InbentaChat {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for InbentaChat {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = InbentaChat;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct InbentaChat")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InbentaChat, A::Error> {
+                let mut id: Option<String> = None;
+                let mut creator: Option<Option<String>> = None;
+                let mut room: Option<Option<String>> = None;
+                let mut source: Option<Option<Value>> = None;
+                let mut lang: Option<Option<String>> = None;
+                let mut external_id: Option<Option<String>> = None;
+                let mut status: Option<Option<String>> = None;
+                let mut closed: Option<Option<bool>> = None;
+                let mut users: Option<Option<Vec<InbentaUser>>> = None;
+                let mut watchers: Option<Option<Vec<InbentaUser>>> = None;
+                let mut history: Option<Option<Vec<HistoryEntry>>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "creator" => de::field(&mut map, &mut creator, "creator")?,
+                        "room" => de::field(&mut map, &mut room, "room")?,
+                        "source" => de::field(&mut map, &mut source, "source")?,
+                        "lang" => de::field(&mut map, &mut lang, "lang")?,
+                        "externalId" => de::field(&mut map, &mut external_id, "externalId")?,
+                        "status" => de::field(&mut map, &mut status, "status")?,
+                        "closed" => de::field(&mut map, &mut closed, "closed")?,
+                        "users" => de::field(&mut map, &mut users, "users")?,
+                        "watchers" => de::field(&mut map, &mut watchers, "watchers")?,
+                        "history" => de::field(&mut map, &mut history, "history")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(InbentaChat {
+                    id: de::required(id, "id")?,
+                    creator: creator.flatten(),
+                    room: room.flatten(),
+                    source: source.flatten(),
+                    lang: lang.flatten(),
+                    external_id: external_id.flatten(),
+                    status: status.flatten(),
+                    closed: closed.flatten(),
+                    users: users.flatten(),
+                    watchers: watchers.flatten(),
+                    history: history.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// A chat message. `message:received` carries full messages; `message:read` only `id` and `sender`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct InbentaMessage {
     /// The message id.
     pub id: String,
@@ -196,8 +406,55 @@ pub struct InbentaMessage {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for InbentaMessage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = InbentaMessage;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct InbentaMessage")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InbentaMessage, A::Error> {
+                let mut id: Option<String> = None;
+                let mut chat: Option<Option<String>> = None;
+                let mut sender: Option<Option<Value>> = None;
+                let mut kind: Option<Option<InbentaMessageType>> = None;
+                let mut message: Option<Option<Value>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "chat" => de::field(&mut map, &mut chat, "chat")?,
+                        "sender" => de::field(&mut map, &mut sender, "sender")?,
+                        "type" => de::field(&mut map, &mut kind, "type")?,
+                        "message" => de::field(&mut map, &mut message, "message")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(InbentaMessage {
+                    id: de::required(id, "id")?,
+                    chat: chat.flatten(),
+                    sender: sender.flatten(),
+                    kind: kind.flatten(),
+                    message: message.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// A file sent in a chat: the answer to the REST upload `POST /v1/media` (`id`, `name`, `size`, `senderId`), or the content of a `media` message (`url`, `type`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct InbentaMedia {
     /// The media id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -222,8 +479,58 @@ pub struct InbentaMedia {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for InbentaMedia {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = InbentaMedia;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct InbentaMedia")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InbentaMedia, A::Error> {
+                let mut id: Option<Option<String>> = None;
+                let mut url: Option<Option<String>> = None;
+                let mut kind: Option<Option<String>> = None;
+                let mut name: Option<Option<String>> = None;
+                let mut size: Option<Option<u64>> = None;
+                let mut sender_id: Option<Option<String>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => de::field(&mut map, &mut id, "id")?,
+                        "url" => de::field(&mut map, &mut url, "url")?,
+                        "type" => de::field(&mut map, &mut kind, "type")?,
+                        "name" => de::field(&mut map, &mut name, "name")?,
+                        "size" => de::field(&mut map, &mut size, "size")?,
+                        "senderId" => de::field(&mut map, &mut sender_id, "senderId")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(InbentaMedia {
+                    id: id.flatten(),
+                    url: url.flatten(),
+                    kind: kind.flatten(),
+                    name: name.flatten(),
+                    size: size.flatten(),
+                    sender_id: sender_id.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The inner `data` of a `system:info` push, e.g. the ticket created when a chat closed.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct InbentaSystemInfoData {
     /// Id of the ticket created for the chat; its JSON type is not documented (string or number).
     #[serde(rename = "ticketId", default, skip_serializing_if = "Option::is_none")]
@@ -231,6 +538,41 @@ pub struct InbentaSystemInfoData {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for InbentaSystemInfoData {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = InbentaSystemInfoData;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct InbentaSystemInfoData")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InbentaSystemInfoData, A::Error> {
+                let mut ticket_id: Option<Option<Value>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "ticketId" => de::field(&mut map, &mut ticket_id, "ticketId")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(InbentaSystemInfoData {
+                    ticket_id: ticket_id.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 /// `chats:create`: Creates a chat in a room (queue); the Chat object's `init` without an `id`. In queue mode (`settings.queue.active`) the new chat waits in the queue and `queue:update` reports its position; otherwise the client asks for an agent with `chats:assign`.
@@ -317,13 +659,48 @@ impl<D> crate::call::Call<'_, D, ChatsCreate> {
 }
 
 /// The response to [`ChatsCreate`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ChatsCreateResponse {
     /// The new chat.
     pub chat: InbentaChat,
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ChatsCreateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ChatsCreateResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChatsCreateResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChatsCreateResponse, A::Error> {
+                let mut chat: Option<InbentaChat> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat" => de::field(&mut map, &mut chat, "chat")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ChatsCreateResponse {
+                    chat: de::required(chat, "chat")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for ChatsCreate {
@@ -379,13 +756,48 @@ impl<D> crate::call::Call<'_, D, ChatsGet> {
 }
 
 /// The response to [`ChatsGet`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ChatsGetResponse {
     /// The chat, with the related fields asked for.
     pub chat: InbentaChat,
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ChatsGetResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ChatsGetResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChatsGetResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChatsGetResponse, A::Error> {
+                let mut chat: Option<InbentaChat> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chat" => de::field(&mut map, &mut chat, "chat")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ChatsGetResponse {
+                    chat: de::required(chat, "chat")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for ChatsGet {
@@ -477,7 +889,7 @@ impl<D> crate::call::Call<'_, D, ChatsAssign> {
 }
 
 /// The response to [`ChatsAssign`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ChatsAssignResponse {
     /// The agent who takes the chat; absent when none was found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -485,6 +897,41 @@ pub struct ChatsAssignResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ChatsAssignResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ChatsAssignResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChatsAssignResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChatsAssignResponse, A::Error> {
+                let mut agent: Option<Option<InbentaAgent>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "agent" => de::field(&mut map, &mut agent, "agent")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ChatsAssignResponse {
+                    agent: agent.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for ChatsAssign {
@@ -526,7 +973,7 @@ impl ChatsJoin {
 }
 
 /// The response to [`ChatsJoin`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ChatsJoinResponse {
     /// Whether the user joined.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -534,6 +981,41 @@ pub struct ChatsJoinResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ChatsJoinResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ChatsJoinResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChatsJoinResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChatsJoinResponse, A::Error> {
+                let mut success: Option<Option<bool>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "success" => de::field(&mut map, &mut success, "success")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ChatsJoinResponse {
+                    success: success.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for ChatsJoin {
@@ -600,7 +1082,7 @@ impl<D> crate::call::Call<'_, D, MessagesSend> {
 }
 
 /// The response to [`MessagesSend`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct MessagesSendResponse {
     /// The `eventId` of the request.
     #[serde(rename = "eventId", default, skip_serializing_if = "Option::is_none")]
@@ -610,6 +1092,44 @@ pub struct MessagesSendResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for MessagesSendResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = MessagesSendResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct MessagesSendResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MessagesSendResponse, A::Error> {
+                let mut event_id: Option<Option<String>> = None;
+                let mut message: Option<InbentaMessage> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "eventId" => de::field(&mut map, &mut event_id, "eventId")?,
+                        "message" => de::field(&mut map, &mut message, "message")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(MessagesSendResponse {
+                    event_id: event_id.flatten(),
+                    message: de::required(message, "message")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for MessagesSend {
@@ -659,7 +1179,7 @@ impl UsersActivity {
 }
 
 /// The response to [`UsersActivity`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct UsersActivityResponse {
     /// Whether the activity was relayed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -667,6 +1187,41 @@ pub struct UsersActivityResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for UsersActivityResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = UsersActivityResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UsersActivityResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UsersActivityResponse, A::Error> {
+                let mut success: Option<Option<bool>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "success" => de::field(&mut map, &mut success, "success")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(UsersActivityResponse {
+                    success: success.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for UsersActivity {
@@ -716,7 +1271,7 @@ impl<D> crate::call::Call<'_, D, UserFocus> {
 }
 
 /// The response to [`UserFocus`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct UserFocusResponse {
     /// Whether the focus was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -724,6 +1279,41 @@ pub struct UserFocusResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for UserFocusResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = UserFocusResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UserFocusResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UserFocusResponse, A::Error> {
+                let mut success: Option<Option<bool>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "success" => de::field(&mut map, &mut success, "success")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(UserFocusResponse {
+                    success: success.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for UserFocus {
@@ -765,7 +1355,7 @@ impl MessagesRead {
 }
 
 /// The response to [`MessagesRead`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct MessagesReadResponse {
     /// The `eventId` the message was sent with, when known.
     #[serde(rename = "eventId", default, skip_serializing_if = "Option::is_none")]
@@ -776,6 +1366,44 @@ pub struct MessagesReadResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for MessagesReadResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = MessagesReadResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct MessagesReadResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MessagesReadResponse, A::Error> {
+                let mut event_id: Option<Option<String>> = None;
+                let mut message: Option<Option<InbentaMessage>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "eventId" => de::field(&mut map, &mut event_id, "eventId")?,
+                        "message" => de::field(&mut map, &mut message, "message")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(MessagesReadResponse {
+                    event_id: event_id.flatten(),
+                    message: message.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for MessagesRead {
@@ -835,7 +1463,7 @@ impl<D> crate::call::Call<'_, D, ChatsClose> {
 }
 
 /// The response to [`ChatsClose`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ChatsCloseResponse {
     /// Whether the chat was closed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -843,6 +1471,41 @@ pub struct ChatsCloseResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ChatsCloseResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ChatsCloseResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChatsCloseResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChatsCloseResponse, A::Error> {
+                let mut success: Option<Option<bool>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "success" => de::field(&mut map, &mut success, "success")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ChatsCloseResponse {
+                    success: success.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for ChatsClose {
@@ -883,7 +1546,7 @@ impl HistoryImport {
 }
 
 /// The response to [`HistoryImport`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct HistoryImportResponse {
     /// The full chat history after the import.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -891,6 +1554,41 @@ pub struct HistoryImportResponse {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for HistoryImportResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = HistoryImportResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct HistoryImportResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<HistoryImportResponse, A::Error> {
+                let mut history: Option<Option<Vec<HistoryEntry>>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "history" => de::field(&mut map, &mut history, "history")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(HistoryImportResponse {
+                    history: history.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for HistoryImport {
@@ -928,13 +1626,48 @@ impl UsersChats {
 }
 
 /// The response to [`UsersChats`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct UsersChatsResponse {
     /// The user's chats, by chat id.
     pub chats: BTreeMap<String, Value>,
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for UsersChatsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = UsersChatsResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UsersChatsResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UsersChatsResponse, A::Error> {
+                let mut chats: Option<BTreeMap<String, Value>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chats" => de::field(&mut map, &mut chats, "chats")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(UsersChatsResponse {
+                    chats: de::required(chats, "chats")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl Action for UsersChats {
@@ -954,7 +1687,7 @@ impl Action for UsersChats {
 /// The payload of the `user:joined` push: A user (an agent after an assignment, or a watcher) joined a chat.
 ///
 /// Documented data: `{chat, mode, sender, transfer, user}`; Inbenta's adapter reads only `user`. `chatId` is our addition, always sent by our server.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct UserJoined {
     /// The user who joined.
     pub user: InbentaUser,
@@ -978,10 +1711,60 @@ pub struct UserJoined {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for UserJoined {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = UserJoined;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UserJoined")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UserJoined, A::Error> {
+                let mut user: Option<InbentaUser> = None;
+                let mut chat: Option<Option<InbentaChat>> = None;
+                let mut chat_id: Option<Option<String>> = None;
+                let mut mode: Option<Option<String>> = None;
+                let mut sender: Option<Option<String>> = None;
+                let mut transfer: Option<Option<bool>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "user" => de::field(&mut map, &mut user, "user")?,
+                        "chat" => de::field(&mut map, &mut chat, "chat")?,
+                        "chatId" => de::field(&mut map, &mut chat_id, "chatId")?,
+                        "mode" => de::field(&mut map, &mut mode, "mode")?,
+                        "sender" => de::field(&mut map, &mut sender, "sender")?,
+                        "transfer" => de::field(&mut map, &mut transfer, "transfer")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(UserJoined {
+                    user: de::required(user, "user")?,
+                    chat: chat.flatten(),
+                    chat_id: chat_id.flatten(),
+                    mode: mode.flatten(),
+                    sender: sender.flatten(),
+                    transfer: transfer.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `user:left` push: A user left a chat.
 ///
 /// The docs give `{chatId, userId}` while Inbenta's adapter code reads `{user}`; all three are optional here. Our server sends `chatId`, `userId` and `user`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct UserLeft {
     /// The chat left (documented).
     #[serde(rename = "chatId", default, skip_serializing_if = "Option::is_none")]
@@ -997,10 +1780,51 @@ pub struct UserLeft {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for UserLeft {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = UserLeft;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UserLeft")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UserLeft, A::Error> {
+                let mut chat_id: Option<Option<String>> = None;
+                let mut user_id: Option<Option<String>> = None;
+                let mut user: Option<Option<InbentaUser>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chatId" => de::field(&mut map, &mut chat_id, "chatId")?,
+                        "userId" => de::field(&mut map, &mut user_id, "userId")?,
+                        "user" => de::field(&mut map, &mut user, "user")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(UserLeft {
+                    chat_id: chat_id.flatten(),
+                    user_id: user_id.flatten(),
+                    user: user.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `user:activity` push: A user's activity (typing indicator) in a chat.
 ///
 /// Documented data: `{userId, type}`. `chatId` is our addition (the webhook carries it too).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserActivity {
     /// The active user.
     #[serde(rename = "userId")]
@@ -1016,10 +1840,51 @@ pub struct UserActivity {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for UserActivity {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = UserActivity;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UserActivity")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UserActivity, A::Error> {
+                let mut user_id: Option<String> = None;
+                let mut kind: Option<InbentaActivityType> = None;
+                let mut chat_id: Option<Option<String>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "userId" => de::field(&mut map, &mut user_id, "userId")?,
+                        "type" => de::field(&mut map, &mut kind, "type")?,
+                        "chatId" => de::field(&mut map, &mut chat_id, "chatId")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(UserActivity {
+                    user_id: de::required(user_id, "userId")?,
+                    kind: de::required(kind, "type")?,
+                    chat_id: chat_id.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `message:received` push: A message was posted in a chat.
 ///
 /// Documented as a postChatMessageResponse; Inbenta's code reads `message`. `eventId` is the sender's client-minted id when the message was sent with `messages:send`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct MessageReceived {
     /// The message; `message.chat` is the chat id.
     pub message: InbentaMessage,
@@ -1031,10 +1896,48 @@ pub struct MessageReceived {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for MessageReceived {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = MessageReceived;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct MessageReceived")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MessageReceived, A::Error> {
+                let mut message: Option<InbentaMessage> = None;
+                let mut event_id: Option<Option<String>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "message" => de::field(&mut map, &mut message, "message")?,
+                        "eventId" => de::field(&mut map, &mut event_id, "eventId")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(MessageReceived {
+                    message: de::required(message, "message")?,
+                    event_id: event_id.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `message:read` push: A message was read; when `message.sender` is the receiving user, the other side read their message.
 ///
 /// Documented as a postChatMessageResponse; Inbenta's code reads `message.id` and `message.sender`. `userId` (the reader) is our addition.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct MessageRead {
     /// The message read (at least `id` and `sender`).
     pub message: InbentaMessage,
@@ -1049,10 +1952,51 @@ pub struct MessageRead {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for MessageRead {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = MessageRead;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct MessageRead")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MessageRead, A::Error> {
+                let mut message: Option<InbentaMessage> = None;
+                let mut event_id: Option<Option<String>> = None;
+                let mut user_id: Option<Option<String>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "message" => de::field(&mut map, &mut message, "message")?,
+                        "eventId" => de::field(&mut map, &mut event_id, "eventId")?,
+                        "userId" => de::field(&mut map, &mut user_id, "userId")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(MessageRead {
+                    message: de::required(message, "message")?,
+                    event_id: event_id.flatten(),
+                    user_id: user_id.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `chat:closed` push: A chat was closed.
 ///
 /// `extraData` is seen in the `chats:close` webhook, e.g. `{reason: "inactivity"}`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ChatClosed {
     /// The closed chat.
     #[serde(rename = "chatId")]
@@ -1068,10 +2012,51 @@ pub struct ChatClosed {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ChatClosed {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ChatClosed;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChatClosed")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChatClosed, A::Error> {
+                let mut chat_id: Option<String> = None;
+                let mut user_id: Option<String> = None;
+                let mut extra_data: Option<Option<Map>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chatId" => de::field(&mut map, &mut chat_id, "chatId")?,
+                        "userId" => de::field(&mut map, &mut user_id, "userId")?,
+                        "extraData" => de::field(&mut map, &mut extra_data, "extraData")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ChatClosed {
+                    chat_id: de::required(chat_id, "chatId")?,
+                    user_id: de::required(user_id, "userId")?,
+                    extra_data: extra_data.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `chat:intervened` push: A chat was intervened (taken over) by a supervisor.
 ///
 /// The docs give `{chat, interventor}` while Inbenta's adapter code reads `{intervenedUsers, interventor}`; `chat` and `intervenedUsers` are both optional here.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ChatIntervened {
     /// The user who intervened.
     pub interventor: InbentaUser,
@@ -1090,10 +2075,53 @@ pub struct ChatIntervened {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ChatIntervened {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ChatIntervened;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChatIntervened")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChatIntervened, A::Error> {
+                let mut interventor: Option<InbentaUser> = None;
+                let mut chat: Option<Option<InbentaChat>> = None;
+                let mut intervened_users: Option<Option<Vec<InbentaUser>>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "interventor" => de::field(&mut map, &mut interventor, "interventor")?,
+                        "chat" => de::field(&mut map, &mut chat, "chat")?,
+                        "intervenedUsers" => {
+                            de::field(&mut map, &mut intervened_users, "intervenedUsers")?
+                        }
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ChatIntervened {
+                    interventor: de::required(interventor, "interventor")?,
+                    chat: chat.flatten(),
+                    intervened_users: intervened_users.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `forever:alone` push: No agent is available for a chat (no more agents to invite).
 ///
 /// Documented data: `{chatId}`; Inbenta's code reads nothing, hence optional.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ForeverAlone {
     /// The chat left without an agent.
     #[serde(rename = "chatId", default, skip_serializing_if = "Option::is_none")]
@@ -1103,10 +2131,45 @@ pub struct ForeverAlone {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ForeverAlone {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ForeverAlone;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ForeverAlone")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ForeverAlone, A::Error> {
+                let mut chat_id: Option<Option<String>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chatId" => de::field(&mut map, &mut chat_id, "chatId")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ForeverAlone {
+                    chat_id: chat_id.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `queue:update` push: In queue mode, the position of a queued chat changed.
 ///
 /// Documented data: `{queuePosition, waitingTime}`. `chatId` is our addition (the `queues:update` webhook carries it too). The unit of `waitingTime` is not documented; our server sends seconds.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct QueueUpdate {
     /// Position in the queue, 1 being next.
     #[serde(rename = "queuePosition")]
@@ -1126,8 +2189,51 @@ pub struct QueueUpdate {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for QueueUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = QueueUpdate;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct QueueUpdate")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<QueueUpdate, A::Error> {
+                let mut queue_position: Option<u32> = None;
+                let mut waiting_time: Option<Option<f64>> = None;
+                let mut chat_id: Option<Option<String>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "queuePosition" => {
+                            de::field(&mut map, &mut queue_position, "queuePosition")?
+                        }
+                        "waitingTime" => de::field(&mut map, &mut waiting_time, "waitingTime")?,
+                        "chatId" => de::field(&mut map, &mut chat_id, "chatId")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(QueueUpdate {
+                    queue_position: de::required(queue_position, "queuePosition")?,
+                    waiting_time: waiting_time.flatten(),
+                    chat_id: chat_id.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `chat:timer:expiryAlert` push: A chat is close to expiring (inactivity timer).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ChatTimerExpiryAlert {
     /// The chat about to expire.
     #[serde(rename = "chatId")]
@@ -1140,10 +2246,48 @@ pub struct ChatTimerExpiryAlert {
     pub extra: Map,
 }
 
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for ChatTimerExpiryAlert {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ChatTimerExpiryAlert;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChatTimerExpiryAlert")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChatTimerExpiryAlert, A::Error> {
+                let mut chat_id: Option<String> = None;
+                let mut time_left: Option<u64> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chatId" => de::field(&mut map, &mut chat_id, "chatId")?,
+                        "timeLeft" => de::field(&mut map, &mut time_left, "timeLeft")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(ChatTimerExpiryAlert {
+                    chat_id: de::required(chat_id, "chatId")?,
+                    time_left: de::required(time_left, "timeLeft")?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// The payload of the `system:info` push: A Lobby-level system notice, e.g. the ticket created when a chat closed.
 ///
 /// Seen in Inbenta's code (`ICF.Lobby.addEventListener('system:info', ..)`) and in the webhook of the same name.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct SystemInfo {
     /// The chat the notice is about.
     #[serde(rename = "chatId", default, skip_serializing_if = "Option::is_none")]
@@ -1154,6 +2298,44 @@ pub struct SystemInfo {
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
+}
+
+// Decoded field by field from the input; unknown fields go to `extra`.
+// Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
+impl<'de> Deserialize<'de> for SystemInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = SystemInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct SystemInfo")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SystemInfo, A::Error> {
+                let mut chat_id: Option<Option<String>> = None;
+                let mut data: Option<Option<InbentaSystemInfoData>> = None;
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<de::Key<'de>>()? {
+                    match key.as_str() {
+                        "chatId" => de::field(&mut map, &mut chat_id, "chatId")?,
+                        "data" => de::field(&mut map, &mut data, "data")?,
+                        _ => {
+                            let unknown = map.next_value()?;
+                            extra.insert(key.into_owned(), unknown);
+                        }
+                    }
+                }
+                Ok(SystemInfo {
+                    chat_id: chat_id.flatten(),
+                    data: data.flatten(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 /// Every push of the inbenta API, with an `Unknown` fallback for new ones.
@@ -1280,6 +2462,31 @@ impl PushSet for InbentaPush {
             _ => Self::Unknown {
                 name: name.to_owned(),
                 payload: decode_payload(name, payload)?,
+            },
+        })
+    }
+
+    fn deserialize_payload<'de, D: serde::Deserializer<'de>>(
+        name: &str,
+        payload: D,
+    ) -> Result<Self, D::Error> {
+        Ok(match name {
+            "user:joined" => Self::UserJoined(Deserialize::deserialize(payload)?),
+            "user:left" => Self::UserLeft(Deserialize::deserialize(payload)?),
+            "user:activity" => Self::UserActivity(Deserialize::deserialize(payload)?),
+            "message:received" => Self::MessageReceived(Deserialize::deserialize(payload)?),
+            "message:read" => Self::MessageRead(Deserialize::deserialize(payload)?),
+            "chat:closed" => Self::ChatClosed(Deserialize::deserialize(payload)?),
+            "chat:intervened" => Self::ChatIntervened(Deserialize::deserialize(payload)?),
+            "forever:alone" => Self::ForeverAlone(Deserialize::deserialize(payload)?),
+            "queue:update" => Self::QueueUpdate(Deserialize::deserialize(payload)?),
+            "chat:timer:expiryAlert" => {
+                Self::ChatTimerExpiryAlert(Deserialize::deserialize(payload)?)
+            }
+            "system:info" => Self::SystemInfo(Deserialize::deserialize(payload)?),
+            _ => Self::Unknown {
+                name: name.to_owned(),
+                payload: Deserialize::deserialize(payload)?,
             },
         })
     }

@@ -1,7 +1,7 @@
 //! [`Event`]: everything that can be posted in a thread, tagged by `type`.
 
 use super::properties::Properties;
-use super::tagged::{decode_variant, take_tag};
+use super::tagged::{self, Union};
 use crate::generated::common::Visibility;
 use crate::generated::common::{
     CustomEvent, FileEvent, FilledFormEvent, FormEvent, MessageEvent, RichMessageEvent,
@@ -185,31 +185,45 @@ impl Event {
 
 impl<'de> Deserialize<'de> for Event {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(deserializer)?;
-        let Some(tag) = take_tag(&mut map, "type") else {
-            return Ok(Event::Unknown(UnknownEvent {
-                kind: None,
-                fields: map,
-            }));
-        };
-        macro_rules! known {
-            ($map:expr) => {
-                decode_variant::<_, D::Error>("event", &tag, $map)?
-            };
-        }
-        Ok(match tag.as_str() {
-            "message" => Event::Message(known!(map)),
-            "file" => Event::File(known!(map)),
-            "form" => Event::Form(known!(map)),
-            "filled_form" => Event::FilledForm(known!(map)),
-            "rich_message" => Event::RichMessage(known!(map)),
-            "custom" => Event::Custom(known!(map)),
-            "system_message" => Event::SystemMessage(known!(map)),
-            "system" => Event::System(known!(map)),
-            _ => Event::Unknown(UnknownEvent {
-                kind: Some(tag),
-                fields: map,
-            }),
+        tagged::deserialize(deserializer)
+    }
+}
+
+impl Union for Event {
+    const NAME: &'static str = "event";
+    // The variants' structs skip the tag (`tag = "type"` in spec/common.toml).
+    const VARIANTS_READ_TAG: bool = false;
+
+    fn is_known(tag: &str) -> bool {
+        matches!(
+            tag,
+            "message"
+                | "file"
+                | "form"
+                | "filled_form"
+                | "rich_message"
+                | "custom"
+                | "system_message"
+                | "system"
+        )
+    }
+
+    fn known<'de, D: Deserializer<'de>>(tag: &str, fields: D) -> Result<Self, D::Error> {
+        Ok(match tag {
+            "message" => Event::Message(Deserialize::deserialize(fields)?),
+            "file" => Event::File(Deserialize::deserialize(fields)?),
+            "form" => Event::Form(Deserialize::deserialize(fields)?),
+            "filled_form" => Event::FilledForm(Deserialize::deserialize(fields)?),
+            "rich_message" => Event::RichMessage(Deserialize::deserialize(fields)?),
+            "custom" => Event::Custom(Deserialize::deserialize(fields)?),
+            "system_message" => Event::SystemMessage(Deserialize::deserialize(fields)?),
+            "system" => Event::System(Deserialize::deserialize(fields)?),
+            // Not reached: `is_known` said no, and `unknown` was used.
+            other => return Err(serde::de::Error::unknown_variant(other, &[])),
         })
+    }
+
+    fn unknown(kind: Option<String>, fields: Map<String, Value>) -> Self {
+        Event::Unknown(UnknownEvent { kind, fields })
     }
 }

@@ -1,25 +1,187 @@
 //! Decoding of unions tagged by a `type` field, with a fallback for unknown tags.
+//!
+//! One pass over the object, whatever the deserializer: the fields met before the tag
+//! are kept aside as [`Value`]s; once the tag names a known variant, the variant's own
+//! `Deserialize` reads those first and then the rest of the object straight from the
+//! input ([`Resume`]). No tree of the whole object is built, except for tags this crate
+//! does not know, whose fields are kept as received.
 
-use serde::de::DeserializeOwned;
+use crate::de::Key;
+use serde::de::value::{BorrowedStrDeserializer, StringDeserializer};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
 
-/// Removes the string tag `field` from `map` and returns it; a non-string tag stays.
-pub(crate) fn take_tag(map: &mut Map<String, Value>, field: &str) -> Option<String> {
-    match map.get(field) {
-        Some(Value::String(_)) => match map.remove(field) {
-            Some(Value::String(tag)) => Some(tag),
-            _ => None,
-        },
-        _ => None,
+/// A union of structs tagged by `type`.
+pub(crate) trait Union: Sized {
+    /// What the union is called in errors (`event`, `user`).
+    const NAME: &'static str;
+
+    /// Whether the variants' structs read the tag (into a field of their own); when not,
+    /// they are not handed it (their generated decoders skip it anyway).
+    const VARIANTS_READ_TAG: bool;
+
+    /// Whether `tag` names a variant this crate knows.
+    fn is_known(tag: &str) -> bool;
+
+    /// Decodes the known variant `tag` from the object's fields (the tag among them when
+    /// [`VARIANTS_READ_TAG`](Union::VARIANTS_READ_TAG)).
+    fn known<'de, D: Deserializer<'de>>(tag: &str, fields: D) -> Result<Self, D::Error>;
+
+    /// The fallback for an unknown (or absent, or non-string) tag, with every other field.
+    fn unknown(tag: Option<String>, fields: Map<String, Value>) -> Self;
+}
+
+/// Decodes the union `U` in one pass (see the module doc).
+pub(crate) fn deserialize<'de, U: Union, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<U, D::Error> {
+    deserializer.deserialize_map(UnionVisitor(PhantomData))
+}
+
+const TAG: &str = "type";
+
+struct UnionVisitor<U>(PhantomData<U>);
+
+impl<'de, U: Union> Visitor<'de> for UnionVisitor<U> {
+    type Value = U;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<U, A::Error> {
+        let mut before: Vec<(Key<'de>, Value)> = Vec::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let value: Value = map.next_value()?;
+            let tag = match value {
+                Value::String(tag) if key.as_str() == TAG => tag,
+                value => {
+                    before.push((key, value));
+                    continue;
+                }
+            };
+            if U::is_known(&tag) {
+                if U::VARIANTS_READ_TAG {
+                    before.push((key, Value::String(tag.clone())));
+                }
+                let fields = Resume {
+                    before: before.into_iter(),
+                    value: None,
+                    rest: map,
+                };
+                return U::known(&tag, fields).map_err(|err| {
+                    de::Error::custom(format!(
+                        "{} of type `{tag}`: {}",
+                        U::NAME,
+                        without_position(&err.to_string())
+                    ))
+                });
+            }
+            let mut fields = collect(before);
+            fields.remove(TAG);
+            while let Some(key) = map.next_key::<Key<'de>>()? {
+                let value = map.next_value()?;
+                fields.insert(key.into_owned(), value);
+            }
+            return Ok(U::unknown(Some(tag), fields));
+        }
+        Ok(U::unknown(None, collect(before)))
     }
 }
 
-/// Decodes the rest of a tagged object into the variant type for `tag`.
-pub(crate) fn decode_variant<T: DeserializeOwned, E: serde::de::Error>(
-    union: &str,
-    tag: &str,
-    map: Map<String, Value>,
-) -> Result<T, E> {
-    serde_json::from_value(Value::Object(map))
-        .map_err(|err| E::custom(format!("{union} of type `{tag}`: {err}")))
+/// The fields kept aside, as a map (of a repeated field, the last one counts).
+fn collect(fields: Vec<(Key<'_>, Value)>) -> Map<String, Value> {
+    fields
+        .into_iter()
+        .map(|(key, value)| (key.into_owned(), value))
+        .collect()
+}
+
+/// An error message without the ` at line L column C` that `serde_json` adds: the outer
+/// error gets its own position.
+fn without_position(message: &str) -> &str {
+    let Some((head, tail)) = message.rsplit_once(" at line ") else {
+        return message;
+    };
+    let mut parts = tail.split(" column ");
+    let digits = |part: Option<&str>| {
+        part.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    };
+    if digits(parts.next()) && digits(parts.next()) && parts.next().is_none() {
+        head
+    } else {
+        message
+    }
+}
+
+/// The fields of a tagged object for its variant: those read before the tag, then the
+/// rest of the object, still in the input.
+struct Resume<'de, A> {
+    before: std::vec::IntoIter<(Key<'de>, Value)>,
+    /// The value of the field of `before` whose key was just handed out.
+    value: Option<Value>,
+    rest: A,
+}
+
+impl<'de, A: MapAccess<'de>> Deserializer<'de> for Resume<'de, A> {
+    type Error = A::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, A::Error> {
+        visitor.visit_map(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Resume<'de, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        let Some((key, value)) = self.before.next() else {
+            return self.rest.next_key_seed(seed);
+        };
+        self.value = Some(value);
+        match key.into_cow() {
+            Cow::Borrowed(key) => seed.deserialize(BorrowedStrDeserializer::new(key)),
+            Cow::Owned(key) => seed.deserialize(StringDeserializer::new(key)),
+        }
+        .map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        match self.value.take() {
+            Some(value) => seed
+                .deserialize(value)
+                .map_err(|err| de::Error::custom(err.to_string())),
+            None => self.rest.next_value_seed(seed),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_position;
+
+    #[test]
+    fn positions_are_cut_from_messages() {
+        assert_eq!(
+            without_position("invalid type: integer `5`, expected a string at line 1 column 27"),
+            "invalid type: integer `5`, expected a string"
+        );
+        assert_eq!(
+            without_position("missing field `text`"),
+            "missing field `text`"
+        );
+        assert_eq!(without_position("seen at line x"), "seen at line x");
+    }
 }

@@ -1,6 +1,6 @@
 //! [`User`]: a chat participant, agent or customer, tagged by `type`.
 
-use super::tagged::decode_variant;
+use super::tagged::{self, Union};
 use crate::generated::common::{Agent, Customer, UserType};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -62,27 +62,29 @@ impl User {
 
 impl<'de> Deserialize<'de> for User {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(deserializer)?;
-        let tag = match map.get("type") {
-            Some(Value::String(tag)) => tag.clone(),
-            _ => {
-                return Ok(User::Unknown(UnknownUser {
-                    kind: None,
-                    fields: map,
-                }));
-            }
-        };
-        Ok(match tag.as_str() {
-            "agent" => User::Agent(decode_variant::<_, D::Error>("user", &tag, map)?),
-            "customer" => User::Customer(decode_variant::<_, D::Error>("user", &tag, map)?),
-            _ => {
-                map.remove("type");
-                User::Unknown(UnknownUser {
-                    kind: Some(tag),
-                    fields: map,
-                })
-            }
-        })
+        tagged::deserialize(deserializer)
+    }
+}
+
+impl Union for User {
+    const NAME: &'static str = "user";
+    // `Agent` and `Customer` keep the tag in their `kind` field.
+    const VARIANTS_READ_TAG: bool = true;
+
+    fn is_known(tag: &str) -> bool {
+        matches!(tag, "agent" | "customer")
+    }
+
+    fn known<'de, D: Deserializer<'de>>(tag: &str, fields: D) -> Result<Self, D::Error> {
+        if tag == "agent" {
+            Agent::deserialize(fields).map(User::Agent)
+        } else {
+            Customer::deserialize(fields).map(User::Customer)
+        }
+    }
+
+    fn unknown(kind: Option<String>, fields: Map<String, Value>) -> Self {
+        User::Unknown(UnknownUser { kind, fields })
     }
 }
 

@@ -90,6 +90,20 @@ fn fields(text: &str) -> Result<std::collections::BTreeMap<&str, &RawValue>, Fra
         .map_err(|err| FrameError::Json(err.into()))
 }
 
+/// The string field `name` (a raw value), if present and not `null`.
+fn string_value(raw: Option<&RawValue>, name: &'static str) -> Result<Option<String>, FrameError> {
+    match raw {
+        None => Ok(None),
+        Some(raw) if raw.get() == "null" => Ok(None),
+        Some(raw) => serde_json::from_str::<String>(raw.get())
+            .map(Some)
+            .map_err(|_| FrameError::WrongType {
+                field: name,
+                expected: "a string",
+            }),
+    }
+}
+
 /// The string field `name`, if present.
 fn string_field(
     fields: &std::collections::BTreeMap<&str, &RawValue>,

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod codec;
+mod decode;
 mod fixtures;
 mod support;
 mod webhook_samples;
