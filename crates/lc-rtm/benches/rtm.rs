@@ -11,99 +11,19 @@
 //! process, on the same runtime, against the same sandbox; `cargo xtask bench` turns the
 //! medians into the ratios of `docs/benchmarks.md`.
 
+mod common;
+
+use common::RawRtm;
 use criterion::{Criterion, Throughput};
-use futures_util::{SinkExt, StreamExt};
 use lc_protocol::agent::ListRoutingStatuses;
 use lc_protocol::{ApiVersion, Transport};
 use lc_rtm::{AgentSession, RtmClient, RtmConfig};
 use lc_sandbox::{NewAgent, Sandbox};
-use serde_json::Value;
 use std::time::{Duration, Instant};
-use tokio::net::TcpStream;
 use tokio::runtime::Runtime;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// Requests in flight in the pipelined group.
 const IN_FLIGHT: usize = 10;
-
-/// A hand-driven RTM connection: the baseline.
-struct RawRtm {
-    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
-    next_id: u64,
-}
-
-impl RawRtm {
-    /// Connects to `url` and logs in with `bearer` (`Bearer <token>`).
-    async fn login(url: &str, bearer: &str) -> RawRtm {
-        // Nagle off, as the engine does, so that only the protocol handling is compared.
-        let (ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true)
-            .await
-            .expect("the sandbox accepts the WebSocket");
-        let mut rtm = RawRtm { ws, next_id: 0 };
-        let login = serde_json::json!({
-            "request_id": "login",
-            "action": "login",
-            "payload": {"token": bearer},
-        });
-        rtm.ws
-            .send(Message::text(login.to_string()))
-            .await
-            .expect("login sent");
-        let mut pending = vec!["login".to_owned()];
-        rtm.await_responses(&mut pending).await;
-        rtm
-    }
-
-    /// Writes one `list_routing_statuses` request (not flushed) and returns its id.
-    async fn feed_request(&mut self) -> String {
-        self.next_id += 1;
-        let id = self.next_id.to_string();
-        let frame =
-            format!(r#"{{"request_id":"{id}","action":"list_routing_statuses","payload":{{}}}}"#);
-        self.ws
-            .feed(Message::text(frame))
-            .await
-            .expect("request written");
-        id
-    }
-
-    /// Reads frames until every id of `pending` has its successful response.
-    async fn await_responses(&mut self, pending: &mut Vec<String>) {
-        while !pending.is_empty() {
-            let message = self
-                .ws
-                .next()
-                .await
-                .expect("the connection stays open")
-                .expect("a frame");
-            let Message::Text(text) = message else {
-                continue;
-            };
-            let frame: Value = serde_json::from_str(text.as_str()).expect("a JSON frame");
-            if frame["type"] != "response" {
-                continue;
-            }
-            let Some(id) = frame["request_id"].as_str() else {
-                continue;
-            };
-            if let Some(at) = pending.iter().position(|p| p == id) {
-                assert_eq!(frame["success"], true, "request failed: {frame}");
-                pending.swap_remove(at);
-            }
-        }
-    }
-
-    /// `count` requests written back to back, then all their responses.
-    async fn requests(&mut self, count: usize) {
-        let mut pending = Vec::with_capacity(count);
-        for _ in 0..count {
-            pending.push(self.feed_request().await);
-        }
-        self.ws.flush().await.expect("requests sent");
-        self.await_responses(&mut pending).await;
-    }
-}
 
 /// Runs `body` `iters` times on `runtime` and returns the time taken.
 fn timed<F, Fut>(runtime: &Runtime, iters: u64, mut body: F) -> Duration
