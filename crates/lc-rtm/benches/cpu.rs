@@ -25,6 +25,29 @@ use lc_rtm::{AgentSession, RtmClient, RtmConfig};
 use lc_sandbox::{NewAgent, Sandbox};
 use std::time::{Duration, Instant};
 
+/// Runs per row, raw and SDK alternating, so that drift in the machine's load touches
+/// both; the median of each is reported.
+const TRIALS: usize = 5;
+
+/// The median of `values` (`NaN` for none).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// Prints one row: medians of CPU and wall time per request, and the CPU ratio.
+fn report(row: &str, raw: &[(f64, f64)], sdk: &[(f64, f64)]) {
+    let cpu = |runs: &[(f64, f64)]| median(runs.iter().map(|run| run.0).collect());
+    let wall = |runs: &[(f64, f64)]| median(runs.iter().map(|run| run.1).collect());
+    let (raw_cpu, sdk_cpu) = (cpu(raw), cpu(sdk));
+    println!(
+        "{row}: raw {raw_cpu:6.1} µs  sdk {sdk_cpu:6.1} µs  cpu ratio {:.2}   (wall per request: raw {:.1} µs, sdk {:.1} µs)",
+        sdk_cpu / raw_cpu,
+        wall(raw),
+        wall(sdk)
+    );
+}
+
 /// The CPU time this thread has used, when the platform tells.
 fn thread_cpu() -> Option<Duration> {
     let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
@@ -106,32 +129,36 @@ fn main() {
             .expect("the SDK client logs in and calls");
         client
     });
-    println!("client CPU per request ({requests} requests per row)");
+    println!(
+        "client CPU per request (median of {TRIALS} alternating runs of {} requests per row)",
+        requests / TRIALS
+    );
     for in_flight in rows {
-        let rounds = requests / in_flight;
-        let (mut raw_cpu, mut raw_wall) = (f64::NAN, f64::NAN);
-        if run_raw {
-            (raw_cpu, raw_wall, raw) =
-                measure(&client_runtime, rounds, in_flight, raw, async move |raw| {
-                    raw.requests(in_flight).await
-                });
+        let rounds = requests / TRIALS / in_flight;
+        let (mut raw_runs, mut sdk_runs) = (Vec::new(), Vec::new());
+        for _ in 0..TRIALS {
+            if run_raw {
+                let (cpu, wall, back) =
+                    measure(&client_runtime, rounds, in_flight, raw, async move |raw| {
+                        raw.requests(in_flight).await
+                    });
+                raw = back;
+                raw_runs.push((cpu, wall));
+            }
+            if run_sdk {
+                let sdk = (client.clone(), ListRoutingStatuses::new());
+                let (cpu, wall, _) =
+                    measure(&client_runtime, rounds, in_flight, sdk, async move |sdk| {
+                        let (client, action) = &*sdk;
+                        let calls = (0..in_flight).map(|_| client.call(action));
+                        for result in futures_util::future::join_all(calls).await {
+                            result.expect("a typed response");
+                        }
+                    });
+                sdk_runs.push((cpu, wall));
+            }
         }
-        let (mut sdk_cpu, mut sdk_wall) = (f64::NAN, f64::NAN);
-        if run_sdk {
-            let sdk = (client.clone(), ListRoutingStatuses::new());
-            (sdk_cpu, sdk_wall, _) =
-                measure(&client_runtime, rounds, in_flight, sdk, async move |sdk| {
-                    let (client, action) = &*sdk;
-                    let calls = (0..in_flight).map(|_| client.call(action));
-                    for result in futures_util::future::join_all(calls).await {
-                        result.expect("a typed response");
-                    }
-                });
-        }
-        println!(
-            "{in_flight:>2} in flight: raw {raw_cpu:6.1} µs  sdk {sdk_cpu:6.1} µs  cpu ratio {:.2}   (wall per request: raw {raw_wall:.1} µs, sdk {sdk_wall:.1} µs)",
-            sdk_cpu / raw_cpu
-        );
+        report(&format!("{in_flight:>2} in flight"), &raw_runs, &sdk_runs);
     }
     client.close();
     server.block_on(sandbox.shutdown());

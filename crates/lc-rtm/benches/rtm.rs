@@ -8,8 +8,10 @@
 //!
 //! Two groups: `rtm_round_trip` (one request at a time: latency) and `rtm_pipelined_10`
 //! (10 requests in flight on the connection: throughput). Both clients run in the same
-//! process, on the same runtime, against the same sandbox; `cargo xtask bench` turns the
-//! medians into the ratios of `docs/benchmarks.md`.
+//! process, on the same runtime, against the same sandbox, each driven from a task on
+//! that runtime (where applications call their clients from, rather than from
+//! `block_on` on a thread outside it); `cargo xtask bench` turns the medians into the
+//! ratios of `docs/benchmarks.md`. Client CPU per request: `benches/cpu.rs`.
 
 mod common;
 
@@ -25,30 +27,45 @@ use tokio::runtime::Runtime;
 /// Requests in flight in the pipelined group.
 const IN_FLIGHT: usize = 10;
 
-/// Runs `body` `iters` times on `runtime` and returns the time taken.
-fn timed<F, Fut>(runtime: &Runtime, iters: u64, mut body: F) -> Duration
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = ()>,
-{
-    runtime.block_on(async {
+/// `iters` rounds of `count` requests on the baseline, run as a task on `runtime` (as
+/// applications run their clients); the time taken. `raw` is lent to the task.
+fn raw_loop(runtime: &Runtime, iters: u64, raw: &mut Option<RawRtm>, count: usize) -> Duration {
+    let mut client = raw.take().expect("the raw client is back");
+    let task = runtime.spawn(async move {
         let start = Instant::now();
         for _ in 0..iters {
-            body().await;
+            client.requests(count).await;
         }
-        start.elapsed()
-    })
+        (start.elapsed(), client)
+    });
+    let (elapsed, client) = runtime.block_on(task).expect("the baseline runs");
+    *raw = Some(client);
+    elapsed
 }
 
-/// Like [`timed`], for the baseline: `iters` rounds of `count` requests on `raw`.
-fn raw_loop(runtime: &Runtime, iters: u64, raw: &mut RawRtm, count: usize) -> Duration {
-    runtime.block_on(async {
+/// Like [`raw_loop`], for the SDK: `count` typed calls at once per round.
+fn sdk_loop<T>(runtime: &Runtime, iters: u64, client: &T, count: usize) -> Duration
+where
+    T: Transport + Clone + 'static,
+{
+    let client = client.clone();
+    let task = runtime.spawn(async move {
+        let action = ListRoutingStatuses::new();
+        let call = async || {
+            let statuses = client.call(&action).await.expect("a typed response");
+            assert!(!statuses.is_empty(), "the agent is listed");
+        };
         let start = Instant::now();
         for _ in 0..iters {
-            raw.requests(count).await;
+            if count == 1 {
+                call().await;
+            } else {
+                futures_util::future::join_all((0..count).map(|_| call())).await;
+            }
         }
         start.elapsed()
-    })
+    });
+    runtime.block_on(task).expect("the SDK client runs")
 }
 
 fn round_trips(c: &mut Criterion) {
@@ -62,7 +79,7 @@ fn round_trips(c: &mut Criterion) {
         .expect("the sandbox starts");
     let agent = sandbox.create_agent(NewAgent::new("bench@example.com"));
     let url = format!("{}/v3.6/agent/rtm/ws", sandbox.ws_url());
-    let mut raw = runtime.block_on(RawRtm::login(&url, agent.bearer().expose()));
+    let mut raw = Some(runtime.block_on(RawRtm::login(&url, agent.bearer().expose())));
     let session = AgentSession::agent()
         .base_url(sandbox.ws_url())
         .version(ApiVersion::V3_6);
@@ -74,18 +91,13 @@ fn round_trips(c: &mut Criterion) {
             .expect("the SDK client logs in and calls");
         client
     });
-    let action = ListRoutingStatuses::new();
-    let sdk_call = || async {
-        let statuses = client.call(&action).await.expect("a typed response");
-        assert!(!statuses.is_empty(), "the agent is listed");
-    };
 
     let mut group = c.benchmark_group("rtm_round_trip");
     group.bench_function("baseline", |b| {
         b.iter_custom(|iters| raw_loop(&runtime, iters, &mut raw, 1))
     });
     group.bench_function("sdk", |b| {
-        b.iter_custom(|iters| timed(&runtime, iters, sdk_call))
+        b.iter_custom(|iters| sdk_loop(&runtime, iters, &client, 1))
     });
     group.finish();
 
@@ -95,12 +107,7 @@ fn round_trips(c: &mut Criterion) {
         b.iter_custom(|iters| raw_loop(&runtime, iters, &mut raw, IN_FLIGHT))
     });
     group.bench_function("sdk", |b| {
-        b.iter_custom(|iters| {
-            timed(&runtime, iters, || async {
-                let calls = (0..IN_FLIGHT).map(|_| sdk_call());
-                futures_util::future::join_all(calls).await;
-            })
-        })
+        b.iter_custom(|iters| sdk_loop(&runtime, iters, &client, IN_FLIGHT))
     });
     group.finish();
 
