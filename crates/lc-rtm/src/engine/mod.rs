@@ -386,6 +386,9 @@ where
         next_id: &mut u64,
     ) -> Result<(), String> {
         let max = self.config.max_pending.max(1);
+        if queue.is_empty() || slots.in_use() >= max {
+            return Ok(());
+        }
         let mut last: Option<String> = None;
         let written = self
             .bounded(async {
