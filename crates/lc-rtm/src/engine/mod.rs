@@ -373,11 +373,14 @@ where
     /// back to back and flushed once, so that a burst of requests costs one write to the
     /// socket, not one each.
     ///
-    /// When the write fails or gets stuck, the last frame written is cut (its tail never
-    /// left, so the server cannot act on it): it goes back to the front of the queue, to
-    /// go out again after reconnecting, as do the requests not written yet. The frames
+    /// When the write fails or gets stuck, the frame whose tail never left is cut, so the
+    /// server cannot act on it: that request goes back to the front of the queue, to go
+    /// out again after reconnecting, as do the requests not written yet. The frames
     /// before it may have reached the server: they stay pending, and fail as lost with
-    /// the connection.
+    /// the connection. (Waiting for room and flushing drain what is buffered, so when
+    /// they fail the last frame buffered is cut; buffering a frame can write the buffer
+    /// too, and when that fails the frame just buffered is cut, and the one before may
+    /// have left whole.)
     async fn send_queued(
         &self,
         ws: &mut Ws,
@@ -390,6 +393,7 @@ where
             return Ok(());
         }
         let mut last: Option<String> = None;
+        let mut last_is_cut = true;
         let written = self
             .bounded(async {
                 while slots.in_use() < max {
@@ -410,7 +414,11 @@ where
                         &job.payload,
                         job.author_id.as_deref(),
                     );
-                    ws.feed(Message::text(frame)).await?;
+                    std::future::poll_fn(|cx| ws.poll_ready_unpin(cx)).await?;
+                    if let Err(err) = ws.start_send_unpin(Message::text(frame)) {
+                        last_is_cut = false;
+                        return Err(err);
+                    }
                     let Some(mut job) = queue.pop_front() else {
                         break;
                     };
@@ -427,7 +435,8 @@ where
             })
             .await;
         if let Err(reason) = written {
-            if let Some(mut job) = last.and_then(|id| slots.pending.remove(&id)) {
+            let cut = last.filter(|_| last_is_cut);
+            if let Some(mut job) = cut.and_then(|id| slots.pending.remove(&id)) {
                 job.ticket = Some(Ticket::hold(&self.waiting));
                 job.sent = None;
                 queue.push_front(job);
