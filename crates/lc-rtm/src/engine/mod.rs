@@ -702,3 +702,43 @@ fn take_all(
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::sync::oneshot;
+
+    fn request(action: &str) -> Command {
+        let (reply, _) = oneshot::channel();
+        Command::Request(Job {
+            action: action.to_owned(),
+            payload: lc_protocol::wire::empty_object(),
+            author_id: None,
+            reply,
+            ticket: None,
+            sent: None,
+        })
+    }
+
+    #[test]
+    fn a_burst_of_requests_is_taken_at_once_and_a_close_among_them_ends_it() {
+        let (sender, mut commands) = mpsc::unbounded_channel();
+        let mut queue = VecDeque::new();
+        for action in ["b", "c"] {
+            sender.send(request(action)).unwrap();
+        }
+        assert!(take_all(Some(request("a")), &mut commands, &mut queue));
+        let actions: Vec<_> = queue.iter().map(|job| job.action.as_str()).collect();
+        assert_eq!(actions, ["a", "b", "c"]);
+        sender.send(request("d")).unwrap();
+        sender.send(Command::Close).unwrap();
+        assert!(!take_all(
+            commands.try_recv().ok(),
+            &mut commands,
+            &mut queue
+        ));
+        assert_eq!(queue.len(), 4);
+        drop(sender);
+        assert!(!take_all(None, &mut commands, &mut queue));
+    }
+}
