@@ -8,127 +8,64 @@
 //!
 //! Two groups: `rtm_round_trip` (one request at a time: latency) and `rtm_pipelined_10`
 //! (10 requests in flight on the connection: throughput). Both clients run in the same
-//! process, on the same runtime, against the same sandbox; `cargo xtask bench` turns the
-//! medians into the ratios of `docs/benchmarks.md`.
+//! process, on the same runtime, against the same sandbox, each driven from a task on
+//! that runtime (where applications call their clients from, rather than from
+//! `block_on` on a thread outside it); `cargo xtask bench` turns the medians into the
+//! ratios of `docs/benchmarks.md`. Client CPU per request: `benches/cpu.rs`.
 
+mod common;
+
+use common::RawRtm;
 use criterion::{Criterion, Throughput};
-use futures_util::{SinkExt, StreamExt};
 use lc_protocol::agent::ListRoutingStatuses;
 use lc_protocol::{ApiVersion, Transport};
 use lc_rtm::{AgentSession, RtmClient, RtmConfig};
 use lc_sandbox::{NewAgent, Sandbox};
-use serde_json::Value;
 use std::time::{Duration, Instant};
-use tokio::net::TcpStream;
 use tokio::runtime::Runtime;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// Requests in flight in the pipelined group.
 const IN_FLIGHT: usize = 10;
 
-/// A hand-driven RTM connection: the baseline.
-struct RawRtm {
-    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
-    next_id: u64,
+/// `iters` rounds of `count` requests on the baseline, run as a task on `runtime` (as
+/// applications run their clients); the time taken. `raw` is lent to the task.
+fn raw_loop(runtime: &Runtime, iters: u64, raw: &mut Option<RawRtm>, count: usize) -> Duration {
+    let mut client = raw.take().expect("the raw client is back");
+    let task = runtime.spawn(async move {
+        let start = Instant::now();
+        for _ in 0..iters {
+            client.requests(count).await;
+        }
+        (start.elapsed(), client)
+    });
+    let (elapsed, client) = runtime.block_on(task).expect("the baseline runs");
+    *raw = Some(client);
+    elapsed
 }
 
-impl RawRtm {
-    /// Connects to `url` and logs in with `bearer` (`Bearer <token>`).
-    async fn login(url: &str, bearer: &str) -> RawRtm {
-        // Nagle off, as the engine does, so that only the protocol handling is compared.
-        let (ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true)
-            .await
-            .expect("the sandbox accepts the WebSocket");
-        let mut rtm = RawRtm { ws, next_id: 0 };
-        let login = serde_json::json!({
-            "request_id": "login",
-            "action": "login",
-            "payload": {"token": bearer},
-        });
-        rtm.ws
-            .send(Message::text(login.to_string()))
-            .await
-            .expect("login sent");
-        let mut pending = vec!["login".to_owned()];
-        rtm.await_responses(&mut pending).await;
-        rtm
-    }
-
-    /// Writes one `list_routing_statuses` request (not flushed) and returns its id.
-    async fn feed_request(&mut self) -> String {
-        self.next_id += 1;
-        let id = self.next_id.to_string();
-        let frame =
-            format!(r#"{{"request_id":"{id}","action":"list_routing_statuses","payload":{{}}}}"#);
-        self.ws
-            .feed(Message::text(frame))
-            .await
-            .expect("request written");
-        id
-    }
-
-    /// Reads frames until every id of `pending` has its successful response.
-    async fn await_responses(&mut self, pending: &mut Vec<String>) {
-        while !pending.is_empty() {
-            let message = self
-                .ws
-                .next()
-                .await
-                .expect("the connection stays open")
-                .expect("a frame");
-            let Message::Text(text) = message else {
-                continue;
-            };
-            let frame: Value = serde_json::from_str(text.as_str()).expect("a JSON frame");
-            if frame["type"] != "response" {
-                continue;
-            }
-            let Some(id) = frame["request_id"].as_str() else {
-                continue;
-            };
-            if let Some(at) = pending.iter().position(|p| p == id) {
-                assert_eq!(frame["success"], true, "request failed: {frame}");
-                pending.swap_remove(at);
-            }
-        }
-    }
-
-    /// `count` requests written back to back, then all their responses.
-    async fn requests(&mut self, count: usize) {
-        let mut pending = Vec::with_capacity(count);
-        for _ in 0..count {
-            pending.push(self.feed_request().await);
-        }
-        self.ws.flush().await.expect("requests sent");
-        self.await_responses(&mut pending).await;
-    }
-}
-
-/// Runs `body` `iters` times on `runtime` and returns the time taken.
-fn timed<F, Fut>(runtime: &Runtime, iters: u64, mut body: F) -> Duration
+/// Like [`raw_loop`], for the SDK: `count` typed calls at once per round.
+fn sdk_loop<T>(runtime: &Runtime, iters: u64, client: &T, count: usize) -> Duration
 where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = ()>,
+    T: Transport + Clone + 'static,
 {
-    runtime.block_on(async {
+    let client = client.clone();
+    let task = runtime.spawn(async move {
+        let action = ListRoutingStatuses::new();
+        let call = async || {
+            let statuses = client.call(&action).await.expect("a typed response");
+            assert!(!statuses.is_empty(), "the agent is listed");
+        };
         let start = Instant::now();
         for _ in 0..iters {
-            body().await;
+            if count == 1 {
+                call().await;
+            } else {
+                futures_util::future::join_all((0..count).map(|_| call())).await;
+            }
         }
         start.elapsed()
-    })
-}
-
-/// Like [`timed`], for the baseline: `iters` rounds of `count` requests on `raw`.
-fn raw_loop(runtime: &Runtime, iters: u64, raw: &mut RawRtm, count: usize) -> Duration {
-    runtime.block_on(async {
-        let start = Instant::now();
-        for _ in 0..iters {
-            raw.requests(count).await;
-        }
-        start.elapsed()
-    })
+    });
+    runtime.block_on(task).expect("the SDK client runs")
 }
 
 fn round_trips(c: &mut Criterion) {
@@ -142,7 +79,7 @@ fn round_trips(c: &mut Criterion) {
         .expect("the sandbox starts");
     let agent = sandbox.create_agent(NewAgent::new("bench@example.com"));
     let url = format!("{}/v3.6/agent/rtm/ws", sandbox.ws_url());
-    let mut raw = runtime.block_on(RawRtm::login(&url, agent.bearer().expose()));
+    let mut raw = Some(runtime.block_on(RawRtm::login(&url, agent.bearer().expose())));
     let session = AgentSession::agent()
         .base_url(sandbox.ws_url())
         .version(ApiVersion::V3_6);
@@ -154,18 +91,13 @@ fn round_trips(c: &mut Criterion) {
             .expect("the SDK client logs in and calls");
         client
     });
-    let action = ListRoutingStatuses::new();
-    let sdk_call = || async {
-        let statuses = client.call(&action).await.expect("a typed response");
-        assert!(!statuses.is_empty(), "the agent is listed");
-    };
 
     let mut group = c.benchmark_group("rtm_round_trip");
     group.bench_function("baseline", |b| {
         b.iter_custom(|iters| raw_loop(&runtime, iters, &mut raw, 1))
     });
     group.bench_function("sdk", |b| {
-        b.iter_custom(|iters| timed(&runtime, iters, sdk_call))
+        b.iter_custom(|iters| sdk_loop(&runtime, iters, &client, 1))
     });
     group.finish();
 
@@ -175,12 +107,7 @@ fn round_trips(c: &mut Criterion) {
         b.iter_custom(|iters| raw_loop(&runtime, iters, &mut raw, IN_FLIGHT))
     });
     group.bench_function("sdk", |b| {
-        b.iter_custom(|iters| {
-            timed(&runtime, iters, || async {
-                let calls = (0..IN_FLIGHT).map(|_| sdk_call());
-                futures_util::future::join_all(calls).await;
-            })
-        })
+        b.iter_custom(|iters| sdk_loop(&runtime, iters, &client, IN_FLIGHT))
     });
     group.finish();
 

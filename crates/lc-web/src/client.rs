@@ -5,7 +5,8 @@ use crate::engine::{HttpEngine, HttpRequest, HttpResponse};
 use crate::query::to_query;
 use crate::upload::{MAX_UPLOAD_BYTES, Upload};
 use async_trait::async_trait;
-use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use bytes::Bytes;
+use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{HeaderMap, Method};
 use lc_protocol::auth::{TokenProvider, authorization, region_of};
 use lc_protocol::call::author_id_removed;
@@ -21,6 +22,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Poll;
 
 /// A client of a LiveChat Web API; cheap to clone.
 ///
@@ -123,10 +125,17 @@ impl WebClient {
         }
     }
 
-    /// A token from the provider, within [`WebConfig::token_timeout`].
+    /// A token from the provider, within [`WebConfig::token_timeout`]. A provider that
+    /// answers at once (a fixed token, a cached one) costs no timer: the timeout is armed
+    /// only when it has to wait.
     async fn token(&self) -> Result<Token, Error> {
         let limit = self.inner.engine.config().token_timeout;
-        match tokio::time::timeout(limit, self.inner.tokens.token()).await {
+        let mut token = self.inner.tokens.token();
+        let first = std::future::poll_fn(|cx| Poll::Ready(token.as_mut().poll(cx))).await;
+        if let Poll::Ready(result) = first {
+            return result;
+        }
+        match tokio::time::timeout(limit, token).await {
             Ok(result) => result,
             Err(_) => Err(Error::transport(
                 TransportFailure::Token,
@@ -188,7 +197,13 @@ impl WebClient {
 
     /// The action URL, with the query for GET actions and customer requests.
     fn url(&self, action: &str, query: Option<&RawValue>) -> Result<String, Error> {
-        let mut url = format!("{}{action}", self.inner.action_url);
+        let base = &self.inner.action_url;
+        let mut url = String::with_capacity(base.len() + action.len());
+        url.push_str(base);
+        url.push_str(action);
+        if query.is_none() && self.inner.organization_id.is_none() {
+            return Ok(url);
+        }
         let mut pairs = Vec::new();
         if let Some(org) = &self.inner.organization_id {
             pairs.push(("organization_id".to_owned(), org.clone()));
@@ -210,7 +225,8 @@ impl WebClient {
     /// The headers of a request with `token`, sent as `author_id` (this call's) or the
     /// session's author, if any.
     fn headers(&self, token: &Token, author_id: Option<&str>) -> Result<HeaderMap, Error> {
-        let mut headers = HeaderMap::new();
+        // Room for these and the engine's (content type and length, user agent).
+        let mut headers = HeaderMap::with_capacity(8);
         let value = HeaderValue::try_from(authorization(token))
             .map_err(|_| Error::InvalidInput("the token is not valid in a header".into()))?;
         headers.insert(AUTHORIZATION, sensitive(value));
@@ -219,12 +235,17 @@ impl WebClient {
             .region
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        let region = switched
-            .or_else(|| self.inner.session_region.clone())
-            .or_else(|| region_of(token.expose()).map(str::to_owned));
-        if let Some(region) = region.and_then(|r| HeaderValue::try_from(r).ok()) {
-            headers.insert("x-region", region);
+            .as_deref()
+            .map(HeaderValue::from_str);
+        let region = match switched {
+            Some(value) => value.ok(),
+            None => match &self.inner.session_region {
+                Some(region) => HeaderValue::from_str(region).ok(),
+                None => region_of(token.expose()).and_then(region_header),
+            },
+        };
+        if let Some(region) = region {
+            headers.insert(X_REGION, region);
         }
         if let Some(id) = author_id.or(self.inner.author_id.as_deref()) {
             if self.inner.version > ApiVersion::V3_5 {
@@ -232,7 +253,7 @@ impl WebClient {
             }
             let value = HeaderValue::try_from(id)
                 .map_err(|_| Error::InvalidInput("the author id is not a header value".into()))?;
-            headers.insert("x-author-id", value);
+            headers.insert(X_AUTHOR_ID, value);
         }
         Ok(headers)
     }
@@ -296,31 +317,82 @@ impl WebClient {
         lc_protocol::meta::find_action(self.inner.api, action).is_some_and(|meta| meta.idempotent)
     }
 
+    /// Sends `request` once with `token`.
     async fn send_once(
         &self,
-        request: &RawRequest,
+        request: &Prepared,
         options: &CallOptions,
         token: &Token,
     ) -> Result<Box<RawValue>, Error> {
         let action = request.action.as_str();
-        let get = request.method == HttpMethod::Get;
-        let url = self.url(action, get.then_some(&*request.payload))?;
-        let mut http = HttpRequest::new(if get { Method::GET } else { Method::POST }, url)
-            .label(action)
-            .idempotent(get || self.is_idempotent(action));
-        if let Some(timeout) = options.timeout {
-            http = http.timeout(timeout);
-        }
-        http.headers = self.headers(token, options.author_id.as_deref())?;
+        let get = request.query.is_some();
+        let url = self.url(action, request.query.as_deref())?;
+        let mut headers = self.headers(token, options.author_id.as_deref())?;
         if !get {
-            http.headers
-                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            http.body = bytes::Bytes::copy_from_slice(request.payload.get().as_bytes());
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
+        let http = HttpRequest {
+            method: if get { Method::GET } else { Method::POST },
+            url,
+            headers,
+            body: request.body.clone(),
+            idempotent: get || self.is_idempotent(action),
+            label: request.action.clone(),
+            timeout: options.timeout,
+        };
         let response = self.inner.engine.send(http).await?;
         self.read(action, response)
     }
 }
+
+/// A request made ready to send, as many times as recovery needs.
+struct Prepared {
+    action: String,
+    /// The payload of a GET action, sent as the query.
+    query: Option<Box<RawValue>>,
+    /// The JSON body of a POST action (empty for GET).
+    body: Bytes,
+}
+
+impl Prepared {
+    /// `request` as its method sends it; a POST body takes over the payload's buffer.
+    fn new(request: RawRequest) -> Self {
+        let RawRequest {
+            action,
+            payload,
+            method,
+        } = request;
+        if method == HttpMethod::Get {
+            return Self {
+                action,
+                query: Some(payload),
+                body: Bytes::new(),
+            };
+        }
+        let json: Box<str> = payload.into();
+        Self {
+            action,
+            query: None,
+            body: Bytes::from(json.into_boxed_bytes()),
+        }
+    }
+}
+
+/// The `X-Region` value of a region a token names (no allocation for the known ones).
+fn region_header(region: &str) -> Option<HeaderValue> {
+    match region {
+        "dal" => Some(HeaderValue::from_static("dal")),
+        "fra" => Some(HeaderValue::from_static("fra")),
+        "fra-a" => Some(HeaderValue::from_static("fra-a")),
+        "fra-b" => Some(HeaderValue::from_static("fra-b")),
+        other => HeaderValue::from_str(other).ok(),
+    }
+}
+
+/// The region header.
+const X_REGION: HeaderName = HeaderName::from_static("x-region");
+/// The header of the author a request is sent as (3.5 and older).
+const X_AUTHOR_ID: HeaderName = HeaderName::from_static("x-author-id");
 
 #[async_trait]
 impl Transport for WebClient {
@@ -349,6 +421,7 @@ impl Transport for WebClient {
         request: RawRequest,
         options: CallOptions,
     ) -> Result<Box<RawValue>, Error> {
+        let request = Prepared::new(request);
         let mut token = self.token().await?;
         let mut recovery = Recovery::default();
         loop {

@@ -11,7 +11,7 @@ use http::header::{
 };
 use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::{BodyExt, Full, Limited, StreamBody};
+use http_body_util::{BodyExt, Either, Full, Limited, StreamBody};
 use hyper::body::Frame;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
@@ -25,7 +25,8 @@ use std::time::Duration;
 /// The largest response body read (32 MiB); a larger one is an error.
 pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 
-type Body = UnsyncBoxBody<Bytes, std::io::Error>;
+/// A request body: whole (most requests; no allocation to wrap it) or streamed (uploads).
+type Body = Either<Full<Bytes>, UnsyncBoxBody<Bytes, std::io::Error>>;
 
 /// One HTTP request for [`HttpEngine::send`].
 #[derive(Debug, Clone)]
@@ -146,6 +147,9 @@ pub struct HttpEngine {
 struct Inner {
     client: Client<HttpsConnector<HttpConnector>, Body>,
     config: WebConfig,
+    /// [`WebConfig::user_agent`] as a header, made once (`None` when it is not valid in
+    /// a header).
+    user_agent: Option<HeaderValue>,
     jitter: Mutex<Jitter>,
 }
 
@@ -184,10 +188,12 @@ impl HttpEngine {
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(60))
             .build(https);
+        let user_agent = HeaderValue::try_from(config.user_agent.as_str()).ok();
         Self {
             inner: Arc::new(Inner {
                 client,
                 config,
+                user_agent,
                 jitter: Mutex::new(Jitter::new()),
             }),
         }
@@ -208,27 +214,28 @@ impl HttpEngine {
         let HttpRequest {
             method,
             url,
-            headers,
+            mut headers,
             body,
             idempotent,
             label,
             timeout,
         } = request;
+        // Parsed once (the string becomes the URI's buffer), shared by every attempt.
+        let uri = http::Uri::try_from(url)
+            .map_err(|err| Error::InvalidInput(format!("bad request for {label}: {err}")))?;
+        headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+        let attempts = self.inner.config.retry.max_attempts.max(1);
         let mut attempt = 0;
         loop {
-            let mut builder = Request::builder().method(method.clone()).uri(&url);
-            if let Some(map) = builder.headers_mut() {
-                map.extend(headers.clone());
-            }
-            let len = body.len();
-            let request = builder
-                .header(CONTENT_LENGTH, len)
-                .body(
-                    Full::new(body.clone())
-                        .map_err(|never| match never {})
-                        .boxed_unsync(),
-                )
-                .map_err(|err| Error::InvalidInput(format!("bad request for {label}: {err}")))?;
+            let mut request = Request::new(Either::Left(Full::new(body.clone())));
+            *request.method_mut() = method.clone();
+            *request.uri_mut() = uri.clone();
+            // The last attempt takes the headers; the others copy them.
+            *request.headers_mut() = if attempt + 1 >= attempts {
+                std::mem::take(&mut headers)
+            } else {
+                headers.clone()
+            };
             let outcome = self.attempt(&label, request, timeout).await;
             attempt += 1;
             match self.retry_delay(&outcome, idempotent, attempt) {
@@ -276,7 +283,7 @@ impl HttpEngine {
                 let request = builder
                     .header(CONTENT_TYPE, body.content_type)
                     .header(CONTENT_LENGTH, body.len)
-                    .body(StreamBody::new(frames).boxed_unsync())
+                    .body(Either::Right(StreamBody::new(frames).boxed_unsync()))
                     .map_err(|err| {
                         Error::InvalidInput(format!("bad request for {label}: {err}"))
                     })?;
@@ -307,8 +314,8 @@ impl HttpEngine {
         timeout: Option<Duration>,
     ) -> Attempt {
         let config = &self.inner.config;
-        if let Ok(agent) = HeaderValue::try_from(config.user_agent.as_str()) {
-            request.headers_mut().insert(USER_AGENT, agent);
+        if let Some(agent) = &self.inner.user_agent {
+            request.headers_mut().insert(USER_AGENT, agent.clone());
         }
         let timeout = timeout.unwrap_or(config.timeout);
         let work = async {

@@ -21,6 +21,13 @@ impl Ticket {
         }
         Some(Self(waiting.clone()))
     }
+
+    /// A place in the queue counted by `waiting` even over capacity: for a request that
+    /// goes back to the queue after its write failed (it held a place before).
+    pub(crate) fn hold(waiting: &Arc<AtomicUsize>) -> Self {
+        waiting.fetch_add(1, Ordering::AcqRel);
+        Self(waiting.clone())
+    }
 }
 
 impl Drop for Ticket {

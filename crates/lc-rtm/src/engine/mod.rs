@@ -3,7 +3,7 @@
 use crate::config::RtmConfig;
 use crate::event::RtmEvent;
 use crate::status::{Health, RtmStatus};
-use futures_util::{Sink, SinkExt, StreamExt};
+use futures_util::{SinkExt, StreamExt};
 use lc_protocol::auth::TokenProvider;
 use lc_protocol::backoff::Jitter;
 use lc_protocol::error::ErrorType;
@@ -16,8 +16,10 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::task::Poll;
 use std::time::Duration;
 use tokio::net::TcpStream;
+use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep, timeout};
 use tokio_tungstenite::tungstenite::Message;
@@ -339,18 +341,109 @@ where
     }
 
     /// Writes one message within [`RtmConfig::write_timeout`].
-    async fn write<W>(&self, sink: &mut W, message: Message) -> Result<(), String>
+    async fn write(&self, ws: &mut Ws, message: Message) -> Result<(), String> {
+        self.bounded(ws.send(message)).await
+    }
+
+    /// Runs `write` within [`RtmConfig::write_timeout`]. A socket with room takes the
+    /// bytes at once, so the first poll runs without a timer: only a write that has to
+    /// wait for the peer registers one.
+    async fn bounded<F>(&self, write: F) -> Result<(), String>
     where
-        W: Sink<Message, Error = WsError> + Unpin,
+        F: Future<Output = Result<(), WsError>>,
     {
         let limit = self.config.write_timeout;
-        match timeout(limit, sink.send(message)).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(err)) => Err(format!("write failed: {err}")),
-            Err(_) => Err(format!(
-                "write stuck for {limit:?}: the peer stopped reading"
-            )),
+        let mut write = std::pin::pin!(write);
+        let first = std::future::poll_fn(|cx| Poll::Ready(write.as_mut().poll(cx))).await;
+        let result = match first {
+            Poll::Ready(result) => result,
+            Poll::Pending => match timeout(limit, write).await {
+                Ok(result) => result,
+                Err(_) => {
+                    return Err(format!(
+                        "write stuck for {limit:?}: the peer stopped reading"
+                    ));
+                }
+            },
+        };
+        result.map_err(|err| format!("write failed: {err}"))
+    }
+
+    /// Sends queued requests while the server has free slots: their frames are written
+    /// back to back and flushed once, so that a burst of requests costs one write to the
+    /// socket, not one each.
+    ///
+    /// When the write fails or gets stuck, the frame whose tail never left is cut, so the
+    /// server cannot act on it: that request goes back to the front of the queue, to go
+    /// out again after reconnecting, as do the requests not written yet. The frames
+    /// before it may have reached the server: they stay pending, and fail as lost with
+    /// the connection. (Waiting for room and flushing drain what is buffered, so when
+    /// they fail the last frame buffered is cut; buffering a frame can write the buffer
+    /// too, and when that fails the frame just buffered is cut, and the one before may
+    /// have left whole.)
+    async fn send_queued(
+        &self,
+        ws: &mut Ws,
+        queue: &mut VecDeque<Job>,
+        slots: &mut Slots,
+        next_id: &mut u64,
+    ) -> Result<(), String> {
+        let max = self.config.max_pending.max(1);
+        if queue.is_empty() || slots.in_use() >= max {
+            return Ok(());
         }
+        let mut last: Option<String> = None;
+        let mut last_is_cut = true;
+        let written = self
+            .bounded(async {
+                while slots.in_use() < max {
+                    // The job leaves the queue only once its frame is written: a write
+                    // given up on (stuck, failed) leaves it there.
+                    let Some(job) = queue.front() else {
+                        break;
+                    };
+                    if job.reply.is_closed() {
+                        queue.pop_front();
+                        continue;
+                    }
+                    *next_id += 1;
+                    let id = next_id.to_string();
+                    let frame = self.session.dialect().encode_request_as(
+                        &id,
+                        &job.action,
+                        &job.payload,
+                        job.author_id.as_deref(),
+                    );
+                    std::future::poll_fn(|cx| ws.poll_ready_unpin(cx)).await?;
+                    if let Err(err) = ws.start_send_unpin(Message::text(frame)) {
+                        last_is_cut = false;
+                        return Err(err);
+                    }
+                    let Some(mut job) = queue.pop_front() else {
+                        break;
+                    };
+                    tracing::debug!(action = %job.action, request_id = %id, "request sent");
+                    job.ticket = None;
+                    job.sent = Some(Instant::now());
+                    slots.pending.insert(id.clone(), job);
+                    last = Some(id);
+                }
+                if last.is_some() {
+                    ws.flush().await?;
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(reason) = written {
+            let cut = last.filter(|_| last_is_cut);
+            if let Some(mut job) = cut.and_then(|id| slots.pending.remove(&id)) {
+                job.ticket = Some(Ticket::hold(&self.waiting));
+                job.sent = None;
+                queue.push_front(job);
+            }
+            return Err(reason);
+        }
+        Ok(())
     }
 
     /// Reads frames until the reply to `id`, passing pushes on.
@@ -395,7 +488,7 @@ where
         commands: &mut mpsc::UnboundedReceiver<Command>,
         queue: &mut VecDeque<Job>,
     ) -> (Ended, bool) {
-        let (mut sink, mut stream) = ws.split();
+        let mut ws = ws;
         let mut slots = Slots::default();
         let mut next_id = 0u64;
         let period = self.config.ping_interval;
@@ -420,7 +513,7 @@ where
                     // the peer's WebSocket layer with a pong.
                     None => (WS_PING.to_owned(), Message::Ping(Default::default())),
                 };
-                if let Err(reason) = self.write(&mut sink, message).await {
+                if let Err(reason) = self.write(&mut ws, message).await {
                     break Ended::Lost(format!("heartbeat not sent: {reason}"));
                 }
                 ping_due = false;
@@ -428,42 +521,21 @@ where
                 slots.ping_sent = Some(Instant::now());
                 slots.ping_counts = ping.is_some();
             }
-            while slots.in_use() < max {
-                let Some(mut job) = queue.pop_front() else {
-                    break;
-                };
-                if job.reply.is_closed() {
-                    continue;
-                }
-                next_id += 1;
-                let id = next_id.to_string();
-                let frame = self.session.dialect().encode_request_as(
-                    &id,
-                    &job.action,
-                    &job.payload,
-                    job.author_id.as_deref(),
-                );
-                tracing::debug!(action = %job.action, request_id = %id, "request sent");
-                if let Err(reason) = self.write(&mut sink, Message::text(frame)).await {
-                    // Not sent whole (the tail of a stuck or failed write never left),
-                    // so the server cannot act on it: it goes out again after
-                    // reconnecting.
-                    queue.push_front(job);
-                    break 'serve Ended::Lost(reason);
-                }
-                job.ticket = None;
-                job.sent = Some(Instant::now());
-                slots.pending.insert(id, job);
+            if let Err(reason) = self
+                .send_queued(&mut ws, queue, &mut slots, &mut next_id)
+                .await
+            {
+                break 'serve Ended::Lost(reason);
             }
             tokio::select! {
-                command = commands.recv() => match command {
-                    Some(Command::Request(job)) => queue.push_back(job),
-                    None | Some(Command::Close) => {
-                        let _ = self.write(&mut sink, Message::Close(None)).await;
+                command = commands.recv() => {
+                    // Whatever else is queued already goes out in the same write.
+                    if !take_all(command, commands, queue) {
+                        let _ = self.write(&mut ws, Message::Close(None)).await;
                         break Ended::Closed;
                     }
                 },
-                message = stream.next() => {
+                message = ws.next() => {
                     heard_since_tick = true;
                     match message {
                         Some(Ok(Message::Text(text))) => {
@@ -541,12 +613,17 @@ where
                     if let Some(sent) = job.sent {
                         self.health.record(sent.elapsed(), false);
                     }
-                    let action = job.action.clone();
-                    job.answer(reply.result.map_err(|error| Error::Api {
-                        action,
-                        error,
-                        http_status: None,
-                    }));
+                    match reply.result {
+                        Ok(payload) => job.answer(Ok(payload)),
+                        Err(error) => {
+                            let action = job.action.clone();
+                            job.answer(Err(Error::Api {
+                                action,
+                                error,
+                                http_status: None,
+                            }));
+                        }
+                    }
                 } else {
                     tracing::debug!(request_id = %id, "reply to no pending request");
                 }
@@ -603,5 +680,65 @@ where
                 },
             }
         }
+    }
+}
+
+/// Queues `command` and every command already waiting behind it; `false` when one of
+/// them closes the client (or every handle is gone).
+fn take_all(
+    mut command: Option<Command>,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+    queue: &mut VecDeque<Job>,
+) -> bool {
+    loop {
+        match command {
+            Some(Command::Request(job)) => queue.push_back(job),
+            None | Some(Command::Close) => return false,
+        }
+        command = match commands.try_recv() {
+            Ok(next) => Some(next),
+            Err(TryRecvError::Empty) => return true,
+            Err(TryRecvError::Disconnected) => None,
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::sync::oneshot;
+
+    fn request(action: &str) -> Command {
+        let (reply, _) = oneshot::channel();
+        Command::Request(Job {
+            action: action.to_owned(),
+            payload: lc_protocol::wire::empty_object(),
+            author_id: None,
+            reply,
+            ticket: None,
+            sent: None,
+        })
+    }
+
+    #[test]
+    fn a_burst_of_requests_is_taken_at_once_and_a_close_among_them_ends_it() {
+        let (sender, mut commands) = mpsc::unbounded_channel();
+        let mut queue = VecDeque::new();
+        for action in ["b", "c"] {
+            sender.send(request(action)).unwrap();
+        }
+        assert!(take_all(Some(request("a")), &mut commands, &mut queue));
+        let actions: Vec<_> = queue.iter().map(|job| job.action.as_str()).collect();
+        assert_eq!(actions, ["a", "b", "c"]);
+        sender.send(request("d")).unwrap();
+        sender.send(Command::Close).unwrap();
+        assert!(!take_all(
+            commands.try_recv().ok(),
+            &mut commands,
+            &mut queue
+        ));
+        assert_eq!(queue.len(), 4);
+        drop(sender);
+        assert!(!take_all(None, &mut commands, &mut queue));
     }
 }
