@@ -7,16 +7,14 @@ use crate::event::{CustomerEvent, EventKind};
 use crate::recovery;
 use crate::shared::Shared;
 use futures_util::{Stream, StreamExt};
+use lc_protocol::fanout::{FanoutReceiver, Received};
 use lc_protocol::listen::{CatchUp, EventSource, every, first};
 use lc_protocol::recovery::{ChatLedger, LedgerPush};
 use lc_protocol::{Error, EventStream, Subscription};
 use serde_json::Value;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use tokio::task::JoinHandle;
-use tokio_stream::wrappers::BroadcastStream;
-use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 impl<T: CustomerConnection> CustomerClient<T> {
     /// A new stream of every event from now on: pushes and lifecycle items. When the
@@ -31,7 +29,7 @@ impl<T: CustomerConnection> CustomerClient<T> {
     /// [`CustomerEvent::Recovered`] items in order.
     pub fn events(&self) -> EventStream<CustomerEvent> {
         let (current, inner) = match self.inner.shared.subscribe() {
-            Some((receiver, current)) => (current, Some(BroadcastStream::new(receiver))),
+            Some((receiver, current)) => (current, Some(receiver)),
             None => (None, None),
         };
         EventStream::new(Events {
@@ -145,7 +143,7 @@ async fn complete(
 struct Events {
     /// The current `Connected` event, given first.
     current: Option<CustomerEvent>,
-    inner: Option<BroadcastStream<CustomerEvent>>,
+    inner: Option<FanoutReceiver<CustomerEvent>>,
     shared: Arc<Shared>,
     /// What this subscriber was given.
     ledger: ChatLedger,
@@ -177,15 +175,15 @@ impl EventSource<CustomerEvent> for Events {
             return Poll::Ready(None);
         };
         let ledger = &mut this.ledger;
-        Pin::new(inner).poll_next(cx).map(|item| {
-            item.map(|result| match result {
-                Ok(event) => {
+        inner.poll_recv(cx).map(|item| {
+            item.map(|received| match received {
+                Received::Item(event) => {
                     if let CustomerEvent::Push(push) | CustomerEvent::Recovered(push) = &event {
                         push.record(ledger);
                     }
                     event
                 }
-                Err(BroadcastStreamRecvError::Lagged(missed)) => CustomerEvent::Missed(missed),
+                Received::Missed(missed) => CustomerEvent::Missed(missed),
             })
         })
     }

@@ -5,11 +5,11 @@ use crate::event::{Connected, CustomerEvent};
 use crate::pages::Cursors;
 use crate::recovery::ChatReader;
 use lc_protocol::customer::CustomerPush;
+use lc_protocol::fanout::{Fanout, FanoutReceiver};
 use lc_protocol::id::{ChatId, GroupId, UserId};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use tokio::sync::broadcast;
 
 /// Items buffered per subscriber before it is told it missed some.
 const EVENT_BUFFER: usize = 1024;
@@ -20,10 +20,10 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The broadcast of events, and the current connection (replayed to new subscribers).
+/// The fan-out of events, and the current connection (replayed to new subscribers).
 struct Hub {
     /// `None` once destroyed: subscribers' streams end.
-    sender: Option<broadcast::Sender<CustomerEvent>>,
+    sender: Option<Fanout<CustomerEvent>>,
     /// The last `Connected`, while the connection it announced lasts.
     connected: Option<Connected>,
 }
@@ -41,7 +41,7 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn new(group: Option<GroupId>, reader: Arc<dyn ChatReader>) -> Self {
-        let (sender, _) = broadcast::channel(EVENT_BUFFER);
+        let sender = Fanout::new(EVENT_BUFFER);
         Self {
             hub: Mutex::new(Hub {
                 sender: Some(sender),
@@ -77,7 +77,7 @@ impl Shared {
         }
         if let Some(sender) = &hub.sender {
             // No subscriber is fine.
-            let _ = sender.send(event);
+            sender.send(event);
         }
     }
 
@@ -87,7 +87,7 @@ impl Shared {
     /// twice.
     pub(crate) fn subscribe(
         &self,
-    ) -> Option<(broadcast::Receiver<CustomerEvent>, Option<CustomerEvent>)> {
+    ) -> Option<(FanoutReceiver<CustomerEvent>, Option<CustomerEvent>)> {
         let hub = lock(&self.hub);
         let receiver = hub.sender.as_ref()?.subscribe();
         Some((

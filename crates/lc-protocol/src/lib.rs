@@ -41,6 +41,7 @@ pub mod backoff;
 pub mod call;
 mod de;
 pub mod error;
+pub mod fanout;
 mod generated;
 pub mod id;
 pub mod listen;

@@ -7,6 +7,7 @@ use crate::status::RtmStatus;
 use async_trait::async_trait;
 use futures_util::Stream;
 use lc_protocol::auth::TokenProvider;
+use lc_protocol::fanout::{Fanout, FanoutReceiver, Received};
 use lc_protocol::session::Session;
 use lc_protocol::wire::Dialect;
 use lc_protocol::{Api, ApiVersion, CallOptions, Error, RawRequest, Transport, TransportKind};
@@ -15,14 +16,12 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
-use tokio::sync::{broadcast, mpsc, oneshot};
-use tokio_stream::wrappers::BroadcastStream;
-use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::Connector;
 use tracing::Instrument;
 
 type PushOf<S> = <<S as Session>::Dialect as Dialect>::Push;
-type Receiver<P> = broadcast::Receiver<RtmEvent<P>>;
+type Receiver<P> = FanoutReceiver<RtmEvent<P>>;
 
 /// A WebSocket connection to a chat API that stays logged in: requests are correlated,
 /// queued while disconnected, timed out; the connection is kept alive with a heartbeat
@@ -69,7 +68,8 @@ where
         let connector = Connector::Rustls(config.tls.client_config());
         // Subscribed before the engine starts: the first subscriber cannot miss the login,
         // however late it comes.
-        let (events, first) = broadcast::channel(config.push_buffer.max(1));
+        let events = Fanout::new(config.push_buffer);
+        let first = events.subscribe();
         let engine = Arc::new(Engine {
             session,
             tokens,
@@ -102,9 +102,7 @@ where
             .unwrap_or_else(PoisonError::into_inner)
             .take();
         let receiver = first.unwrap_or_else(|| self.engine.events.subscribe());
-        PushStream {
-            inner: BroadcastStream::new(receiver),
-        }
+        PushStream { inner: receiver }
     }
 
     /// Sends `action` with `payload` and waits for the response payload.
@@ -264,17 +262,17 @@ where
 
 /// The pushes and lifecycle items of one subscriber (see [`RtmClient::subscribe`]).
 pub struct PushStream<P> {
-    inner: BroadcastStream<RtmEvent<P>>,
+    inner: Receiver<P>,
 }
 
 impl<P: Clone + Send + 'static> Stream for PushStream<P> {
     type Item = RtmEvent<P>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        Pin::new(&mut self.inner).poll_next(cx).map(|item| {
-            item.map(|result| match result {
-                Ok(event) => event,
-                Err(BroadcastStreamRecvError::Lagged(missed)) => RtmEvent::Missed(missed),
+        self.inner.poll_recv(cx).map(|item| {
+            item.map(|received| match received {
+                Received::Item(event) => event,
+                Received::Missed(missed) => RtmEvent::Missed(missed),
             })
         })
     }

@@ -47,6 +47,12 @@ pub struct RtmConfig {
     /// The largest message (and frame) accepted from the server, in bytes (default
     /// 16 MiB). A larger one ends the connection as lost, with a reason naming its size.
     pub max_message_size: usize,
+    /// Bytes read from the socket at most per read, and the read buffer each connection
+    /// keeps while idle (default 16 KiB). A larger message gets room for its whole
+    /// length when its header arrives, so this bounds only the idle cost and the
+    /// per-read work (the buffer is zeroed up to this size before each read), not the
+    /// message size.
+    pub read_buffer_size: usize,
     /// How long a connection must stay up (or whether it answered a request) before the
     /// reconnection backoff starts again from its first delay (default 10 s): a server
     /// that ends every session right after login is not hit in a tight loop.
@@ -70,6 +76,7 @@ impl Default for RtmConfig {
             max_pending: 10,
             max_queued: 1_000,
             max_message_size: 16 << 20,
+            read_buffer_size: 16 << 10,
             stable_after: Duration::from_secs(10),
             push_buffer: 1024,
             backoff: Backoff::default(),
@@ -103,6 +110,7 @@ setters! {
     max_pending: usize,
     max_queued: usize,
     max_message_size: usize,
+    read_buffer_size: usize,
     stable_after: Duration,
     push_buffer: usize,
     backoff: Backoff,

@@ -5,6 +5,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// A hand-driven RTM connection: the baseline.
@@ -16,8 +17,10 @@ pub(crate) struct RawRtm {
 impl RawRtm {
     /// Connects to `url` and logs in with `bearer` (`Bearer <token>`).
     pub(crate) async fn login(url: &str, bearer: &str) -> RawRtm {
-        // Nagle off, as the engine does, so that only the protocol handling is compared.
-        let (ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true)
+        // Nagle off and the engine's read buffer size (`RtmConfig::read_buffer_size`), so
+        // that only the protocol handling is compared.
+        let config = WebSocketConfig::default().read_buffer_size(16 << 10);
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true)
             .await
             .expect("the sandbox accepts the WebSocket");
         let mut rtm = RawRtm { ws, next_id: 0 };

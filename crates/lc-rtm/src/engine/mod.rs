@@ -19,8 +19,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 use tokio::net::TcpStream;
+use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TryRecvError;
-use tokio::sync::{broadcast, mpsc};
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep, timeout};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::error::Error as WsError;
@@ -55,7 +55,7 @@ pub(crate) struct Engine<S: Session> {
     pub(crate) session: S,
     pub(crate) tokens: Arc<dyn TokenProvider>,
     pub(crate) config: RtmConfig,
-    pub(crate) events: broadcast::Sender<RtmEvent<PushOf<S>>>,
+    pub(crate) events: lc_protocol::fanout::Fanout<RtmEvent<PushOf<S>>>,
     pub(crate) connector: Connector,
     /// Why the engine stopped for good (the server's reason, a refused handshake, a
     /// fatal login error), once it has: later calls get it.
@@ -95,7 +95,7 @@ where
 {
     fn emit(&self, event: RtmEvent<PushOf<S>>) {
         // No subscriber is fine.
-        let _ = self.events.send(event);
+        self.events.send(event);
     }
 
     /// Runs until closed or stopped by the server.
@@ -264,6 +264,7 @@ where
         self.warn_plaintext(&request);
         let limit = self.config.max_message_size;
         let ws_config = WebSocketConfig::default()
+            .read_buffer_size(self.config.read_buffer_size.max(1024))
             .max_message_size(Some(limit))
             .max_frame_size(Some(limit));
         // Nagle off: requests are small and latency-bound.

@@ -487,6 +487,30 @@ async fn an_oversize_message_ends_the_connection_with_a_reason_naming_its_size()
     client.close();
 }
 
+#[tokio::test]
+async fn a_message_larger_than_the_read_buffer_arrives_whole() {
+    let (url, _) = tcp_server(|tcp| async move {
+        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        while let Some(Ok(message)) = ws.next().await {
+            if let Message::Text(text) = message {
+                let frame = lc_protocol::wire::inbenta::decode_request(text.as_str()).unwrap();
+                let data = format!("{{\"blob\":\"{}\"}}", "y".repeat(200 << 10));
+                let reply = lc_protocol::wire::inbenta::encode_reply(&frame.id, &raw(&data));
+                let _ = ws.send(Message::text(reply)).await;
+            }
+        }
+    })
+    .await;
+    let config = config().read_buffer_size(1024);
+    let client = bare_client(url, Token::new("t"), config);
+    let mut events = client.subscribe();
+    connected(&mut events, "connected").await;
+    let reply = client.request("any:event", raw("{}")).await.unwrap();
+    let value: serde_json::Value = serde_json::from_str(reply.get()).unwrap();
+    assert_eq!(value["blob"].as_str().map(str::len), Some(200 << 10));
+    client.close();
+}
+
 // ---------------------------------------------------------------------------------------
 // 8. Token providers are bounded.
 
