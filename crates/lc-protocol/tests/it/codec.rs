@@ -342,7 +342,7 @@ proptest! {
 fn users_built_without_a_kind_still_carry_their_tag() {
     use lc_protocol::id::AgentId;
     use lc_protocol::types::{Agent, User, UserType};
-    let user = User::Agent(Agent {
+    let user = User::from(Agent {
         id: AgentId::new("a@example.com"),
         ..Agent::default()
     });
