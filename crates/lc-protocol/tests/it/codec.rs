@@ -356,3 +356,33 @@ fn users_built_without_a_kind_still_carry_their_tag() {
         "a decoded user re-encodes once tagged"
     );
 }
+
+/// Decoded pushes and users are moved around (slots, envelopes, channels): the large
+/// payloads are boxed so that no push or user costs a 2 KB copy per move.
+#[test]
+fn push_sets_and_users_stay_small() {
+    use lc_protocol::agent::AgentPush;
+    use lc_protocol::customer::CustomerPush;
+    use lc_protocol::types::User;
+    use std::mem::size_of;
+    assert!(size_of::<AgentPush>() <= 640, "{}", size_of::<AgentPush>());
+    assert!(
+        size_of::<CustomerPush>() <= 640,
+        "{}",
+        size_of::<CustomerPush>()
+    );
+    assert!(size_of::<User>() <= 64, "{}", size_of::<User>());
+}
+
+#[test]
+fn boxed_pushes_are_typed_payloads_too() {
+    use lc_protocol::PushPayload;
+    use lc_protocol::agent::AgentPush;
+    use lc_protocol::agent::push::IncomingChat;
+    let push = IncomingChat::default().into_push();
+    assert!(matches!(&push, AgentPush::IncomingChat(_)));
+    assert_eq!(
+        IncomingChat::from_push(&push),
+        Some(&IncomingChat::default())
+    );
+}
