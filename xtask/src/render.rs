@@ -459,6 +459,12 @@ impl<D> crate::call::Call<'_, D, {name}> {{"
                 .payload_type
                 .clone()
                 .unwrap_or_else(|| pascal_case(&p.name));
+            // Decoded as `Box<T>` by the same generic calls below (`Box<T>: Deserialize`).
+            let payload = if p.boxed {
+                format!("Box<{payload}>")
+            } else {
+                payload
+            };
             let _ = writeln!(out, "    {}({payload}),", pascal_case(&p.name));
         }
         out.push_str("    /// A push this crate does not know, with its payload as received.\n");
@@ -522,9 +528,14 @@ impl<D> crate::call::Call<'_, D, {name}> {{"
 
         for p in pushes.iter().filter(|p| p.payload_type.is_none()) {
             let name = pascal_case(&p.name);
+            let (wrap, unwrap) = if p.boxed {
+                ("Box::new(self)", "&**payload")
+            } else {
+                ("self", "payload")
+            };
             let _ = writeln!(
                 out,
-                "\nimpl crate::push::PushPayload for {name} {{\n    const NAME: &'static str = {:?};\n    type Set = {enum_name};\n    fn into_push(self) -> {enum_name} {{\n        {enum_name}::{name}(self)\n    }}\n    fn from_push(push: &{enum_name}) -> Option<&Self> {{\n        match push {{\n            {enum_name}::{name}(payload) => Some(payload),\n            _ => None,\n        }}\n    }}\n}}",
+                "\nimpl crate::push::PushPayload for {name} {{\n    const NAME: &'static str = {:?};\n    type Set = {enum_name};\n    fn into_push(self) -> {enum_name} {{\n        {enum_name}::{name}({wrap})\n    }}\n    fn from_push(push: &{enum_name}) -> Option<&Self> {{\n        match push {{\n            {enum_name}::{name}(payload) => Some({unwrap}),\n            _ => None,\n        }}\n    }}\n}}",
                 p.name
             );
         }

@@ -55,6 +55,10 @@ pub(crate) struct PushSpec {
     pub(crate) until: Option<String>,
     pub(crate) note: Option<String>,
     pub(crate) payload_type: Option<String>,
+    /// The push set holds the payload in a `Box` (it is much larger than the other
+    /// payloads, and would make every push that size).
+    #[serde(default)]
+    pub(crate) boxed: bool,
     #[serde(default)]
     pub(crate) field: Vec<FieldSpec>,
 }

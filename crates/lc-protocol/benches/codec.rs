@@ -1,6 +1,7 @@
 //! Codec micro-benchmarks: the LiveChat RTM envelope codec (`wire::livechat`) with typed
 //! payloads, against `serde_json::Value` as the baseline, on two typical frames — an
-//! `incoming_event` push and a `list_chats` response (the fixtures of `tests/fixtures/`).
+//! `incoming_event` push (the fixture of `tests/fixtures/`) and a `list_chats` response
+//! of 25 chats (the fixture's chat summary, varied 25 times).
 //!
 //! Each group has two functions, `baseline` and `sdk`; `cargo xtask bench` turns their
 //! medians into the ratios of `docs/benchmarks.md`.
@@ -41,9 +42,56 @@ fn incoming_event_frame() -> String {
     )
 }
 
-/// The `list_chats` response frame, as a server sends it.
+/// How many chat summaries the `list_chats` response of the bench has (the API's default
+/// page size).
+const LIST_CHATS_PAGE: usize = 25;
+
+/// The `list_chats` payload with [`LIST_CHATS_PAGE`] chats: the fixture's chat summary
+/// repeated, each copy with its own ids, names and texts (so no two chats are the same
+/// text, as in a real page).
+fn list_chats_payload() -> Value {
+    let mut payload: Value = serde_json::from_str(LIST_CHATS).expect("the fixture is JSON");
+    let template = payload["chats_summary"][0].clone();
+    let chats = (0..LIST_CHATS_PAGE)
+        .map(|n| vary_chat(&template, n))
+        .collect();
+    payload["chats_summary"] = Value::Array(chats);
+    payload
+}
+
+/// The chat summary `template` made the `n`th of a page: chat, thread, event and customer
+/// ids, the customer's name and e-mail, the message text and the queue figures changed.
+fn vary_chat(template: &Value, n: usize) -> Value {
+    let text = serde_json::to_string(template).expect("a Value encodes");
+    let text = text
+        .replace("PJ0MRSHTDG", &format!("PJ0MRSH{n:03}"))
+        .replace("K600PKZON8", &format!("K600PKZ{n:03}"))
+        .replace("QA37PVJ75B", &format!("QA37PVJ{n:03}"))
+        .replace(
+            "a0c22fdd-fb71-40b5-bfc6-a8a0bc3117f5",
+            &format!("a0c22fdd-fb71-40b5-bfc6-a8a0bc31{n:04x}"),
+        )
+        .replace("Thomas Anderson", &format!("Customer {n}"))
+        .replace(
+            "t.anderson@example.com",
+            &format!("customer{n}@example.com"),
+        )
+        .replace("10452", &format!("{}", 10452 + n))
+        .replace(
+            "Sure! Has the order been shipped already?",
+            &format!("Sure! Has order #{} been shipped already?", 10452 + n),
+        );
+    let mut chat: Value = serde_json::from_str(&text).expect("still JSON");
+    chat["last_thread_summary"]["queue"]["position"] = Value::from(n % 5 + 1);
+    chat["last_thread_summary"]["queue"]["wait_time"] = Value::from(30 + 7 * n);
+    chat["is_followed"] = Value::Bool(n % 3 == 0);
+    chat
+}
+
+/// The `list_chats` response frame (25 chats), as a server sends it.
 fn list_chats_frame() -> String {
-    encode_success(Some("42"), "list_chats", &compact(LIST_CHATS))
+    let payload = serde_json::value::to_raw_value(&list_chats_payload()).expect("encodes");
+    encode_success(Some("42"), "list_chats", &payload)
 }
 
 fn decode_typed_push(dialect: &LiveChat<AgentPush>, frame: &str) -> AgentPush {
@@ -103,9 +151,14 @@ fn list_chats(c: &mut Criterion) {
     let frame = list_chats_frame();
     let dialect = LiveChat::<AgentPush>::new();
     let typed = decode_list_chats(&dialect, &frame);
+    assert_eq!(
+        typed.chats_summary.len(),
+        LIST_CHATS_PAGE,
+        "a page of chat summaries"
+    );
     assert!(
-        !typed.chats_summary.is_empty(),
-        "the fixture has chat summaries"
+        typed.chats_summary.iter().all(|chat| chat.extra.is_empty()),
+        "every field of the chat summaries is known"
     );
 
     let mut group = c.benchmark_group("codec_list_chats_decode");

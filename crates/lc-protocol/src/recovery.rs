@@ -339,11 +339,11 @@ macro_rules! ledger_push {
             fn from_missed(missed: Missed, $requester: Option<UserId>) -> Self {
                 use $api::push::*;
                 match missed {
-                    Missed::Chat(chat) => Self::IncomingChat(IncomingChat {
+                    Missed::Chat(chat) => Self::IncomingChat(Box::new(IncomingChat {
                         chat,
                         requester_id: $requester_field,
                         ..IncomingChat::default()
-                    }),
+                    })),
                     Missed::Event {
                         chat_id,
                         thread_id,

@@ -121,13 +121,13 @@ pub(crate) fn user_view(state: &State, user: &ChatUserRec, api: Api) -> User {
             } else {
                 agent.visibility = Some(user.visibility.clone());
             }
-            User::Agent(agent)
+            User::from(agent)
         }
         Principal::Customer(id) => {
             let mut customer = customer_view(state, id, api);
             customer.present = Some(user.present);
             customer.events_seen_up_to = user.events_seen_up_to.clone();
-            User::Customer(customer)
+            User::from(customer)
         }
     }
 }

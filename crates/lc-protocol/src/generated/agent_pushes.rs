@@ -4623,7 +4623,7 @@ impl<'de> Deserialize<'de> for IncomingError {
 #[non_exhaustive]
 pub enum AgentPush {
     /// `incoming_chat`: A chat came with a new thread (start, resume, follow, or transfer to the receiver).
-    IncomingChat(IncomingChat),
+    IncomingChat(Box<IncomingChat>),
     /// `chat_deactivated`: A chat was deactivated: its open thread was closed.
     ChatDeactivated(ChatDeactivated),
     /// `chat_deleted`: A chat was deleted.
@@ -4671,9 +4671,9 @@ pub enum AgentPush {
     /// `incoming_customers`: The customers the agent should be aware of; sent right after `login`, scoped by the customer monitoring level.
     IncomingCustomers(IncomingCustomers),
     /// `incoming_customer`: A new or returning customer is available to the agent: a new customer registered, a customer who had left the tracked website came back, or a followed customer became available again (e.g.
-    IncomingCustomer(Customer),
+    IncomingCustomer(Box<Customer>),
     /// `customer_updated`: A customer's data changed.
-    CustomerUpdated(CustomerUpdated),
+    CustomerUpdated(Box<CustomerUpdated>),
     /// `customer_session_fields_updated`: A chatting customer's session fields changed; sent once for each active chat of the customer.
     CustomerSessionFieldsUpdated(CustomerSessionFieldsUpdated),
     /// `customer_page_updated`: A customer moved to another page of the website.
@@ -4697,7 +4697,7 @@ pub enum AgentPush {
     /// `customer_visit_started`: A customer entered the tracked website.
     CustomerVisitStarted(CustomerVisitStarted),
     /// `customer_created`: A new customer registered.
-    CustomerCreated(CustomerCreated),
+    CustomerCreated(Box<CustomerCreated>),
     /// `customer_visit_ended`: A customer left the tracked website.
     CustomerVisitEnded(CustomerVisitEnded),
     /// `routing_status_set`: The routing status of an agent or bot changed.
@@ -5828,11 +5828,11 @@ impl crate::push::PushPayload for IncomingChat {
     const NAME: &'static str = "incoming_chat";
     type Set = AgentPush;
     fn into_push(self) -> AgentPush {
-        AgentPush::IncomingChat(self)
+        AgentPush::IncomingChat(Box::new(self))
     }
     fn from_push(push: &AgentPush) -> Option<&Self> {
         match push {
-            AgentPush::IncomingChat(payload) => Some(payload),
+            AgentPush::IncomingChat(payload) => Some(&**payload),
             _ => None,
         }
     }
@@ -6164,11 +6164,11 @@ impl crate::push::PushPayload for CustomerUpdated {
     const NAME: &'static str = "customer_updated";
     type Set = AgentPush;
     fn into_push(self) -> AgentPush {
-        AgentPush::CustomerUpdated(self)
+        AgentPush::CustomerUpdated(Box::new(self))
     }
     fn from_push(push: &AgentPush) -> Option<&Self> {
         match push {
-            AgentPush::CustomerUpdated(payload) => Some(payload),
+            AgentPush::CustomerUpdated(payload) => Some(&**payload),
             _ => None,
         }
     }
@@ -6318,11 +6318,11 @@ impl crate::push::PushPayload for CustomerCreated {
     const NAME: &'static str = "customer_created";
     type Set = AgentPush;
     fn into_push(self) -> AgentPush {
-        AgentPush::CustomerCreated(self)
+        AgentPush::CustomerCreated(Box::new(self))
     }
     fn from_push(push: &AgentPush) -> Option<&Self> {
         match push {
-            AgentPush::CustomerCreated(payload) => Some(payload),
+            AgentPush::CustomerCreated(payload) => Some(&**payload),
             _ => None,
         }
     }

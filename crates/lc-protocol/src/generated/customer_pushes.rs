@@ -1897,7 +1897,7 @@ impl<'de> Deserialize<'de> for QueuePositionUpdated {
 #[non_exhaustive]
 pub enum CustomerPush {
     /// `incoming_chat`: A chat came with a new thread (started or resumed).
-    IncomingChat(IncomingChat),
+    IncomingChat(Box<IncomingChat>),
     /// `chat_deactivated`: A chat was deactivated: its open thread was closed.
     ChatDeactivated(ChatDeactivated),
     /// `chat_transferred`: The chat was transferred to other groups or agents (explicitly, or by the router).
@@ -1929,7 +1929,7 @@ pub enum CustomerPush {
     /// `event_properties_deleted`: Event properties were deleted.
     EventPropertiesDeleted(EventPropertiesDeleted),
     /// `customer_updated`: The customer's data changed (`update_customer`, `set_customer_session_fields`).
-    CustomerUpdated(CustomerUpdated),
+    CustomerUpdated(Box<CustomerUpdated>),
     /// `customer_side_storage_updated`: The data the client keeps for the customer changed.
     CustomerSideStorageUpdated(CustomerSideStorageUpdated),
     /// `customer_disconnected`: The server is closing the connection; `reason` says why and whether reconnecting makes sense (see `CustomerDisconnectReason`).
@@ -1945,7 +1945,7 @@ pub enum CustomerPush {
     /// `events_marked_as_seen`: A user has seen the events of a chat up to a time.
     EventsMarkedAsSeen(EventsMarkedAsSeen),
     /// `incoming_greeting`: A greeting (an agent's invitation to chat) is shown to the customer; answer with `accept_greeting` or `cancel_greeting`.
-    IncomingGreeting(IncomingGreeting),
+    IncomingGreeting(Box<IncomingGreeting>),
     /// `greeting_accepted`: The customer accepted a greeting.
     GreetingAccepted(GreetingAccepted),
     /// `greeting_canceled`: The customer rejected a greeting, or a new greeting replaced the displayed one.
@@ -2439,11 +2439,11 @@ impl crate::push::PushPayload for IncomingChat {
     const NAME: &'static str = "incoming_chat";
     type Set = CustomerPush;
     fn into_push(self) -> CustomerPush {
-        CustomerPush::IncomingChat(self)
+        CustomerPush::IncomingChat(Box::new(self))
     }
     fn from_push(push: &CustomerPush) -> Option<&Self> {
         match push {
-            CustomerPush::IncomingChat(payload) => Some(payload),
+            CustomerPush::IncomingChat(payload) => Some(&**payload),
             _ => None,
         }
     }
@@ -2663,11 +2663,11 @@ impl crate::push::PushPayload for CustomerUpdated {
     const NAME: &'static str = "customer_updated";
     type Set = CustomerPush;
     fn into_push(self) -> CustomerPush {
-        CustomerPush::CustomerUpdated(self)
+        CustomerPush::CustomerUpdated(Box::new(self))
     }
     fn from_push(push: &CustomerPush) -> Option<&Self> {
         match push {
-            CustomerPush::CustomerUpdated(payload) => Some(payload),
+            CustomerPush::CustomerUpdated(payload) => Some(&**payload),
             _ => None,
         }
     }
@@ -2775,11 +2775,11 @@ impl crate::push::PushPayload for IncomingGreeting {
     const NAME: &'static str = "incoming_greeting";
     type Set = CustomerPush;
     fn into_push(self) -> CustomerPush {
-        CustomerPush::IncomingGreeting(self)
+        CustomerPush::IncomingGreeting(Box::new(self))
     }
     fn from_push(push: &CustomerPush) -> Option<&Self> {
         match push {
-            CustomerPush::IncomingGreeting(payload) => Some(payload),
+            CustomerPush::IncomingGreeting(payload) => Some(&**payload),
             _ => None,
         }
     }

@@ -1,14 +1,17 @@
 //! Decoding of unions tagged by a `type` field, with a fallback for unknown tags.
 //!
 //! One pass over the object, whatever the deserializer: the fields met before the tag
-//! are kept aside as [`Value`]s; once the tag names a known variant, the variant's own
+//! are kept aside ([`Aside`]: strings borrowed from the input when they can be, other
+//! values as [`Value`]s); once the tag names a known variant, the variant's own
 //! `Deserialize` reads those first and then the rest of the object straight from the
 //! input ([`Resume`]). No tree of the whole object is built, except for tags this crate
 //! does not know, whose fields are kept as received.
 
 use crate::de::Key;
-use serde::de::value::{BorrowedStrDeserializer, StringDeserializer};
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
+use serde::de::value::{
+    BorrowedStrDeserializer, MapAccessDeserializer, SeqAccessDeserializer, StringDeserializer,
+};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::fmt;
@@ -53,11 +56,11 @@ impl<'de, U: Union> Visitor<'de> for UnionVisitor<U> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<U, A::Error> {
-        let mut before: Vec<(Key<'de>, Value)> = Vec::new();
+        let mut before: Vec<(Key<'de>, Aside<'de>)> = Vec::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
-            let value: Value = map.next_value()?;
+            let value: Aside<'de> = map.next_value()?;
             let tag = match value {
-                Value::String(tag) if key.as_str() == TAG => tag,
+                Aside::Str(tag) if key.as_str() == TAG => tag,
                 value => {
                     before.push((key, value));
                     continue;
@@ -65,7 +68,7 @@ impl<'de, U: Union> Visitor<'de> for UnionVisitor<U> {
             };
             if U::is_known(&tag) {
                 if U::VARIANTS_READ_TAG {
-                    before.push((key, Value::String(tag.clone())));
+                    before.push((key, Aside::Str(tag.clone())));
                 }
                 let fields = Resume {
                     before: before.into_iter(),
@@ -86,18 +89,142 @@ impl<'de, U: Union> Visitor<'de> for UnionVisitor<U> {
                 let value = map.next_value()?;
                 fields.insert(key.into_owned(), value);
             }
-            return Ok(U::unknown(Some(tag), fields));
+            return Ok(U::unknown(Some(tag.into_owned()), fields));
         }
         Ok(U::unknown(None, collect(before)))
     }
 }
 
 /// The fields kept aside, as a map (of a repeated field, the last one counts).
-fn collect(fields: Vec<(Key<'_>, Value)>) -> Map<String, Value> {
+fn collect(fields: Vec<(Key<'_>, Aside<'_>)>) -> Map<String, Value> {
     fields
         .into_iter()
-        .map(|(key, value)| (key.into_owned(), value))
+        .map(|(key, value)| (key.into_owned(), value.into_value()))
         .collect()
+}
+
+/// A field value read before the tag: a string as it was read (borrowed from the input
+/// unless it had escapes: no allocation, and the variant's field decodes it straight),
+/// anything else as a [`Value`].
+enum Aside<'de> {
+    Str(Cow<'de, str>),
+    Other(Value),
+}
+
+impl Aside<'_> {
+    fn into_value(self) -> Value {
+        match self {
+            Aside::Str(text) => Value::String(text.into_owned()),
+            Aside::Other(value) => value,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Aside<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(AsideVisitor)
+    }
+}
+
+/// What `Value`'s own visitor accepts, strings kept as text.
+struct AsideVisitor;
+
+impl<'de> Visitor<'de> for AsideVisitor {
+    type Value = Aside<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any valid JSON value")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Aside<'de>, E> {
+        Ok(Aside::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Aside<'de>, E> {
+        Ok(Aside::Str(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Aside<'de>, E> {
+        Ok(Aside::Str(Cow::Owned(v)))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Aside<'de>, E> {
+        Ok(Aside::Other(Value::Bool(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Aside<'de>, E> {
+        Ok(Aside::Other(Value::from(v)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Aside<'de>, E> {
+        Ok(Aside::Other(Value::from(v)))
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Aside<'de>, E> {
+        Value::deserialize(de::value::I128Deserializer::<E>::new(v)).map(Aside::Other)
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Aside<'de>, E> {
+        Value::deserialize(de::value::U128Deserializer::<E>::new(v)).map(Aside::Other)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Aside<'de>, E> {
+        Ok(Aside::Other(Value::from(v)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Aside<'de>, E> {
+        Ok(Aside::Other(Value::Null))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Aside<'de>, E> {
+        Ok(Aside::Other(Value::Null))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Aside<'de>, D::Error> {
+        Aside::deserialize(deserializer)
+    }
+    fn visit_seq<S: SeqAccess<'de>>(self, seq: S) -> Result<Aside<'de>, S::Error> {
+        Value::deserialize(SeqAccessDeserializer::new(seq)).map(Aside::Other)
+    }
+    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Aside<'de>, M::Error> {
+        Value::deserialize(MapAccessDeserializer::new(map)).map(Aside::Other)
+    }
+}
+
+/// A string kept aside, handed to the variant's field as a `Value::String` would be
+/// (`Some` for an `Option`, the variant of a string enum, the inside of a newtype).
+struct StrValue<'de, E> {
+    text: Cow<'de, str>,
+    error: PhantomData<E>,
+}
+
+impl<'de, E: de::Error> Deserializer<'de> for StrValue<'de, E> {
+    type Error = E;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        match self.text {
+            Cow::Borrowed(text) => visitor.visit_borrowed_str(text),
+            Cow::Owned(text) => visitor.visit_string(text),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, E> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, E> {
+        match self.text {
+            Cow::Borrowed(text) => visitor.visit_enum(BorrowedStrDeserializer::new(text)),
+            Cow::Owned(text) => visitor.visit_enum(StringDeserializer::new(text)),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct seq tuple
+        tuple_struct map struct identifier ignored_any
+    }
 }
 
 /// An error message without the ` at line L column C` that `serde_json` adds: the outer
@@ -120,9 +247,9 @@ fn without_position(message: &str) -> &str {
 /// The fields of a tagged object for its variant: those read before the tag, then the
 /// rest of the object, still in the input.
 struct Resume<'de, A> {
-    before: std::vec::IntoIter<(Key<'de>, Value)>,
+    before: std::vec::IntoIter<(Key<'de>, Aside<'de>)>,
     /// The value of the field of `before` whose key was just handed out.
-    value: Option<Value>,
+    value: Option<Aside<'de>>,
     rest: A,
 }
 
@@ -160,7 +287,11 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Resume<'de, A> {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
         match self.value.take() {
-            Some(value) => seed
+            Some(Aside::Str(text)) => seed.deserialize(StrValue {
+                text,
+                error: PhantomData,
+            }),
+            Some(Aside::Other(value)) => seed
                 .deserialize(value)
                 .map_err(|err| de::Error::custom(err.to_string())),
             None => self.rest.next_value_seed(seed),

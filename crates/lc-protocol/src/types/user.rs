@@ -12,12 +12,12 @@ use serde_json::{Map, Value};
 /// crate does not know decodes to [`User::Unknown`] with every field kept.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-#[allow(clippy::large_enum_variant)] // users come a few per chat; boxing would cost every match
 pub enum User {
-    /// An agent or a bot.
-    Agent(Agent),
-    /// A customer.
-    Customer(Customer),
+    /// An agent or a bot (boxed: a `User` stays small, and a list of users is not a
+    /// large allocation that every move copies).
+    Agent(Box<Agent>),
+    /// A customer (boxed: a [`Customer`] is 2 KB).
+    Customer(Box<Customer>),
     /// A user type this crate does not know.
     Unknown(UnknownUser),
 }
@@ -60,6 +60,18 @@ impl User {
     }
 }
 
+impl From<Agent> for User {
+    fn from(agent: Agent) -> Self {
+        User::Agent(Box::new(agent))
+    }
+}
+
+impl From<Customer> for User {
+    fn from(customer: Customer) -> Self {
+        User::Customer(Box::new(customer))
+    }
+}
+
 impl<'de> Deserialize<'de> for User {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         tagged::deserialize(deserializer)
@@ -77,9 +89,9 @@ impl Union for User {
 
     fn known<'de, D: Deserializer<'de>>(tag: &str, fields: D) -> Result<Self, D::Error> {
         if tag == "agent" {
-            Agent::deserialize(fields).map(User::Agent)
+            Agent::deserialize(fields).map(|agent| User::Agent(Box::new(agent)))
         } else {
-            Customer::deserialize(fields).map(User::Customer)
+            Customer::deserialize(fields).map(|customer| User::Customer(Box::new(customer)))
         }
     }
 

@@ -342,7 +342,7 @@ proptest! {
 fn users_built_without_a_kind_still_carry_their_tag() {
     use lc_protocol::id::AgentId;
     use lc_protocol::types::{Agent, User, UserType};
-    let user = User::Agent(Agent {
+    let user = User::from(Agent {
         id: AgentId::new("a@example.com"),
         ..Agent::default()
     });
@@ -354,5 +354,35 @@ fn users_built_without_a_kind_still_carry_their_tag() {
         serde_json::to_value(&back).unwrap(),
         value,
         "a decoded user re-encodes once tagged"
+    );
+}
+
+/// Decoded pushes and users are moved around (slots, envelopes, channels): the large
+/// payloads are boxed so that no push or user costs a 2 KB copy per move.
+#[test]
+fn push_sets_and_users_stay_small() {
+    use lc_protocol::agent::AgentPush;
+    use lc_protocol::customer::CustomerPush;
+    use lc_protocol::types::User;
+    use std::mem::size_of;
+    assert!(size_of::<AgentPush>() <= 640, "{}", size_of::<AgentPush>());
+    assert!(
+        size_of::<CustomerPush>() <= 640,
+        "{}",
+        size_of::<CustomerPush>()
+    );
+    assert!(size_of::<User>() <= 64, "{}", size_of::<User>());
+}
+
+#[test]
+fn boxed_pushes_are_typed_payloads_too() {
+    use lc_protocol::PushPayload;
+    use lc_protocol::agent::AgentPush;
+    use lc_protocol::agent::push::IncomingChat;
+    let push = IncomingChat::default().into_push();
+    assert!(matches!(&push, AgentPush::IncomingChat(_)));
+    assert_eq!(
+        IncomingChat::from_push(&push),
+        Some(&IncomingChat::default())
     );
 }

@@ -215,3 +215,61 @@ fn a_field_alias_fills_the_field_and_counts_as_it() {
         "{err}"
     );
 }
+
+/// The fields before the tag are kept aside (strings as borrowed text): whatever their
+/// type, escaped or not, they decode as when they come after the tag, and so do their
+/// errors.
+#[test]
+fn fields_before_the_tag_decode_as_after_it() {
+    let after = r#"{"type":"message","id":"E\"1","custom_id":"c","created_at":"2019-12-05T07:27:51.511000Z","author_id":"a@b.c","visibility":"agents","properties":{"ns":{"k":[1,2.5,null,true]}},"deleted":false,"text":"h\u00e9","score":-3,"big":18446744073709551615,"nothing":null}"#;
+    let expected: Event = serde_json::from_str(after).unwrap();
+    let Event::Message(message) = &expected else {
+        panic!("a message: {expected:?}")
+    };
+    assert_eq!(message.id.as_ref().map(|id| id.as_str()), Some("E\"1"));
+    assert_eq!(message.text.as_deref(), Some("hé"));
+    assert_eq!(message.extra.len(), 3, "{:?}", message.extra);
+    let before = r#"{"id":"E\"1","custom_id":"c","created_at":"2019-12-05T07:27:51.511000Z","author_id":"a@b.c","visibility":"agents","properties":{"ns":{"k":[1,2.5,null,true]}},"deleted":false,"text":"h\u00e9","score":-3,"big":18446744073709551615,"nothing":null,"type":"message"}"#;
+    assert_eq!(serde_json::from_str::<Event>(before).unwrap(), expected);
+    let value: Value = serde_json::from_str(before).unwrap();
+    assert_eq!(serde_json::from_value::<Event>(value).unwrap(), expected);
+
+    let user = r#"{"id":"c\u0031","name":"N","email_verified":true,"type":"customer"}"#;
+    let user: User = serde_json::from_str(user).unwrap();
+    let customer = user.as_customer().expect("a customer");
+    assert_eq!(customer.id.as_str(), "c1");
+    assert_eq!(customer.name.as_deref(), Some("N"));
+    assert_eq!(customer.email_verified, Some(true));
+
+    for (before, after) in [
+        (
+            r#"{"visibility":"nobody","type":"message"}"#,
+            r#"{"type":"message","visibility":"nobody"}"#,
+        ),
+        (
+            r#"{"deleted":"no","type":"message"}"#,
+            r#"{"type":"message","deleted":"no"}"#,
+        ),
+        (
+            r#"{"text":5,"type":"message"}"#,
+            r#"{"type":"message","text":5}"#,
+        ),
+        (
+            r#"{"id":["E1"],"type":"message"}"#,
+            r#"{"type":"message","id":["E1"]}"#,
+        ),
+        (
+            r#"{"text":"a","text":"b","type":"message"}"#,
+            r#"{"type":"message","text":"a","text":"b"}"#,
+        ),
+    ] {
+        // The decoded event, or the error without its position.
+        let outcome = |text: &str| {
+            serde_json::from_str::<Event>(text).map_err(|err| {
+                let err = err.to_string();
+                err[..err.rfind(" at line ").unwrap_or(err.len())].to_owned()
+            })
+        };
+        assert_eq!(outcome(before), outcome(after), "{before}");
+    }
+}
