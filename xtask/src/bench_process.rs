@@ -367,10 +367,11 @@ fn render_idle(out: &mut String, results: &Results) {
         "One client process (`lc-bench-idle`, a `#[global_allocator]` wrapping `System` \
          that counts live requested bytes) opens the connections to a sandbox in another \
          process, each logged in, then idles 2 s; figure = (live heap after − before) ÷ \
-         connections, after one warm-up connection. 10,000 connections are asked for; \
-         where one connection costs megabytes the process stops at a 3 GiB heap budget \
-         (this machine is shared) and says how many it held. Target: ≤ 64 KiB per \
-         `CustomerClient`.\n"
+         connections, after one warm-up connection. 10,000 connections are asked for \
+         (2,000 in the two breakdown rows); where one connection costs megabytes the \
+         process stops at a 2 GiB heap budget (this machine is shared; 10,000 would need \
+         tens of GB) and says how many it held. The file-descriptor limit (20,000 here) \
+         was not the bound. Target: ≤ 64 KiB per `CustomerClient`.\n"
     );
     let _ = writeln!(
         out,
@@ -508,7 +509,27 @@ fn render_routing(out: &mut String, results: &Results) {
         format_time(cpu * 1e3 / messages),
         verdict(rate >= ROUTED_PER_SECOND),
     );
+    out.push_str(ROUTING_PROFILE);
+    out.push('\n');
 }
+
+/// What a profile of the sandbox showed (kept in every report; edit it when the sandbox
+/// changes).
+const ROUTING_PROFILE: &str = "\
+What dominates (`perf record -g` of the sandbox process over 8 s of a 600-pair run, \
+setup and exchange): linear scans of every connection and every chat under the state \
+lock. 39% is `memcmp` (string ids compared in those scans), 9% \
+`chat_ops::active_chats_of` (every chat, per candidate agent), 8% \
+`State::agent_online` (every connection, building a `Principal` with a cloned id per \
+connection: the `malloc`/`free`/`String::clone` that make another 20%), 4% \
+`chat_ops::all_away`. `pick_agent` runs these per agent for each routed chat, so \
+starting N chats costs O(N × (connections + chats)), and each push's audience is found \
+by scanning the connections (`State::conns_of_user`): the CPU per message grows with \
+the number of pairs (64 µs per message with 100 pairs, 114 µs with 300). What would \
+fix it (not done here: lc-sandbox is being hardened in another session): indexes in \
+`State` from user id to its connections and from agent to its active-chat count, \
+kept where connections and chats change, instead of the scans.
+";
 
 #[cfg(test)]
 mod tests {

@@ -61,6 +61,9 @@ enum Role {
         /// Serve wss:// and https:// with the self-signed certificate of DIR.
         #[arg(long)]
         tls_dir: Option<PathBuf>,
+        /// Close connections idle this long (lc-sandbox's default: 30 s).
+        #[arg(long)]
+        idle_timeout_secs: Option<u64>,
     },
     /// RTM `list_routing_statuses` requests over one agent connection; prints its CPU.
     Rtm {
@@ -86,7 +89,10 @@ fn main() -> ExitCode {
     let options = Options::parse();
     let result = match options.command {
         Role::Run(options) => run::run(options),
-        Role::Sandbox { tls_dir } => roles::sandbox(tls_dir),
+        Role::Sandbox {
+            tls_dir,
+            idle_timeout_secs,
+        } => roles::sandbox(tls_dir, idle_timeout_secs),
         Role::Rtm { client, common } => roles::rtm(client, common),
         Role::Web { client, common } => roles::web(client, common),
         Role::Fanout(options) => roles::fanout(options),

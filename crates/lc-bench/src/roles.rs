@@ -28,10 +28,13 @@ pub(crate) fn emit(line: &Line) {
 }
 
 /// The sandbox process: see `lc-bench sandbox --help`.
-pub(crate) fn sandbox(tls_dir: Option<PathBuf>) -> Result {
+pub(crate) fn sandbox(tls_dir: Option<PathBuf>, idle_timeout_secs: Option<u64>) -> Result {
     raise_open_files();
     let runtime = Flavour::Multi.runtime();
     let mut builder = Sandbox::builder();
+    if let Some(secs) = idle_timeout_secs {
+        builder = builder.idle_timeout(Duration::from_secs(secs));
+    }
     if let Some(dir) = &tls_dir {
         let cert = SelfSigned::load_or_create(dir).map_err(|e| e.to_string())?;
         builder = builder.tls_pem(cert.cert_pem, cert.key_pem);
@@ -403,14 +406,27 @@ pub(crate) fn routing(options: RoutingOptions) -> Result {
     let customers = tokens(&options.customers)?;
     let runtime = Flavour::Multi.runtime();
     runtime.block_on(async {
-        let mut agent_tasks = Vec::new();
+        // Logins 50 at a time (the sandbox closes a connection idle for 30 s, so the
+        // setup must not take that long).
+        let setup = Arc::new(tokio::sync::Semaphore::new(50));
+        let mut logins = Vec::new();
         for token in agents {
             let url = format!("{}/v3.6/agent/rtm/ws", options.ws);
-            let mut ws = clients::open(&url, None).await;
-            clients::login(&mut ws, &format!("Bearer {token}")).await;
+            let setup = setup.clone();
+            logins.push(tokio::spawn(async move {
+                let _permit = setup.acquire().await;
+                let mut ws = clients::open(&url, None).await;
+                clients::login(&mut ws, &format!("Bearer {token}")).await;
+                ws
+            }));
+        }
+        let mut agent_tasks = Vec::new();
+        for login in logins {
+            let ws = login.await.map_err(|e| e.to_string())?;
             agent_tasks.push(tokio::spawn(answer(ws)));
         }
         let pairs = customers.len();
+        let ready = Arc::new(tokio::sync::Barrier::new(pairs + 1));
         let start = Arc::new(tokio::sync::Barrier::new(pairs + 1));
         let mut customer_tasks = Vec::new();
         for token in customers {
@@ -418,11 +434,15 @@ pub(crate) fn routing(options: RoutingOptions) -> Result {
                 "{}/v3.6/customer/rtm/ws?organization_id={}",
                 options.ws, options.org
             );
-            let mut ws = clients::open(&url, None).await;
-            clients::login(&mut ws, &format!("Bearer {token}")).await;
-            let chat = start_chat(&mut ws).await;
-            let (start, rounds) = (start.clone(), options.rounds);
+            let (setup, ready, start, rounds) =
+                (setup.clone(), ready.clone(), start.clone(), options.rounds);
             customer_tasks.push(tokio::spawn(async move {
+                let permit = setup.acquire().await;
+                let mut ws = clients::open(&url, None).await;
+                clients::login(&mut ws, &format!("Bearer {token}")).await;
+                let chat = start_chat(&mut ws).await;
+                drop(permit);
+                ready.wait().await;
                 start.wait().await;
                 for n in 0..rounds {
                     let frame = json!({
@@ -446,6 +466,7 @@ pub(crate) fn routing(options: RoutingOptions) -> Result {
                 ws
             }));
         }
+        ready.wait().await;
         emit(&Line::new("measuring"));
         // Let the parent read the sandbox's CPU first.
         tokio::time::sleep(Duration::from_millis(300)).await;

@@ -55,8 +55,12 @@ struct SandboxProcess {
 
 impl SandboxProcess {
     fn start(tls_dir: Option<&Path>) -> Result<Self> {
+        Self::start_with(tls_dir, &[])
+    }
+
+    fn start_with(tls_dir: Option<&Path>, args: &[&str]) -> Result<Self> {
         let mut command = Command::new(exe()?);
-        command.arg("sandbox");
+        command.arg("sandbox").args(args);
         if let Some(dir) = tls_dir {
             command.arg("--tls-dir").arg(dir);
         }
@@ -251,12 +255,17 @@ fn idle(options: &RunOptions) -> Result {
         tokens.display()
     ))?;
     let exe = exe()?.with_file_name("lc-bench-idle");
-    for kind in ["customer", "rtm", "raw"] {
+    // The breakdown rows (a bare RTM client, a raw WebSocket) with fewer connections.
+    for (kind, count) in [
+        ("customer", options.idle + 1),
+        ("rtm", options.idle.min(2_000) + 1),
+        ("raw", options.idle.min(2_000) + 1),
+    ] {
         let mut command = Command::new(&exe);
         command.args(["--ws", &sandbox.get("ws")?, "--http", &sandbox.get("http")?]);
         command.args(["--org", &sandbox.get("org")?, "--kind", kind]);
         command.arg("--tokens").arg(&tokens);
-        command.args(["--count", &(options.idle + 1).to_string()]);
+        command.args(["--count", &count.to_string(), "--heap-budget-mib", "2048"]);
         emit(&row(client(command)?, "idle", &[])?);
     }
     sandbox.stop();
@@ -291,7 +300,9 @@ fn fanout(options: &RunOptions) -> Result {
 
 /// The sandbox's routing throughput with `pairs` customer/agent pairs.
 fn routing(options: &RunOptions) -> Result {
-    let mut sandbox = SandboxProcess::start(None)?;
+    // The raw clients do not ping: the earliest would be closed as idle while the last
+    // chats are set up (start_chat's routing scans every agent).
+    let mut sandbox = SandboxProcess::start_with(None, &["--idle-timeout-secs", "600"])?;
     let agents = options.work_dir.join("routing-agents.txt");
     let customers = options.work_dir.join("routing-customers.txt");
     sandbox.ask(&format!("agents {} {}", options.pairs, agents.display()))?;
