@@ -1,4 +1,9 @@
-//! `cargo xtask bench`: runs the criterion benchmarks and writes `docs/benchmarks.md`.
+//! `cargo xtask bench [--only PARTS]`: runs the criterion benchmarks and the process-level
+//! ones (`crates/lc-bench`, see [`bench_process`](crate::bench_process)) and writes
+//! `docs/benchmarks.md`. `--only` takes a comma-separated list of `criterion`, `process`
+//! (all of the next five), `rtm`, `web`, `idle`, `fanout`, `routing`; a partial run
+//! writes `target/lc-bench/benchmarks.md` instead, so that the committed report always
+//! comes from one whole run.
 //!
 //! Every benchmark group has two functions, `baseline` (a raw tokio-tungstenite / hyper
 //! client, or plain `serde_json::Value`) and `sdk`, measured in the same process run.
@@ -121,13 +126,89 @@ pub(crate) struct Machine {
     pub(crate) rustc: String,
     /// `/proc/loadavg`'s 1, 5 and 15 minute load averages when the run started.
     pub(crate) load: Option<String>,
+    /// How long the whole run took.
+    pub(crate) seconds: Option<f64>,
+    /// `node --version`, when Node.js is installed (it runs the lc-sdk-js rows).
+    pub(crate) node: Option<String>,
 }
 
-/// Runs the benchmarks of the workspace at `root` and writes `docs/benchmarks.md`.
-pub(crate) fn run(root: &Path) -> Result<(), String> {
+/// The parts `--only` accepts besides the process parts: `criterion` and `process`.
+const CRITERION: &str = "criterion";
+
+/// The parts named by the arguments of `cargo xtask bench` (all of them without
+/// `--only`), in run order.
+pub(crate) fn parts(args: &[String]) -> Result<Vec<String>, String> {
+    let mut all = vec![CRITERION.to_owned()];
+    all.extend(crate::bench_process::PARTS.iter().map(|p| (*p).to_owned()));
+    let names = match args {
+        [] => return Ok(all),
+        [flag, list] if flag == "--only" => list.split(',').map(str::trim),
+        [other, ..] => {
+            return Err(format!("`bench` takes `--only PART,...` (got `{other}`)"));
+        }
+    };
+    let mut wanted = Vec::new();
+    for name in names {
+        match name {
+            "process" => wanted.extend(crate::bench_process::PARTS.iter().copied()),
+            name if all.iter().any(|p| p == name) => wanted.push(name),
+            other => {
+                return Err(format!(
+                    "unknown bench part `{other}`; parts: {}, process",
+                    all.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(all
+        .into_iter()
+        .filter(|p| wanted.contains(&p.as_str()))
+        .collect())
+}
+
+/// Runs the benchmarks of the workspace at `root` and writes the report.
+pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
+    let parts = parts(args)?;
+    let whole = parts.len() == 1 + crate::bench_process::PARTS.len();
     let started = SystemTime::now();
     let load = load_average();
-    let criterion_home = target_dir(root).join("criterion");
+    let target = target_dir(root);
+    let mut measured = Vec::new();
+    if parts.iter().any(|p| p == CRITERION) {
+        measured = criterion(root, &target, started)?;
+    }
+    let process_parts: Vec<String> = parts.iter().filter(|p| *p != CRITERION).cloned().collect();
+    let process = if process_parts.is_empty() {
+        None
+    } else {
+        Some(crate::bench_process::run(root, &target, &process_parts)?)
+    };
+    let seconds = started.elapsed().map(|d| d.as_secs_f64()).unwrap_or(0.0);
+    let report = render(
+        &measured,
+        process.as_ref(),
+        &Machine {
+            load,
+            seconds: Some(seconds),
+            ..machine()
+        },
+    );
+    let path = if whole {
+        root.join("docs/benchmarks.md")
+    } else {
+        target.join("lc-bench/benchmarks.md")
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    std::fs::write(&path, report).map_err(|e| format!("{}: {e}", path.display()))?;
+    eprintln!("wrote {} ({seconds:.0} s)", path.display());
+    Ok(())
+}
+
+/// Runs the criterion benches and reads their medians.
+fn criterion(root: &Path, target: &Path, started: SystemTime) -> Result<Vec<Measured>, String> {
+    let criterion_home = target.join("criterion");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(&cargo)
         .args(bench_args())
@@ -156,11 +237,7 @@ pub(crate) fn run(root: &Path) -> Result<(), String> {
             sdk_ns: read("sdk")?,
         });
     }
-    let report = render(&measured, &Machine { load, ..machine() });
-    let path = root.join("docs/benchmarks.md");
-    std::fs::write(&path, report).map_err(|e| format!("{}: {e}", path.display()))?;
-    eprintln!("wrote docs/benchmarks.md");
-    Ok(())
+    Ok(measured)
 }
 
 /// `cargo bench` with every bench target of [`TARGETS`].
@@ -299,8 +376,13 @@ of the `incoming_event` profile); a response's payload must still be copied into
 the baseline. Encoding was not changed.
 ";
 
-/// The report: the table, what each benchmark does, the machine and the command.
-pub(crate) fn render(measured: &[Measured], machine: &Machine) -> String {
+/// The report: the criterion table, what each benchmark does, the process-level
+/// sections, the history, the machine and the command.
+pub(crate) fn render(
+    measured: &[Measured],
+    process: Option<&crate::bench_process::Results>,
+    machine: &Machine,
+) -> String {
     let mut out = String::new();
     let command = format!("cargo {}", bench_args().join(" "));
     let _ = writeln!(out, "# Benchmarks\n");
@@ -340,6 +422,9 @@ pub(crate) fn render(measured: &[Measured], machine: &Machine) -> String {
         let _ = writeln!(out, "- `{}`: {}.", row.bench.group, row.bench.what);
     }
     out.push('\n');
+    if let Some(process) = process {
+        out.push_str(&crate::bench_process::render(process));
+    }
     out.push_str(WHAT_CHANGED);
     let _ = writeln!(out, "\n## Run\n");
     let _ = writeln!(out, "- date (UTC): {}", machine.date);
@@ -361,10 +446,18 @@ pub(crate) fn render(measured: &[Measured], machine: &Machine) -> String {
         );
     }
     let _ = writeln!(out, "- toolchain: {}", machine.rustc);
+    if let Some(node) = &machine.node {
+        let _ = writeln!(out, "- Node.js: {node}");
+    }
     let _ = writeln!(
         out,
-        "- command: `cargo xtask bench`, which runs `{command}`"
+        "- command: `cargo xtask bench`, which runs `{command}`, then `cargo build \
+         --release -p lc-bench` and `lc-bench run` (parts: `cargo xtask bench --only \
+         criterion,rtm,web,idle,fanout,routing`, or `--only process`)"
     );
+    if let Some(seconds) = machine.seconds {
+        let _ = writeln!(out, "- the whole run took {seconds:.0} s");
+    }
     out
 }
 
@@ -397,6 +490,8 @@ fn machine() -> Machine {
         cpu,
         rustc,
         load: None,
+        seconds: None,
+        node: command_output("node", &["--version"]),
     }
 }
 
@@ -501,6 +596,7 @@ mod tests {
     fn the_history_of_the_figures_survives_a_rewrite() {
         let report = render(
             &[],
+            Some(&crate::bench_process::Results::default()),
             &Machine {
                 date: "2026-01-01".to_owned(),
                 nproc: "2".to_owned(),
@@ -508,6 +604,8 @@ mod tests {
                 cpu: None,
                 load: None,
                 rustc: "rustc".to_owned(),
+                seconds: None,
+                node: None,
             },
         );
         assert!(
@@ -515,6 +613,23 @@ mod tests {
             "{report}"
         );
         assert!(report.contains("\n## Run\n"));
+        assert!(report.contains("\n## Process-level figures\n"));
+    }
+
+    #[test]
+    fn only_picks_parts_in_run_order() {
+        let args = |s: &str| s.split(' ').map(str::to_owned).collect::<Vec<_>>();
+        assert_eq!(parts(&[]).map(|p| p.len()), Ok(6));
+        assert_eq!(
+            parts(&args("--only routing,criterion")),
+            Ok(vec!["criterion".to_owned(), "routing".to_owned()])
+        );
+        assert_eq!(
+            parts(&args("--only process")).map(|p| p.join(",")),
+            Ok("rtm,web,idle,fanout,routing".to_owned())
+        );
+        assert!(parts(&args("--only nothing")).is_err());
+        assert!(parts(&args("--fast")).is_err());
     }
 
     #[test]
@@ -546,8 +661,10 @@ mod tests {
             cpu: Some("Some CPU".to_owned()),
             rustc: "rustc 1.95.0".to_owned(),
             load: Some("1.50 2.00 2.50".to_owned()),
+            seconds: Some(312.4),
+            node: Some("v20.20.2".to_owned()),
         };
-        let report = render(&measured, &machine);
+        let report = render(&measured, None, &machine);
         assert!(report.contains("| benchmark | measure | baseline | SDK | ratio |"));
         assert!(
             report
@@ -561,6 +678,8 @@ mod tests {
         assert!(report.contains("- machine: 2 cores (`nproc`), x86_64 (`uname -m`), Some CPU"));
         assert!(report.contains("- toolchain: rustc 1.95.0"));
         assert!(report.contains("(1, 5, 15 min): 1.50 2.00 2.50"));
+        assert!(report.contains("- the whole run took 312 s"));
+        assert!(report.contains("- Node.js: v20.20.2"));
         assert!(report.contains(
             "`cargo bench -p lc-protocol --bench codec -p lc-rtm --bench rtm -p lc-web --bench web`"
         ));

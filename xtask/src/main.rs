@@ -5,12 +5,14 @@
 //!   `crates/livechat/tests/it/js_counterparts.rs` from the tables in `spec/`.
 //! - `cargo xtask codegen --check` regenerates in memory and fails, naming the stale
 //!   files, when anything checked in differs.
-//! - `cargo xtask bench` runs the criterion benchmarks and writes `docs/benchmarks.md`
+//! - `cargo xtask bench [--only PARTS]` runs the criterion and process-level benchmarks
+//!   and writes `docs/benchmarks.md`
 //!   (each SDK figure as a ratio to its baseline from the same run).
 //! - `cargo xtask chaos [--ci] [--seed N] ...` runs the LiveChat chaos suite
 //!   (`crates/lc-chaos`) and prints its figures as a markdown table.
 
 mod bench;
+mod bench_process;
 mod chaos;
 mod codegen;
 mod docs;
@@ -28,10 +30,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("bench") => match args.get(1) {
-            None => bench::run(&workspace_root()),
-            Some(other) => Err(format!("`bench` takes no option (got `{other}`)")),
-        },
+        Some("bench") => bench::run(&workspace_root(), &args[1..]),
         Some("chaos") => chaos::run(&workspace_root(), &args[1..]),
         Some("codegen") => match args.get(1).map(String::as_str) {
             None => codegen::run(&workspace_root(), codegen::Mode::Write),
@@ -50,7 +49,7 @@ fn main() -> ExitCode {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask codegen [--check] | cargo xtask bench | cargo xtask chaos [--ci] \
+    "usage: cargo xtask codegen [--check] | cargo xtask bench [--only PARTS] | cargo xtask chaos [--ci] \
      [--seed N] [--agents N] [--web-agents N] [--customers N] [--messages N] [--no-faults] \
      [--out FILE] [--release|--debug]"
         .to_owned()
