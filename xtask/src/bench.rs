@@ -337,44 +337,9 @@ fn three_digits(value: f64) -> String {
     }
 }
 
-/// The history of the codec figures, kept in every report (the table above is rewritten
-/// by each run; this is not). Edit it here when a change moves the figures.
-const WHAT_CHANGED: &str = "\
-## What changed the figures
-
-Codec decoding, SDK ÷ `Value` (lower is better). Criterion medians were too noisy on the \
-shared 2-core machine (load average 1 to 7 during the work), so each step was measured \
-as the median ratio of 300 alternating rounds of the two functions of a group (the code \
-of `benches/codec.rs`, release build, same process):
-
-| step | `incoming_event` | `list_chats` |
-|---|---|---|
-| before (`#[serde(flatten)] extra`; `Event`/`User` through `Value`; envelope through a `BTreeMap`) | 1.62× | 1.58× |
-| generated `Deserialize` for structs with `extra`; unions read from raw JSON; envelope in one pass without a map, push payload not copied | 1.19× | 1.30× |
-| unions in one pass with any deserializer (fields before the tag kept aside) | 1.08× | 1.20× |
-| push decoded while the envelope is read, moved once | 1.07× | 1.21× |
-| `Event` variants not handed the tag; push name borrowed | 1.00× | 1.23× |
-| string enums (`string_enum!`) decoded without allocating for known values | 0.96× | 1.20× |
-
-- Generated `Deserialize` (xtask `render_deserialize`): `#[serde(flatten)]` sent every \
-unknown field through serde's private `Content` buffer and cannot carry a `RawValue`; \
-the generated map visitor decodes known fields straight into their slots, with the \
-derive's errors (`missing field`, `duplicate field`, same `expecting`).
-- Unions (`types::tagged`): `Event` and `User` used to build a `Value` tree of each object \
-and decode the variant from it; now the fields met before `type` are kept aside and the \
-variant's decoder reads them, then the rest of the input. Unknown tags still keep every \
-field.
-- Envelope (`wire::livechat`): the frame is read once, without a `BTreeMap`; a push's \
-payload is decoded in that same pass (`PushSet::deserialize_payload`) instead of being \
-copied to a `Box<RawValue>` and parsed again; odd frames take the plain path.
-- String enums: decoded through a `String` before; now matched from the borrowed text.
-- What is left: `AgentPush` is 2 KB and `User` 2 KB (variants holding an `Agent` or a \
-`Customer` inline), so each move of a decoded push or user is a 2 KB copy (a quarter \
-of the `incoming_event` profile); a response's payload must still be copied into the \
-`Box<RawValue>` of `Reply`, a second pass over the `list_chats` text; and its \
-`properties` (of the chat, the thread and the events) are maps of `Value`, as costly as \
-the baseline. Encoding was not changed.
-";
+/// What each change bought, kept in every report (the tables are rewritten by each run;
+/// this is not): edit `bench_changes.md` beside this file when a change moves a figure.
+const WHAT_CHANGED: &str = include_str!("bench_changes.md");
 
 /// The report: the criterion table, what each benchmark does, the process-level
 /// sections, the history, the machine and the command.
