@@ -415,22 +415,16 @@ fn render_idle(out: &mut String, results: &Results) {
         let buffer = line.number("push_buffer").unwrap_or(0.0);
         let _ = writeln!(
             out,
-            "\nWhat dominates: tokio's `broadcast::channel(n)` allocates its n slots when it \
-             is created, each slot holding an `Option<T>` inline. `RtmClient` makes one of \
-             `RtmConfig::push_buffer` = {buffer:.0} slots of `RtmEvent<CustomerPush>` \
-             ({rtm_event:.0} B each, because `CustomerPush` holds its largest variant \
-             inline): about {} per client before anything is pushed. `CustomerClient` adds \
-             its own event hub, a broadcast of 1,024 `CustomerEvent`s ({customer_event:.0} B \
-             each): about {} more. The rest is tungstenite's read buffer, allocated at \
-             connect (`WebSocketConfig::read_buffer_size`, 128 KiB by default: the raw \
-             row), and the engine's tasks and state. What would fix it (in lc-rtm and \
-             lc-customer, not changed here): box the large push variants (or the push in \
-             the channel: `Arc<P>`) so that a slot is a pointer, and/or a smaller default \
-             `push_buffer` (e.g. 64) — 1,024 slots of 16 B would be 16 KiB; a \
-             `read_buffer_size` of e.g. 8 KiB (tungstenite grows the buffer for large \
-             frames).",
-            format_bytes(buffer * (rtm_event + 24.0)),
-            format_bytes(1024.0 * (customer_event + 24.0)),
+            "\nWhat a connection holds: the read buffer (`RtmConfig::read_buffer_size`, 16 KiB; \
+             the raw row keeps tungstenite's default of 128 KiB), the engine's task (its \
+             connecting state boxed, so that only the serving state stays) and, for a \
+             `CustomerClient`, the task that turns pushes into events and the last \
+             `Connected` event (the customer, as the login gave it). The push queues \
+             (`lc_protocol::fanout`) hold only what a subscriber has not read: nothing \
+             while idle, up to `push_buffer` = {buffer:.0} items otherwise (an \
+             `RtmEvent<CustomerPush>` is {rtm_event:.0} B, a `CustomerEvent` \
+             {customer_event:.0} B). Before that fan-out each connection allocated two \
+             rings of 1,024 such slots up front: 5.05 MiB per customer connection."
         );
     }
     out.push('\n');

@@ -18,7 +18,8 @@ use std::sync::Arc;
 ///
 /// Every push is given once; after each reconnection (or when this task fell behind)
 /// the customer's chats are read and what was missed is given as
-/// [`CustomerEvent::Recovered`], before newer pushes.
+/// [`CustomerEvent::Recovered`], before newer pushes. The reads it makes now and then are
+/// boxed, so that the idle task does not keep room for them.
 pub(crate) async fn run<T: CustomerConnection>(
     transport: T,
     shared: Arc<Shared>,
@@ -30,7 +31,8 @@ pub(crate) async fn run<T: CustomerConnection>(
     let mut behind = false;
     let mut connected = false;
     let mut failures = 0u32;
-    let mut login: Option<LoginResponse> = None;
+    // Boxed: kept across waits, and as large as a customer.
+    let mut login: Option<Box<LoginResponse>> = None;
     loop {
         // A catch-up that failed while connected is tried again after a pause, without
         // waiting for another reconnection.
@@ -40,7 +42,7 @@ pub(crate) async fn run<T: CustomerConnection>(
                 Ok(item) => item,
                 Err(_) => {
                     let me = shared.me().unwrap_or_default();
-                    behind = !recover(&*reader, &shared, &mut ledger, &me).await;
+                    behind = !Box::pin(recover(&*reader, &shared, &mut ledger, &me)).await;
                     failures = if behind {
                         failures.saturating_add(1)
                     } else {
@@ -55,7 +57,7 @@ pub(crate) async fn run<T: CustomerConnection>(
         let Some(item) = item else { break };
         let event = match item {
             RtmEvent::LoggedIn { response } => {
-                match serde_json::from_str::<LoginResponse>(response.get()) {
+                match serde_json::from_str::<Box<LoginResponse>>(response.get()) {
                     Ok(decoded) => login = Some(decoded),
                     Err(err) => tracing::warn!(%err, "login response not understood"),
                 }
@@ -63,8 +65,8 @@ pub(crate) async fn run<T: CustomerConnection>(
             }
             RtmEvent::Connected => {
                 let announced = match login.take() {
-                    Some(login) => Connected::from_login(login, shared.group),
-                    None => match fetch_login(&transport, &shared).await {
+                    Some(login) => Connected::from_login(*login, shared.group),
+                    None => match Box::pin(fetch_login(&transport, &shared)).await {
                         Some(connected) => connected,
                         None => continue,
                     },
@@ -76,9 +78,11 @@ pub(crate) async fn run<T: CustomerConnection>(
                     // What is there at the start is not news after a reconnection.
                     // If that fails, the next catch-up takes everything as missed.
                     started = true;
-                    behind = recovery::baseline(&*reader, &mut ledger).await.is_err();
+                    behind = Box::pin(recovery::baseline(&*reader, &mut ledger))
+                        .await
+                        .is_err();
                 } else if behind {
-                    behind = !recover(&*reader, &shared, &mut ledger, &me).await;
+                    behind = !Box::pin(recover(&*reader, &shared, &mut ledger, &me)).await;
                 }
                 failures = u32::from(behind);
                 continue;
@@ -96,7 +100,7 @@ pub(crate) async fn run<T: CustomerConnection>(
                 // This task fell behind: what it missed is read from the server.
                 tracing::warn!(count, "customer event pump fell behind; catching up");
                 let me = shared.me().unwrap_or_default();
-                behind = !recover(&*reader, &shared, &mut ledger, &me).await;
+                behind = !Box::pin(recover(&*reader, &shared, &mut ledger, &me)).await;
                 continue;
             }
             RtmEvent::Push { push, .. } => {

@@ -108,10 +108,12 @@ where
         loop {
             // The least wait the server asked for before the next attempt.
             let mut at_least = Duration::ZERO;
-            match self
-                .open(region.as_deref(), logged_in_once, &mut commands, &mut queue)
-                .await
-            {
+            // Boxed: connecting (TLS, handshake, login) needs far more state than
+            // serving, and an unboxed future would keep room for it in the task for
+            // the whole life of the connection.
+            let open =
+                Box::pin(self.open(region.as_deref(), logged_in_once, &mut commands, &mut queue));
+            match open.await {
                 Ok((ws, token)) => {
                     logged_in_once = true;
                     self.health.set_status(RtmStatus::Connected);
