@@ -109,16 +109,7 @@ fn string_field(
     fields: &std::collections::BTreeMap<&str, &RawValue>,
     name: &'static str,
 ) -> Result<Option<String>, FrameError> {
-    match fields.get(name) {
-        None => Ok(None),
-        Some(raw) if raw.get() == "null" => Ok(None),
-        Some(raw) => serde_json::from_str::<String>(raw.get())
-            .map(Some)
-            .map_err(|_| FrameError::WrongType {
-                field: name,
-                expected: "a string",
-            }),
-    }
+    string_value(fields.get(name).copied(), name)
 }
 
 /// The payload field `name` as an owned raw value; absent or `null` becomes `{}`.
