@@ -31,19 +31,13 @@ pub struct Fanout<T> {
 
 struct Hub<T> {
     capacity: usize,
-    subscribers: Mutex<Subscribers<T>>,
-}
-
-struct Subscribers<T> {
-    queues: Vec<Arc<Mutex<Queue<T>>>>,
-    closed: bool,
+    subscribers: Mutex<Vec<Arc<Mutex<Queue<T>>>>>,
 }
 
 struct Queue<T> {
     items: VecDeque<T>,
     missed: u64,
     waker: Option<Waker>,
-    closed: bool,
 }
 
 /// The receiving side of one subscriber; dropping it unsubscribes.
@@ -63,24 +57,19 @@ impl<T: Clone> Fanout<T> {
         Self {
             hub: Arc::new(Hub {
                 capacity: capacity.max(1),
-                subscribers: Mutex::new(Subscribers {
-                    queues: Vec::new(),
-                    closed: false,
-                }),
+                subscribers: Mutex::new(Vec::new()),
             }),
         }
     }
 
     /// A new subscriber, receiving what is sent from now on.
     pub fn subscribe(&self) -> FanoutReceiver<T> {
-        let mut subscribers = lock(&self.hub.subscribers);
         let queue = Arc::new(Mutex::new(Queue {
             items: VecDeque::new(),
             missed: 0,
             waker: None,
-            closed: subscribers.closed,
         }));
-        subscribers.queues.push(queue.clone());
+        lock(&self.hub.subscribers).push(queue.clone());
         FanoutReceiver {
             queue,
             hub: Arc::downgrade(&self.hub),
@@ -90,13 +79,10 @@ impl<T: Clone> Fanout<T> {
     /// Hands `item` to every subscriber; returns how many there are.
     pub fn send(&self, item: T) -> usize {
         let subscribers = lock(&self.hub.subscribers);
-        if subscribers.closed {
-            return 0;
-        }
         let capacity = self.hub.capacity;
-        let count = subscribers.queues.len();
+        let count = subscribers.len();
         let mut item = Some(item);
-        for (index, queue) in subscribers.queues.iter().enumerate() {
+        for (index, queue) in subscribers.iter().enumerate() {
             let next = if index + 1 == count {
                 item.take()
             } else {
@@ -121,24 +107,7 @@ impl<T: Clone> Fanout<T> {
 
     /// How many subscribers there are now.
     pub fn receiver_count(&self) -> usize {
-        lock(&self.hub.subscribers).queues.len()
-    }
-
-    /// Ends every stream once its queued items are read; later subscribers get an
-    /// ended stream, later sends reach no one.
-    pub fn close(&self) {
-        let mut subscribers = lock(&self.hub.subscribers);
-        subscribers.closed = true;
-        for queue in &subscribers.queues {
-            let waker = {
-                let mut queue = lock(queue);
-                queue.closed = true;
-                queue.waker.take()
-            };
-            if let Some(waker) = waker {
-                waker.wake();
-            }
-        }
+        lock(&self.hub.subscribers).len()
     }
 }
 
@@ -159,8 +128,8 @@ impl<T> std::fmt::Debug for Fanout<T> {
 }
 
 impl<T> FanoutReceiver<T> {
-    /// The next item, `Missed` first when some were dropped, or `None` once the fan-out
-    /// is closed (or gone) and everything queued was read.
+    /// The next item, `Missed` first when some were dropped, or `None` once every
+    /// sender is gone and everything queued was read.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Received<T>>> {
         let mut queue = lock(&self.queue);
         if queue.missed > 0 {
@@ -172,7 +141,7 @@ impl<T> FanoutReceiver<T> {
             }
             return Poll::Ready(Some(Received::Item(item)));
         }
-        if queue.closed || self.hub.strong_count() == 0 {
+        if self.hub.strong_count() == 0 {
             return Poll::Ready(None);
         }
         if !queue
@@ -206,9 +175,7 @@ impl<T> Stream for FanoutReceiver<T> {
 impl<T> Drop for FanoutReceiver<T> {
     fn drop(&mut self) {
         if let Some(hub) = self.hub.upgrade() {
-            lock(&hub.subscribers)
-                .queues
-                .retain(|queue| !Arc::ptr_eq(queue, &self.queue));
+            lock(&hub.subscribers).retain(|queue| !Arc::ptr_eq(queue, &self.queue));
         }
         // The sender is gone: nothing to wake when the last one sends.
     }
@@ -227,7 +194,7 @@ impl<T> Drop for Hub<T> {
             .subscribers
             .get_mut()
             .unwrap_or_else(PoisonError::into_inner);
-        for queue in &subscribers.queues {
+        for queue in subscribers.iter() {
             let waker = lock(queue).waker.take();
             if let Some(waker) = waker {
                 waker.wake();
@@ -291,21 +258,15 @@ mod tests {
     }
 
     #[test]
-    fn closing_or_dropping_the_sender_ends_the_streams_after_what_is_queued() {
+    fn dropping_the_sender_ends_the_streams_after_what_is_queued() {
         let fanout = Fanout::new(4);
         let mut receiver = fanout.subscribe();
         fanout.send(7);
-        fanout.close();
+        drop(fanout);
         assert_eq!(
             receiver.next().now_or_never(),
             Some(Some(Received::Item(7)))
         );
-        assert_eq!(receiver.next().now_or_never(), Some(None));
-        assert_eq!(fanout.subscribe().next().now_or_never(), Some(None));
-
-        let fanout = Fanout::<u8>::new(4);
-        let mut receiver = fanout.subscribe();
-        drop(fanout);
         assert_eq!(receiver.next().now_or_never(), Some(None));
     }
 
