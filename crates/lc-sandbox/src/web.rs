@@ -94,6 +94,9 @@ async fn run_action(
         check_organization(req.uri(), version, legacy_ok, &shared.lock().settings)?;
     }
     let credential = requester(&req, api, name, shared)?;
+    if let Principal::Customer(id) = &credential.principal {
+        crate::customer_api::check_not_banned(&shared.lock(), id)?;
+    }
     crate::dispatch::check_available(api, version, TransportKind::Web, name)?;
     if name == "upload_file" {
         return upload(req, shared).await;
@@ -374,7 +377,9 @@ fn url_safe(name: &str) -> String {
         .collect()
 }
 
-/// `GET /files/{id}/{name}`: an uploaded file.
+/// `GET /files/{id}/{name}`: an uploaded file, as an attachment that browsers must not
+/// sniff (its type is whatever the uploader said), so that it cannot run as a page of the
+/// sandbox's origin.
 pub(crate) fn file(id: &str, shared: &Shared) -> Response<Full<Bytes>> {
     let state = shared.lock();
     let Some(file) = state.files.get(id) else {
@@ -384,7 +389,11 @@ pub(crate) fn file(id: &str, shared: &Shared) -> Response<Full<Bytes>> {
     if let Ok(value) = HeaderValue::from_str(&file.content_type) {
         response.headers_mut().insert(header::CONTENT_TYPE, value);
     }
-    let disposition = format!("inline; filename=\"{}\"", url_safe(&file.name));
+    response.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    let disposition = format!("attachment; filename=\"{}\"", url_safe(&file.name));
     if let Ok(value) = HeaderValue::from_str(&disposition) {
         response
             .headers_mut()

@@ -10,7 +10,7 @@ use lc_protocol::error::ErrorType;
 use serde_json::value::RawValue;
 
 pub(crate) use config::show_greeting;
-pub(crate) use profile::login;
+pub(crate) use profile::{check_not_banned, login};
 
 /// Runs a customer action (already checked to exist for this version and transport).
 pub(crate) fn handle(ctx: &mut Ctx<'_>, action: &str, payload: &RawValue) -> Reply {

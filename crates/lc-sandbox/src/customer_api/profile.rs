@@ -87,14 +87,24 @@ fn login_customer(state: &State, token: &str) -> Result<CustomerId, ApiError> {
     let Principal::Customer(id) = authenticate(state, token)? else {
         return Err(invalid_token());
     };
-    let rec = state.customers.get(&id).ok_or_else(invalid_token)?;
-    if rec
-        .banned_until
-        .is_some_and(|until| until > std::time::Instant::now())
-    {
+    if !state.customers.contains_key(&id) {
+        return Err(invalid_token());
+    }
+    check_not_banned(state, &id)?;
+    Ok(id)
+}
+
+/// `customer_banned` while a ban of customer `id` lasts (RTM login and every Web request).
+pub(crate) fn check_not_banned(state: &State, id: &CustomerId) -> Result<(), ApiError> {
+    let banned = state
+        .customers
+        .get(id)
+        .and_then(|rec| rec.banned_until)
+        .is_some_and(|until| until > std::time::Instant::now());
+    if banned {
         return Err(err(ErrorType::CustomerBanned, "Customer is banned"));
     }
-    Ok(id)
+    Ok(())
 }
 
 /// Records the session facts of a login (see [`login`]).

@@ -55,7 +55,8 @@ pub(crate) async fn upload(
     if !allowed(&ctx.app()?.config.allowed_media_types, &mime) {
         return Err(Fail::forbidden("File type is not allowed"));
     }
-    let id = ctx.st.mint("f");
+    // Unguessable, unlike the other ids: the id is all a download needs besides a session.
+    let id = format!("f{}", uuid::Uuid::new_v4().simple());
     let url = format!("/media/{id}");
     let size = bytes.len() as u64;
     let media = InbentaMedia {
@@ -67,9 +68,15 @@ pub(crate) async fn upload(
         sender_id: Some(sender.clone()),
         extra: Map::new(),
     };
-    ctx.app_mut()?
-        .media
-        .insert(id.clone(), MediaRec { name, mime, bytes });
+    ctx.app_mut()?.media.insert(
+        id.clone(),
+        MediaRec {
+            chat: chat.clone(),
+            name,
+            mime,
+            bytes,
+        },
+    );
     let content = serde_json::to_value(&media).unwrap_or_default();
     let post = Post {
         chat,
@@ -172,19 +179,39 @@ fn allowed(patterns: &[String], mime: &str) -> bool {
     })
 }
 
-/// `GET /v1/media/{id}`: the file, with its type.
-pub(crate) fn download(hub: &Hub, app: &str, id: &str) -> Result<Response<Full<Bytes>>, Fail> {
+/// `GET /v1/media/{id}`: the file, with its type, for the members of the chat it was
+/// posted in and the app secret. It is served as an attachment that browsers must not
+/// sniff, so that a file cannot run as a page of the sandbox's origin.
+pub(crate) fn download(
+    hub: &Hub,
+    app: &str,
+    who: &Who,
+    id: &str,
+) -> Result<Response<Full<Bytes>>, Fail> {
     let st = hub.lock();
-    let media = st
-        .app(app)?
+    let app = st.app(app)?;
+    let media = app
         .media
         .get(id)
         .ok_or_else(|| Fail::not_found("Media not found"))?;
+    if let Who::User(user) = who {
+        let member = app
+            .chats
+            .get(&media.chat)
+            .is_some_and(|chat| chat.is_member(user));
+        if !member {
+            return Err(Fail::forbidden("Not a member of the chat of this file"));
+        }
+    }
     let mut response = Response::new(Full::new(media.bytes.clone()));
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&media.mime) {
         headers.insert(header::CONTENT_TYPE, value);
     }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     let safe: String = media
         .name
         .chars()
@@ -196,7 +223,7 @@ pub(crate) fn download(hub: &Hub, app: &str, id: &str) -> Result<Response<Full<B
             }
         })
         .collect();
-    if let Ok(value) = HeaderValue::from_str(&format!("inline; filename=\"{safe}\"")) {
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     Ok(response)

@@ -8,6 +8,7 @@ use super::hub::Hub;
 use super::membership::check_member;
 use super::messages::{self, Post};
 use super::ops;
+use super::state::AppRec;
 use super::users::{self, NewUser};
 use super::{assign, media, members};
 use crate::query::{query_pairs, query_param};
@@ -17,6 +18,7 @@ use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use lc_protocol::inbenta::{ChatsCreate, HistoryEntry, InbentaMessageType};
 use serde_json::{Map, Value, json};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 /// Largest JSON body accepted.
@@ -73,7 +75,7 @@ async fn run(req: Request<Incoming>, hub: &Arc<Hub>) -> Result<Response<Full<Byt
     };
     match (method, segments.as_slice()) {
         (Method::POST, ["media"]) => return media::upload(req, hub, &app, &who).await,
-        (Method::GET, ["media", id]) => return media::download(hub, &app, id),
+        (Method::GET, ["media", id]) => return media::download(hub, &app, &who, id),
         _ => {}
     }
     let (parts, body) = req.into_parts();
@@ -109,6 +111,24 @@ async fn run(req: Request<Incoming>, hub: &Arc<Hub>) -> Result<Response<Full<Byt
     let result = route(&mut ctx, &who, &parts.method, &segments, &query, body);
     ctx.flush_later();
     ok(&result?)
+}
+
+/// Whose profiles (name, contact, extra info) `who` may read: `None` for the app secret,
+/// which reads every user; for a session, its own user and the members of its chats.
+/// (Inferred: the public docs do not say who may read users; the sandbox refuses what a
+/// stranger has no use for.)
+fn peers<'a>(app: &'a AppRec, who: &'a Who) -> Option<HashSet<&'a str>> {
+    let Who::User(me) = who else {
+        return None;
+    };
+    let mut peers: HashSet<&str> = app
+        .chats
+        .values()
+        .filter(|chat| chat.is_member(me))
+        .flat_map(|chat| chat.members.iter().map(String::as_str))
+        .collect();
+    peers.insert(me);
+    Some(peers)
 }
 
 /// Whether a route exists (any other answers 404).
@@ -166,15 +186,28 @@ fn route(
         (&Method::GET, ["users"]) => {
             let external = text("externalId");
             let app = ctx.app()?;
+            let peers = peers(app, who);
             let users: Vec<_> = app
                 .users
                 .values()
                 .filter(|u| external.is_none() || u.profile.external_id == external)
+                .filter(|u| {
+                    peers
+                        .as_ref()
+                        .is_none_or(|p| p.contains(u.profile.id.as_str()))
+                })
                 .map(|u| u.profile.clone())
                 .collect();
             json!({ "users": users })
         }
-        (&Method::GET, ["users", id]) => json!({ "user": ctx.app()?.user(id)?.profile }),
+        (&Method::GET, ["users", id]) => {
+            let app = ctx.app()?;
+            let user = app.user(id)?;
+            if peers(app, who).is_some_and(|p| !p.contains(id)) {
+                return Err(Fail::not_found("User not found"));
+            }
+            json!({ "user": user.profile })
+        }
         (&Method::PUT, ["users", id]) => {
             json!({ "user": users::update_user(ctx, who, id, &body)? })
         }

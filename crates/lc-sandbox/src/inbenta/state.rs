@@ -316,6 +316,8 @@ pub(crate) struct MessageRec {
 /// An uploaded file.
 #[derive(Debug, Clone)]
 pub(crate) struct MediaRec {
+    /// The chat the file was posted in: only its members (and the app secret) read it.
+    pub(crate) chat: String,
     pub(crate) name: String,
     pub(crate) mime: String,
     pub(crate) bytes: Bytes,

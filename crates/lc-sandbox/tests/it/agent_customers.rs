@@ -3,7 +3,9 @@
 
 use crate::common;
 
+use common::web::{Web, agent_bearer, customer_bearer};
 use common::{Rtm, World};
+use http::StatusCode;
 use lc_sandbox::{NewAgent, NewCustomer};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -72,6 +74,30 @@ async fn a_banned_customer_cannot_log_in() {
         .fails("login", json!({"token": world.customer.bearer().expose()}))
         .await;
     assert_eq!(error, "customer_banned");
+}
+
+#[tokio::test]
+async fn a_banned_customer_cannot_use_the_web_api() {
+    let world = World::new().await;
+    let web = Web::new(&world.sandbox);
+    let auth = customer_bearer(&world.customer);
+    let path = web.customer_path("3.6", "list_chats", "");
+    let before = web.post_json(&path, &auth, &json!({})).await;
+    assert_eq!(before.status, StatusCode::OK, "{:?}", before.json());
+    let mut agent = world.agent_rtm("3.6").await;
+    agent
+        .ok(
+            "ban_customer",
+            json!({"id": world.customer.id.as_str(), "ban": {"days": 1}}),
+        )
+        .await;
+
+    let after = web.post_json(&path, &auth, &json!({})).await;
+    assert_eq!(after.error_type(), "customer_banned");
+    let other = Web::new(&world.sandbox)
+        .agent("3.6", "list_chats", &agent_bearer(&world.agent), json!({}))
+        .await;
+    assert_eq!(other.status, StatusCode::OK, "agents are not affected");
 }
 
 #[tokio::test]

@@ -61,6 +61,58 @@ async fn an_uploaded_file_is_pushed_as_a_media_message_and_downloads() {
 }
 
 #[tokio::test]
+async fn only_members_of_its_chat_download_a_file_by_an_unguessable_id() {
+    let world = World::basic().await;
+    let (user, token, mut ws) = world.user("Bob").await;
+    let chat = create_chat(&mut ws, &user).await;
+    let mine = [
+        ("x-hyper-appid", world.app_id()),
+        ("x-hyper-token", token.as_str()),
+    ];
+    let file = ("a.txt", "text/plain", &b"private"[..]);
+    let first = world.rest.upload(&mine, &chat, &user, file).await.ok();
+    let second = world.rest.upload(&mine, &chat, &user, file).await.ok();
+    let id = first["media"]["id"].as_str().unwrap();
+    let other = second["media"]["id"].as_str().unwrap();
+    assert!(id.len() >= 32, "an id with 128 random bits: {id}");
+    assert_ne!(id, other);
+    let common = id.chars().zip(other.chars()).take_while(|(a, b)| a == b);
+    assert!(
+        common.count() < 8,
+        "ids do not follow each other: {id} {other}"
+    );
+
+    let path = format!("media/{id}");
+    let (_eve, eve_token) = world.rest.new_user(world.app_id(), "Eve").await;
+    let as_eve = [
+        ("x-hyper-appid", world.app_id()),
+        ("x-hyper-token", eve_token.as_str()),
+    ];
+    let refused = world.rest.call(Method::GET, &path, &as_eve, None).await;
+    assert_eq!(refused.error(403), "Not a member of the chat of this file");
+    let by_query = format!("{path}?appId={}&token={eve_token}", world.app_id());
+    world
+        .rest
+        .call(Method::GET, &by_query, &[], None)
+        .await
+        .error(403);
+
+    let own = world.rest.call(Method::GET, &path, &mine, None).await;
+    assert_eq!(own.status, 200);
+    assert_eq!(&own.body[..], b"private");
+    assert_eq!(own.headers["x-content-type-options"], "nosniff");
+    assert_eq!(
+        own.headers["content-disposition"],
+        "attachment; filename=\"a.txt\""
+    );
+    let server = world
+        .rest
+        .call(Method::GET, &path, &world.secret_headers(), None)
+        .await;
+    assert_eq!(server.status, 200, "the app secret reads every file");
+}
+
+#[tokio::test]
 async fn a_file_of_a_type_not_allowed_is_403() {
     let world = World::basic().await;
     let (user, token, mut ws) = world.user("Bob").await;

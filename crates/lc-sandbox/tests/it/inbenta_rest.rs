@@ -217,6 +217,66 @@ async fn users_are_read_changed_and_found_by_external_id() {
 }
 
 #[tokio::test]
+async fn a_session_reads_only_itself_and_the_members_of_its_chats() {
+    let world = World::basic().await;
+    let app = world.app_id();
+    let ann = world
+        .sandbox
+        .create_inbenta_agent(app, NewInbentaAgent::new("Ann"));
+    let _ann_ws = world.socket(ann.token.expose()).await;
+    let (bob, bob_token, mut bob_ws) = world.user("Bob").await;
+    let (eve, eve_token) = world.rest.new_user(app, "Eve").await;
+    let chat = create_chat(&mut bob_ws, &bob).await;
+    bob_ws.ok("chats:assign", json!({"chatId": chat})).await;
+    let as_bob = [
+        ("x-hyper-appid", app),
+        ("x-hyper-token", bob_token.as_str()),
+    ];
+    let as_eve = [
+        ("x-hyper-appid", app),
+        ("x-hyper-token", eve_token.as_str()),
+    ];
+    let ids = |reply: Value| -> Vec<String> {
+        let mut ids: Vec<String> = reply["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+
+    let seen_by_eve = world.rest.call(Method::GET, "users", &as_eve, None).await;
+    assert_eq!(
+        ids(seen_by_eve.ok()),
+        vec![eve.clone()],
+        "a stranger sees only itself"
+    );
+    let bob_path = format!("users/{bob}");
+    let read = world.rest.call(Method::GET, &bob_path, &as_eve, None).await;
+    assert_eq!(read.error(404), "User not found");
+
+    let mut expected = vec![bob.clone(), ann.id.clone()];
+    expected.sort();
+    let seen_by_bob = world.rest.call(Method::GET, "users", &as_bob, None).await;
+    assert_eq!(
+        ids(seen_by_bob.ok()),
+        expected,
+        "Bob sees himself and his agent"
+    );
+    let ann_path = format!("users/{}", ann.id);
+    let agent = world.rest.call(Method::GET, &ann_path, &as_bob, None).await;
+    assert_eq!(agent.ok()["user"]["name"], "Ann");
+
+    let everyone = world
+        .rest
+        .call(Method::GET, "users", &world.secret_headers(), None)
+        .await;
+    assert_eq!(ids(everyone.ok()).len(), 3, "the secret reads every user");
+}
+
+#[tokio::test]
 async fn availability_counts_free_online_agents_per_room() {
     let world = World::new(NewInbentaApp::new("app-a").rooms([1, 2])).await;
     let ann = world

@@ -366,6 +366,27 @@ async fn an_uploaded_file_is_served_back_at_its_url_with_its_content_type() {
 }
 
 #[tokio::test]
+async fn an_uploaded_file_is_served_as_an_attachment_that_is_not_sniffed() {
+    let world = World::new().await;
+    let web = Web::new(&world.sandbox);
+    let auth = customer_bearer(&world.customer);
+    let path = web.customer_path("3.6", "upload_file", "");
+    let page = b"<script>alert(document.cookie)</script>";
+    let reply = web
+        .upload(&path, &auth, "file", "page.html", "text/html", page)
+        .await;
+    let url = reply.ok()["url"].as_str().unwrap().to_owned();
+    let file = web.get_url(&url).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(
+        file.header("content-disposition"),
+        Some("attachment; filename=\"page.html\"")
+    );
+    world.sandbox.shutdown().await;
+}
+
+#[tokio::test]
 async fn customers_upload_files_too() {
     let world = World::new().await;
     let web = Web::new(&world.sandbox);

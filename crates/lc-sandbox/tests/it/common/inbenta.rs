@@ -27,6 +27,7 @@ pub const WAIT: Duration = Duration::from_secs(5);
 pub struct Reply {
     pub status: StatusCode,
     pub content_type: Option<String>,
+    pub headers: http::HeaderMap,
     pub body: Bytes,
 }
 
@@ -95,10 +96,12 @@ impl Rest {
             .get("content-type")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let headers = response.headers().clone();
         let body = response.into_body().collect().await.unwrap().to_bytes();
         Reply {
             status,
             content_type,
+            headers,
             body,
         }
     }
