@@ -122,8 +122,11 @@ pub(crate) fn open_thread(
     state: &mut State,
     chat_id: &ChatId,
     who: &Principal,
-    new: NewThread,
+    mut new: NewThread,
 ) -> Result<(ThreadId, Vec<EventId>), ApiError> {
+    for event in &mut new.events {
+        crate::event_rules::accept(&mut state.files, event)?;
+    }
     let thread_id = ThreadId::new(state.ids.next('T'));
     let created_at = state.clock.stamp();
     let chat = state
@@ -149,12 +152,6 @@ pub(crate) fn open_thread(
     };
     let mut ids = Vec::new();
     for mut event in new.events {
-        if matches!(event, Event::System(_) | Event::Unknown(_)) {
-            return Err(invalid(format!(
-                "Events of type `{}` cannot be sent",
-                event.kind()
-            )));
-        }
         let id = thread.next_event_id();
         event.stamp(id.clone(), state.clock.stamp(), Some(who.user_id()));
         if event.visibility().is_none() {
@@ -385,12 +382,7 @@ pub(crate) fn add_event(
     mut event: Event,
     attach_to_last_thread: bool,
 ) -> Result<(ThreadId, EventId), ApiError> {
-    if matches!(event, Event::System(_) | Event::Unknown(_)) {
-        return Err(invalid(format!(
-            "Events of type `{}` cannot be sent",
-            event.kind()
-        )));
-    }
+    crate::event_rules::accept(&mut state.files, &mut event)?;
     let chat = visible_chat(state, who, chat_id)?;
     let sender = chat.user(who).cloned();
     let visibility = event.visibility().cloned().unwrap_or(Visibility::All);

@@ -2,6 +2,7 @@
 
 use crate::accounts_store::AccountsStore;
 use crate::clock::{Clock, IdGen};
+use crate::files::Files;
 use crate::outbox::{Audience, Outbox};
 pub(crate) use crate::principal::{AuthKind, ConnId, Principal};
 use lc_protocol::id::{AgentId, ChatId, CustomerId, EventId, GroupId, ThreadId};
@@ -233,14 +234,6 @@ impl ChatRec {
     }
 }
 
-/// A file uploaded with `upload_file`.
-#[derive(Debug, Clone)]
-pub(crate) struct FileRec {
-    pub(crate) name: String,
-    pub(crate) content_type: String,
-    pub(crate) bytes: bytes::Bytes,
-}
-
 /// What a pagination cursor remembers.
 #[derive(Debug, Clone)]
 pub(crate) struct Cursor {
@@ -277,7 +270,7 @@ pub(crate) struct State {
     pub(crate) chat_seq: u64,
     pub(crate) conns: BTreeMap<ConnId, ConnRec>,
     pub(crate) next_conn: ConnId,
-    pub(crate) files: HashMap<String, FileRec>,
+    pub(crate) files: Files,
     pub(crate) cursors: HashMap<String, Cursor>,
     pub(crate) license_properties: Properties,
     /// The forms enabled per group (`get_form`, `get_configuration`): (group, form type).
@@ -318,7 +311,7 @@ impl State {
             chat_seq: 0,
             conns: BTreeMap::new(),
             next_conn: 0,
-            files: HashMap::new(),
+            files: Files::default(),
             cursors: HashMap::new(),
             license_properties: Properties::new(),
             enabled_forms: BTreeSet::new(),

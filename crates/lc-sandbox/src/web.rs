@@ -4,11 +4,12 @@
 use crate::auth::Credential;
 use crate::cutoff::Cutoff;
 use crate::dispatch::dispatch;
+use crate::files::FileRec;
 use crate::handler::{Ctx, Reply, err, invalid};
 use crate::query::{query_pairs, query_param};
 use crate::response::{lifecycle_header, text};
 use crate::shared::Shared;
-use crate::state::{AuthKind, FileRec, Principal, Settings};
+use crate::state::{AuthKind, Principal, Settings};
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, Uri, header};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
@@ -326,8 +327,10 @@ async fn upload(req: Request<Incoming>, shared: &Shared) -> Reply {
             name,
             content_type,
             bytes,
+            used: false,
         };
-        shared.lock().files.insert(id, file);
+        let now = std::time::Instant::now();
+        shared.lock().files.insert(id, file, now);
         return crate::handler::encode(&serde_json::json!({ "url": url }));
     }
     Err(invalid("upload_file needs a part named `file`"))

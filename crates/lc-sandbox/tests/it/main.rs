@@ -14,6 +14,7 @@ mod configuration_webhooks;
 mod connection_rules;
 mod coverage;
 mod customer_api;
+mod event_rules;
 mod events;
 mod faults;
 mod inbenta;
