@@ -1022,6 +1022,21 @@ async fn an_agent_that_unfollowed_still_receives_the_key_changes() {
 }
 
 #[tokio::test]
+async fn an_agent_that_unfollowed_hears_of_a_transfer() {
+    let world = World::new().await;
+    let mut smith = world.agent_rtm("3.6").await;
+    let chat = start(&mut smith, json!({})).await;
+    let (_, mut other) = agent(&world, "one@example.com", &[0]).await;
+    let (third, _third_rtm) = agent(&world, "two@example.com", &[0]).await;
+    other.ok("follow_chat", json!({ "id": chat })).await;
+    other.ok("unfollow_chat", json!({ "id": chat })).await;
+    smith.ok("transfer_chat", to_agent(&chat, &third)).await;
+    let transferred = other.push("chat_transferred").await;
+    assert_eq!(transferred["payload"]["chat_id"], chat.as_str());
+    other.no_push("incoming_event", QUIET).await;
+}
+
+#[tokio::test]
 async fn chat_users_cannot_unfollow_their_chat() {
     let world = World::new().await;
     let mut smith = world.agent_rtm("3.6").await;

@@ -211,10 +211,19 @@ fn push_transfer(ctx: &mut Ctx<'_>, before: &ChatRec, target: &Target, agents: &
         ..Default::default()
     };
     let state = &mut *ctx.state;
+    // A key change of the chat: agents who unfollowed it hear of it too.
+    let mut told = audience.clone();
+    told.extend(
+        before
+            .unfollowers
+            .iter()
+            .filter(|a| !audience.contains(a))
+            .cloned(),
+    );
     notify(
         state,
         chat_id,
-        audience.clone(),
+        told,
         "chat_transferred",
         &transferred,
         Some(&for_customer),
