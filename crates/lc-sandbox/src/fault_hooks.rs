@@ -98,6 +98,13 @@ impl Sandbox {
         self.shared.lock().files.len()
     }
 
+    /// How many realtime connections are open: RTM WebSockets (logged in or not) and
+    /// Inbenta realtime sockets.
+    pub fn realtime_connection_count(&self) -> usize {
+        let rtm = self.shared.lock().conns.len();
+        rtm + self.shared.inbenta.lock().conns.len()
+    }
+
     /// Fault injection: drops every RTM connection and every Inbenta realtime socket at
     /// once, as a network failure would: no disconnect push, no close frame, and frames
     /// still queued for them are not written. Clients see the socket end. REST and Web

@@ -13,7 +13,7 @@ fn close_queued(state: &mut State) {
             Some(reason) => crate::state::close_conn(state, conn, reason),
             None => {
                 if let Some(c) = state.conns.get(&conn) {
-                    let _ = c.tx.send(crate::state::Outgoing::Close);
+                    c.tx.send(crate::state::Outgoing::Close);
                 }
             }
         }

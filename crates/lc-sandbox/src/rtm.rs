@@ -99,8 +99,8 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let (sink, stream) = ws.split();
-    let (tx, rx) = mpsc::unbounded_channel::<Outgoing>();
     let cutoff = Cutoff::new();
+    let (tx, rx) = crate::writer::out_queue(cutoff.clone(), crate::writer::MAX_QUEUED_BYTES);
     let id = register(&mut shared.lock(), api, version, tx, cutoff.clone());
     let writer = tokio::spawn(write_frames(sink, rx, cutoff.clone(), shared.clone()));
     let (queue, queued) = mpsc::unbounded_channel();
@@ -128,7 +128,7 @@ where
         crate::push::deliver(&mut state, None);
         drop(removed);
     }
-    let _ = tokio::time::timeout(FLUSH_TIMEOUT, writer).await;
+    crate::writer::finish(writer, FLUSH_TIMEOUT).await;
 }
 
 /// Adds a connection, not logged in yet, to the state.
@@ -136,7 +136,7 @@ fn register(
     state: &mut State,
     api: Api,
     version: ApiVersion,
-    tx: mpsc::UnboundedSender<Outgoing>,
+    tx: crate::writer::OutQueue,
     cutoff: Arc<Cutoff>,
 ) -> ConnId {
     state.next_conn += 1;
@@ -233,7 +233,7 @@ impl Conn {
                 }
                 _ = shutdown.changed() => {
                     if let Some(c) = self.shared.lock().conns.get(&self.id) {
-                        let _ = c.tx.send(Outgoing::Close);
+                        c.tx.send(Outgoing::Close);
                     }
                     break;
                 }
@@ -375,7 +375,7 @@ fn handle_request(shared: &Shared, conn: ConnId, cutoff: &Cutoff, request: &Requ
     crate::push::deliver(&mut state, Some((conn, request.request_id.as_deref())));
     if fate.refused {
         if let Some(c) = state.conns.get(&conn) {
-            let _ = c.tx.send(Outgoing::Close);
+            c.tx.send(Outgoing::Close);
         }
     }
     tracing::debug!(
@@ -397,7 +397,7 @@ fn arm_chaos(shared: &Shared, state: &mut State, conn: ConnId) {
         return;
     }
     if let Some(plan) = shared.faults().conn_plan() {
-        let _ = c.tx.send(Outgoing::Arm(plan));
+        c.tx.send(Outgoing::Arm(plan));
     }
 }
 

@@ -13,7 +13,6 @@ use lc_protocol::types::{
 use lc_protocol::{Api, ApiVersion};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;
-use tokio::sync::mpsc;
 
 /// A frame queued for a realtime connection (LiveChat RTM or Inbenta), or an order to
 /// its writer. Dropping a connection abruptly does not go through this queue: see
@@ -38,7 +37,7 @@ pub(crate) struct ConnRec {
     pub(crate) away: bool,
     /// Agent connections: the login token and customer subscriptions.
     pub(crate) session: ConnSession,
-    pub(crate) tx: mpsc::UnboundedSender<Outgoing>,
+    pub(crate) tx: crate::writer::OutQueue,
     /// Cuts the connection at once (fault injection).
     pub(crate) cutoff: std::sync::Arc<crate::cutoff::Cutoff>,
     /// Whether a chaos plan was drawn for it (at its first successful login).
@@ -57,11 +56,7 @@ pub(crate) struct ConnSession {
 
 impl ConnRec {
     pub(crate) fn send(&self, frame: String) {
-        // A cut connection writes nothing more; a closed receiver means the connection
-        // is going away. Nothing to do either way.
-        if !self.cutoff.is_cut() {
-            let _ = self.tx.send(Outgoing::Text(frame));
-        }
+        self.tx.send(Outgoing::Text(frame));
     }
 }
 
@@ -511,5 +506,5 @@ pub(crate) fn close_conn(state: &State, conn: ConnId, reason: &str) {
             c.version, None, name, &raw,
         ));
     }
-    let _ = c.tx.send(Outgoing::Close);
+    c.tx.send(Outgoing::Close);
 }

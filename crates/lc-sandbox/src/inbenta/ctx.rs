@@ -7,7 +7,6 @@ use super::state::{AppRec, ConnId, InbState, Out};
 use lc_protocol::wire::inbenta::encode_push;
 use serde::Serialize;
 use std::sync::Arc;
-use tokio::sync::mpsc;
 
 /// Who makes a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +38,7 @@ pub(crate) struct Ctx<'a> {
     pub(crate) st: &'a mut InbState,
     pub(crate) app: String,
     /// Frames sent after the reply (e.g. `system:info` after `chats:close`).
-    pub(crate) later: Vec<(mpsc::UnboundedSender<Out>, String)>,
+    pub(crate) later: Vec<(crate::writer::OutQueue, String)>,
 }
 
 impl<'a> Ctx<'a> {
@@ -101,7 +100,7 @@ impl<'a> Ctx<'a> {
     /// Sends the frames kept for after the reply.
     pub(crate) fn flush_later(&mut self) {
         for (tx, frame) in self.later.drain(..) {
-            let _ = tx.send(Out::Text(frame));
+            tx.send(Out::Text(frame));
         }
     }
 

@@ -13,7 +13,7 @@ use super::state::{ConnId, ConnRec, Out};
 use crate::cutoff::Cutoff;
 use crate::query::query_param;
 use crate::shared::Shared;
-use crate::writer::write_frames;
+use crate::writer::{OutQueue, write_frames};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use http::{Request, Response};
@@ -24,7 +24,6 @@ use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::mpsc;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -80,8 +79,8 @@ where
 {
     let hub = shared.inbenta.clone();
     let (sink, mut stream) = ws.split();
-    let (tx, rx) = mpsc::unbounded_channel::<Out>();
     let cutoff = Cutoff::new();
+    let (tx, rx) = crate::writer::out_queue(cutoff.clone(), crate::writer::MAX_QUEUED_BYTES);
     let conn = hub.lock().add_conn(ConnRec {
         app: app.clone(),
         user: user.clone(),
@@ -89,7 +88,7 @@ where
         cutoff: cutoff.clone(),
     });
     if let Some(plan) = shared.faults().conn_plan() {
-        let _ = tx.send(Out::Arm(plan));
+        tx.send(Out::Arm(plan));
     }
     let writer = tokio::spawn(write_frames(sink, rx, cutoff.clone(), shared.clone()));
     let mut shutdown = hub.shutdown.clone();
@@ -115,14 +114,14 @@ where
                 }
             },
             _ = shutdown.wait_for(|stop| *stop) => {
-                let _ = tx.send(Out::Close);
+                tx.send(Out::Close);
                 break;
             }
         }
     }
     hub.lock().conns.remove(&conn);
     drop(tx);
-    let _ = tokio::time::timeout(FLUSH_TIMEOUT, writer).await;
+    crate::writer::finish(writer, FLUSH_TIMEOUT).await;
 }
 
 /// One socket, as its requests need it.
@@ -131,7 +130,7 @@ struct Sock<'a> {
     conn: ConnId,
     app: &'a str,
     user: &'a str,
-    tx: &'a mpsc::UnboundedSender<Out>,
+    tx: &'a OutQueue,
     cutoff: &'a Cutoff,
 }
 
@@ -149,7 +148,7 @@ impl Sock<'_> {
                     .and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_owned));
                 if let Some(id) = id {
                     let fail = Fail::bad_request(format!("Malformed request: {problem}"));
-                    let _ = tx.send(Out::Text(wire::encode_error(&id, &fail.to_wire())));
+                    tx.send(Out::Text(wire::encode_error(&id, &fail.to_wire())));
                 }
                 return;
             }
@@ -172,7 +171,7 @@ impl Sock<'_> {
             let code = crate::web::status_of(&error.kind).as_u16();
             let message = error.message.clone();
             let fail = Fail::new(code, message);
-            let _ = tx.send(Out::Text(wire::encode_error(&request.id, &fail.to_wire())));
+            tx.send(Out::Text(wire::encode_error(&request.id, &fail.to_wire())));
             return;
         }
         let drop_after = self.shared.faults().take_drop(&request.name);
@@ -198,7 +197,7 @@ impl Sock<'_> {
                 });
             }
             Err(fail) => {
-                let _ = tx.send(Out::Text(wire::encode_error(&request.id, &fail.to_wire())));
+                tx.send(Out::Text(wire::encode_error(&request.id, &fail.to_wire())));
             }
         }
         ctx.flush_later();
@@ -206,10 +205,10 @@ impl Sock<'_> {
     }
 }
 
-fn reply(tx: &mpsc::UnboundedSender<Out>, id: &str, data: &Value) {
+fn reply(tx: &OutQueue, id: &str, data: &Value) {
     match serde_json::value::to_raw_value(data) {
         Ok(raw) => {
-            let _ = tx.send(Out::Text(wire::encode_reply(id, &raw)));
+            tx.send(Out::Text(wire::encode_reply(id, &raw)));
         }
         Err(err) => tracing::warn!(%err, "reply not encodable"),
     }

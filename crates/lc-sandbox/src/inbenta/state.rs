@@ -6,7 +6,7 @@ use bytes::Bytes;
 use lc_protocol::inbenta::{HistoryEntry, InbentaAgent, InbentaChat, InbentaMessage, InbentaUser};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 /// One socket's identity.
@@ -20,7 +20,7 @@ pub(crate) use crate::state::Outgoing as Out;
 pub(crate) struct ConnRec {
     pub(crate) app: String,
     pub(crate) user: String,
-    pub(crate) tx: mpsc::UnboundedSender<Out>,
+    pub(crate) tx: crate::writer::OutQueue,
     /// Cuts the socket at once (fault injection).
     pub(crate) cutoff: std::sync::Arc<crate::cutoff::Cutoff>,
 }
@@ -71,7 +71,7 @@ impl InbState {
         let users: Vec<&String> = users.into_iter().collect();
         for (id, conn) in &self.conns {
             if conn.app == app && Some(*id) != except && users.contains(&&conn.user) {
-                let _ = conn.tx.send(Out::Text(frame.to_owned()));
+                conn.tx.send(Out::Text(frame.to_owned()));
             }
         }
     }
@@ -82,7 +82,7 @@ impl InbState {
         app: &str,
         users: impl IntoIterator<Item = &'a String>,
         except: Option<ConnId>,
-    ) -> Vec<mpsc::UnboundedSender<Out>> {
+    ) -> Vec<crate::writer::OutQueue> {
         let users: Vec<&String> = users.into_iter().collect();
         self.conns
             .iter()
