@@ -24,6 +24,7 @@ pub struct SandboxBuilder {
     access_token_lifetime: Duration,
     bot_token_lifetime: Duration,
     webhooks: DeliveryConfig,
+    max_connections: usize,
 }
 
 impl Default for SandboxBuilder {
@@ -41,6 +42,7 @@ impl Default for SandboxBuilder {
             access_token_lifetime: crate::accounts_store::DEFAULT_LIFETIME,
             bot_token_lifetime: crate::bots::DEFAULT_TOKEN_LIFETIME,
             webhooks: DeliveryConfig::default(),
+            max_connections: server::DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -53,6 +55,14 @@ impl Sandbox {
 }
 
 impl SandboxBuilder {
+    /// The most connections (HTTP and WebSocket) served at once (default 16,384); past it
+    /// a new connection is closed at once, until one ends.
+    #[must_use]
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max.max(1);
+        self
+    }
+
     /// Listens on `addr` (default `127.0.0.1:0`, a free port).
     #[must_use]
     pub fn bind(mut self, addr: SocketAddr) -> Self {
@@ -196,7 +206,12 @@ impl SandboxBuilder {
         state.webhook_queue = crate::webhook_delivery::start(self.webhooks, shutdown_rx.clone());
         let shared = Arc::new(Shared::new(state, base_url, self.timing, shutdown_rx));
         tokio::spawn(crate::accounts_service::expire_connections(shared.clone()));
-        let task = tokio::spawn(server::serve(listener, tls, shared.clone()));
+        let task = tokio::spawn(server::serve(
+            listener,
+            tls,
+            shared.clone(),
+            self.max_connections,
+        ));
         Ok(Sandbox {
             shared,
             addr,

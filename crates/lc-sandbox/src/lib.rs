@@ -51,6 +51,7 @@ mod files;
 mod handler;
 mod inbenta;
 mod listing;
+mod multipart;
 mod outbox;
 mod pagination;
 mod principal;

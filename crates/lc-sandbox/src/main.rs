@@ -53,6 +53,10 @@ struct Options {
     /// The organization id customers must send [default: a new UUID]
     #[arg(long, value_name = "ID")]
     organization_id: Option<String>,
+    /// The most connections (HTTP and WebSocket) served at once; past it new ones are
+    /// closed until one ends
+    #[arg(long, value_name = "N", default_value_t = 16_384)]
+    max_connections: usize,
 }
 
 /// Where the TLS material comes from.
@@ -101,7 +105,9 @@ fn say(text: &str) {
 async fn run(options: Options) -> Result<(), String> {
     init_logging();
     let addr = resolve(&options.host, options.port)?;
-    let mut builder = Sandbox::builder().bind(addr);
+    let mut builder = Sandbox::builder()
+        .bind(addr)
+        .max_connections(options.max_connections);
     if let Some(id) = &options.organization_id {
         builder = builder.organization_id(id.as_str());
     }
@@ -197,6 +203,7 @@ mod tests {
         let options = args("").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((options.host.as_str(), options.port), ("127.0.0.1", 0));
         assert_eq!(options.tls(), Tls::Off);
+        assert_eq!(options.max_connections, 16_384);
         assert_eq!((options.ready_file, options.organization_id), (None, None));
     }
 
@@ -208,6 +215,8 @@ mod tests {
         assert_eq!(options.host, "0.0.0.0");
         assert_eq!(options.ready_file, Some(PathBuf::from("r.json")));
         assert_eq!(options.organization_id.as_deref(), Some("org"));
+        let capped = args("--max-connections=100").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(capped.max_connections, 100);
     }
 
     #[test]

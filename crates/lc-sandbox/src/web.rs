@@ -307,8 +307,11 @@ async fn upload(req: Request<Incoming>, shared: &Shared) -> Reply {
         .unwrap_or("");
     let boundary = multer::parse_boundary(content_type)
         .map_err(|_| invalid("upload_file takes multipart/form-data with a part named `file`"))?;
-    let stream = req.into_body().into_data_stream();
-    let mut multipart = multer::Multipart::new(stream, boundary);
+    let stream = crate::multipart::guard(req.into_body().into_data_stream(), &boundary);
+    // The whole body is bounded too: no part, header or preamble can hold more.
+    let limits = multer::SizeLimit::new().whole_stream(MAX_DRAIN as u64);
+    let constraints = multer::Constraints::new().size_limit(limits);
+    let mut multipart = multer::Multipart::with_constraints(stream, boundary, constraints);
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         if field.name() != Some("file") {
             continue;
@@ -357,8 +360,16 @@ async fn read_file_part(mut field: multer::Field<'_>) -> Result<Bytes, ApiError>
     Ok(Bytes::from(data))
 }
 
-/// A multipart body that does not parse: `validation`.
+/// A multipart body that does not parse: `validation`; one that goes past its size
+/// bound: `entity_too_large`.
 fn multipart_error(error: multer::Error) -> ApiError {
+    let too_large = matches!(
+        error,
+        multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. }
+    );
+    if too_large || crate::multipart::is_part_headers_too_long(&error) {
+        return ApiError::new(ErrorType::EntityTooLarge);
+    }
     invalid(format!("Wrong format of request: {error}"))
 }
 

@@ -100,7 +100,7 @@ async fn read_upload(req: Request<Incoming>) -> Result<Upload, Fail> {
         .unwrap_or("");
     let boundary = multer::parse_boundary(content_type)
         .map_err(|_| Fail::bad_request("The upload must be multipart/form-data"))?;
-    let stream = req.into_body().into_data_stream();
+    let stream = crate::multipart::guard(req.into_body().into_data_stream(), &boundary);
     let limits = multer::SizeLimit::new().whole_stream(MAX_STREAM as u64);
     let constraints = multer::Constraints::new().size_limit(limits);
     let mut multipart = multer::Multipart::with_constraints(stream, boundary, constraints);
@@ -138,6 +138,9 @@ async fn read_upload(req: Request<Incoming>) -> Result<Upload, Fail> {
 }
 
 fn multipart_error(error: multer::Error) -> Fail {
+    if crate::multipart::is_part_headers_too_long(&error) {
+        return Fail::new(413, "A part's headers are too long");
+    }
     match error {
         multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. } => {
             Fail::new(413, "The file is too large")

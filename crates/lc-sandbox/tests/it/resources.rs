@@ -91,3 +91,99 @@ async fn connections_that_never_log_in_do_not_stall_the_others() {
     );
     world.sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn past_the_connection_cap_new_connections_are_closed_until_one_ends() {
+    let builder = lc_sandbox::Sandbox::builder().max_connections(3);
+    let world = World::with(builder).await;
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        open.push(Rtm::agent(&world.sandbox, "3.6").await);
+    }
+    let url = format!("{}/v3.6/agent/rtm/ws", world.sandbox.ws_url());
+    let refused = tokio_tungstenite::connect_async(url.as_str()).await;
+    assert!(refused.is_err(), "a fourth connection is refused");
+    drop(open.pop());
+    let mut accepted = None;
+    for _ in 0..50 {
+        if let Ok((ws, _)) = tokio_tungstenite::connect_async(url.as_str()).await {
+            accepted = Some(ws);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        accepted.is_some(),
+        "a slot is free again once a connection ends"
+    );
+    world.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let world = World::new().await;
+    let mut stream = tokio::net::TcpStream::connect(world.sandbox.local_addr())
+        .await
+        .unwrap();
+    stream
+        .write_all(b"POST /v3.6/agent/action/list_chats HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "closed within the header read timeout");
+    assert!(started.elapsed() >= Duration::from_secs(5), "not before it");
+    world.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_upload_with_an_endless_part_header_is_refused_and_bounded() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let world = World::new().await;
+    let auth = common::web::agent_bearer(&world.agent);
+    let stream = tokio::net::TcpStream::connect(world.sandbox.local_addr())
+        .await
+        .unwrap();
+    let (mut read, mut write) = stream.into_split();
+    let head = format!(
+        "POST /v3.6/agent/action/upload_file HTTP/1.1\r\nHost: x\r\nAuthorization: {auth}\r\n\
+         Content-Type: multipart/form-data; boundary=B\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    // 100 MB of one part header that never ends, in chunks of 64 KiB.
+    let writer = tokio::spawn(async move {
+        write.write_all(head.as_bytes()).await?;
+        let first =
+            b"--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\nX-Pad: ";
+        let mut chunk = format!("{:x}\r\n", first.len()).into_bytes();
+        chunk.extend_from_slice(first);
+        chunk.extend_from_slice(b"\r\n");
+        write.write_all(&chunk).await?;
+        let pad = vec![b'a'; 64 * 1024];
+        let mut chunk = format!("{:x}\r\n", pad.len()).into_bytes();
+        chunk.extend_from_slice(&pad);
+        chunk.extend_from_slice(b"\r\n");
+        for _ in 0..1_600 {
+            write.write_all(&chunk).await?;
+        }
+        Ok::<_, std::io::Error>(())
+    });
+    let mut answer = vec![0; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(60), read.read(&mut answer))
+        .await
+        .expect("an answer before the client is done")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("entity_too_large"), "{answer}");
+    writer.abort();
+
+    // The sandbox goes on serving.
+    let web = common::web::Web::new(&world.sandbox);
+    let reply = web
+        .agent("3.6", "list_routing_statuses", &auth, json!({}))
+        .await;
+    assert_eq!(reply.status, http::StatusCode::OK);
+    world.sandbox.shutdown().await;
+}
