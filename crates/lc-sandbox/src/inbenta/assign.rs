@@ -23,6 +23,11 @@ use tokio::time::Instant;
 
 /// Invitations a search makes when `maxAttempts` is not given.
 pub(crate) const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+/// The most `chats:assign` calls that may wait on one chat's search at once.
+pub(crate) const MAX_WAITERS: usize = 16;
+/// The longest a `chats:assign` call waits for its search's end; then it answers
+/// without an agent.
+pub(crate) const MAX_WAIT: Duration = Duration::from_secs(600);
 /// The estimated waiting time per queue position, in seconds (`queue:update`).
 const SECONDS_PER_POSITION: f64 = 60.0;
 
@@ -55,6 +60,13 @@ pub(crate) fn request_assign(
     let (tx, rx) = oneshot::channel();
     let (hub, app_id) = (ctx.hub.clone(), ctx.app.clone());
     let chat = ctx.app_mut()?.chat_mut(chat_id)?;
+    chat.waiters.retain(|waiter| !waiter.is_closed());
+    if chat.waiters.len() >= MAX_WAITERS {
+        return Err(Fail::new(
+            429,
+            "Too many agent searches are waiting for this chat",
+        ));
+    }
     chat.waiters.push(tx);
     if queue_mode {
         if queued {
@@ -84,6 +96,17 @@ pub(crate) fn request_assign(
         hub.spawn(search.run());
     }
     Ok(AssignStart::Wait(rx))
+}
+
+/// The agent a `chats:assign` call gets once its search ends (none after [`MAX_WAIT`]).
+pub(crate) async fn wait_for_agent(
+    search: oneshot::Receiver<Option<InbentaAgent>>,
+) -> Option<InbentaAgent> {
+    tokio::time::timeout(MAX_WAIT, search)
+        .await
+        .ok()?
+        .ok()
+        .flatten()
 }
 
 /// The next agent to invite for a chat: online, serving its room and language, below

@@ -102,7 +102,7 @@ async fn run(req: Request<Incoming>, hub: &Arc<Hub>) -> Result<Response<Full<Byt
         };
         let agent = match start {
             assign::AssignStart::Done(agent) => agent,
-            assign::AssignStart::Wait(rx) => rx.await.ok().flatten(),
+            assign::AssignStart::Wait(rx) => assign::wait_for_agent(rx).await,
         };
         return ok(&assign_reply(agent));
     }

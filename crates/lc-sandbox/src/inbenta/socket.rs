@@ -192,7 +192,7 @@ impl Sock<'_> {
             Ok(events::Outcome::Later(rx)) => {
                 let (tx, id) = (tx.clone(), request.id.clone());
                 tokio::spawn(async move {
-                    let agent = rx.await.ok().flatten();
+                    let agent = super::assign::wait_for_agent(rx).await;
                     reply(&tx, &id, &events::assign_reply(agent));
                 });
             }

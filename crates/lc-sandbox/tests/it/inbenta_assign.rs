@@ -63,6 +63,26 @@ async fn ignoring_agents_lead_to_forever_alone_after_max_attempts() {
 }
 
 #[tokio::test]
+async fn searches_waiting_on_one_chat_are_bounded() {
+    let world = World::basic().await;
+    let sandbox = &world.sandbox;
+    sandbox.create_inbenta_agent(world.app_id(), agent("I1", AgentBehaviour::Ignore));
+    let (user, _, mut ws) = world.user("Bob").await;
+    let chat = create_chat(&mut ws, &user).await;
+    let search = json!({"chatId": chat, "maxAttempts": 1, "interval": 30});
+    let mut waiting = Vec::new();
+    for _ in 0..16 {
+        waiting.push(ws.send("chats:assign", search.clone()).await);
+    }
+    assert_eq!(ws.fails("chats:assign", search.clone()).await, 429);
+    assert_eq!(
+        waiting.len(),
+        16,
+        "each of the first 16 waits for the search"
+    );
+}
+
+#[tokio::test]
 async fn the_next_agent_is_invited_when_an_invitation_times_out() {
     let world = World::basic().await;
     let sandbox = &world.sandbox;
