@@ -38,6 +38,7 @@ mod chaos;
 mod chat_ops;
 mod clock;
 mod configuration_api;
+mod cursors;
 mod customer_api;
 mod cutoff;
 mod dispatch;

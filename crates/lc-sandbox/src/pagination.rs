@@ -5,8 +5,9 @@
 //! `page_id` (and the ids the action needs): sending filters, `limit` or `sort_order` with
 //! it is a `validation` error, as on the real service.
 
+use crate::cursors::Cursor;
 use crate::handler::invalid;
-use crate::state::{Cursor, Principal, State};
+use crate::state::{Principal, State};
 use lc_protocol::error::ApiError;
 use lc_protocol::id::PageId;
 use serde_json::Value;
@@ -44,7 +45,7 @@ fn resolve(
             }
             let cursor = state
                 .cursors
-                .get(page_id.as_str())
+                .get(page_id.as_str(), std::time::Instant::now())
                 .filter(|c| c.owner.0 == action && &c.owner.1 == who)
                 .ok_or_else(|| invalid("Invalid `page_id`"))?;
             let limit = cursor
@@ -108,14 +109,14 @@ pub(crate) fn page<T>(
 fn mint(state: &mut State, who: &Principal, action: &str, query: &Query, offset: usize) -> PageId {
     let id = format!("{}", uuid::Uuid::new_v4().simple());
     let remembered = serde_json::json!({ "params": query.params, "limit": query.limit });
-    state.cursors.insert(
-        id.clone(),
-        Cursor {
-            owner: (action.to_owned(), who.clone()),
-            query: remembered,
-            offset,
-        },
-    );
+    let cursor = Cursor {
+        owner: (action.to_owned(), who.clone()),
+        query: remembered,
+        offset,
+    };
+    state
+        .cursors
+        .insert(id.clone(), cursor, std::time::Instant::now());
     PageId::new(id)
 }
 

@@ -229,16 +229,6 @@ impl ChatRec {
     }
 }
 
-/// What a pagination cursor remembers.
-#[derive(Debug, Clone)]
-pub(crate) struct Cursor {
-    /// The action and requester it belongs to.
-    pub(crate) owner: (String, Principal),
-    /// The filters of the first request, as JSON.
-    pub(crate) query: serde_json::Value,
-    pub(crate) offset: usize,
-}
-
 /// Settings of a sandbox.
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
@@ -266,7 +256,7 @@ pub(crate) struct State {
     pub(crate) conns: BTreeMap<ConnId, ConnRec>,
     pub(crate) next_conn: ConnId,
     pub(crate) files: Files,
-    pub(crate) cursors: HashMap<String, Cursor>,
+    pub(crate) cursors: crate::cursors::Cursors,
     pub(crate) license_properties: Properties,
     /// The forms enabled per group (`get_form`, `get_configuration`): (group, form type).
     pub(crate) enabled_forms: BTreeSet<(GroupId, String)>,
@@ -307,7 +297,7 @@ impl State {
             conns: BTreeMap::new(),
             next_conn: 0,
             files: Files::default(),
-            cursors: HashMap::new(),
+            cursors: Default::default(),
             license_properties: Properties::new(),
             enabled_forms: BTreeSet::new(),
             outbox: Outbox::default(),
