@@ -9,7 +9,7 @@ use crate::handler::{Ctx, Reply, err};
 use lc_protocol::error::ErrorType;
 use serde_json::value::RawValue;
 
-pub(crate) use customers::{apply_update, watchers};
+pub(crate) use customers::{announce_online, apply_update, watchers};
 pub(crate) use status::{login, routing_status_of};
 
 /// Runs an agent action (already checked to exist for this version and transport).

@@ -50,6 +50,9 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, action: &str, payload: &RawValue) -> Opt
 /// without a push), group, side storage, `is_mobile`, `application`, the visit (with
 /// `referrer`) and the page. The response carries the customer with its statistics, its
 /// chats, the greeting on display (or accepted) and the private dynamic configuration.
+/// A customer coming online (its first connection) is announced with `incoming_customer`
+/// to the agents that hear about it (monitoring level `online` or higher, follows,
+/// `subscribe_customers`).
 pub(crate) fn login(
     state: &mut State,
     conn: ConnId,
@@ -76,6 +79,9 @@ pub(crate) fn login(
         c.principal = Some(Principal::Customer(id.clone()));
         c.pushes = request.pushes.clone();
         c.session.token = Some(request.token.expose().to_owned());
+    }
+    if first_connection {
+        agent_api::announce_online(state, &id);
     }
     encode(&login_response(state, &id, version))
 }

@@ -101,6 +101,37 @@ async fn a_banned_customer_cannot_use_the_web_api() {
 }
 
 #[tokio::test]
+async fn a_customer_coming_online_is_announced_to_agents_that_monitor_online_customers() {
+    let world = World::new().await;
+    let mut watching = Rtm::agent(&world.sandbox, "3.6").await;
+    let login =
+        json!({"token": world.agent.bearer().expose(), "customer_monitoring_level": "online"});
+    watching.ok("login", login).await;
+    let other = world
+        .sandbox
+        .create_agent(NewAgent::new("other@example.com"));
+    let mut mine_only = Rtm::agent(&world.sandbox, "3.6").await;
+    mine_only
+        .ok("login", json!({"token": other.bearer().expose()}))
+        .await;
+
+    let mut customer = world.customer_rtm("3.6").await;
+    let pushed = watching.push("incoming_customer").await;
+    assert_eq!(pushed["payload"]["id"], world.customer.id.as_str());
+    mine_only
+        .no_push("incoming_customer", Duration::from_millis(300))
+        .await;
+
+    // A second connection of the same customer announces nothing more.
+    let mut again = world.customer_rtm("3.6").await;
+    watching
+        .no_push("incoming_customer", Duration::from_millis(300))
+        .await;
+    customer.ok("list_chats", json!({})).await;
+    again.ok("list_chats", json!({})).await;
+}
+
+#[tokio::test]
 async fn ban_pushes_customer_banned_to_the_requester() {
     let world = World::new().await;
     let mut agent = world.agent_rtm("3.6").await;

@@ -103,6 +103,20 @@ pub(crate) fn watchers(state: &State, customer: &CustomerId) -> Vec<ConnId> {
         .collect()
 }
 
+/// Queues `incoming_customer` for the agent connections that hear about `customer` now
+/// that it came online (its first connection), each in its connection's version.
+pub(crate) fn announce_online(state: &mut State, customer: &CustomerId) {
+    for conn in watchers(state, customer) {
+        let Some(version) = state.conns.get(&conn).map(|c| c.version) else {
+            continue;
+        };
+        let view = agent_view(state, customer, version);
+        state
+            .outbox
+            .agents(Audience::Conn(conn), "incoming_customer", &view);
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // follow_customer, unfollow_customer (3.3)
 
