@@ -36,6 +36,7 @@ mod bots;
 mod builder;
 mod chaos;
 mod chat_ops;
+mod chats;
 mod clock;
 mod configuration_api;
 mod customer_api;
@@ -48,6 +49,8 @@ mod fault_hooks;
 mod faults;
 mod handler;
 mod inbenta;
+#[cfg(test)]
+mod index_tests;
 mod listing;
 mod outbox;
 mod pagination;
