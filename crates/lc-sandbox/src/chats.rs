@@ -1,7 +1,6 @@
 //! The chats of the state ([`Chats`]) with the index routing reads: how many active
 //! customer chats each agent is a user of.
 
-use crate::state::{ChatRec, Principal};
 use lc_protocol::id::{AgentId, ChatId};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -14,9 +13,9 @@ use std::collections::HashMap;
 /// [`remove`](Self::remove)) marks it; the marked chats are recounted before the counts
 /// are read. The counts cannot drift from the chats, and changing a chat costs no more
 /// than marking it.
-#[derive(Debug, Default)]
-pub(crate) struct Chats {
-    map: HashMap<ChatId, ChatRec>,
+#[derive(Debug)]
+pub(crate) struct Chats<C> {
+    map: HashMap<ChatId, C>,
     /// Behind a `RefCell`: reading a count (`&self`) first recounts the marked chats.
     index: RefCell<Index>,
 }
@@ -32,9 +31,25 @@ struct Index {
     marked: Vec<ChatId>,
 }
 
-impl Chats {
+/// A chat as [`Chats`] counts it (implemented by the state's chat record).
+pub(crate) trait CountedChat {
+    /// The agents the chat counts for, each once: none unless it has an active thread and
+    /// a customer.
+    fn counted_agents(&self) -> impl Iterator<Item = &AgentId>;
+}
+
+impl<C> Default for Chats<C> {
+    fn default() -> Self {
+        Self {
+            map: HashMap::new(),
+            index: RefCell::default(),
+        }
+    }
+}
+
+impl<C: CountedChat> Chats<C> {
     /// The chat `id`.
-    pub(crate) fn get(&self, id: &ChatId) -> Option<&ChatRec> {
+    pub(crate) fn get(&self, id: &ChatId) -> Option<&C> {
         self.map.get(id)
     }
 
@@ -44,25 +59,25 @@ impl Chats {
     }
 
     /// Every chat, in no particular order.
-    pub(crate) fn values(&self) -> impl Iterator<Item = &ChatRec> {
+    pub(crate) fn values(&self) -> impl Iterator<Item = &C> {
         self.map.values()
     }
 
     /// The chat `id`, to change (marked for a recount).
-    pub(crate) fn get_mut(&mut self, id: &ChatId) -> Option<&mut ChatRec> {
+    pub(crate) fn get_mut(&mut self, id: &ChatId) -> Option<&mut C> {
         let chat = self.map.get_mut(id)?;
         self.index.get_mut().mark(id);
         Some(chat)
     }
 
     /// Adds (or replaces) the chat `id`; returns the one it replaced.
-    pub(crate) fn insert(&mut self, id: ChatId, chat: ChatRec) -> Option<ChatRec> {
+    pub(crate) fn insert(&mut self, id: ChatId, chat: C) -> Option<C> {
         self.index.get_mut().mark(&id);
         self.map.insert(id, chat)
     }
 
     /// Removes the chat `id`.
-    pub(crate) fn remove(&mut self, id: &ChatId) -> Option<ChatRec> {
+    pub(crate) fn remove(&mut self, id: &ChatId) -> Option<C> {
         let chat = self.map.remove(id)?;
         self.index.get_mut().mark(id);
         Some(chat)
@@ -81,7 +96,7 @@ impl Chats {
         index.recount_marked(&self.map);
         let mut counts: HashMap<AgentId, usize> = HashMap::new();
         for chat in self.map.values() {
-            for agent in counted_agents(chat) {
+            for agent in chat.counted_agents() {
                 *counts.entry(agent.clone()).or_default() += 1;
             }
         }
@@ -104,12 +119,12 @@ impl Index {
     }
 
     /// Brings the counts of the marked chats up to date.
-    fn recount_marked(&mut self, chats: &HashMap<ChatId, ChatRec>) {
+    fn recount_marked<C: CountedChat>(&mut self, chats: &HashMap<ChatId, C>) {
         for id in std::mem::take(&mut self.marked) {
             let before = self.counted.get(&id).map_or(&[][..], Vec::as_slice);
             let now = chats.get(&id);
             if now.map_or(before.is_empty(), |chat| {
-                counted_agents(chat).eq(before.iter())
+                chat.counted_agents().eq(before.iter())
             }) {
                 continue;
             }
@@ -121,7 +136,11 @@ impl Index {
                     }
                 }
             }
-            let now: Vec<AgentId> = now.into_iter().flat_map(counted_agents).cloned().collect();
+            let now: Vec<AgentId> = now
+                .into_iter()
+                .flat_map(C::counted_agents)
+                .cloned()
+                .collect();
             if now.is_empty() {
                 continue;
             }
@@ -131,20 +150,4 @@ impl Index {
             self.counted.insert(id, now);
         }
     }
-}
-
-/// The agents `chat` counts for, each once (none unless it is active with a customer).
-fn counted_agents(chat: &ChatRec) -> impl Iterator<Item = &AgentId> {
-    let counts = chat.is_active() && chat.customer().is_some();
-    let users = &chat.users;
-    users
-        .iter()
-        .enumerate()
-        .filter(move |_| counts)
-        .filter_map(move |(i, u)| match &u.principal {
-            Principal::Agent(id) if !users[..i].iter().any(|e| e.principal == u.principal) => {
-                Some(id)
-            }
-            _ => None,
-        })
 }

@@ -1,7 +1,7 @@
 //! The sandbox's world, in memory: organization, users, chats, connections.
 
 use crate::accounts_store::AccountsStore;
-pub(crate) use crate::chats::Chats;
+use crate::chats::{Chats, CountedChat};
 use crate::clock::{Clock, IdGen};
 use crate::outbox::{Audience, Outbox};
 pub(crate) use crate::principal::{AuthKind, ConnId, Principal};
@@ -236,6 +236,23 @@ impl ChatRec {
     }
 }
 
+impl CountedChat for ChatRec {
+    fn counted_agents(&self) -> impl Iterator<Item = &AgentId> {
+        let counts = self.is_active() && self.customer().is_some();
+        let users = &self.users;
+        users
+            .iter()
+            .enumerate()
+            .filter(move |_| counts)
+            .filter_map(move |(i, u)| match &u.principal {
+                Principal::Agent(id) if !users[..i].iter().any(|e| e.principal == u.principal) => {
+                    Some(id)
+                }
+                _ => None,
+            })
+    }
+}
+
 /// A file uploaded with `upload_file`.
 #[derive(Debug, Clone)]
 pub(crate) struct FileRec {
@@ -276,7 +293,7 @@ pub(crate) struct State {
     pub(crate) groups: BTreeMap<GroupId, GroupRec>,
     pub(crate) tokens: HashMap<String, Principal>,
     pub(crate) pats: HashMap<(String, String), AgentId>,
-    pub(crate) chats: Chats,
+    pub(crate) chats: Chats<ChatRec>,
     pub(crate) chat_seq: u64,
     pub(crate) conns: BTreeMap<ConnId, ConnRec>,
     /// The logged-in connections by user id (agents' and customers'), in id order: the
