@@ -471,17 +471,20 @@ pub(crate) fn routing(options: RoutingOptions) -> Result {
         // Let the parent read the sandbox's CPU first.
         tokio::time::sleep(Duration::from_millis(300)).await;
         let wall = Instant::now();
+        let cpu = cpu_time();
         start.wait().await;
         let mut kept = Vec::new();
         for task in customer_tasks {
             kept.push(task.await.map_err(|e| e.to_string())?);
         }
         let wall = wall.elapsed();
+        let cpu = cpu_time() - cpu;
         emit(
             &Line::new("row")
                 .field("pairs", pairs)
                 .field("round_trips", pairs as u64 * options.rounds)
-                .field("wall_us", wall.as_micros()),
+                .field("wall_us", wall.as_micros())
+                .field("client_cpu_us", cpu.as_micros()),
         );
         for task in agent_tasks {
             task.abort();

@@ -327,23 +327,12 @@ pub(crate) fn route_waiting_chats(state: &mut State) {
 
 /// Whether every connection of `agent` is away (false when it has none).
 pub(crate) fn all_away(state: &State, agent: &AgentId) -> bool {
-    let who = Principal::Agent(agent.clone());
-    let mut conns = state
-        .conns
-        .values()
-        .filter(|c| c.principal.as_ref() == Some(&who))
-        .peekable();
-    conns.peek().is_some() && conns.all(|c| c.away)
+    state.all_away(agent)
 }
 
 /// How many active chats with a customer `agent` is a user of.
 pub(crate) fn active_chats_of(state: &State, agent: &AgentId) -> usize {
-    let who = Principal::Agent(agent.clone());
-    state
-        .chats
-        .values()
-        .filter(|c| c.is_active() && c.customer().is_some() && c.user(&who).is_some())
-        .count()
+    state.chats.active_chats_of(agent)
 }
 
 /// Queues `incoming_chat` for the chat's users, with the requester's view of the thread.

@@ -36,6 +36,7 @@ mod bots;
 mod builder;
 mod chaos;
 mod chat_ops;
+mod chats;
 mod clock;
 mod configuration_api;
 mod cursors;
@@ -51,6 +52,8 @@ mod faults;
 mod files;
 mod handler;
 mod inbenta;
+#[cfg(test)]
+mod index_tests;
 mod listing;
 mod multipart;
 mod outbox;

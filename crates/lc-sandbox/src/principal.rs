@@ -19,6 +19,14 @@ impl Principal {
         }
     }
 
+    /// The user id, borrowed.
+    pub(crate) fn user_id_str(&self) -> &str {
+        match self {
+            Principal::Agent(id) => id.as_str(),
+            Principal::Customer(id) => id.as_str(),
+        }
+    }
+
     pub(crate) fn api(&self) -> Api {
         match self {
             Principal::Agent(_) => Api::Agent,

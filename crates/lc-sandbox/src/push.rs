@@ -24,9 +24,15 @@ fn close_queued(state: &mut State) {
 /// webhook delivery first, whoever is connected). The requester's own connection
 /// (`origin`) gets the request id.
 pub(crate) fn deliver(state: &mut State, origin: Option<(ConnId, Option<&str>)>) {
+    let mut candidates = Vec::new();
     for push in state.outbox.take() {
         crate::webhook_delivery::select::offer(state, &push);
-        for (conn_id, conn) in &state.conns {
+        candidates.clear();
+        collect_candidates(state, &push.audience, push.name, &mut candidates);
+        for conn_id in &candidates {
+            let Some(conn) = state.conns.get(conn_id) else {
+                continue;
+            };
             let Some(principal) = &conn.principal else {
                 continue;
             };
@@ -57,6 +63,48 @@ pub(crate) fn deliver(state: &mut State, origin: Option<(ConnId, Option<&str>)>)
     // What comes next (e.g. a connection closing) is no application's doing.
     state.outbox.source_client_id = None;
     close_queued(state);
+    check_indexes(state);
+}
+
+/// Debug builds (every test run) check the state's indexes against a rebuild after each
+/// action, while the state is small enough for that to stay cheap.
+fn check_indexes(state: &State) {
+    /// Above this many connections and chats, the rebuild is skipped (load tests).
+    const SMALL: usize = 256;
+    if cfg!(debug_assertions) && state.conns.len() + state.chats.len() <= SMALL {
+        let mismatch = state.index_mismatch();
+        debug_assert!(mismatch.is_none(), "stale index: {mismatch:?}");
+    }
+}
+
+/// The connections that may be in `audience`, in id order, each once: the logged-in
+/// connections of its users, found in the index (or every connection, for every agent).
+/// [`in_audience`] decides for each.
+fn collect_candidates(state: &State, audience: &Audience, name: &str, out: &mut Vec<ConnId>) {
+    let mut add = |user: &str| out.extend(state.user_conns(user));
+    match audience {
+        Audience::Conn(id) => out.push(*id),
+        Audience::AllAgents => {
+            out.extend(state.conns.keys());
+            return;
+        }
+        Audience::Agents(ids) => ids.iter().for_each(|id| add(id.as_str())),
+        Audience::Customer(id) => add(id.as_str()),
+        Audience::Chat(chat) | Audience::ChatAgents(chat) => {
+            let Some(chat) = state.chats.get(chat) else {
+                return;
+            };
+            for user in &chat.users {
+                add(user.principal.user_id_str());
+            }
+            chat.followers.iter().for_each(|id| add(id.as_str()));
+            if KEY_PUSHES.contains(&name) {
+                chat.unfollowers.iter().for_each(|id| add(id.as_str()));
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
 }
 
 /// The version in which `conn` receives the push `name`, or `None` when it does not

@@ -1,6 +1,7 @@
 //! The sandbox's world, in memory: organization, users, chats, connections.
 
 use crate::accounts_store::AccountsStore;
+use crate::chats::{Chats, CountedChat};
 use crate::clock::{Clock, IdGen};
 use crate::files::Files;
 use crate::outbox::{Audience, Outbox};
@@ -31,6 +32,8 @@ pub(crate) enum Outgoing {
 pub(crate) struct ConnRec {
     pub(crate) api: Api,
     pub(crate) version: ApiVersion,
+    /// Who logged in on it: set only with [`State::set_principal`], which keeps
+    /// [`State::user_conns`] in step.
     pub(crate) principal: Option<Principal>,
     /// version → push names (`None`: all pushes of the connection's version).
     pub(crate) pushes: Option<BTreeMap<String, Vec<String>>>,
@@ -229,6 +232,23 @@ impl ChatRec {
     }
 }
 
+impl CountedChat for ChatRec {
+    fn counted_agents(&self) -> impl Iterator<Item = &AgentId> {
+        let counts = self.is_active() && self.customer().is_some();
+        let users = &self.users;
+        users
+            .iter()
+            .enumerate()
+            .filter(move |_| counts)
+            .filter_map(move |(i, u)| match &u.principal {
+                Principal::Agent(id) if !users[..i].iter().any(|e| e.principal == u.principal) => {
+                    Some(id)
+                }
+                _ => None,
+            })
+    }
+}
+
 /// Settings of a sandbox.
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
@@ -251,9 +271,13 @@ pub(crate) struct State {
     pub(crate) groups: BTreeMap<GroupId, GroupRec>,
     pub(crate) tokens: HashMap<String, Principal>,
     pub(crate) pats: HashMap<(String, String), AgentId>,
-    pub(crate) chats: HashMap<ChatId, ChatRec>,
+    pub(crate) chats: Chats<ChatRec>,
     pub(crate) chat_seq: u64,
     pub(crate) conns: BTreeMap<ConnId, ConnRec>,
+    /// The logged-in connections by user id (agents' and customers'), in id order: the
+    /// index behind [`Self::conns_of_user`], [`Self::agent_online`] and the push
+    /// audiences. Kept by [`Self::set_principal`] and [`Self::on_connection_closed`].
+    user_conns: HashMap<String, Vec<ConnId>>,
     pub(crate) next_conn: ConnId,
     pub(crate) files: Files,
     pub(crate) cursors: crate::cursors::Cursors,
@@ -292,9 +316,10 @@ impl State {
             groups,
             tokens: HashMap::new(),
             pats: HashMap::new(),
-            chats: HashMap::new(),
+            chats: Chats::default(),
             chat_seq: 0,
             conns: BTreeMap::new(),
+            user_conns: HashMap::new(),
             next_conn: 0,
             files: Files::default(),
             cursors: Default::default(),
@@ -316,31 +341,86 @@ impl State {
         token
     }
 
-    /// The agent connections of `agent` that are logged in.
+    /// Whether `agent` has a logged-in connection.
     pub(crate) fn agent_online(&self, agent: &AgentId) -> bool {
-        self.conns
-            .values()
-            .any(|c| c.principal.as_ref() == Some(&Principal::Agent(agent.clone())))
+        self.conns_of(agent.as_str(), Api::Agent).next().is_some()
     }
 
-    /// The logged-in connections of the agent or customer with id `user`.
+    /// The logged-in connections of the agent or customer with id `user`, in id order.
     pub(crate) fn conns_of_user(&self, user: &str) -> Vec<ConnId> {
-        self.conns
-            .iter()
-            .filter(|(_, c)| {
-                c.principal
-                    .as_ref()
-                    .is_some_and(|p| p.user_id().as_str() == user)
-            })
-            .map(|(id, _)| *id)
-            .collect()
+        self.user_conns(user).to_vec()
+    }
+
+    /// Like [`Self::conns_of_user`], borrowed from the index.
+    pub(crate) fn user_conns(&self, user: &str) -> &[ConnId] {
+        self.user_conns.get(user).map_or(&[], Vec::as_slice)
     }
 
     /// Whether the customer has a logged-in connection.
     pub(crate) fn customer_online(&self, customer: &CustomerId) -> bool {
-        self.conns
-            .values()
-            .any(|c| c.principal.as_ref() == Some(&Principal::Customer(customer.clone())))
+        self.conns_of(customer.as_str(), Api::Customer)
+            .next()
+            .is_some()
+    }
+
+    /// The logged-in connections of the user `id` of `kind` (agent or customer), in id
+    /// order, found in the index.
+    pub(crate) fn conns_of<'s>(
+        &'s self,
+        id: &str,
+        kind: Api,
+    ) -> impl Iterator<Item = (ConnId, &'s ConnRec)> + 's {
+        self.user_conns
+            .get(id)
+            .into_iter()
+            .flatten()
+            .filter_map(move |conn| {
+                let rec = self.conns.get(conn)?;
+                let api = rec.principal.as_ref()?.api();
+                (api == kind).then_some((*conn, rec))
+            })
+    }
+
+    /// Records that `principal` logged in on `conn` (replacing whoever did before), in
+    /// the connection and in the index by user id.
+    pub(crate) fn set_principal(&mut self, conn: ConnId, principal: Principal) {
+        let Some(rec) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        let old = rec.principal.replace(principal);
+        if let Some(old) = old {
+            unindex_conn(&mut self.user_conns, &old, conn);
+        }
+        if let Some(new) = &rec.principal {
+            let conns = self
+                .user_conns
+                .entry(new.user_id_str().to_owned())
+                .or_default();
+            if let Err(at) = conns.binary_search(&conn) {
+                conns.insert(at, conn);
+            }
+        }
+    }
+
+    /// Checks the indexes ([`Self::user_conns`] and [`Chats`]'s) against a rebuild from
+    /// scratch; the mismatch, if any. Tests call it after every change they make.
+    pub(crate) fn index_mismatch(&self) -> Option<String> {
+        let mut rebuilt: HashMap<String, Vec<ConnId>> = HashMap::new();
+        for (id, conn) in &self.conns {
+            if let Some(principal) = &conn.principal {
+                rebuilt
+                    .entry(principal.user_id_str().to_owned())
+                    .or_default()
+                    .push(*id);
+            }
+        }
+        if rebuilt != self.user_conns {
+            return Some(format!(
+                "connections by user: indexed {:?}, rebuilt {rebuilt:?}",
+                self.user_conns
+            ));
+        }
+        self.chats.index_mismatch()
     }
 
     /// Whether `agent` can access a chat with `access` (group 0 is everyone's).
@@ -390,12 +470,15 @@ impl State {
 
     /// The logged-in connections of `agent`.
     pub(crate) fn agent_conns(&self, agent: &AgentId) -> Vec<ConnId> {
-        let who = Principal::Agent(agent.clone());
-        self.conns
-            .iter()
-            .filter(|(_, c)| c.principal.as_ref() == Some(&who))
-            .map(|(id, _)| *id)
+        self.conns_of(agent.as_str(), Api::Agent)
+            .map(|(id, _)| id)
             .collect()
+    }
+
+    /// Whether every connection of `agent` is away (false when it has none).
+    pub(crate) fn all_away(&self, agent: &AgentId) -> bool {
+        let mut conns = self.conns_of(agent.as_str(), Api::Agent).peekable();
+        conns.peek().is_some() && conns.all(|(_, c)| c.away)
     }
 
     /// Sets the routing status of `agent` and queues `routing_status_set` for every agent.
@@ -418,13 +501,10 @@ impl State {
         if self.is_bot(agent) {
             return false;
         }
-        let conns = self.agent_conns(agent);
-        if conns.is_empty() {
+        if !self.agent_online(agent) {
             return false;
         }
-        let all_away = conns
-            .iter()
-            .all(|id| self.conns.get(id).is_some_and(|c| c.away));
+        let all_away = self.all_away(agent);
         let Some(rec) = self.agents.get_mut(agent) else {
             return false;
         };
@@ -470,6 +550,9 @@ impl State {
     /// connections left. Queues the pushes this causes: deliver them afterwards.
     pub(crate) fn on_connection_closed(&mut self, conn: ConnId) -> Option<ConnRec> {
         let rec = self.conns.remove(&conn)?;
+        if let Some(principal) = &rec.principal {
+            unindex_conn(&mut self.user_conns, principal, conn);
+        }
         if let Some(Principal::Agent(agent)) = &rec.principal {
             if self.agent_online(agent) {
                 self.apply_away_rule(agent);
@@ -478,6 +561,18 @@ impl State {
             }
         }
         Some(rec)
+    }
+}
+
+/// Removes `conn` from `principal`'s entry of the index by user id (and the entry once
+/// empty).
+fn unindex_conn(index: &mut HashMap<String, Vec<ConnId>>, principal: &Principal, conn: ConnId) {
+    let id = principal.user_id_str();
+    if let Some(conns) = index.get_mut(id) {
+        conns.retain(|c| *c != conn);
+        if conns.is_empty() {
+            index.remove(id);
+        }
     }
 }
 

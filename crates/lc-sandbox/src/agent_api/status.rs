@@ -85,11 +85,11 @@ pub(crate) fn login(
         return Err(err(ErrorType::Authentication, "Invalid access token"));
     }
     let in_session = in_session(state, &agent_id);
+    state.set_principal(conn, who);
     let c = state
         .conns
         .get_mut(&conn)
         .ok_or_else(|| err(ErrorType::Internal, "connection gone"))?;
-    c.principal = Some(who.clone());
     c.pushes = request.pushes.clone();
     c.away = request.away.unwrap_or(false);
     c.session.token = Some(request.token.expose().to_owned());

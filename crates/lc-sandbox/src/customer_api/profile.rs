@@ -75,8 +75,8 @@ pub(crate) fn login(
         agent_api::apply_update(&mut rec.profile, update);
     }
     record_login(rec, &request, first_connection, &now);
+    state.set_principal(conn, Principal::Customer(id.clone()));
     if let Some(c) = state.conns.get_mut(&conn) {
-        c.principal = Some(Principal::Customer(id.clone()));
         c.pushes = request.pushes.clone();
         c.session.token = Some(request.token.expose().to_owned());
     }
