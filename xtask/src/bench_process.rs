@@ -415,16 +415,22 @@ fn render_idle(out: &mut String, results: &Results) {
         let buffer = line.number("push_buffer").unwrap_or(0.0);
         let _ = writeln!(
             out,
-            "\nWhat a connection holds: the read buffer (`RtmConfig::read_buffer_size`, 16 KiB; \
-             the raw row keeps tungstenite's default of 128 KiB), the engine's task (its \
-             connecting state boxed, so that only the serving state stays) and, for a \
-             `CustomerClient`, the task that turns pushes into events and the last \
-             `Connected` event (the customer, as the login gave it). The push queues \
-             (`lc_protocol::fanout`) hold only what a subscriber has not read: nothing \
-             while idle, up to `push_buffer` = {buffer:.0} items otherwise (an \
-             `RtmEvent<CustomerPush>` is {rtm_event:.0} B, a `CustomerEvent` \
-             {customer_event:.0} B). Before that fan-out each connection allocated two \
-             rings of 1,024 such slots up front: 5.05 MiB per customer connection."
+            "\nWhat a connection holds (by allocation site, 1,000 idle customer \
+             connections, release build): the read buffer (`RtmConfig::read_buffer_size`, \
+             16 KiB; the raw row keeps tungstenite's default of 128 KiB), the engine's \
+             task (5.4 KiB: its connecting state boxed, so that only the serving state \
+             stays) and the first block of its request channel (3.0 KiB); for a \
+             `CustomerClient` also the task that turns pushes into events (4.8 KiB), the \
+             state the handles share (2.9 KiB, most of it the last `Connected` event: the \
+             customer as the login gave it) and the room that task's queue of engine \
+             items kept from the login (2.1 KiB); about 7 KiB more in allocations of 1 KiB or \
+             less each (the clients' shared state, channel headers, the Web client). The \
+             sneak-peek task starts with the first sneak peek. The TLS \
+             settings (roots, session cache) are one per process, shared by every client \
+             made from the same `Tls`. The push queues (`lc_protocol::fanout`) hold only \
+             what a subscriber has not read: nothing while idle, up to `push_buffer` = \
+             {buffer:.0} items otherwise (an `RtmEvent<CustomerPush>` is {rtm_event:.0} B, \
+             a `CustomerEvent` {customer_event:.0} B)."
         );
     }
     out.push('\n');

@@ -40,6 +40,7 @@ impl<T> Drop for Inner<T> {
         for task in &self.tasks {
             task.abort();
         }
+        self.sneak_peeks.stop();
     }
 }
 
@@ -115,15 +116,13 @@ impl<T: CustomerConnection> CustomerClient<T> {
         let reader = Arc::new(recovery::Reader(transport.clone()));
         let shared = Arc::new(Shared::new(group, reader));
         let pump = tokio::spawn(pump::run(transport.clone(), shared.clone(), events));
-        let (sneak_peeks, sneak_task) =
-            sneak_peek::start(transport.clone(), shared.clone(), sneak_peek_interval);
         Self {
             inner: Arc::new(Inner {
                 transport,
                 web,
                 shared,
-                sneak_peeks,
-                tasks: vec![pump.abort_handle(), sneak_task],
+                sneak_peeks: sneak_peek::SneakPeeks::new(sneak_peek_interval),
+                tasks: vec![pump.abort_handle()],
             }),
         }
     }
@@ -180,6 +179,7 @@ impl<T: CustomerConnection> CustomerClient<T> {
         for task in &self.inner.tasks {
             task.abort();
         }
+        self.inner.sneak_peeks.stop();
     }
 
     /// Whether [`destroy`](Self::destroy) was called.

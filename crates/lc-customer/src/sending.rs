@@ -94,9 +94,11 @@ impl<T: CustomerConnection> CustomerClient<T> {
     /// per interval (2 s by default) with the latest text winning. Does nothing once the
     /// client is destroyed.
     pub fn set_sneak_peek(&self, chat_id: impl Into<ChatId>, text: impl Into<String>) {
-        if !self.is_destroyed() {
-            self.inner.sneak_peeks.set(chat_id.into(), text.into());
-        }
+        let inner = &*self.inner;
+        let (chat, text) = (chat_id.into(), text.into());
+        inner
+            .sneak_peeks
+            .set(&inner.transport, &inner.shared, chat, text);
     }
 }
 

@@ -8,34 +8,72 @@ use lc_protocol::customer;
 use lc_protocol::id::ChatId;
 use lc_protocol::{Error, Transport};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 use tokio::time::{Instant, sleep_until};
 
-/// The handle `set_sneak_peek` writes to.
+/// The handle `set_sneak_peek` writes to. The throttle task starts with the first text:
+/// most clients never send one, and an idle task with its channel costs about 2.8 KiB
+/// per client.
 pub(crate) struct SneakPeeks {
+    interval: Duration,
+    /// The runtime the client was made in: texts may be set from outside it.
+    runtime: Handle,
+    started: OnceLock<Started>,
+}
+
+/// The running throttle.
+struct Started {
     sender: mpsc::UnboundedSender<(ChatId, String)>,
+    task: AbortHandle,
 }
 
 impl SneakPeeks {
-    /// Sets the text of `chat`; the throttle decides when it goes.
-    pub(crate) fn set(&self, chat: ChatId, text: String) {
-        // The task is gone only once the client is destroyed: nothing to send then.
-        let _ = self.sender.send((chat, text));
+    /// The handle, its task not started yet; must be called within a tokio runtime.
+    pub(crate) fn new(interval: Duration) -> Self {
+        Self {
+            interval,
+            runtime: Handle::current(),
+            started: OnceLock::new(),
+        }
     }
-}
 
-/// Starts the throttle task.
-pub(crate) fn start<T: CustomerConnection>(
-    transport: T,
-    shared: Arc<Shared>,
-    interval: Duration,
-) -> (SneakPeeks, AbortHandle) {
-    let (sender, receiver) = mpsc::unbounded_channel();
-    let task = tokio::spawn(run(transport, shared, interval, receiver));
-    (SneakPeeks { sender }, task.abort_handle())
+    /// Sets the text of `chat`; the throttle decides when it goes. Nothing once the
+    /// client is destroyed.
+    pub(crate) fn set<T: CustomerConnection>(
+        &self,
+        transport: &T,
+        shared: &Arc<Shared>,
+        chat: ChatId,
+        text: String,
+    ) {
+        if shared.is_destroyed() {
+            return;
+        }
+        let started = self.started.get_or_init(|| {
+            let (sender, receiver) = mpsc::unbounded_channel();
+            let run = run(transport.clone(), shared.clone(), self.interval, receiver);
+            let task = self.runtime.spawn(run).abort_handle();
+            Started { sender, task }
+        });
+        if shared.is_destroyed() {
+            // Destroyed while the task started: `stop` may have missed it.
+            started.task.abort();
+            return;
+        }
+        // The task is gone only once the client is destroyed: nothing to send then.
+        let _ = started.sender.send((chat, text));
+    }
+
+    /// Stops the task, if it started; pending texts are dropped.
+    pub(crate) fn stop(&self) {
+        if let Some(started) = self.started.get() {
+            started.task.abort();
+        }
+    }
 }
 
 /// The throttle state of one chat.
@@ -213,14 +251,15 @@ mod tests {
         };
         let reader = Arc::new(crate::recovery::Reader(recorder.clone()));
         let shared = Arc::new(Shared::new(None, reader));
-        let (peeks, task) = start(recorder.clone(), shared.clone(), Duration::from_secs(2));
+        let peeks = SneakPeeks::new(Duration::from_secs(2));
+        let set = |chat: &str, text: String| peeks.set(&recorder, &shared, ChatId::new(chat), text);
         for n in 0..10 {
-            peeks.set(ChatId::new("A"), format!("a{n}"));
-            peeks.set(ChatId::new("B"), format!("b{n}"));
+            set("A", format!("a{n}"));
+            set("B", format!("b{n}"));
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         tokio::time::sleep(Duration::from_secs(5)).await;
-        peeks.set(ChatId::new("A"), "later".to_owned());
+        set("A", "later".to_owned());
         tokio::time::sleep(Duration::from_millis(10)).await;
 
         let sent = recorder
@@ -247,7 +286,7 @@ mod tests {
         // Once the chat is known to be inactive, nothing goes; destroy stops the task.
         shared.set_chat_active(ChatId::new("A"), false);
         tokio::time::sleep(Duration::from_secs(3)).await;
-        peeks.set(ChatId::new("A"), "closed".to_owned());
+        set("A", "closed".to_owned());
         tokio::time::sleep(Duration::from_millis(10)).await;
         assert_eq!(
             recorder
@@ -257,9 +296,9 @@ mod tests {
                 .len(),
             3
         );
-        task.abort();
+        peeks.stop();
         tokio::task::yield_now().await;
-        peeks.set(ChatId::new("A"), "after".to_owned()); // no task: ignored, no panic
+        set("A", "after".to_owned()); // no task: ignored, no panic
     }
 
     #[tokio::test(start_paused = true)]
