@@ -2,9 +2,13 @@
 //! reads it, writes the queue and the heartbeat) and the callers (who write their own
 //! request when the way is clear, saving the wake-up of the engine task).
 
-use super::Ws;
 use super::job::Job;
 use super::slots::Slots;
+use tokio::net::TcpStream;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// The WebSocket of a connection.
+pub(super) type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Who may write to the socket now.
 #[derive(Debug, Default, PartialEq, Eq)]

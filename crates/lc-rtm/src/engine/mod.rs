@@ -28,14 +28,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TryRecvError;
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep, timeout};
+use tokio_tungstenite::Connector;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::error::Error as WsError;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 mod job;
 mod link;
@@ -45,7 +44,7 @@ mod slots;
 
 pub(crate) use job::{Job, Ticket};
 pub(crate) use link::Link;
-use link::Writer;
+use link::{Writer, Ws};
 
 use rules::{
     handshake_refusal_is_permanent, is_loopback, login_error_is_fatal, read_failure,
@@ -54,7 +53,6 @@ use rules::{
 use scan::reply_id;
 use slots::{Slots, WS_PING};
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 type PushOf<S> = <<S as Session>::Dialect as Dialect>::Push;
 
 /// Orders for the engine.
