@@ -11,8 +11,10 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::net::TcpStream;
+use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
@@ -121,6 +123,84 @@ impl RawRtm {
         }
         self.ws.flush().await.expect("requests sent");
         self.await_responses(&mut pending).await;
+    }
+}
+
+/// The least any RTM client with a background reader task costs: the caller writes its
+/// own frames (as [`RawRtm`] does), a reader task reads the socket and hands each
+/// response to its caller through a oneshot. The gap between it and [`RawRtm`] is the
+/// wake-up from the reader task to the caller; an SDK cannot avoid it without making
+/// every caller read the socket.
+pub(crate) struct ReaderRtm {
+    sink: futures_util::stream::SplitSink<Ws, Message>,
+    pending: Arc<std::sync::Mutex<HashMap<String, oneshot::Sender<Value>>>>,
+    next_id: u64,
+}
+
+impl ReaderRtm {
+    /// Connects to `url`, logs in with `bearer` and starts the reader task.
+    pub(crate) async fn login(
+        url: &str,
+        bearer: &str,
+        tls: Option<Arc<rustls::ClientConfig>>,
+    ) -> Self {
+        let mut ws = open(url, tls).await;
+        login(&mut ws, bearer).await;
+        let (sink, mut stream) = ws.split();
+        let pending: Arc<std::sync::Mutex<HashMap<String, oneshot::Sender<Value>>>> =
+            Arc::default();
+        let answers = pending.clone();
+        tokio::spawn(async move {
+            while let Some(Ok(message)) = stream.next().await {
+                let Message::Text(text) = message else {
+                    continue;
+                };
+                let frame: Value = serde_json::from_str(text.as_str()).expect("a JSON frame");
+                if frame["type"] != "response" {
+                    continue;
+                }
+                let Some(id) = frame["request_id"].as_str() else {
+                    continue;
+                };
+                let waiting = answers.lock().expect("not poisoned").remove(id);
+                if let Some(reply) = waiting {
+                    let _ = reply.send(frame);
+                }
+            }
+        });
+        Self {
+            sink,
+            pending,
+            next_id: 0,
+        }
+    }
+
+    /// `count` requests written back to back, then all their responses, each through
+    /// its oneshot.
+    pub(crate) async fn requests(&mut self, count: usize) {
+        let mut answers = Vec::with_capacity(count);
+        for _ in 0..count {
+            self.next_id += 1;
+            let id = self.next_id.to_string();
+            let (reply, answer) = oneshot::channel();
+            self.pending
+                .lock()
+                .expect("not poisoned")
+                .insert(id.clone(), reply);
+            let frame = format!(
+                r#"{{"request_id":"{id}","action":"list_routing_statuses","payload":{{}}}}"#
+            );
+            self.sink
+                .feed(Message::text(frame))
+                .await
+                .expect("request written");
+            answers.push(answer);
+        }
+        self.sink.flush().await.expect("requests sent");
+        for answer in answers {
+            let frame = answer.await.expect("the connection stays open");
+            assert_eq!(frame["success"], true, "request failed: {frame}");
+        }
     }
 }
 

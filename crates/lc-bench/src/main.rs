@@ -28,6 +28,9 @@ pub(crate) enum Client {
     Sdk,
     /// A raw tokio-tungstenite / hyper client with hand-built frames.
     Raw,
+    /// RTM only: the raw client with a background reader task that hands each response
+    /// to its caller through a oneshot (the least a client with a reader task costs).
+    Reader,
 }
 
 /// The tokio runtime a client process uses.

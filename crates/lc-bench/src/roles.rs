@@ -1,6 +1,6 @@
 //! The processes `lc-bench run` starts: the sandbox and the clients.
 
-use crate::clients::{self, RawRtm, RawWeb};
+use crate::clients::{self, RawRtm, RawWeb, ReaderRtm};
 use crate::{Client, Flavour};
 use clap::Args;
 use futures_util::StreamExt;
@@ -185,6 +185,15 @@ pub(crate) fn rtm(client: Client, options: RequestOptions) -> Result {
                     .measure(|| async { raw.lock().await.requests(options.in_flight).await })
                     .await;
             }
+            Client::Reader => {
+                let url = format!("{}/v3.4/agent/rtm/ws", options.url);
+                let bearer = format!("Bearer {}", options.token);
+                let mut reader = ReaderRtm::login(&url, &bearer, Some(tls.client_config())).await;
+                let reader = tokio::sync::Mutex::new(&mut reader);
+                options
+                    .measure(|| async { reader.lock().await.requests(options.in_flight).await })
+                    .await;
+            }
         }
     });
     Ok(())
@@ -192,6 +201,9 @@ pub(crate) fn rtm(client: Client, options: RequestOptions) -> Result {
 
 /// `count` Web `list_routing_statuses` (API 3.4), `in_flight` at a time over the pool.
 pub(crate) fn web(client: Client, options: RequestOptions) -> Result {
+    if client == Client::Reader {
+        return Err("the reader baseline is an RTM client".to_owned());
+    }
     let tls = options.tls()?;
     let runtime = options.flavour.runtime();
     runtime.block_on(async {
@@ -215,7 +227,7 @@ pub(crate) fn web(client: Client, options: RequestOptions) -> Result {
                     })
                     .await;
             }
-            Client::Raw => {
+            Client::Raw | Client::Reader => {
                 let raw = RawWeb::new(
                     format!("{}/v3.4/agent/action/list_routing_statuses", options.url),
                     &format!("Bearer {}", options.token),

@@ -202,7 +202,12 @@ fn requests(options: &RunOptions) -> Result {
         }
         for in_flight in [1usize, 10] {
             for flavour in ["multi", "current"] {
-                for which in ["sdk", "raw"] {
+                // The reader baseline is an RTM client only.
+                let clients: &[&str] = match part {
+                    "rtm" => &["sdk", "raw", "reader"],
+                    _ => &["sdk", "raw"],
+                };
+                for &which in clients {
                     let mut command = Command::new(exe()?);
                     command.args([part, "--client", which, "--url", url, "--token", &token]);
                     command.arg("--ca").arg(&ca);

@@ -80,6 +80,8 @@ where
             waiting: Arc::default(),
             warned_plaintext: AtomicBool::new(false),
             health: crate::status::Health::new(),
+            link: std::sync::Mutex::default(),
+            next_id: std::sync::atomic::AtomicU64::new(0),
         });
         let (commands, receiver) = mpsc::unbounded_channel();
         tokio::spawn(engine.clone().run(receiver));
@@ -153,25 +155,38 @@ where
         if let Some(error) = self.engine.ended.get() {
             return Err(error.clone());
         }
-        let capacity = self.engine.config.max_queued;
-        let Some(ticket) = Ticket::take(&self.engine.waiting, capacity) else {
-            return Err(Error::QueueFull {
-                action: action.to_owned(),
-                capacity,
-            });
-        };
         let (reply, answer) = oneshot::channel();
         let job = Job {
             action: action.to_owned(),
             payload,
             author_id,
             reply,
-            ticket: Some(ticket),
+            ticket: None,
             sent: None,
         };
-        self.commands
-            .send(Command::Request(job))
-            .map_err(|_| self.stopped_error())?;
+        // The caller writes its own frame when the way is clear (no wake-up of the
+        // engine task); otherwise the request waits in the engine's bounded queue.
+        match self.engine.try_write(job) {
+            Ok(false) => {}
+            Ok(true) => {
+                // The socket took part of the frame: the engine flushes the rest (if it
+                // is gone, the request fails as the engine's end says).
+                let _ = self.commands.send(Command::Flush);
+            }
+            Err(mut job) => {
+                let capacity = self.engine.config.max_queued;
+                let Some(ticket) = Ticket::take(&self.engine.waiting, capacity) else {
+                    return Err(Error::QueueFull {
+                        action: action.to_owned(),
+                        capacity,
+                    });
+                };
+                job.ticket = Some(ticket);
+                self.commands
+                    .send(Command::Request(job))
+                    .map_err(|_| self.stopped_error())?;
+            }
+        }
         let span = tracing::debug_span!("rtm_request", action, latency_ms = tracing::field::Empty);
         // The clock is read only for a span someone records.
         let started = (!span.is_disabled()).then(std::time::Instant::now);

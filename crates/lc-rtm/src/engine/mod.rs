@@ -1,4 +1,14 @@
 //! The connection task: connect, log in, correlate requests, heartbeat, reconnect.
+//!
+//! The task reads the socket and answers each request through its oneshot. A caller
+//! writes its own request to the socket ([`Engine::try_write`]) when the connection is
+//! served and idle (nobody writing, nothing queued, nothing in flight): that costs no
+//! wake-up of the task. Otherwise the request goes through the
+//! bounded queue to the task, which writes the queued requests back to back
+//! (`send_queued`). The socket and the request slots sit behind one short lock
+//! ([`Link`]), taken for each poll and never held across an await; every write, the
+//! caller's included, is bounded by the write timeout (a caller's write never waits: what
+//! the socket does not take at once the task flushes, within the timeout).
 
 use crate::config::RtmConfig;
 use crate::event::RtmEvent;
@@ -14,25 +24,27 @@ use lc_protocol::{ApiError, Error, TransportFailure};
 use serde_json::value::RawValue;
 use std::collections::VecDeque;
 use std::future::Future;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::task::Poll;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TryRecvError;
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep, timeout};
+use tokio_tungstenite::Connector;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::error::Error as WsError;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 mod job;
+mod link;
 mod rules;
 mod scan;
 mod slots;
 
 pub(crate) use job::{Job, Ticket};
+pub(crate) use link::Link;
+use link::{Writer, Ws};
 
 use rules::{
     handshake_refusal_is_permanent, is_loopback, login_error_is_fatal, read_failure,
@@ -41,12 +53,13 @@ use rules::{
 use scan::reply_id;
 use slots::{Slots, WS_PING};
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 type PushOf<S> = <<S as Session>::Dialect as Dialect>::Push;
 
 /// Orders for the engine.
 pub(crate) enum Command {
     Request(Job),
+    /// A caller wrote its frame but the socket took only part of it: flush the rest.
+    Flush,
     Close,
 }
 
@@ -67,6 +80,11 @@ pub(crate) struct Engine<S: Session> {
     /// The status and the last round trip, for [`crate::RtmClient::status`] and
     /// [`crate::RtmClient::latency`].
     pub(crate) health: Health,
+    /// The connection being served, which callers write their requests to when they
+    /// can (see [`Engine::try_write`]).
+    pub(crate) link: Mutex<Link>,
+    /// The last request id given (ids are not reused across connections).
+    pub(crate) next_id: AtomicU64,
 }
 
 /// How a connection ended.
@@ -77,6 +95,14 @@ enum Ended {
     Lost(String),
     /// The server said why, with a push.
     Server(Disconnect),
+}
+
+/// What the engine writes in one turn of its serve loop.
+struct Writes {
+    /// A caller's frame owed its flush (see [`Writer::Owed`]).
+    owed: Option<String>,
+    /// Whether the heartbeat goes out.
+    ping: bool,
 }
 
 /// Why a login did not succeed.
@@ -374,50 +400,45 @@ where
 
     /// Sends queued requests while the server has free slots: their frames are written
     /// back to back and flushed once, so that a burst of requests costs one write to the
-    /// socket, not one each.
+    /// socket, not one each. The engine holds the writer's place meanwhile (see
+    /// [`Writer`]).
     ///
     /// When the write fails or gets stuck, the frame whose tail never left is cut, so the
-    /// server cannot act on it: that request goes back to the front of the queue, to go
-    /// out again after reconnecting, as do the requests not written yet. The frames
-    /// before it may have reached the server: they stay pending, and fail as lost with
-    /// the connection. (Waiting for room and flushing drain what is buffered, so when
-    /// they fail the last frame buffered is cut; buffering a frame can write the buffer
-    /// too, and when that fails the frame just buffered is cut, and the one before may
-    /// have left whole.)
-    async fn send_queued(
-        &self,
-        ws: &mut Ws,
-        queue: &mut VecDeque<Job>,
-        slots: &mut Slots,
-        next_id: &mut u64,
-    ) -> Result<(), String> {
+    /// server cannot act on it: that request goes back to the front of the queue (when
+    /// the connection ends), to go out again after reconnecting, as do the requests not
+    /// written yet. The frames before it may have reached the server: they stay pending,
+    /// and fail as lost with the connection. (Waiting for room and flushing drain what is
+    /// buffered, so when they fail the last frame buffered is cut; buffering a frame can
+    /// write the buffer too, and when that fails the frame just buffered is cut, and the
+    /// one before may have left whole.)
+    async fn send_queued(&self, queue: &mut VecDeque<Job>) -> Result<(), String> {
         let max = self.config.max_pending.max(1);
-        if queue.is_empty() || slots.in_use() >= max {
-            return Ok(());
-        }
         let mut last: Option<String> = None;
         let mut last_is_cut = true;
         let written = self
             .bounded(async {
-                while slots.in_use() < max {
-                    // The job leaves the queue only once its frame is written: a write
-                    // given up on (stuck, failed) leaves it there.
-                    let Some(job) = queue.front() else {
-                        break;
-                    };
+                // The job leaves the queue only once its frame is written: a write given
+                // up on (stuck, failed) leaves it there.
+                while let Some(job) = queue.front() {
                     if job.reply.is_closed() {
                         queue.pop_front();
                         continue;
                     }
-                    *next_id += 1;
-                    let id = next_id.to_string();
+                    if self.link().slots.in_use() >= max {
+                        break;
+                    }
+                    let id = self.request_id();
                     let frame = self.session.dialect().encode_request_as(
                         &id,
                         &job.action,
                         &job.payload,
                         job.author_id.as_deref(),
                     );
-                    std::future::poll_fn(|cx| ws.poll_ready_unpin(cx)).await?;
+                    self.poll_ws(|ws, cx| ws.poll_ready_unpin(cx)).await?;
+                    let mut link = self.link();
+                    let Some(ws) = link.ws.as_mut() else {
+                        return Err(WsError::AlreadyClosed);
+                    };
                     if let Err(err) = ws.start_send_unpin(Message::text(frame)) {
                         last_is_cut = false;
                         return Err(err);
@@ -428,25 +449,131 @@ where
                     tracing::debug!(action = %job.action, request_id = %id, "request sent");
                     job.ticket = None;
                     job.sent = Some(Instant::now());
-                    slots.pending.insert(id.clone(), job);
+                    link.slots.pending.insert(id.clone(), job);
                     last = Some(id);
                 }
                 if last.is_some() {
-                    ws.flush().await?;
+                    self.poll_ws(|ws, cx| ws.poll_flush_unpin(cx)).await?;
                 }
                 Ok(())
             })
             .await;
         if let Err(reason) = written {
-            let cut = last.filter(|_| last_is_cut);
-            if let Some(mut job) = cut.and_then(|id| slots.pending.remove(&id)) {
-                job.ticket = Some(Ticket::hold(&self.waiting));
-                job.sent = None;
-                queue.push_front(job);
-            }
+            self.link().cut = last.filter(|_| last_is_cut);
             return Err(reason);
         }
         Ok(())
+    }
+
+    /// Writes one message to the served socket within [`RtmConfig::write_timeout`]
+    /// (the engine holds the writer's place).
+    async fn write_served(&self, message: Message) -> Result<(), String> {
+        let mut message = Some(message);
+        self.bounded(async {
+            self.poll_ws(|ws, cx| ws.poll_ready_unpin(cx)).await?;
+            if let Some(message) = message.take() {
+                self.with_ws(|ws| ws.start_send_unpin(message))?;
+            }
+            self.poll_ws(|ws, cx| ws.poll_flush_unpin(cx)).await
+        })
+        .await
+    }
+
+    /// The link to the served connection, locked (for a few statements, never across an
+    /// await).
+    fn link(&self) -> std::sync::MutexGuard<'_, Link> {
+        self.link.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A request id not used before on this client.
+    fn request_id(&self) -> String {
+        (self.next_id.fetch_add(1, Ordering::Relaxed) + 1).to_string()
+    }
+
+    /// Runs `f` on the served socket; an error when there is none.
+    fn with_ws<T>(&self, f: impl FnOnce(&mut Ws) -> Result<T, WsError>) -> Result<T, WsError> {
+        match self.link().ws.as_mut() {
+            Some(ws) => f(ws),
+            None => Err(WsError::AlreadyClosed),
+        }
+    }
+
+    /// Polls the served socket with `poll` until it is ready, taking the lock for each
+    /// poll only.
+    async fn poll_ws<T>(
+        &self,
+        mut poll: impl FnMut(&mut Ws, &mut Context<'_>) -> Poll<Result<T, WsError>>,
+    ) -> Result<T, WsError> {
+        std::future::poll_fn(|cx| match self.link().ws.as_mut() {
+            Some(ws) => poll(ws, cx),
+            None => Poll::Ready(Err(WsError::AlreadyClosed)),
+        })
+        .await
+    }
+
+    /// The next message of the served socket. It waits while a caller's frame is owed
+    /// its flush: the engine flushes it first (the caller's [`Command::Flush`] wakes it),
+    /// so that a read never writes out the tail of a frame the cut rule counts as cut.
+    fn poll_read(&self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, WsError>>> {
+        let mut link = self.link();
+        if link.writer != Writer::Free {
+            return Poll::Pending;
+        }
+        match link.ws.as_mut() {
+            Some(ws) => ws.poll_next_unpin(cx),
+            None => Poll::Ready(None),
+        }
+    }
+
+    /// Writes `job`'s frame at once, from the caller's task, when the connection is up
+    /// and idle: nobody writes, nothing waits in the queue, no request is in flight. The
+    /// request is then pending without waking the engine task. With requests in flight
+    /// it goes through the queue instead, so that a burst of requests is still written
+    /// as one batch (one write to the socket, not one per caller), by a task that is
+    /// awake for their responses anyway. `Ok(true)` when the
+    /// socket took only part of it: the caller must send [`Command::Flush`], and the
+    /// engine flushes it within the write timeout. Gives the job back, for the queue,
+    /// when it cannot be written so (nothing of it is then pending: a write that fails
+    /// cuts the frame, as in [`send_queued`](Self::send_queued)).
+    pub(crate) fn try_write(&self, mut job: Job) -> Result<bool, Job> {
+        if self.waiting.load(Ordering::Acquire) != 0 {
+            return Err(job);
+        }
+        let mut link = self.link();
+        let link = &mut *link;
+        let Some(ws) = link.ws.as_mut() else {
+            return Err(job);
+        };
+        if link.writer != Writer::Free || link.slots.in_use() != 0 {
+            return Err(job);
+        }
+        let id = self.request_id();
+        let frame = self.session.dialect().encode_request_as(
+            &id,
+            &job.action,
+            &job.payload,
+            job.author_id.as_deref(),
+        );
+        // Nothing here waits: a socket without room leaves the rest to the engine task.
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        if !matches!(ws.poll_ready_unpin(&mut cx), Poll::Ready(Ok(()))) {
+            return Err(job);
+        }
+        if ws.start_send_unpin(Message::text(frame)).is_err() {
+            return Err(job);
+        }
+        let owed = match ws.poll_flush_unpin(&mut cx) {
+            Poll::Ready(Ok(())) => false,
+            Poll::Ready(Err(_)) => return Err(job),
+            Poll::Pending => true,
+        };
+        tracing::debug!(action = %job.action, request_id = %id, "request sent");
+        job.sent = Some(Instant::now());
+        if owed {
+            link.writer = Writer::Owed(id.clone());
+        }
+        link.slots.pending.insert(id, job);
+        Ok(owed)
     }
 
     /// Reads frames until the reply to `id`, passing pushes on.
@@ -491,9 +618,7 @@ where
         commands: &mut mpsc::UnboundedReceiver<Command>,
         queue: &mut VecDeque<Job>,
     ) -> (Ended, bool) {
-        let mut ws = ws;
-        let mut slots = Slots::default();
-        let mut next_id = 0u64;
+        self.link().serve(ws);
         let period = self.config.ping_interval;
         let mut heartbeat = interval_at(Instant::now() + period, period);
         heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -503,53 +628,81 @@ where
         let ping = self.session.ping();
         let max = self.config.max_pending.max(1);
         let ended = 'serve: loop {
-            slots.forget_abandoned();
-            if ping_due && (ping.is_none() || slots.in_use() < max) {
-                let (id, message) = match &ping {
-                    Some((action, payload)) => {
-                        next_id += 1;
-                        let id = format!("ping-{next_id}");
-                        let frame = self.session.dialect().encode_request(&id, action, payload);
-                        (id, Message::text(frame))
-                    }
-                    // No heartbeat request in this API: a WebSocket ping, answered by
-                    // the peer's WebSocket layer with a pong.
-                    None => (WS_PING.to_owned(), Message::Ping(Default::default())),
-                };
-                if let Err(reason) = self.write(&mut ws, message).await {
-                    break Ended::Lost(format!("heartbeat not sent: {reason}"));
-                }
-                ping_due = false;
-                slots.ping = Some(id);
-                slots.ping_sent = Some(Instant::now());
-                slots.ping_counts = ping.is_some();
-            }
-            if let Err(reason) = self
-                .send_queued(&mut ws, queue, &mut slots, &mut next_id)
-                .await
+            // What the engine writes now, if anything: then it holds the writer's place
+            // (callers queue meanwhile) until it reads again.
+            let writes = {
+                let mut link = self.link();
+                link.slots.forget_abandoned();
+                let ping_now = ping_due && (ping.is_none() || link.slots.in_use() < max);
+                let queued = !queue.is_empty() && link.slots.in_use() < max;
+                let owed = link.writer != Writer::Free;
+                (owed || ping_now || queued).then(|| Writes {
+                    owed: match std::mem::replace(&mut link.writer, Writer::Engine) {
+                        Writer::Owed(id) => Some(id),
+                        _ => None,
+                    },
+                    ping: ping_now,
+                })
+            };
+            if let Some(Writes {
+                owed,
+                ping: ping_now,
+            }) = writes
             {
-                break 'serve Ended::Lost(reason);
+                if let Some(id) = owed {
+                    let flushed = self.bounded(self.poll_ws(|ws, cx| ws.poll_flush_unpin(cx)));
+                    if let Err(reason) = flushed.await {
+                        self.link().cut = Some(id);
+                        break Ended::Lost(reason);
+                    }
+                }
+                if ping_now {
+                    let (id, message) = match &ping {
+                        Some((action, payload)) => {
+                            let id = format!("ping-{}", self.request_id());
+                            let frame = self.session.dialect().encode_request(&id, action, payload);
+                            (id, Message::text(frame))
+                        }
+                        // No heartbeat request in this API: a WebSocket ping, answered by
+                        // the peer's WebSocket layer with a pong.
+                        None => (WS_PING.to_owned(), Message::Ping(Default::default())),
+                    };
+                    if let Err(reason) = self.write_served(message).await {
+                        break Ended::Lost(format!("heartbeat not sent: {reason}"));
+                    }
+                    ping_due = false;
+                    let mut link = self.link();
+                    link.slots.ping = Some(id);
+                    link.slots.ping_sent = Some(Instant::now());
+                    link.slots.ping_counts = ping.is_some();
+                }
+                if let Err(reason) = self.send_queued(queue).await {
+                    break 'serve Ended::Lost(reason);
+                }
+                self.link().writer = Writer::Free;
             }
             tokio::select! {
                 command = commands.recv() => {
                     // Whatever else is queued already goes out in the same write.
                     if !take_all(command, commands, queue) {
-                        let _ = self.write(&mut ws, Message::Close(None)).await;
+                        self.link().writer = Writer::Engine;
+                        let _ = self.write_served(Message::Close(None)).await;
                         break Ended::Closed;
                     }
                 },
-                message = ws.next() => {
+                message = std::future::poll_fn(|cx| self.poll_read(cx)) => {
                     heard_since_tick = true;
                     match message {
                         Some(Ok(Message::Text(text))) => {
-                            if let Some(end) = self.on_text(text.as_str(), &mut slots) {
+                            if let Some(end) = self.on_text(text.as_str()) {
                                 break end;
                             }
                         }
                         Some(Ok(Message::Pong(_))) => {
-                            if slots.ping.as_deref() == Some(WS_PING) {
-                                slots.ping = None;
-                                self.record_ping(&mut slots);
+                            let mut link = self.link();
+                            if link.slots.ping.as_deref() == Some(WS_PING) {
+                                link.slots.ping = None;
+                                self.record_ping(&mut link.slots);
                             }
                         }
                         Some(Ok(Message::Close(frame))) => {
@@ -565,7 +718,7 @@ where
                     }
                 },
                 _ = heartbeat.tick() => {
-                    if slots.ping.is_some() {
+                    if self.link().slots.ping.is_some() {
                         break Ended::Lost("heartbeat unanswered: connection dead".into());
                     }
                     if ping_due && !heard_since_tick {
@@ -583,13 +736,24 @@ where
             }),
             _ => None,
         };
-        for (_, job) in slots.pending.drain() {
+        let (lost, cut, served) = self.link().end();
+        if let Some(mut job) = cut {
+            match &error {
+                Some(error) => job.answer(Err(error.clone())),
+                None => {
+                    job.ticket = Some(Ticket::hold(&self.waiting));
+                    job.sent = None;
+                    queue.push_front(job);
+                }
+            }
+        }
+        for job in lost {
             match &error {
                 Some(error) => job.answer(Err(error.clone())),
                 None => job.lost(),
             }
         }
-        (ended, slots.served)
+        (ended, served)
     }
 
     /// Records the round trip of the heartbeat just answered.
@@ -599,36 +763,43 @@ where
         }
     }
 
-    /// Handles one text frame; `Some` when it ends the connection.
-    fn on_text(&self, text: &str, slots: &mut Slots) -> Option<Ended> {
+    /// Handles one text frame; `Some` when it ends the connection. The frame is decoded
+    /// before the lock is taken, and the caller answered after it is given back.
+    fn on_text(&self, text: &str) -> Option<Ended> {
         match self.session.dialect().decode(text) {
             Ok(Incoming::Reply(reply)) => {
                 let id = reply.request_id.unwrap_or_default();
-                let heartbeat = slots.ping.as_deref() == Some(id.as_str());
-                if slots.answered(&id) {
-                    if heartbeat {
-                        self.record_ping(slots);
-                    }
-                    return None;
-                }
-                if let Some(job) = slots.pending.remove(&id) {
-                    slots.served = true;
-                    if let Some(sent) = job.sent {
-                        self.health.record(sent.elapsed(), false);
-                    }
-                    match reply.result {
-                        Ok(payload) => job.answer(Ok(payload)),
-                        Err(error) => {
-                            let action = job.action.clone();
-                            job.answer(Err(Error::Api {
-                                action,
-                                error,
-                                http_status: None,
-                            }));
+                let job = {
+                    let mut link = self.link();
+                    let slots = &mut link.slots;
+                    let heartbeat = slots.ping.as_deref() == Some(id.as_str());
+                    if slots.answered(&id) {
+                        if heartbeat {
+                            self.record_ping(slots);
                         }
+                        return None;
                     }
-                } else {
+                    let job = slots.pending.remove(&id);
+                    slots.served |= job.is_some();
+                    job
+                };
+                let Some(job) = job else {
                     tracing::debug!(request_id = %id, "reply to no pending request");
+                    return None;
+                };
+                if let Some(sent) = job.sent {
+                    self.health.record(sent.elapsed(), false);
+                }
+                match reply.result {
+                    Ok(payload) => job.answer(Ok(payload)),
+                    Err(error) => {
+                        let action = job.action.clone();
+                        job.answer(Err(Error::Api {
+                            action,
+                            error,
+                            http_status: None,
+                        }));
+                    }
                 }
                 None
             }
@@ -644,21 +815,30 @@ where
                 // A response whose id can still be read fails its request at once
                 // rather than leaving it to time out.
                 let id = reply_id(self.session.api(), text);
-                match id {
-                    Some(id) if slots.answered(&id) => {
-                        tracing::warn!(%err, request_id = %id, "malformed response");
-                    }
-                    Some(id) if slots.pending.contains_key(&id) => {
-                        tracing::warn!(%err, request_id = %id, "malformed response fails its request");
-                        if let Some(job) = slots.pending.remove(&id) {
-                            let action = job.action.clone();
-                            job.answer(Err(Error::Decode {
-                                action,
-                                source: err,
-                            }));
+                let failed = {
+                    let mut link = self.link();
+                    let slots = &mut link.slots;
+                    match id {
+                        Some(id) if slots.answered(&id) => {
+                            tracing::warn!(%err, request_id = %id, "malformed response");
+                            None
+                        }
+                        Some(id) if slots.pending.contains_key(&id) => {
+                            tracing::warn!(%err, request_id = %id, "malformed response fails its request");
+                            slots.pending.remove(&id)
+                        }
+                        _ => {
+                            tracing::warn!(%err, "malformed frame ignored");
+                            None
                         }
                     }
-                    _ => tracing::warn!(%err, "malformed frame ignored"),
+                };
+                if let Some(job) = failed {
+                    let action = job.action.clone();
+                    job.answer(Err(Error::Decode {
+                        action,
+                        source: err,
+                    }));
                 }
                 None
             }
@@ -679,6 +859,8 @@ where
                 output = &mut future => return Some(output),
                 command = commands.recv() => match command {
                     Some(Command::Request(job)) => queue.push_back(job),
+                    // Nothing to flush: no connection is served.
+                    Some(Command::Flush) => {}
                     None | Some(Command::Close) => return None,
                 },
             }
@@ -696,6 +878,8 @@ fn take_all(
     loop {
         match command {
             Some(Command::Request(job)) => queue.push_back(job),
+            // The serve loop flushes what a caller left before it reads again.
+            Some(Command::Flush) => {}
             None | Some(Command::Close) => return false,
         }
         command = match commands.try_recv() {

@@ -9,7 +9,7 @@ use crate::common::{HeaderSession, WAIT, config, connected, next};
 use futures_util::{SinkExt, StreamExt};
 use lc_protocol::auth::TokenProvider;
 use lc_protocol::id::Token;
-use lc_protocol::wire::inbenta::Inbenta;
+use lc_protocol::wire::inbenta::{Inbenta, decode_request};
 use lc_protocol::{Error, ErrorType, Transport, TransportFailure, agent};
 use lc_rtm::{AgentSession, CustomerSession, PushStream, RtmClient, RtmConfig, RtmEvent};
 use lc_sandbox::{AgentHandle, NewAgent, NewCustomer, Sandbox};
@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 async fn world() -> (Sandbox, AgentHandle) {
     let sandbox = Sandbox::builder().start().await.unwrap();
@@ -125,6 +126,82 @@ async fn a_peer_that_stops_reading_ends_the_connection_and_close_still_ends() {
         .await
         .expect("close() must end");
     assert!(reason.contains("closed"), "{reason}");
+}
+
+// ---------------------------------------------------------------------------------------
+// 1b. A batched write stuck halfway: only the cut frame goes out again.
+
+#[tokio::test]
+async fn a_batch_stuck_halfway_sends_only_the_cut_frame_again_and_the_ones_before_fail_as_lost() {
+    // The first connection opens late, so that the three requests wait in the queue and
+    // go out in one batch, and then never reads: the small frame leaves whole, the big
+    // one fills the socket buffers and its tail stays in the client. The next
+    // connections answer every request and note its name.
+    let opened = Arc::new(AtomicUsize::new(0));
+    let names = Arc::new(Mutex::new(Vec::<String>::new()));
+    let (url, _) = {
+        let (opened, names) = (opened.clone(), names.clone());
+        tcp_server(move |tcp| {
+            let first = opened.fetch_add(1, Ordering::SeqCst) == 0;
+            let names = names.clone();
+            async move {
+                if first {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    let _ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    return;
+                }
+                let unlimited = WebSocketConfig::default()
+                    .max_message_size(None)
+                    .max_frame_size(None);
+                let mut ws = tokio_tungstenite::accept_async_with_config(tcp, Some(unlimited))
+                    .await
+                    .unwrap();
+                while let Some(Ok(message)) = ws.next().await {
+                    let Message::Text(text) = message else {
+                        continue;
+                    };
+                    let request = decode_request(text.as_str()).unwrap();
+                    names.lock().unwrap().push(request.name);
+                    let reply = format!(r#"{{"id":"{}","data":{{}}}}"#, request.id);
+                    if ws.send(Message::text(reply)).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        })
+        .await
+    };
+    // Long enough for a debug-built server to take the big frame on the next connection.
+    let config = config()
+        .write_timeout(Duration::from_secs(2))
+        .ping_interval(Duration::from_secs(60));
+    let client = bare_client(url, Token::new("t"), config);
+    let mut events = client.subscribe();
+    let big = raw(&format!("{{\"data\":\"{}\"}}", "x".repeat(32 << 20)));
+    // Polled in this order before the first connection is up: queued a, b, c.
+    let (a, b, c) = tokio::time::timeout(
+        WAIT,
+        futures_util::future::join3(
+            client.request("a:small", raw("{}")),
+            client.request("b:big", big),
+            client.request("c:small", raw("{}")),
+        ),
+    )
+    .await
+    .expect("every request ends");
+    let reason = disconnected(&mut events, "the stuck batch ending the connection").await;
+    assert!(reason.contains("write stuck"), "{reason}");
+    // The frame before the cut one may have reached the server: lost, not resent.
+    assert!(
+        matches!(&a, Err(Error::ConnectionLost { action }) if action == "a:small"),
+        "{a:?}"
+    );
+    // The cut frame never left whole: sent again, then the one not written yet.
+    b.unwrap();
+    c.unwrap();
+    assert_eq!(*names.lock().unwrap(), ["b:big", "c:small"]);
+    client.close();
 }
 
 // ---------------------------------------------------------------------------------------

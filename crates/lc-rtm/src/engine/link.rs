@@ -1,0 +1,66 @@
+//! The socket of the connection being served, shared between the engine task (which
+//! reads it, writes the queue and the heartbeat) and the callers (who write their own
+//! request when the way is clear, saving the wake-up of the engine task).
+
+use super::job::Job;
+use super::slots::Slots;
+use tokio::net::TcpStream;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// The WebSocket of a connection.
+pub(super) type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Who may write to the socket now.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) enum Writer {
+    /// Nobody is writing: a caller may write its request itself.
+    #[default]
+    Free,
+    /// The engine task writes (the queue, the heartbeat, the close).
+    Engine,
+    /// A caller's frame (this request id) is buffered but not flushed yet (the socket
+    /// was full): the engine task flushes it, within the write timeout, before it reads
+    /// or writes anything else.
+    Owed(String),
+}
+
+/// The connection being served and its request slots; behind a short lock that is
+/// never held across an await (each poll of the socket takes it anew).
+#[derive(Default)]
+pub(crate) struct Link {
+    /// The logged-in socket, while it is served.
+    pub(super) ws: Option<Ws>,
+    /// The server's request slots of this connection.
+    pub(super) slots: Slots,
+    /// Who may write now.
+    pub(super) writer: Writer,
+    /// The request whose frame was cut when a write failed or got stuck: its tail
+    /// never left, so the server cannot act on it, and it is queued again after the
+    /// connection ends (the requests written before it fail as lost).
+    pub(super) cut: Option<String>,
+}
+
+impl Link {
+    /// Starts serving `ws` with every slot free.
+    pub(super) fn serve(&mut self, ws: Ws) {
+        *self = Self {
+            ws: Some(ws),
+            ..Self::default()
+        };
+    }
+
+    /// Ends serving: gives the requests in flight, the cut one apart, and the cut one.
+    pub(super) fn end(&mut self) -> (Vec<Job>, Option<Job>, bool) {
+        let mut slots = std::mem::take(&mut self.slots);
+        // A frame still owed its flush has its tail in the buffer: nobody flushed it.
+        let owed = match std::mem::take(&mut self.writer) {
+            Writer::Owed(id) => Some(id),
+            _ => None,
+        };
+        let cut = self.cut.take().or(owed);
+        let cut = cut.and_then(|id| slots.pending.remove(&id));
+        self.ws = None;
+        let lost = slots.pending.into_values().collect();
+        (lost, cut, slots.served)
+    }
+}
