@@ -32,6 +32,7 @@ mod accounts_service;
 mod accounts_store;
 mod agent_api;
 mod auth;
+mod body;
 mod bots;
 mod builder;
 mod chaos;
@@ -46,6 +47,9 @@ mod event_actions;
 mod event_ops;
 mod fault_hooks;
 mod faults;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod handler;
 mod inbenta;
 mod listing;

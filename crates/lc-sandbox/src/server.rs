@@ -1,12 +1,12 @@
 //! The HTTP server: one port for RTM (WebSocket upgrade) and Web, optionally over TLS.
 
+use crate::body::RequestBody;
 use crate::cutoff::Cutoff;
 use crate::response::text;
 use crate::shared::Shared;
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
-use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use lc_protocol::{Api, ApiVersion};
@@ -110,8 +110,8 @@ fn parse_route(path: &str) -> Route {
     }
 }
 
-async fn route(
-    req: Request<Incoming>,
+pub(crate) async fn route<B: RequestBody>(
+    req: Request<B>,
     shared: Arc<Shared>,
     cutoff: &Cutoff,
 ) -> Response<Full<Bytes>> {
