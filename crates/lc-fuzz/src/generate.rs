@@ -31,8 +31,55 @@ pub struct Ids {
     pub inbenta_users: Vec<String>,
     /// Inbenta message ids.
     pub inbenta_messages: Vec<String>,
+    /// Page ids (`next_page_id`, `previous_page_id`) seen in answers.
+    pub pages: Vec<String>,
     /// The organization id.
     pub organization: String,
+}
+
+impl Ids {
+    /// Learns the ids an answer names (chat, thread, event and page ids, at any depth),
+    /// keeping the last few of each kind.
+    pub fn learn(&mut self, value: &serde_json::Value) {
+        self.learn_at(value, 0);
+    }
+
+    fn learn_at(&mut self, value: &serde_json::Value, depth: usize) {
+        const KEEP: usize = 12;
+        let keep = |pool: &mut Vec<String>, id: &str| {
+            if !id.is_empty() && !pool.iter().any(|p| p == id) {
+                if pool.len() >= KEEP {
+                    pool.remove(1.min(pool.len() - 1));
+                }
+                pool.push(id.to_owned());
+            }
+        };
+        if depth > 6 {
+            return;
+        }
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, v) in map {
+                    if let Some(id) = v.as_str() {
+                        match key.as_str() {
+                            "chat_id" => keep(&mut self.chats, id),
+                            "thread_id" => keep(&mut self.threads, id),
+                            "event_id" => keep(&mut self.events, id),
+                            "next_page_id" | "previous_page_id" => keep(&mut self.pages, id),
+                            _ => {}
+                        }
+                    }
+                    self.learn_at(v, depth + 1);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for item in items.iter().take(20) {
+                    self.learn_at(item, depth + 1);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Strings that break things: empty, whitespace, unicode of every width, controls,
@@ -171,14 +218,7 @@ impl<'s> Gen<'s> {
             }
             "GroupId" => json!(rng.pick(&self.ids.groups).copied().unwrap_or(0)),
             "OrganizationId" | "LicenseId" => Value::String(self.ids.organization.clone()),
-            "PageId" => Value::String(
-                if rng.chance(50) {
-                    "MTU5MTEwMjQ2OTg1Nw=="
-                } else {
-                    "x"
-                }
-                .to_owned(),
-            ),
+            "PageId" => self.id(rng, &self.ids.pages, "MTU5MTEwMjQ2OTg1Nw=="),
             "Token" => self.id(rng, &self.ids.tokens, "dal:wrong"),
             "ApiVersion" => {
                 Value::String(["3.3", "3.4", "3.5", "3.6", "2.0"][rng.below(5)].to_owned())

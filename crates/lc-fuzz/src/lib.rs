@@ -321,3 +321,56 @@ pub fn run_only(config: &Config, part: &str) -> Result<Report, Failure> {
     }
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(inputs: u64) -> Config {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+        Config::with_inputs(11, inputs, root)
+    }
+
+    #[test]
+    fn a_small_run_passes_and_a_panic_fails_naming_the_input() {
+        let config = config(2_000);
+        let report = run(&config).unwrap_or_else(|failure| panic!("{failure}"));
+        let parts: Vec<&str> = report.parts.iter().map(|(p, _, _)| p.as_str()).collect();
+        assert_eq!(parts, ["protocol", "sandbox", "sockets"]);
+        assert!(
+            report.sandbox_ok > 0 && report.sandbox_errors > 0,
+            "{report:?}"
+        );
+
+        // After the run (the panic counter is global): a panic is a failure naming the
+        // input.
+        let mut input = String::new();
+        let failure = guarded("protocol", 5, 9, &mut input, |input| {
+            input.push_str("the input");
+            panic!("boom")
+        })
+        .err()
+        .unwrap_or_else(|| panic!("a panic must fail"));
+        assert_eq!((failure.seed, failure.index), (5, 9));
+        assert_eq!(failure.input, "the input");
+        assert!(failure.problem.contains("boom"), "{}", failure.problem);
+    }
+
+    #[test]
+    fn a_seed_replays_the_same_inputs() {
+        let spec = spec::Spec::load();
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let target = protocol::Protocol::new(&spec, &root);
+        let inputs = |seed| {
+            (0..50)
+                .map(|i| {
+                    let mut input = String::new();
+                    let _ = target.run_one(&mut input_rng(seed, 1, i), &mut input);
+                    input
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(inputs(3), inputs(3));
+        assert_ne!(inputs(3), inputs(4));
+    }
+}

@@ -363,6 +363,13 @@ impl<'s> SandboxTarget<'s> {
         let (frames, _) = conn.written();
         let registered = conn.registered();
         let check = check_rtm_answer(&text, &frames);
+        for frame in &frames {
+            if let Ok(v) = serde_json::from_str::<Value>(frame) {
+                if v["success"] == true {
+                    world.ids.learn(&v["payload"]);
+                }
+            }
+        }
         if !registered {
             world.relogin(slot);
         }
@@ -456,6 +463,9 @@ impl<'s> SandboxTarget<'s> {
             return Ok(());
         };
         let (status, json, raw) = world.http(method, &uri, &headers, body).await?;
+        if status.is_success() {
+            world.ids.learn(&json);
+        }
         self.check_web(status, &json, &raw)
     }
 
@@ -897,4 +907,42 @@ fn encode(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PING: &str = r#"{"action":"ping","request_id":"1","payload":{}}"#;
+
+    #[test]
+    fn an_answer_of_the_documented_shape_passes() {
+        let ok =
+            r#"{"request_id":"1","action":"ping","type":"response","success":true,"payload":{}}"#;
+        assert_eq!(check_rtm_answer(PING, &[ok.to_owned()]), Ok(true));
+        let failed = r#"{"request_id":"1","action":"ping","type":"response","success":false,"payload":{"error":{"type":"validation","message":"m"}}}"#;
+        assert_eq!(check_rtm_answer(PING, &[failed.to_owned()]), Ok(false));
+    }
+
+    #[test]
+    fn silence_a_second_response_or_a_bare_failure_fail() {
+        let ok =
+            r#"{"request_id":"1","action":"ping","type":"response","success":true,"payload":{}}"#;
+        assert!(check_rtm_answer(PING, &[]).is_err());
+        assert!(check_rtm_answer(PING, &[ok.to_owned(), ok.to_owned()]).is_err());
+        let bare =
+            r#"{"request_id":"1","action":"ping","type":"response","success":false,"payload":{}}"#;
+        assert!(check_rtm_answer(PING, &[bare.to_owned()]).is_err());
+        let other =
+            r#"{"request_id":"2","action":"ping","type":"response","success":true,"payload":{}}"#;
+        assert!(check_rtm_answer(PING, &[other.to_owned()]).is_err());
+    }
+
+    #[test]
+    fn a_malformed_frame_must_be_refused_with_validation() {
+        let refused = r#"{"action":"","type":"response","success":false,"payload":{"error":{"type":"validation","message":"m"}}}"#;
+        assert_eq!(check_rtm_answer("{", &[refused.to_owned()]), Ok(false));
+        let internal = r#"{"action":"","type":"response","success":false,"payload":{"error":{"type":"internal","message":"m"}}}"#;
+        assert!(check_rtm_answer("{", &[internal.to_owned()]).is_err());
+    }
 }

@@ -96,7 +96,12 @@ pub fn run(config: &Config, spec: &Spec) -> Result<u64, Failure> {
         for index in 0..config.socket_http {
             let mut rng = input_rng(config.seed, 4, index);
             let frame = rtm_frame(&g, &mut rng, Api::Agent);
-            let action = frame["action"].as_str().unwrap_or("ping").to_owned();
+            // Never empty: `/action/` is no action route.
+            let action = frame["action"]
+                .as_str()
+                .filter(|a| !a.is_empty())
+                .unwrap_or("x")
+                .to_owned();
             let body = maybe_mutate(&g, &mut rng, frame["payload"].clone());
             let uri = format!(
                 "{}/v3.6/agent/action/{}",
