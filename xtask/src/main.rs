@@ -10,12 +10,15 @@
 //!   (each SDK figure as a ratio to its baseline from the same run).
 //! - `cargo xtask chaos [--ci] [--seed N] ...` runs the LiveChat chaos suite
 //!   (`crates/lc-chaos`) and prints its figures as a markdown table.
+//! - `cargo xtask fuzz [--ci] [--seed N] [--inputs N]` runs the structure-aware fuzzer
+//!   (`crates/lc-fuzz`): decoders and sandbox handlers, 0 panics allowed.
 
 mod bench;
 mod bench_process;
 mod chaos;
 mod codegen;
 mod docs;
+mod fuzz;
 mod import_graph;
 mod js_docs;
 mod migrating;
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("bench") => bench::run(&workspace_root(), &args[1..]),
         Some("chaos") => chaos::run(&workspace_root(), &args[1..]),
+        Some("fuzz") => fuzz::run(&workspace_root(), &args[1..]),
         Some("codegen") => match args.get(1).map(String::as_str) {
             None => codegen::run(&workspace_root(), codegen::Mode::Write),
             Some("--check") => codegen::run(&workspace_root(), codegen::Mode::Check),
@@ -51,7 +55,8 @@ fn main() -> ExitCode {
 fn usage() -> String {
     "usage: cargo xtask codegen [--check] | cargo xtask bench [--only PARTS] | cargo xtask chaos [--ci] \
      [--seed N] [--agents N] [--web-agents N] [--customers N] [--messages N] [--no-faults] \
-     [--out FILE] [--release|--debug]"
+     [--out FILE] [--release|--debug] | cargo xtask fuzz [--ci] [--seed N] [--inputs N] \
+     [--only protocol|sandbox|sockets] [--debug]"
         .to_owned()
 }
 

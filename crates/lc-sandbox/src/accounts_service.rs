@@ -9,6 +9,7 @@
 //! endpoints.
 
 use crate::accounts_store::{AppRec, CodeRec, RefreshRec};
+use crate::body::RequestBody;
 use crate::query::percent_decode;
 use crate::response::text;
 use crate::sandbox::Sandbox;
@@ -17,7 +18,6 @@ use crate::state::{CustomerRec, Principal, State};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
 use lc_protocol::id::{AgentId, CustomerId, GroupId, Token};
 use lc_protocol::types::{Customer, UserType};
 use serde_json::{Map, Value, json};
@@ -77,7 +77,10 @@ pub(crate) fn owns(path: &str) -> bool {
 }
 
 /// Serves one accounts service request.
-pub(crate) async fn route(req: Request<Incoming>, shared: Arc<Shared>) -> Response<Full<Bytes>> {
+pub(crate) async fn route<B: RequestBody>(
+    req: Request<B>,
+    shared: Arc<Shared>,
+) -> Response<Full<Bytes>> {
     let path = req.uri().path().trim_end_matches('/').to_owned();
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let customer = match parts.as_slice() {
@@ -129,8 +132,8 @@ pub(crate) async fn route(req: Request<Incoming>, shared: Arc<Shared>) -> Respon
 
 type Answer = Result<(Value, Vec<String>), Refusal>;
 
-async fn answer(
-    req: Request<Incoming>,
+async fn answer<B: RequestBody>(
+    req: Request<B>,
     shared: &Shared,
     customer: Option<Option<(String, String)>>,
 ) -> Answer {
@@ -149,7 +152,7 @@ async fn answer(
 
 /// The body as fields: JSON, or a form (`application/x-www-form-urlencoded`); without a
 /// `Content-Type`, JSON when it starts with `{`.
-async fn read_body(req: Request<Incoming>) -> Result<Map<String, Value>, Refusal> {
+async fn read_body<B: RequestBody>(req: Request<B>) -> Result<Map<String, Value>, Refusal> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)

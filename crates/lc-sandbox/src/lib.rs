@@ -32,6 +32,7 @@ mod accounts_service;
 mod accounts_store;
 mod agent_api;
 mod auth;
+mod body;
 mod bots;
 mod builder;
 mod chaos;
@@ -50,6 +51,9 @@ mod event_rules;
 mod fault_hooks;
 mod faults;
 mod files;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod handler;
 mod inbenta;
 #[cfg(test)]

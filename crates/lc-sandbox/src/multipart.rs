@@ -17,7 +17,7 @@ const HEADERS_END: &[u8] = b"\r\n\r\n";
 #[derive(Debug)]
 pub(crate) enum BodyError {
     /// Reading the body failed.
-    Read(hyper::Error),
+    Read(crate::body::BoxError),
     /// A part's headers ran past [`MAX_PART_HEADERS`].
     PartHeadersTooLong,
 }
@@ -51,16 +51,17 @@ pub(crate) fn is_part_headers_too_long(error: &multer::Error) -> bool {
 
 /// `body`, failing with [`BodyError::PartHeadersTooLong`] once a part's headers grow
 /// past the bound.
-pub(crate) fn guard<S>(
+pub(crate) fn guard<S, E>(
     body: S,
     boundary: &str,
-) -> impl Stream<Item = Result<Bytes, BodyError>> + use<S>
+) -> impl Stream<Item = Result<Bytes, BodyError>> + use<S, E>
 where
-    S: Stream<Item = Result<Bytes, hyper::Error>>,
+    S: Stream<Item = Result<Bytes, E>>,
+    E: Into<crate::body::BoxError>,
 {
     let mut scanner = Scanner::new(boundary);
     body.map(move |chunk| {
-        let chunk = chunk.map_err(BodyError::Read)?;
+        let chunk = chunk.map_err(|err| BodyError::Read(err.into()))?;
         scanner.scan(&chunk)?;
         Ok(chunk)
     })

@@ -11,6 +11,7 @@
 //! A [`Cutoff`] ends the connection abruptly (fault injection): the writer stops without
 //! writing what is queued, the reader stops reading, and nothing is answered any more.
 
+use crate::body::RequestBody;
 use crate::cutoff::Cutoff;
 use crate::dispatch::dispatch;
 use crate::handler::{Ctx, Reply, err};
@@ -23,7 +24,6 @@ use futures_util::StreamExt;
 use futures_util::stream::SplitStream;
 use http::{Request, Response, StatusCode, header};
 use http_body_util::Full;
-use hyper::body::Incoming;
 use lc_protocol::error::{ApiError, ErrorType};
 use lc_protocol::wire::livechat::{self, RequestFrame};
 use lc_protocol::{Api, ApiVersion, TransportKind};
@@ -50,8 +50,8 @@ const FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 ///
 /// Customers must name the organization (`organization_id`, or `license_id` in 3.3); a
 /// wrong or missing one fails the handshake with the Web status of the error.
-pub(crate) fn upgrade(
-    mut req: Request<Incoming>,
+pub(crate) fn upgrade<B: RequestBody>(
+    mut req: Request<B>,
     api: Api,
     version: ApiVersion,
     shared: Arc<Shared>,
@@ -425,4 +425,72 @@ fn login_credential(state: &State, conn: ConnId) -> (Option<String>, AuthKind) {
         .and_then(|c| c.session.token.as_deref())
         .and_then(|token| crate::auth::credential(state, token).ok())
         .map_or((None, AuthKind::Bearer), |c| (c.client_id, c.kind))
+}
+
+/// A connection the fuzzer (`crates/lc-fuzz`) drives in process: registered like a
+/// WebSocket's, with no socket, writer or worker; what the sandbox writes to it stays in
+/// its queue.
+#[cfg(feature = "fuzzing")]
+pub(crate) struct InProcess {
+    conn: Conn,
+    written: crate::writer::OutReceiver,
+    _queued: mpsc::UnboundedReceiver<Queued>,
+}
+
+#[cfg(feature = "fuzzing")]
+impl InProcess {
+    /// Registers a connection of `api` in `version`, not logged in yet.
+    pub(crate) fn open(shared: Arc<Shared>, api: Api, version: ApiVersion) -> Self {
+        let cutoff = Cutoff::new();
+        let (tx, written) =
+            crate::writer::out_queue(cutoff.clone(), crate::writer::MAX_QUEUED_BYTES);
+        let id = register(&mut shared.lock(), api, version, tx, cutoff.clone());
+        let (queue, queued) = mpsc::unbounded_channel();
+        let conn = Conn {
+            id,
+            shared,
+            cutoff,
+            pending: Arc::new(AtomicUsize::new(0)),
+            queue,
+        };
+        Self {
+            conn,
+            written,
+            _queued: queued,
+        }
+    }
+
+    /// Handles one text frame as the reader of a WebSocket does.
+    pub(crate) fn on_text(&self, text: &str) {
+        self.conn.on_text(text);
+    }
+
+    /// Whether the state still knows the connection.
+    pub(crate) fn registered(&self) -> bool {
+        self.conn.shared.lock().conns.contains_key(&self.conn.id)
+    }
+
+    /// What was written to the connection since the last call: its text frames, and
+    /// whether a close was ordered.
+    pub(crate) fn written(&mut self) -> (Vec<String>, bool) {
+        let (mut frames, mut closed) = (Vec::new(), false);
+        while let Some(out) = self.written.try_recv() {
+            match out {
+                Outgoing::Text(text) => frames.push(text),
+                Outgoing::Close => closed = true,
+                Outgoing::Arm(_) => {}
+            }
+        }
+        (frames, closed)
+    }
+}
+
+#[cfg(feature = "fuzzing")]
+impl Drop for InProcess {
+    fn drop(&mut self) {
+        let mut state = self.conn.shared.lock();
+        let removed = state.on_connection_closed(self.conn.id);
+        crate::push::deliver(&mut state, None);
+        drop(removed);
+    }
 }

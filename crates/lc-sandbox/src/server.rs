@@ -4,13 +4,13 @@
 //! [`HEADER_READ_TIMEOUT`] to send a request's headers, and an HTTP connection idle for
 //! [`IDLE_TIMEOUT`] between requests is closed (WebSockets have their own timeouts).
 
+use crate::body::RequestBody;
 use crate::cutoff::Cutoff;
 use crate::response::text;
 use crate::shared::Shared;
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
-use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use lc_protocol::{Api, ApiVersion};
@@ -260,8 +260,8 @@ fn parse_route(path: &str) -> Route {
     }
 }
 
-async fn route(
-    req: Request<Incoming>,
+pub(crate) async fn route<B: RequestBody>(
+    req: Request<B>,
     shared: Arc<Shared>,
     cutoff: &Cutoff,
 ) -> Response<Full<Bytes>> {

@@ -1,10 +1,10 @@
 //! The WebSocket handshake over hyper, shared by the LiveChat RTM and Inbenta realtime
 //! routes.
 
+use crate::body::RequestBody;
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode, header};
 use http_body_util::Full;
-use hyper::body::Incoming;
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use std::future::Future;
@@ -18,8 +18,8 @@ pub(crate) type ServerSocket = WebSocketStream<TokioIo<Upgraded>>;
 /// Answers the handshake of `req` with `101 Switching Protocols` and, once the
 /// connection is upgraded, runs `serve` on the socket (frames up to `max_frame` bytes).
 /// `None` when `req` is not a WebSocket handshake.
-pub(crate) fn accept<F, Fut>(
-    req: &mut Request<Incoming>,
+pub(crate) fn accept<F, Fut, B: RequestBody>(
+    req: &mut Request<B>,
     max_frame: usize,
     label: &'static str,
     serve: F,

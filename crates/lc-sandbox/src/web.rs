@@ -2,6 +2,7 @@
 //! uploaded files.
 
 use crate::auth::Credential;
+use crate::body::RequestBody;
 use crate::cutoff::Cutoff;
 use crate::dispatch::dispatch;
 use crate::files::FileRec;
@@ -13,7 +14,6 @@ use crate::state::{AuthKind, Principal, Settings};
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, Uri, header};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
-use hyper::body::Incoming;
 use lc_protocol::error::{ApiError, ErrorBody, ErrorType};
 use lc_protocol::id::{AgentId, CustomerId};
 use lc_protocol::{Api, ApiVersion, HttpMethod, TransportKind, meta};
@@ -44,8 +44,8 @@ const NO_AUTH: &[&str] = &[
 /// Serves one Web action, fault injection first: a raw answer, the response delay, a
 /// forced failure. An action to drop after applying (`Sandbox::drop_after_applying`)
 /// runs, then cuts the HTTP connection (`cutoff`) and never answers.
-pub(crate) async fn action(
-    req: Request<Incoming>,
+pub(crate) async fn action<B: RequestBody>(
+    req: Request<B>,
     api: Api,
     version: ApiVersion,
     name: String,
@@ -80,8 +80,8 @@ pub(crate) async fn action(
 
 /// Runs one Web action: checks the method, organization, credentials and availability in
 /// `version`, then runs the handler.
-async fn run_action(
-    req: Request<Incoming>,
+async fn run_action<B: RequestBody>(
+    req: Request<B>,
     api: Api,
     version: ApiVersion,
     name: &str,
@@ -178,8 +178,8 @@ pub(crate) fn check_organization(
 /// customers, bots) or `Basic base64(account_id:PAT)` (agents only). The customer
 /// property lists and two Configuration actions ([`CONFIGURATION_NO_AUTH`]) need none.
 /// The Configuration API takes agent credentials only.
-fn requester(
-    req: &Request<Incoming>,
+fn requester<B: RequestBody>(
+    req: &Request<B>,
     api: Api,
     name: &str,
     shared: &Shared,
@@ -220,7 +220,7 @@ fn requester(
 
 /// The request payload: the JSON body of a `POST`; for a `GET`, the query parameters,
 /// completed by the fields of a JSON body if one is sent too (lc-sdk-js sends both).
-async fn payload_of(req: Request<Incoming>) -> Result<Map<String, Value>, ApiError> {
+async fn payload_of<B: RequestBody>(req: Request<B>) -> Result<Map<String, Value>, ApiError> {
     if req.method() != Method::GET {
         return body_object(req).await;
     }
@@ -233,7 +233,7 @@ async fn payload_of(req: Request<Incoming>) -> Result<Map<String, Value>, ApiErr
 
 /// The body as a JSON object (an empty body is `{}`). Malformed or truncated JSON, or a
 /// body that ends early, is `validation`; more than [`MAX_BODY`] is `entity_too_large`.
-async fn body_object(req: Request<Incoming>) -> Result<Map<String, Value>, ApiError> {
+async fn body_object<B: RequestBody>(req: Request<B>) -> Result<Map<String, Value>, ApiError> {
     let body = Limited::new(req.into_body(), MAX_BODY)
         .collect()
         .await
@@ -299,7 +299,7 @@ fn decode_query_value(key: &str, value: String) -> Value {
 /// `upload_file` (§2.5): a multipart body with one part named `file`, at most
 /// [`MAX_UPLOAD`] bytes (`entity_too_large`), not an executable (`validation`). The file is
 /// served back at the returned URL with the part's content type.
-async fn upload(req: Request<Incoming>, shared: &Shared) -> Reply {
+async fn upload<B: RequestBody>(req: Request<B>, shared: &Shared) -> Reply {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)

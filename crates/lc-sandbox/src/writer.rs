@@ -93,6 +93,14 @@ impl OutQueue {
 }
 
 impl OutReceiver {
+    /// The next queued item if there is one now (the fuzzer's in-process connections).
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn try_recv(&mut self) -> Option<Outgoing> {
+        let out = self.rx.try_recv().ok()?;
+        self.queued.fetch_sub(cost(&out), Ordering::SeqCst);
+        Some(out)
+    }
+
     /// The next queued item; `None` once every sender is gone.
     pub(crate) async fn recv(&mut self) -> Option<Outgoing> {
         let out = self.rx.recv().await?;

@@ -6,10 +6,10 @@ use super::error::{Fail, json_response};
 use super::hub::Hub;
 use super::messages::{self, Post};
 use super::state::MediaRec;
+use crate::body::RequestBody;
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
 use lc_protocol::inbenta::{InbentaMedia, InbentaMessageType};
 use serde_json::{Map, json};
 use std::sync::Arc;
@@ -29,8 +29,8 @@ struct Upload {
 }
 
 /// `POST /v1/media`.
-pub(crate) async fn upload(
-    req: Request<Incoming>,
+pub(crate) async fn upload<B: RequestBody>(
+    req: Request<B>,
     hub: &Arc<Hub>,
     app: &str,
     who: &Who,
@@ -92,7 +92,7 @@ pub(crate) async fn upload(
     ))
 }
 
-async fn read_upload(req: Request<Incoming>) -> Result<Upload, Fail> {
+async fn read_upload<B: RequestBody>(req: Request<B>) -> Result<Upload, Fail> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)

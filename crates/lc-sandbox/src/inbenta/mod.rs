@@ -22,24 +22,27 @@ mod membership;
 mod messages;
 mod ops;
 mod rest;
-mod socket;
+pub(crate) mod socket;
 mod state;
 mod users;
 
 pub use config::{AgentBehaviour, InbentaApp, InbentaUser, NewInbentaAgent, NewInbentaApp};
 
+use crate::body::RequestBody;
 use crate::sandbox::Sandbox;
 use crate::shared::Shared;
 use bytes::Bytes;
 use ctx::Ctx;
 use http::{Request, Response};
 use http_body_util::Full;
-use hyper::body::Incoming;
 use state::AppRec;
 use std::sync::Arc;
 
 /// Serves a request under `/v1`: the socket at `/v1/ws`, REST otherwise.
-pub(crate) async fn route(req: Request<Incoming>, shared: Arc<Shared>) -> Response<Full<Bytes>> {
+pub(crate) async fn route<B: RequestBody>(
+    req: Request<B>,
+    shared: Arc<Shared>,
+) -> Response<Full<Bytes>> {
     let hub = shared.inbenta.clone();
     if req.uri().path().trim_end_matches('/') == "/v1/ws" {
         return socket::upgrade(req, shared);

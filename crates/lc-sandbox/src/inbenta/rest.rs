@@ -11,11 +11,11 @@ use super::ops;
 use super::state::AppRec;
 use super::users::{self, NewUser};
 use super::{assign, media, members};
+use crate::body::RequestBody;
 use crate::query::{query_pairs, query_param};
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, Uri};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
-use hyper::body::Incoming;
 use lc_protocol::inbenta::{ChatsCreate, HistoryEntry, InbentaMessageType};
 use serde_json::{Map, Value, json};
 use std::collections::HashSet;
@@ -36,7 +36,10 @@ pub(crate) enum Caller {
 }
 
 /// Serves one REST request.
-pub(crate) async fn handle(req: Request<Incoming>, hub: Arc<Hub>) -> Response<Full<Bytes>> {
+pub(crate) async fn handle<B: RequestBody>(
+    req: Request<B>,
+    hub: Arc<Hub>,
+) -> Response<Full<Bytes>> {
     match run(req, &hub).await {
         Ok(response) => response,
         Err(fail) => fail.response(),
@@ -47,7 +50,10 @@ fn ok(body: &Value) -> Result<Response<Full<Bytes>>, Fail> {
     Ok(json_response(StatusCode::OK, body.to_string()))
 }
 
-async fn run(req: Request<Incoming>, hub: &Arc<Hub>) -> Result<Response<Full<Bytes>>, Fail> {
+async fn run<B: RequestBody>(
+    req: Request<B>,
+    hub: &Arc<Hub>,
+) -> Result<Response<Full<Bytes>>, Fail> {
     let path = req.uri().path().to_owned();
     let segments: Vec<&str> = path
         .trim_start_matches("/v1")
@@ -326,8 +332,8 @@ fn available_counts(
 /// The app and the caller. The app id is always required; then a session token, the
 /// secret or the domain key (`x-hyper-token`, `x-hyper-secret`, `x-hyper-key`); with
 /// `query_ok`, also `?appId=..&token=..` (or `&secret=..`).
-fn authenticate(
-    req: &Request<Incoming>,
+fn authenticate<B: RequestBody>(
+    req: &Request<B>,
     hub: &Hub,
     query_ok: bool,
 ) -> Result<(String, Caller), Fail> {
@@ -366,7 +372,7 @@ fn authenticate(
 }
 
 /// The body as a JSON object (empty: `{}`); malformed JSON is a 400, too much a 413.
-async fn read_json(body: Incoming) -> Result<Map<String, Value>, Fail> {
+async fn read_json<B: RequestBody>(body: B) -> Result<Map<String, Value>, Fail> {
     let bytes = Limited::new(body, MAX_BODY)
         .collect()
         .await

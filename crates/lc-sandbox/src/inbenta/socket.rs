@@ -10,6 +10,7 @@ use super::error::Fail;
 use super::events;
 use super::hub::Hub;
 use super::state::{ConnId, ConnRec, Out};
+use crate::body::RequestBody;
 use crate::cutoff::Cutoff;
 use crate::query::query_param;
 use crate::shared::Shared;
@@ -18,7 +19,6 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use http::{Request, Response};
 use http_body_util::Full;
-use hyper::body::Incoming;
 use lc_protocol::wire::inbenta::{self as wire, RequestFrame};
 use serde_json::Value;
 use std::sync::Arc;
@@ -34,7 +34,7 @@ const FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The user a socket belongs to: `appId` and `token` from the query, or the headers
 /// `x-hyper-appid` and `x-hyper-token`.
-fn authenticate(req: &Request<Incoming>, hub: &Hub) -> Result<(String, String), Fail> {
+fn authenticate<B: RequestBody>(req: &Request<B>, hub: &Hub) -> Result<(String, String), Fail> {
     let header = |name: &str| {
         req.headers()
             .get(name)
@@ -59,7 +59,10 @@ fn authenticate(req: &Request<Incoming>, hub: &Hub) -> Result<(String, String), 
 
 /// Answers the WebSocket handshake (401 before upgrading for a bad app or token; 503
 /// while logins are refused, see `Sandbox::refuse_logins_for`) and serves the socket.
-pub(crate) fn upgrade(mut req: Request<Incoming>, shared: Arc<Shared>) -> Response<Full<Bytes>> {
+pub(crate) fn upgrade<B: RequestBody>(
+    mut req: Request<B>,
+    shared: Arc<Shared>,
+) -> Response<Full<Bytes>> {
     let (app, user) = match authenticate(&req, &shared.inbenta) {
         Ok(pair) => pair,
         Err(fail) => return fail.response(),
@@ -211,5 +214,84 @@ fn reply(tx: &OutQueue, id: &str, data: &Value) {
             tx.send(Out::Text(wire::encode_reply(id, &raw)));
         }
         Err(err) => tracing::warn!(%err, "reply not encodable"),
+    }
+}
+
+/// A realtime socket the fuzzer (`crates/lc-fuzz`) drives in process: registered like a
+/// WebSocket's, with no socket nor writer; what the sandbox writes to it stays in its
+/// queue.
+#[cfg(feature = "fuzzing")]
+pub(crate) struct InProcess {
+    shared: Arc<Shared>,
+    conn: ConnId,
+    app: String,
+    user: String,
+    tx: OutQueue,
+    written: crate::writer::OutReceiver,
+    cutoff: Arc<Cutoff>,
+}
+
+#[cfg(feature = "fuzzing")]
+impl InProcess {
+    /// Opens a socket for the user of session `token` in app `app`; `None` when the app
+    /// or token is unknown.
+    pub(crate) fn open(shared: Arc<Shared>, app: &str, token: &str) -> Option<Self> {
+        let user = shared
+            .inbenta
+            .lock()
+            .app(app)
+            .ok()?
+            .tokens
+            .get(token)?
+            .clone();
+        let cutoff = Cutoff::new();
+        let (tx, written) =
+            crate::writer::out_queue(cutoff.clone(), crate::writer::MAX_QUEUED_BYTES);
+        let conn = shared.inbenta.lock().add_conn(ConnRec {
+            app: app.to_owned(),
+            user: user.clone(),
+            tx: tx.clone(),
+            cutoff: cutoff.clone(),
+        });
+        Some(Self {
+            shared,
+            conn,
+            app: app.to_owned(),
+            user,
+            tx,
+            written,
+            cutoff,
+        })
+    }
+
+    /// Handles one text frame as the reader of a socket does.
+    pub(crate) fn on_text(&self, text: &str) {
+        let sock = Sock {
+            shared: &self.shared,
+            conn: self.conn,
+            app: &self.app,
+            user: &self.user,
+            tx: &self.tx,
+            cutoff: &self.cutoff,
+        };
+        sock.on_text(text);
+    }
+
+    /// The text frames written to the socket since the last call.
+    pub(crate) fn written(&mut self) -> Vec<String> {
+        let mut frames = Vec::new();
+        while let Some(out) = self.written.try_recv() {
+            if let Out::Text(text) = out {
+                frames.push(text);
+            }
+        }
+        frames
+    }
+}
+
+#[cfg(feature = "fuzzing")]
+impl Drop for InProcess {
+    fn drop(&mut self) {
+        self.shared.inbenta.lock().conns.remove(&self.conn);
     }
 }
