@@ -12,7 +12,6 @@
 //! Fails when anything was lost or duplicated, or a send failed.
 
 use std::path::Path;
-use std::process::Command;
 
 /// Builds and runs `lc-chaos` with `args`.
 pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
@@ -25,21 +24,8 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
             _ => forwarded.push(arg.clone()),
         }
     }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let mut command = Command::new(cargo);
-    command
-        .arg("run")
-        .arg("--quiet")
-        .arg("--manifest-path")
-        .arg(root.join("Cargo.toml"))
-        .args(["--package", "lc-chaos", "--bin", "lc-chaos"]);
-    if release {
-        command.arg("--release");
-    }
-    command.arg("--").args(&forwarded);
-    let status = command
-        .status()
-        .map_err(|e| format!("could not run cargo: {e}"))?;
+    let forwarded: Vec<&String> = forwarded.iter().collect();
+    let status = crate::cargo_run::run_bin(root, "lc-chaos", release, &forwarded)?;
     if status.success() {
         Ok(())
     } else {

@@ -9,27 +9,12 @@
 //! Fails on the first panic or malformed answer, printing the seed and the input.
 
 use std::path::Path;
-use std::process::Command;
 
 /// Builds and runs `lc-fuzz` with `args`.
 pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let release = !args.iter().any(|a| a == "--debug");
     let forwarded: Vec<&String> = args.iter().filter(|a| *a != "--debug").collect();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let mut command = Command::new(cargo);
-    command
-        .arg("run")
-        .arg("--quiet")
-        .arg("--manifest-path")
-        .arg(root.join("Cargo.toml"))
-        .args(["--package", "lc-fuzz", "--bin", "lc-fuzz"]);
-    if release {
-        command.arg("--release");
-    }
-    command.arg("--").args(&forwarded);
-    let status = command
-        .status()
-        .map_err(|e| format!("could not run cargo: {e}"))?;
+    let status = crate::cargo_run::run_bin(root, "lc-fuzz", release, &forwarded)?;
     if status.success() {
         Ok(())
     } else {

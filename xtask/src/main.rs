@@ -15,6 +15,7 @@
 
 mod bench;
 mod bench_process;
+mod cargo_run;
 mod chaos;
 mod codegen;
 mod docs;

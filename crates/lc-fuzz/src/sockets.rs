@@ -3,9 +3,9 @@
 //! a well-formed request that must still succeed.
 
 use crate::generate::{Gen, Ids};
+use crate::harness::{Config, Failure, PANICS, guarded, input_rng, last_panic};
 use crate::sandbox::{check_rtm_answer, maybe_mutate, rtm_frame};
 use crate::spec::Spec;
-use crate::{Config, Failure, PANICS, guarded, input_rng, last_panic};
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full};

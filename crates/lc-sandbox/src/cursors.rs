@@ -2,7 +2,7 @@
 //! lives as long as the service documents (a month), and past [`MAX_CURSORS`] the
 //! oldest are forgotten (then a `page_id` is `validation`, as an expired one is).
 
-use crate::state::Principal;
+use crate::principal::Principal;
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 

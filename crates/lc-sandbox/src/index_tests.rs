@@ -49,7 +49,7 @@ fn connect(state: &mut State, api: Api) -> ConnId {
     state.next_conn += 1;
     let id = state.next_conn;
     let cutoff = crate::cutoff::Cutoff::new();
-    let (tx, _) = crate::writer::out_queue(cutoff.clone(), crate::writer::MAX_QUEUED_BYTES);
+    let (tx, _) = crate::out_queue::out_queue(cutoff.clone(), crate::out_queue::MAX_QUEUED_BYTES);
     state.conns.insert(
         id,
         ConnRec {

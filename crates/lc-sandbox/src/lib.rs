@@ -60,6 +60,7 @@ mod inbenta;
 mod index_tests;
 mod listing;
 mod multipart;
+mod out_queue;
 mod outbox;
 mod pagination;
 mod principal;

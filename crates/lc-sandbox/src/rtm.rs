@@ -102,7 +102,7 @@ where
 {
     let (sink, stream) = ws.split();
     let cutoff = Cutoff::new();
-    let (tx, rx) = crate::writer::out_queue(cutoff.clone(), crate::writer::MAX_QUEUED_BYTES);
+    let (tx, rx) = crate::out_queue::out_queue(cutoff.clone(), crate::out_queue::MAX_QUEUED_BYTES);
     let id = register(&mut shared.lock(), api, version, tx, cutoff.clone());
     let writer = tokio::spawn(write_frames(sink, rx, cutoff.clone(), shared.clone()));
     let (queue, queued) = mpsc::unbounded_channel();
@@ -138,7 +138,7 @@ fn register(
     state: &mut State,
     api: Api,
     version: ApiVersion,
-    tx: crate::writer::OutQueue,
+    tx: crate::out_queue::OutQueue,
     cutoff: Arc<Cutoff>,
 ) -> ConnId {
     state.next_conn += 1;
@@ -433,7 +433,7 @@ fn login_credential(state: &State, conn: ConnId) -> (Option<String>, AuthKind) {
 #[cfg(feature = "fuzzing")]
 pub(crate) struct InProcess {
     conn: Conn,
-    written: crate::writer::OutReceiver,
+    written: crate::out_queue::OutReceiver,
     _queued: mpsc::UnboundedReceiver<Queued>,
 }
 
@@ -443,7 +443,7 @@ impl InProcess {
     pub(crate) fn open(shared: Arc<Shared>, api: Api, version: ApiVersion) -> Self {
         let cutoff = Cutoff::new();
         let (tx, written) =
-            crate::writer::out_queue(cutoff.clone(), crate::writer::MAX_QUEUED_BYTES);
+            crate::out_queue::out_queue(cutoff.clone(), crate::out_queue::MAX_QUEUED_BYTES);
         let id = register(&mut shared.lock(), api, version, tx, cutoff.clone());
         let (queue, queued) = mpsc::unbounded_channel();
         let conn = Conn {

@@ -15,17 +15,7 @@ use lc_protocol::{Api, ApiVersion};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;
 
-/// A frame queued for a realtime connection (LiveChat RTM or Inbenta), or an order to
-/// its writer. Dropping a connection abruptly does not go through this queue: see
-/// [`Cutoff`](crate::cutoff::Cutoff).
-#[derive(Debug)]
-pub(crate) enum Outgoing {
-    Text(String),
-    /// Write a close frame, then stop.
-    Close,
-    /// Chaos: from now on, drop the connection by this plan.
-    Arm(crate::chaos::ConnPlan),
-}
+pub(crate) use crate::out_queue::Outgoing;
 
 /// A WebSocket connection, as the state knows it.
 #[derive(Debug)]
@@ -40,7 +30,7 @@ pub(crate) struct ConnRec {
     pub(crate) away: bool,
     /// Agent connections: the login token and customer subscriptions.
     pub(crate) session: ConnSession,
-    pub(crate) tx: crate::writer::OutQueue,
+    pub(crate) tx: crate::out_queue::OutQueue,
     /// Cuts the connection at once (fault injection).
     pub(crate) cutoff: std::sync::Arc<crate::cutoff::Cutoff>,
     /// Whether a chaos plan was drawn for it (at its first successful login).

@@ -1,113 +1,18 @@
 //! The frame writer of the realtime sockets (LiveChat RTM and Inbenta): writes what is
-//! queued for a connection, and obeys its [`Cutoff`] and its chaos plan.
-//!
-//! What waits for a connection is bounded ([`OutQueue`]): a client that stops reading
-//! while frames keep coming for it is cut once [`MAX_QUEUED_BYTES`] wait, and everything
-//! queued for it is dropped with the connection.
+//! queued for a connection ([`crate::out_queue`]), and obeys its [`Cutoff`] and its
+//! chaos plan.
 
 use crate::chaos::ConnPlan;
 use crate::cutoff::Cutoff;
+use crate::out_queue::{OutReceiver, Outgoing};
 use crate::shared::Shared;
-use crate::state::Outgoing;
 use futures_util::SinkExt;
 use futures_util::stream::SplitSink;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
-
-/// The most bytes of frames that may wait for one connection's writer.
-pub(crate) const MAX_QUEUED_BYTES: usize = 4 * 1024 * 1024;
-
-/// What an order that is not a frame counts against [`MAX_QUEUED_BYTES`].
-const ORDER_COST: usize = 64;
-
-/// The sending side of a connection's outbound queue.
-#[derive(Debug, Clone)]
-pub(crate) struct OutQueue {
-    tx: mpsc::UnboundedSender<Outgoing>,
-    queued: Arc<AtomicUsize>,
-    cutoff: Arc<Cutoff>,
-    limit: usize,
-}
-
-/// The writer's side of a connection's outbound queue.
-#[derive(Debug)]
-pub(crate) struct OutReceiver {
-    rx: mpsc::UnboundedReceiver<Outgoing>,
-    queued: Arc<AtomicUsize>,
-}
-
-/// A queue for the connection that `cutoff` cuts, holding at most `limit` bytes.
-pub(crate) fn out_queue(cutoff: Arc<Cutoff>, limit: usize) -> (OutQueue, OutReceiver) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let queued = Arc::new(AtomicUsize::new(0));
-    let sender = OutQueue {
-        tx,
-        queued: queued.clone(),
-        cutoff,
-        limit,
-    };
-    (sender, OutReceiver { rx, queued })
-}
-
-fn cost(out: &Outgoing) -> usize {
-    match out {
-        Outgoing::Text(text) => text.len().max(ORDER_COST),
-        Outgoing::Close | Outgoing::Arm(_) => ORDER_COST,
-    }
-}
-
-impl OutQueue {
-    /// Queues `out`; past the limit the connection is cut instead (its client does not
-    /// read). Nothing happens for a connection that is cut or going away.
-    pub(crate) fn send(&self, out: Outgoing) {
-        if self.cutoff.is_cut() {
-            return;
-        }
-        let cost = cost(&out);
-        let before = self.queued.fetch_add(cost, Ordering::SeqCst);
-        if before + cost > self.limit {
-            self.queued.fetch_sub(cost, Ordering::SeqCst);
-            if self.cutoff.cut() {
-                tracing::info!(
-                    queued = before,
-                    "connection cut: its client does not read what is sent to it"
-                );
-            }
-            return;
-        }
-        if self.tx.send(out).is_err() {
-            self.queued.fetch_sub(cost, Ordering::SeqCst);
-        }
-    }
-
-    /// Bytes waiting for the writer.
-    #[cfg(test)]
-    pub(crate) fn queued(&self) -> usize {
-        self.queued.load(Ordering::SeqCst)
-    }
-}
-
-impl OutReceiver {
-    /// The next queued item if there is one now (the fuzzer's in-process connections).
-    #[cfg(feature = "fuzzing")]
-    pub(crate) fn try_recv(&mut self) -> Option<Outgoing> {
-        let out = self.rx.try_recv().ok()?;
-        self.queued.fetch_sub(cost(&out), Ordering::SeqCst);
-        Some(out)
-    }
-
-    /// The next queued item; `None` once every sender is gone.
-    pub(crate) async fn recv(&mut self) -> Option<Outgoing> {
-        let out = self.rx.recv().await?;
-        self.queued.fetch_sub(cost(&out), Ordering::SeqCst);
-        Some(out)
-    }
-}
 
 /// Gives a connection's writer `grace` to write what is still queued, then stops it: a
 /// writer stuck on a client that does not read must not keep its queue.
@@ -187,38 +92,5 @@ pub(crate) async fn write_frames<S>(
         biased;
         () = cutoff.cut_off() => {}
         _ = sink.close() => {}
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_full_queue_cuts_its_connection_and_takes_nothing_more() {
-        let cutoff = Cutoff::new();
-        let (queue, mut rx) = out_queue(cutoff.clone(), 1_000);
-        queue.send(Outgoing::Text("x".repeat(600)));
-        assert_eq!(queue.queued(), 600);
-        assert!(!cutoff.is_cut());
-        queue.send(Outgoing::Text("y".repeat(600)));
-        assert!(cutoff.is_cut(), "the second frame does not fit");
-        assert_eq!(queue.queued(), 600, "the refused frame is not counted");
-        queue.send(Outgoing::Close);
-        assert_eq!(queue.queued(), 600, "a cut connection takes nothing more");
-        assert!(matches!(rx.recv().await, Some(Outgoing::Text(t)) if t.len() == 600));
-        assert_eq!(queue.queued(), 0);
-    }
-
-    #[tokio::test]
-    async fn frames_read_by_the_writer_make_room() {
-        let cutoff = Cutoff::new();
-        let (queue, mut rx) = out_queue(cutoff.clone(), 1_000);
-        for _ in 0..10 {
-            queue.send(Outgoing::Text("z".repeat(600)));
-            assert!(rx.recv().await.is_some());
-        }
-        assert!(!cutoff.is_cut());
-        assert_eq!(queue.queued(), 0);
     }
 }

@@ -38,7 +38,7 @@ pub(crate) struct Ctx<'a> {
     pub(crate) st: &'a mut InbState,
     pub(crate) app: String,
     /// Frames sent after the reply (e.g. `system:info` after `chats:close`).
-    pub(crate) later: Vec<(crate::writer::OutQueue, String)>,
+    pub(crate) later: Vec<(crate::out_queue::OutQueue, String)>,
 }
 
 impl<'a> Ctx<'a> {

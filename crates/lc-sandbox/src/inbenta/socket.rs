@@ -12,9 +12,10 @@ use super::hub::Hub;
 use super::state::{ConnId, ConnRec, Out};
 use crate::body::RequestBody;
 use crate::cutoff::Cutoff;
+use crate::out_queue::OutQueue;
 use crate::query::query_param;
 use crate::shared::Shared;
-use crate::writer::{OutQueue, write_frames};
+use crate::writer::write_frames;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use http::{Request, Response};
@@ -83,7 +84,7 @@ where
     let hub = shared.inbenta.clone();
     let (sink, mut stream) = ws.split();
     let cutoff = Cutoff::new();
-    let (tx, rx) = crate::writer::out_queue(cutoff.clone(), crate::writer::MAX_QUEUED_BYTES);
+    let (tx, rx) = crate::out_queue::out_queue(cutoff.clone(), crate::out_queue::MAX_QUEUED_BYTES);
     let conn = hub.lock().add_conn(ConnRec {
         app: app.clone(),
         user: user.clone(),
@@ -227,7 +228,7 @@ pub(crate) struct InProcess {
     app: String,
     user: String,
     tx: OutQueue,
-    written: crate::writer::OutReceiver,
+    written: crate::out_queue::OutReceiver,
     cutoff: Arc<Cutoff>,
 }
 
@@ -246,7 +247,7 @@ impl InProcess {
             .clone();
         let cutoff = Cutoff::new();
         let (tx, written) =
-            crate::writer::out_queue(cutoff.clone(), crate::writer::MAX_QUEUED_BYTES);
+            crate::out_queue::out_queue(cutoff.clone(), crate::out_queue::MAX_QUEUED_BYTES);
         let conn = shared.inbenta.lock().add_conn(ConnRec {
             app: app.to_owned(),
             user: user.clone(),

@@ -20,7 +20,7 @@ pub(crate) use crate::state::Outgoing as Out;
 pub(crate) struct ConnRec {
     pub(crate) app: String,
     pub(crate) user: String,
-    pub(crate) tx: crate::writer::OutQueue,
+    pub(crate) tx: crate::out_queue::OutQueue,
     /// Cuts the socket at once (fault injection).
     pub(crate) cutoff: std::sync::Arc<crate::cutoff::Cutoff>,
 }
@@ -82,7 +82,7 @@ impl InbState {
         app: &str,
         users: impl IntoIterator<Item = &'a String>,
         except: Option<ConnId>,
-    ) -> Vec<crate::writer::OutQueue> {
+    ) -> Vec<crate::out_queue::OutQueue> {
         let users: Vec<&String> = users.into_iter().collect();
         self.conns
             .iter()

@@ -10,16 +10,7 @@ use serde_json::{Value, json};
 /// A chat the world's customer started and the world's agent got, with both connections.
 async fn chat() -> (World, Rtm, Rtm, String) {
     let world = World::new().await;
-    let mut agent = world.agent_rtm("3.6").await;
-    let mut customer = world.customer_rtm("3.6").await;
-    let started = customer
-        .ok(
-            "start_chat",
-            json!({"chat": {"thread": {"events": [{"type": "message", "text": "hi"}]}}}),
-        )
-        .await;
-    agent.push("incoming_chat").await;
-    let chat_id = started["chat_id"].as_str().unwrap().to_owned();
+    let (agent, customer, chat_id) = world.started_chat().await;
     (world, agent, customer, chat_id)
 }
 

@@ -22,16 +22,7 @@ async fn eventually(bound: Duration, mut done: impl FnMut() -> bool) -> bool {
 #[tokio::test]
 async fn a_client_that_never_reads_is_cut_and_the_others_are_served() {
     let world = World::new().await;
-    let mut agent = world.agent_rtm("3.6").await;
-    let mut customer = world.customer_rtm("3.6").await;
-    let started = customer
-        .ok(
-            "start_chat",
-            json!({"chat": {"thread": {"events": [{"type": "message", "text": "hi"}]}}}),
-        )
-        .await;
-    let chat_id = started["chat_id"].as_str().unwrap().to_owned();
-    agent.push("incoming_chat").await;
+    let (mut agent, mut customer, chat_id) = world.started_chat().await;
     let connections = world.sandbox.realtime_connection_count();
     assert_eq!(connections, 2);
 

@@ -256,4 +256,20 @@ impl World {
             .await;
         rtm
     }
+
+    /// The customer starts a chat with "hi" (API 3.6), routed to the agent: the agent's
+    /// connection (past its `incoming_chat`), the customer's and the chat id.
+    pub async fn started_chat(&self) -> (Rtm, Rtm, String) {
+        let mut agent = self.agent_rtm("3.6").await;
+        let mut customer = self.customer_rtm("3.6").await;
+        let started = customer
+            .ok(
+                "start_chat",
+                json!({"chat": {"thread": {"events": [{"type": "message", "text": "hi"}]}}}),
+            )
+            .await;
+        agent.push("incoming_chat").await;
+        let chat_id = started["chat_id"].as_str().unwrap().to_owned();
+        (agent, customer, chat_id)
+    }
 }
