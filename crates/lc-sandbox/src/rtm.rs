@@ -442,8 +442,9 @@ impl InProcess {
     /// Registers a connection of `api` in `version`, not logged in yet.
     pub(crate) fn open(shared: Arc<Shared>, api: Api, version: ApiVersion) -> Self {
         let cutoff = Cutoff::new();
-        let (tx, written) =
-            crate::out_queue::out_queue(cutoff.clone(), crate::out_queue::MAX_QUEUED_BYTES);
+        // No socket, so no frame size limit on the way in and nothing that could stop
+        // reading on the way out: the fuzzer takes what was written after each input.
+        let (tx, written) = crate::out_queue::out_queue(cutoff.clone(), usize::MAX / 2);
         let id = register(&mut shared.lock(), api, version, tx, cutoff.clone());
         let (queue, queued) = mpsc::unbounded_channel();
         let conn = Conn {
