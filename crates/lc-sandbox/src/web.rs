@@ -95,9 +95,6 @@ async fn run_action<B: RequestBody>(
         check_organization(req.uri(), version, legacy_ok, &shared.lock().settings)?;
     }
     let credential = requester(&req, api, name, shared)?;
-    if let Principal::Customer(id) = &credential.principal {
-        crate::customer_api::check_not_banned(&shared.lock(), id)?;
-    }
     crate::dispatch::check_available(api, version, TransportKind::Web, name)?;
     if name == "upload_file" {
         return upload(req, shared).await;
@@ -194,7 +191,15 @@ fn requester<B: RequestBody>(
         kind: AuthKind::Anonymous,
     };
     let credential = match authorization {
-        Some(value) => crate::auth::credential(&shared.lock(), value)?,
+        Some(value) => {
+            // A banned customer is refused on every Web request, as at RTM login.
+            let state = shared.lock();
+            let credential = crate::auth::credential(&state, value)?;
+            if let Principal::Customer(id) = &credential.principal {
+                crate::customer_api::check_not_banned(&state, id)?;
+            }
+            credential
+        }
         None if api == Api::Customer && NO_AUTH.contains(&name) => {
             anonymous(Principal::Customer(CustomerId::new("")))
         }

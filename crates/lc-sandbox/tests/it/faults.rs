@@ -25,17 +25,9 @@ struct Chat {
 impl Chat {
     async fn new() -> Chat {
         let world = World::new().await;
-        let mut agent = world.agent_rtm("3.6").await;
-        let mut customer = world.customer_rtm("3.6").await;
-        let started = customer
-            .ok(
-                "start_chat",
-                json!({"chat": {"thread": {"events": [{"type": "message", "text": "hi"}]}}}),
-            )
-            .await;
-        agent.push("incoming_chat").await;
+        let (agent, customer, chat_id) = world.started_chat().await;
         Chat {
-            chat_id: started["chat_id"].as_str().unwrap().to_owned(),
+            chat_id,
             world,
             agent,
             customer,
