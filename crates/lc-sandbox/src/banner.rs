@@ -91,6 +91,10 @@ pub(crate) fn banner(sandbox: &Sandbox, demo: &Demo, cert: Option<&Path>) -> Str
     if let Some(cert) = cert {
         text += &format!("  certificate      {}\n", cert.display());
     }
+    if let (Some(url), Some(token)) = (sandbox.console_url(), sandbox.admin_token()) {
+        text += &format!("  console          {url}\n");
+        text += &format!("  admin API        {http}/_sandbox/  token: Bearer {token}\n");
+    }
     text + "Press Ctrl-C to stop."
 }
 
@@ -111,6 +115,8 @@ pub(crate) fn write_ready_file(file: &Path, sandbox: &Sandbox, demo: &Demo) -> s
             "pat": agent.pat.expose(),
         },
         "customer": {"id": customer.id, "token": customer.token.expose()},
+        "console_url": sandbox.console_url(),
+        "admin_token": sandbox.admin_token(),
         "inbenta": {
             "app_id": INBENTA_APP_ID,
             "room": INBENTA_ROOM,

@@ -25,6 +25,9 @@ pub struct SandboxBuilder {
     bot_token_lifetime: Duration,
     webhooks: DeliveryConfig,
     max_connections: usize,
+    /// The console: off (`None`), or on with this admin token (`Some(None)`: a random one).
+    console: Option<Option<String>>,
+    state_file: Option<std::path::PathBuf>,
 }
 
 impl Default for SandboxBuilder {
@@ -43,6 +46,8 @@ impl Default for SandboxBuilder {
             bot_token_lifetime: crate::bots::DEFAULT_TOKEN_LIFETIME,
             webhooks: DeliveryConfig::default(),
             max_connections: server::DEFAULT_MAX_CONNECTIONS,
+            console: None,
+            state_file: None,
         }
     }
 }
@@ -181,10 +186,38 @@ impl SandboxBuilder {
         self
     }
 
+    /// Serves the console page at `/` and the admin API under `/_sandbox/` (default: off;
+    /// the `lc-sandbox` binary turns it on). Its admin token is random unless set with
+    /// [`admin_token`](Self::admin_token); see [`Sandbox::admin_token`] and
+    /// [`Sandbox::console_url`].
+    #[must_use]
+    pub fn console(mut self, on: bool) -> Self {
+        self.console = on.then(|| self.console.clone().flatten());
+        self
+    }
+
+    /// Turns the console on with this admin token (instead of a random one).
+    #[must_use]
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.console = Some(Some(token.into()));
+        self
+    }
+
+    /// Loads the state from `file` at start (when it exists) and writes it there on
+    /// [`Sandbox::shutdown`]. Agents, customers, groups, chats with their threads and
+    /// events, properties and tokens are kept; see `docs/sandbox.md` for the format.
+    /// The organization id comes from the file when it has one.
+    #[must_use]
+    pub fn state_file(mut self, file: impl Into<std::path::PathBuf>) -> Self {
+        self.state_file = Some(file.into());
+        self
+    }
+
     /// Binds and starts serving.
     ///
     /// # Errors
-    /// When the address cannot be bound or the TLS material is unusable.
+    /// When the address cannot be bound, the TLS material is unusable, or the state file
+    /// is damaged or of another format version.
     pub async fn start(self) -> Result<Sandbox, SandboxError> {
         let tls = match &self.tls {
             Some((cert, key)) => Some(tls_acceptor(cert, key)?),
@@ -203,8 +236,16 @@ impl SandboxBuilder {
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let mut state = State::new(settings);
         state.accounts.lifetime = self.access_token_lifetime;
+        if let Some(file) = &self.state_file {
+            crate::console::state_file::load(file, &mut state)?;
+        }
         state.webhook_queue = crate::webhook_delivery::start(self.webhooks, shutdown_rx.clone());
-        let shared = Arc::new(Shared::new(state, base_url, self.timing, shutdown_rx));
+        let mut shared = Shared::new(state, base_url, self.timing, shutdown_rx);
+        let admin_token = self
+            .console
+            .map(|token| token.unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()));
+        shared.console = crate::console::settings::Console::new(admin_token, self.state_file);
+        let shared = Arc::new(shared);
         tokio::spawn(crate::accounts_service::expire_connections(shared.clone()));
         let task = tokio::spawn(server::serve(
             listener,

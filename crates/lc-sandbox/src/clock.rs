@@ -65,6 +65,16 @@ const ALPHABET: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const SPACE: u64 = 101_559_956_668_416; // 36^9
 
 impl IdGen {
+    /// How many ids it has handed out (what a saved state remembers).
+    pub(crate) fn issued(&self) -> u64 {
+        self.counter
+    }
+
+    /// Goes on after `issued` ids (a loaded state's), never handing out one of those.
+    pub(crate) fn resume_after(&mut self, issued: u64) {
+        self.counter = self.counter.max(issued);
+    }
+
     /// A fresh id starting with `prefix`; unique for the life of the generator.
     pub(crate) fn next(&mut self, prefix: char) -> String {
         self.counter += 1;

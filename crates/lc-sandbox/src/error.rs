@@ -10,4 +10,7 @@ pub enum SandboxError {
     /// The TLS certificate or key is unusable.
     #[error("TLS configuration: {0}")]
     Tls(String),
+    /// The state file could not be loaded (damaged, or from another version).
+    #[error("state file: {0}")]
+    State(String),
 }

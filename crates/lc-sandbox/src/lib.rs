@@ -40,6 +40,7 @@ mod chat_ops;
 mod chats;
 mod clock;
 mod configuration_api;
+mod console;
 mod cursors;
 mod customer_api;
 mod cutoff;

@@ -57,6 +57,19 @@ struct Options {
     /// closed until one ends
     #[arg(long, value_name = "N", default_value_t = 16_384)]
     max_connections: usize,
+    /// Serve neither the console page at / nor the admin API under /_sandbox/
+    #[arg(long, conflicts_with = "admin_token")]
+    no_console: bool,
+    /// The admin token of the console and its API [default: a new random one each start]
+    #[arg(long, value_name = "TOKEN")]
+    admin_token: Option<String>,
+    /// Load the state from FILE at start (if it exists) and write it there on a clean stop
+    ///
+    /// Agents, customers, groups, chats with their threads and events, properties and
+    /// tokens. A damaged file, or one of another format version, stops the start with an
+    /// error and is left as it is.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
 }
 
 /// Where the TLS material comes from.
@@ -111,6 +124,14 @@ async fn run(options: Options) -> Result<(), String> {
     if let Some(id) = &options.organization_id {
         builder = builder.organization_id(id.as_str());
     }
+    builder = match (&options.admin_token, options.no_console) {
+        (_, true) => builder.console(false),
+        (Some(token), false) => builder.admin_token(token.as_str()),
+        (None, false) => builder.console(true),
+    };
+    if let Some(file) = &options.state {
+        builder = builder.state_file(file);
+    }
     let cert_path = match options.tls() {
         Tls::Off => None,
         Tls::Files { cert, key } => {
@@ -130,7 +151,10 @@ async fn run(options: Options) -> Result<(), String> {
             Some(SelfSigned::cert_path(&dir))
         }
     };
-    let sandbox = builder.start().await.map_err(|e| format!("{addr}: {e}"))?;
+    let sandbox = builder.start().await.map_err(|e| match e {
+        lc_sandbox::SandboxError::State(_) => format!("--state: {e}"),
+        e => format!("{addr}: {e}"),
+    })?;
     let demo = Demo::create(&sandbox);
     say(&banner::banner(&sandbox, &demo, cert_path.as_deref()));
     if let Some(file) = &options.ready_file {
@@ -205,6 +229,7 @@ mod tests {
         assert_eq!(options.tls(), Tls::Off);
         assert_eq!(options.max_connections, 16_384);
         assert_eq!((options.ready_file, options.organization_id), (None, None));
+        assert!(!options.no_console && options.state.is_none());
     }
 
     #[test]
@@ -217,6 +242,16 @@ mod tests {
         assert_eq!(options.organization_id.as_deref(), Some("org"));
         let capped = args("--max-connections=100").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(capped.max_connections, 100);
+    }
+
+    #[test]
+    fn console_flags_parse_and_exclude_each_other() {
+        let options = args("--no-console --state s.json").unwrap_or_else(|e| panic!("{e}"));
+        assert!(options.no_console);
+        assert_eq!(options.state, Some(PathBuf::from("s.json")));
+        let token = args("--admin-token abc").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(token.admin_token.as_deref(), Some("abc"));
+        assert!(args("--no-console --admin-token abc").is_err());
     }
 
     #[test]

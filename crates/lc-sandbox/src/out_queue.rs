@@ -34,6 +34,8 @@ pub(crate) struct OutQueue {
     queued: Arc<AtomicUsize>,
     cutoff: Arc<Cutoff>,
     limit: usize,
+    /// The console's journal tap, when the console is on.
+    tap: Option<crate::console::journal::ConnTap>,
 }
 
 /// The writer's side of a connection's outbound queue.
@@ -52,6 +54,7 @@ pub(crate) fn out_queue(cutoff: Arc<Cutoff>, limit: usize) -> (OutQueue, OutRece
         queued: queued.clone(),
         cutoff,
         limit,
+        tap: None,
     };
     (sender, OutReceiver { rx, queued })
 }
@@ -64,6 +67,11 @@ fn cost(out: &Outgoing) -> usize {
 }
 
 impl OutQueue {
+    /// Records every frame queued from now on in the console's journal.
+    pub(crate) fn set_tap(&mut self, tap: crate::console::journal::ConnTap) {
+        self.tap = Some(tap);
+    }
+
     /// Queues `out`; past the limit the connection is cut instead (its client does not
     /// read). Nothing happens for a connection that is cut or going away.
     pub(crate) fn send(&self, out: Outgoing) {
@@ -81,6 +89,9 @@ impl OutQueue {
                 );
             }
             return;
+        }
+        if let (Some(tap), Outgoing::Text(text)) = (&self.tap, &out) {
+            tap.written(text);
         }
         if self.tx.send(out).is_err() {
             self.queued.fetch_sub(cost, Ordering::SeqCst);

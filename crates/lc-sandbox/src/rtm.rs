@@ -104,6 +104,7 @@ where
     let cutoff = Cutoff::new();
     let (tx, rx) = crate::out_queue::out_queue(cutoff.clone(), crate::out_queue::MAX_QUEUED_BYTES);
     let id = register(&mut shared.lock(), api, version, tx, cutoff.clone());
+    crate::console::hooks::watch(&shared, id);
     let writer = tokio::spawn(write_frames(sink, rx, cutoff.clone(), shared.clone()));
     let (queue, queued) = mpsc::unbounded_channel();
     let pending = Arc::new(AtomicUsize::new(0));
@@ -255,6 +256,7 @@ impl Conn {
     /// Handles a text frame now, or queues it when a response delay is armed; refuses it
     /// when [`MAX_PENDING`] requests are already waiting.
     fn on_text(&self, text: &str) {
+        crate::console::hooks::read(&self.shared, self.id, text);
         let request = match livechat::decode_request(text) {
             Ok(request) => request,
             Err(problem) => return self.reply_malformed(&problem.to_string()),

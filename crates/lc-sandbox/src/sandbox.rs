@@ -65,79 +65,12 @@ impl Sandbox {
 
     /// Creates an agent and mints its credentials.
     pub fn create_agent(&self, spec: NewAgent) -> AgentHandle {
-        let mut state = self.shared.lock();
-        let id = AgentId::new(spec.id);
-        for group in &spec.groups {
-            state.groups.entry(*group).or_insert_with(|| GroupRec {
-                name: format!("Group {}", group.0),
-                properties: Properties::new(),
-            });
-        }
-        let profile = Agent {
-            id: id.clone(),
-            kind: Some(UserType::Agent),
-            name: Some(spec.name.unwrap_or_else(|| id.to_string())),
-            email: Some(id.to_string()),
-            avatar: Some(format!(
-                "https://cdn.livechat-static.com/avatars/{}.png",
-                id.as_str().replace('@', "_")
-            )),
-            is_bot: spec.is_bot.then_some(true),
-            permission: Some(spec.permission),
-            ..Agent::default()
-        };
-        let account_id = uuid::Uuid::new_v4().to_string();
-        let pat = format!("dal:{}", uuid::Uuid::new_v4().simple());
-        state
-            .pats
-            .insert((account_id.clone(), pat.clone()), id.clone());
-        state.agents.insert(
-            id.clone(),
-            AgentRec {
-                profile,
-                groups: spec.groups,
-                routing_status: RoutingStatus::NotAcceptingChats,
-                login: Default::default(),
-            },
-        );
-        let token = state.mint_token(Principal::Agent(id.clone()));
-        AgentHandle {
-            id,
-            token: Token::new(token),
-            account_id,
-            pat: Token::new(pat),
-        }
+        create_agent(&self.shared, spec)
     }
 
     /// Creates a customer and mints its token.
     pub fn create_customer(&self, spec: NewCustomer) -> CustomerHandle {
-        let mut state = self.shared.lock();
-        let id = CustomerId::new(uuid::Uuid::new_v4().to_string());
-        let created_at = state.clock.stamp();
-        let profile = Customer {
-            id: id.clone(),
-            kind: Some(UserType::Customer),
-            name: spec.name,
-            email: spec.email,
-            created_at: Some(created_at),
-            ..Customer::default()
-        };
-        let group_id = spec.group.map(GroupId);
-        state.customers.insert(
-            id.clone(),
-            CustomerRec {
-                profile,
-                banned_until: None,
-                group_id,
-                side_storage: Default::default(),
-                login: Default::default(),
-            },
-        );
-        let token = state.mint_token(Principal::Customer(id.clone()));
-        CustomerHandle {
-            id,
-            token: Token::new(token),
-        }
+        create_customer(&self.shared, spec)
     }
 
     /// Creates (or renames) group `id`.
@@ -250,9 +183,89 @@ impl Sandbox {
         }
     }
 
-    /// Stops accepting connections, closes every connection and waits for the server.
+    /// Stops accepting connections, closes every connection and waits for the server;
+    /// then writes the state file, if one is set
+    /// ([`SandboxBuilder::state_file`](crate::SandboxBuilder::state_file)).
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         let _ = self.task.await;
+        crate::console::state_file::save_on_stop(&self.shared);
+    }
+}
+
+/// Creates an agent and mints its credentials (the admin API's way too).
+pub(crate) fn create_agent(shared: &Shared, spec: NewAgent) -> AgentHandle {
+    let mut state = shared.lock();
+    let id = AgentId::new(spec.id);
+    for group in &spec.groups {
+        state.groups.entry(*group).or_insert_with(|| GroupRec {
+            name: format!("Group {}", group.0),
+            properties: Properties::new(),
+        });
+    }
+    let profile = Agent {
+        id: id.clone(),
+        kind: Some(UserType::Agent),
+        name: Some(spec.name.unwrap_or_else(|| id.to_string())),
+        email: Some(id.to_string()),
+        avatar: Some(format!(
+            "https://cdn.livechat-static.com/avatars/{}.png",
+            id.as_str().replace('@', "_")
+        )),
+        is_bot: spec.is_bot.then_some(true),
+        permission: Some(spec.permission),
+        ..Agent::default()
+    };
+    let account_id = uuid::Uuid::new_v4().to_string();
+    let pat = format!("dal:{}", uuid::Uuid::new_v4().simple());
+    state
+        .pats
+        .insert((account_id.clone(), pat.clone()), id.clone());
+    state.agents.insert(
+        id.clone(),
+        AgentRec {
+            profile,
+            groups: spec.groups,
+            routing_status: RoutingStatus::NotAcceptingChats,
+            login: Default::default(),
+        },
+    );
+    let token = state.mint_token(Principal::Agent(id.clone()));
+    AgentHandle {
+        id,
+        token: Token::new(token),
+        account_id,
+        pat: Token::new(pat),
+    }
+}
+
+/// Creates a customer and mints its token (the admin API's way too).
+pub(crate) fn create_customer(shared: &Shared, spec: NewCustomer) -> CustomerHandle {
+    let mut state = shared.lock();
+    let id = CustomerId::new(uuid::Uuid::new_v4().to_string());
+    let created_at = state.clock.stamp();
+    let profile = Customer {
+        id: id.clone(),
+        kind: Some(UserType::Customer),
+        name: spec.name,
+        email: spec.email,
+        created_at: Some(created_at),
+        ..Customer::default()
+    };
+    let group_id = spec.group.map(GroupId);
+    state.customers.insert(
+        id.clone(),
+        CustomerRec {
+            profile,
+            banned_until: None,
+            group_id,
+            side_storage: Default::default(),
+            login: Default::default(),
+        },
+    );
+    let token = state.mint_token(Principal::Customer(id.clone()));
+    CustomerHandle {
+        id,
+        token: Token::new(token),
     }
 }

@@ -273,6 +273,9 @@ pub(crate) async fn route<B: RequestBody>(
     if crate::inbenta::owns(&path) {
         return crate::inbenta::route(req, shared).await;
     }
+    if crate::console::owns(&shared, &path) {
+        return crate::console::route(req, shared).await;
+    }
     match parse_route(&path) {
         Route::Rtm(api, version) => crate::rtm::upgrade(req, api, version, shared),
         Route::Action(api, version, name) => {

@@ -30,6 +30,8 @@ pub(crate) struct Shared {
     pub(crate) shutdown: watch::Receiver<bool>,
     /// The Inbenta side (its own state and lock).
     pub(crate) inbenta: Arc<Hub>,
+    /// The console: admin token, journal, state file (off unless the builder sets it).
+    pub(crate) console: crate::console::settings::Console,
 }
 
 impl Shared {
@@ -46,6 +48,7 @@ impl Shared {
             timing,
             inbenta: Hub::new(shutdown.clone()),
             shutdown,
+            console: Default::default(),
         }
     }
 
