@@ -151,6 +151,7 @@ async fn run(options: Options) -> Result<(), String> {
             Some(SelfSigned::cert_path(&dir))
         }
     };
+    let stop = stop_signal();
     let sandbox = builder.start().await.map_err(|e| match e {
         lc_sandbox::SandboxError::State(_) => format!("--state: {e}"),
         e => format!("{addr}: {e}"),
@@ -161,7 +162,7 @@ async fn run(options: Options) -> Result<(), String> {
         banner::write_ready_file(file, &sandbox, &demo)
             .map_err(|e| format!("--ready-file {}: {e}", file.display()))?;
     }
-    stop_signal().await;
+    stop.await;
     tracing::info!("stopping");
     sandbox.shutdown().await;
     if let Some(file) = &options.ready_file {
@@ -191,20 +192,34 @@ fn resolve(host: &str, port: u16) -> Result<SocketAddr, String> {
         .ok_or_else(|| format!("--host {host}: no address"))
 }
 
-/// Resolves on Ctrl-C, or on SIGTERM where there is one.
-async fn stop_signal() {
+/// Listens for Ctrl-C, or SIGTERM where there is one, from the call on (before the
+/// banner: a script may signal the process as soon as it has read it); the future
+/// resolves on the first one.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = terminate.recv() => {}
+        let signals = signal(SignalKind::terminate()).and_then(|terminate| {
+            signal(SignalKind::interrupt()).map(|interrupt| (terminate, interrupt))
+        });
+        async move {
+            match signals {
+                Ok((mut terminate, mut interrupt)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                    }
+                }
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
-            return;
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 #[cfg(test)]

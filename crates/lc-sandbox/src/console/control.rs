@@ -82,6 +82,7 @@ pub(crate) fn create_agent(shared: &Shared, body: &[u8]) -> Result<Value, Refusa
     Ok(json!({
         "id": made.id,
         "token": made.token.expose(),
+        "bearer": format!("Bearer {}", made.token.expose()),
         "account_id": made.account_id,
         "pat": made.pat.expose(),
     }))
@@ -107,7 +108,11 @@ pub(crate) fn create_customer(shared: &Shared, body: &[u8]) -> Result<Value, Ref
         new = new.group(group);
     }
     let made = crate::sandbox::create_customer(shared, new);
-    Ok(json!({ "id": made.id, "token": made.token.expose() }))
+    Ok(json!({
+        "id": made.id,
+        "token": made.token.expose(),
+        "bearer": format!("Bearer {}", made.token.expose()),
+    }))
 }
 
 /// `POST /_sandbox/agents/{id}/token` and `/_sandbox/customers/{id}/token`: a new
@@ -126,7 +131,7 @@ pub(crate) fn mint_token(shared: &Shared, user: &str, agent: bool) -> Result<Val
     };
     let principal = principal.ok_or_else(|| Refusal::NotFound(format!("no user {user}")))?;
     let token = state.mint_token(principal);
-    Ok(json!({ "token": token }))
+    Ok(json!({ "bearer": format!("Bearer {token}"), "token": token }))
 }
 
 /// `POST /_sandbox/tokens/revoke` `{"token"}`: logins and Web calls with it fail from

@@ -11,6 +11,7 @@ mod bot_tokens;
 mod common;
 mod configuration;
 mod configuration_webhooks;
+mod console;
 mod connection_rules;
 mod coverage;
 mod customer_api;

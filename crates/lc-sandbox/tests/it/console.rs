@@ -1,0 +1,400 @@
+//! The console's admin API over real sockets: the admin token, the inspector views, the
+//! remote control, the journal, and the state saved and loaded.
+
+use crate::common::web::{Reply, Web};
+use crate::common::{Rtm, World};
+use bytes::Bytes;
+use http::{Method, StatusCode};
+use lc_sandbox::{NewAgent, Sandbox};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// A world whose sandbox serves the console with admin token `secret`.
+async fn console_world() -> World {
+    World::with(Sandbox::builder().admin_token("secret")).await
+}
+
+async fn admin(web: &Web, method: Method, path: &str, body: Value) -> Reply {
+    let headers = [("authorization", "Bearer secret")];
+    let body = if body.is_null() {
+        Bytes::new()
+    } else {
+        Bytes::from(body.to_string())
+    };
+    web.send(method, &format!("/_sandbox/{path}"), &headers, body)
+        .await
+}
+
+async fn get(web: &Web, path: &str) -> Value {
+    admin(web, Method::GET, path, Value::Null).await.ok()
+}
+
+async fn post(web: &Web, path: &str, body: Value) -> Value {
+    admin(web, Method::POST, path, body).await.ok()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("lc-sandbox-console-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[tokio::test]
+async fn the_admin_api_needs_the_admin_token_and_is_off_by_default() {
+    let world = console_world().await;
+    let web = Web::new(&world.sandbox);
+    assert_eq!(world.sandbox.admin_token().as_deref(), Some("secret"));
+    let url = world.sandbox.console_url().unwrap();
+    assert!(url.ends_with("/#token=secret"), "{url}");
+    for auth in [None, Some("Bearer wrong"), Some("secret"), Some("Bearer secre")] {
+        let headers: Vec<(&str, &str)> = auth.map(|a| ("authorization", a)).into_iter().collect();
+        let reply = web
+            .send(Method::GET, "/_sandbox/agents", &headers, Bytes::new())
+            .await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{auth:?}");
+        assert!(reply.json()["error"].as_str().unwrap().contains("admin token"));
+    }
+    // The page itself holds no secret: it is served to anyone.
+    let page = web.send(Method::GET, "/", &[], Bytes::new()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.header("content-type").unwrap().starts_with("text/html"));
+    let js = web
+        .send(Method::GET, "/_sandbox/assets/console.js", &[], Bytes::new())
+        .await;
+    assert_eq!(js.status, StatusCode::OK);
+    assert!(!js.body.is_empty());
+    assert_eq!(admin(&web, Method::GET, "nope", Value::Null).await.status, StatusCode::NOT_FOUND);
+
+    let plain = World::new().await;
+    assert_eq!(plain.sandbox.admin_token(), None);
+    let web = Web::new(&plain.sandbox);
+    for path in ["/", "/_sandbox/agents"] {
+        let headers = [("authorization", "Bearer secret")];
+        let reply = web.send(Method::GET, path, &headers, Bytes::new()).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn the_inspector_shows_agents_connections_customers_and_chats_with_their_events() {
+    let world = console_world().await;
+    let web = Web::new(&world.sandbox);
+    let (mut agent, _customer, chat_id) = world.started_chat().await;
+    agent
+        .ok(
+            "send_event",
+            json!({"chat_id": chat_id, "event": {"type": "message", "text": "hello Jane"}}),
+        )
+        .await;
+    agent
+        .ok("tag_thread", json!({"chat_id": chat_id, "thread_id": world_thread(&web, &chat_id).await, "tag": "vip"}))
+        .await;
+
+    let agents = get(&web, "agents").await;
+    let smith = &agents["agents"][0];
+    assert_eq!(smith["id"], "smith@example.com");
+    assert_eq!(smith["connections"].as_array().unwrap().len(), 1);
+    assert_eq!(smith["connections"][0]["api"], "agent");
+    assert_eq!(smith["active_chats"], 1);
+
+    let customers = get(&web, "customers").await;
+    let jane = &customers["customers"][0];
+    assert_eq!(jane["name"], "Jane");
+    assert_eq!(jane["chats"], json!([chat_id]));
+    assert_eq!(jane["connections"].as_array().unwrap().len(), 1);
+
+    let chats = get(&web, "chats").await;
+    let chat = &chats["chats"][0];
+    assert_eq!(chat["id"], chat_id.as_str());
+    assert_eq!(chat["active"], true);
+    let thread = &chat["threads"][0];
+    let texts: Vec<&str> = thread["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["text"].as_str())
+        .collect();
+    assert_eq!(texts, ["hi", "hello Jane"]);
+    assert_eq!(thread["tags"], json!(["vip"]));
+    assert_eq!(chat["access"]["group_ids"], json!([0]));
+
+    let connections = get(&web, "connections").await;
+    assert_eq!(connections["connections"].as_array().unwrap().len(), 2);
+    let info = get(&web, "info").await;
+    assert_eq!(info["organization_id"], world.sandbox.organization_id());
+    assert!(info["error_types"].as_array().unwrap().contains(&json!("too_many_requests")));
+
+    let inbenta = get(&web, "inbenta").await;
+    assert_eq!(inbenta["apps"], json!([]));
+    assert_eq!(get(&web, "webhooks").await["deliveries"], json!([]));
+}
+
+/// The id of the chat's first thread, read through the admin API.
+async fn world_thread(web: &Web, chat_id: &str) -> String {
+    let chats = get(web, "chats").await;
+    let chat = chats["chats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == chat_id)
+        .unwrap();
+    chat["threads"][0]["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn agents_and_customers_made_by_the_admin_api_log_in_and_revoked_tokens_do_not() {
+    let world = console_world().await;
+    let web = Web::new(&world.sandbox);
+    let bot = post(&web, "agents", json!({"id": "echo@bots", "name": "Echo", "bot": true})).await;
+    assert_eq!(bot["id"], "echo@bots");
+    let mut rtm = Rtm::agent(&world.sandbox, "3.6").await;
+    let login = rtm.ok("login", json!({"token": bot["bearer"]})).await;
+    assert_eq!(login["my_profile"]["id"], "echo@bots");
+    let agents = get(&web, "agents").await;
+    let listed = agents["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "echo@bots")
+        .unwrap()
+        .clone();
+    assert_eq!(listed["is_bot"], true);
+    let again = admin(&web, Method::POST, "agents", json!({"id": "echo@bots"})).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+
+    let customer = post(&web, "customers", json!({"name": "Page customer"})).await;
+    let id = customer["id"].as_str().unwrap();
+    let minted = post(&web, &format!("customers/{id}/token"), Value::Null).await;
+    for token in [&customer["bearer"], &minted["bearer"]] {
+        let mut rtm = Rtm::customer(&world.sandbox, "3.6").await;
+        rtm.ok("login", json!({"token": token})).await;
+    }
+    let unknown = admin(&web, Method::POST, "customers/nobody/token", Value::Null).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+
+    let revoked = post(&web, "tokens/revoke", json!({"token": minted["token"]})).await;
+    assert_eq!(revoked["revoked"], true);
+    let mut rtm = Rtm::customer(&world.sandbox, "3.6").await;
+    let error = rtm.fails("login", json!({"token": minted["bearer"]})).await;
+    assert_eq!(error, "authentication");
+}
+
+#[tokio::test]
+async fn the_journal_shows_each_connections_requests_responses_and_pushes() {
+    let world = console_world().await;
+    let web = Web::new(&world.sandbox);
+    let (_agent, mut customer, chat_id) = world.started_chat().await;
+    customer
+        .ok("send_event", json!({"chat_id": chat_id, "event": {"type": "message", "text": "more"}}))
+        .await;
+    let jane = world.customer.id.to_string();
+    let entries = get(&web, &format!("journal?user={jane}")).await["entries"].clone();
+    let seen: Vec<(String, String)> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap().to_owned(), e["action"].as_str().unwrap().to_owned()))
+        .collect();
+    for expected in [
+        ("request", "login"),
+        ("response", "login"),
+        ("request", "start_chat"),
+        ("response", "start_chat"),
+        ("request", "send_event"),
+        ("response", "send_event"),
+    ] {
+        let expected = (expected.0.to_owned(), expected.1.to_owned());
+        assert!(seen.contains(&expected), "{expected:?} not in {seen:?}");
+    }
+    let pushes = get(&web, "journal?user=smith%40example.com&action=incoming_event").await;
+    let pushes = pushes["entries"].as_array().unwrap();
+    assert!(!pushes.is_empty());
+    assert!(pushes.iter().all(|e| e["kind"] == "push" && e["direction"] == "out"));
+    assert!(pushes.iter().any(|e| e["frame"].as_str().unwrap().contains("more")));
+    let last = pushes.last().unwrap()["seq"].as_u64().unwrap();
+    let newer = get(
+        &web,
+        &format!("journal?after={last}&action=incoming_event&user=smith%40example.com"),
+    )
+    .await;
+    assert_eq!(newer["entries"], json!([]));
+    let limited = get(&web, "journal?limit=2").await;
+    assert_eq!(limited["entries"].as_array().unwrap().len(), 2);
+    let bad = admin(&web, Method::GET, "journal?conn=x", Value::Null).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn dropping_and_disconnecting_through_the_admin_api_ends_connections_as_documented() {
+    let world = console_world().await;
+    let web = Web::new(&world.sandbox);
+    let mut customer = world.customer_rtm("3.6").await;
+    let jane = world.customer.id.to_string();
+    let bad = admin(&web, Method::POST, &format!("users/{jane}/disconnect"), json!({"reason": "because"})).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let done = post(&web, &format!("users/{jane}/disconnect"), json!({"reason": "logged_out_remotely"})).await;
+    assert_eq!(done["disconnected"].as_array().unwrap().len(), 1);
+    let frames = customer.closed().await;
+    assert_eq!(frames.last().unwrap()["action"], "customer_disconnected");
+    assert_eq!(frames.last().unwrap()["payload"]["reason"], "logged_out_remotely");
+
+    let mut agent = world.agent_rtm("3.6").await;
+    let conns = get(&web, "connections").await;
+    let id = conns["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["user"] == "smith@example.com")
+        .unwrap()["id"]
+        .as_u64()
+        .unwrap();
+    post(&web, &format!("connections/{id}/drop"), Value::Null).await;
+    let frames = agent.closed().await;
+    assert!(
+        frames.iter().all(|f| f["action"] != "agent_disconnected"),
+        "a drop sends no disconnect push: {frames:?}"
+    );
+    let gone = admin(&web, Method::POST, &format!("connections/{id}/drop"), Value::Null).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn faults_armed_through_the_admin_api_fail_and_delay_requests() {
+    let world = console_world().await;
+    let web = Web::new(&world.sandbox);
+    let mut agent = world.agent_rtm("3.6").await;
+    post(&web, "faults/fail_next", json!({"action": "list_chats", "error": "too_many_requests"})).await;
+    assert_eq!(agent.fails("list_chats", json!({})).await, "too_many_requests");
+    agent.ok("list_chats", json!({})).await;
+    let unknown = admin(&web, Method::POST, "faults/fail_next", json!({"action": "ping", "error": "oops"})).await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+
+    post(&web, "faults/delay", json!({"ms": 300, "action": "list_chats"})).await;
+    let started = Instant::now();
+    agent.ok("list_chats", json!({})).await;
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    post(&web, "faults/delay", json!({"ms": 0, "action": "list_chats"})).await;
+}
+
+#[tokio::test]
+async fn a_state_exported_and_imported_gives_the_same_scene_and_working_tokens() {
+    let world = console_world().await;
+    let web = Web::new(&world.sandbox);
+    let (_agent, _customer, chat_id) = world.started_chat().await;
+    world.sandbox.set_group_property(0, "routing", "pinned", json!(true));
+    let exported = get(&web, "state").await;
+    assert_eq!(exported["format"], "lc-sandbox-state");
+    assert_eq!(exported["version"], 1);
+
+    let other = Sandbox::builder().admin_token("secret").start().await.unwrap();
+    let other_web = Web::new(&other);
+    let imported = admin(&other_web, Method::PUT, "state", exported.clone()).await.ok();
+    assert_eq!(imported["imported"]["chats"], 1);
+    assert_eq!(other.organization_id(), world.sandbox.organization_id());
+    assert_eq!(get(&other_web, "state").await, exported);
+    assert_eq!(get(&other_web, "chats").await, get(&web, "chats").await);
+
+    // The customer's token works there, and its chat is there.
+    let mut customer = Rtm::customer(&other, "3.6").await;
+    customer.ok("login", json!({"token": world.customer.bearer().expose()})).await;
+    let chat = customer.ok("get_chat", json!({"chat_id": chat_id})).await;
+    assert_eq!(chat["thread"]["events"][0]["text"], "hi");
+    // New ids do not repeat the imported ones.
+    let agent = other.create_agent(NewAgent::new("new@example.com"));
+    let _ = agent;
+
+    let mut damaged = exported.clone();
+    damaged["chats"] = json!("nope");
+    let refused = admin(&other_web, Method::PUT, "state", damaged).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let mut newer = exported;
+    newer["version"] = json!(2);
+    let refused = admin(&other_web, Method::PUT, "state", newer).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.json()["error"].as_str().unwrap().contains("version 2"));
+    other.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_state_file_is_written_on_shutdown_and_loaded_at_the_next_start() {
+    let file = scratch("state.json");
+    let sandbox = Sandbox::builder().state_file(&file).start().await.unwrap();
+    let agent = sandbox.create_agent(NewAgent::new("keep@example.com").name("Kept"));
+    let world_customer = sandbox.create_customer(lc_sandbox::NewCustomer::new().name("Kim"));
+    let organization = sandbox.organization_id();
+    {
+        let mut customer = Rtm::customer(&sandbox, "3.6").await;
+        customer.ok("login", json!({"token": world_customer.bearer().expose()})).await;
+        customer
+            .ok("start_chat", json!({"chat": {"thread": {"events": [{"type": "message", "text": "saved"}]}}}))
+            .await;
+    }
+    assert!(!file.exists(), "written on stop, not before");
+    sandbox.shutdown().await;
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("\"lc-sandbox-state\""));
+
+    let again = Sandbox::builder().state_file(&file).start().await.unwrap();
+    assert_eq!(again.organization_id(), organization);
+    let mut rtm = Rtm::agent(&again, "3.6").await;
+    let login = rtm.ok("login", json!({"token": agent.bearer().expose()})).await;
+    assert_eq!(login["my_profile"]["name"], "Kept");
+    let chats = rtm.ok("list_chats", json!({})).await;
+    let summary = &chats["chats_summary"][0];
+    assert_eq!(summary["last_event_per_type"]["message"]["event"]["text"], "saved");
+    again.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_damaged_or_foreign_state_file_stops_the_start_and_is_left_as_it_is() {
+    for (name, text, says) in [
+        ("damaged.json", "{\"format\": \"lc-sandbox-state\", \"version\": 1, \"agents\": 7", "not JSON"),
+        ("foreign.json", "{\"hello\": 1}", "format"),
+        ("older.json", "{\"format\": \"lc-sandbox-state\", \"version\": 0}", "version 0"),
+        ("shape.json", "{\"format\": \"lc-sandbox-state\", \"version\": 1, \"agents\": 7}", "damaged"),
+    ] {
+        let file = scratch(name);
+        std::fs::write(&file, text).unwrap();
+        let error = Sandbox::builder().state_file(&file).start().await.unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains(says), "{name}: {message}");
+        assert!(message.contains(name), "{name}: {message}");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), text, "{name} untouched");
+    }
+}
+
+#[tokio::test]
+async fn the_binary_announces_the_console_and_writes_its_state_on_sigterm() {
+    let file = scratch("binary-state.json");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lc-sandbox"))
+        .args(["--admin-token", "bin-secret", "--state"])
+        .arg(&file)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let lines = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .take_while(|l| !l.starts_with("Press Ctrl-C"))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    let console = lines.iter().find(|l| l.trim_start().starts_with("console")).unwrap();
+    assert!(console.trim_end().ends_with("/#token=bin-secret"), "{console}");
+    assert!(lines.iter().any(|l| l.contains("Bearer bin-secret")), "{lines:?}");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    assert!(exit.success(), "{exit:?}");
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert!(saved["agents"].as_array().unwrap().iter().any(|a| a["profile"]["id"] == "agent@sandbox.local"));
+}
