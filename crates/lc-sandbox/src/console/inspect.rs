@@ -98,8 +98,13 @@ pub(crate) fn chats(shared: &Shared) -> Value {
                 .users
                 .iter()
                 .map(|u| {
+                    let name = match &u.principal {
+                        Principal::Agent(id) => state.agents.get(id).and_then(|a| a.profile.name.clone()),
+                        Principal::Customer(id) => state.customers.get(id).and_then(|c| c.profile.name.clone()),
+                    };
                     json!({
                         "id": u.principal.user_id_str(),
+                        "name": name,
                         "type": match u.principal { Principal::Agent(_) => "agent", Principal::Customer(_) => "customer" },
                         "present": u.present,
                         "visibility": u.visibility,

@@ -349,7 +349,9 @@ function renderChats(data) {
   const root = el('div');
   if (!data.chats.length) root.append(el('p', { class: 'muted' }, 'No chats yet.'));
   for (const chat of data.chats) {
-    const users = chat.users.map((u) => u.type + ' ' + (ui.agentNames[u.id] || u.id) + (u.present ? '' : ' (left)')).join(', ');
+    const names = {};
+    for (const u of chat.users) names[u.id] = u.name || u.id;
+    const users = chat.users.map((u) => u.type + ' ' + names[u.id] + (u.present ? '' : ' (left)')).join(', ');
     const node = el('div', { class: 'chat', data: { chat: chat.id } },
       el('div', {}, el('strong', {}, chat.id), ' ', el('span', { class: 'badge ' + (chat.active ? 'ok' : 'off') }, chat.active ? 'active' : 'inactive')),
       el('div', { class: 'muted' }, 'users: ' + users),
@@ -360,7 +362,7 @@ function renderChats(data) {
       for (const event of thread.events) {
         const what = event.type === 'message' || event.type === 'system_message' ? event.text : short(JSON.stringify(event), 160);
         node.append(el('div', { class: 'thread-event', data: { event: event.id, type: event.type } },
-          (ui.agentNames[event.author_id] || event.author_id || 'system') + ': ' + what));
+          (names[event.author_id] || event.author_id || 'system') + ': ' + what));
       }
     }
     root.append(node);
