@@ -3,10 +3,10 @@
 
 use futures_util::StreamExt;
 use lc_agent::AgentClient;
+use lc_protocol::Transport;
 use lc_protocol::agent::AgentPush;
 use lc_protocol::id::ChatId;
 use lc_protocol::types::{Event, RoutingStatus};
-use lc_protocol::Transport;
 use lc_rtm::{AgentSession, RtmConfig, RtmEvent};
 use lc_sandbox::{AgentHandle, Sandbox};
 
@@ -36,10 +36,16 @@ pub(crate) async fn start(sandbox: &Sandbox, bot: &AgentHandle) -> Result<Bot, S
             let (chat, text) = match &event {
                 RtmEvent::Push { push, .. } | RtmEvent::Recovered { push, .. } => match push {
                     AgentPush::IncomingChat(p) => {
-                        let last = p.chat.thread.as_ref().and_then(|t| t.events.as_ref()?.last());
+                        let last = p
+                            .chat
+                            .thread
+                            .as_ref()
+                            .and_then(|t| t.events.as_ref()?.last());
                         (p.chat.id.clone(), last.and_then(|e| customer_text(e, &me)))
                     }
-                    AgentPush::IncomingEvent(p) => (p.chat_id.clone(), customer_text(&p.event, &me)),
+                    AgentPush::IncomingEvent(p) => {
+                        (p.chat_id.clone(), customer_text(&p.event, &me))
+                    }
                     _ => continue,
                 },
                 _ => continue,

@@ -125,10 +125,12 @@ impl Browser {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/images");
         let file = dir.join(format!("{name}.png"));
         match self.client.screenshot().await {
-            Ok(png) => match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&file, png)) {
-                Ok(()) => println!("wrote {}", file.display()),
-                Err(e) => println!("screenshot {}: {e}", file.display()),
-            },
+            Ok(png) => {
+                match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&file, png)) {
+                    Ok(()) => println!("wrote {}", file.display()),
+                    Err(e) => println!("screenshot {}: {e}", file.display()),
+                }
+            }
             Err(e) => println!("screenshot {name}: {e}"),
         }
     }

@@ -56,7 +56,10 @@ async fn run() -> Result<(), String> {
     // Configuration API bot would be routed chats too, but logs in over Web only).
     let handle = sandbox.create_agent(NewAgent::new(BOT).name("Echo Bot"));
     let _bot = bot::start(&sandbox, &handle).await?;
-    println!("sandbox at {}, echo bot {BOT} accepting chats", sandbox.http_url());
+    println!(
+        "sandbox at {}, echo bot {BOT} accepting chats",
+        sandbox.http_url()
+    );
 
     let browser = Browser::start().await?;
     let result = scenario(&browser, &sandbox).await;
@@ -72,7 +75,10 @@ async fn scenario(browser: &Browser, sandbox: &Sandbox) -> Result<(), String> {
     let url = sandbox.console_url().ok_or("the console is off")?;
     browser.goto(&url).await?;
     browser
-        .until("the page to reach the admin API", "return document.querySelector('#server').textContent")
+        .until(
+            "the page to reach the admin API",
+            "return document.querySelector('#server').textContent",
+        )
         .await?;
     println!("page loaded");
 
@@ -112,7 +118,9 @@ async fn scenario(browser: &Browser, sandbox: &Sandbox) -> Result<(), String> {
     let conn_js = format!(
         "const r = document.querySelector('tr[data-agent=\"{BOT}\"] .conns .badge.ok'); return r ? r.dataset.conn : ''"
     );
-    let before = browser.until("the bot's connection in the inspector", &conn_js).await?;
+    let before = browser
+        .until("the bot's connection in the inspector", &conn_js)
+        .await?;
     browser
         .click(&format!("tr[data-agent=\"{BOT}\"] .drop-user"))
         .await?;

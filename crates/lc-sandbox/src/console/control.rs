@@ -121,7 +121,10 @@ pub(crate) fn mint_token(shared: &Shared, user: &str, agent: bool) -> Result<Val
     let mut state = shared.lock();
     let principal = if agent {
         let id = AgentId::new(user);
-        state.agents.contains_key(&id).then_some(Principal::Agent(id))
+        state
+            .agents
+            .contains_key(&id)
+            .then_some(Principal::Agent(id))
     } else {
         let id = CustomerId::new(user);
         state

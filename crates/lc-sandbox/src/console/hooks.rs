@@ -24,10 +24,11 @@ pub(crate) fn read(shared: &Shared, conn: ConnId, frame: &str) {
     if !journal.enabled() {
         return;
     }
-    let user = shared
-        .lock()
-        .conns
-        .get(&conn)
-        .and_then(|c| c.principal.as_ref().map(Principal::user_id_str).map(str::to_owned));
+    let user = shared.lock().conns.get(&conn).and_then(|c| {
+        c.principal
+            .as_ref()
+            .map(Principal::user_id_str)
+            .map(str::to_owned)
+    });
     journal.record(conn, user.as_deref(), Direction::In, frame);
 }

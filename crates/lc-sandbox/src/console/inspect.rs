@@ -158,7 +158,11 @@ pub(crate) fn inbenta(shared: &Shared) -> Value {
                     })
                 })
                 .collect();
-            users.sort_by(|a, b| a["profile"]["id"].to_string().cmp(&b["profile"]["id"].to_string()));
+            users.sort_by(|a, b| {
+                a["profile"]["id"]
+                    .to_string()
+                    .cmp(&b["profile"]["id"].to_string())
+            });
             let mut chats: Vec<Value> = app
                 .chats
                 .values()
@@ -192,10 +196,9 @@ fn delivery(d: &WebhookDelivery) -> Value {
         DeliveryOutcome::Failed { status, error } => ("failed", *status, Some(error.clone())),
         DeliveryOutcome::Dropped { reason } => ("dropped", None, Some(reason.clone())),
     };
-    let at_ms = d
-        .at
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX));
+    let at_ms =
+        d.at.duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX));
     json!({
         "webhook_id": d.webhook_id,
         "action": d.action,

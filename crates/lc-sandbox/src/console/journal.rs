@@ -285,8 +285,18 @@ mod tests {
     #[test]
     fn frames_are_classified_and_cut_and_users_are_learned() {
         let journal = Journal::new(true);
-        journal.record(7, None, Direction::Out, r#"{"type":"push","action":"incoming_event","payload":{}}"#);
-        journal.record(7, None, Direction::Out, r#"{"request_id":"1","action":"login","type":"response","success":true,"payload":{}}"#);
+        journal.record(
+            7,
+            None,
+            Direction::Out,
+            r#"{"type":"push","action":"incoming_event","payload":{}}"#,
+        );
+        journal.record(
+            7,
+            None,
+            Direction::Out,
+            r#"{"request_id":"1","action":"login","type":"response","success":true,"payload":{}}"#,
+        );
         journal.record(7, None, Direction::Out, &"x".repeat(FRAME_BYTES + 10));
         journal.learn_user(7, "smith@example.com");
         let entries = journal.entries(&Filter {

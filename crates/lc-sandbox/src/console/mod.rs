@@ -33,7 +33,10 @@ const MAX_BODY: usize = 64 * 1024 * 1024;
 /// Whether the console serves `path` (nothing when it is off).
 pub(crate) fn owns(shared: &Shared, path: &str) -> bool {
     shared.console.on()
-        && (path == "/" || path == "/index.html" || path == "/_sandbox" || path.starts_with("/_sandbox/"))
+        && (path == "/"
+            || path == "/index.html"
+            || path == "/_sandbox"
+            || path.starts_with("/_sandbox/"))
 }
 
 /// Serves the page, its assets, and the admin API.
@@ -62,7 +65,12 @@ pub(crate) async fn route<B: RequestBody>(
     let query = req.uri().query().unwrap_or("").to_owned();
     let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
         Ok(body) => body.to_bytes(),
-        Err(_) => return error(StatusCode::PAYLOAD_TOO_LARGE, "body unreadable or too large"),
+        Err(_) => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body unreadable or too large",
+            );
+        }
     };
     let segments: Vec<&str> = path
         .trim_start_matches("/_sandbox")
@@ -212,7 +220,6 @@ fn respond(status: StatusCode, body: Bytes, kind: &'static str) -> Response<Full
     );
     response
 }
-
 
 fn json_response(status: StatusCode, value: &Value) -> Response<Full<Bytes>> {
     respond(status, Bytes::from(value.to_string()), "application/json")

@@ -11,7 +11,9 @@
 
 use crate::bots::BotRec;
 use crate::shared::Shared;
-use crate::state::{AgentLogin, AgentRec, ChatRec, ChatUserRec, CustomerRec, GroupRec, Principal, State, ThreadRec};
+use crate::state::{
+    AgentLogin, AgentRec, ChatRec, ChatUserRec, CustomerRec, GroupRec, Principal, State, ThreadRec,
+};
 use lc_protocol::id::{AgentId, ChatId, CustomerId, GroupId, ThreadId};
 use lc_protocol::types::{
     Access, Agent, ConfigGroupPriority, ConfigWorkScheduler, Customer, Event, Properties,

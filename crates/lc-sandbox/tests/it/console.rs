@@ -47,24 +47,46 @@ async fn the_admin_api_needs_the_admin_token_and_is_off_by_default() {
     assert_eq!(world.sandbox.admin_token().as_deref(), Some("secret"));
     let url = world.sandbox.console_url().unwrap();
     assert!(url.ends_with("/#token=secret"), "{url}");
-    for auth in [None, Some("Bearer wrong"), Some("secret"), Some("Bearer secre")] {
+    for auth in [
+        None,
+        Some("Bearer wrong"),
+        Some("secret"),
+        Some("Bearer secre"),
+    ] {
         let headers: Vec<(&str, &str)> = auth.map(|a| ("authorization", a)).into_iter().collect();
         let reply = web
             .send(Method::GET, "/_sandbox/agents", &headers, Bytes::new())
             .await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{auth:?}");
-        assert!(reply.json()["error"].as_str().unwrap().contains("admin token"));
+        assert!(
+            reply.json()["error"]
+                .as_str()
+                .unwrap()
+                .contains("admin token")
+        );
     }
     // The page itself holds no secret: it is served to anyone.
     let page = web.send(Method::GET, "/", &[], Bytes::new()).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.header("content-type").unwrap().starts_with("text/html"));
+    assert!(
+        page.header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
     let js = web
-        .send(Method::GET, "/_sandbox/assets/console.js", &[], Bytes::new())
+        .send(
+            Method::GET,
+            "/_sandbox/assets/console.js",
+            &[],
+            Bytes::new(),
+        )
         .await;
     assert_eq!(js.status, StatusCode::OK);
     assert!(!js.body.is_empty());
-    assert_eq!(admin(&web, Method::GET, "nope", Value::Null).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        admin(&web, Method::GET, "nope", Value::Null).await.status,
+        StatusCode::NOT_FOUND
+    );
 
     let plain = World::new().await;
     assert_eq!(plain.sandbox.admin_token(), None);
@@ -123,7 +145,12 @@ async fn the_inspector_shows_agents_connections_customers_and_chats_with_their_e
     assert_eq!(connections["connections"].as_array().unwrap().len(), 2);
     let info = get(&web, "info").await;
     assert_eq!(info["organization_id"], world.sandbox.organization_id());
-    assert!(info["error_types"].as_array().unwrap().contains(&json!("too_many_requests")));
+    assert!(
+        info["error_types"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("too_many_requests"))
+    );
 
     let inbenta = get(&web, "inbenta").await;
     assert_eq!(inbenta["apps"], json!([]));
@@ -146,7 +173,12 @@ async fn world_thread(web: &Web, chat_id: &str) -> String {
 async fn agents_and_customers_made_by_the_admin_api_log_in_and_revoked_tokens_do_not() {
     let world = console_world().await;
     let web = Web::new(&world.sandbox);
-    let bot = post(&web, "agents", json!({"id": "echo@bots", "name": "Echo", "bot": true})).await;
+    let bot = post(
+        &web,
+        "agents",
+        json!({"id": "echo@bots", "name": "Echo", "bot": true}),
+    )
+    .await;
     assert_eq!(bot["id"], "echo@bots");
     let mut rtm = Rtm::agent(&world.sandbox, "3.6").await;
     let login = rtm.ok("login", json!({"token": bot["bearer"]})).await;
@@ -186,7 +218,10 @@ async fn the_journal_shows_each_connections_requests_responses_and_pushes() {
     let web = Web::new(&world.sandbox);
     let (_agent, mut customer, chat_id) = world.started_chat().await;
     customer
-        .ok("send_event", json!({"chat_id": chat_id, "event": {"type": "message", "text": "more"}}))
+        .ok(
+            "send_event",
+            json!({"chat_id": chat_id, "event": {"type": "message", "text": "more"}}),
+        )
         .await;
     let jane = world.customer.id.to_string();
     let entries = get(&web, &format!("journal?user={jane}")).await["entries"].clone();
@@ -194,7 +229,12 @@ async fn the_journal_shows_each_connections_requests_responses_and_pushes() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["kind"].as_str().unwrap().to_owned(), e["action"].as_str().unwrap().to_owned()))
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_owned(),
+                e["action"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     for expected in [
         ("request", "login"),
@@ -207,11 +247,23 @@ async fn the_journal_shows_each_connections_requests_responses_and_pushes() {
         let expected = (expected.0.to_owned(), expected.1.to_owned());
         assert!(seen.contains(&expected), "{expected:?} not in {seen:?}");
     }
-    let pushes = get(&web, "journal?user=smith%40example.com&action=incoming_event").await;
+    let pushes = get(
+        &web,
+        "journal?user=smith%40example.com&action=incoming_event",
+    )
+    .await;
     let pushes = pushes["entries"].as_array().unwrap();
     assert!(!pushes.is_empty());
-    assert!(pushes.iter().all(|e| e["kind"] == "push" && e["direction"] == "out"));
-    assert!(pushes.iter().any(|e| e["frame"].as_str().unwrap().contains("more")));
+    assert!(
+        pushes
+            .iter()
+            .all(|e| e["kind"] == "push" && e["direction"] == "out")
+    );
+    assert!(
+        pushes
+            .iter()
+            .any(|e| e["frame"].as_str().unwrap().contains("more"))
+    );
     let last = pushes.last().unwrap()["seq"].as_u64().unwrap();
     let newer = get(
         &web,
@@ -231,13 +283,27 @@ async fn dropping_and_disconnecting_through_the_admin_api_ends_connections_as_do
     let web = Web::new(&world.sandbox);
     let mut customer = world.customer_rtm("3.6").await;
     let jane = world.customer.id.to_string();
-    let bad = admin(&web, Method::POST, &format!("users/{jane}/disconnect"), json!({"reason": "because"})).await;
+    let bad = admin(
+        &web,
+        Method::POST,
+        &format!("users/{jane}/disconnect"),
+        json!({"reason": "because"}),
+    )
+    .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    let done = post(&web, &format!("users/{jane}/disconnect"), json!({"reason": "logged_out_remotely"})).await;
+    let done = post(
+        &web,
+        &format!("users/{jane}/disconnect"),
+        json!({"reason": "logged_out_remotely"}),
+    )
+    .await;
     assert_eq!(done["disconnected"].as_array().unwrap().len(), 1);
     let frames = customer.closed().await;
     assert_eq!(frames.last().unwrap()["action"], "customer_disconnected");
-    assert_eq!(frames.last().unwrap()["payload"]["reason"], "logged_out_remotely");
+    assert_eq!(
+        frames.last().unwrap()["payload"]["reason"],
+        "logged_out_remotely"
+    );
 
     let mut agent = world.agent_rtm("3.6").await;
     let conns = get(&web, "connections").await;
@@ -255,7 +321,13 @@ async fn dropping_and_disconnecting_through_the_admin_api_ends_connections_as_do
         frames.iter().all(|f| f["action"] != "agent_disconnected"),
         "a drop sends no disconnect push: {frames:?}"
     );
-    let gone = admin(&web, Method::POST, &format!("connections/{id}/drop"), Value::Null).await;
+    let gone = admin(
+        &web,
+        Method::POST,
+        &format!("connections/{id}/drop"),
+        Value::Null,
+    )
+    .await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
 }
 
@@ -264,17 +336,41 @@ async fn faults_armed_through_the_admin_api_fail_and_delay_requests() {
     let world = console_world().await;
     let web = Web::new(&world.sandbox);
     let mut agent = world.agent_rtm("3.6").await;
-    post(&web, "faults/fail_next", json!({"action": "list_chats", "error": "too_many_requests"})).await;
-    assert_eq!(agent.fails("list_chats", json!({})).await, "too_many_requests");
+    post(
+        &web,
+        "faults/fail_next",
+        json!({"action": "list_chats", "error": "too_many_requests"}),
+    )
+    .await;
+    assert_eq!(
+        agent.fails("list_chats", json!({})).await,
+        "too_many_requests"
+    );
     agent.ok("list_chats", json!({})).await;
-    let unknown = admin(&web, Method::POST, "faults/fail_next", json!({"action": "ping", "error": "oops"})).await;
+    let unknown = admin(
+        &web,
+        Method::POST,
+        "faults/fail_next",
+        json!({"action": "ping", "error": "oops"}),
+    )
+    .await;
     assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
 
-    post(&web, "faults/delay", json!({"ms": 300, "action": "list_chats"})).await;
+    post(
+        &web,
+        "faults/delay",
+        json!({"ms": 300, "action": "list_chats"}),
+    )
+    .await;
     let started = Instant::now();
     agent.ok("list_chats", json!({})).await;
     assert!(started.elapsed() >= Duration::from_millis(300));
-    post(&web, "faults/delay", json!({"ms": 0, "action": "list_chats"})).await;
+    post(
+        &web,
+        "faults/delay",
+        json!({"ms": 0, "action": "list_chats"}),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -282,14 +378,22 @@ async fn a_state_exported_and_imported_gives_the_same_scene_and_working_tokens()
     let world = console_world().await;
     let web = Web::new(&world.sandbox);
     let (_agent, _customer, chat_id) = world.started_chat().await;
-    world.sandbox.set_group_property(0, "routing", "pinned", json!(true));
+    world
+        .sandbox
+        .set_group_property(0, "routing", "pinned", json!(true));
     let exported = get(&web, "state").await;
     assert_eq!(exported["format"], "lc-sandbox-state");
     assert_eq!(exported["version"], 1);
 
-    let other = Sandbox::builder().admin_token("secret").start().await.unwrap();
+    let other = Sandbox::builder()
+        .admin_token("secret")
+        .start()
+        .await
+        .unwrap();
     let other_web = Web::new(&other);
-    let imported = admin(&other_web, Method::PUT, "state", exported.clone()).await.ok();
+    let imported = admin(&other_web, Method::PUT, "state", exported.clone())
+        .await
+        .ok();
     assert_eq!(imported["imported"]["chats"], 1);
     assert_eq!(other.organization_id(), world.sandbox.organization_id());
     assert_eq!(get(&other_web, "state").await, exported);
@@ -297,7 +401,9 @@ async fn a_state_exported_and_imported_gives_the_same_scene_and_working_tokens()
 
     // The customer's token works there, and its chat is there.
     let mut customer = Rtm::customer(&other, "3.6").await;
-    customer.ok("login", json!({"token": world.customer.bearer().expose()})).await;
+    customer
+        .ok("login", json!({"token": world.customer.bearer().expose()}))
+        .await;
     let chat = customer.ok("get_chat", json!({"chat_id": chat_id})).await;
     assert_eq!(chat["thread"]["events"][0]["text"], "hi");
     // New ids do not repeat the imported ones.
@@ -312,7 +418,12 @@ async fn a_state_exported_and_imported_gives_the_same_scene_and_working_tokens()
     newer["version"] = json!(2);
     let refused = admin(&other_web, Method::PUT, "state", newer).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
-    assert!(refused.json()["error"].as_str().unwrap().contains("version 2"));
+    assert!(
+        refused.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("version 2")
+    );
     other.shutdown().await;
 }
 
@@ -325,9 +436,14 @@ async fn a_state_file_is_written_on_shutdown_and_loaded_at_the_next_start() {
     let organization = sandbox.organization_id();
     {
         let mut customer = Rtm::customer(&sandbox, "3.6").await;
-        customer.ok("login", json!({"token": world_customer.bearer().expose()})).await;
         customer
-            .ok("start_chat", json!({"chat": {"thread": {"events": [{"type": "message", "text": "saved"}]}}}))
+            .ok("login", json!({"token": world_customer.bearer().expose()}))
+            .await;
+        customer
+            .ok(
+                "start_chat",
+                json!({"chat": {"thread": {"events": [{"type": "message", "text": "saved"}]}}}),
+            )
             .await;
     }
     assert!(!file.exists(), "written on stop, not before");
@@ -338,29 +454,54 @@ async fn a_state_file_is_written_on_shutdown_and_loaded_at_the_next_start() {
     let again = Sandbox::builder().state_file(&file).start().await.unwrap();
     assert_eq!(again.organization_id(), organization);
     let mut rtm = Rtm::agent(&again, "3.6").await;
-    let login = rtm.ok("login", json!({"token": agent.bearer().expose()})).await;
+    let login = rtm
+        .ok("login", json!({"token": agent.bearer().expose()}))
+        .await;
     assert_eq!(login["my_profile"]["name"], "Kept");
     let chats = rtm.ok("list_chats", json!({})).await;
     let summary = &chats["chats_summary"][0];
-    assert_eq!(summary["last_event_per_type"]["message"]["event"]["text"], "saved");
+    assert_eq!(
+        summary["last_event_per_type"]["message"]["event"]["text"],
+        "saved"
+    );
     again.shutdown().await;
 }
 
 #[tokio::test]
 async fn a_damaged_or_foreign_state_file_stops_the_start_and_is_left_as_it_is() {
     for (name, text, says) in [
-        ("damaged.json", "{\"format\": \"lc-sandbox-state\", \"version\": 1, \"agents\": 7", "not JSON"),
+        (
+            "damaged.json",
+            "{\"format\": \"lc-sandbox-state\", \"version\": 1, \"agents\": 7",
+            "not JSON",
+        ),
         ("foreign.json", "{\"hello\": 1}", "format"),
-        ("older.json", "{\"format\": \"lc-sandbox-state\", \"version\": 0}", "version 0"),
-        ("shape.json", "{\"format\": \"lc-sandbox-state\", \"version\": 1, \"agents\": 7}", "damaged"),
+        (
+            "older.json",
+            "{\"format\": \"lc-sandbox-state\", \"version\": 0}",
+            "version 0",
+        ),
+        (
+            "shape.json",
+            "{\"format\": \"lc-sandbox-state\", \"version\": 1, \"agents\": 7}",
+            "damaged",
+        ),
     ] {
         let file = scratch(name);
         std::fs::write(&file, text).unwrap();
-        let error = Sandbox::builder().state_file(&file).start().await.unwrap_err();
+        let error = Sandbox::builder()
+            .state_file(&file)
+            .start()
+            .await
+            .unwrap_err();
         let message = error.to_string();
         assert!(message.contains(says), "{name}: {message}");
         assert!(message.contains(name), "{name}: {message}");
-        assert_eq!(std::fs::read_to_string(&file).unwrap(), text, "{name} untouched");
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            text,
+            "{name} untouched"
+        );
     }
 }
 
@@ -385,16 +526,34 @@ async fn the_binary_announces_the_console_and_writes_its_state_on_sigterm() {
     })
     .await
     .unwrap();
-    let console = lines.iter().find(|l| l.trim_start().starts_with("console")).unwrap();
-    assert!(console.trim_end().ends_with("/#token=bin-secret"), "{console}");
-    assert!(lines.iter().any(|l| l.contains("Bearer bin-secret")), "{lines:?}");
+    let console = lines
+        .iter()
+        .find(|l| l.trim_start().starts_with("console"))
+        .unwrap();
+    assert!(
+        console.trim_end().ends_with("/#token=bin-secret"),
+        "{console}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("Bearer bin-secret")),
+        "{lines:?}"
+    );
     let status = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    let exit = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    let exit = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(exit.success(), "{exit:?}");
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-    assert!(saved["agents"].as_array().unwrap().iter().any(|a| a["profile"]["id"] == "agent@sandbox.local"));
+    assert!(
+        saved["agents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["profile"]["id"] == "agent@sandbox.local")
+    );
 }
