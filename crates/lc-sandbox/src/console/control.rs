@@ -2,6 +2,7 @@
 //! tokens, drop connections, disconnect users, arm faults. Each function takes the
 //! request's JSON body and answers JSON, or a message for a 400/404.
 
+use super::refusal::Refusal;
 use crate::accounts::{NewAgent, NewCustomer};
 use crate::shared::Shared;
 use crate::state::Principal;
@@ -10,15 +11,6 @@ use lc_protocol::id::{AgentId, CustomerId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::time::Duration;
-
-/// What went wrong with an admin call: a status and a message.
-#[derive(Debug)]
-pub(crate) enum Refusal {
-    /// 400: the body or an argument is wrong.
-    BadRequest(String),
-    /// 404: no such user or connection.
-    NotFound(String),
-}
 
 /// The disconnect reasons the LiveChat docs list for agents and customers.
 pub(crate) const DISCONNECT_REASONS: &[&str] = &[

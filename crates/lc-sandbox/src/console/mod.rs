@@ -4,7 +4,8 @@
 //!
 //! - [`settings`]: on or off, the admin token, the state file.
 //! - [`journal`] and [`hooks`]: the last frames of each RTM connection.
-//! - [`inspect`]: what the state holds, as JSON; [`control`]: the remote control.
+//! - [`inspect`]: what the state holds, as JSON; [`control`]: the remote control;
+//!   [`refusal`]: the admin API's errors.
 //! - [`snapshot`] and [`state_file`]: the state saved and loaded.
 //! - [`assets`]: the page.
 
@@ -13,6 +14,7 @@ pub(crate) mod control;
 pub(crate) mod hooks;
 pub(crate) mod inspect;
 pub(crate) mod journal;
+pub(crate) mod refusal;
 pub(crate) mod sandbox_api;
 pub(crate) mod settings;
 pub(crate) mod snapshot;
@@ -21,9 +23,9 @@ pub(crate) mod state_file;
 use crate::body::RequestBody;
 use crate::shared::Shared;
 use bytes::Bytes;
-use control::Refusal;
 use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full, Limited};
+use refusal::Refusal;
 use serde_json::{Value, json};
 use std::sync::Arc;
 

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-use super::control::Refusal;
+use super::refusal::Refusal;
 
 /// What the `format` field of a state file says.
 pub(crate) const FORMAT: &str = "lc-sandbox-state";
