@@ -26,7 +26,7 @@ pub struct SandboxBuilder {
     webhooks: DeliveryConfig,
     max_connections: usize,
     /// The console: off (`None`), or on with this admin token (`Some(None)`: a random one).
-    console: Option<Option<String>>,
+    console: Option<Option<lc_protocol::id::Token>>,
     state_file: Option<std::path::PathBuf>,
 }
 
@@ -199,7 +199,7 @@ impl SandboxBuilder {
     /// Turns the console on with this admin token (instead of a random one).
     #[must_use]
     pub fn admin_token(mut self, token: impl Into<String>) -> Self {
-        self.console = Some(Some(token.into()));
+        self.console = Some(Some(lc_protocol::id::Token::new(token.into())));
         self
     }
 
@@ -241,9 +241,12 @@ impl SandboxBuilder {
         }
         state.webhook_queue = crate::webhook_delivery::start(self.webhooks, shutdown_rx.clone());
         let mut shared = Shared::new(state, base_url, self.timing, shutdown_rx);
-        let admin_token = self
-            .console
-            .map(|token| token.unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()));
+        let admin_token = self.console.map(|token| {
+            token.map_or_else(
+                || uuid::Uuid::new_v4().simple().to_string(),
+                |t| t.expose().to_owned(),
+            )
+        });
         shared.console = crate::console::settings::Console::new(admin_token, self.state_file);
         let shared = Arc::new(shared);
         tokio::spawn(crate::accounts_service::expire_connections(shared.clone()));

@@ -101,7 +101,8 @@ impl Journal {
             return;
         }
         let parsed = Parsed::of(frame, direction);
-        let (frame, truncated) = cut(frame);
+        let redacted = redact_token(frame, direction, &parsed.action);
+        let (frame, truncated) = cut(redacted.as_deref().unwrap_or(frame));
         let at_ms = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
@@ -244,6 +245,21 @@ impl Parsed {
     }
 }
 
+/// The actions whose request carries a token in `payload.token`.
+const TOKEN_ACTIONS: &[&str] = &["login", "update_session"];
+
+/// A request of [`TOKEN_ACTIONS`] with its token replaced by `<redacted>` (tokens are
+/// never shown in the journal); `None` for other frames.
+fn redact_token(frame: &str, direction: Direction, action: &str) -> Option<String> {
+    if direction != Direction::In || !TOKEN_ACTIONS.contains(&action) {
+        return None;
+    }
+    let mut value: serde_json::Value = serde_json::from_str(frame).ok()?;
+    let token = value.get_mut("payload")?.get_mut("token")?;
+    *token = serde_json::Value::String("<redacted>".into());
+    Some(value.to_string())
+}
+
 /// `frame` cut at [`FRAME_BYTES`] (on a character boundary), and whether it was.
 fn cut(frame: &str) -> (String, bool) {
     if frame.len() <= FRAME_BYTES {
@@ -308,6 +324,22 @@ mod tests {
         assert_eq!(entries[1].success, Some(true));
         assert_eq!(entries[1].request_id.as_deref(), Some("1"));
         assert!(entries[2].truncated && entries[2].frame.len() == FRAME_BYTES);
+    }
+
+    #[test]
+    fn login_tokens_are_redacted() {
+        let journal = Journal::new(true);
+        let login =
+            r#"{"request_id":"1","action":"login","payload":{"token":"Bearer dal:secret"}}"#;
+        journal.record(1, None, Direction::In, login);
+        let entries = journal.entries(&Filter::default());
+        assert!(
+            !entries[0].frame.contains("dal:secret"),
+            "{}",
+            entries[0].frame
+        );
+        assert!(entries[0].frame.contains("<redacted>"));
+        assert_eq!(entries[0].action, "login");
     }
 
     #[test]

@@ -5,8 +5,8 @@ use super::journal::Journal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// The console's settings.
-#[derive(Debug, Default)]
+/// The console's settings (its `Debug` hides the admin token).
+#[derive(Default)]
 pub(crate) struct Console {
     /// The admin token (`None`: the console and the admin API are off).
     admin_token: Option<String>,
@@ -14,6 +14,15 @@ pub(crate) struct Console {
     pub(crate) journal: Arc<Journal>,
     /// Where the state is written on a clean stop, if anywhere.
     pub(crate) state_file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Console {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Console")
+            .field("on", &self.on())
+            .field("state_file", &self.state_file)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Console {
@@ -67,6 +76,7 @@ mod tests {
         assert!(!console.authorized(Some("Bearer secret-10")));
         assert!(!console.authorized(Some("secret-1")));
         assert!(!console.authorized(None));
+        assert!(!format!("{console:?}").contains("secret-1"));
         let off = Console::default();
         assert!(!off.on() && !off.authorized(Some("Bearer ")));
     }

@@ -45,6 +45,8 @@ async fn the_admin_api_needs_the_admin_token_and_is_off_by_default() {
     let world = console_world().await;
     let web = Web::new(&world.sandbox);
     assert_eq!(world.sandbox.admin_token().as_deref(), Some("secret"));
+    let builder = format!("{:?}", Sandbox::builder().admin_token("hidden-token"));
+    assert!(!builder.contains("hidden-token"), "{builder}");
     let url = world.sandbox.console_url().unwrap();
     assert!(url.ends_with("/#token=secret"), "{url}");
     for auth in [
@@ -236,6 +238,14 @@ async fn the_journal_shows_each_connections_requests_responses_and_pushes() {
             )
         })
         .collect();
+    let login = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "login" && e["kind"] == "request")
+        .unwrap();
+    let token = world.customer.token.expose();
+    assert!(!login["frame"].as_str().unwrap().contains(token), "{login}");
     for expected in [
         ("request", "login"),
         ("response", "login"),
