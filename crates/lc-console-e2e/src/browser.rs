@@ -90,18 +90,23 @@ impl Browser {
         }
     }
 
+    /// Clicks the element `selector` finds, finding it again while the page replaces
+    /// it (the inspector re-renders its tables every second), for at most [`STEP`].
     pub(crate) async fn click(&self, selector: &str) -> Result<(), String> {
-        let element = self
-            .client
-            .wait()
-            .at_most(STEP)
-            .for_element(Locator::Css(selector))
-            .await
-            .map_err(|e| format!("find {selector}: {e}"))?;
-        element
-            .click()
-            .await
-            .map_err(|e| format!("click {selector}: {e}"))
+        let started = Instant::now();
+        loop {
+            let attempt = match self.client.find(Locator::Css(selector)).await {
+                Ok(element) => element.click().await,
+                Err(e) => Err(e),
+            };
+            match attempt {
+                Ok(()) => return Ok(()),
+                Err(e) if started.elapsed() > STEP => {
+                    return Err(format!("click {selector}: {e}"));
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
     }
 
     pub(crate) async fn type_into(&self, selector: &str, text: &str) -> Result<(), String> {
