@@ -567,3 +567,72 @@ async fn the_binary_announces_the_console_and_writes_its_state_on_sigterm() {
             .any(|a| a["profile"]["id"] == "agent@sandbox.local")
     );
 }
+
+#[tokio::test]
+async fn the_binary_refuses_a_damaged_state_file_and_leaves_it_alone() {
+    let file = scratch("damaged-binary.json");
+    let text = "{\"format\": \"lc-sandbox-state\", \"version\": 1, \"chats\": [";
+    std::fs::write(&file, text).unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_lc-sandbox"));
+    command.arg("--state").arg(&file);
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--state") && stderr.contains("not JSON"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "no banner: it did not start");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+}
+
+#[tokio::test]
+async fn the_binary_without_console_serves_neither_the_page_nor_the_admin_api() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lc-sandbox"))
+        .arg("--no-console")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let banner = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        let mut banner = Vec::new();
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let end = line.starts_with("Press Ctrl-C");
+            banner.push(line);
+            if end {
+                break;
+            }
+        }
+        banner
+    })
+    .await
+    .unwrap();
+    let host = banner[0]
+        .trim_start_matches("lc-sandbox listening on ")
+        .to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&host).await.unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        !banner
+            .iter()
+            .any(|l| l.contains("console") || l.contains("admin")),
+        "{banner:?}"
+    );
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+}
