@@ -420,7 +420,7 @@ async function refreshJournal() {
     body.prepend(el('tr', { class: e.direction, data: { seq: e.seq, action: e.action, kind: e.kind } },
       el('td', {}, e.seq), el('td', {}, time(e.at_ms)), el('td', {}, e.conn), el('td', {}, e.user || ''),
       el('td', {}, e.direction === 'in' ? '→' : '←'), el('td', {}, e.kind + (e.success === false ? ' ✗' : '')),
-      el('td', {}, e.action), el('td', { class: 'frame' }, short(e.frame, 600))));
+      el('td', {}, e.action), el('td', { class: 'frame', title: e.frame }, short(e.frame, 240))));
   }
   while (body.children.length > 1000) body.lastElementChild.remove();
 }
