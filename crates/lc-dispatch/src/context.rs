@@ -75,7 +75,9 @@ impl Context {
     /// # Errors
     /// The store failed.
     pub async fn set_state_bytes(&self, value: &[u8]) -> Result<(), StoreError> {
-        self.store.set_state(&self.chat, value, self.state_ttl).await
+        self.store
+            .set_state(&self.chat, value, self.state_ttl)
+            .await
     }
 
     /// The chat's state, read from JSON; `None` when there is none.

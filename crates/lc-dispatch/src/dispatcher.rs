@@ -171,7 +171,11 @@ impl<E> Dispatcher<E> {
             let mut chats = self.shared.lock();
             chats.closing = true;
             self.shared.room.close();
-            chats.queues.values_mut().flat_map(|q| q.drain(..)).collect()
+            chats
+                .queues
+                .values_mut()
+                .flat_map(|q| q.drain(..))
+                .collect()
         };
         for job in dropped {
             job.answer(crate::Outcome::ShutDown);

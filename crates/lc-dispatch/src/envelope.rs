@@ -140,7 +140,9 @@ pub fn push_key(push: &AgentPush) -> Option<(String, String)> {
             let thread = p.chat.thread.as_ref().map(|t| t.id.to_string());
             (p.chat.id.to_string(), thread)
         }
-        AgentPush::IncomingEvent(p) => (p.chat_id.to_string(), event_detail(&p.event, &p.thread_id)),
+        AgentPush::IncomingEvent(p) => {
+            (p.chat_id.to_string(), event_detail(&p.event, &p.thread_id))
+        }
         AgentPush::EventUpdated(p) => (p.chat_id.to_string(), event_detail(&p.event, &p.thread_id)),
         AgentPush::EventDeleted(p) => (p.chat_id.to_string(), Some(p.event_id.to_string())),
         AgentPush::IncomingRichMessagePostback(p) => (
@@ -167,8 +169,15 @@ pub fn push_key(push: &AgentPush) -> Option<(String, String)> {
 }
 
 /// An event's id, or its thread when the event has none.
-fn event_detail(event: &lc_protocol::types::Event, thread: &lc_protocol::id::ThreadId) -> Option<String> {
-    Some(event.id().map_or_else(|| thread.to_string(), ToString::to_string))
+fn event_detail(
+    event: &lc_protocol::types::Event,
+    thread: &lc_protocol::id::ThreadId,
+) -> Option<String> {
+    Some(
+        event
+            .id()
+            .map_or_else(|| thread.to_string(), ToString::to_string),
+    )
 }
 
 /// A hash of a push's payload as it would be sent.

@@ -33,7 +33,10 @@ pub(crate) async fn run_chat<E: Clone + Send + 'static>(shared: Arc<Shared<E>>, 
     }
     if let Some(held) = held {
         if let Err(error) = shared.store.release_lease(&held.lease).await {
-            shared.report(&Problem::Store { chat: &chat, error: &error });
+            shared.report(&Problem::Store {
+                chat: &chat,
+                error: &error,
+            });
         }
     }
     drop(permit);
@@ -65,7 +68,10 @@ async fn handle_job<E: Clone + Send + 'static>(
             return Some(held);
         }
         Err(error) => {
-            shared.report(&Problem::Store { chat, error: &error });
+            shared.report(&Problem::Store {
+                chat,
+                error: &error,
+            });
             job.answer(Outcome::Store(error));
             return Some(held);
         }
@@ -81,9 +87,16 @@ async fn handle_job<E: Clone + Send + 'static>(
     );
     let (outcome, held) = run_guarded(shared, chat, held, runs, &lost).await;
     if let Outcome::Handled { .. } = outcome {
-        if let Err(error) = shared.store.mark_seen(&job.key, shared.config.seen_ttl).await {
+        if let Err(error) = shared
+            .store
+            .mark_seen(&job.key, shared.config.seen_ttl)
+            .await
+        {
             // Handled all the same: a redelivery would run the handler again.
-            shared.report(&Problem::Store { chat, error: &error });
+            shared.report(&Problem::Store {
+                chat,
+                error: &error,
+            });
         }
     }
     job.answer(outcome);
@@ -107,7 +120,11 @@ async fn keep_or_take<E>(
             return Ok(Some(held));
         }
         let now = Instant::now();
-        match shared.store.renew_lease(&held.lease, config.lease_ttl).await {
+        match shared
+            .store
+            .renew_lease(&held.lease, config.lease_ttl)
+            .await
+        {
             Ok(true) => {
                 return Ok(Some(Held {
                     lease: held.lease,
@@ -115,7 +132,10 @@ async fn keep_or_take<E>(
                 }));
             }
             Ok(false) => shared.report(&Problem::LeaseLost { chat }),
-            Err(error) => shared.report(&Problem::Store { chat, error: &error }),
+            Err(error) => shared.report(&Problem::Store {
+                chat,
+                error: &error,
+            }),
         }
     }
     let deadline = Instant::now() + config.lease_wait;
@@ -135,7 +155,10 @@ async fn keep_or_take<E>(
             }
             Ok(None) => {}
             Err(error) => {
-                shared.report(&Problem::Store { chat, error: &error });
+                shared.report(&Problem::Store {
+                    chat,
+                    error: &error,
+                });
                 return Err(Outcome::Store(error));
             }
         }
@@ -228,15 +251,19 @@ async fn run_with_retries<E: Clone + Send + 'static>(
 }
 
 /// One run of the handler; a panic is an error.
-async fn run_once<E: 'static>(shared: &Shared<E>, cx: Context, event: E) -> Result<(), HandlerError> {
+async fn run_once<E: 'static>(
+    shared: &Shared<E>,
+    cx: Context,
+    event: E,
+) -> Result<(), HandlerError> {
     let handler = shared.handler.clone();
     let future = match std::panic::catch_unwind(AssertUnwindSafe(|| handler.call(cx, event))) {
         Ok(future) => future,
-        Err(panic) => return Err(panicked(&panic).into()),
+        Err(panic) => return Err(panicked(&*panic).into()),
     };
     match AssertUnwindSafe(future).catch_unwind().await {
         Ok(result) => result,
-        Err(panic) => Err(panicked(&panic).into()),
+        Err(panic) => Err(panicked(&*panic).into()),
     }
 }
 

@@ -144,7 +144,9 @@ impl Store for MemoryStore {
 
     async fn set_state(&self, chat: &str, value: &[u8], ttl: Duration) -> Result<(), StoreError> {
         let now = Instant::now();
-        self.lock().states.insert(chat, value.to_vec(), now + ttl, now);
+        self.lock()
+            .states
+            .insert(chat, value.to_vec(), now + ttl, now);
         Ok(())
     }
 
