@@ -182,7 +182,7 @@ async fn catch_up(
             continue;
         };
         let from_bot = event.author_id().is_some_and(|a| a.as_str() == bot_id);
-        if from_bot || event.custom_id().is_some() || answered.contains(id.as_str()) {
+        if from_bot || answered.contains(id.as_str()) {
             continue;
         }
         if cx.lease_lost() {
