@@ -37,11 +37,15 @@ pub(crate) async fn read(admin: &AgentClient<WebClient>, chat: &Chat) -> Result<
         answers: Vec::new(),
     };
     for event in &events {
-        let (Some(id), Some(text), Some(at)) = (event.id(), event.text(), event.created_at()) else {
+        let (Some(id), Some(text), Some(at)) = (event.id(), event.text(), event.created_at())
+        else {
             continue;
         };
         let at = OffsetDateTime::parse(at, &Rfc3339)?;
-        if event.author_id().is_some_and(|a| a.as_str() == chat.customer) {
+        if event
+            .author_id()
+            .is_some_and(|a| a.as_str() == chat.customer)
+        {
             log.messages.push((id.to_string(), at));
         } else if let Some(of) = event.custom_id().and_then(|c| c.strip_prefix("re:")) {
             // "re TEXT (REPLICA)"
@@ -58,7 +62,9 @@ pub(crate) async fn read(admin: &AgentClient<WebClient>, chat: &Chat) -> Result<
 pub(crate) fn complete(log: &ChatLog) -> bool {
     let answered: std::collections::HashSet<&str> =
         log.answers.iter().map(|(of, _, _)| of.as_str()).collect();
-    log.messages.iter().all(|(id, _)| answered.contains(id.as_str()))
+    log.messages
+        .iter()
+        .all(|(id, _)| answered.contains(id.as_str()))
 }
 
 /// Reads the chats until every message has an answer or `within` has passed.

@@ -43,7 +43,10 @@ pub(crate) fn start(
             let started = client.start_chat().await?;
             for n in 0..messages {
                 client
-                    .send_event(started.chat_id.clone(), Event::message(format!("c{i} m{n}")))
+                    .send_event(
+                        started.chat_id.clone(),
+                        Event::message(format!("c{i} m{n}")),
+                    )
                     .await?;
                 sent.fetch_add(1, Ordering::SeqCst);
                 let jitter = 0.75 + ((i * 7 + n * 13) % 10) as f64 / 20.0;

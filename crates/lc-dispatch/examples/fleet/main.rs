@@ -53,12 +53,8 @@ struct Figures {
     seconds: f64,
     proxy_lost: usize,
     proxy_skipped: usize,
-    /// Chats whose lease the killed replica held when it died.
-    held_by_killed: usize,
-    /// Of those, the ones answered to the end by other replicas.
-    taken_over: usize,
-    /// From the kill to another replica's first answer in each such chat: max, median.
-    takeover: Option<(Duration, Duration)>,
+    /// How the killed replica's chats were taken over.
+    takeover: Option<Takeover>,
     stopped_cleanly: bool,
 }
 
@@ -117,7 +113,10 @@ async fn run(scenario: &Scenario) -> Result<Figures> {
     let bot = config
         .create_bot("Fleet bot")
         .owner_client_id(CLIENT_ID)
-        .groups(vec![ConfigGroupMembership::new(0, ConfigGroupPriority::First)])
+        .groups(vec![ConfigGroupMembership::new(
+            0,
+            ConfigGroupPriority::First,
+        )])
         .max_chats_count(500)
         .await?;
 
@@ -171,10 +170,20 @@ async fn run(scenario: &Scenario) -> Result<Figures> {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let mut victim = replicas.remove(1);
-        let held = match &redis {
-            Some(redis) => redis.chats_leased_by(&format!("{}-", victim.name)).await?,
-            None => Vec::new(),
-        };
+        // Kill it in the middle of answering: frozen (SIGSTOP) at a moment it holds
+        // chat leases, then killed (SIGKILL), so that its leases die with it.
+        let mut held = Vec::new();
+        if let Some(redis) = &redis {
+            for _ in 0..100 {
+                victim.signal("STOP")?;
+                held = redis.chats_leased_by(&format!("{}-", victim.name)).await?;
+                if !held.is_empty() {
+                    break;
+                }
+                victim.signal("CONT")?;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
         victim.child.start_kill()?;
         let at = OffsetDateTime::now_utc();
         victim.child.wait().await?;
@@ -196,33 +205,9 @@ async fn run(scenario: &Scenario) -> Result<Figures> {
             .await?;
     let tally = check::tally(&logs);
 
-    let (mut held_by_killed, mut taken_over, mut takeover) = (0, 0, None);
-    if let Some((name, at, held)) = &killed {
-        held_by_killed = held.len();
-        let mut delays = Vec::new();
-        for (chat, log) in chats.iter().zip(&logs) {
-            if !held.contains(&chat.id.to_string()) {
-                continue;
-            }
-            let first_after = log
-                .answers
-                .iter()
-                .filter(|(_, replica, when)| replica != name && when > at)
-                .map(|(_, _, when)| *when)
-                .min();
-            if let Some(when) = first_after {
-                if check::complete(log) {
-                    taken_over += 1;
-                }
-                delays.push(Duration::try_from(when - *at).unwrap_or_default());
-            }
-        }
-        delays.sort();
-        if let (Some(max), Some(median)) = (delays.last(), delays.get(delays.len() / 2)) {
-            takeover = Some((*max, *median));
-        }
-    }
-
+    let takeover = killed
+        .as_ref()
+        .map(|(name, at, held)| takeover(&chats, &logs, name, *at, held));
     let mut stopped_cleanly = true;
     for replica in replicas {
         stopped_cleanly &= replica.stop().await?;
@@ -233,11 +218,66 @@ async fn run(scenario: &Scenario) -> Result<Figures> {
         seconds: started.elapsed().as_secs_f64(),
         proxy_lost: proxy.lost.load(Ordering::SeqCst),
         proxy_skipped: proxy.skipped.load(Ordering::SeqCst),
-        held_by_killed,
-        taken_over,
         takeover,
         stopped_cleanly,
     })
+}
+
+/// How the other replicas took over when one died.
+#[derive(Default)]
+struct Takeover {
+    /// Chats the killed replica had answered in.
+    chats: usize,
+    /// Of those, the ones answered to the end, by the others after the kill.
+    taken_over: usize,
+    /// Chats whose lease it held when it died, and of those the ones answered to the end.
+    leased: usize,
+    leased_taken_over: usize,
+    /// Messages written before the kill and answered after it.
+    caught: usize,
+    /// From the kill to their answers: max and median.
+    max: Duration,
+    median: Duration,
+}
+
+fn takeover(
+    chats: &[customers::Chat],
+    logs: &[check::ChatLog],
+    name: &str,
+    at: OffsetDateTime,
+    held: &[String],
+) -> Takeover {
+    let mut figures = Takeover::default();
+    let mut delays = Vec::new();
+    for (chat, log) in chats.iter().zip(logs) {
+        let answered_by_killed = log.answers.iter().any(|(_, replica, _)| replica == name);
+        let others_after = log
+            .answers
+            .iter()
+            .any(|(_, replica, when)| replica != name && *when > at);
+        let done = check::complete(log) && others_after;
+        if answered_by_killed {
+            figures.chats += 1;
+            figures.taken_over += usize::from(done);
+        }
+        if held.contains(&chat.id.to_string()) {
+            figures.leased += 1;
+            figures.leased_taken_over += usize::from(done);
+        }
+        for (id, written) in &log.messages {
+            let answer = log.answers.iter().find(|(of, _, _)| of == id);
+            if let Some((_, _, when)) = answer {
+                if *written < at && *when > at {
+                    delays.push(Duration::try_from(*when - at).unwrap_or_default());
+                }
+            }
+        }
+    }
+    delays.sort();
+    figures.caught = delays.len();
+    figures.max = delays.last().copied().unwrap_or_default();
+    figures.median = delays.get(delays.len() / 2).copied().unwrap_or_default();
+    figures
 }
 
 /// Prints the figures; whether every check passed.
@@ -263,21 +303,24 @@ fn report(scenario: &Scenario, figures: &Figures) -> bool {
         && t.duplicates == 0
         && t.out_of_order == 0
         && figures.stopped_cleanly;
-    if scenario.kill_one {
-        match figures.takeover {
-            Some((max, median)) => println!(
-                "  killed replica held {} chats; {} taken over to the end; takeover max {:.1} s, median {:.1} s",
-                figures.held_by_killed,
-                figures.taken_over,
-                max.as_secs_f64(),
-                median.as_secs_f64()
-            ),
-            None => println!("  killed replica held {} chats", figures.held_by_killed),
-        }
-        ok &= figures.taken_over == figures.held_by_killed;
+    if let Some(k) = &figures.takeover {
+        println!(
+            "  killed replica: had answered in {} chats, {} taken over to the end; held the lease of {} chats, {} taken over",
+            k.chats, k.taken_over, k.leased, k.leased_taken_over
+        );
+        println!(
+            "  {} messages written before the kill were answered after it: takeover max {:.1} s, median {:.1} s",
+            k.caught,
+            k.max.as_secs_f64(),
+            k.median.as_secs_f64()
+        );
+        ok &= k.chats > 0 && k.taken_over == k.chats && k.leased_taken_over == k.leased;
         ok &= t.by_replica.len() == scenario.replicas;
     }
-    println!("  replicas stopped cleanly on SIGTERM: {}", figures.stopped_cleanly);
+    println!(
+        "  replicas stopped cleanly on SIGTERM: {}",
+        figures.stopped_cleanly
+    );
     println!("  {}", if ok { "ok" } else { "FAILED" });
     ok
 }

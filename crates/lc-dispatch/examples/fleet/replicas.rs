@@ -81,15 +81,21 @@ impl Replica {
         })
     }
 
-    /// Asks the replica to stop (SIGTERM) and waits: whether it exited 0 in time.
-    pub(crate) async fn stop(mut self) -> Result<bool> {
+    /// Sends the replica `signal` (`TERM`, `STOP`, `CONT`, ...).
+    pub(crate) fn signal(&self, signal: &str) -> Result<()> {
         let pid = self.child.id().ok_or("already exited")?;
         let status = std::process::Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
+            .args([&format!("-{signal}"), &pid.to_string()])
             .status()?;
         if !status.success() {
-            return Err("kill -TERM failed".into());
+            return Err(format!("kill -{signal} failed").into());
         }
+        Ok(())
+    }
+
+    /// Asks the replica to stop (SIGTERM) and waits: whether it exited 0 in time.
+    pub(crate) async fn stop(mut self) -> Result<bool> {
+        self.signal("TERM")?;
         match tokio::time::timeout(Duration::from_secs(20), self.child.wait()).await {
             Ok(status) => Ok(status?.success()),
             Err(_) => Ok(false),
@@ -116,7 +122,10 @@ impl Redis {
             .spawn()
             .map_err(|e| format!("redis-server: {e} (apt-get install -y redis-server)"))?;
         for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
                 return Ok(Self {
                     child,
                     url: format!("redis://127.0.0.1:{port}/"),
@@ -137,7 +146,10 @@ impl Redis {
             .await?;
         let mut chats = Vec::new();
         for key in keys {
-            let value: Option<String> = redis::cmd("GET").arg(&key).query_async(&mut connection).await?;
+            let value: Option<String> = redis::cmd("GET")
+                .arg(&key)
+                .query_async(&mut connection)
+                .await?;
             if value.is_some_and(|v| v.starts_with(owner_prefix)) {
                 if let Some(chat) = key.strip_prefix("fleet-bot:lease:") {
                     chats.push(chat.to_owned());
