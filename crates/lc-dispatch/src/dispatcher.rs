@@ -110,12 +110,19 @@ impl<E: Clone + Send + 'static> Dispatcher<E> {
     /// stream ends or the dispatcher shuts down; outcomes go to the problem report.
     /// Returns how many events were taken.
     ///
+    /// A stream that answers its source before the dispatcher handles (the
+    /// `lc-webhooks` receiver answers 200 at once) loses the events in hand when the
+    /// process dies: behind a load balancer, submit from the HTTP handler and answer
+    /// after the [`Ticket`] (see the `fleet_bot` example).
+    ///
     /// ```no_run
-    /// # async fn demo(dispatcher: lc_dispatch::Dispatcher<lc_protocol::webhook::Webhook>, webhooks: lc_webhooks_stub::Webhooks) {
-    /// # mod lc_webhooks_stub { pub type Webhooks = futures_util::stream::Empty<lc_protocol::webhook::Webhook>; }
+    /// # async fn demo(
+    /// #     dispatcher: lc_dispatch::Dispatcher<lc_protocol::webhook::Webhook>,
+    /// #     webhooks: impl futures_util::Stream<Item = lc_protocol::webhook::Webhook>,
+    /// # ) {
     /// use futures_util::StreamExt;
     /// use lc_dispatch::Envelope;
-    /// // `webhooks`: the stream of `lc_webhooks::WebhookReceiver` (or `AgentClient` pushes).
+    /// // `webhooks`: the stream of an `lc_webhooks::WebhookReceiver`, for example.
     /// dispatcher.run(webhooks.filter_map(|w| async move { Envelope::from_webhook(w) })).await;
     /// dispatcher.shutdown().await;
     /// # }

@@ -37,14 +37,15 @@ impl StoreError {
 /// ```
 /// use lc_dispatch::{Lease, MemoryStore, Store};
 /// use std::time::Duration;
-/// # tokio_test_block_on(async {
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let store = MemoryStore::new();
-/// let lease: Lease = store.acquire_lease("chat-1", "replica-a", Duration::from_secs(5)).await?.unwrap();
-/// assert_eq!(lease.chat, "chat-1");
-/// # Ok::<(), lc_dispatch::StoreError>(()) });
-/// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
-/// #     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
-/// # }
+/// let ttl = Duration::from_secs(5);
+/// let lease: Lease = store.acquire_lease("chat-1", "replica-a", ttl).await?.unwrap();
+/// assert!(store.acquire_lease("chat-1", "replica-b", ttl).await?.is_none());
+/// assert!(store.release_lease(&lease).await?);
+/// let next = store.acquire_lease("chat-1", "replica-b", ttl).await?.unwrap();
+/// assert!(next.token > lease.token);
+/// # Ok::<(), lc_dispatch::StoreError>(()) }).unwrap();
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lease {
