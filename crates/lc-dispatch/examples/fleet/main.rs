@@ -136,7 +136,7 @@ async fn run(scenario: &Scenario) -> Result<Figures> {
         .register_webhook(
             "incoming_event",
             secret.as_str(),
-            &format!("http://{proxy_addr}/livechat"),
+            format!("http://{proxy_addr}/livechat"),
             CLIENT_ID,
             WebhookType::Bot,
         )

@@ -1,11 +1,12 @@
 //! A real `redis-server` on a free port of 127.0.0.1, stopped when dropped. Missing
 //! `redis-server` fails the test (`.ci/run` installs it).
 
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
+use tokio::process::{Child, Command};
 
 pub(crate) struct RedisServer {
-    child: Child,
+    _child: Child,
     pub(crate) url: String,
 }
 
@@ -21,25 +22,21 @@ impl RedisServer {
             .args(["--save", "", "--appendonly", "no"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .kill_on_drop(true)
             .spawn()
             .expect("redis-server is not installed (apt-get install -y redis-server)");
-        let url = format!("redis://127.0.0.1:{port}/");
         for _ in 0..100 {
             if tokio::net::TcpStream::connect(("127.0.0.1", port))
                 .await
                 .is_ok()
             {
-                return Self { child, url };
+                return Self {
+                    _child: child,
+                    url: format!("redis://127.0.0.1:{port}/"),
+                };
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("redis-server did not listen on {port}");
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

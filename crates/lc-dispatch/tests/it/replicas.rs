@@ -62,10 +62,12 @@ async fn replicas_on_redis_never_handle_a_chat_at_once_and_handle_each_key_once(
         }
     }
     assert_eq!((handled, duplicates), (150, 300));
-    let log = log.lock().unwrap();
-    assert!(!log.overlapped, "two replicas handled one chat at once");
-    assert_eq!(log.runs.len(), 150);
-    assert!(log.runs.values().all(|runs| *runs == 1));
+    {
+        let log = log.lock().unwrap();
+        assert!(!log.overlapped, "two replicas handled one chat at once");
+        assert_eq!(log.runs.len(), 150);
+        assert!(log.runs.values().all(|runs| *runs == 1));
+    }
     for replica in &replicas {
         replica.shutdown().await;
     }
