@@ -41,16 +41,16 @@ async fn contract(store: &dyn Store) {
     assert!(other.token > a.token);
     assert!(
         store
-            .renew_lease(&a, Duration::from_millis(600))
+            .renew_lease(&a, Duration::from_millis(1500))
             .await
             .unwrap()
     );
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(
         store.acquire_lease("c1", "b", ttl).await.unwrap().is_none(),
         "renewed"
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let b = store.acquire_lease("c1", "b", ttl).await.unwrap().unwrap();
     assert!(b.token > a.token, "a new grant has a larger token");
     assert!(
