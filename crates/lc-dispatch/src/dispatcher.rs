@@ -18,7 +18,7 @@ use tokio::sync::{Semaphore, oneshot, watch};
 /// order they were submitted, different chats at once up to a limit, each key once.
 ///
 /// Before an event is handled the dispatcher holds the chat's lease in its [`Store`]:
-/// with a store shared by replicas ([`RedisStore`](crate::RedisStore)) one process at a
+/// with a store shared by replicas (`RedisStore`, feature `redis`) one process at a
 /// time handles a chat, and when a process dies its lease expires and another takes the
 /// chat over. An event's key is marked seen after its handler succeeded, so an event
 /// is never lost to a crash: a redelivery runs it again (at least once), and the lease
