@@ -2,7 +2,7 @@
 
 use crate::envelope::Envelope;
 use crate::handler::{Handler, Problem, log};
-use crate::outcome::{RejectReason, Rejected, Ticket};
+use crate::outcome::{Outcome, RejectReason, Rejected, Ticket};
 use crate::retry::RetryPolicy;
 use crate::shared::{Chats, Config, Job, Shared};
 use crate::store::Store;
@@ -185,7 +185,7 @@ impl<E> Dispatcher<E> {
                 .collect()
         };
         for job in dropped {
-            job.answer(crate::Outcome::ShutDown);
+            job.answer(Outcome::ShutDown);
         }
         let mut workers = self.shared.workers.subscribe();
         let _ = workers.wait_for(|n| *n == 0).await;

@@ -1,6 +1,7 @@
 //! [`Outcome`]: what became of one submitted event, and [`Ticket`], the future that
 //! tells it.
 
+use crate::envelope::Envelope;
 use crate::store::StoreError;
 use std::future::Future;
 use std::pin::Pin;
@@ -97,7 +98,7 @@ pub struct Rejected<E> {
     /// Why.
     pub reason: RejectReason,
     /// The event, untouched.
-    pub envelope: crate::Envelope<E>,
+    pub envelope: Envelope<E>,
 }
 
 /// Why an event was not taken.

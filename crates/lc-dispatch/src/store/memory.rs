@@ -1,6 +1,6 @@
 //! [`MemoryStore`]: the store of one process.
 
-use super::{Lease, Store, StoreError};
+use super::contract::{Lease, Store, StoreError};
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};

@@ -1,6 +1,6 @@
 //! [`RedisStore`]: the store replicas share, on a Redis server.
 
-use super::{Lease, Store, StoreError};
+use super::contract::{Lease, Store, StoreError};
 use async_trait::async_trait;
 use redis::Script;
 use redis::aio::ConnectionManager;
