@@ -294,7 +294,7 @@ fn report(scenario: &Scenario, figures: &Figures) -> bool {
     );
     println!("  answers by replica: {:?}", t.by_replica);
     println!(
-        "  load balancer: {} requests lost with a dying replica (answered 502), {} refused connections skipped",
+        "  load balancer: {} requests cut off (answered 502, LiveChat delivers them again), {} failed connections passed to the next replica",
         figures.proxy_lost, figures.proxy_skipped
     );
     let mut ok = t.messages == scenario.customers * scenario.messages

@@ -22,9 +22,10 @@ use tokio::net::TcpListener;
 pub(crate) struct Proxy {
     upstreams: Arc<Mutex<Vec<SocketAddr>>>,
     next: Arc<AtomicUsize>,
-    /// Requests answered 502 (the replica died with them).
+    /// Requests answered 502: the replica died with them (or closed a pooled
+    /// connection as it was reused).
     pub(crate) lost: Arc<AtomicUsize>,
-    /// Connections refused, retried on the next replica.
+    /// Connections that failed (refused by a dead replica), passed to the next one.
     pub(crate) skipped: Arc<AtomicUsize>,
 }
 
