@@ -38,7 +38,8 @@
 //!   and [`Error::applied`] say what to do with it.
 //! - [`rtm`], [`web`]: the WebSocket and HTTP engines and their settings.
 //! - `sandbox`: the local server; `accounts`: tokens that refresh themselves;
-//!   `configuration`: bots and webhook registrations; `webhooks`: the webhook receiver.
+//!   `configuration`: bots and webhook registrations; `webhooks`: the webhook receiver;
+//!   `dispatch`: each chat's events in order and once, in one process or across replicas.
 //!
 //! ## When the network misbehaves
 //!

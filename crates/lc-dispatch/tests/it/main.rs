@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod dispatcher;
+mod envelope;
 mod redis_server;
 mod replicas;
 mod store;

@@ -139,3 +139,27 @@ async fn concurrent_lease_requests_grant_exactly_one() {
     }
     assert_eq!(granted, 1);
 }
+
+#[tokio::test]
+async fn a_store_that_fails_is_an_outcome_not_a_panic() {
+    use lc_dispatch::{Dispatcher, Envelope, Outcome};
+    let server = RedisServer::start().await;
+    let store = RedisStore::connect(&server.url).await.unwrap();
+    let dispatcher = Dispatcher::builder(store).build(|_cx, (): ()| async { Ok(()) });
+    let ok = dispatcher
+        .submit(Envelope::new("c", "k1", ()))
+        .await
+        .unwrap();
+    assert!(matches!(ok.await, Outcome::Handled { .. }));
+    drop(server);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let failed = dispatcher
+        .submit(Envelope::new("c", "k2", ()))
+        .await
+        .unwrap();
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(60), failed)
+        .await
+        .unwrap();
+    assert!(matches!(outcome, Outcome::Store(_)), "{outcome:?}");
+    assert!(outcome.redeliver());
+}
