@@ -5,11 +5,12 @@
 //! once, in order within its chat, and the killed replica's chats taken over.
 //!
 //! ```sh
-//! cargo build -p lc-dispatch --examples && cargo run -p lc-dispatch --example fleet
+//! cargo run -p lc-dispatch --example fleet
 //! cargo run -p lc-dispatch --example fleet -- --customers 50 --messages 10   # smaller
 //! ```
 //!
-//! It runs an embedded lc-sandbox (webhook timing as LiveChat's: 10 s to answer,
+//! Under `cargo run` it builds the `fleet_bot` example first; run directly, it expects
+//! `fleet_bot` beside it (`cargo build -p lc-dispatch --examples`). It runs an embedded lc-sandbox (webhook timing as LiveChat's: 10 s to answer,
 //! redelivery after 10, 20 and 30 s) and exits non-zero when a check fails.
 
 #![allow(clippy::print_stdout)]
@@ -70,6 +71,7 @@ async fn main() -> Result<()> {
             _ => return Err(format!("unknown argument {arg}").into()),
         }
     }
+    replicas::build_bot()?;
     let mut failed = false;
     for scenario in [
         Scenario {

@@ -28,6 +28,29 @@ pub(crate) struct Replica {
     pub(crate) child: Child,
 }
 
+/// Under `cargo run`, builds `fleet_bot` (in this program's profile) so that the
+/// replicas run the current code.
+pub(crate) fn build_bot() -> Result<()> {
+    let Ok(cargo) = std::env::var("CARGO") else {
+        return Ok(());
+    };
+    let exe = std::env::current_exe()?;
+    let release = exe
+        .ancestors()
+        .nth(2)
+        .and_then(|profile| profile.file_name())
+        .is_some_and(|name| name == "release");
+    let mut command = std::process::Command::new(cargo);
+    command.args(["build", "-q", "-p", "lc-dispatch", "--example", "fleet_bot"]);
+    if release {
+        command.arg("--release");
+    }
+    if !command.status()?.success() {
+        return Err("cargo build --example fleet_bot failed".into());
+    }
+    Ok(())
+}
+
 /// `fleet_bot`, beside this program.
 fn bot_program() -> Result<PathBuf> {
     let exe = std::env::current_exe()?;
