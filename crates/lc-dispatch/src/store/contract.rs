@@ -48,7 +48,7 @@ pub struct Lease {
     pub token: u64,
 }
 
-/// What dispatchers share: in memory for one process ([`MemoryStore`]), on Redis for
+/// What dispatchers share: in memory for one process ([`MemoryStore`](crate::MemoryStore)), on Redis for
 /// replicas (`RedisStore`, feature `redis`). Implement it to share through something
 /// else; every operation must be atomic.
 ///
