@@ -19,6 +19,8 @@
 //! | `webhooks` | no | `webhooks::WebhookReceiver`: receives LiveChat webhooks |
 //! | `webhooks-axum` | no | `WebhookReceiver::into_router`: the receiver as an axum `Router` |
 //! | `accounts` | no | `accounts`: agent OAuth, customer and bot tokens that refresh themselves |
+//! | `dispatch` | no | `dispatch::Dispatcher`: each chat's events in order and once, chats at once, retries |
+//! | `dispatch-redis` | no | `dispatch::RedisStore`: replicas of a bot share chats through Redis |
 //! | `full` | no | all of the above |
 //!
 #![cfg_attr(
@@ -36,7 +38,8 @@
 //!   and [`Error::applied`] say what to do with it.
 //! - [`rtm`], [`web`]: the WebSocket and HTTP engines and their settings.
 //! - `sandbox`: the local server; `accounts`: tokens that refresh themselves;
-//!   `configuration`: bots and webhook registrations; `webhooks`: the webhook receiver.
+//!   `configuration`: bots and webhook registrations; `webhooks`: the webhook receiver;
+//!   `dispatch`: each chat's events in order and once, in one process or across replicas.
 //!
 //! ## When the network misbehaves
 //!
@@ -86,6 +89,15 @@ pub mod customer {
     pub use lc_customer::*;
     pub use lc_protocol::customer::*;
     pub use lc_rtm::CustomerSession;
+}
+
+/// Handles events from any source — webhooks, RTM pushes, Inbenta chat pushes — with
+/// your async handler: [`Dispatcher`](dispatch::Dispatcher) keeps each chat's events in
+/// order and handles each once, chats at once up to a limit; its store is in memory or,
+/// for replicas of a bot, on Redis (feature `dispatch-redis`).
+#[cfg(feature = "dispatch")]
+pub mod dispatch {
+    pub use lc_dispatch::*;
 }
 
 /// The Inbenta Agent Chat client: the client, the chat object, the client events and
