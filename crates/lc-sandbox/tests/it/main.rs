@@ -27,5 +27,6 @@ mod inbenta_rest;
 mod load;
 mod resources;
 mod rtm_basics;
+mod pushes;
 mod web;
 mod webhooks;
