@@ -54,6 +54,7 @@ mod files;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+mod group_statuses;
 mod handler;
 mod inbenta;
 #[cfg(test)]

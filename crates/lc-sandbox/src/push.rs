@@ -24,6 +24,7 @@ fn close_queued(state: &mut State) {
 /// webhook delivery first, whoever is connected). The requester's own connection
 /// (`origin`) gets the request id.
 pub(crate) fn deliver(state: &mut State, origin: Option<(ConnId, Option<&str>)>) {
+    crate::group_statuses::queue_changes(state);
     let mut candidates = Vec::new();
     for push in state.outbox.take() {
         crate::webhook_delivery::select::offer(state, &push);
@@ -84,7 +85,7 @@ fn collect_candidates(state: &State, audience: &Audience, name: &str, out: &mut 
     let mut add = |user: &str| out.extend(state.user_conns(user));
     match audience {
         Audience::Conn(id) => out.push(*id),
-        Audience::AllAgents => {
+        Audience::AllAgents | Audience::AllCustomers => {
             out.extend(state.conns.keys());
             return;
         }
@@ -148,6 +149,7 @@ fn in_audience(
     match (audience, who) {
         (Audience::Conn(id), _) => *id == conn,
         (Audience::AllAgents, Principal::Agent(_)) => true,
+        (Audience::AllCustomers, Principal::Customer(_)) => true,
         (Audience::Agents(ids), Principal::Agent(id)) => ids.contains(id),
         (Audience::Customer(target), Principal::Customer(id)) => target == id,
         (Audience::Chat(chat) | Audience::ChatAgents(chat), Principal::Agent(id)) => {

@@ -239,6 +239,18 @@ impl CountedChat for ChatRec {
     }
 }
 
+/// The group statuses last pushed (`groups_status_updated`), and whether they may have
+/// changed since.
+#[derive(Debug, Default)]
+pub(crate) struct GroupStatuses {
+    /// The status last pushed per group (a group missing here was `offline`: nobody was
+    /// logged in when the sandbox started).
+    pub(crate) last: BTreeMap<GroupId, lc_protocol::types::GroupStatus>,
+    /// Set when a routing status changed (a login, a logout, a status request, the
+    /// auto-away rule): the statuses are compared when the pushes are delivered.
+    pub(crate) dirty: bool,
+}
+
 /// Settings of a sandbox.
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
@@ -285,6 +297,8 @@ pub(crate) struct State {
     pub(crate) bot_tokens: HashMap<String, crate::bots::BotToken>,
     /// Where webhook deliveries go (to the sender task), with the delivery log.
     pub(crate) webhook_queue: crate::webhook_delivery::queue::Queue,
+    /// The group statuses last pushed.
+    pub(crate) group_statuses: GroupStatuses,
 }
 
 impl State {
@@ -321,6 +335,7 @@ impl State {
             webhooks: Default::default(),
             bot_tokens: HashMap::new(),
             webhook_queue: Default::default(),
+            group_statuses: GroupStatuses::default(),
         }
     }
 
@@ -477,6 +492,7 @@ impl State {
             return;
         };
         rec.routing_status = status.clone();
+        self.group_statuses.dirty = true;
         let payload = serde_json::json!({ "agent_id": agent, "status": status });
         self.outbox
             .agents(Audience::AllAgents, "routing_status_set", &payload);

@@ -40,3 +40,61 @@ async fn a_revoked_token_closes_its_connections_with_access_token_revoked() {
     assert_eq!(error, "authentication");
     world.sandbox.shutdown().await;
 }
+
+/// The `groups` of a `groups_status_updated` push, as (id, status) pairs.
+fn groups(push: &serde_json::Value) -> Vec<(u64, String)> {
+    push["payload"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["id"].as_u64().unwrap(),
+                g["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn groups_status_updated_follows_the_agents_routing_statuses() {
+    let world = World::new().await;
+    let mut customer = world.customer_rtm("3.6").await;
+    let mut old_customer = world.customer_rtm("3.4").await;
+    let mut agent = world.agent_rtm("3.6").await;
+    let online = customer.push("groups_status_updated").await;
+    assert_eq!(groups(&online), [(0, "online".to_owned())]);
+    let accepting = agent.push("groups_status_updated").await;
+    assert_eq!(groups(&accepting), [(0, "accepting_chats".to_owned())]);
+
+    agent
+        .ok(
+            "set_routing_status",
+            json!({"agent_id": world.agent.id, "status": "not_accepting_chats"}),
+        )
+        .await;
+    let queue = customer.push("groups_status_updated").await;
+    assert_eq!(groups(&queue), [(0, "online_for_queue".to_owned())]);
+    let not_accepting = agent.push("groups_status_updated").await;
+    assert_eq!(groups(&not_accepting), [(0, "not_accepting_chats".to_owned())]);
+
+    // A status that changes no group's status pushes nothing.
+    agent
+        .ok(
+            "set_routing_status",
+            json!({"agent_id": world.agent.id, "status": "not_accepting_chats"}),
+        )
+        .await;
+    customer
+        .no_push("groups_status_updated", Duration::from_millis(300))
+        .await;
+
+    drop(agent);
+    let offline = customer.push("groups_status_updated").await;
+    assert_eq!(groups(&offline), [(0, "offline".to_owned())]);
+    // The push exists since 3.5: a 3.4 connection never gets it.
+    old_customer
+        .no_push("groups_status_updated", Duration::from_millis(300))
+        .await;
+    world.sandbox.shutdown().await;
+}
