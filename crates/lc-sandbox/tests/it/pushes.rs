@@ -98,3 +98,65 @@ async fn groups_status_updated_follows_the_agents_routing_statuses() {
         .await;
     world.sandbox.shutdown().await;
 }
+
+/// An agent connection of `version` that hears about every online customer.
+async fn watching(world: &World, version: &str) -> Rtm {
+    let mut rtm = Rtm::agent(&world.sandbox, version).await;
+    let login = json!({
+        "token": world.agent.bearer().expose(),
+        "customer_monitoring_level": "online",
+    });
+    rtm.ok("login", login).await;
+    rtm
+}
+
+#[tokio::test]
+async fn customer_left_comes_when_the_customers_last_connection_goes() {
+    let world = World::new().await;
+    let mut agent = watching(&world, "3.6").await;
+    let first = world.customer_rtm("3.6").await;
+    let second = world.customer_rtm("3.6").await;
+    drop(first);
+    agent
+        .no_push("customer_left", Duration::from_millis(300))
+        .await;
+    drop(second);
+    let left = agent.push("customer_left").await;
+    assert_eq!(left["payload"]["id"], world.customer.id.as_str());
+    assert!(left["payload"]["left_at"].as_str().unwrap().contains('T'));
+    world.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn customer_statistics_updated_follows_visits_page_views_and_chats() {
+    let world = World::new().await;
+    let mut agent = watching(&world, "3.6").await;
+    let mut old_agent = watching(&world, "3.5").await;
+    let mut customer = world.customer_rtm("3.6").await;
+    let visit = agent.push("customer_statistics_updated").await;
+    assert_eq!(visit["payload"]["customer_id"], world.customer.id.as_str());
+    assert_eq!(visit["payload"]["statistics"]["visits_count"], 1);
+
+    customer
+        .ok("update_customer_page", json!({"url": "https://example.com/a"}))
+        .await;
+    let page = agent.push("customer_statistics_updated").await;
+    let views = page["payload"]["statistics"]["page_views_count"]
+        .as_u64()
+        .unwrap();
+    assert!(views >= 1, "{page}");
+
+    customer
+        .ok(
+            "start_chat",
+            json!({"chat": {"thread": {"events": [{"type": "message", "text": "hi"}]}}}),
+        )
+        .await;
+    let chat = agent.push("customer_statistics_updated").await;
+    assert_eq!(chat["payload"]["statistics"]["chats_count"], 1);
+    // The push exists since 3.6.
+    old_agent
+        .no_push("customer_statistics_updated", Duration::from_millis(300))
+        .await;
+    world.sandbox.shutdown().await;
+}

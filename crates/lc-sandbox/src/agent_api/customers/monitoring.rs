@@ -117,6 +117,32 @@ pub(crate) fn announce_online(state: &mut State, customer: &CustomerId) {
     }
 }
 
+/// Queues `customer_left` (`{id, left_at}`) for the agent connections that hear about
+/// `customer`, whose last connection is closing: call it while that connection is still
+/// there (agents at the `online` level hear about the customer through it).
+pub(crate) fn announce_left(state: &mut State, customer: &CustomerId) {
+    let left_at = state.clock.stamp();
+    let payload = json!({ "id": customer, "left_at": left_at });
+    for conn in watchers(state, customer) {
+        state
+            .outbox
+            .agents(Audience::Conn(conn), "customer_left", &payload);
+    }
+}
+
+/// Queues `customer_statistics_updated` (3.6: `{customer_id, statistics}`) for the
+/// agent connections that hear about `customer`, whose visits, page views or chats
+/// counts just changed.
+pub(crate) fn announce_statistics(state: &mut State, customer: &CustomerId) {
+    let statistics = crate::views::customer_statistics(state, customer);
+    let payload = json!({ "customer_id": customer, "statistics": statistics });
+    for conn in watchers(state, customer) {
+        state
+            .outbox
+            .agents(Audience::Conn(conn), "customer_statistics_updated", &payload);
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // follow_customer, unfollow_customer (3.3)
 
