@@ -13,7 +13,7 @@ use lc_protocol::types::{
     UserType, Visibility,
 };
 use serde_json::json;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What a new thread starts with.
 #[derive(Debug, Default)]
@@ -443,6 +443,30 @@ pub(crate) fn add_event(
 
 /// Adds a system message to the last thread and queues it as `incoming_event`.
 pub(crate) fn system_message(state: &mut State, chat_id: &ChatId, kind: &str, text: String) {
+    let note = SystemNote {
+        kind,
+        text,
+        vars: BTreeMap::new(),
+        visibility: Visibility::All,
+    };
+    system_note(state, chat_id, note);
+}
+
+/// A system message the service writes into a chat.
+pub(crate) struct SystemNote<'a> {
+    /// Its `system_message_type` (`agent_added`, `manual_archived_agent`, …).
+    pub(crate) kind: &'a str,
+    /// The text shown, with the variables filled in.
+    pub(crate) text: String,
+    /// Its `text_vars` (e.g. `agent`, `initiator`); none when empty.
+    pub(crate) vars: BTreeMap<String, String>,
+    /// `agents`: the customer does not see it.
+    pub(crate) visibility: Visibility,
+}
+
+/// Adds the system message `note` to the last thread and queues it as `incoming_event`
+/// (for the customer too when visible to all).
+pub(crate) fn system_note(state: &mut State, chat_id: &ChatId, note: SystemNote<'_>) {
     let created_at = state.clock.stamp();
     let Some(chat) = state.chats.get_mut(chat_id) else {
         return;
@@ -451,24 +475,43 @@ pub(crate) fn system_message(state: &mut State, chat_id: &ChatId, kind: &str, te
         return;
     };
     let id = thread.next_event_id();
+    let for_customer = note.visibility == Visibility::All;
     let event = Event::SystemMessage(SystemMessageEvent {
         id: Some(id),
         created_at: Some(created_at),
-        visibility: Some(Visibility::All),
-        system_message_type: Some(kind.to_owned()),
-        text: Some(text),
+        visibility: Some(note.visibility),
+        system_message_type: Some(note.kind.to_owned()),
+        text: Some(note.text),
+        text_vars: (!note.vars.is_empty()).then_some(note.vars),
         ..SystemMessageEvent::default()
     });
     thread.events.push(event.clone());
     let thread_id = thread.id.clone();
     let payload = json!({"chat_id": chat_id, "thread_id": thread_id, "event": event});
-    let customer = json!({"chat_id": chat_id, "thread_id": thread_id, "event": views::event_view(&event, Api::Customer)});
+    let customer = for_customer.then(|| json!({"chat_id": chat_id, "thread_id": thread_id, "event": views::event_view(&event, Api::Customer)}));
     state.outbox.split(
         Audience::Chat(chat_id.clone()),
         "incoming_event",
         Some(&payload),
-        Some(&customer),
+        customer.as_ref(),
     );
+}
+
+/// The name a system message gives a user: its name, else its id (agents) or
+/// `Customer`.
+pub(crate) fn display_name(state: &State, who: &Principal) -> String {
+    match who {
+        Principal::Agent(id) => state
+            .agents
+            .get(id)
+            .and_then(|a| a.profile.name.clone())
+            .unwrap_or_else(|| id.to_string()),
+        Principal::Customer(id) => state
+            .customers
+            .get(id)
+            .and_then(|c| c.profile.name.clone())
+            .unwrap_or_else(|| "Customer".to_owned()),
+    }
 }
 
 /// Closes the chat's active thread on behalf of `who` (`None`: the router).

@@ -160,3 +160,74 @@ async fn customer_statistics_updated_follows_visits_page_views_and_chats() {
         .await;
     world.sandbox.shutdown().await;
 }
+
+/// The next `system_message` of type `kind` pushed to `rtm`: its event.
+async fn system_message(rtm: &mut Rtm, kind: &str) -> serde_json::Value {
+    let push = rtm
+        .push_where("incoming_event", |p| {
+            p["payload"]["event"]["system_message_type"] == kind
+        })
+        .await;
+    push["payload"]["event"].clone()
+}
+
+#[tokio::test]
+async fn adding_and_removing_agents_writes_the_documented_system_messages() {
+    let world = World::new().await;
+    let bob = world
+        .sandbox
+        .create_agent(lc_sandbox::NewAgent::new("bob@example.com").name("Bob"));
+    let (mut smith, mut customer, chat_id) = world.started_chat().await;
+    let mut bob_rtm = Rtm::agent(&world.sandbox, "3.6").await;
+    bob_rtm
+        .ok("login", json!({"token": bob.bearer().expose()}))
+        .await;
+    let add = |visibility: &str| {
+        json!({"chat_id": chat_id, "user_id": "bob@example.com", "user_type": "agent",
+               "visibility": visibility, "ignore_requester_presence": true})
+    };
+    let remove = json!({"chat_id": chat_id, "user_id": "bob@example.com", "user_type": "agent"});
+
+    smith.ok("add_user_to_chat", add("all")).await;
+    let added = system_message(&mut smith, "agent_added").await;
+    assert_eq!(added["text"], "Agent Smith added Bob to the chat");
+    assert_eq!(added["text_vars"]["initiator"], "Agent Smith");
+    assert_eq!(added["text_vars"]["agent"], "Bob");
+    assert!(added.get("author_id").is_none(), "{added}");
+    let seen = system_message(&mut customer, "agent_added").await;
+    assert_eq!(seen["text"], "Agent Smith added Bob to the chat");
+
+    bob_rtm.ok("remove_user_from_chat", remove.clone()).await;
+    let left = system_message(&mut smith, "agent_left").await;
+    assert_eq!(left["text"], "Bob left the chat");
+    system_message(&mut customer, "agent_left").await;
+    customer.pushes.clear();
+
+    // Joining oneself, seen by agents only: the customer gets nothing.
+    bob_rtm.ok("add_user_to_chat", add("agents")).await;
+    let joined = system_message(&mut smith, "agent_joined").await;
+    assert_eq!(joined["text"], "Bob joined the chat");
+    assert_eq!(joined["visibility"], "agents");
+    customer
+        .no_push("incoming_event", Duration::from_millis(300))
+        .await;
+
+    smith.ok("remove_user_from_chat", remove).await;
+    let removed = system_message(&mut smith, "agent_removed").await;
+    assert_eq!(removed["text"], "Agent Smith removed Bob from the chat");
+    assert_eq!(removed["text_vars"]["initiator"], "Agent Smith");
+
+    // The messages stay in the thread.
+    let chat = smith.ok("get_chat", json!({"chat_id": chat_id})).await;
+    let kinds: Vec<_> = chat["thread"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["system_message_type"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["agent_added", "agent_left", "agent_joined", "agent_removed"]
+    );
+    world.sandbox.shutdown().await;
+}
