@@ -25,6 +25,7 @@ pub struct SandboxBuilder {
     bot_token_lifetime: Duration,
     webhooks: DeliveryConfig,
     max_connections: usize,
+    customer_totals_period: Duration,
 }
 
 impl Default for SandboxBuilder {
@@ -43,6 +44,7 @@ impl Default for SandboxBuilder {
             bot_token_lifetime: crate::bots::DEFAULT_TOKEN_LIFETIME,
             webhooks: DeliveryConfig::default(),
             max_connections: server::DEFAULT_MAX_CONNECTIONS,
+            customer_totals_period: crate::periodic::DEFAULT_TOTALS_PERIOD,
         }
     }
 }
@@ -181,6 +183,15 @@ impl SandboxBuilder {
         self
     }
 
+    /// How often agents whose `subscribe_customers` subscriptions match more customers
+    /// than their `limit` get `subscribed_customers_totals_updated` (default 30 s; at
+    /// least 10 ms).
+    #[must_use]
+    pub fn customer_totals_period(mut self, period: Duration) -> Self {
+        self.customer_totals_period = period.max(Duration::from_millis(10));
+        self
+    }
+
     /// Binds and starts serving.
     ///
     /// # Errors
@@ -206,6 +217,10 @@ impl SandboxBuilder {
         state.webhook_queue = crate::webhook_delivery::start(self.webhooks, shutdown_rx.clone());
         let shared = Arc::new(Shared::new(state, base_url, self.timing, shutdown_rx));
         tokio::spawn(crate::accounts_service::expire_connections(shared.clone()));
+        tokio::spawn(crate::periodic::subscription_totals(
+            shared.clone(),
+            self.customer_totals_period,
+        ));
         let task = tokio::spawn(server::serve(
             listener,
             tls,

@@ -64,6 +64,7 @@ mod multipart;
 mod out_queue;
 mod outbox;
 mod pagination;
+mod periodic;
 mod principal;
 mod push;
 mod query;

@@ -45,6 +45,9 @@ pub(crate) struct ConnSession {
     pub(crate) token: Option<String>,
     /// Its `subscribe_customers` subscriptions: id → the groups tracked (`None`: all).
     pub(crate) customer_subscriptions: BTreeMap<String, Option<Vec<GroupId>>>,
+    /// The `limit` of each of those subscriptions: past it, the periodic
+    /// `subscribed_customers_totals_updated` tells how many customers match.
+    pub(crate) subscription_limits: BTreeMap<String, usize>,
 }
 
 impl ConnRec {

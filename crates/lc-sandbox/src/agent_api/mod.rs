@@ -10,7 +10,8 @@ use lc_protocol::error::ErrorType;
 use serde_json::value::RawValue;
 
 pub(crate) use customers::{
-    announce_left, announce_online, announce_statistics, apply_update, watchers,
+    announce_left, announce_online, announce_statistics, apply_update, queue_subscription_totals,
+    watchers,
 };
 pub(crate) use status::{login, routing_status_of};
 

@@ -231,3 +231,42 @@ async fn adding_and_removing_agents_writes_the_documented_system_messages() {
     );
     world.sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn subscribed_customers_totals_updated_repeats_while_a_subscription_is_past_its_limit() {
+    let builder =
+        lc_sandbox::Sandbox::builder().customer_totals_period(Duration::from_millis(100));
+    let world = World::with(builder).await;
+    for _ in 0..2 {
+        world.sandbox.create_customer(lc_sandbox::NewCustomer::new());
+    }
+    let mut agent = world.agent_rtm("3.6").await;
+    let subscribed = agent.ok("subscribe_customers", json!({"limit": 1})).await;
+    let id = subscribed["subscription_id"].as_str().unwrap().to_owned();
+    assert_eq!(subscribed["customers"].as_array().unwrap().len(), 1);
+    // Told at once, then again every period.
+    for _ in 0..3 {
+        let totals = agent.push("subscribed_customers_totals_updated").await;
+        assert_eq!(totals["payload"][id.as_str()], 3, "{totals}");
+    }
+    // A subscription within its limit is never reported.
+    let mut roomy = world.agent_rtm("3.6").await;
+    roomy.ok("subscribe_customers", json!({"limit": 10})).await;
+    roomy
+        .no_push("subscribed_customers_totals_updated", Duration::from_millis(400))
+        .await;
+
+    agent
+        .ok("unsubscribe_customers", json!({"subscription_id": id}))
+        .await;
+    // What was already on its way may still come; after that, nothing.
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    agent.pushes.clear();
+    while let Ok(Some(_)) =
+        tokio::time::timeout(Duration::from_millis(50), agent.next_frame()).await
+    {}
+    agent
+        .no_push("subscribed_customers_totals_updated", Duration::from_millis(400))
+        .await;
+    world.sandbox.shutdown().await;
+}

@@ -27,7 +27,8 @@ use update::{ban_customer, create_customer, update_customer};
 use view::get_customer;
 
 pub(crate) use monitoring::{
-    announce_left, announce_online, announce_statistics, monitored_customers, watchers,
+    announce_left, announce_online, announce_statistics, monitored_customers,
+    queue_subscription_totals, watchers,
 };
 pub(crate) use update::apply_update;
 

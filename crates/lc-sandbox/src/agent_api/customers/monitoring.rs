@@ -194,7 +194,7 @@ pub(super) fn unfollow_customer(
 /// (all groups when absent; a customer's groups are its own and its chats') and gets
 /// their customer pushes from now on. The response lists at most `limit` (default 100,
 /// [I]) of them, newest first; when more match, `subscribed_customers_totals_updated`
-/// tells the total once ([I]: the real service repeats it periodically).
+/// tells the total, then again every period ([`queue_subscription_totals`]).
 pub(super) fn subscribe_customers(
     ctx: &mut Ctx<'_>,
     request: agent::SubscribeCustomers,
@@ -227,6 +227,9 @@ pub(super) fn subscribe_customers(
     rec.session
         .customer_subscriptions
         .insert(subscription_id.clone(), groups);
+    rec.session
+        .subscription_limits
+        .insert(subscription_id.clone(), limit as usize);
     if total > tracked.len() {
         ctx.state.outbox.agents(
             Audience::Conn(conn),
@@ -239,6 +242,38 @@ pub(super) fn subscribe_customers(
         customers: tracked,
         ..Default::default()
     })
+}
+
+/// Queues `subscribed_customers_totals_updated` (`{<subscription id>: count}`) for each
+/// agent connection with a `subscribe_customers` subscription that more customers match
+/// than its `limit`, as the real service does periodically.
+pub(crate) fn queue_subscription_totals(state: &mut State) {
+    let mut totals = Vec::new();
+    for (conn, rec) in &state.conns {
+        let mut counts = serde_json::Map::new();
+        for (id, groups) in &rec.session.customer_subscriptions {
+            let limit = rec.session.subscription_limits.get(id).copied();
+            let limit = limit.unwrap_or(DEFAULT_SUBSCRIPTION_LIMIT as usize);
+            let total = state
+                .customers
+                .keys()
+                .filter(|c| tracks(state, groups.as_deref(), c))
+                .count();
+            if total > limit {
+                counts.insert(id.clone(), total.into());
+            }
+        }
+        if !counts.is_empty() {
+            totals.push((*conn, counts));
+        }
+    }
+    for (conn, counts) in totals {
+        state.outbox.agents(
+            Audience::Conn(conn),
+            "subscribed_customers_totals_updated",
+            &counts,
+        );
+    }
 }
 
 /// `unsubscribe_customers` (3.6, RTM): ends a subscription of this connection;
@@ -255,6 +290,9 @@ pub(super) fn unsubscribe_customers(
             c.session
                 .customer_subscriptions
                 .remove(&request.subscription_id)
+                .inspect(|_| {
+                    c.session.subscription_limits.remove(&request.subscription_id);
+                })
         });
     match removed {
         Some(_) => Ok(Empty {}),
