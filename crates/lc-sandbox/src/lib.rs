@@ -67,6 +67,7 @@ mod pagination;
 mod periodic;
 mod principal;
 mod push;
+mod push_shapes;
 mod query;
 mod response;
 mod rtm;

@@ -5,6 +5,7 @@ use crate::outbox::Audience;
 use crate::state::{ConnId, ConnRec, Principal, State};
 use lc_protocol::wire::livechat;
 use lc_protocol::{Api, ApiVersion, meta};
+use serde_json::value::RawValue;
 
 /// Closes the connections queued with [`Outbox::close_after`].
 fn close_queued(state: &mut State) {
@@ -28,6 +29,8 @@ pub(crate) fn deliver(state: &mut State, origin: Option<(ConnId, Option<&str>)>)
     let mut candidates = Vec::new();
     for push in state.outbox.take() {
         crate::webhook_delivery::select::offer(state, &push);
+        // The pre-3.6 shapes, made for the first older connection that needs one.
+        let mut older: [Option<Option<Box<RawValue>>>; 2] = [None, None];
         candidates.clear();
         collect_candidates(state, &push.audience, push.name, &mut candidates);
         for conn_id in &candidates {
@@ -45,13 +48,24 @@ pub(crate) fn deliver(state: &mut State, origin: Option<(ConnId, Option<&str>)>)
                 Api::Customer => push.customer.as_ref(),
                 Api::Inbenta | Api::Configuration => None,
             };
-            let Some(payload) = payload else { continue };
+            let Some(mut payload) = payload else { continue };
             if !in_audience(state, &push.audience, push.name, *conn_id, principal) {
                 continue;
             }
             let Some(version) = delivery_version(conn, push.name) else {
                 continue;
             };
+            if conn.version < ApiVersion::V3_6
+                && crate::push_shapes::differs_before_3_6(conn.api, push.name)
+            {
+                let slot = usize::from(conn.api == Api::Customer);
+                let shaped = older[slot].get_or_insert_with(|| {
+                    crate::push_shapes::before_3_6(conn.api, push.name, payload)
+                });
+                if let Some(shaped) = shaped {
+                    payload = shaped;
+                }
+            }
             let request_id = match origin {
                 Some((origin, request_id)) if origin == *conn_id => request_id,
                 _ => None,

@@ -27,6 +27,7 @@ mod inbenta_rest;
 mod load;
 mod resources;
 mod rtm_basics;
+mod push_shapes;
 mod pushes;
 mod web;
 mod webhooks;
