@@ -29,5 +29,6 @@ mod resources;
 mod rtm_basics;
 mod push_shapes;
 mod pushes;
+mod version_fields;
 mod web;
 mod webhooks;
