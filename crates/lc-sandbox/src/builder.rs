@@ -38,6 +38,7 @@ impl Default for SandboxBuilder {
                 login_deadline: Duration::from_secs(30),
                 idle_timeout: Duration::from_secs(30),
                 request_timeout: Duration::from_secs(15),
+                http_idle_timeout: server::IDLE_TIMEOUT,
             },
             multiple_chats_per_customer: false,
             access_token_lifetime: crate::accounts_store::DEFAULT_LIFETIME,
@@ -180,6 +181,15 @@ impl SandboxBuilder {
     #[must_use]
     pub fn webhook_success_any_2xx(mut self, any: bool) -> Self {
         self.webhooks.any_2xx = any;
+        self
+    }
+
+    /// How long a plain HTTP connection (Web API, uploads, the accounts service) may sit
+    /// without a byte read or written before the sandbox closes it (default 120 s; at
+    /// least 10 ms). WebSockets follow [`idle_timeout`](Self::idle_timeout) instead.
+    #[must_use]
+    pub fn http_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.timing.http_idle_timeout = timeout.max(Duration::from_millis(10));
         self
     }
 

@@ -34,7 +34,14 @@ const SECONDS_PER_POSITION: f64 = 60.0;
 /// How `chats:assign` ends: now, or when the search ends.
 pub(crate) enum AssignStart {
     Done(Option<InbentaAgent>),
-    Wait(oneshot::Receiver<Option<InbentaAgent>>),
+    Wait(Waiting),
+}
+
+/// A `chats:assign` call waiting for its search's end, for at most `max_wait`.
+#[derive(Debug)]
+pub(crate) struct Waiting {
+    search: oneshot::Receiver<Option<InbentaAgent>>,
+    max_wait: Duration,
 }
 
 /// Starts looking for an agent for `chat_id` (`chats:assign`, `GET chats/{id}/assign`).
@@ -48,6 +55,7 @@ pub(crate) fn request_assign(
     let app = ctx.app()?;
     let queue_mode = app.config.queue_mode;
     let interval = interval.unwrap_or(app.config.assign_interval);
+    let max_wait = app.config.assign_wait;
     let chat = app.chat(chat_id)?;
     check_member(chat, who)?;
     if chat.closed {
@@ -79,7 +87,10 @@ pub(crate) fn request_assign(
             // Waiting in the queue: the search ends here; `user:joined` comes later.
             chat.resolve_waiters(None);
         }
-        return Ok(AssignStart::Wait(rx));
+        return Ok(AssignStart::Wait(Waiting {
+            search: rx,
+            max_wait,
+        }));
     }
     if !chat.searching {
         chat.searching = true;
@@ -95,14 +106,17 @@ pub(crate) fn request_assign(
         };
         hub.spawn(search.run());
     }
-    Ok(AssignStart::Wait(rx))
+    Ok(AssignStart::Wait(Waiting {
+        search: rx,
+        max_wait,
+    }))
 }
 
-/// The agent a `chats:assign` call gets once its search ends (none after [`MAX_WAIT`]).
-pub(crate) async fn wait_for_agent(
-    search: oneshot::Receiver<Option<InbentaAgent>>,
-) -> Option<InbentaAgent> {
-    tokio::time::timeout(MAX_WAIT, search)
+/// The agent a `chats:assign` call gets once its search ends (none after the app's
+/// longest wait, [`MAX_WAIT`] by default).
+pub(crate) async fn wait_for_agent(waiting: Waiting) -> Option<InbentaAgent> {
+    let Waiting { search, max_wait } = waiting;
+    tokio::time::timeout(max_wait, search)
         .await
         .ok()?
         .ok()
