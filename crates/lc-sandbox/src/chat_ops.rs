@@ -7,7 +7,7 @@ use crate::state::{ChatRec, ChatUserRec, Principal, State, ThreadRec};
 use crate::views;
 use lc_protocol::Api;
 use lc_protocol::error::{ApiError, ErrorType};
-use lc_protocol::id::{AgentId, ChatId, CustomerId, EventId, GroupId, ThreadId};
+use lc_protocol::id::{AgentId, ChatId, CustomerId, EventId, GroupId, ThreadId, UserId};
 use lc_protocol::types::{
     Access, ConfigGroupPriority, Event, InitialUser, Properties, RoutingStatus, SystemMessageEvent,
     UserType, Visibility,
@@ -116,8 +116,9 @@ pub(crate) fn initial_users(
     Ok(users)
 }
 
-/// Appends a new thread to `chat` with `new`'s events authored by `who`; returns the
-/// thread id and the ids of the events.
+/// Appends a new thread to `chat` with `new`'s events, authored by `who` or by the chat
+/// user an event names as its `author_id`, all visible to everyone; returns the thread
+/// id and the ids of the events.
 pub(crate) fn open_thread(
     state: &mut State,
     chat_id: &ChatId,
@@ -152,11 +153,11 @@ pub(crate) fn open_thread(
     };
     let mut ids = Vec::new();
     for mut event in new.events {
+        let author = initial_author(chat, who, &event)?;
         let id = thread.next_event_id();
-        event.stamp(id.clone(), state.clock.stamp(), Some(who.user_id()));
-        if event.visibility().is_none() {
-            event.set_visibility(Some(Visibility::All));
-        }
+        event.stamp(id.clone(), state.clock.stamp(), Some(author));
+        // "The default visibility of users and events is `all` and cannot be changed."
+        event.set_visibility(Some(Visibility::All));
         thread.events.push(event);
         ids.push(id);
     }
@@ -168,6 +169,27 @@ pub(crate) fn open_thread(
         }
     }
     Ok((thread_id, ids))
+}
+
+/// The author of an initial event of `start_chat` or `resume_chat`: the requester, or
+/// the event's `author_id` when that is another user of the chat (one that is not is a
+/// `validation` error, as the service documents).
+fn initial_author(chat: &ChatRec, who: &Principal, event: &Event) -> Result<UserId, ApiError> {
+    match event.author_id() {
+        Some(author) if author.as_str() != who.user_id_str() => {
+            let listed = chat
+                .users
+                .iter()
+                .any(|u| u.principal.user_id_str() == author.as_str());
+            if !listed {
+                return Err(invalid(format!(
+                    "The author `{author}` of an initial event must be listed in `users`"
+                )));
+            }
+            Ok(author.clone())
+        }
+        _ => Ok(who.user_id()),
+    }
 }
 
 /// Creates a chat for `users` with the given access and properties; returns its id.

@@ -1,6 +1,8 @@
-//! Request fields of another API version: ignored, as the sandbox ignores any field it
-//! does not know (the docs name no error for them, and the real service's v3.5 Python
-//! client still sends the removed login `push_notifications`).
+//! Request fields as the docs define them: a field of another API version is ignored, as
+//! the sandbox ignores any field it does not know (the docs name no error for them, and
+//! the real service's v3.5 Python client still sends the removed login
+//! `push_notifications`); the initial events of `start_chat` keep the authors listed in
+//! `users` and are visible to all.
 
 use crate::common;
 
@@ -71,5 +73,38 @@ async fn transfer_chat_takes_force_in_3_3_and_ignore_agents_availability_later()
     assert_eq!(error, "agent_offline");
     old.ok("transfer_chat", to_bob(json!({"force": true})))
         .await;
+    world.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn start_chat_keeps_listed_authors_and_gives_initial_events_visibility_all() {
+    let world = World::new().await;
+    let mut agent = world.agent_rtm("3.6").await;
+    let customer = world.customer.id.as_str();
+    let started = agent
+        .ok(
+            "start_chat",
+            json!({"chat": {
+                "users": [{"id": customer, "type": "customer"}],
+                "thread": {"events": [
+                    {"type": "message", "text": "from the customer", "author_id": customer},
+                    {"type": "message", "text": "a note", "visibility": "agents"},
+                ]},
+            }}),
+        )
+        .await;
+    let chat = agent
+        .ok("get_chat", json!({"chat_id": started["chat_id"]}))
+        .await;
+    let events = chat["thread"]["events"].as_array().unwrap();
+    assert_eq!(events[0]["author_id"], customer);
+    assert_eq!(events[1]["author_id"], world.agent.id.as_str());
+    assert_eq!(events[1]["visibility"], "all");
+
+    // An author who is not a user of the chat is refused.
+    let stranger = json!({"chat": {"thread": {"events": [
+        {"type": "message", "text": "hi", "author_id": "nobody@example.com"},
+    ]}}});
+    assert_eq!(agent.fails("start_chat", stranger).await, "validation");
     world.sandbox.shutdown().await;
 }
