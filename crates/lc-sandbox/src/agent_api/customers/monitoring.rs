@@ -5,7 +5,7 @@
 use super::view::{agent_view, groups_of, known};
 use crate::handler::{Ctx, err, invalid, not_found};
 use crate::outbox::Audience;
-use crate::state::{ConnId, Principal, State};
+use crate::state::{ChatRec, ConnId, Principal, State};
 use lc_protocol::agent;
 use lc_protocol::error::{ApiError, ErrorType};
 use lc_protocol::id::{AgentId, CustomerId, GroupId};
@@ -32,16 +32,35 @@ pub(crate) fn monitors(
     level: &CustomerMonitoringLevel,
     customer: &CustomerId,
 ) -> bool {
+    let active = active_chats_of(state, customer);
+    monitors_among(state, agent, level, customer, &active)
+}
+
+/// The active chats of `customer` (one pass over the chats).
+fn active_chats_of<'s>(state: &'s State, customer: &CustomerId) -> Vec<&'s ChatRec> {
+    state
+        .chats
+        .values()
+        .filter(|c| c.is_active() && c.customer() == Some(customer))
+        .collect()
+}
+
+/// [`monitors`], given the customer's active chats.
+fn monitors_among(
+    state: &State,
+    agent: &AgentId,
+    level: &CustomerMonitoringLevel,
+    customer: &CustomerId,
+    active: &[&ChatRec],
+) -> bool {
     let who = Principal::Agent(agent.clone());
     let chatting = |mine: bool| {
-        state.chats.values().any(|c| {
-            c.is_active()
-                && c.customer() == Some(customer)
-                && if mine {
-                    c.user(&who).is_some()
-                } else {
-                    state.can_see_chat(&who, c)
-                }
+        active.iter().any(|c| {
+            if mine {
+                c.user(&who).is_some()
+            } else {
+                state.can_see_chat(&who, c)
+            }
         })
     };
     match level {
@@ -51,9 +70,14 @@ pub(crate) fn monitors(
     }
 }
 
-/// Whether `agent` hears about `customer`: it follows the customer or its monitoring
-/// level (of its last login) covers it.
-fn agent_hears(state: &State, agent: &AgentId, customer: &CustomerId) -> bool {
+/// Whether `agent` hears about `customer` (whose active chats are `active`): it follows
+/// the customer or its monitoring level (of its last login) covers it.
+fn agent_hears(
+    state: &State,
+    agent: &AgentId,
+    customer: &CustomerId,
+    active: &[&ChatRec],
+) -> bool {
     let Some(rec) = state.agents.get(agent) else {
         return false;
     };
@@ -62,7 +86,8 @@ fn agent_hears(state: &State, agent: &AgentId, customer: &CustomerId) -> bool {
         .monitoring_level
         .clone()
         .unwrap_or(CustomerMonitoringLevel::My);
-    rec.login.followed_customers.contains(customer) || monitors(state, agent, &level, customer)
+    rec.login.followed_customers.contains(customer)
+        || monitors_among(state, agent, &level, customer, active)
 }
 
 /// The customers `agent` hears about at `level` (or follows), oldest first, as the
@@ -86,12 +111,13 @@ pub(crate) fn monitored_customers(
 
 /// The agent connections that hear about `customer` (see the module doc).
 pub(crate) fn watchers(state: &State, customer: &CustomerId) -> Vec<ConnId> {
+    let active = active_chats_of(state, customer);
     state
         .conns
         .iter()
         .filter(|(_, c)| match &c.principal {
             Some(Principal::Agent(agent)) => {
-                agent_hears(state, agent, customer)
+                agent_hears(state, agent, customer, &active)
                     || c.session
                         .customer_subscriptions
                         .values()
