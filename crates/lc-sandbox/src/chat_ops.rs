@@ -150,6 +150,7 @@ pub(crate) fn open_thread(
         access: chat.access.clone(),
         next_event: 0,
         summary: None,
+        queue: None,
     };
     let mut ids = Vec::new();
     for mut event in new.events {
@@ -241,7 +242,12 @@ pub(crate) fn route_excluding(
     {
         return None;
     }
-    let candidate = pick_agent(state, &chat.access.group_ids, exclude)?;
+    let Some(candidate) = pick_agent(state, &chat.access.group_ids, exclude) else {
+        if chat.customer().is_some() {
+            crate::queue::enqueue(state, chat_id);
+        }
+        return None;
+    };
     let chat = state.chats.get_mut(chat_id)?;
     chat.users.push(ChatUserRec {
         principal: Principal::Agent(candidate.clone()),

@@ -69,6 +69,7 @@ mod principal;
 mod push;
 mod push_shapes;
 mod query;
+mod queue;
 mod response;
 mod rtm;
 mod sandbox;

@@ -25,6 +25,7 @@ fn close_queued(state: &mut State) {
 /// webhook delivery first, whoever is connected). The requester's own connection
 /// (`origin`) gets the request id.
 pub(crate) fn deliver(state: &mut State, origin: Option<(ConnId, Option<&str>)>) {
+    crate::queue::sync(state);
     crate::group_statuses::queue_changes(state);
     let mut candidates = Vec::new();
     for push in state.outbox.take() {

@@ -165,6 +165,30 @@ pub(crate) struct ThreadRec {
     pub(crate) next_event: u64,
     /// The summary set by `request_thread_summary` (3.6).
     pub(crate) summary: Option<lc_protocol::types::Summary>,
+    /// Where the thread stands in the queue while it waits for an agent.
+    pub(crate) queue: Option<QueueRec>,
+}
+
+/// A queued thread's place (see [`crate::queue`]).
+#[derive(Debug, Clone)]
+pub(crate) struct QueueRec {
+    /// When it entered the queue (RFC 3339).
+    pub(crate) queued_at: String,
+    /// Its rank among all queued threads ever (the queue's order).
+    pub(crate) order: u64,
+    /// Its position (1 = next).
+    pub(crate) position: u32,
+    /// The position last pushed (0: none yet).
+    pub(crate) pushed: u32,
+}
+
+/// The queued chats, in queue order, and whether positions may have moved.
+#[derive(Debug, Default)]
+pub(crate) struct Queueing {
+    /// Queue order → chat (entries of chats that left are dropped at the next delivery).
+    pub(crate) queued: BTreeMap<u64, ChatId>,
+    /// The last order handed out.
+    pub(crate) seq: u64,
 }
 
 impl ThreadRec {
@@ -302,6 +326,8 @@ pub(crate) struct State {
     pub(crate) webhook_queue: crate::webhook_delivery::queue::Queue,
     /// The group statuses last pushed.
     pub(crate) group_statuses: GroupStatuses,
+    /// The chat queue.
+    pub(crate) queue: Queueing,
 }
 
 impl State {
@@ -339,6 +365,7 @@ impl State {
             bot_tokens: HashMap::new(),
             webhook_queue: Default::default(),
             group_statuses: GroupStatuses::default(),
+            queue: Queueing::default(),
         }
     }
 

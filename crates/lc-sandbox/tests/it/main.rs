@@ -25,6 +25,7 @@ mod inbenta_media;
 mod inbenta_members;
 mod inbenta_rest;
 mod load;
+mod queues;
 mod resources;
 mod rtm_basics;
 mod push_shapes;
