@@ -131,9 +131,9 @@ fn collect_candidates(state: &State, audience: &Audience, name: &str, out: &mut 
 /// - with one (`{"3.6": ["incoming_chat"], "3.5": ["all"]}`): the push is delivered when
 ///   some listed version names it (or `"all"`) and has it. It is delivered once, labelled
 ///   with the connection's version when that version's list covers it, else with the
-///   oldest other listed version that does. [I] The payload is the same whatever the
-///   label (the sandbox renders one payload per API); versions it does not serve (`"3.7"`)
-///   are ignored.
+///   oldest other listed version that does. [I] The payload has the shape of the
+///   connection's version ([`crate::push_shapes`]) whatever the label; versions it does
+///   not serve (`"3.7"`) are ignored.
 fn delivery_version(conn: &ConnRec, name: &str) -> Option<ApiVersion> {
     let has = |version: ApiVersion| {
         meta::find_push(conn.api, name)

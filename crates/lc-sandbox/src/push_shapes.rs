@@ -28,7 +28,9 @@ pub(crate) fn differs_before_3_6(api: Api, name: &str) -> bool {
     match api {
         Api::Agent => matches!(
             name,
-            "incoming_customer" | "customer_updated" | "incoming_chat"
+            "incoming_customer"
+                | "customer_updated"
+                | "incoming_chat"
                 | "incoming_rich_message_postback"
         ),
         Api::Customer => matches!(
@@ -49,7 +51,9 @@ pub(crate) fn before_3_6(api: Api, name: &str, payload: &RawValue) -> Option<Box
     match name {
         "incoming_customer" | "customer_updated" => old_customer(&mut value),
         "incoming_chat" => {
-            if let Some(thread) = value.pointer_mut("/chat/thread").and_then(Value::as_object_mut)
+            if let Some(thread) = value
+                .pointer_mut("/chat/thread")
+                .and_then(Value::as_object_mut)
             {
                 thread.remove("customer_visit");
                 thread.remove("summary");

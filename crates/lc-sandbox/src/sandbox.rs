@@ -250,9 +250,10 @@ impl Sandbox {
             .iter()
             .filter(|(_, c)| c.principal.is_some())
             .filter(|(_, c)| {
-                c.session.token.as_deref().is_some_and(|sent| {
-                    sent.strip_prefix("Bearer ").unwrap_or(sent).trim() == bare
-                })
+                c.session
+                    .token
+                    .as_deref()
+                    .is_some_and(|sent| sent.strip_prefix("Bearer ").unwrap_or(sent).trim() == bare)
             })
             .map(|(id, _)| *id)
             .collect();

@@ -16,8 +16,11 @@ async fn a_revoked_token_closes_its_connections_with_access_token_revoked() {
     // Another token of the same agent: its connection stays.
     let other = world.sandbox.mint_token_for_agent(&world.agent.id).unwrap();
     let mut kept = Rtm::agent(&world.sandbox, "3.6").await;
-    kept.ok("login", json!({"token": format!("Bearer {}", other.expose())}))
-        .await;
+    kept.ok(
+        "login",
+        json!({"token": format!("Bearer {}", other.expose())}),
+    )
+    .await;
 
     world.sandbox.revoke_token(&world.agent.token);
     let frames = agent.closed().await;
@@ -76,7 +79,10 @@ async fn groups_status_updated_follows_the_agents_routing_statuses() {
     let queue = customer.push("groups_status_updated").await;
     assert_eq!(groups(&queue), [(0, "online_for_queue".to_owned())]);
     let not_accepting = agent.push("groups_status_updated").await;
-    assert_eq!(groups(&not_accepting), [(0, "not_accepting_chats".to_owned())]);
+    assert_eq!(
+        groups(&not_accepting),
+        [(0, "not_accepting_chats".to_owned())]
+    );
 
     // A status that changes no group's status pushes nothing.
     agent
@@ -138,7 +144,10 @@ async fn customer_statistics_updated_follows_visits_page_views_and_chats() {
     assert_eq!(visit["payload"]["statistics"]["visits_count"], 1);
 
     customer
-        .ok("update_customer_page", json!({"url": "https://example.com/a"}))
+        .ok(
+            "update_customer_page",
+            json!({"url": "https://example.com/a"}),
+        )
         .await;
     let page = agent.push("customer_statistics_updated").await;
     let views = page["payload"]["statistics"]["page_views_count"]
@@ -234,11 +243,12 @@ async fn adding_and_removing_agents_writes_the_documented_system_messages() {
 
 #[tokio::test]
 async fn subscribed_customers_totals_updated_repeats_while_a_subscription_is_past_its_limit() {
-    let builder =
-        lc_sandbox::Sandbox::builder().customer_totals_period(Duration::from_millis(100));
+    let builder = lc_sandbox::Sandbox::builder().customer_totals_period(Duration::from_millis(100));
     let world = World::with(builder).await;
     for _ in 0..2 {
-        world.sandbox.create_customer(lc_sandbox::NewCustomer::new());
+        world
+            .sandbox
+            .create_customer(lc_sandbox::NewCustomer::new());
     }
     let mut agent = world.agent_rtm("3.6").await;
     let subscribed = agent.ok("subscribe_customers", json!({"limit": 1})).await;
@@ -253,7 +263,10 @@ async fn subscribed_customers_totals_updated_repeats_while_a_subscription_is_pas
     let mut roomy = world.agent_rtm("3.6").await;
     roomy.ok("subscribe_customers", json!({"limit": 10})).await;
     roomy
-        .no_push("subscribed_customers_totals_updated", Duration::from_millis(400))
+        .no_push(
+            "subscribed_customers_totals_updated",
+            Duration::from_millis(400),
+        )
         .await;
 
     agent
@@ -266,7 +279,10 @@ async fn subscribed_customers_totals_updated_repeats_while_a_subscription_is_pas
         tokio::time::timeout(Duration::from_millis(50), agent.next_frame()).await
     {}
     agent
-        .no_push("subscribed_customers_totals_updated", Duration::from_millis(400))
+        .no_push(
+            "subscribed_customers_totals_updated",
+            Duration::from_millis(400),
+        )
         .await;
     world.sandbox.shutdown().await;
 }

@@ -58,9 +58,7 @@ async fn chats_no_agent_can_take_are_queued_and_move_up() {
     assert_eq!(told["payload"][0]["queue"]["position"], 2);
 
     // The first chat closes: the second moves up.
-    first
-        .ok("deactivate_chat", json!({"id": first_chat}))
-        .await;
+    first.ok("deactivate_chat", json!({"id": first_chat})).await;
     let moved = second.push("queue_position_updated").await;
     assert_eq!(moved["payload"]["queue"]["position"], 1);
     let told = agent

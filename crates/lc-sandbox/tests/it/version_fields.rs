@@ -38,10 +38,7 @@ async fn list_chats_takes_active_in_3_6_and_include_active_before() {
         listed(&mut new, json!({"include_active": false})).await,
         [chat_id.clone()]
     );
-    assert_eq!(
-        listed(&mut old, json!({"active": false})).await,
-        [chat_id]
-    );
+    assert_eq!(listed(&mut old, json!({"active": false})).await, [chat_id]);
     world.sandbox.shutdown().await;
 }
 
@@ -53,8 +50,12 @@ async fn transfer_chat_takes_force_in_3_3_and_ignore_agents_availability_later()
         .create_agent(lc_sandbox::NewAgent::new("bob@example.com").name("Bob"));
     let (_agent, _customer, chat_id) = world.started_chat().await;
     let to_bob = |extra: Value| {
-        let mut payload = json!({"id": chat_id, "target": {"type": "agent", "ids": ["bob@example.com"]}});
-        payload.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        let mut payload =
+            json!({"id": chat_id, "target": {"type": "agent", "ids": ["bob@example.com"]}});
+        payload
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
         payload
     };
     let mut new = world.agent_rtm("3.6").await;

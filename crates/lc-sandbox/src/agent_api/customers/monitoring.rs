@@ -72,12 +72,7 @@ fn monitors_among(
 
 /// Whether `agent` hears about `customer` (whose active chats are `active`): it follows
 /// the customer or its monitoring level (of its last login) covers it.
-fn agent_hears(
-    state: &State,
-    agent: &AgentId,
-    customer: &CustomerId,
-    active: &[&ChatRec],
-) -> bool {
+fn agent_hears(state: &State, agent: &AgentId, customer: &CustomerId, active: &[&ChatRec]) -> bool {
     let Some(rec) = state.agents.get(agent) else {
         return false;
     };
@@ -163,9 +158,11 @@ pub(crate) fn announce_statistics(state: &mut State, customer: &CustomerId) {
     let statistics = crate::views::customer_statistics(state, customer);
     let payload = json!({ "customer_id": customer, "statistics": statistics });
     for conn in watchers(state, customer) {
-        state
-            .outbox
-            .agents(Audience::Conn(conn), "customer_statistics_updated", &payload);
+        state.outbox.agents(
+            Audience::Conn(conn),
+            "customer_statistics_updated",
+            &payload,
+        );
     }
 }
 
@@ -317,7 +314,9 @@ pub(super) fn unsubscribe_customers(
                 .customer_subscriptions
                 .remove(&request.subscription_id)
                 .inspect(|_| {
-                    c.session.subscription_limits.remove(&request.subscription_id);
+                    c.session
+                        .subscription_limits
+                        .remove(&request.subscription_id);
                 })
         });
     match removed {
