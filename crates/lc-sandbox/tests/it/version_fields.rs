@@ -36,7 +36,7 @@ async fn list_chats_takes_active_in_3_6_and_include_active_before() {
     // The other version's filter is ignored: the active chat is listed.
     assert_eq!(
         listed(&mut new, json!({"include_active": false})).await,
-        [chat_id.clone()]
+        std::slice::from_ref(&chat_id)
     );
     assert_eq!(listed(&mut old, json!({"active": false})).await, [chat_id]);
     world.sandbox.shutdown().await;
