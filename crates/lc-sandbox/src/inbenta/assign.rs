@@ -25,9 +25,6 @@ use tokio::time::Instant;
 pub(crate) const DEFAULT_MAX_ATTEMPTS: u32 = 3;
 /// The most `chats:assign` calls that may wait on one chat's search at once.
 pub(crate) const MAX_WAITERS: usize = 16;
-/// The longest a `chats:assign` call waits for its search's end; then it answers
-/// without an agent.
-pub(crate) const MAX_WAIT: Duration = Duration::from_secs(600);
 /// The estimated waiting time per queue position, in seconds (`queue:update`).
 const SECONDS_PER_POSITION: f64 = 60.0;
 
@@ -113,7 +110,7 @@ pub(crate) fn request_assign(
 }
 
 /// The agent a `chats:assign` call gets once its search ends (none after the app's
-/// longest wait, [`MAX_WAIT`] by default).
+/// longest wait, [`DEFAULT_ASSIGN_WAIT`](super::config::DEFAULT_ASSIGN_WAIT) by default).
 pub(crate) async fn wait_for_agent(waiting: Waiting) -> Option<InbentaAgent> {
     let Waiting { search, max_wait } = waiting;
     tokio::time::timeout(max_wait, search)

@@ -3,6 +3,10 @@
 use lc_protocol::id::Token;
 use std::time::Duration;
 
+/// The longest a `chats:assign` call waits for its search's end unless the app says
+/// otherwise; then it answers without an agent.
+pub(crate) const DEFAULT_ASSIGN_WAIT: Duration = Duration::from_secs(600);
+
 /// An Inbenta app to register with [`Sandbox::create_inbenta_app`](crate::Sandbox::create_inbenta_app).
 ///
 /// ```
@@ -68,7 +72,7 @@ impl NewInbentaApp {
             queue_mode: false,
             inactivity: None,
             assign_interval: Duration::from_secs(30),
-            assign_wait: super::assign::MAX_WAIT,
+            assign_wait: DEFAULT_ASSIGN_WAIT,
             allowed_media_types: ["image/*", "application/pdf", "text/plain"]
                 .map(String::from)
                 .to_vec(),
