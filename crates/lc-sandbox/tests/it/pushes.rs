@@ -286,3 +286,18 @@ async fn subscribed_customers_totals_updated_repeats_while_a_subscription_is_pas
         .await;
     world.sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_chat_an_agent_starts_with_a_customer_updates_its_statistics() {
+    let world = World::new().await;
+    let mut agent = watching(&world, "3.6").await;
+    let _customer = world.customer_rtm("3.6").await;
+    agent.push("customer_statistics_updated").await;
+    let users = json!([{"id": world.customer.id, "type": "customer"}]);
+    agent
+        .ok("start_chat", json!({"chat": {"users": users}}))
+        .await;
+    let updated = agent.push("customer_statistics_updated").await;
+    assert_eq!(updated["payload"]["statistics"]["chats_count"], 1);
+    world.sandbox.shutdown().await;
+}
