@@ -47,7 +47,7 @@ pub(super) fn start_chat(
         .get(&chat_id)
         .and_then(|c| c.customer().cloned())
     {
-        crate::agent_api::announce_statistics(ctx.state, &customer);
+        super::super::customers::announce_statistics(ctx.state, &customer);
     }
     Ok(agent::StartChatResponse {
         chat_id,
@@ -117,7 +117,7 @@ pub(super) fn resume_chat(
         .get(&wanted.id)
         .and_then(|c| c.customer().cloned())
     {
-        crate::agent_api::announce_statistics(ctx.state, &customer);
+        super::super::customers::announce_statistics(ctx.state, &customer);
     }
     Ok(agent::ResumeChatResponse {
         thread_id,
