@@ -28,6 +28,7 @@ pub struct SandboxBuilder {
     /// The console: off (`None`), or on with this admin token (`Some(None)`: a random one).
     console: Option<Option<lc_protocol::id::Token>>,
     state_file: Option<std::path::PathBuf>,
+    customer_totals_period: Duration,
 }
 
 impl Default for SandboxBuilder {
@@ -40,6 +41,7 @@ impl Default for SandboxBuilder {
                 login_deadline: Duration::from_secs(30),
                 idle_timeout: Duration::from_secs(30),
                 request_timeout: Duration::from_secs(15),
+                http_idle_timeout: server::IDLE_TIMEOUT,
             },
             multiple_chats_per_customer: false,
             access_token_lifetime: crate::accounts_store::DEFAULT_LIFETIME,
@@ -48,6 +50,7 @@ impl Default for SandboxBuilder {
             max_connections: server::DEFAULT_MAX_CONNECTIONS,
             console: None,
             state_file: None,
+            customer_totals_period: crate::periodic::DEFAULT_TOTALS_PERIOD,
         }
     }
 }
@@ -213,6 +216,24 @@ impl SandboxBuilder {
         self
     }
 
+    /// How long a plain HTTP connection (Web API, uploads, the accounts service) may sit
+    /// without a byte read or written before the sandbox closes it (default 120 s; at
+    /// least 10 ms). WebSockets follow [`idle_timeout`](Self::idle_timeout) instead.
+    #[must_use]
+    pub fn http_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.timing.http_idle_timeout = timeout.max(Duration::from_millis(10));
+        self
+    }
+
+    /// How often agents whose `subscribe_customers` subscriptions match more customers
+    /// than their `limit` get `subscribed_customers_totals_updated` (default 30 s; at
+    /// least 10 ms).
+    #[must_use]
+    pub fn customer_totals_period(mut self, period: Duration) -> Self {
+        self.customer_totals_period = period.max(Duration::from_millis(10));
+        self
+    }
+
     /// Binds and starts serving.
     ///
     /// # Errors
@@ -250,6 +271,10 @@ impl SandboxBuilder {
         shared.console = crate::console::settings::Console::new(admin_token, self.state_file);
         let shared = Arc::new(shared);
         tokio::spawn(crate::accounts_service::expire_connections(shared.clone()));
+        tokio::spawn(crate::periodic::subscription_totals(
+            shared.clone(),
+            self.customer_totals_period,
+        ));
         let task = tokio::spawn(server::serve(
             listener,
             tls,

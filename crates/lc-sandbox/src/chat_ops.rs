@@ -7,13 +7,13 @@ use crate::state::{ChatRec, ChatUserRec, Principal, State, ThreadRec};
 use crate::views;
 use lc_protocol::Api;
 use lc_protocol::error::{ApiError, ErrorType};
-use lc_protocol::id::{AgentId, ChatId, CustomerId, EventId, GroupId, ThreadId};
+use lc_protocol::id::{AgentId, ChatId, CustomerId, EventId, GroupId, ThreadId, UserId};
 use lc_protocol::types::{
     Access, ConfigGroupPriority, Event, InitialUser, Properties, RoutingStatus, SystemMessageEvent,
     UserType, Visibility,
 };
 use serde_json::json;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What a new thread starts with.
 #[derive(Debug, Default)]
@@ -116,8 +116,9 @@ pub(crate) fn initial_users(
     Ok(users)
 }
 
-/// Appends a new thread to `chat` with `new`'s events authored by `who`; returns the
-/// thread id and the ids of the events.
+/// Appends a new thread to `chat` with `new`'s events, authored by `who` or by the chat
+/// user an event names as its `author_id`, all visible to everyone; returns the thread
+/// id and the ids of the events.
 pub(crate) fn open_thread(
     state: &mut State,
     chat_id: &ChatId,
@@ -149,14 +150,15 @@ pub(crate) fn open_thread(
         access: chat.access.clone(),
         next_event: 0,
         summary: None,
+        queue: None,
     };
     let mut ids = Vec::new();
     for mut event in new.events {
+        let author = initial_author(chat, who, &event)?;
         let id = thread.next_event_id();
-        event.stamp(id.clone(), state.clock.stamp(), Some(who.user_id()));
-        if event.visibility().is_none() {
-            event.set_visibility(Some(Visibility::All));
-        }
+        event.stamp(id.clone(), state.clock.stamp(), Some(author));
+        // "The default visibility of users and events is `all` and cannot be changed."
+        event.set_visibility(Some(Visibility::All));
         thread.events.push(event);
         ids.push(id);
     }
@@ -168,6 +170,27 @@ pub(crate) fn open_thread(
         }
     }
     Ok((thread_id, ids))
+}
+
+/// The author of an initial event of `start_chat` or `resume_chat`: the requester, or
+/// the event's `author_id` when that is another user of the chat (one that is not is a
+/// `validation` error, as the service documents).
+fn initial_author(chat: &ChatRec, who: &Principal, event: &Event) -> Result<UserId, ApiError> {
+    match event.author_id() {
+        Some(author) if author.as_str() != who.user_id_str() => {
+            let listed = chat
+                .users
+                .iter()
+                .any(|u| u.principal.user_id_str() == author.as_str());
+            if !listed {
+                return Err(invalid(format!(
+                    "The author `{author}` of an initial event must be listed in `users`"
+                )));
+            }
+            Ok(author.clone())
+        }
+        _ => Ok(who.user_id()),
+    }
 }
 
 /// Creates a chat for `users` with the given access and properties; returns its id.
@@ -219,7 +242,12 @@ pub(crate) fn route_excluding(
     {
         return None;
     }
-    let candidate = pick_agent(state, &chat.access.group_ids, exclude)?;
+    let Some(candidate) = pick_agent(state, &chat.access.group_ids, exclude) else {
+        if chat.customer().is_some() {
+            crate::queue::enqueue(state, chat_id);
+        }
+        return None;
+    };
     let chat = state.chats.get_mut(chat_id)?;
     chat.users.push(ChatUserRec {
         principal: Principal::Agent(candidate.clone()),
@@ -443,6 +471,30 @@ pub(crate) fn add_event(
 
 /// Adds a system message to the last thread and queues it as `incoming_event`.
 pub(crate) fn system_message(state: &mut State, chat_id: &ChatId, kind: &str, text: String) {
+    let note = SystemNote {
+        kind,
+        text,
+        vars: BTreeMap::new(),
+        visibility: Visibility::All,
+    };
+    system_note(state, chat_id, note);
+}
+
+/// A system message the service writes into a chat.
+pub(crate) struct SystemNote<'a> {
+    /// Its `system_message_type` (`agent_added`, `manual_archived_agent`, …).
+    pub(crate) kind: &'a str,
+    /// The text shown, with the variables filled in.
+    pub(crate) text: String,
+    /// Its `text_vars` (e.g. `agent`, `initiator`); none when empty.
+    pub(crate) vars: BTreeMap<String, String>,
+    /// `agents`: the customer does not see it.
+    pub(crate) visibility: Visibility,
+}
+
+/// Adds the system message `note` to the last thread and queues it as `incoming_event`
+/// (for the customer too when visible to all).
+pub(crate) fn system_note(state: &mut State, chat_id: &ChatId, note: SystemNote<'_>) {
     let created_at = state.clock.stamp();
     let Some(chat) = state.chats.get_mut(chat_id) else {
         return;
@@ -451,24 +503,43 @@ pub(crate) fn system_message(state: &mut State, chat_id: &ChatId, kind: &str, te
         return;
     };
     let id = thread.next_event_id();
+    let for_customer = note.visibility == Visibility::All;
     let event = Event::SystemMessage(SystemMessageEvent {
         id: Some(id),
         created_at: Some(created_at),
-        visibility: Some(Visibility::All),
-        system_message_type: Some(kind.to_owned()),
-        text: Some(text),
+        visibility: Some(note.visibility),
+        system_message_type: Some(note.kind.to_owned()),
+        text: Some(note.text),
+        text_vars: (!note.vars.is_empty()).then_some(note.vars),
         ..SystemMessageEvent::default()
     });
     thread.events.push(event.clone());
     let thread_id = thread.id.clone();
     let payload = json!({"chat_id": chat_id, "thread_id": thread_id, "event": event});
-    let customer = json!({"chat_id": chat_id, "thread_id": thread_id, "event": views::event_view(&event, Api::Customer)});
+    let customer = for_customer.then(|| json!({"chat_id": chat_id, "thread_id": thread_id, "event": views::event_view(&event, Api::Customer)}));
     state.outbox.split(
         Audience::Chat(chat_id.clone()),
         "incoming_event",
         Some(&payload),
-        Some(&customer),
+        customer.as_ref(),
     );
+}
+
+/// The name a system message gives a user: its name, else its id (agents) or
+/// `Customer`.
+pub(crate) fn display_name(state: &State, who: &Principal) -> String {
+    match who {
+        Principal::Agent(id) => state
+            .agents
+            .get(id)
+            .and_then(|a| a.profile.name.clone())
+            .unwrap_or_else(|| id.to_string()),
+        Principal::Customer(id) => state
+            .customers
+            .get(id)
+            .and_then(|c| c.profile.name.clone())
+            .unwrap_or_else(|| "Customer".to_owned()),
+    }
 }
 
 /// Closes the chat's active thread on behalf of `who` (`None`: the router).

@@ -55,6 +55,7 @@ mod files;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+mod group_statuses;
 mod handler;
 mod inbenta;
 #[cfg(test)]
@@ -64,9 +65,12 @@ mod multipart;
 mod out_queue;
 mod outbox;
 mod pagination;
+mod periodic;
 mod principal;
 mod push;
+mod push_shapes;
 mod query;
+mod queue;
 mod response;
 mod rtm;
 mod sandbox;

@@ -17,6 +17,8 @@ pub(crate) enum Audience {
     Agents(Vec<AgentId>),
     /// Every logged-in agent.
     AllAgents,
+    /// Every logged-in customer.
+    AllCustomers,
     /// This customer (all its connections).
     Customer(CustomerId),
     /// One connection.

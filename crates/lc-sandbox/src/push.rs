@@ -5,6 +5,7 @@ use crate::outbox::Audience;
 use crate::state::{ConnId, ConnRec, Principal, State};
 use lc_protocol::wire::livechat;
 use lc_protocol::{Api, ApiVersion, meta};
+use serde_json::value::RawValue;
 
 /// Closes the connections queued with [`Outbox::close_after`].
 fn close_queued(state: &mut State) {
@@ -24,9 +25,13 @@ fn close_queued(state: &mut State) {
 /// webhook delivery first, whoever is connected). The requester's own connection
 /// (`origin`) gets the request id.
 pub(crate) fn deliver(state: &mut State, origin: Option<(ConnId, Option<&str>)>) {
+    crate::queue::sync(state);
+    crate::group_statuses::queue_changes(state);
     let mut candidates = Vec::new();
     for push in state.outbox.take() {
         crate::webhook_delivery::select::offer(state, &push);
+        // The pre-3.6 shapes, made for the first older connection that needs one.
+        let mut older: [Option<Option<Box<RawValue>>>; 2] = [None, None];
         candidates.clear();
         collect_candidates(state, &push.audience, push.name, &mut candidates);
         for conn_id in &candidates {
@@ -44,13 +49,24 @@ pub(crate) fn deliver(state: &mut State, origin: Option<(ConnId, Option<&str>)>)
                 Api::Customer => push.customer.as_ref(),
                 Api::Inbenta | Api::Configuration => None,
             };
-            let Some(payload) = payload else { continue };
+            let Some(mut payload) = payload else { continue };
             if !in_audience(state, &push.audience, push.name, *conn_id, principal) {
                 continue;
             }
             let Some(version) = delivery_version(conn, push.name) else {
                 continue;
             };
+            if conn.version < ApiVersion::V3_6
+                && crate::push_shapes::differs_before_3_6(conn.api, push.name)
+            {
+                let slot = usize::from(conn.api == Api::Customer);
+                let shaped = older[slot].get_or_insert_with(|| {
+                    crate::push_shapes::before_3_6(conn.api, push.name, payload)
+                });
+                if let Some(shaped) = shaped {
+                    payload = shaped;
+                }
+            }
             let request_id = match origin {
                 Some((origin, request_id)) if origin == *conn_id => request_id,
                 _ => None,
@@ -84,7 +100,7 @@ fn collect_candidates(state: &State, audience: &Audience, name: &str, out: &mut 
     let mut add = |user: &str| out.extend(state.user_conns(user));
     match audience {
         Audience::Conn(id) => out.push(*id),
-        Audience::AllAgents => {
+        Audience::AllAgents | Audience::AllCustomers => {
             out.extend(state.conns.keys());
             return;
         }
@@ -115,9 +131,9 @@ fn collect_candidates(state: &State, audience: &Audience, name: &str, out: &mut 
 /// - with one (`{"3.6": ["incoming_chat"], "3.5": ["all"]}`): the push is delivered when
 ///   some listed version names it (or `"all"`) and has it. It is delivered once, labelled
 ///   with the connection's version when that version's list covers it, else with the
-///   oldest other listed version that does. [I] The payload is the same whatever the
-///   label (the sandbox renders one payload per API); versions it does not serve (`"3.7"`)
-///   are ignored.
+///   oldest other listed version that does. [I] The payload has the shape of the
+///   connection's version ([`crate::push_shapes`]) whatever the label; versions it does
+///   not serve (`"3.7"`) are ignored.
 fn delivery_version(conn: &ConnRec, name: &str) -> Option<ApiVersion> {
     let has = |version: ApiVersion| {
         meta::find_push(conn.api, name)
@@ -148,6 +164,7 @@ fn in_audience(
     match (audience, who) {
         (Audience::Conn(id), _) => *id == conn,
         (Audience::AllAgents, Principal::Agent(_)) => true,
+        (Audience::AllCustomers, Principal::Customer(_)) => true,
         (Audience::Agents(ids), Principal::Agent(id)) => ids.contains(id),
         (Audience::Customer(target), Principal::Customer(id)) => target == id,
         (Audience::Chat(chat) | Audience::ChatAgents(chat), Principal::Agent(id)) => {

@@ -127,11 +127,25 @@ where
     {
         // The agent's status follows its connections (offline with the last one).
         let mut state = shared.lock();
+        customer_leaving(&mut state, id);
         let removed = state.on_connection_closed(id);
         crate::push::deliver(&mut state, None);
         drop(removed);
     }
     crate::writer::finish(writer, FLUSH_TIMEOUT).await;
+}
+
+/// When `conn` is a customer's last connection: the customer leaves the tracked
+/// website, and the agents that hear about it get `customer_left`.
+fn customer_leaving(state: &mut State, conn: ConnId) {
+    let Some(crate::state::Principal::Customer(customer)) =
+        state.conns.get(&conn).and_then(|c| c.principal.clone())
+    else {
+        return;
+    };
+    if state.user_conns(customer.as_str()) == [conn] {
+        crate::agent_api::announce_left(state, &customer);
+    }
 }
 
 /// Adds a connection, not logged in yet, to the state.
@@ -492,6 +506,7 @@ impl InProcess {
 impl Drop for InProcess {
     fn drop(&mut self) {
         let mut state = self.conn.shared.lock();
+        customer_leaving(&mut state, self.conn.id);
         let removed = state.on_connection_closed(self.conn.id);
         crate::push::deliver(&mut state, None);
         drop(removed);

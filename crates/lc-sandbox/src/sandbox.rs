@@ -169,9 +169,33 @@ impl Sandbox {
             .then(|| Token::new(state.mint_token(Principal::Agent(id.clone()))))
     }
 
-    /// Revokes a token: logins and Web calls with it fail from now on.
+    /// Revokes a token: logins and Web calls with it fail from now on, and the RTM
+    /// connections logged in with it are closed after the disconnect push with reason
+    /// `access_token_revoked` (`agent_disconnected` / `customer_disconnected`), as the
+    /// real service does.
     pub fn revoke_token(&self, token: &Token) {
-        self.shared.lock().tokens.remove(token.expose());
+        let mut state = self.shared.lock();
+        let bare = token.expose();
+        let bare = bare.strip_prefix("Bearer ").unwrap_or(bare).trim();
+        state.tokens.remove(bare);
+        let logged_in: Vec<_> = state
+            .conns
+            .iter()
+            .filter(|(_, c)| c.principal.is_some())
+            .filter(|(_, c)| {
+                c.session
+                    .token
+                    .as_deref()
+                    .is_some_and(|sent| sent.strip_prefix("Bearer ").unwrap_or(sent).trim() == bare)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for conn in logged_in {
+            state::close_conn(&state, conn, "access_token_revoked");
+            if let Some(c) = state.conns.get_mut(&conn) {
+                c.session.token = None;
+            }
+        }
     }
 
     /// Closes every RTM connection of `user` after pushing the disconnect push with

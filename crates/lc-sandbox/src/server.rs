@@ -2,7 +2,8 @@
 //!
 //! Bounded: at most `max_connections` connections at once (others are closed at once),
 //! [`HEADER_READ_TIMEOUT`] to send a request's headers, and an HTTP connection idle for
-//! [`IDLE_TIMEOUT`] between requests is closed (WebSockets have their own timeouts).
+//! [`IDLE_TIMEOUT`] (or the builder's `http_idle_timeout`) between requests is closed
+//! (WebSockets have their own timeouts).
 
 use crate::body::RequestBody;
 use crate::cutoff::Cutoff;
@@ -28,7 +29,7 @@ use tokio_rustls::TlsAcceptor;
 pub(crate) const DEFAULT_MAX_CONNECTIONS: usize = 16_384;
 /// How long a client has to send a request's headers (and a TLS handshake).
 pub(crate) const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long an HTTP connection may sit without a byte read or written.
+/// How long an HTTP connection may sit without a byte read or written, by default.
 pub(crate) const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Accepts connections until `shutdown` turns true.
@@ -83,6 +84,7 @@ where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Idle + Unpin + Send + 'static,
 {
     let last_active = io.inner().last_active();
+    let idle_timeout = shared.timing.http_idle_timeout;
     let mut shutdown = shared.shutdown.clone();
     // Cut by a Web action dropped after applying: the connection ends without a response.
     let cutoff = Cutoff::new();
@@ -101,7 +103,7 @@ where
         .header_read_timeout(HEADER_READ_TIMEOUT);
     let connection = builder.serve_connection_with_upgrades(io, service);
     tokio::pin!(connection);
-    let mut idle_check = tokio::time::interval(IDLE_TIMEOUT / 4);
+    let mut idle_check = tokio::time::interval(idle_timeout / 4);
     loop {
         tokio::select! {
             biased;
@@ -117,7 +119,7 @@ where
             }
             _ = shutdown.changed() => return,
             _ = idle_check.tick() => {
-                if last_active.idle_for() >= IDLE_TIMEOUT {
+                if last_active.idle_for() >= idle_timeout {
                     tracing::debug!("idle HTTP connection closed");
                     return;
                 }

@@ -19,6 +19,10 @@ pub(crate) struct Timing {
     /// real service; only a response delay set with `Sandbox::set_response_delay` makes a
     /// request that slow).
     pub(crate) request_timeout: Duration,
+    /// Time an HTTP connection may sit without a byte read or written before it is
+    /// closed ([`IDLE_TIMEOUT`](crate::server::IDLE_TIMEOUT) unless the builder says
+    /// otherwise).
+    pub(crate) http_idle_timeout: Duration,
 }
 
 /// What every connection task shares.

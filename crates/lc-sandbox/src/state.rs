@@ -45,6 +45,9 @@ pub(crate) struct ConnSession {
     pub(crate) token: Option<String>,
     /// Its `subscribe_customers` subscriptions: id → the groups tracked (`None`: all).
     pub(crate) customer_subscriptions: BTreeMap<String, Option<Vec<GroupId>>>,
+    /// The `limit` of each of those subscriptions: past it, the periodic
+    /// `subscribed_customers_totals_updated` tells how many customers match.
+    pub(crate) subscription_limits: BTreeMap<String, usize>,
 }
 
 impl ConnRec {
@@ -162,6 +165,30 @@ pub(crate) struct ThreadRec {
     pub(crate) next_event: u64,
     /// The summary set by `request_thread_summary` (3.6).
     pub(crate) summary: Option<lc_protocol::types::Summary>,
+    /// Where the thread stands in the queue while it waits for an agent.
+    pub(crate) queue: Option<QueueRec>,
+}
+
+/// A queued thread's place (see [`crate::queue`]).
+#[derive(Debug, Clone)]
+pub(crate) struct QueueRec {
+    /// When it entered the queue (RFC 3339).
+    pub(crate) queued_at: String,
+    /// Its rank among all queued threads ever (the queue's order).
+    pub(crate) order: u64,
+    /// Its position (1 = next).
+    pub(crate) position: u32,
+    /// The position last pushed (0: none yet).
+    pub(crate) pushed: u32,
+}
+
+/// The queued chats, in queue order, and whether positions may have moved.
+#[derive(Debug, Default)]
+pub(crate) struct Queueing {
+    /// Queue order → chat (entries of chats that left are dropped at the next delivery).
+    pub(crate) queued: BTreeMap<u64, ChatId>,
+    /// The last order handed out.
+    pub(crate) seq: u64,
 }
 
 impl ThreadRec {
@@ -239,6 +266,18 @@ impl CountedChat for ChatRec {
     }
 }
 
+/// The group statuses last pushed (`groups_status_updated`), and whether they may have
+/// changed since.
+#[derive(Debug, Default)]
+pub(crate) struct GroupStatuses {
+    /// The status last pushed per group (a group missing here was `offline`: nobody was
+    /// logged in when the sandbox started).
+    pub(crate) last: BTreeMap<GroupId, lc_protocol::types::GroupStatus>,
+    /// Set when a routing status changed (a login, a logout, a status request, the
+    /// auto-away rule): the statuses are compared when the pushes are delivered.
+    pub(crate) dirty: bool,
+}
+
 /// Settings of a sandbox.
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
@@ -285,6 +324,10 @@ pub(crate) struct State {
     pub(crate) bot_tokens: HashMap<String, crate::bots::BotToken>,
     /// Where webhook deliveries go (to the sender task), with the delivery log.
     pub(crate) webhook_queue: crate::webhook_delivery::queue::Queue,
+    /// The group statuses last pushed.
+    pub(crate) group_statuses: GroupStatuses,
+    /// The chat queue.
+    pub(crate) queue: Queueing,
 }
 
 impl State {
@@ -321,6 +364,8 @@ impl State {
             webhooks: Default::default(),
             bot_tokens: HashMap::new(),
             webhook_queue: Default::default(),
+            group_statuses: GroupStatuses::default(),
+            queue: Queueing::default(),
         }
     }
 
@@ -477,6 +522,7 @@ impl State {
             return;
         };
         rec.routing_status = status.clone();
+        self.group_statuses.dirty = true;
         let payload = serde_json::json!({ "agent_id": agent, "status": status });
         self.outbox
             .agents(Audience::AllAgents, "routing_status_set", &payload);

@@ -204,6 +204,7 @@ pub(crate) fn thread_view(chat: &ChatRec, thread: &ThreadRec, reader: Reader) ->
         next_thread_id: neighbour(1),
         created_at: thread.created_at.clone(),
         summary: thread.summary.clone().filter(|_| api == Api::Agent),
+        queue: thread.queue.as_ref().map(crate::queue::view),
         ..Thread::default()
     }
 }

@@ -145,8 +145,9 @@ async fn an_expired_token_is_refreshed_through_the_provider() {
     let client = RtmClient::connect(session, provider.clone(), config());
     let mut events = client.subscribe();
     connected(&mut events, "connected").await;
-    sandbox.revoke_token(&agent.token);
+    // Expired first: revoking closes the connection with `access_token_revoked`, which is final.
     sandbox.disconnect(agent.id.as_str(), "access_token_expired");
+    sandbox.revoke_token(&agent.token);
     connected(&mut events, "connected again").await;
     assert_eq!(
         provider.calls.load(Ordering::SeqCst),

@@ -9,7 +9,10 @@ use crate::handler::{Ctx, Reply, err};
 use lc_protocol::error::ErrorType;
 use serde_json::value::RawValue;
 
-pub(crate) use customers::{announce_online, apply_update, watchers};
+pub(crate) use customers::{
+    announce_left, announce_online, announce_statistics, apply_update, queue_subscription_totals,
+    watchers,
+};
 pub(crate) use status::{login, routing_status_of};
 
 /// Runs an agent action (already checked to exist for this version and transport).

@@ -96,7 +96,7 @@ pub(crate) fn login(
     if !in_session {
         start_session(state, &agent_id, request.reconnect.unwrap_or(false));
     }
-    let level = remember_login_options(state, &agent_id, &request);
+    let level = remember_login_options(state, &agent_id, &request, version);
     let response = login_response(state, &agent_id);
     let customers = customers::monitored_customers(state, &agent_id, &level, version);
     state.outbox.agents(
@@ -134,11 +134,14 @@ fn start_session(state: &mut State, agent: &AgentId, reconnect: bool) {
 }
 
 /// Stores the customer monitoring level and push notification settings of a login;
-/// returns the level in force.
+/// returns the level in force. `push_notifications` exists until 3.4: from 3.5 on it
+/// is ignored, like any field the version does not have (the real service's v3.5
+/// Python client still sends it).
 fn remember_login_options(
     state: &mut State,
     agent: &AgentId,
     request: &agent::Login,
+    version: ApiVersion,
 ) -> CustomerMonitoringLevel {
     let Some(rec) = state.agents.get_mut(agent) else {
         return CustomerMonitoringLevel::My;
@@ -149,7 +152,11 @@ fn remember_login_options(
         .or_else(|| rec.login.monitoring_level.clone())
         .unwrap_or(CustomerMonitoringLevel::My);
     rec.login.monitoring_level = Some(level.clone());
-    if let Some(settings) = &request.push_notifications {
+    let settings = request
+        .push_notifications
+        .as_ref()
+        .filter(|_| version < ApiVersion::V3_5);
+    if let Some(settings) = settings {
         rec.login.push_notifications = serde_json::to_value(settings).ok();
     }
     level

@@ -440,6 +440,8 @@ fn chat_rec(chat: ChatSnap) -> Result<ChatRec, LoadError> {
             access: t.access,
             next_event: t.next_event,
             summary: t.summary,
+            // Queue places are not saved: a queued thread comes back out of the queue.
+            queue: None,
         })
         .collect();
     Ok(ChatRec {

@@ -153,6 +153,7 @@ fn start_chat(
     chat_ops::set_continuous(ctx.state, &chat_id, request.continuous);
     chat_ops::route(ctx.state, &chat_id);
     chat_ops::push_incoming_chat(ctx.state, &chat_id, &ctx.who);
+    crate::agent_api::announce_statistics(ctx.state, &me);
     Ok(customer::StartChatResponse {
         chat_id,
         thread_id,
@@ -171,6 +172,7 @@ fn resume_chat(
     ctx: &mut Ctx<'_>,
     request: customer::ResumeChat,
 ) -> Result<customer::ResumeChatResponse, ApiError> {
+    let me = ctx.customer_id()?;
     let wanted = request.chat;
     let chat = chat_ops::visible_chat(ctx.state, &ctx.who, &wanted.id)?;
     if chat.is_active() {
@@ -203,6 +205,7 @@ fn resume_chat(
     chat_ops::set_continuous(ctx.state, &wanted.id, request.continuous);
     chat_ops::route(ctx.state, &wanted.id);
     chat_ops::push_incoming_chat(ctx.state, &wanted.id, &ctx.who);
+    crate::agent_api::announce_statistics(ctx.state, &me);
     Ok(customer::ResumeChatResponse {
         thread_id,
         event_ids: (!event_ids.is_empty()).then_some(event_ids),

@@ -82,6 +82,7 @@ pub(crate) fn login(
     }
     if first_connection {
         agent_api::announce_online(state, &id);
+        agent_api::announce_statistics(state, &id);
     }
     encode(&login_response(state, &id, version))
 }
@@ -449,6 +450,7 @@ fn update_customer_page(
         "title": request.title,
     });
     push_to_agent_listeners(ctx.state, &me, "customer_page_updated", &payload);
+    agent_api::announce_statistics(ctx.state, &me);
     Ok(customer::UpdateCustomerPageResponse::default())
 }
 

@@ -25,16 +25,20 @@ use tokio::time::Instant;
 pub(crate) const DEFAULT_MAX_ATTEMPTS: u32 = 3;
 /// The most `chats:assign` calls that may wait on one chat's search at once.
 pub(crate) const MAX_WAITERS: usize = 16;
-/// The longest a `chats:assign` call waits for its search's end; then it answers
-/// without an agent.
-pub(crate) const MAX_WAIT: Duration = Duration::from_secs(600);
 /// The estimated waiting time per queue position, in seconds (`queue:update`).
 const SECONDS_PER_POSITION: f64 = 60.0;
 
 /// How `chats:assign` ends: now, or when the search ends.
 pub(crate) enum AssignStart {
     Done(Option<InbentaAgent>),
-    Wait(oneshot::Receiver<Option<InbentaAgent>>),
+    Wait(Waiting),
+}
+
+/// A `chats:assign` call waiting for its search's end, for at most `max_wait`.
+#[derive(Debug)]
+pub(crate) struct Waiting {
+    search: oneshot::Receiver<Option<InbentaAgent>>,
+    max_wait: Duration,
 }
 
 /// Starts looking for an agent for `chat_id` (`chats:assign`, `GET chats/{id}/assign`).
@@ -48,6 +52,7 @@ pub(crate) fn request_assign(
     let app = ctx.app()?;
     let queue_mode = app.config.queue_mode;
     let interval = interval.unwrap_or(app.config.assign_interval);
+    let max_wait = app.config.assign_wait;
     let chat = app.chat(chat_id)?;
     check_member(chat, who)?;
     if chat.closed {
@@ -79,7 +84,10 @@ pub(crate) fn request_assign(
             // Waiting in the queue: the search ends here; `user:joined` comes later.
             chat.resolve_waiters(None);
         }
-        return Ok(AssignStart::Wait(rx));
+        return Ok(AssignStart::Wait(Waiting {
+            search: rx,
+            max_wait,
+        }));
     }
     if !chat.searching {
         chat.searching = true;
@@ -95,14 +103,17 @@ pub(crate) fn request_assign(
         };
         hub.spawn(search.run());
     }
-    Ok(AssignStart::Wait(rx))
+    Ok(AssignStart::Wait(Waiting {
+        search: rx,
+        max_wait,
+    }))
 }
 
-/// The agent a `chats:assign` call gets once its search ends (none after [`MAX_WAIT`]).
-pub(crate) async fn wait_for_agent(
-    search: oneshot::Receiver<Option<InbentaAgent>>,
-) -> Option<InbentaAgent> {
-    tokio::time::timeout(MAX_WAIT, search)
+/// The agent a `chats:assign` call gets once its search ends (none after the app's
+/// longest wait, [`DEFAULT_ASSIGN_WAIT`](super::config::DEFAULT_ASSIGN_WAIT) by default).
+pub(crate) async fn wait_for_agent(waiting: Waiting) -> Option<InbentaAgent> {
+    let Waiting { search, max_wait } = waiting;
+    tokio::time::timeout(max_wait, search)
         .await
         .ok()?
         .ok()

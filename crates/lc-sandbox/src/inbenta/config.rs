@@ -3,6 +3,10 @@
 use lc_protocol::id::Token;
 use std::time::Duration;
 
+/// The longest a `chats:assign` call waits for its search's end unless the app says
+/// otherwise; then it answers without an agent.
+pub(crate) const DEFAULT_ASSIGN_WAIT: Duration = Duration::from_secs(600);
+
 /// An Inbenta app to register with [`Sandbox::create_inbenta_app`](crate::Sandbox::create_inbenta_app).
 ///
 /// ```
@@ -26,6 +30,7 @@ pub struct NewInbentaApp {
     pub(crate) queue_mode: bool,
     pub(crate) inactivity: Option<(Duration, Duration)>,
     pub(crate) assign_interval: Duration,
+    pub(crate) assign_wait: Duration,
     pub(crate) allowed_media_types: Vec<String>,
 }
 
@@ -48,6 +53,7 @@ impl std::fmt::Debug for NewInbentaApp {
             .field("queue_mode", &self.queue_mode)
             .field("inactivity", &self.inactivity)
             .field("assign_interval", &self.assign_interval)
+            .field("assign_wait", &self.assign_wait)
             .field("allowed_media_types", &self.allowed_media_types)
             .finish()
     }
@@ -66,6 +72,7 @@ impl NewInbentaApp {
             queue_mode: false,
             inactivity: None,
             assign_interval: Duration::from_secs(30),
+            assign_wait: DEFAULT_ASSIGN_WAIT,
             allowed_media_types: ["image/*", "application/pdf", "text/plain"]
                 .map(String::from)
                 .to_vec(),
@@ -115,6 +122,14 @@ impl NewInbentaApp {
     #[must_use]
     pub fn assign_interval(mut self, d: Duration) -> Self {
         self.assign_interval = d;
+        self
+    }
+
+    /// The longest a `chats:assign` call (realtime or REST) waits for an agent before it
+    /// answers without one (default 10 minutes).
+    #[must_use]
+    pub fn assign_wait(mut self, d: Duration) -> Self {
+        self.assign_wait = d;
         self
     }
 

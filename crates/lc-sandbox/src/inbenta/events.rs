@@ -13,14 +13,13 @@ use lc_protocol::inbenta::{
 };
 use serde_json::{Value, json};
 use std::time::Duration;
-use tokio::sync::oneshot;
 
 /// How an event is answered.
 pub(crate) enum Outcome {
     /// Now, with this data.
     Now(Value),
     /// When the agent search ends.
-    Later(oneshot::Receiver<Option<InbentaAgent>>),
+    Later(assign::Waiting),
 }
 
 /// The reply of `chats:assign`: `{agent}`, or `{}` when none was found.

@@ -108,7 +108,7 @@ async fn run<B: RequestBody>(
         };
         let agent = match start {
             assign::AssignStart::Done(agent) => agent,
-            assign::AssignStart::Wait(rx) => assign::wait_for_agent(rx).await,
+            assign::AssignStart::Wait(waiting) => assign::wait_for_agent(waiting).await,
         };
         return ok(&assign_reply(agent));
     }

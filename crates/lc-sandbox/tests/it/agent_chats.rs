@@ -580,6 +580,25 @@ async fn list_archives_lists_one_entry_per_thread() {
 }
 
 #[tokio::test]
+async fn list_archives_by_chat_ids_lists_those_chats_once_each() {
+    let world = World::new().await;
+    let mut smith = world.agent_rtm("3.6").await;
+    let a = smith.ok("start_chat", json!({})).await;
+    smith.ok("start_chat", json!({})).await;
+    let c = smith.ok("start_chat", json!({})).await;
+    let (a_id, c_id) = (s(&a["chat_id"]), s(&c["chat_id"]));
+    // Repeated and unknown ids change nothing; the other filters still apply.
+    let filters = json!({"filters": {"chat_ids": [a_id, c_id, a_id, "NOSUCHCHAT"]}});
+    let expected = vec![
+        (c_id.clone(), s(&c["thread_id"])),
+        (a_id, s(&a["thread_id"])),
+    ];
+    assert_eq!(archives(&mut smith, filters).await, expected);
+    let narrowed = json!({"filters": {"chat_ids": [c_id], "query": "nothing like it"}});
+    assert!(archives(&mut smith, narrowed).await.is_empty());
+}
+
+#[tokio::test]
 async fn list_archives_query_matches_message_texts_ignoring_case() {
     let world = World::new().await;
     let mut smith = world.agent_rtm("3.6").await;

@@ -293,3 +293,24 @@ async fn a_message_after_the_alert_keeps_the_chat_open() {
     let read = ws.ok("chats:get", json!({"chatId": chat})).await;
     assert_eq!(read["chat"]["closed"], false);
 }
+
+#[tokio::test]
+async fn a_search_longer_than_the_apps_assign_wait_answers_without_an_agent() {
+    let wait = Duration::from_millis(300);
+    let world = World::new(NewInbentaApp::new("").assign_wait(wait)).await;
+    let sandbox = &world.sandbox;
+    sandbox.create_inbenta_agent(world.app_id(), agent("Slow", AgentBehaviour::Ignore));
+    let (user, _, mut ws) = world.user("Bob").await;
+    let chat = create_chat(&mut ws, &user).await;
+    let started = std::time::Instant::now();
+    // Three invitations 30 s apart: the search would take 90 s.
+    let reply = ws
+        .ok(
+            "chats:assign",
+            json!({"chatId": chat, "maxAttempts": 3, "interval": 30}),
+        )
+        .await;
+    assert!(reply.get("agent").is_none(), "{reply}");
+    assert!(started.elapsed() >= wait, "not before the wait");
+    assert!(started.elapsed() < Duration::from_secs(5), "at the wait");
+}

@@ -178,3 +178,27 @@ async fn an_upload_with_an_endless_part_header_is_refused_and_bounded() {
     assert_eq!(reply.status, http::StatusCode::OK);
     world.sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_idle_http_connection_is_closed_after_the_idle_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let idle = Duration::from_millis(400);
+    let world = World::with(lc_sandbox::Sandbox::builder().http_idle_timeout(idle)).await;
+    let mut stream = tokio::net::TcpStream::connect(world.sandbox.local_addr())
+        .await
+        .unwrap();
+    stream
+        .write_all(b"GET /nothing-here HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = [0_u8; 4096];
+    let read = stream.read(&mut buf).await.unwrap();
+    assert!(buf[..read].starts_with(b"HTTP/1.1 404"), "a response first");
+    let answered = Instant::now();
+    // Kept alive, then closed once idle for the timeout.
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut rest)).await;
+    assert!(closed.is_ok(), "closed within the idle timeout");
+    assert!(answered.elapsed() >= idle, "not before it");
+    world.sandbox.shutdown().await;
+}

@@ -11,6 +11,7 @@ use lc_protocol::error::ApiError;
 use lc_protocol::id::{ChatId, ThreadId};
 use lc_protocol::types::{Chat, Event, SortOrder};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 /// What a `list_archives` cursor remembers of the first request.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -63,9 +64,7 @@ pub(super) fn list_archives(
         )
     });
     let state = &*ctx.state;
-    let entries: Vec<(&ChatRec, &ThreadRec)> = state
-        .chats
-        .values()
+    let entries: Vec<(&ChatRec, &ThreadRec)> = candidates(state, filters.chat_ids.as_deref())
         .filter(|c| state.can_see_chat(&ctx.who, c))
         .flat_map(|c| c.threads.iter().map(move |t| (c, t)))
         .filter(|(c, t)| thread_readable(state, &ctx.who, c, t) && filter.matches(state, c, t))
@@ -98,6 +97,21 @@ pub(super) fn list_archives(
         previous_page_id: page.previous_page_id,
         ..Default::default()
     })
+}
+
+/// The chats a listing looks at: those of `chat_ids`, found by id (each once; unknown
+/// ids are skipped), else every chat.
+fn candidates<'s>(
+    state: &'s State,
+    chat_ids: Option<&'s [ChatId]>,
+) -> Box<dyn Iterator<Item = &'s ChatRec> + 's> {
+    match chat_ids {
+        Some(ids) => {
+            let unique: BTreeSet<&ChatId> = ids.iter().collect();
+            Box::new(unique.into_iter().filter_map(|id| state.chats.get(id)))
+        }
+        None => Box::new(state.chats.values()),
+    }
 }
 
 /// One `list_archives` entry: the chat with one thread, and the thread's readable

@@ -41,6 +41,14 @@ pub(super) fn start_chat(
     };
     chat_ops::set_continuous(ctx.state, &chat_id, request.continuous);
     chat_ops::push_incoming_chat(ctx.state, &chat_id, &ctx.who);
+    if let Some(customer) = ctx
+        .state
+        .chats
+        .get(&chat_id)
+        .and_then(|c| c.customer().cloned())
+    {
+        super::super::customers::announce_statistics(ctx.state, &customer);
+    }
     Ok(agent::StartChatResponse {
         chat_id,
         thread_id,
@@ -103,6 +111,14 @@ pub(super) fn resume_chat(
     }
     chat_ops::set_continuous(ctx.state, &wanted.id, request.continuous);
     chat_ops::push_incoming_chat(ctx.state, &wanted.id, &ctx.who);
+    if let Some(customer) = ctx
+        .state
+        .chats
+        .get(&wanted.id)
+        .and_then(|c| c.customer().cloned())
+    {
+        super::super::customers::announce_statistics(ctx.state, &customer);
+    }
     Ok(agent::ResumeChatResponse {
         thread_id,
         event_ids: (!event_ids.is_empty()).then_some(event_ids),

@@ -42,9 +42,14 @@ pub(super) fn add_user_to_chat(
         &request.user_type,
         &visibility,
     )?;
+    let new_user = chat.user(&principal).is_none();
+    let had_agent = chat
+        .users
+        .iter()
+        .any(|u| matches!(u.principal, Principal::Agent(_)));
     let user = ChatUserRec {
         principal: principal.clone(),
-        visibility,
+        visibility: visibility.clone(),
         present: true,
         events_seen_up_to: None,
     };
@@ -65,7 +70,59 @@ pub(super) fn add_user_to_chat(
         &principal,
         requester.as_ref(),
     );
+    if new_user {
+        let initiator = ctx.who.clone();
+        let note = match &principal {
+            Principal::Agent(_) if !had_agent => None,
+            Principal::Agent(_) if principal == initiator => Some(("agent_joined", "agent")),
+            Principal::Agent(_) => Some(("agent_added", "agent")),
+            Principal::Customer(_) => Some(("customer_added", "customer")),
+        };
+        if let Some(note) = note {
+            let chat_id = &request.chat_id;
+            user_note(ctx.state, chat_id, note, &principal, &initiator, visibility);
+        }
+    }
     Ok(Empty {})
+}
+
+/// Writes the system message `kind` about `user` (named as `role` in its text
+/// variables; the requester is the `initiator`) into the chat's active thread, as the
+/// real service does when users are added to or removed from a chat: `agent_added`
+/// ("%initiator% added %agent% to the chat"), `agent_joined` ("%agent% joined the
+/// chat"), `customer_added`, `agent_removed` ("%initiator% removed %agent% from the
+/// chat"), `agent_left` ("%agent% left the chat").
+fn user_note(
+    state: &mut State,
+    chat_id: &ChatId,
+    (kind, role): (&'static str, &str),
+    user: &Principal,
+    initiator: &Principal,
+    visibility: Visibility,
+) {
+    // An inactive chat (3.3) gets no system message.
+    if !state.chats.get(chat_id).is_some_and(ChatRec::is_active) {
+        return;
+    }
+    let name = chat_ops::display_name(state, user);
+    let by = chat_ops::display_name(state, initiator);
+    let text = match kind {
+        "agent_joined" => format!("{name} joined the chat"),
+        "agent_left" => format!("{name} left the chat"),
+        "agent_removed" => format!("{by} removed {name} from the chat"),
+        _ => format!("{by} added {name} to the chat"),
+    };
+    let mut vars = std::collections::BTreeMap::from([(role.to_owned(), name)]);
+    if !matches!(kind, "agent_joined" | "agent_left") {
+        vars.insert("initiator".to_owned(), by);
+    }
+    let note = chat_ops::SystemNote {
+        kind,
+        text,
+        vars,
+        visibility,
+    };
+    chat_ops::system_note(state, chat_id, note);
 }
 
 /// Checks the user `add_user_to_chat` adds to `chat`.
@@ -122,6 +179,7 @@ pub(super) fn remove_user_from_chat(
         .user(&target)
         .ok_or_else(|| not_found(format_args!("User `{}` in the chat", request.user_id)))?;
     let seen_by_customer = user.visibility == Visibility::All;
+    let removed_visibility = user.visibility.clone();
     let audience = chat_audience(chat);
     let payload = agent_push::UserRemovedFromChat {
         chat_id: request.chat_id.clone(),
@@ -142,6 +200,20 @@ pub(super) fn remove_user_from_chat(
         "user_removed_from_chat",
         &payload,
         customer,
+    );
+    let note = if target == ctx.who {
+        ("agent_left", "agent")
+    } else {
+        ("agent_removed", "agent")
+    };
+    let who = ctx.who.clone();
+    user_note(
+        ctx.state,
+        &request.chat_id,
+        note,
+        &target,
+        &who,
+        removed_visibility,
     );
     Ok(Empty {})
 }

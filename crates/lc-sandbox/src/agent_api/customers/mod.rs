@@ -26,7 +26,10 @@ use serde_json::value::RawValue;
 use update::{ban_customer, create_customer, update_customer};
 use view::get_customer;
 
-pub(crate) use monitoring::{announce_online, monitored_customers, watchers};
+pub(crate) use monitoring::{
+    announce_left, announce_online, announce_statistics, monitored_customers,
+    queue_subscription_totals, watchers,
+};
 pub(crate) use update::apply_update;
 
 /// Handles the customer actions; `None` for actions of other topics.

@@ -5,7 +5,7 @@
 use super::view::{agent_view, groups_of, known};
 use crate::handler::{Ctx, err, invalid, not_found};
 use crate::outbox::Audience;
-use crate::state::{ConnId, Principal, State};
+use crate::state::{ChatRec, ConnId, Principal, State};
 use lc_protocol::agent;
 use lc_protocol::error::{ApiError, ErrorType};
 use lc_protocol::id::{AgentId, CustomerId, GroupId};
@@ -32,16 +32,35 @@ pub(crate) fn monitors(
     level: &CustomerMonitoringLevel,
     customer: &CustomerId,
 ) -> bool {
+    let active = active_chats_of(state, customer);
+    monitors_among(state, agent, level, customer, &active)
+}
+
+/// The active chats of `customer` (one pass over the chats).
+fn active_chats_of<'s>(state: &'s State, customer: &CustomerId) -> Vec<&'s ChatRec> {
+    state
+        .chats
+        .values()
+        .filter(|c| c.is_active() && c.customer() == Some(customer))
+        .collect()
+}
+
+/// [`monitors`], given the customer's active chats.
+fn monitors_among(
+    state: &State,
+    agent: &AgentId,
+    level: &CustomerMonitoringLevel,
+    customer: &CustomerId,
+    active: &[&ChatRec],
+) -> bool {
     let who = Principal::Agent(agent.clone());
     let chatting = |mine: bool| {
-        state.chats.values().any(|c| {
-            c.is_active()
-                && c.customer() == Some(customer)
-                && if mine {
-                    c.user(&who).is_some()
-                } else {
-                    state.can_see_chat(&who, c)
-                }
+        active.iter().any(|c| {
+            if mine {
+                c.user(&who).is_some()
+            } else {
+                state.can_see_chat(&who, c)
+            }
         })
     };
     match level {
@@ -51,9 +70,9 @@ pub(crate) fn monitors(
     }
 }
 
-/// Whether `agent` hears about `customer`: it follows the customer or its monitoring
-/// level (of its last login) covers it.
-fn agent_hears(state: &State, agent: &AgentId, customer: &CustomerId) -> bool {
+/// Whether `agent` hears about `customer` (whose active chats are `active`): it follows
+/// the customer or its monitoring level (of its last login) covers it.
+fn agent_hears(state: &State, agent: &AgentId, customer: &CustomerId, active: &[&ChatRec]) -> bool {
     let Some(rec) = state.agents.get(agent) else {
         return false;
     };
@@ -62,7 +81,8 @@ fn agent_hears(state: &State, agent: &AgentId, customer: &CustomerId) -> bool {
         .monitoring_level
         .clone()
         .unwrap_or(CustomerMonitoringLevel::My);
-    rec.login.followed_customers.contains(customer) || monitors(state, agent, &level, customer)
+    rec.login.followed_customers.contains(customer)
+        || monitors_among(state, agent, &level, customer, active)
 }
 
 /// The customers `agent` hears about at `level` (or follows), oldest first, as the
@@ -86,12 +106,13 @@ pub(crate) fn monitored_customers(
 
 /// The agent connections that hear about `customer` (see the module doc).
 pub(crate) fn watchers(state: &State, customer: &CustomerId) -> Vec<ConnId> {
+    let active = active_chats_of(state, customer);
     state
         .conns
         .iter()
         .filter(|(_, c)| match &c.principal {
             Some(Principal::Agent(agent)) => {
-                agent_hears(state, agent, customer)
+                agent_hears(state, agent, customer, &active)
                     || c.session
                         .customer_subscriptions
                         .values()
@@ -114,6 +135,34 @@ pub(crate) fn announce_online(state: &mut State, customer: &CustomerId) {
         state
             .outbox
             .agents(Audience::Conn(conn), "incoming_customer", &view);
+    }
+}
+
+/// Queues `customer_left` (`{id, left_at}`) for the agent connections that hear about
+/// `customer`, whose last connection is closing: call it while that connection is still
+/// there (agents at the `online` level hear about the customer through it).
+pub(crate) fn announce_left(state: &mut State, customer: &CustomerId) {
+    let left_at = state.clock.stamp();
+    let payload = json!({ "id": customer, "left_at": left_at });
+    for conn in watchers(state, customer) {
+        state
+            .outbox
+            .agents(Audience::Conn(conn), "customer_left", &payload);
+    }
+}
+
+/// Queues `customer_statistics_updated` (3.6: `{customer_id, statistics}`) for the
+/// agent connections that hear about `customer`, whose visits, page views or chats
+/// counts just changed.
+pub(crate) fn announce_statistics(state: &mut State, customer: &CustomerId) {
+    let statistics = crate::views::customer_statistics(state, customer);
+    let payload = json!({ "customer_id": customer, "statistics": statistics });
+    for conn in watchers(state, customer) {
+        state.outbox.agents(
+            Audience::Conn(conn),
+            "customer_statistics_updated",
+            &payload,
+        );
     }
 }
 
@@ -168,7 +217,7 @@ pub(super) fn unfollow_customer(
 /// (all groups when absent; a customer's groups are its own and its chats') and gets
 /// their customer pushes from now on. The response lists at most `limit` (default 100,
 /// [I]) of them, newest first; when more match, `subscribed_customers_totals_updated`
-/// tells the total once ([I]: the real service repeats it periodically).
+/// tells the total, then again every period ([`queue_subscription_totals`]).
 pub(super) fn subscribe_customers(
     ctx: &mut Ctx<'_>,
     request: agent::SubscribeCustomers,
@@ -201,6 +250,9 @@ pub(super) fn subscribe_customers(
     rec.session
         .customer_subscriptions
         .insert(subscription_id.clone(), groups);
+    rec.session
+        .subscription_limits
+        .insert(subscription_id.clone(), limit as usize);
     if total > tracked.len() {
         ctx.state.outbox.agents(
             Audience::Conn(conn),
@@ -213,6 +265,38 @@ pub(super) fn subscribe_customers(
         customers: tracked,
         ..Default::default()
     })
+}
+
+/// Queues `subscribed_customers_totals_updated` (`{<subscription id>: count}`) for each
+/// agent connection with a `subscribe_customers` subscription that more customers match
+/// than its `limit`, as the real service does periodically.
+pub(crate) fn queue_subscription_totals(state: &mut State) {
+    let mut totals = Vec::new();
+    for (conn, rec) in &state.conns {
+        let mut counts = serde_json::Map::new();
+        for (id, groups) in &rec.session.customer_subscriptions {
+            let limit = rec.session.subscription_limits.get(id).copied();
+            let limit = limit.unwrap_or(DEFAULT_SUBSCRIPTION_LIMIT as usize);
+            let total = state
+                .customers
+                .keys()
+                .filter(|c| tracks(state, groups.as_deref(), c))
+                .count();
+            if total > limit {
+                counts.insert(id.clone(), total.into());
+            }
+        }
+        if !counts.is_empty() {
+            totals.push((*conn, counts));
+        }
+    }
+    for (conn, counts) in totals {
+        state.outbox.agents(
+            Audience::Conn(conn),
+            "subscribed_customers_totals_updated",
+            &counts,
+        );
+    }
 }
 
 /// `unsubscribe_customers` (3.6, RTM): ends a subscription of this connection;
@@ -229,6 +313,11 @@ pub(super) fn unsubscribe_customers(
             c.session
                 .customer_subscriptions
                 .remove(&request.subscription_id)
+                .inspect(|_| {
+                    c.session
+                        .subscription_limits
+                        .remove(&request.subscription_id);
+                })
         });
     match removed {
         Some(_) => Ok(Empty {}),

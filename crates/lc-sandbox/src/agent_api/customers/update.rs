@@ -50,7 +50,8 @@ pub(super) fn create_customer(
     ctx.state
         .customers
         .insert(id.clone(), CustomerRec::new(profile));
-    let view = agent_view(ctx.state, &id, ctx.version);
+    // Rendered in the 3.6 shape: each watcher gets its own version's (crate::push_shapes).
+    let view = agent_view(ctx.state, &id, ApiVersion::V3_6);
     push_to_watchers(ctx, &id, "incoming_customer", &view);
     Ok(agent::CreateCustomerResponse {
         customer_id: id,

@@ -38,25 +38,7 @@ pub(super) fn list_group_statuses(
     })
 }
 
-/// The status of `group` as customers see it ([I]; group 0 counts every agent):
-/// `online` — routing would give a chat of the group to an agent now
-/// ([`chat_ops::pick_agent`]); `online_for_queue` — none would, but an agent of the
-/// group is logged in (a chat waits until one accepts chats); `offline` — no agent of
-/// the group is logged in.
-pub(crate) fn group_status(state: &State, group: GroupId) -> GroupStatus {
-    if chat_ops::pick_agent(state, &[group], &[]).is_some() {
-        return GroupStatus::Online;
-    }
-    let logged_in = state
-        .agents
-        .iter()
-        .any(|(id, rec)| (group.0 == 0 || rec.groups.contains(&group)) && state.agent_online(id));
-    if logged_in {
-        GroupStatus::OnlineForQueue
-    } else {
-        GroupStatus::Offline
-    }
-}
+pub(crate) use crate::group_statuses::group_status;
 
 /// The groups whose status is `online`.
 pub(crate) fn online_groups(state: &State) -> Vec<GroupId> {
