@@ -1,6 +1,6 @@
 //! The `lc-sandbox` binary: its banner, its ready file (LiveChat and the Inbenta demo
 //! app), its ready-made users reused from a `--state` file, and its command-line errors.
-//! SIGTERM are checked by `tests/interop/run.sh`.)
+//! (TLS with `--self-signed` is checked by `tests/interop/run.sh`.)
 
 #![allow(clippy::unwrap_used)]
 
