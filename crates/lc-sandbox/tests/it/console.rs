@@ -770,3 +770,79 @@ async fn an_inbenta_chat_saved_on_stop_goes_on_after_the_next_start() {
     inbenta_scene_works(&again, &scene).await;
     again.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_journal_shows_agent_and_customer_web_calls_without_their_tokens() {
+    use crate::common::web::{agent_bearer, customer_bearer};
+    let world = console_world().await;
+    let web = Web::new(&world.sandbox);
+    let agent_auth = agent_bearer(&world.agent);
+    let customer_auth = customer_bearer(&world.customer);
+    let started = web
+        .customer(
+            "3.6",
+            "start_chat",
+            &customer_auth,
+            json!({"chat": {"thread": {"events": [{"type": "message", "text": "by web"}]}}}),
+        )
+        .await
+        .ok();
+    web.agent("3.6", "list_chats", &agent_auth, json!({"limit": 5}))
+        .await
+        .ok();
+    let missing = web
+        .agent("3.6", "get_chat", &agent_auth, json!({"chat_id": "NOPE"}))
+        .await;
+    assert_ne!(missing.status, StatusCode::OK);
+
+    let entries = get(&web, "journal").await["entries"].clone();
+    let web_entries: Vec<&Value> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["transport"] == "web")
+        .collect();
+    let calls: Vec<(&str, &str, &str, Option<bool>)> = web_entries
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap(),
+                e["kind"].as_str().unwrap(),
+                e["user"].as_str().unwrap_or(""),
+                e["success"].as_bool(),
+            )
+        })
+        .collect();
+    let (jane, smith) = (world.customer.id.as_str(), world.agent.id.as_str());
+    assert_eq!(
+        calls,
+        [
+            ("start_chat", "request", jane, None),
+            ("start_chat", "response", jane, Some(true)),
+            ("list_chats", "request", smith, None),
+            ("list_chats", "response", smith, Some(true)),
+            ("get_chat", "request", smith, None),
+            ("get_chat", "response", smith, Some(false)),
+        ]
+    );
+    // A request and its response share a request id; each call has its own.
+    assert_eq!(web_entries[0]["request_id"], web_entries[1]["request_id"]);
+    assert_ne!(web_entries[1]["request_id"], web_entries[2]["request_id"]);
+    assert!(web_entries[0]["frame"].as_str().unwrap().contains("by web"));
+    let chat_id = started["chat_id"].as_str().unwrap();
+    assert!(web_entries[1]["frame"].as_str().unwrap().contains(chat_id));
+    assert!(
+        web_entries[5]["frame"]
+            .as_str()
+            .unwrap()
+            .contains("not_found")
+    );
+    // No token anywhere in the journal.
+    let text = entries.to_string();
+    for token in [world.agent.token.expose(), world.customer.token.expose()] {
+        assert!(!text.contains(token), "a token in {text}");
+    }
+    // The filters apply to Web entries too.
+    let filtered = get(&web, "journal?action=list_chats").await["entries"].clone();
+    assert_eq!(filtered.as_array().unwrap().len(), 2);
+}
