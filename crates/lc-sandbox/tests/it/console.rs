@@ -846,3 +846,35 @@ async fn the_journal_shows_agent_and_customer_web_calls_without_their_tokens() {
     let filtered = get(&web, "journal?action=list_chats").await["entries"].clone();
     assert_eq!(filtered.as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn a_queued_inbenta_chat_imported_is_taken_by_the_first_agent_online() {
+    use crate::common::inbenta::{Rest, Ws, create_chat};
+    let world = console_world().await;
+    let web = Web::new(&world.sandbox);
+    let sandbox = &world.sandbox;
+    sandbox.create_inbenta_app(NewInbentaApp::new("app-q").queue_mode(true));
+    let ann = sandbox.create_inbenta_agent("app-q", NewInbentaAgent::new("Ann"));
+    sandbox.set_inbenta_agent_online("app-q", &ann.id, false);
+    let (bob, token) = Rest::new(sandbox).new_user("app-q", "Bob").await;
+    let mut ws = Ws::connect(sandbox, "app-q", &token).await;
+    let chat = create_chat(&mut ws, &bob).await;
+    let exported = get(&web, "state").await;
+    assert_eq!(exported["inbenta"]["apps"][0]["queues"]["1"], json!([chat]));
+
+    let other = Sandbox::builder()
+        .admin_token("secret")
+        .start()
+        .await
+        .unwrap();
+    admin(&Web::new(&other), Method::PUT, "state", exported)
+        .await
+        .ok();
+    let mut ws = Ws::connect(&other, "app-q", &token).await;
+    ws.no_push("user:joined", Duration::from_millis(150)).await;
+    other.set_inbenta_agent_online("app-q", &ann.id, true);
+    let joined = ws.push("user:joined").await;
+    assert_eq!(joined["chatId"], chat);
+    assert_eq!(joined["user"]["id"], ann.id);
+    other.shutdown().await;
+}
