@@ -1,7 +1,8 @@
 //! The lc-sandbox console end to end, in headless Chromium: a customer starts a chat on
 //! the page, an lc-agent echo bot answers, the answer shows on the page, the chat shows
 //! in the inspector with both events, and "drop all" on the bot's connections makes it
-//! reconnect, which the inspector shows (and the bot answers again).
+//! reconnect, which the inspector shows (and the bot answers again); "disconnect a user"
+//! with a reason ends the page's customer connection, and the page shows the reason.
 //!
 //! ```sh
 //! cargo run -p lc-console-e2e                      # the check (.ci/run runs it)
@@ -27,6 +28,8 @@ const DEADLINE: Duration = Duration::from_secs(110);
 const STEP: Duration = Duration::from_secs(20);
 /// The bot's id.
 const BOT: &str = "echo@bots.local";
+/// The reason the remote control disconnects the customer with.
+const REASON: &str = "customer_temporarily_blocked";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -84,7 +87,7 @@ async fn scenario(browser: &Browser, sandbox: &Sandbox) -> Result<(), String> {
 
     // A customer starts a chat; the bot's answer shows on the page.
     browser.click("#new-customer").await?;
-    browser
+    let customer = browser
         .until(
             "the customer to log in",
             "const c = document.querySelector('.customer'); return c && c.dataset.state === 'online' ? c.dataset.customer : ''",
@@ -150,5 +153,33 @@ async fn scenario(browser: &Browser, sandbox: &Sandbox) -> Result<(), String> {
         )
         .await?;
     browser.screenshot("console-journal").await;
+
+    // The remote control disconnects the page's customer with a reason of our choice:
+    // the page gets the push with that reason, and its socket closes.
+    browser.click("#tabs [data-tab=control]").await?;
+    browser
+        .type_into("#f-disconnect input[name=user]", &customer)
+        .await?;
+    browser
+        .until(
+            "the reason chosen",
+            &format!(
+                "const s = document.querySelector('#f-disconnect select'); s.value = '{REASON}'; \
+                 return s.value"
+            ),
+        )
+        .await?;
+    browser.click("#f-disconnect button[type=submit]").await?;
+    browser
+        .until(
+            "the customer disconnected with the reason",
+            &format!(
+                "const c = document.querySelector('.customer'); \
+                 return c.dataset.state === 'offline' && \
+                 c.textContent.includes('Disconnected by the server: {REASON}') ? 'yes' : ''"
+            ),
+        )
+        .await?;
+    println!("the customer was disconnected with reason {REASON}");
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! What the `lc-sandbox` binary (only it: `main.rs` declares this module, the library
 //! does not) creates at start-up and announces: a LiveChat agent and customer, and an
-//! Inbenta demo app with one agent; the banner printed for people and the ready file
+//! Inbenta demo app with one agent (those of a loaded state when it has them); the banner printed for people and the ready file
 //! written for scripts.
 
 use lc_sandbox::{
@@ -13,6 +13,12 @@ use std::path::Path;
 pub(crate) const INBENTA_APP_ID: &str = "demo-app";
 /// Its only room.
 const INBENTA_ROOM: u32 = 1;
+/// The LiveChat agent's id.
+const AGENT_ID: &str = "agent@sandbox.local";
+/// The name of both agents, LiveChat's and Inbenta's.
+const AGENT_NAME: &str = "Sandbox Agent";
+/// The LiveChat customer's name (how a loaded state's one is found again).
+const CUSTOMER_NAME: &str = "Sandbox Customer";
 
 /// The ready-made users of a fresh sandbox.
 pub(crate) struct Demo {
@@ -23,16 +29,26 @@ pub(crate) struct Demo {
 }
 
 impl Demo {
-    /// Creates the LiveChat agent and customer and the Inbenta app and agent.
+    /// The LiveChat agent and customer and the Inbenta app and agent: those a loaded
+    /// state already holds (with `--state`), or new ones.
     pub(crate) fn create(sandbox: &Sandbox) -> Self {
-        let agent =
-            sandbox.create_agent(NewAgent::new("agent@sandbox.local").name("Sandbox Agent"));
-        let customer = sandbox.create_customer(NewCustomer::new().name("Sandbox Customer"));
-        sandbox.create_inbenta_app(NewInbentaApp::new(INBENTA_APP_ID).rooms([INBENTA_ROOM]));
-        let inbenta_agent = sandbox.create_inbenta_agent(
-            INBENTA_APP_ID,
-            NewInbentaAgent::new("Sandbox Agent").rooms([INBENTA_ROOM]),
-        );
+        let agent = sandbox
+            .existing_agent(AGENT_ID)
+            .unwrap_or_else(|| sandbox.create_agent(NewAgent::new(AGENT_ID).name(AGENT_NAME)));
+        let customer = sandbox
+            .existing_customer(CUSTOMER_NAME)
+            .unwrap_or_else(|| sandbox.create_customer(NewCustomer::new().name(CUSTOMER_NAME)));
+        if sandbox.existing_inbenta_app(INBENTA_APP_ID).is_none() {
+            sandbox.create_inbenta_app(NewInbentaApp::new(INBENTA_APP_ID).rooms([INBENTA_ROOM]));
+        }
+        let inbenta_agent = sandbox
+            .existing_inbenta_agent(INBENTA_APP_ID, AGENT_NAME)
+            .unwrap_or_else(|| {
+                sandbox.create_inbenta_agent(
+                    INBENTA_APP_ID,
+                    NewInbentaAgent::new(AGENT_NAME).rooms([INBENTA_ROOM]),
+                )
+            });
         Self {
             agent,
             customer,

@@ -257,9 +257,10 @@ impl SandboxBuilder {
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let mut state = State::new(settings);
         state.accounts.lifetime = self.access_token_lifetime;
-        if let Some(file) = &self.state_file {
-            crate::console::state_file::load(file, &mut state)?;
-        }
+        let inbenta = match &self.state_file {
+            Some(file) => crate::console::state_file::load(file, &mut state)?,
+            None => None,
+        };
         state.webhook_queue = crate::webhook_delivery::start(self.webhooks, shutdown_rx.clone());
         let mut shared = Shared::new(state, base_url, self.timing, shutdown_rx);
         let admin_token = self.console.map(|token| {
@@ -270,6 +271,9 @@ impl SandboxBuilder {
         });
         shared.console = crate::console::settings::Console::new(admin_token, self.state_file);
         let shared = Arc::new(shared);
+        if let Some(inbenta) = inbenta {
+            crate::inbenta::snapshot::restore(&shared.inbenta, inbenta);
+        }
         tokio::spawn(crate::accounts_service::expire_connections(shared.clone()));
         tokio::spawn(crate::periodic::subscription_totals(
             shared.clone(),

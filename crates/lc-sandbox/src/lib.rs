@@ -61,6 +61,7 @@ mod inbenta;
 #[cfg(test)]
 mod index_tests;
 mod listing;
+mod lookup;
 mod multipart;
 mod out_queue;
 mod outbox;

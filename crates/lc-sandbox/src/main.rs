@@ -66,8 +66,10 @@ struct Options {
     /// Load the state from FILE at start (if it exists) and write it there on a clean stop
     ///
     /// Agents, customers, groups, chats with their threads and events, properties and
-    /// tokens. A damaged file, or one of another format version, stops the start with an
-    /// error and is left as it is.
+    /// tokens, and the Inbenta apps, users, chats, messages and files. The ready-made
+    /// agents, customer and Inbenta app of a loaded file are reused, not made again. A
+    /// damaged file, or one of another format version, stops the start with an error and
+    /// is left as it is.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
 }

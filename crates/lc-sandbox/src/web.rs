@@ -3,6 +3,7 @@
 
 use crate::auth::Credential;
 use crate::body::RequestBody;
+use crate::console::journal::WebCall;
 use crate::cutoff::Cutoff;
 use crate::dispatch::dispatch;
 use crate::files::FileRec;
@@ -43,7 +44,9 @@ const NO_AUTH: &[&str] = &[
 
 /// Serves one Web action, fault injection first: a raw answer, the response delay, a
 /// forced failure. An action to drop after applying (`Sandbox::drop_after_applying`)
-/// runs, then cuts the HTTP connection (`cutoff`) and never answers.
+/// runs, then cuts the HTTP connection (`cutoff`) and never answers. Agent and Customer
+/// calls go to the console's journal (their request once its body is read, and their
+/// response).
 pub(crate) async fn action<B: RequestBody>(
     req: Request<B>,
     api: Api,
@@ -52,20 +55,25 @@ pub(crate) async fn action<B: RequestBody>(
     shared: Arc<Shared>,
     cutoff: &Cutoff,
 ) -> Response<Full<Bytes>> {
+    let mut call = crate::console::hooks::web_call(&shared, api, &name);
     let raw = shared.faults().take_raw_reply(&name);
     if let Some((status, body)) = raw {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+        if let Some(call) = &call {
+            call.response(status.is_success(), &body);
+        }
         let mut response = json_response(StatusCode::OK, body, version);
-        *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+        *response.status_mut() = status;
         return response;
     }
     if let Err(error) = wait_for_delay(&shared, &name).await {
-        return error_response(&error, version);
+        return failed(&error, version, call.as_ref());
     }
     let forced = shared.faults().take_failure(&name);
     if let Some(error) = forced {
-        return error_response(&error, version);
+        return failed(&error, version, call.as_ref());
     }
-    let reply = run_action(req, api, version, &name, &shared).await;
+    let reply = run_action(req, api, version, &name, &shared, call.as_mut()).await;
     let drop_after = shared.faults().take_drop(&name);
     if drop_after {
         cutoff.cut();
@@ -73,9 +81,26 @@ pub(crate) async fn action<B: RequestBody>(
         return std::future::pending().await;
     }
     match reply {
-        Ok(payload) => json_response(StatusCode::OK, payload.get().to_owned(), version),
-        Err(error) => error_response(&error, version),
+        Ok(payload) => {
+            if let Some(call) = &call {
+                call.response(true, payload.get());
+            }
+            json_response(StatusCode::OK, payload.get().to_owned(), version)
+        }
+        Err(error) => failed(&error, version, call.as_ref()),
     }
+}
+
+/// The error response of `error`, journaled on `call`.
+fn failed(error: &ApiError, version: ApiVersion, call: Option<&WebCall>) -> Response<Full<Bytes>> {
+    if let Some(call) = call {
+        let body = serde_json::to_string(&ErrorBody {
+            error: error.clone(),
+        })
+        .unwrap_or_default();
+        call.response(false, &body);
+    }
+    error_response(error, version)
 }
 
 /// Runs one Web action: checks the method, organization, credentials and availability in
@@ -86,6 +111,7 @@ async fn run_action<B: RequestBody>(
     version: ApiVersion,
     name: &str,
     shared: &Shared,
+    call: Option<&mut WebCall>,
 ) -> Reply {
     check_method(req.method(), api, name)?;
     let region = req.headers().get("x-region").and_then(|v| v.to_str().ok());
@@ -96,10 +122,17 @@ async fn run_action<B: RequestBody>(
     }
     let credential = requester(&req, api, name, shared)?;
     crate::dispatch::check_available(api, version, TransportKind::Web, name)?;
+    let user = credential.principal.user_id_str().to_owned();
     if name == "upload_file" {
+        if let Some(call) = call {
+            call.request(Some(&user), "(multipart upload)");
+        }
         return upload(req, shared).await;
     }
     let payload = Value::Object(payload_of(req).await?);
+    if let Some(call) = call {
+        call.request(Some(&user), &payload.to_string());
+    }
     let raw = serde_json::value::to_raw_value(&payload).map_err(|e| invalid(e.to_string()))?;
     let mut state = shared.lock();
     let mut ctx = Ctx {

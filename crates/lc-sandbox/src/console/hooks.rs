@@ -1,8 +1,9 @@
 //! Where the console taps the RTM connections: one call when a connection opens (its
 //! outbound frames, responses and pushes, go to the journal from then on) and one for
-//! each frame read from it.
+//! each frame read from it; and the Web API: one call for each Agent or Customer Web
+//! action, whose request and response the Web handler hands to the [`WebCall`].
 
-use super::journal::{ConnTap, Direction};
+use super::journal::{ConnTap, Direction, WebCall};
 use crate::shared::Shared;
 use crate::state::{ConnId, Principal};
 
@@ -31,4 +32,13 @@ pub(crate) fn read(shared: &Shared, conn: ConnId, frame: &str) {
             .map(str::to_owned)
     });
     journal.record(conn, user.as_deref(), Direction::In, frame);
+}
+
+/// Journals one Web call of the Agent or Customer API (`None`: the console is off, or
+/// another API).
+pub(crate) fn web_call(shared: &Shared, api: lc_protocol::Api, action: &str) -> Option<WebCall> {
+    if !matches!(api, lc_protocol::Api::Agent | lc_protocol::Api::Customer) {
+        return None;
+    }
+    shared.console.journal.web_call(action)
 }

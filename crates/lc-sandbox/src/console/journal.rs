@@ -1,11 +1,14 @@
 //! The console's journal: the last frames read from and written to each RTM connection
-//! (requests, responses, pushes), in a bounded ring, like a requests monitor.
+//! (requests, responses, pushes), and the Agent and Customer Web API calls (request
+//! payloads and response bodies), in a bounded ring, like a requests monitor.
 //!
 //! It knows nothing of the state: a connection's taps give it raw frames and, for frames
-//! read, who sent them; the admin API asks it for a filtered view.
+//! read, who sent them; a [`WebCall`] gives it one Web call's request and response; the
+//! admin API asks it for a filtered view. Tokens and secrets never enter it.
 
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
@@ -33,7 +36,9 @@ pub(crate) struct Entry {
     pub(crate) seq: u64,
     /// When it was read or queued, in milliseconds since the Unix epoch.
     pub(crate) at_ms: u64,
-    /// The RTM connection.
+    /// `rtm` (a frame of an RTM connection) or `web` (a Web API call).
+    pub(crate) transport: &'static str,
+    /// The RTM connection (0 for a Web call).
     pub(crate) conn: u64,
     /// The user logged in on it, when known.
     pub(crate) user: Option<String>,
@@ -70,11 +75,32 @@ struct Ring {
     users: HashMap<u64, String>,
 }
 
+impl Ring {
+    /// Numbers `entry` and keeps it, the oldest entry going when the ring is full.
+    fn push(&mut self, mut entry: Entry) {
+        self.next_seq += 1;
+        entry.seq = self.next_seq;
+        if self.entries.len() >= CAPACITY {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(entry);
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 /// The journal, shared by every connection's tap; off when the console is.
 #[derive(Debug, Default)]
 pub(crate) struct Journal {
     enabled: bool,
     ring: Mutex<Ring>,
+    /// Numbers the Web calls (their entries' `request_id` is `web-<n>`).
+    web_calls: AtomicU64,
 }
 
 impl Journal {
@@ -83,6 +109,7 @@ impl Journal {
         Self {
             enabled,
             ring: Mutex::default(),
+            web_calls: AtomicU64::new(0),
         }
     }
 
@@ -103,9 +130,6 @@ impl Journal {
         let parsed = Parsed::of(frame, direction);
         let redacted = redact_token(frame, direction, &parsed.action);
         let (frame, truncated) = cut(redacted.as_deref().unwrap_or(frame));
-        let at_ms = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
         let mut ring = self.ring();
         if let Some(user) = user {
             if ring.users.len() >= USERS && !ring.users.contains_key(&conn) {
@@ -114,10 +138,10 @@ impl Journal {
             ring.users.insert(conn, user.to_owned());
         }
         let user = ring.users.get(&conn).cloned();
-        ring.next_seq += 1;
-        let entry = Entry {
-            seq: ring.next_seq,
-            at_ms,
+        ring.push(Entry {
+            seq: 0,
+            at_ms: now_ms(),
+            transport: "rtm",
             conn,
             user,
             direction,
@@ -127,11 +151,21 @@ impl Journal {
             success: parsed.success,
             frame,
             truncated,
-        };
-        if ring.entries.len() >= CAPACITY {
-            ring.entries.pop_front();
+        });
+    }
+
+    /// Starts journaling one Web call of `action` (`None` when the journal is off).
+    pub(crate) fn web_call(self: &Arc<Self>, action: &str) -> Option<WebCall> {
+        if !self.enabled {
+            return None;
         }
-        ring.entries.push_back(entry);
+        let number = self.web_calls.fetch_add(1, Ordering::Relaxed) + 1;
+        Some(WebCall {
+            journal: self.clone(),
+            request_id: format!("web-{number}"),
+            action: action.to_owned(),
+            user: None,
+        })
     }
 
     /// Remembers who is logged in on `conn` (entries recorded before are shown with it).
@@ -193,6 +227,50 @@ impl ConnTap {
     /// Records a frame written to the connection.
     pub(crate) fn written(&self, frame: &str) {
         self.journal.record(self.conn, None, Direction::Out, frame);
+    }
+}
+
+/// One Web API call being journaled: its request and its response share the request id
+/// `web-<n>`; both are recorded with the user the call authenticated as.
+#[derive(Debug)]
+pub(crate) struct WebCall {
+    journal: Arc<Journal>,
+    request_id: String,
+    action: String,
+    user: Option<String>,
+}
+
+impl WebCall {
+    /// Records the request: who made it (`None`: no one yet known) and its body.
+    pub(crate) fn request(&mut self, user: Option<&str>, body: &str) {
+        if let Some(user) = user.filter(|u| !u.is_empty()) {
+            self.user = Some(user.to_owned());
+        }
+        self.record(Direction::In, "request", None, body);
+    }
+
+    /// Records the response: whether it succeeded, and its body.
+    pub(crate) fn response(&self, success: bool, body: &str) {
+        self.record(Direction::Out, "response", Some(success), body);
+    }
+
+    fn record(&self, direction: Direction, kind: &'static str, success: Option<bool>, body: &str) {
+        let redacted = redact_secrets(body);
+        let (frame, truncated) = cut(redacted.as_deref().unwrap_or(body));
+        self.journal.ring().push(Entry {
+            seq: 0,
+            at_ms: now_ms(),
+            transport: "web",
+            conn: 0,
+            user: self.user.clone(),
+            direction,
+            kind,
+            action: self.action.clone(),
+            request_id: Some(self.request_id.clone()),
+            success,
+            frame,
+            truncated,
+        });
     }
 }
 
@@ -258,6 +336,43 @@ fn redact_token(frame: &str, direction: Direction, action: &str) -> Option<Strin
     let token = value.get_mut("payload")?.get_mut("token")?;
     *token = serde_json::Value::String("<redacted>".into());
     Some(value.to_string())
+}
+
+/// Object keys whose string values are credentials.
+const SECRET_KEYS: &[&str] = &[
+    "token",
+    "access_token",
+    "refresh_token",
+    "secret",
+    "bot_secret",
+    "client_secret",
+    "pat",
+    "password",
+];
+
+/// A JSON `body` with the string values of [`SECRET_KEYS`] (at any depth) replaced by
+/// `<redacted>`; `None` when it is not JSON or holds none.
+fn redact_secrets(body: &str) -> Option<String> {
+    fn walk(value: &mut serde_json::Value) -> bool {
+        match value {
+            serde_json::Value::Object(map) => {
+                let mut changed = false;
+                for (key, value) in map.iter_mut() {
+                    if value.is_string() && SECRET_KEYS.contains(&key.as_str()) {
+                        *value = serde_json::Value::String("<redacted>".into());
+                        changed = true;
+                    } else {
+                        changed |= walk(value);
+                    }
+                }
+                changed
+            }
+            serde_json::Value::Array(items) => items.iter_mut().fold(false, |c, v| walk(v) | c),
+            _ => false,
+        }
+    }
+    let mut value: serde_json::Value = serde_json::from_str(body).ok()?;
+    walk(&mut value).then(|| value.to_string())
 }
 
 /// `frame` cut at [`FRAME_BYTES`] (on a character boundary), and whether it was.
@@ -340,6 +455,33 @@ mod tests {
         );
         assert!(entries[0].frame.contains("<redacted>"));
         assert_eq!(entries[0].action, "login");
+    }
+
+    #[test]
+    fn web_calls_pair_their_request_and_response_and_hide_secrets() {
+        let journal = Arc::new(Journal::new(true));
+        let mut call = journal.web_call("list_chats").unwrap();
+        call.request(Some("smith@example.com"), r#"{"filters":{"token":"t0p"}}"#);
+        call.response(true, r#"{"chats_summary":[],"nested":[{"secret":"s3"}]}"#);
+        let entries = journal.entries(&Filter::default());
+        assert_eq!(entries.len(), 2);
+        assert!(entries.iter().all(|e| e.transport == "web"
+            && e.request_id.as_deref() == Some("web-1")
+            && e.user.as_deref() == Some("smith@example.com")
+            && e.action == "list_chats"));
+        assert_eq!((entries[0].kind, entries[1].kind), ("request", "response"));
+        assert_eq!(entries[1].success, Some(true));
+        assert!(!entries[0].frame.contains("t0p") && !entries[1].frame.contains("s3"));
+        assert!(entries[1].frame.contains("<redacted>"));
+        let next = journal.web_call("get_chat").unwrap();
+        next.response(false, "not json");
+        let last = journal.entries(&Filter::default()).pop().unwrap();
+        assert_eq!(last.request_id.as_deref(), Some("web-2"));
+        assert_eq!(
+            (last.frame.as_str(), last.success),
+            ("not json", Some(false))
+        );
+        assert!(Arc::new(Journal::new(false)).web_call("x").is_none());
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! The console: a page at `/` to chat as a customer and watch the server, and the admin
 //! API under `/_sandbox/` it uses (JSON, behind the admin token), with the journal of
-//! RTM frames and the state file.
+//! RTM frames and Web calls, and the state file.
 //!
 //! - [`settings`]: on or off, the admin token, the state file.
-//! - [`journal`] and [`hooks`]: the last frames of each RTM connection.
+//! - [`journal`] and [`hooks`]: the last frames of each RTM connection, and the last
+//!   Agent and Customer Web calls.
 //! - [`inspect`]: what the state holds, as JSON; [`control`]: the remote control;
 //!   [`refusal`]: the admin API's errors.
 //! - [`snapshot`] and [`state_file`]: the state saved and loaded.

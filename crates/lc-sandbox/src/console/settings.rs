@@ -10,7 +10,7 @@ use std::sync::Arc;
 pub(crate) struct Console {
     /// The admin token (`None`: the console and the admin API are off).
     admin_token: Option<String>,
-    /// The journal of RTM frames (recording only when the console is on).
+    /// The journal of RTM frames and Web calls (recording only when the console is on).
     pub(crate) journal: Arc<Journal>,
     /// Where the state is written on a clean stop, if anywhere.
     pub(crate) state_file: Option<PathBuf>,

@@ -6,10 +6,12 @@
 //! Configuration API records, customers (profile, group, side storage), the tokens that
 //! do not expire and personal access tokens, license properties, enabled forms, chats
 //! (users, access, properties, followers, threads with events, properties, tags and
-//! summaries). Not saved: connections, uploaded files, expiring access tokens and bot
-//! tokens, OAuth apps, bans, greetings, the Inbenta side, armed faults.
+//! summaries), and the Inbenta side ([`crate::inbenta::snapshot`]: apps, users, tokens,
+//! chats, messages, files). Not saved: connections, LiveChat's uploaded files, expiring
+//! access tokens and bot tokens, OAuth apps, bans, greetings, armed faults.
 
 use crate::bots::BotRec;
+use crate::inbenta::snapshot::{self as inbenta_snapshot, InbentaSnap};
 use crate::shared::Shared;
 use crate::state::{
     AgentLogin, AgentRec, ChatRec, ChatUserRec, CustomerRec, GroupRec, Principal, State, ThreadRec,
@@ -65,6 +67,9 @@ pub(crate) struct Snapshot {
     license_properties: Properties,
     enabled_forms: Vec<(u32, String)>,
     chats: Vec<ChatSnap>,
+    /// The Inbenta side (a file without it has no Inbenta app).
+    #[serde(default)]
+    inbenta: InbentaSnap,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -179,8 +184,15 @@ struct ThreadSnap {
     summary: Option<Summary>,
 }
 
-/// The state as saved.
-pub(crate) fn take(state: &State) -> Snapshot {
+/// The state as saved, the LiveChat side and the Inbenta side (each under its own lock).
+pub(crate) fn take(shared: &Shared) -> Snapshot {
+    let mut snapshot = take_livechat(&shared.lock());
+    snapshot.inbenta = inbenta_snapshot::take(&shared.inbenta.lock());
+    snapshot
+}
+
+/// The LiveChat side as saved.
+fn take_livechat(state: &State) -> Snapshot {
     let groups = state
         .groups
         .iter()
@@ -266,6 +278,7 @@ pub(crate) fn take(state: &State) -> Snapshot {
             .map(|(g, kind)| (g.0, kind.clone()))
             .collect(),
         chats,
+        inbenta: InbentaSnap::default(),
     }
 }
 
@@ -321,12 +334,17 @@ pub(crate) fn parse(text: &[u8]) -> Result<Snapshot, LoadError> {
     if found != VERSION {
         return Err(LoadError::Version { found });
     }
-    serde_json::from_value(value).map_err(|e| LoadError::Damaged(e.to_string()))
+    let snapshot: Snapshot =
+        serde_json::from_value(value).map_err(|e| LoadError::Damaged(e.to_string()))?;
+    inbenta_snapshot::check(&snapshot.inbenta).map_err(LoadError::Damaged)?;
+    Ok(snapshot)
 }
 
-/// Replaces the state's saved parts with `snapshot`'s (what is not saved is left as it
-/// is). Every RTM connection is dropped: who it logged in as may be gone.
-pub(crate) fn restore(state: &mut State, snapshot: Snapshot) -> Result<(), LoadError> {
+/// Replaces the LiveChat state's saved parts with `snapshot`'s (what is not saved is
+/// left as it is), and gives back its Inbenta side, for
+/// [`inbenta_snapshot::restore`]. Every RTM connection is dropped: who it logged in as
+/// may be gone.
+pub(crate) fn restore(state: &mut State, snapshot: Snapshot) -> Result<InbentaSnap, LoadError> {
     let mut chats = crate::chats::Chats::default();
     for chat in snapshot.chats {
         let rec = chat_rec(chat)?;
@@ -411,7 +429,7 @@ pub(crate) fn restore(state: &mut State, snapshot: Snapshot) -> Result<(), LoadE
         .map(|(g, kind)| (GroupId(g), kind))
         .collect();
     state.chats = chats;
-    Ok(())
+    Ok(snapshot.inbenta)
 }
 
 fn chat_rec(chat: ChatSnap) -> Result<ChatRec, LoadError> {
@@ -458,7 +476,7 @@ fn chat_rec(chat: ChatSnap) -> Result<ChatRec, LoadError> {
 
 /// `GET /_sandbox/state`: the state as a state file holds it.
 pub(crate) fn export(shared: &Shared) -> Value {
-    let snapshot = take(&shared.lock());
+    let snapshot = take(shared);
     serde_json::to_value(snapshot).unwrap_or_else(|e| json!({ "error": e.to_string() }))
 }
 
@@ -469,7 +487,10 @@ pub(crate) fn import_json(shared: &Shared, body: &[u8]) -> Result<Value, Refusal
         "agents": snapshot.agents.len(),
         "customers": snapshot.customers.len(),
         "chats": snapshot.chats.len(),
+        "inbenta_apps": snapshot.inbenta.app_count(),
     });
-    restore(&mut shared.lock(), snapshot).map_err(|e| Refusal::BadRequest(e.to_string()))?;
+    let inbenta =
+        restore(&mut shared.lock(), snapshot).map_err(|e| Refusal::BadRequest(e.to_string()))?;
+    inbenta_snapshot::restore(&shared.inbenta, inbenta);
     Ok(json!({ "imported": counts }))
 }

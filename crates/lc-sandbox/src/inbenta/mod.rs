@@ -9,6 +9,7 @@
 //!   [`members`]: leaving a chat and a supervisor's intervention.
 //! - [`assign`]: agent search, invitations, the queue and the inactivity timers.
 //! - [`rest`] and [`media`]: the REST routes; [`socket`]: the realtime channel.
+//! - [`snapshot`]: the side as a state file holds it.
 
 mod assign;
 mod config;
@@ -22,6 +23,7 @@ mod membership;
 mod messages;
 mod ops;
 mod rest;
+pub(crate) mod snapshot;
 pub(crate) mod socket;
 mod state;
 mod users;

@@ -40,6 +40,16 @@ impl InbState {
         format!("{prefix}{}", self.next_id)
     }
 
+    /// How many ids it has handed out (the state file keeps it).
+    pub(crate) fn ids_issued(&self) -> u64 {
+        self.next_id
+    }
+
+    /// Hands out ids after `issued` from now on (a loaded state's ids never repeat).
+    pub(crate) fn resume_ids_after(&mut self, issued: u64) {
+        self.next_id = self.next_id.max(issued);
+    }
+
     /// Registers a socket.
     pub(crate) fn add_conn(&mut self, rec: ConnRec) -> ConnId {
         self.next_id += 1;

@@ -1,6 +1,6 @@
 //! The `lc-sandbox` binary: its banner, its ready file (LiveChat and the Inbenta demo
-//! app) and its command-line errors. (TLS with `--self-signed` and a clean stop on
-//! SIGTERM are checked by `tests/interop/run.sh`.)
+//! app), its ready-made users reused from a `--state` file, and its command-line errors.
+//! (TLS with `--self-signed` is checked by `tests/interop/run.sh`.)
 
 #![allow(clippy::unwrap_used)]
 
@@ -205,4 +205,106 @@ fn an_unknown_flag_exits_with_status_2_naming_it() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--bogus"));
+}
+
+/// Stops the binary with SIGTERM (a clean stop: it writes its state file) and waits.
+fn stop_cleanly(mut running: Running) {
+    let status = Command::new("kill")
+        .args(["-TERM", &running.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = running.child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+}
+
+/// Opens a realtime socket of app `app` as the owner of `token` and asks for
+/// `users:chats` of `user`: the reply.
+async fn inbenta_user_chats(realtime: &str, token: &str, user: &str) -> Value {
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("{realtime}&token={token}"))
+        .await
+        .expect("the socket opens");
+    let request = json!({"id": "1", "name": "users:chats", "data": {"userId": user}});
+    socket
+        .send(tokio_tungstenite::tungstenite::Message::text(
+            request.to_string(),
+        ))
+        .await
+        .unwrap();
+    let reply = tokio::time::timeout(Duration::from_secs(10), socket.next())
+        .await
+        .expect("a reply in time")
+        .unwrap()
+        .unwrap();
+    serde_json::from_str(reply.to_text().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn with_a_state_file_the_binary_reuses_its_ready_made_users_and_inbenta_app() {
+    let dir = scratch();
+    let state = dir.join("state.json");
+    let state_arg = state.to_str().unwrap();
+    let (running, first) = start(&["--state", state_arg], &dir.join("ready-1.json"));
+    // An end user of the demo app, which the next start must keep.
+    let rest = first["inbenta"]["rest_url"].as_str().unwrap();
+    let (status, bob) = create_inbenta_user(rest, "demo-app").await;
+    assert_eq!(status, StatusCode::OK, "{bob}");
+    stop_cleanly(running);
+
+    let (running, second) = start(&["--state", state_arg], &dir.join("ready-2.json"));
+    let banner = running.banner();
+    for part in ["customer", "agent"] {
+        assert_eq!(second[part], first[part], "the same {part}");
+    }
+    assert_eq!(second["inbenta"]["agent"], first["inbenta"]["agent"]);
+    let customer_token = second["customer"]["token"].as_str().unwrap();
+    let customer_line = banner
+        .iter()
+        .find(|l| l.trim_start().starts_with("customer") && l.contains("token:"))
+        .unwrap();
+    assert!(customer_line.ends_with(customer_token), "{customer_line}");
+    // The printed tokens work.
+    let port = second["port"].as_u64().unwrap();
+    let org = second["organization_id"].as_str().unwrap();
+    let url = format!("ws://127.0.0.1:{port}/v3.6/customer/rtm/ws?organization_id={org}");
+    let mut customer = Rtm::connect(&url).await;
+    let login = customer
+        .ok(
+            "login",
+            json!({ "token": format!("Bearer {customer_token}") }),
+        )
+        .await;
+    assert_eq!(login["customer"]["id"], first["customer"]["id"]);
+    let mut agent = Rtm::connect(&format!("ws://127.0.0.1:{port}/v3.6/agent/rtm/ws")).await;
+    let token = format!("Bearer {}", second["agent"]["token"].as_str().unwrap());
+    agent.ok("login", json!({ "token": token })).await;
+    // Bob, made in the first run, is still a user of the demo app.
+    let realtime = second["inbenta"]["ws_url"].as_str().unwrap();
+    let bob_id = bob["user"]["id"].as_str().unwrap();
+    let bob_token = bob["session"]["token"].as_str().unwrap();
+    let reply = inbenta_user_chats(realtime, bob_token, bob_id).await;
+    assert_eq!(reply, json!({"id": "1", "data": {"chats": {}}}));
+    stop_cleanly(running);
+
+    // Two starts, one of each ready-made user in the saved state.
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    let named = |list: &Value, name: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .filter(|u| u["profile"]["name"] == name)
+            .count()
+    };
+    assert_eq!(named(&saved["customers"], "Sandbox Customer"), 1);
+    assert_eq!(named(&saved["agents"], "Sandbox Agent"), 1);
+    assert_eq!(
+        saved["tokens"].as_array().unwrap().len(),
+        2,
+        "no token piles up"
+    );
+    let app = &saved["inbenta"]["apps"][0];
+    assert_eq!(app["app_id"], "demo-app");
+    assert_eq!(named(&app["users"], "Sandbox Agent"), 1);
+    assert_eq!(named(&app["users"], "Bob"), 1);
+    let _ = std::fs::remove_dir_all(&dir);
 }

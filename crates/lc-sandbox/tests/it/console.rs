@@ -5,7 +5,7 @@ use crate::common::web::{Reply, Web};
 use crate::common::{Rtm, World};
 use bytes::Bytes;
 use http::{Method, StatusCode};
-use lc_sandbox::{NewAgent, Sandbox};
+use lc_sandbox::{NewAgent, NewInbentaAgent, NewInbentaApp, Sandbox};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -635,4 +635,246 @@ async fn the_binary_without_console_serves_neither_the_page_nor_the_admin_api() 
         "{banner:?}"
     );
     assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+}
+
+/// An Inbenta scene in `sandbox`: app `app-s` (secret `s3cret`), agent Ann, and end user
+/// Bob's chat taken by Ann with a message and a file. Returns `(ann token, bob id, bob
+/// token, chat id, file path)`.
+async fn inbenta_scene(sandbox: &Sandbox) -> (String, String, String, String, String) {
+    use crate::common::inbenta::{Rest, Ws, create_chat};
+    let app = sandbox.create_inbenta_app(NewInbentaApp::new("app-s").secret("s3cret"));
+    let ann = sandbox.create_inbenta_agent(&app.app_id, NewInbentaAgent::new("Ann"));
+    let rest = Rest::new(sandbox);
+    let (bob, token) = rest.new_user("app-s", "Bob").await;
+    let mut ws = Ws::connect(sandbox, "app-s", &token).await;
+    let chat = create_chat(&mut ws, &bob).await;
+    let assigned = ws.ok("chats:assign", json!({"chatId": chat})).await;
+    assert_eq!(assigned["agent"]["id"], ann.id);
+    let bobs = [
+        ("x-hyper-appid", "app-s"),
+        ("x-hyper-token", token.as_str()),
+    ];
+    let path = format!("chats/{chat}/messages");
+    let body = Some(json!({"chatId": chat, "sender": bob, "message": "Hello"}));
+    rest.call(Method::POST, &path, &bobs, body).await.ok();
+    let uploaded = rest
+        .upload(
+            &bobs,
+            &chat,
+            &bob,
+            ("note.txt", "text/plain", b"kept bytes"),
+        )
+        .await
+        .ok();
+    let file = uploaded["media"]["url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches('/')
+        .to_owned();
+    (ann.token.expose().to_owned(), bob, token, chat, file)
+}
+
+/// Bob's chat in `sandbox` as a loaded state gives it: read, listed, its file served, and
+/// it goes on over REST and the socket.
+async fn inbenta_scene_works(sandbox: &Sandbox, scene: &(String, String, String, String, String)) {
+    use crate::common::inbenta::{Rest, Ws};
+    let (ann_token, bob, token, chat, file) = scene;
+    let rest = Rest::new(sandbox);
+    let bobs = [
+        ("x-hyper-appid", "app-s"),
+        ("x-hyper-token", token.as_str()),
+    ];
+    let anns = [
+        ("x-hyper-appid", "app-s"),
+        ("x-hyper-token", ann_token.as_str()),
+    ];
+    let read = rest
+        .call(Method::GET, &format!("chats/{chat}"), &bobs, None)
+        .await
+        .ok();
+    assert_eq!(read["chat"]["creator"], *bob);
+    assert_eq!(read["chat"]["status"], "active");
+    let path = format!("chats/{chat}/messages");
+    let listed = rest.call(Method::GET, &path, &anns, None).await.ok();
+    let messages = listed["messages"].as_array().unwrap();
+    assert_eq!(messages[0]["message"], "Hello");
+    assert_eq!(messages[1]["type"], "media");
+    let served = rest.call(Method::GET, file, &anns, None).await;
+    assert_eq!(served.status, 200);
+    assert_eq!(&served.body[..], b"kept bytes");
+    // The chat goes on: Ann's socket gets Bob's next message, whose id is new.
+    let mut ann_ws = Ws::connect(sandbox, "app-s", ann_token).await;
+    let body = Some(json!({"chatId": chat, "sender": bob, "message": "Again"}));
+    let sent = rest.call(Method::POST, &path, &bobs, body).await.ok();
+    let pushed = ann_ws.push("message:received").await;
+    assert_eq!(pushed["message"]["message"], "Again");
+    let known: Vec<&Value> = messages.iter().map(|m| &m["id"]).collect();
+    assert!(!known.contains(&&sent["message"]["id"]), "{sent}");
+    // A new user gets a new id; the secret still works.
+    let secret = [("x-hyper-appid", "app-s"), ("x-hyper-secret", "s3cret")];
+    let carl = rest
+        .call(
+            Method::POST,
+            "users",
+            &secret,
+            Some(json!({"name": "Carl"})),
+        )
+        .await
+        .ok();
+    assert_ne!(carl["user"]["id"], *bob);
+    assert!(carl["user"]["id"].is_string());
+}
+
+#[tokio::test]
+async fn an_inbenta_chat_exported_and_imported_goes_on_over_the_inbenta_api() {
+    let world = console_world().await;
+    let web = Web::new(&world.sandbox);
+    let scene = inbenta_scene(&world.sandbox).await;
+    let exported = get(&web, "state").await;
+    let app = &exported["inbenta"]["apps"][0];
+    assert_eq!(app["app_id"], "app-s");
+    assert_eq!(app["chats"][0]["agent"], app["users"][0]["profile"]["id"]);
+
+    let other = Sandbox::builder()
+        .admin_token("secret")
+        .start()
+        .await
+        .unwrap();
+    let other_web = Web::new(&other);
+    let imported = admin(&other_web, Method::PUT, "state", exported.clone())
+        .await
+        .ok();
+    assert_eq!(imported["imported"]["inbenta_apps"], 1);
+    assert_eq!(get(&other_web, "state").await, exported);
+    assert_eq!(
+        get(&other_web, "inbenta").await["apps"][0]["chats"][0]["id"],
+        json!(scene.3)
+    );
+    inbenta_scene_works(&other, &scene).await;
+
+    let mut damaged = exported;
+    damaged["inbenta"]["apps"][0]["media"][0]["content"] = json!("not base64!");
+    let refused = admin(&other_web, Method::PUT, "state", damaged).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.json()["error"].as_str().unwrap().contains("media"));
+    other.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_inbenta_chat_saved_on_stop_goes_on_after_the_next_start() {
+    let file = scratch("inbenta-state.json");
+    let sandbox = Sandbox::builder().state_file(&file).start().await.unwrap();
+    let scene = inbenta_scene(&sandbox).await;
+    sandbox.shutdown().await;
+    let again = Sandbox::builder().state_file(&file).start().await.unwrap();
+    inbenta_scene_works(&again, &scene).await;
+    again.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_journal_shows_agent_and_customer_web_calls_without_their_tokens() {
+    use crate::common::web::{agent_bearer, customer_bearer};
+    let world = console_world().await;
+    let web = Web::new(&world.sandbox);
+    let agent_auth = agent_bearer(&world.agent);
+    let customer_auth = customer_bearer(&world.customer);
+    let started = web
+        .customer(
+            "3.6",
+            "start_chat",
+            &customer_auth,
+            json!({"chat": {"thread": {"events": [{"type": "message", "text": "by web"}]}}}),
+        )
+        .await
+        .ok();
+    web.agent("3.6", "list_chats", &agent_auth, json!({"limit": 5}))
+        .await
+        .ok();
+    let missing = web
+        .agent("3.6", "get_chat", &agent_auth, json!({"chat_id": "NOPE"}))
+        .await;
+    assert_ne!(missing.status, StatusCode::OK);
+
+    let entries = get(&web, "journal").await["entries"].clone();
+    let web_entries: Vec<&Value> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["transport"] == "web")
+        .collect();
+    let calls: Vec<(&str, &str, &str, Option<bool>)> = web_entries
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap(),
+                e["kind"].as_str().unwrap(),
+                e["user"].as_str().unwrap_or(""),
+                e["success"].as_bool(),
+            )
+        })
+        .collect();
+    let (jane, smith) = (world.customer.id.as_str(), world.agent.id.as_str());
+    assert_eq!(
+        calls,
+        [
+            ("start_chat", "request", jane, None),
+            ("start_chat", "response", jane, Some(true)),
+            ("list_chats", "request", smith, None),
+            ("list_chats", "response", smith, Some(true)),
+            ("get_chat", "request", smith, None),
+            ("get_chat", "response", smith, Some(false)),
+        ]
+    );
+    // A request and its response share a request id; each call has its own.
+    assert_eq!(web_entries[0]["request_id"], web_entries[1]["request_id"]);
+    assert_ne!(web_entries[1]["request_id"], web_entries[2]["request_id"]);
+    assert!(web_entries[0]["frame"].as_str().unwrap().contains("by web"));
+    let chat_id = started["chat_id"].as_str().unwrap();
+    assert!(web_entries[1]["frame"].as_str().unwrap().contains(chat_id));
+    assert!(
+        web_entries[5]["frame"]
+            .as_str()
+            .unwrap()
+            .contains("not_found")
+    );
+    // No token anywhere in the journal.
+    let text = entries.to_string();
+    for token in [world.agent.token.expose(), world.customer.token.expose()] {
+        assert!(!text.contains(token), "a token in {text}");
+    }
+    // The filters apply to Web entries too.
+    let filtered = get(&web, "journal?action=list_chats").await["entries"].clone();
+    assert_eq!(filtered.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_queued_inbenta_chat_imported_is_taken_by_the_first_agent_online() {
+    use crate::common::inbenta::{Rest, Ws, create_chat};
+    let world = console_world().await;
+    let web = Web::new(&world.sandbox);
+    let sandbox = &world.sandbox;
+    sandbox.create_inbenta_app(NewInbentaApp::new("app-q").queue_mode(true));
+    let ann = sandbox.create_inbenta_agent("app-q", NewInbentaAgent::new("Ann"));
+    sandbox.set_inbenta_agent_online("app-q", &ann.id, false);
+    let (bob, token) = Rest::new(sandbox).new_user("app-q", "Bob").await;
+    let mut ws = Ws::connect(sandbox, "app-q", &token).await;
+    let chat = create_chat(&mut ws, &bob).await;
+    let exported = get(&web, "state").await;
+    assert_eq!(exported["inbenta"]["apps"][0]["queues"]["1"], json!([chat]));
+
+    let other = Sandbox::builder()
+        .admin_token("secret")
+        .start()
+        .await
+        .unwrap();
+    admin(&Web::new(&other), Method::PUT, "state", exported)
+        .await
+        .ok();
+    let mut ws = Ws::connect(&other, "app-q", &token).await;
+    ws.no_push("user:joined", Duration::from_millis(150)).await;
+    other.set_inbenta_agent_online("app-q", &ann.id, true);
+    let joined = ws.push("user:joined").await;
+    assert_eq!(joined["chatId"], chat);
+    assert_eq!(joined["user"]["id"], ann.id);
+    other.shutdown().await;
 }

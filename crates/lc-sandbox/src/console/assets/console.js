@@ -418,7 +418,7 @@ async function refreshJournal() {
   for (const e of data.entries) {
     ui.journalAfter = Math.max(ui.journalAfter, e.seq);
     body.prepend(el('tr', { class: e.direction, data: { seq: e.seq, action: e.action, kind: e.kind } },
-      el('td', {}, e.seq), el('td', {}, time(e.at_ms)), el('td', {}, e.conn), el('td', {}, e.user || ''),
+      el('td', {}, e.seq), el('td', {}, time(e.at_ms)), el('td', {}, e.transport === 'web' ? 'web' : e.conn), el('td', {}, e.user || ''),
       el('td', {}, e.direction === 'in' ? '→' : '←'), el('td', {}, e.kind + (e.success === false ? ' ✗' : '')),
       el('td', {}, e.action), el('td', { class: 'frame', title: e.frame }, short(e.frame, 240))));
   }
