@@ -47,6 +47,9 @@ struct AppSnap {
     /// Inactivity: `[after, grace]` in milliseconds.
     inactivity_ms: Option<(u64, u64)>,
     assign_interval_ms: u64,
+    /// How long `chats:assign` waits for an agent (absent in files from before it was kept).
+    #[serde(default)]
+    assign_wait_ms: Option<u64>,
     allowed_media_types: Vec<String>,
     users: Vec<UserSnap>,
     /// Session token → user id.
@@ -204,6 +207,7 @@ fn app_snap(app_id: &str, app: &AppRec) -> AppSnap {
         queue_mode: config.queue_mode,
         inactivity_ms: config.inactivity.map(|(a, g)| (millis(a), millis(g))),
         assign_interval_ms: millis(config.assign_interval),
+        assign_wait_ms: Some(millis(config.assign_wait)),
         allowed_media_types: config.allowed_media_types.clone(),
         users,
         tokens: app
@@ -277,6 +281,9 @@ fn app_rec(snap: AppSnap) -> AppRec {
         .allowed_media_types(snap.allowed_media_types);
     config.secret = snap.secret;
     config.domain_key = snap.domain_key;
+    if let Some(wait) = snap.assign_wait_ms {
+        config = config.assign_wait(Duration::from_millis(wait));
+    }
     if let Some((after, grace)) = snap.inactivity_ms {
         config = config.inactivity(Duration::from_millis(after), Duration::from_millis(grace));
     }
