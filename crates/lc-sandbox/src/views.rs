@@ -162,7 +162,7 @@ pub(crate) fn customer_statistics(
     let recorded = state
         .customers
         .get(id)
-        .and_then(|c| c.profile.statistics.clone())
+        .and_then(|c| c.profile.statistics.as_deref().cloned())
         .unwrap_or_default();
     let (chats, threads) = state
         .chats
@@ -250,7 +250,7 @@ fn last_event_per_type(chat: &ChatRec, api: Api) -> BTreeMap<String, LastEventEn
                     thread_id: thread.id.clone(),
                     thread_created_at: Some(thread.created_at.clone()),
                     thread_order: (api == Api::Customer).then_some(order as u64 + 1),
-                    event: event_view(event, api),
+                    event: Box::new(event_view(event, api)),
                     extra: Default::default(),
                 },
             );
