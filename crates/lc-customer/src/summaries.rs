@@ -56,7 +56,7 @@ impl From<CustomerChatSummary> for ChatSummary {
             .unwrap_or_default()
             .into_iter()
             .filter(|(_, entry)| entry.event.created_at().is_some())
-            .map(|(kind, entry)| (kind, *entry.event))
+            .map(|(kind, entry)| (kind, entry.event))
             .collect();
         let last_event = last_events_per_type
             .values()

@@ -3369,7 +3369,7 @@ pub struct LastEventEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread_order: Option<u64>,
     /// The event, or `{restricted_access}` (decoded as an unknown event) when it is withheld.
-    pub event: Box<Event>,
+    pub event: Event,
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
@@ -3392,7 +3392,7 @@ impl<'de> Deserialize<'de> for LastEventEntry {
                 let mut thread_id: Option<ThreadId> = None;
                 let mut thread_created_at: Option<Option<String>> = None;
                 let mut thread_order: Option<Option<u64>> = None;
-                let mut event: Option<Box<Event>> = None;
+                let mut event: Option<Event> = None;
                 let mut extra = Map::new();
                 while let Some(key) = map.next_key::<de::Key<'de>>()? {
                     match key.as_str() {
@@ -3433,7 +3433,7 @@ pub struct ChatSummary {
     pub last_thread_summary: Option<ThreadSummary>,
     /// The latest event of each event type, keyed by the type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_event_per_type: Option<BTreeMap<String, LastEventEntry>>,
+    pub last_event_per_type: Option<BTreeMap<String, Box<LastEventEntry>>>,
     /// Chat properties, by namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<Properties>,
@@ -3465,7 +3465,7 @@ impl<'de> Deserialize<'de> for ChatSummary {
                 let mut id: Option<ChatId> = None;
                 let mut users: Option<Vec<User>> = None;
                 let mut last_thread_summary: Option<Option<ThreadSummary>> = None;
-                let mut last_event_per_type: Option<Option<BTreeMap<String, LastEventEntry>>> =
+                let mut last_event_per_type: Option<Option<BTreeMap<String, Box<LastEventEntry>>>> =
                     None;
                 let mut properties: Option<Option<Properties>> = None;
                 let mut access: Option<Option<Access>> = None;
@@ -3519,7 +3519,7 @@ pub struct CustomerChatSummary {
     pub last_thread_created_at: Option<String>,
     /// The latest event of each event type, keyed by the type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_event_per_type: Option<BTreeMap<String, LastEventEntry>>,
+    pub last_event_per_type: Option<BTreeMap<String, Box<LastEventEntry>>>,
     /// Agents and customers of the chat.
     pub users: Vec<User>,
     /// Which groups can access the chat.
@@ -3553,7 +3553,7 @@ impl<'de> Deserialize<'de> for CustomerChatSummary {
                 let mut id: Option<ChatId> = None;
                 let mut last_thread_id: Option<Option<ThreadId>> = None;
                 let mut last_thread_created_at: Option<Option<String>> = None;
-                let mut last_event_per_type: Option<Option<BTreeMap<String, LastEventEntry>>> =
+                let mut last_event_per_type: Option<Option<BTreeMap<String, Box<LastEventEntry>>>> =
                     None;
                 let mut users: Option<Vec<User>> = None;
                 let mut access: Option<Option<Access>> = None;
