@@ -348,7 +348,7 @@ macro_rules! ledger_push {
                         chat_id,
                         thread_id,
                         event,
-                    } => Self::IncomingEvent(IncomingEvent {
+                    } => crate::push::PushPayload::into_push(IncomingEvent {
                         chat_id,
                         thread_id,
                         event,

@@ -162,7 +162,7 @@ pub(crate) fn customer_statistics(
     let recorded = state
         .customers
         .get(id)
-        .and_then(|c| c.profile.statistics.clone())
+        .and_then(|c| c.profile.statistics.as_deref().cloned())
         .unwrap_or_default();
     let (chats, threads) = state
         .chats
@@ -241,19 +241,19 @@ pub(crate) fn users_view(state: &State, chat: &ChatRec, api: Api) -> Vec<User> {
         .collect()
 }
 
-fn last_event_per_type(chat: &ChatRec, api: Api) -> BTreeMap<String, LastEventEntry> {
+fn last_event_per_type(chat: &ChatRec, api: Api) -> BTreeMap<String, Box<LastEventEntry>> {
     let mut out = BTreeMap::new();
     for (order, thread) in chat.threads.iter().enumerate() {
         for event in thread.events.iter().filter(|e| visible_to(e, api)) {
             out.insert(
                 event.kind().to_owned(),
-                LastEventEntry {
+                Box::new(LastEventEntry {
                     thread_id: thread.id.clone(),
                     thread_created_at: Some(thread.created_at.clone()),
                     thread_order: (api == Api::Customer).then_some(order as u64 + 1),
                     event: event_view(event, api),
                     extra: Default::default(),
-                },
+                }),
             );
         }
     }

@@ -4639,19 +4639,19 @@ pub enum AgentPush {
     /// `chat_access_revoked`: Access to a chat was revoked (API 3.3; removed in 3.4 together with `revoke_chat_access`, replaced by `chat_access_updated`).
     ChatAccessRevoked(ChatAccessRevoked),
     /// `chat_transferred`: A chat was transferred to other groups or agents (explicitly, or by the router).
-    ChatTransferred(ChatTransferred),
+    ChatTransferred(Box<ChatTransferred>),
     /// `user_added_to_chat`: A user (customer or agent) was added to a chat.
     UserAddedToChat(UserAddedToChat),
     /// `user_removed_from_chat`: A user (customer or agent) was removed from a chat.
     UserRemovedFromChat(UserRemovedFromChat),
     /// `incoming_event`: An event was sent to a chat.
-    IncomingEvent(IncomingEvent),
+    IncomingEvent(Box<IncomingEvent>),
     /// `event_deleted`: An event was deleted (by the customer, `delete_event`).
     EventDeleted(EventDeleted),
     /// `event_updated`: An event was updated.
-    EventUpdated(EventUpdated),
+    EventUpdated(Box<EventUpdated>),
     /// `incoming_rich_message_postback`: A user clicked (toggled) a rich message button; sent for active threads only.
-    IncomingRichMessagePostback(IncomingRichMessagePostback),
+    IncomingRichMessagePostback(Box<IncomingRichMessagePostback>),
     /// `chat_properties_updated`: Chat properties were updated; only the changed properties are sent.
     ChatPropertiesUpdated(ChatPropertiesUpdated),
     /// `chat_properties_deleted`: Chat properties were deleted.
@@ -4679,7 +4679,7 @@ pub enum AgentPush {
     /// `customer_page_updated`: A customer moved to another page of the website.
     CustomerPageUpdated(CustomerPageUpdated),
     /// `customer_statistics_updated`: A customer's statistics changed.
-    CustomerStatisticsUpdated(CustomerStatisticsUpdated),
+    CustomerStatisticsUpdated(Box<CustomerStatisticsUpdated>),
     /// `customer_banned`: A customer was banned for a number of days.
     CustomerBanned(CustomerBanned),
     /// `customer_transferred`: A customer is no longer available to the agent: it was transferred to other groups.
@@ -4695,7 +4695,7 @@ pub enum AgentPush {
     /// `customer_unfollowed`: A customer was unfollowed (by another connection of the agent; the counterpart of `unfollow_customer`).
     CustomerUnfollowed(CustomerUnfollowed),
     /// `customer_visit_started`: A customer entered the tracked website.
-    CustomerVisitStarted(CustomerVisitStarted),
+    CustomerVisitStarted(Box<CustomerVisitStarted>),
     /// `customer_created`: A new customer registered.
     CustomerCreated(Box<CustomerCreated>),
     /// `customer_visit_ended`: A customer left the tracked website.
@@ -4705,11 +4705,11 @@ pub enum AgentPush {
     /// `agent_disconnected`: The server is closing the connection; `reason` says why and whether reconnecting makes sense (see `AgentDisconnectReason`).
     AgentDisconnected(AgentDisconnected),
     /// `agent_created`: An agent account was created; the payload is the full agent (Configuration API), empty fields included.
-    AgentCreated(AgentCreated),
+    AgentCreated(Box<AgentCreated>),
     /// `agent_approved`: An agent account was approved and is now active.
     AgentApproved(AgentApproved),
     /// `agent_updated`: An agent's configuration changed; the payload holds `id` and only the updated fields.
-    AgentUpdated(AgentUpdated),
+    AgentUpdated(Box<AgentUpdated>),
     /// `agent_suspended`: An agent account was suspended.
     AgentSuspended(AgentSuspended),
     /// `agent_unsuspended`: An agent account was unsuspended.
@@ -4717,17 +4717,17 @@ pub enum AgentPush {
     /// `agent_deleted`: An agent account was deleted.
     AgentDeleted(AgentDeleted),
     /// `auto_access_added`: An auto access rule was added; the payload is the full rule, empty fields included (3.4; replaced by `auto_accesses_updated` in 3.5).
-    AutoAccessAdded(AutoAccessAdded),
+    AutoAccessAdded(Box<AutoAccessAdded>),
     /// `auto_access_updated`: An auto access rule changed; the payload holds `id` and only the updated fields (3.4; replaced by `auto_accesses_updated` in 3.5).
-    AutoAccessUpdated(AutoAccessUpdated),
+    AutoAccessUpdated(Box<AutoAccessUpdated>),
     /// `auto_access_deleted`: An auto access rule was deleted (3.4; replaced by `auto_accesses_updated` in 3.5).
     AutoAccessDeleted(AutoAccessDeleted),
     /// `auto_accesses_updated`: Auto access rules were added, updated or deleted.
     AutoAccessesUpdated(Vec<AutoAccessChange>),
     /// `bot_created`: A bot was created; the payload is the full bot (Configuration API), empty fields included.
-    BotCreated(BotCreated),
+    BotCreated(Box<BotCreated>),
     /// `bot_updated`: A bot's configuration changed; the payload holds `id` and only the updated fields.
-    BotUpdated(BotUpdated),
+    BotUpdated(Box<BotUpdated>),
     /// `bot_deleted`: A bot was deleted.
     BotDeleted(BotDeleted),
     /// `group_created`: A group was created; the payload is the full group (Configuration API), empty fields included.
@@ -5940,11 +5940,11 @@ impl crate::push::PushPayload for ChatTransferred {
     const NAME: &'static str = "chat_transferred";
     type Set = AgentPush;
     fn into_push(self) -> AgentPush {
-        AgentPush::ChatTransferred(self)
+        AgentPush::ChatTransferred(Box::new(self))
     }
     fn from_push(push: &AgentPush) -> Option<&Self> {
         match push {
-            AgentPush::ChatTransferred(payload) => Some(payload),
+            AgentPush::ChatTransferred(payload) => Some(&**payload),
             _ => None,
         }
     }
@@ -5982,11 +5982,11 @@ impl crate::push::PushPayload for IncomingEvent {
     const NAME: &'static str = "incoming_event";
     type Set = AgentPush;
     fn into_push(self) -> AgentPush {
-        AgentPush::IncomingEvent(self)
+        AgentPush::IncomingEvent(Box::new(self))
     }
     fn from_push(push: &AgentPush) -> Option<&Self> {
         match push {
-            AgentPush::IncomingEvent(payload) => Some(payload),
+            AgentPush::IncomingEvent(payload) => Some(&**payload),
             _ => None,
         }
     }
@@ -6010,11 +6010,11 @@ impl crate::push::PushPayload for EventUpdated {
     const NAME: &'static str = "event_updated";
     type Set = AgentPush;
     fn into_push(self) -> AgentPush {
-        AgentPush::EventUpdated(self)
+        AgentPush::EventUpdated(Box::new(self))
     }
     fn from_push(push: &AgentPush) -> Option<&Self> {
         match push {
-            AgentPush::EventUpdated(payload) => Some(payload),
+            AgentPush::EventUpdated(payload) => Some(&**payload),
             _ => None,
         }
     }
@@ -6024,11 +6024,11 @@ impl crate::push::PushPayload for IncomingRichMessagePostback {
     const NAME: &'static str = "incoming_rich_message_postback";
     type Set = AgentPush;
     fn into_push(self) -> AgentPush {
-        AgentPush::IncomingRichMessagePostback(self)
+        AgentPush::IncomingRichMessagePostback(Box::new(self))
     }
     fn from_push(push: &AgentPush) -> Option<&Self> {
         match push {
-            AgentPush::IncomingRichMessagePostback(payload) => Some(payload),
+            AgentPush::IncomingRichMessagePostback(payload) => Some(&**payload),
             _ => None,
         }
     }
@@ -6206,11 +6206,11 @@ impl crate::push::PushPayload for CustomerStatisticsUpdated {
     const NAME: &'static str = "customer_statistics_updated";
     type Set = AgentPush;
     fn into_push(self) -> AgentPush {
-        AgentPush::CustomerStatisticsUpdated(self)
+        AgentPush::CustomerStatisticsUpdated(Box::new(self))
     }
     fn from_push(push: &AgentPush) -> Option<&Self> {
         match push {
-            AgentPush::CustomerStatisticsUpdated(payload) => Some(payload),
+            AgentPush::CustomerStatisticsUpdated(payload) => Some(&**payload),
             _ => None,
         }
     }
@@ -6304,11 +6304,11 @@ impl crate::push::PushPayload for CustomerVisitStarted {
     const NAME: &'static str = "customer_visit_started";
     type Set = AgentPush;
     fn into_push(self) -> AgentPush {
-        AgentPush::CustomerVisitStarted(self)
+        AgentPush::CustomerVisitStarted(Box::new(self))
     }
     fn from_push(push: &AgentPush) -> Option<&Self> {
         match push {
-            AgentPush::CustomerVisitStarted(payload) => Some(payload),
+            AgentPush::CustomerVisitStarted(payload) => Some(&**payload),
             _ => None,
         }
     }
@@ -6374,11 +6374,11 @@ impl crate::push::PushPayload for AgentCreated {
     const NAME: &'static str = "agent_created";
     type Set = AgentPush;
     fn into_push(self) -> AgentPush {
-        AgentPush::AgentCreated(self)
+        AgentPush::AgentCreated(Box::new(self))
     }
     fn from_push(push: &AgentPush) -> Option<&Self> {
         match push {
-            AgentPush::AgentCreated(payload) => Some(payload),
+            AgentPush::AgentCreated(payload) => Some(&**payload),
             _ => None,
         }
     }
@@ -6402,11 +6402,11 @@ impl crate::push::PushPayload for AgentUpdated {
     const NAME: &'static str = "agent_updated";
     type Set = AgentPush;
     fn into_push(self) -> AgentPush {
-        AgentPush::AgentUpdated(self)
+        AgentPush::AgentUpdated(Box::new(self))
     }
     fn from_push(push: &AgentPush) -> Option<&Self> {
         match push {
-            AgentPush::AgentUpdated(payload) => Some(payload),
+            AgentPush::AgentUpdated(payload) => Some(&**payload),
             _ => None,
         }
     }
@@ -6458,11 +6458,11 @@ impl crate::push::PushPayload for AutoAccessAdded {
     const NAME: &'static str = "auto_access_added";
     type Set = AgentPush;
     fn into_push(self) -> AgentPush {
-        AgentPush::AutoAccessAdded(self)
+        AgentPush::AutoAccessAdded(Box::new(self))
     }
     fn from_push(push: &AgentPush) -> Option<&Self> {
         match push {
-            AgentPush::AutoAccessAdded(payload) => Some(payload),
+            AgentPush::AutoAccessAdded(payload) => Some(&**payload),
             _ => None,
         }
     }
@@ -6472,11 +6472,11 @@ impl crate::push::PushPayload for AutoAccessUpdated {
     const NAME: &'static str = "auto_access_updated";
     type Set = AgentPush;
     fn into_push(self) -> AgentPush {
-        AgentPush::AutoAccessUpdated(self)
+        AgentPush::AutoAccessUpdated(Box::new(self))
     }
     fn from_push(push: &AgentPush) -> Option<&Self> {
         match push {
-            AgentPush::AutoAccessUpdated(payload) => Some(payload),
+            AgentPush::AutoAccessUpdated(payload) => Some(&**payload),
             _ => None,
         }
     }
@@ -6500,11 +6500,11 @@ impl crate::push::PushPayload for BotCreated {
     const NAME: &'static str = "bot_created";
     type Set = AgentPush;
     fn into_push(self) -> AgentPush {
-        AgentPush::BotCreated(self)
+        AgentPush::BotCreated(Box::new(self))
     }
     fn from_push(push: &AgentPush) -> Option<&Self> {
         match push {
-            AgentPush::BotCreated(payload) => Some(payload),
+            AgentPush::BotCreated(payload) => Some(&**payload),
             _ => None,
         }
     }
@@ -6514,11 +6514,11 @@ impl crate::push::PushPayload for BotUpdated {
     const NAME: &'static str = "bot_updated";
     type Set = AgentPush;
     fn into_push(self) -> AgentPush {
-        AgentPush::BotUpdated(self)
+        AgentPush::BotUpdated(Box::new(self))
     }
     fn from_push(push: &AgentPush) -> Option<&Self> {
         match push {
-            AgentPush::BotUpdated(payload) => Some(payload),
+            AgentPush::BotUpdated(payload) => Some(&**payload),
             _ => None,
         }
     }

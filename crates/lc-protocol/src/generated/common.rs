@@ -293,7 +293,7 @@ pub struct MessageEvent {
     pub text: Option<String>,
     /// Present when the message answers a rich message button.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub postback: Option<MessagePostback>,
+    pub postback: Option<Box<MessagePostback>>,
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
@@ -322,7 +322,7 @@ impl<'de> Deserialize<'de> for MessageEvent {
                 let mut properties: Option<Option<Properties>> = None;
                 let mut deleted: Option<Option<bool>> = None;
                 let mut text: Option<Option<String>> = None;
-                let mut postback: Option<Option<MessagePostback>> = None;
+                let mut postback: Option<Option<Box<MessagePostback>>> = None;
                 let mut extra = Map::new();
                 while let Some(key) = map.next_key::<de::Key<'de>>()? {
                     match key.as_str() {
@@ -1894,16 +1894,16 @@ pub struct Customer {
     pub created_at: Option<String>,
     /// The customer's current or last visit (called `last_visit` in 3.5). (Since API 3.6.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub visit: Option<Visit>,
+    pub visit: Option<Box<Visit>>,
     /// The customer's last visit (renamed `visit` in 3.6). (Until API 3.5.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_visit: Option<Visit>,
+    pub last_visit: Option<Box<Visit>>,
     /// Custom key/value data of the session, in order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_fields: Option<SessionFields>,
     /// Counters of the customer's activity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub statistics: Option<CustomerStatistics>,
+    pub statistics: Option<Box<CustomerStatistics>>,
     /// When an agent last sent an event to this customer (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_last_event_created_at: Option<String>,
@@ -1937,13 +1937,13 @@ pub struct Customer {
     pub carts: Option<Vec<Cart>>,
     /// The changed shopping cart, in `customer_updated` pushes. (Since API 3.6.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cart: Option<Cart>,
+    pub cart: Option<Box<Cart>>,
     /// Identities of the customer on other channels. (Since API 3.6.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub omnichannel: Option<Omnichannel>,
+    pub omnichannel: Option<Box<Omnichannel>>,
     /// Postal address. (Since API 3.6.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<Address>,
+    pub address: Option<Box<Address>>,
     /// Fields this crate does not know, kept as received.
     #[serde(flatten)]
     pub extra: Map,
@@ -1974,10 +1974,10 @@ impl<'de> Deserialize<'de> for Customer {
                 let mut present: Option<Option<bool>> = None;
                 let mut events_seen_up_to: Option<Option<String>> = None;
                 let mut created_at: Option<Option<String>> = None;
-                let mut visit: Option<Option<Visit>> = None;
-                let mut last_visit: Option<Option<Visit>> = None;
+                let mut visit: Option<Option<Box<Visit>>> = None;
+                let mut last_visit: Option<Option<Box<Visit>>> = None;
                 let mut session_fields: Option<Option<SessionFields>> = None;
-                let mut statistics: Option<Option<CustomerStatistics>> = None;
+                let mut statistics: Option<Option<Box<CustomerStatistics>>> = None;
                 let mut agent_last_event_created_at: Option<Option<String>> = None;
                 let mut customer_last_event_created_at: Option<Option<String>> = None;
                 let mut priv_lc2_customer_id: Option<Option<String>> = None;
@@ -1987,9 +1987,9 @@ impl<'de> Deserialize<'de> for Customer {
                 let mut group_ids: Option<Option<Vec<GroupId>>> = None;
                 let mut tickets: Option<Option<Vec<Ticket>>> = None;
                 let mut carts: Option<Option<Vec<Cart>>> = None;
-                let mut cart: Option<Option<Cart>> = None;
-                let mut omnichannel: Option<Option<Omnichannel>> = None;
-                let mut address: Option<Option<Address>> = None;
+                let mut cart: Option<Option<Box<Cart>>> = None;
+                let mut omnichannel: Option<Option<Box<Omnichannel>>> = None;
+                let mut address: Option<Option<Box<Address>>> = None;
                 let mut extra = Map::new();
                 while let Some(key) = map.next_key::<de::Key<'de>>()? {
                     match key.as_str() {
@@ -3433,7 +3433,7 @@ pub struct ChatSummary {
     pub last_thread_summary: Option<ThreadSummary>,
     /// The latest event of each event type, keyed by the type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_event_per_type: Option<BTreeMap<String, LastEventEntry>>,
+    pub last_event_per_type: Option<BTreeMap<String, Box<LastEventEntry>>>,
     /// Chat properties, by namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<Properties>,
@@ -3465,7 +3465,7 @@ impl<'de> Deserialize<'de> for ChatSummary {
                 let mut id: Option<ChatId> = None;
                 let mut users: Option<Vec<User>> = None;
                 let mut last_thread_summary: Option<Option<ThreadSummary>> = None;
-                let mut last_event_per_type: Option<Option<BTreeMap<String, LastEventEntry>>> =
+                let mut last_event_per_type: Option<Option<BTreeMap<String, Box<LastEventEntry>>>> =
                     None;
                 let mut properties: Option<Option<Properties>> = None;
                 let mut access: Option<Option<Access>> = None;
@@ -3519,7 +3519,7 @@ pub struct CustomerChatSummary {
     pub last_thread_created_at: Option<String>,
     /// The latest event of each event type, keyed by the type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_event_per_type: Option<BTreeMap<String, LastEventEntry>>,
+    pub last_event_per_type: Option<BTreeMap<String, Box<LastEventEntry>>>,
     /// Agents and customers of the chat.
     pub users: Vec<User>,
     /// Which groups can access the chat.
@@ -3553,7 +3553,7 @@ impl<'de> Deserialize<'de> for CustomerChatSummary {
                 let mut id: Option<ChatId> = None;
                 let mut last_thread_id: Option<Option<ThreadId>> = None;
                 let mut last_thread_created_at: Option<Option<String>> = None;
-                let mut last_event_per_type: Option<Option<BTreeMap<String, LastEventEntry>>> =
+                let mut last_event_per_type: Option<Option<BTreeMap<String, Box<LastEventEntry>>>> =
                     None;
                 let mut users: Option<Vec<User>> = None;
                 let mut access: Option<Option<Access>> = None;

@@ -1901,21 +1901,21 @@ pub enum CustomerPush {
     /// `chat_deactivated`: A chat was deactivated: its open thread was closed.
     ChatDeactivated(ChatDeactivated),
     /// `chat_transferred`: The chat was transferred to other groups or agents (explicitly, or by the router).
-    ChatTransferred(ChatTransferred),
+    ChatTransferred(Box<ChatTransferred>),
     /// `user_added_to_chat`: A user (customer or agent) was added to the chat.
     UserAddedToChat(UserAddedToChat),
     /// `user_removed_from_chat`: A user (customer or agent) was removed from the chat.
     UserRemovedFromChat(UserRemovedFromChat),
     /// `incoming_event_preview`: A preview of a message an agent is composing (`send_event_preview`).
-    IncomingEventPreview(IncomingEventPreview),
+    IncomingEventPreview(Box<IncomingEventPreview>),
     /// `incoming_event`: An event was sent to the chat (only `visibility: all` events reach customers).
-    IncomingEvent(IncomingEvent),
+    IncomingEvent(Box<IncomingEvent>),
     /// `event_deleted`: An event was deleted (`delete_event`).
     EventDeleted(EventDeleted),
     /// `event_updated`: An event was updated.
-    EventUpdated(EventUpdated),
+    EventUpdated(Box<EventUpdated>),
     /// `incoming_rich_message_postback`: A user clicked (toggled) a rich message button; sent for active threads only.
-    IncomingRichMessagePostback(IncomingRichMessagePostback),
+    IncomingRichMessagePostback(Box<IncomingRichMessagePostback>),
     /// `chat_properties_updated`: Chat properties were updated; only the changed properties are sent.
     ChatPropertiesUpdated(ChatPropertiesUpdated),
     /// `chat_properties_deleted`: Chat properties were deleted.
@@ -1951,7 +1951,7 @@ pub enum CustomerPush {
     /// `greeting_canceled`: The customer rejected a greeting, or a new greeting replaced the displayed one.
     GreetingCanceled(GreetingCanceled),
     /// `incoming_welcome_message`: The welcome message asked for with `request_welcome_message`.
-    IncomingWelcomeMessage(IncomingWelcomeMessage),
+    IncomingWelcomeMessage(Box<IncomingWelcomeMessage>),
     /// `queue_position_updated`: The chat's position in the queue and its estimated wait time changed.
     QueuePositionUpdated(QueuePositionUpdated),
     /// A push this crate does not know, with its payload as received.
@@ -2467,11 +2467,11 @@ impl crate::push::PushPayload for ChatTransferred {
     const NAME: &'static str = "chat_transferred";
     type Set = CustomerPush;
     fn into_push(self) -> CustomerPush {
-        CustomerPush::ChatTransferred(self)
+        CustomerPush::ChatTransferred(Box::new(self))
     }
     fn from_push(push: &CustomerPush) -> Option<&Self> {
         match push {
-            CustomerPush::ChatTransferred(payload) => Some(payload),
+            CustomerPush::ChatTransferred(payload) => Some(&**payload),
             _ => None,
         }
     }
@@ -2509,11 +2509,11 @@ impl crate::push::PushPayload for IncomingEventPreview {
     const NAME: &'static str = "incoming_event_preview";
     type Set = CustomerPush;
     fn into_push(self) -> CustomerPush {
-        CustomerPush::IncomingEventPreview(self)
+        CustomerPush::IncomingEventPreview(Box::new(self))
     }
     fn from_push(push: &CustomerPush) -> Option<&Self> {
         match push {
-            CustomerPush::IncomingEventPreview(payload) => Some(payload),
+            CustomerPush::IncomingEventPreview(payload) => Some(&**payload),
             _ => None,
         }
     }
@@ -2523,11 +2523,11 @@ impl crate::push::PushPayload for IncomingEvent {
     const NAME: &'static str = "incoming_event";
     type Set = CustomerPush;
     fn into_push(self) -> CustomerPush {
-        CustomerPush::IncomingEvent(self)
+        CustomerPush::IncomingEvent(Box::new(self))
     }
     fn from_push(push: &CustomerPush) -> Option<&Self> {
         match push {
-            CustomerPush::IncomingEvent(payload) => Some(payload),
+            CustomerPush::IncomingEvent(payload) => Some(&**payload),
             _ => None,
         }
     }
@@ -2551,11 +2551,11 @@ impl crate::push::PushPayload for EventUpdated {
     const NAME: &'static str = "event_updated";
     type Set = CustomerPush;
     fn into_push(self) -> CustomerPush {
-        CustomerPush::EventUpdated(self)
+        CustomerPush::EventUpdated(Box::new(self))
     }
     fn from_push(push: &CustomerPush) -> Option<&Self> {
         match push {
-            CustomerPush::EventUpdated(payload) => Some(payload),
+            CustomerPush::EventUpdated(payload) => Some(&**payload),
             _ => None,
         }
     }
@@ -2565,11 +2565,11 @@ impl crate::push::PushPayload for IncomingRichMessagePostback {
     const NAME: &'static str = "incoming_rich_message_postback";
     type Set = CustomerPush;
     fn into_push(self) -> CustomerPush {
-        CustomerPush::IncomingRichMessagePostback(self)
+        CustomerPush::IncomingRichMessagePostback(Box::new(self))
     }
     fn from_push(push: &CustomerPush) -> Option<&Self> {
         match push {
-            CustomerPush::IncomingRichMessagePostback(payload) => Some(payload),
+            CustomerPush::IncomingRichMessagePostback(payload) => Some(&**payload),
             _ => None,
         }
     }
@@ -2817,11 +2817,11 @@ impl crate::push::PushPayload for IncomingWelcomeMessage {
     const NAME: &'static str = "incoming_welcome_message";
     type Set = CustomerPush;
     fn into_push(self) -> CustomerPush {
-        CustomerPush::IncomingWelcomeMessage(self)
+        CustomerPush::IncomingWelcomeMessage(Box::new(self))
     }
     fn from_push(push: &CustomerPush) -> Option<&Self> {
         match push {
-            CustomerPush::IncomingWelcomeMessage(payload) => Some(payload),
+            CustomerPush::IncomingWelcomeMessage(payload) => Some(&**payload),
             _ => None,
         }
     }

@@ -16,7 +16,8 @@
 //! ```
 
 use super::{
-    Dialect, Incoming, PushFrame, Reply, fields, payload_field, string_field, string_value,
+    Dialect, Incoming, PushFrame, Reply, fields, payload_field, str_value, string_field,
+    string_value,
 };
 use crate::de::Key;
 use crate::error::{ApiError, ErrorBody, FrameError};
@@ -106,7 +107,7 @@ pub fn decode_server_frame(text: &str) -> Result<ServerFrame, FrameError> {
         Frame::Push(push) => ServerFrame::Push(RawPushFrame {
             version: push.version,
             request_id: push.request_id,
-            action: push.action,
+            action: push.action.into_owned(),
             payload: push
                 .payload
                 .map_or_else(super::empty_object, ToOwned::to_owned),
@@ -125,7 +126,7 @@ enum Frame<'a> {
 struct Borrowed<'a> {
     version: Option<String>,
     request_id: Option<String>,
-    action: String,
+    action: Cow<'a, str>,
     success: bool,
     payload: Option<&'a RawValue>,
 }
@@ -135,7 +136,7 @@ impl Borrowed<'_> {
     fn into_owned(self) -> ResponseFrame {
         ResponseFrame {
             request_id: self.request_id,
-            action: self.action,
+            action: self.action.into_owned(),
             success: self.success,
             payload: self
                 .payload
@@ -273,10 +274,7 @@ fn envelope<'a, P: InlinePush>(
                         let name = match (envelope.action, envelope.kind) {
                             (Some(action), Some(kind)) if kind.get() == "\"push\"" => {
                                 // Borrowed unless escaped.
-                                serde_json::from_str::<&str>(action.get())
-                                    .map(Cow::Borrowed)
-                                    .or_else(|_| serde_json::from_str(action.get()).map(Cow::Owned))
-                                    .ok()
+                                str_value(Some(action), "action").ok().flatten()
                             }
                             _ => None,
                         };
@@ -322,9 +320,9 @@ impl<'a> Envelope<'a> {
             version,
             ..
         } = self;
-        let action = string_value(action, "action")?.ok_or(FrameError::MissingField("action"))?;
+        let action = str_value(action, "action")?.ok_or(FrameError::MissingField("action"))?;
         let request_id = string_value(request_id, "request_id")?;
-        let kind = string_value(kind, "type")?;
+        let kind = str_value(kind, "type")?;
         let success = match success {
             None => None,
             Some(raw) => Some(serde_json::from_str::<bool>(raw.get()).map_err(|_| {
@@ -582,13 +580,30 @@ impl<P: PushSet> LiveChat<P> {
     /// The frame as it comes to a client, its push decoded from the text.
     fn incoming(&self, frame: Frame<'_>) -> Result<Incoming<P>, FrameError> {
         match frame {
-            Frame::Response(response) => {
-                let request_id = response.request_id.clone();
-                let action = Some(response.action.clone());
-                let result = response.into_owned().into_result()?;
+            Frame::Response(Borrowed {
+                request_id,
+                action,
+                success,
+                payload,
+                ..
+            }) => {
+                // As `ResponseFrame::into_result`, without the copies.
+                let result = if success {
+                    Ok(payload.map_or_else(super::empty_object, ToOwned::to_owned))
+                } else {
+                    match serde_json::from_str::<ErrorBody>(payload.map_or("{}", RawValue::get)) {
+                        Ok(body) => Err(body.error),
+                        Err(source) => {
+                            return Err(FrameError::Payload {
+                                name: action.into_owned(),
+                                source: source.into(),
+                            });
+                        }
+                    }
+                };
                 Ok(Incoming::Reply(Reply {
                     request_id,
-                    action,
+                    action: Some(action.into_owned()),
                     result,
                 }))
             }

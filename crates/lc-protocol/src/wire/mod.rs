@@ -92,16 +92,32 @@ fn fields(text: &str) -> Result<std::collections::BTreeMap<&str, &RawValue>, Fra
 
 /// The string field `name` (a raw value), if present and not `null`.
 fn string_value(raw: Option<&RawValue>, name: &'static str) -> Result<Option<String>, FrameError> {
-    match raw {
-        None => Ok(None),
-        Some(raw) if raw.get() == "null" => Ok(None),
-        Some(raw) => serde_json::from_str::<String>(raw.get())
-            .map(Some)
-            .map_err(|_| FrameError::WrongType {
-                field: name,
-                expected: "a string",
-            }),
+    str_value(raw, name).map(|text| text.map(std::borrow::Cow::into_owned))
+}
+
+/// The string field `name` (a raw value), if present and not `null`: borrowed from the
+/// frame unless it has escapes.
+fn str_value<'a>(
+    raw: Option<&'a RawValue>,
+    name: &'static str,
+) -> Result<Option<std::borrow::Cow<'a, str>>, FrameError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let text = raw.get();
+    if text == "null" {
+        return Ok(None);
     }
+    // A raw value is valid JSON: a string without a backslash is its text in quotes.
+    if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        if !inner.contains('\\') {
+            return Ok(Some(std::borrow::Cow::Borrowed(inner)));
+        }
+    }
+    serde_json::from_str::<String>(text)
+        .map(|text| Some(std::borrow::Cow::Owned(text)))
+        .map_err(|_| FrameError::WrongType {
+            field: name,
+            expected: "a string",
+        })
 }
 
 /// The string field `name`, if present.
@@ -126,4 +142,28 @@ fn payload_field(
 /// `{}` as a raw value.
 pub fn empty_object() -> Box<RawValue> {
     RawValue::from_string("{}".to_owned()).unwrap_or_else(|_| unreachable!("`{{}}` is valid JSON"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::str_value;
+    use serde_json::value::RawValue;
+    use std::borrow::Cow;
+
+    fn raw(text: &str) -> &RawValue {
+        serde_json::from_str(text).expect("valid JSON")
+    }
+
+    #[test]
+    fn envelope_strings_are_borrowed_unless_escaped() {
+        let plain = str_value(Some(raw(r#""incoming_event""#)), "action").unwrap();
+        assert!(matches!(plain, Some(Cow::Borrowed("incoming_event"))));
+        let escaped = str_value(Some(raw(r#""a\"b\u0041""#)), "action").unwrap();
+        assert!(matches!(escaped, Some(Cow::Owned(ref text)) if text == "a\"bA"));
+        assert!(str_value(Some(raw("null")), "action").unwrap().is_none());
+        assert!(str_value(None, "action").unwrap().is_none());
+        for wrong in ["5", "{}", r#"["x"]"#, "true"] {
+            assert!(str_value(Some(raw(wrong)), "action").is_err(), "{wrong}");
+        }
+    }
 }

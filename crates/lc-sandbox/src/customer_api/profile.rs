@@ -140,12 +140,12 @@ fn record_login(rec: &mut CustomerRec, request: &customer::Login, first: bool, n
 fn start_visit(rec: &mut CustomerRec, now: &str, referrer: Option<String>) {
     let statistics = rec.profile.statistics.get_or_insert_with(Default::default);
     statistics.visits_count = Some(statistics.visits_count.unwrap_or(0) + 1);
-    rec.profile.visit = Some(Visit {
+    rec.profile.visit = Some(Box::new(Visit {
         started_at: Some(now.to_owned()),
         referrer,
         last_pages: Some(Vec::new()),
         ..Visit::default()
-    });
+    }));
 }
 
 /// Records a page view in the current visit (starting one if there is none); returns
@@ -205,7 +205,7 @@ fn login_response(state: &State, id: &CustomerId, version: ApiVersion) -> custom
         })
         .collect();
     let mut profile = customer_profile(state, id, version);
-    profile.statistics = Some(login_statistics(state, id));
+    profile.statistics = Some(Box::new(login_statistics(state, id)));
     let group = state
         .customers
         .get(id)

@@ -268,7 +268,11 @@ fn sort_rows(
         return Err(invalid("Unknown `sort_by` or `sort_order`"));
     }
     let count = |row: &Row, pick: fn(&lc_protocol::types::CustomerStatistics) -> Option<u64>| {
-        row.customer.statistics.as_ref().and_then(pick).unwrap_or(0)
+        row.customer
+            .statistics
+            .as_deref()
+            .and_then(pick)
+            .unwrap_or(0)
     };
     rows.sort_by(|a, b| {
         let primary = match by {

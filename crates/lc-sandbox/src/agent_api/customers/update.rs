@@ -134,12 +134,18 @@ pub(crate) fn apply_update(
     let session_fields = request.session_fields.map(|update| {
         merge_session_fields(profile.session_fields.clone().unwrap_or_default(), update)
     });
-    let address = request
-        .address
-        .map(|update| merge_address(profile.address.clone().unwrap_or_default(), update));
-    let omnichannel = request
-        .omnichannel
-        .map(|update| merge_omnichannel(profile.omnichannel.clone().unwrap_or_default(), update));
+    let address = request.address.map(|update| {
+        Box::new(merge_address(
+            profile.address.as_deref().cloned().unwrap_or_default(),
+            update,
+        ))
+    });
+    let omnichannel = request.omnichannel.map(|update| {
+        Box::new(merge_omnichannel(
+            profile.omnichannel.as_deref().cloned().unwrap_or_default(),
+            update,
+        ))
+    });
     CustomerUpdated {
         id: profile.id.clone(),
         name: assign(&mut profile.name, request.name),
@@ -147,8 +153,8 @@ pub(crate) fn apply_update(
         avatar: assign(&mut profile.avatar, request.avatar),
         phone_number: assign(&mut profile.phone_number, request.phone_number),
         session_fields: assign(&mut profile.session_fields, session_fields),
-        address: assign(&mut profile.address, address),
-        omnichannel: assign(&mut profile.omnichannel, omnichannel),
+        address: assign(&mut profile.address, address).map(|address| *address),
+        omnichannel: assign(&mut profile.omnichannel, omnichannel).map(|omnichannel| *omnichannel),
         ..Default::default()
     }
 }

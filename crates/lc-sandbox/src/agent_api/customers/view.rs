@@ -32,7 +32,7 @@ pub(crate) fn agent_view(state: &State, id: &CustomerId, version: ApiVersion) ->
     } else {
         customer.visit = customer.visit.take().or(customer.last_visit.take());
     }
-    customer.statistics = Some(statistics);
+    customer.statistics = Some(Box::new(statistics));
     customer
 }
 
