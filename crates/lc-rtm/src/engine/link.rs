@@ -33,7 +33,7 @@ pub(super) enum Writer {
 /// What became of a request its caller wrote itself (`Engine::try_write`).
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Written {
-    /// Its frame opens a batch: the caller lets its task yield once (so that requests
+    /// Its frame opens a batch: the caller lets its task run once more (so that requests
     /// made together join), then flushes the batch (`Engine::flush_batch`).
     Leads,
     /// Its frame joined another caller's batch, which that caller flushes.
