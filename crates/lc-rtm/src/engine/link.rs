@@ -19,9 +19,10 @@ pub(super) enum Writer {
     Free,
     /// The engine task writes (the queue, the heartbeat, the close).
     Engine,
-    /// A caller's frame (this request id) is buffered but not flushed yet (the socket
-    /// was full): the engine task flushes it, within the write timeout, before it reads
-    /// or writes anything else.
+    /// Callers' frames (this request id is the last one) are buffered but not flushed
+    /// yet (the socket was full, or the caller that was to flush them went away): the
+    /// engine task flushes them, within the write timeout, before it reads or writes
+    /// anything else.
     Owed(String),
     /// Callers' frames are buffered, not flushed yet (this request id is the last one):
     /// the caller that buffered the first flushes them all when its task runs again, so

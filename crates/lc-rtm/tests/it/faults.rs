@@ -235,7 +235,6 @@ impl std::io::Write for ReadSizes {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_made_together_leave_in_one_write_and_are_all_answered() {
-    use std::io::{Read, Write};
     // The server is a thread of its own, blocked in `read` until bytes come: it notes
     // how many reads brought the burst's ten frames (a write that came in parts would
     // most likely wake it for the first part), and answers every request.
