@@ -1,7 +1,7 @@
 //! [`RtmClient`]: the handle users and role clients hold.
 
 use crate::config::RtmConfig;
-use crate::engine::{Command, Engine, Job, Ticket};
+use crate::engine::{Command, Engine, Job, Ticket, Written};
 use crate::event::RtmEvent;
 use crate::status::RtmStatus;
 use async_trait::async_trait;
@@ -167,11 +167,16 @@ where
         // The caller writes its own frame when the way is clear (no wake-up of the
         // engine task); otherwise the request waits in the engine's bounded queue.
         match self.engine.try_write(job) {
-            Ok(false) => {}
-            Ok(true) => {
-                // The socket took part of the frame: the engine flushes the rest (if it
-                // is gone, the request fails as the engine's end says).
-                let _ = self.commands.send(Command::Flush);
+            Ok(Written::Joined) => {}
+            Ok(Written::Leads) => {
+                let batch = Batch {
+                    engine: &self.engine,
+                    commands: &self.commands,
+                    flushed: false,
+                };
+                // Requests made together with this one join its batch meanwhile.
+                yield_once().await;
+                batch.flush();
             }
             Err(mut job) => {
                 let capacity = self.engine.config.max_queued;
@@ -272,6 +277,60 @@ where
         let author_id = options.author_id_for(self.version())?.map(str::to_owned);
         self.enqueue(&request.action, request.payload, after, author_id)
             .await
+    }
+}
+
+/// Lets the task run once more before going on: wakes itself and gives way, so that the
+/// futures it polls after this one (a `join_all` of requests) run first. Cheaper here
+/// than [`tokio::task::yield_now`], which waits for the runtime to poll its I/O driver.
+async fn yield_once() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            return Poll::Ready(());
+        }
+        yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+    .await;
+}
+
+/// A batch of frames its caller flushes once its task ran again (see
+/// [`Written::Leads`]); when the caller goes away first, the engine task flushes it.
+struct Batch<'a, S: Session>
+where
+    PushOf<S>: Clone,
+{
+    engine: &'a Engine<S>,
+    commands: &'a mpsc::UnboundedSender<Command>,
+    /// Whether the caller flushed it.
+    flushed: bool,
+}
+
+impl<S: Session> Batch<'_, S>
+where
+    PushOf<S>: Clone,
+{
+    /// Flushes the batch now.
+    fn flush(mut self) {
+        self.flushed = true;
+        if self.engine.flush_batch() {
+            // The socket took part of it: the engine flushes the rest.
+            let _ = self.commands.send(Command::Flush);
+        }
+    }
+}
+
+impl<S: Session> Drop for Batch<'_, S>
+where
+    PushOf<S>: Clone,
+{
+    fn drop(&mut self) {
+        // The caller went away before flushing: the engine flushes what is buffered.
+        if !self.flushed && self.engine.hand_over_batch() {
+            let _ = self.commands.send(Command::Flush);
+        }
     }
 }
 

@@ -1,9 +1,9 @@
 //! Web API round trips against an in-process lc-sandbox on 127.0.0.1: the agent action
 //! `list_routing_statuses` over plain HTTP/1.1.
 //!
-//! - `baseline`: a raw hyper-util legacy client (pooled, `TCP_NODELAY` as in lc-web)
-//!   POSTing the JSON body by hand with the `Authorization: Bearer` header and parsing
-//!   the body as `serde_json::Value`.
+//! - `baseline`: a raw hyper-util legacy client (pooled, with the rustls connector,
+//!   `TCP_NODELAY` and pool settings of lc-web) POSTing the JSON body by hand with the
+//!   `Authorization: Bearer` header and parsing the body as `serde_json::Value`.
 //! - `sdk`: [`lc_web::WebClient`] with the typed `Transport::call`.
 //!
 //! Two groups: `web_round_trip` (one request at a time: latency) and `web_concurrent_10`

@@ -69,8 +69,9 @@ struct Inner {
     /// The region of the session (`X-Region`), if set.
     session_region: Option<String>,
     author_id: Option<String>,
-    /// The region the server last asked for (`misdirected_request`).
-    region: Mutex<Option<String>>,
+    /// The region the server last asked for (`misdirected_request`), and the
+    /// `Authorization` value of the last token: one lock per request reads both.
+    shared: Mutex<Shared>,
     /// Actions whose lifecycle headers were logged already.
     warned: Mutex<HashSet<String>>,
 }
@@ -84,6 +85,16 @@ impl std::fmt::Debug for WebClient {
             .field("engine", &self.inner.engine)
             .finish_non_exhaustive()
     }
+}
+
+/// What the requests of a client read and update under one lock.
+#[derive(Default)]
+struct Shared {
+    /// The region the server last asked for (`misdirected_request`).
+    region: Option<String>,
+    /// The last token a request was sent with and its `Authorization` value, made once
+    /// for as long as the provider gives the same token.
+    authorization: Option<(Token, HeaderValue)>,
 }
 
 /// What `upload_file` answers: the file's temporary URL, to use in a file event.
@@ -119,7 +130,7 @@ impl WebClient {
                 organization_id: session.organization_id,
                 session_region: session.region,
                 author_id: session.author_id,
-                region: Mutex::new(None),
+                shared: Mutex::default(),
                 warned: Mutex::new(HashSet::new()),
             }),
         }
@@ -225,18 +236,30 @@ impl WebClient {
     /// The headers of a request with `token`, sent as `author_id` (this call's) or the
     /// session's author, if any.
     fn headers(&self, token: &Token, author_id: Option<&str>) -> Result<HeaderMap, Error> {
-        // Room for these and the engine's (content type and length, user agent).
+        // Room for these and the engine's (content type and length, user agent) and
+        // hyper's (host).
         let mut headers = HeaderMap::with_capacity(8);
-        let value = HeaderValue::try_from(authorization(token))
-            .map_err(|_| Error::InvalidInput("the token is not valid in a header".into()))?;
-        headers.insert(AUTHORIZATION, sensitive(value));
-        let switched = self
-            .inner
-            .region
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_deref()
-            .map(HeaderValue::from_str);
+        let (credential, switched) = {
+            let mut shared = self
+                .inner
+                .shared
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let credential = match &shared.authorization {
+                Some((known, value)) if known == token => value.clone(),
+                _ => {
+                    let value = HeaderValue::try_from(authorization(token)).map_err(|_| {
+                        Error::InvalidInput("the token is not valid in a header".into())
+                    })?;
+                    let value = sensitive(value);
+                    shared.authorization = Some((token.clone(), value.clone()));
+                    value
+                }
+            };
+            let switched = shared.region.as_deref().map(HeaderValue::from_str);
+            (credential, switched)
+        };
+        headers.insert(AUTHORIZATION, credential);
         let region = match switched {
             Some(value) => value.ok(),
             None => match &self.inner.session_region {
@@ -336,11 +359,13 @@ impl WebClient {
             url,
             headers,
             body: request.body.clone(),
-            idempotent: get || self.is_idempotent(action),
+            // Looked up only when a retry depends on it (below).
+            idempotent: get,
             label: request.action.clone(),
             timeout: options.timeout,
         };
-        let response = self.inner.engine.send(http).await?;
+        let idempotent = || get || self.is_idempotent(action);
+        let response = self.inner.engine.send_deciding(http, &idempotent).await?;
         self.read(action, response)
     }
 }
@@ -473,11 +498,12 @@ impl Recovery {
                 };
                 self.switched = true;
                 tracing::info!(action, region, "switching region");
-                *client
+                client
                     .inner
-                    .region
+                    .shared
                     .lock()
-                    .unwrap_or_else(PoisonError::into_inner) = Some(region.to_owned());
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .region = Some(region.to_owned());
                 Ok(true)
             }
             _ => Ok(false),

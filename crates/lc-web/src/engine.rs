@@ -210,37 +210,62 @@ impl HttpEngine {
     /// [`Error::Timeout`] when an attempt takes longer than the configured timeout,
     /// [`Error::Transport`] when the connection fails or the body is too large, both
     /// after the retries the policy allows.
-    pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse, Error> {
+    pub fn send(
+        &self,
+        request: HttpRequest,
+    ) -> impl Future<Output = Result<HttpResponse, Error>> + Send + '_ {
+        let idempotent = request.idempotent;
+        self.send_deciding(request, move || idempotent)
+    }
+
+    /// Like [`send`](Self::send), asking `idempotent` instead of reading
+    /// [`HttpRequest::idempotent`], and only when a retry depends on it.
+    ///
+    /// The request is taken apart before the future is made, so that the future (boxed
+    /// by every call through [`Transport`](lc_protocol::Transport)) keeps each part once.
+    pub(crate) fn send_deciding<'a>(
+        &'a self,
+        request: HttpRequest,
+        idempotent: impl Fn() -> bool + Send + Sync + 'a,
+    ) -> impl Future<Output = Result<HttpResponse, Error>> + Send + 'a {
         let HttpRequest {
             method,
             url,
             mut headers,
             body,
-            idempotent,
+            idempotent: _,
             label,
             timeout,
         } = request;
         // Parsed once (the string becomes the URI's buffer), shared by every attempt.
         let uri = http::Uri::try_from(url)
-            .map_err(|err| Error::InvalidInput(format!("bad request for {label}: {err}")))?;
+            .map_err(|err| Error::InvalidInput(format!("bad request for {label}: {err}")));
         headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
         let attempts = self.inner.config.retry.max_attempts.max(1);
-        let mut attempt = 0;
-        loop {
-            let mut request = Request::new(Either::Left(Full::new(body.clone())));
-            *request.method_mut() = method.clone();
-            *request.uri_mut() = uri.clone();
-            // The last attempt takes the headers; the others copy them.
-            *request.headers_mut() = if attempt + 1 >= attempts {
-                std::mem::take(&mut headers)
-            } else {
-                headers.clone()
-            };
-            let outcome = self.attempt(&label, request, timeout).await;
-            attempt += 1;
-            match self.retry_delay(&outcome, idempotent, attempt) {
-                Some(delay) => self.pause(&label, attempt, delay, &outcome).await,
-                None => return outcome.into_result(),
+        async move {
+            let uri = uri?;
+            let mut attempt = 0;
+            loop {
+                let mut request = Request::new(Either::Left(Full::new(body.clone())));
+                *request.method_mut() = method.clone();
+                *request.uri_mut() = uri.clone();
+                // The last attempt takes the headers; the others copy them, with room for
+                // the user agent and hyper's host (a clone has none and would grow).
+                *request.headers_mut() = if attempt + 1 >= attempts {
+                    std::mem::take(&mut headers)
+                } else {
+                    let mut copy = HeaderMap::with_capacity(headers.len() + 2);
+                    for (name, value) in &headers {
+                        copy.append(name.clone(), value.clone());
+                    }
+                    copy
+                };
+                let outcome = self.attempt(&label, request, timeout).await;
+                attempt += 1;
+                match self.retry_delay(&outcome, &idempotent, attempt) {
+                    Some(delay) => self.pause(&label, attempt, delay, &outcome).await,
+                    None => return outcome.into_result(),
+                }
             }
         }
     }
@@ -290,7 +315,7 @@ impl HttpEngine {
                 let outcome = self.attempt(label, request, None).await;
                 attempt += 1;
                 let delay = if upload.replayable() {
-                    self.retry_delay(&outcome, false, attempt)
+                    self.retry_delay(&outcome, &|| false, attempt)
                 } else {
                     None
                 };
@@ -307,19 +332,31 @@ impl HttpEngine {
     }
 
     /// One attempt within `timeout` (else the configured one), the body read whole.
-    async fn attempt(
-        &self,
-        label: &str,
+    /// hyper takes the request before the future is made (it sends nothing until
+    /// polled), so that the future does not keep a copy of it.
+    fn attempt<'a>(
+        &'a self,
+        label: &'a str,
         mut request: Request<Body>,
         timeout: Option<Duration>,
-    ) -> Attempt {
-        let config = &self.inner.config;
+    ) -> impl Future<Output = Attempt> + Send + 'a {
         if let Some(agent) = &self.inner.user_agent {
             request.headers_mut().insert(USER_AGENT, agent.clone());
         }
-        let timeout = timeout.unwrap_or(config.timeout);
+        let timeout = timeout.unwrap_or(self.inner.config.timeout);
+        let response = self.inner.client.request(request);
+        self.finish(label, response, timeout)
+    }
+
+    /// Waits for `response` and reads its body, within `timeout`.
+    async fn finish(
+        &self,
+        label: &str,
+        response: hyper_util::client::legacy::ResponseFuture,
+        timeout: Duration,
+    ) -> Attempt {
         let work = async {
-            let response = match self.inner.client.request(request).await {
+            let response = match response.await {
                 Ok(response) => response,
                 Err(err) => {
                     let reached = !err.is_connect();
@@ -369,12 +406,17 @@ impl HttpEngine {
     }
 
     /// How long to wait before attempt `attempt + 1`, or `None` to stop here.
-    fn retry_delay(&self, outcome: &Attempt, idempotent: bool, attempt: u32) -> Option<Duration> {
+    fn retry_delay(
+        &self,
+        outcome: &Attempt,
+        idempotent: &dyn Fn() -> bool,
+        attempt: u32,
+    ) -> Option<Duration> {
         let policy: &RetryPolicy = &self.inner.config.retry;
         if attempt >= policy.max_attempts.max(1) {
             return None;
         }
-        let safe = idempotent || policy.retry_unsafe;
+        let safe = || policy.retry_unsafe || idempotent();
         let floor = match outcome {
             Attempt::Response(response) => match response.status {
                 // The server did not act on the request: always safe to repeat.
@@ -385,10 +427,10 @@ impl HttpEngine {
                     }
                     after.unwrap_or_default()
                 }
-                status if status.is_server_error() && safe => Duration::ZERO,
+                status if status.is_server_error() && safe() => Duration::ZERO,
                 _ => return None,
             },
-            Attempt::Failed { reached, .. } if !reached || safe => Duration::ZERO,
+            Attempt::Failed { reached, .. } if !reached || safe() => Duration::ZERO,
             Attempt::Failed { .. } => return None,
         };
         let unit = self.inner.jitter.lock().map_or(0.5, |mut j| j.unit());
@@ -479,7 +521,8 @@ mod tests {
     #[test]
     fn the_policy_retries_only_what_is_safe() {
         let engine = HttpEngine::new(WebConfig::default());
-        let retried = |outcome: &Attempt, idempotent| engine.retry_delay(outcome, idempotent, 1);
+        let retried =
+            |outcome: &Attempt, idempotent: bool| engine.retry_delay(outcome, &|| idempotent, 1);
         assert!(retried(&response(StatusCode::TOO_MANY_REQUESTS, None), false).is_some());
         assert!(retried(&response(StatusCode::SERVICE_UNAVAILABLE, None), false).is_some());
         assert!(retried(&response(StatusCode::INTERNAL_SERVER_ERROR, None), false).is_none());
@@ -488,7 +531,7 @@ mod tests {
         assert!(retried(&failed(false), false).is_some());
         assert!(retried(&failed(true), false).is_none());
         assert!(retried(&failed(true), true).is_some());
-        assert!(engine.retry_delay(&failed(false), true, 4).is_none());
+        assert!(engine.retry_delay(&failed(false), &|| true, 4).is_none());
     }
 
     #[test]
@@ -497,13 +540,13 @@ mod tests {
         let delay = engine
             .retry_delay(
                 &response(StatusCode::TOO_MANY_REQUESTS, Some("3")),
-                false,
+                &|| false,
                 1,
             )
             .unwrap();
         assert!(delay >= Duration::from_secs(3));
         assert!(delay <= Duration::from_millis(3200));
         let too_long = response(StatusCode::TOO_MANY_REQUESTS, Some("3600"));
-        assert!(engine.retry_delay(&too_long, false, 1).is_none());
+        assert!(engine.retry_delay(&too_long, &|| false, 1).is_none());
     }
 }

@@ -4,6 +4,7 @@
 
 use super::job::Job;
 use super::slots::Slots;
+use std::task::Waker;
 use tokio::net::TcpStream;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -18,10 +19,26 @@ pub(super) enum Writer {
     Free,
     /// The engine task writes (the queue, the heartbeat, the close).
     Engine,
-    /// A caller's frame (this request id) is buffered but not flushed yet (the socket
-    /// was full): the engine task flushes it, within the write timeout, before it reads
-    /// or writes anything else.
+    /// Callers' frames (this request id is the last one) are buffered but not flushed
+    /// yet (the socket was full, or the caller that was to flush them went away): the
+    /// engine task flushes them, within the write timeout, before it reads or writes
+    /// anything else.
     Owed(String),
+    /// Callers' frames are buffered, not flushed yet (this request id is the last one):
+    /// the caller that buffered the first flushes them all when its task runs again, so
+    /// that requests made together leave in one write. Others join meanwhile. If that
+    /// caller goes away first, the engine task flushes them (as [`Writer::Owed`]).
+    Batch(String),
+}
+
+/// What became of a request its caller wrote itself (`Engine::try_write`).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Written {
+    /// Its frame opens a batch: the caller lets its task run once more (so that requests
+    /// made together join), then flushes the batch (`Engine::flush_batch`).
+    Leads,
+    /// Its frame joined another caller's batch, which that caller flushes.
+    Joined,
 }
 
 /// The connection being served and its request slots; behind a short lock that is
@@ -38,6 +55,9 @@ pub(crate) struct Link {
     /// never left, so the server cannot act on it, and it is queued again after the
     /// connection ends (the requests written before it fail as lost).
     pub(super) cut: Option<String>,
+    /// The engine task, when it wanted to read while a caller held the writer's place
+    /// (a read may write what is buffered): woken when the caller gives the place back.
+    pub(super) reader: Option<Waker>,
 }
 
 impl Link {
@@ -49,12 +69,20 @@ impl Link {
         };
     }
 
+    /// Gives the writer's place back; the engine task to wake, if it waits to read (woken
+    /// by the caller once the lock is released).
+    #[must_use]
+    pub(super) fn free(&mut self) -> Option<Waker> {
+        self.writer = Writer::Free;
+        self.reader.take()
+    }
+
     /// Ends serving: gives the requests in flight, the cut one apart, and the cut one.
     pub(super) fn end(&mut self) -> (Vec<Job>, Option<Job>, bool) {
         let mut slots = std::mem::take(&mut self.slots);
         // A frame still owed its flush has its tail in the buffer: nobody flushed it.
         let owed = match std::mem::take(&mut self.writer) {
-            Writer::Owed(id) => Some(id),
+            Writer::Owed(id) | Writer::Batch(id) => Some(id),
             _ => None,
         };
         let cut = self.cut.take().or(owed);

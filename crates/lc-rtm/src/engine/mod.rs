@@ -1,14 +1,15 @@
 //! The connection task: connect, log in, correlate requests, heartbeat, reconnect.
 //!
-//! The task reads the socket and answers each request through its oneshot. A caller
-//! writes its own request to the socket ([`Engine::try_write`]) when the connection is
-//! served and idle (nobody writing, nothing queued, nothing in flight): that costs no
-//! wake-up of the task. Otherwise the request goes through the
-//! bounded queue to the task, which writes the queued requests back to back
-//! (`send_queued`). The socket and the request slots sit behind one short lock
-//! ([`Link`]), taken for each poll and never held across an await; every write, the
-//! caller's included, is bounded by the write timeout (a caller's write never waits: what
-//! the socket does not take at once the task flushes, within the timeout).
+//! The task reads the socket and answers each request through its oneshot. Callers
+//! write their own requests to the socket ([`Engine::try_write`]) when the connection
+//! is served, the engine task is not writing and nothing waits in the queue: that costs
+//! no wake-up of the task. A caller's frame is buffered and flushed once its task ran
+//! again, so that requests made together leave in one write (a batch). Otherwise the
+//! request goes through the bounded queue to the task, which writes the queued requests
+//! back to back (`send_queued`). The socket and the request slots sit behind one short
+//! lock ([`Link`]), taken for each poll and never held across an await; every write,
+//! the callers' included, is bounded by the write timeout (a caller's write never
+//! waits: what the socket does not take at once the task flushes, within the timeout).
 
 use crate::config::RtmConfig;
 use crate::event::RtmEvent;
@@ -43,7 +44,7 @@ mod scan;
 mod slots;
 
 pub(crate) use job::{Job, Ticket};
-pub(crate) use link::Link;
+pub(crate) use link::{Link, Written};
 use link::{Writer, Ws};
 
 use rules::{
@@ -58,7 +59,8 @@ type PushOf<S> = <<S as Session>::Dialect as Dialect>::Push;
 /// Orders for the engine.
 pub(crate) enum Command {
     Request(Job),
-    /// A caller wrote its frame but the socket took only part of it: flush the rest.
+    /// Callers' frames are buffered that no caller flushes (the socket took only part of
+    /// them, or the caller went away first): flush them.
     Flush,
     Close,
 }
@@ -517,6 +519,8 @@ where
     fn poll_read(&self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, WsError>>> {
         let mut link = self.link();
         if link.writer != Writer::Free {
+            // Woken by whoever gives the writer's place back.
+            link.reader = Some(cx.waker().clone());
             return Poll::Pending;
         }
         match link.ws.as_mut() {
@@ -525,26 +529,30 @@ where
         }
     }
 
-    /// Writes `job`'s frame at once, from the caller's task, when the connection is up
-    /// and idle: nobody writes, nothing waits in the queue, no request is in flight. The
-    /// request is then pending without waking the engine task. With requests in flight
-    /// it goes through the queue instead, so that a burst of requests is still written
-    /// as one batch (one write to the socket, not one per caller), by a task that is
-    /// awake for their responses anyway. `Ok(true)` when the
-    /// socket took only part of it: the caller must send [`Command::Flush`], and the
-    /// engine flushes it within the write timeout. Gives the job back, for the queue,
-    /// when it cannot be written so (nothing of it is then pending: a write that fails
-    /// cuts the frame, as in [`send_queued`](Self::send_queued)).
-    pub(crate) fn try_write(&self, mut job: Job) -> Result<bool, Job> {
+    /// Writes `job`'s frame from the caller's task, without waking the engine task, when
+    /// the connection is served, nobody but callers writes, nothing waits in the queue
+    /// and the server has a free slot. The first frame of a batch is buffered and the
+    /// caller flushes the batch after letting its task yield once ([`Written::Leads`]),
+    /// so that requests made together (a `join_all`, several tasks) join it and leave in
+    /// one write; a frame buffered meanwhile joins ([`Written::Joined`]). Nothing here
+    /// waits: a socket without room leaves the rest to the engine task. Gives the job
+    /// back, for the queue, when it cannot be written so (nothing of it is then pending).
+    pub(crate) fn try_write(&self, mut job: Job) -> Result<Written, Job> {
         if self.waiting.load(Ordering::Acquire) != 0 {
             return Err(job);
         }
+        let max = self.config.max_pending.max(1);
         let mut link = self.link();
         let link = &mut *link;
         let Some(ws) = link.ws.as_mut() else {
             return Err(job);
         };
-        if link.writer != Writer::Free || link.slots.in_use() != 0 {
+        let joins = match link.writer {
+            Writer::Free => false,
+            Writer::Batch(_) => true,
+            Writer::Engine | Writer::Owed(_) => return Err(job),
+        };
+        if link.slots.in_use() >= max {
             return Err(job);
         }
         let id = self.request_id();
@@ -554,7 +562,6 @@ where
             &job.payload,
             job.author_id.as_deref(),
         );
-        // Nothing here waits: a socket without room leaves the rest to the engine task.
         let mut cx = Context::from_waker(std::task::Waker::noop());
         if !matches!(ws.poll_ready_unpin(&mut cx), Poll::Ready(Ok(()))) {
             return Err(job);
@@ -562,18 +569,54 @@ where
         if ws.start_send_unpin(Message::text(frame)).is_err() {
             return Err(job);
         }
-        let owed = match ws.poll_flush_unpin(&mut cx) {
-            Poll::Ready(Ok(())) => false,
-            Poll::Ready(Err(_)) => return Err(job),
-            Poll::Pending => true,
-        };
-        tracing::debug!(action = %job.action, request_id = %id, "request sent");
+        tracing::debug!(action = %job.action, request_id = %id, "request buffered");
         job.sent = Some(Instant::now());
-        if owed {
-            link.writer = Writer::Owed(id.clone());
-        }
+        link.writer = Writer::Batch(id.clone());
         link.slots.pending.insert(id, job);
-        Ok(owed)
+        Ok(if joins {
+            Written::Joined
+        } else {
+            Written::Leads
+        })
+    }
+
+    /// Flushes the batch the caller opened ([`Written::Leads`]), unless the engine task
+    /// took it over meanwhile; `true` when the socket took only part of it: the caller
+    /// sends [`Command::Flush`] and the engine flushes the rest within the write timeout
+    /// (a flush that fails leaves it to the engine too, which then ends the connection
+    /// with the last frame cut).
+    pub(crate) fn flush_batch(&self) -> bool {
+        let mut link = self.link();
+        let Writer::Batch(last) = &link.writer else {
+            return false;
+        };
+        let last = last.clone();
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let flushed = match link.ws.as_mut() {
+            Some(ws) => matches!(ws.poll_flush_unpin(&mut cx), Poll::Ready(Ok(()))),
+            None => false,
+        };
+        if !flushed {
+            link.writer = Writer::Owed(last);
+            return true;
+        }
+        let reader = link.free();
+        drop(link);
+        if let Some(reader) = reader {
+            reader.wake();
+        }
+        false
+    }
+
+    /// Leaves the batch a caller opened, and will not flush, to the engine task; `true`
+    /// when there was one: the caller then sends [`Command::Flush`].
+    pub(crate) fn hand_over_batch(&self) -> bool {
+        let mut link = self.link();
+        let Writer::Batch(last) = &link.writer else {
+            return false;
+        };
+        link.writer = Writer::Owed(last.clone());
+        true
     }
 
     /// Reads frames until the reply to `id`, passing pushes on.
@@ -638,7 +681,7 @@ where
                 let owed = link.writer != Writer::Free;
                 (owed || ping_now || queued).then(|| Writes {
                     owed: match std::mem::replace(&mut link.writer, Writer::Engine) {
-                        Writer::Owed(id) => Some(id),
+                        Writer::Owed(id) | Writer::Batch(id) => Some(id),
                         _ => None,
                     },
                     ping: ping_now,

@@ -205,6 +205,98 @@ async fn a_batch_stuck_halfway_sends_only_the_cut_frame_again_and_the_ones_befor
 }
 
 // ---------------------------------------------------------------------------------------
+// 1c. Requests made together leave in one write.
+
+/// A blocking TCP stream that notes the size of every read that brought data.
+struct ReadSizes {
+    tcp: std::net::TcpStream,
+    sizes: Vec<usize>,
+}
+
+impl std::io::Read for ReadSizes {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.tcp.read(buf)?;
+        if read > 0 {
+            self.sizes.push(read);
+        }
+        Ok(read)
+    }
+}
+
+impl std::io::Write for ReadSizes {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.tcp.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.tcp.flush()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_made_together_leave_in_one_write_and_are_all_answered() {
+    // The server is a thread of its own, blocked in `read` until bytes come: it notes
+    // how many reads brought the burst's ten frames (a write that came in parts would
+    // most likely wake it for the first part), and answers every request.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ws://{}/ws", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        let (tcp, _) = listener.accept().unwrap();
+        let stream = ReadSizes {
+            tcp,
+            sizes: Vec::new(),
+        };
+        let mut ws = tokio_tungstenite::tungstenite::accept(stream).unwrap();
+        let handshake = ws.get_ref().sizes.len();
+        let mut burst = Vec::new();
+        let mut frames = 0;
+        while let Ok(message) = ws.read() {
+            let Message::Text(text) = message else {
+                continue;
+            };
+            let request = decode_request(text.as_str()).unwrap();
+            frames += 1;
+            if frames == 10 {
+                burst = ws.get_ref().sizes[handshake..].to_vec();
+            }
+            let reply = format!(r#"{{"id":"{}","data":{{}}}}"#, request.id);
+            if ws.send(Message::text(reply)).is_err() {
+                break;
+            }
+        }
+        (burst, frames)
+    });
+    let config = config().ping_interval(Duration::from_secs(60));
+    let client = bare_client(url, Token::new("t"), config);
+    let mut events = client.subscribe();
+    connected(&mut events, "connected").await;
+    let names: Vec<String> = (0..10).map(|i| format!("burst:{i}")).collect();
+    let calls = names
+        .iter()
+        .map(|name| client.request_with_timeout(name, raw("{}"), WAIT));
+    for answer in futures_util::future::join_all(calls).await {
+        answer.unwrap();
+    }
+    // One at a time afterwards: each is answered too.
+    for i in 0..3 {
+        client
+            .request(&format!("single:{i}"), raw("{}"))
+            .await
+            .unwrap();
+    }
+    client.close();
+    let (burst, frames) = tokio::task::spawn_blocking(move || server.join().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(frames, 13);
+    assert_eq!(
+        burst.len(),
+        1,
+        "the ten frames came in these reads: {burst:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
 // 2. The server's limit of 10 pending requests.
 
 #[tokio::test]

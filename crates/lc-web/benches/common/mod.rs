@@ -3,6 +3,7 @@
 use bytes::Bytes;
 use http::{Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -11,7 +12,7 @@ use serde_json::Value;
 /// The baseline: a plain hyper client and a hand-built request.
 #[derive(Clone)]
 pub(crate) struct RawWeb {
-    pub(crate) client: Client<HttpConnector, Full<Bytes>>,
+    pub(crate) client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     pub(crate) url: String,
     pub(crate) authorization: String,
 }
@@ -41,13 +42,23 @@ impl RawWeb {
 }
 
 impl RawWeb {
-    /// A pooled client with `TCP_NODELAY`, as in lc-web's engine (so that the protocol
-    /// work is compared), for `url` with `authorization`.
+    /// A pooled client as lc-web's engine makes it (so that the protocol work is
+    /// compared): a rustls connector that also speaks plain HTTP, `TCP_NODELAY`, the same
+    /// pool settings; for `url` with `authorization`.
     pub(crate) fn new(url: String, authorization: String) -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
+        let mut http = HttpConnector::new();
+        http.set_nodelay(true);
+        http.enforce_http(false);
+        let tls = lc_web::WebConfig::default().tls.client_config();
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config((*tls).clone())
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
         Self {
-            client: Client::builder(TokioExecutor::new()).build(connector),
+            client: Client::builder(TokioExecutor::new())
+                .pool_idle_timeout(std::time::Duration::from_secs(60))
+                .build(connector),
             url,
             authorization,
         }
