@@ -26,6 +26,19 @@ async fn admin(web: &Web, method: Method, path: &str, body: Value) -> Reply {
         .await
 }
 
+/// A second sandbox that imported `exported` through the admin API: the sandbox, its
+/// client and the import's answer.
+async fn imported_elsewhere(exported: Value) -> (Sandbox, Web, Value) {
+    let other = Sandbox::builder()
+        .admin_token("secret")
+        .start()
+        .await
+        .unwrap();
+    let web = Web::new(&other);
+    let imported = admin(&web, Method::PUT, "state", exported).await.ok();
+    (other, web, imported)
+}
+
 async fn get(web: &Web, path: &str) -> Value {
     admin(web, Method::GET, path, Value::Null).await.ok()
 }
@@ -395,15 +408,7 @@ async fn a_state_exported_and_imported_gives_the_same_scene_and_working_tokens()
     assert_eq!(exported["format"], "lc-sandbox-state");
     assert_eq!(exported["version"], 1);
 
-    let other = Sandbox::builder()
-        .admin_token("secret")
-        .start()
-        .await
-        .unwrap();
-    let other_web = Web::new(&other);
-    let imported = admin(&other_web, Method::PUT, "state", exported.clone())
-        .await
-        .ok();
+    let (other, other_web, imported) = imported_elsewhere(exported.clone()).await;
     assert_eq!(imported["imported"]["chats"], 1);
     assert_eq!(other.organization_id(), world.sandbox.organization_id());
     assert_eq!(get(&other_web, "state").await, exported);
@@ -735,15 +740,7 @@ async fn an_inbenta_chat_exported_and_imported_goes_on_over_the_inbenta_api() {
     assert_eq!(app["app_id"], "app-s");
     assert_eq!(app["chats"][0]["agent"], app["users"][0]["profile"]["id"]);
 
-    let other = Sandbox::builder()
-        .admin_token("secret")
-        .start()
-        .await
-        .unwrap();
-    let other_web = Web::new(&other);
-    let imported = admin(&other_web, Method::PUT, "state", exported.clone())
-        .await
-        .ok();
+    let (other, other_web, imported) = imported_elsewhere(exported.clone()).await;
     assert_eq!(imported["imported"]["inbenta_apps"], 1);
     assert_eq!(get(&other_web, "state").await, exported);
     assert_eq!(
@@ -862,14 +859,7 @@ async fn a_queued_inbenta_chat_imported_is_taken_by_the_first_agent_online() {
     let exported = get(&web, "state").await;
     assert_eq!(exported["inbenta"]["apps"][0]["queues"]["1"], json!([chat]));
 
-    let other = Sandbox::builder()
-        .admin_token("secret")
-        .start()
-        .await
-        .unwrap();
-    admin(&Web::new(&other), Method::PUT, "state", exported)
-        .await
-        .ok();
+    let (other, _, _) = imported_elsewhere(exported).await;
     let mut ws = Ws::connect(&other, "app-q", &token).await;
     ws.no_push("user:joined", Duration::from_millis(150)).await;
     other.set_inbenta_agent_online("app-q", &ann.id, true);

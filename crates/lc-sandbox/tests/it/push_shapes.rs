@@ -6,22 +6,11 @@ use crate::common;
 use common::{Rtm, World};
 use serde_json::{Value, json};
 
-/// An agent connection of `version` that hears about every online customer.
-async fn watching(world: &World, version: &str) -> Rtm {
-    let mut rtm = Rtm::agent(&world.sandbox, version).await;
-    let login = json!({
-        "token": world.agent.bearer().expose(),
-        "customer_monitoring_level": "online",
-    });
-    rtm.ok("login", login).await;
-    rtm
-}
-
 #[tokio::test]
 async fn incoming_customer_has_visit_in_3_6_and_last_visit_before() {
     let world = World::new().await;
-    let mut new = watching(&world, "3.6").await;
-    let mut old = watching(&world, "3.5").await;
+    let mut new = world.watching_agent_rtm("3.6").await;
+    let mut old = world.watching_agent_rtm("3.5").await;
     let _customer = world.customer_rtm("3.6").await;
     let pushed = new.push("incoming_customer").await;
     assert!(pushed["payload"]["visit"].is_object(), "{pushed}");
@@ -35,8 +24,8 @@ async fn incoming_customer_has_visit_in_3_6_and_last_visit_before() {
 #[tokio::test]
 async fn customer_updated_leaves_the_3_6_fields_out_before_3_6() {
     let world = World::new().await;
-    let mut new = watching(&world, "3.6").await;
-    let mut old = watching(&world, "3.5").await;
+    let mut new = world.watching_agent_rtm("3.6").await;
+    let mut old = world.watching_agent_rtm("3.5").await;
     let _customer = world.customer_rtm("3.6").await;
     let update = json!({"id": world.customer.id, "name": "Jo", "phone_number": "+48 123"});
     new.ok("update_customer", update).await;

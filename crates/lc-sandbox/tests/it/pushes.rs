@@ -105,21 +105,10 @@ async fn groups_status_updated_follows_the_agents_routing_statuses() {
     world.sandbox.shutdown().await;
 }
 
-/// An agent connection of `version` that hears about every online customer.
-async fn watching(world: &World, version: &str) -> Rtm {
-    let mut rtm = Rtm::agent(&world.sandbox, version).await;
-    let login = json!({
-        "token": world.agent.bearer().expose(),
-        "customer_monitoring_level": "online",
-    });
-    rtm.ok("login", login).await;
-    rtm
-}
-
 #[tokio::test]
 async fn customer_left_comes_when_the_customers_last_connection_goes() {
     let world = World::new().await;
-    let mut agent = watching(&world, "3.6").await;
+    let mut agent = world.watching_agent_rtm("3.6").await;
     let first = world.customer_rtm("3.6").await;
     let second = world.customer_rtm("3.6").await;
     drop(first);
@@ -136,8 +125,8 @@ async fn customer_left_comes_when_the_customers_last_connection_goes() {
 #[tokio::test]
 async fn customer_statistics_updated_follows_visits_page_views_and_chats() {
     let world = World::new().await;
-    let mut agent = watching(&world, "3.6").await;
-    let mut old_agent = watching(&world, "3.5").await;
+    let mut agent = world.watching_agent_rtm("3.6").await;
+    let mut old_agent = world.watching_agent_rtm("3.5").await;
     let mut customer = world.customer_rtm("3.6").await;
     let visit = agent.push("customer_statistics_updated").await;
     assert_eq!(visit["payload"]["customer_id"], world.customer.id.as_str());
@@ -290,7 +279,7 @@ async fn subscribed_customers_totals_updated_repeats_while_a_subscription_is_pas
 #[tokio::test]
 async fn a_chat_an_agent_starts_with_a_customer_updates_its_statistics() {
     let world = World::new().await;
-    let mut agent = watching(&world, "3.6").await;
+    let mut agent = world.watching_agent_rtm("3.6").await;
     let _customer = world.customer_rtm("3.6").await;
     agent.push("customer_statistics_updated").await;
     let users = json!([{"id": world.customer.id, "type": "customer"}]);

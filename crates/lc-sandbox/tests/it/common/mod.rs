@@ -249,6 +249,17 @@ impl World {
         rtm
     }
 
+    /// An agent connection of `version`, logged in to hear about every online customer.
+    pub async fn watching_agent_rtm(&self, version: &str) -> Rtm {
+        let mut rtm = Rtm::agent(&self.sandbox, version).await;
+        let login = json!({
+            "token": self.agent.bearer().expose(),
+            "customer_monitoring_level": "online",
+        });
+        rtm.ok("login", login).await;
+        rtm
+    }
+
     /// A customer connection, logged in.
     pub async fn customer_rtm(&self, version: &str) -> Rtm {
         let mut rtm = Rtm::customer(&self.sandbox, version).await;
