@@ -28,6 +28,16 @@ pub struct Connect {
     pub config: Option<WebSocketConfig>,
 }
 
+impl Connect {
+    /// Trusting `tls` for `wss://`, with tokio-tungstenite's default settings.
+    pub fn tls(tls: Arc<rustls::ClientConfig>) -> Self {
+        Self {
+            tls: Some(tls),
+            config: None,
+        }
+    }
+}
+
 /// Opens a WebSocket to `url` (Nagle off, as the SDK does) as `connect` says.
 pub async fn open(url: &str, connect: Connect) -> Ws {
     let connector = connect.tls.map(Connector::Rustls);
