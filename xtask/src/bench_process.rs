@@ -417,7 +417,7 @@ fn render_reader_floor(out: &mut String, results: &Results) {
          The *reader* row measures that floor: the same raw client (frames written by \
          the caller, `serde_json::Value`) with a reader task handing each response to \
          its caller through a oneshot, nothing else (`ReaderRtm` in \
-         `crates/lc-bench/src/clients.rs`). An SDK caller writes its own frame too (requests \
+         `crates/lc-bench-raw/src/rtm.rs`). An SDK caller writes its own frame too (requests \
          made together go out in one write, flushed by the first of them once its task \
          ran again; the engine task writes only the heartbeat and what waited for the \
          connection), so what is left between the SDK and the reader row is the SDK's \

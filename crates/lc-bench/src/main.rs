@@ -5,7 +5,6 @@
 
 #![allow(clippy::print_stdout)] // the result lines are the output
 
-mod clients;
 mod roles;
 mod run;
 

@@ -1,10 +1,11 @@
 //! The processes `lc-bench run` starts: the sandbox and the clients.
 
-use crate::clients::{self, RawRtm, RawWeb, ReaderRtm};
 use crate::{Client, Flavour};
 use clap::Args;
 use futures_util::StreamExt;
 use lc_bench::{Line, cpu_time, raise_open_files};
+use lc_bench_raw::rtm::{self as raw_rtm, Connect, RawRtm, ReaderRtm};
+use lc_bench_raw::web::RawWeb;
 use lc_protocol::agent::{AgentPush, ListRoutingStatuses};
 use lc_protocol::id::Token;
 use lc_protocol::{ApiVersion, Transport};
@@ -179,7 +180,8 @@ pub(crate) fn rtm(client: Client, options: RequestOptions) -> Result {
             Client::Raw => {
                 let url = format!("{}/v3.4/agent/rtm/ws", options.url);
                 let bearer = format!("Bearer {}", options.token);
-                let mut raw = RawRtm::login(&url, &bearer, Some(tls.client_config())).await;
+                let mut raw =
+                    RawRtm::login_with(&url, &bearer, Connect::tls(tls.client_config())).await;
                 let raw = tokio::sync::Mutex::new(&mut raw);
                 options
                     .measure(|| async { raw.lock().await.requests(options.in_flight).await })
@@ -188,7 +190,8 @@ pub(crate) fn rtm(client: Client, options: RequestOptions) -> Result {
             Client::Reader => {
                 let url = format!("{}/v3.4/agent/rtm/ws", options.url);
                 let bearer = format!("Bearer {}", options.token);
-                let mut reader = ReaderRtm::login(&url, &bearer, Some(tls.client_config())).await;
+                let mut reader =
+                    ReaderRtm::login(&url, &bearer, Connect::tls(tls.client_config())).await;
                 let reader = tokio::sync::Mutex::new(&mut reader);
                 options
                     .measure(|| async { reader.lock().await.requests(options.in_flight).await })
@@ -232,6 +235,7 @@ pub(crate) fn web(client: Client, options: RequestOptions) -> Result {
                     format!("{}/v3.4/agent/action/list_routing_statuses", options.url),
                     &format!("Bearer {}", options.token),
                     tls.client_config(),
+                    None,
                 );
                 options
                     .measure(|| {
@@ -318,8 +322,8 @@ pub(crate) fn fanout(options: FanoutOptions) -> Result {
             "{}/v3.6/customer/rtm/ws?organization_id={}",
             options.ws, options.org
         );
-        let mut customer = clients::open(&url, None).await;
-        clients::login(&mut customer, &format!("Bearer {}", options.customer_token)).await;
+        let mut customer = raw_rtm::open(&url, Connect::default()).await;
+        raw_rtm::login(&mut customer, &format!("Bearer {}", options.customer_token)).await;
         let chat = start_chat(&mut customer).await;
         // Skip what the chat's start pushed.
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -333,11 +337,11 @@ pub(crate) fn fanout(options: FanoutOptions) -> Result {
                     "action": "send_event",
                     "payload": {"chat_id": chat, "event": {"type": "message", "text": "hi"}},
                 });
-                clients::send(&mut customer, frame.to_string()).await;
+                raw_rtm::send(&mut customer, frame.to_string()).await;
             }
             let mut answered = 0;
             while answered < window {
-                let frame = clients::next_json(&mut customer)
+                let frame = raw_rtm::next_json(&mut customer)
                     .await
                     .ok_or("customer gone")?;
                 if frame["type"] == "response" && frame["action"] == "send_event" {
@@ -365,11 +369,11 @@ pub(crate) fn fanout(options: FanoutOptions) -> Result {
 }
 
 /// Sends `start_chat` and returns the new chat's id.
-async fn start_chat(ws: &mut clients::Ws) -> String {
+async fn start_chat(ws: &mut raw_rtm::Ws) -> String {
     let frame = json!({"request_id": "start", "action": "start_chat", "payload": {}});
-    clients::send(ws, frame.to_string()).await;
+    raw_rtm::send(ws, frame.to_string()).await;
     loop {
-        let frame = clients::next_json(ws)
+        let frame = raw_rtm::next_json(ws)
             .await
             .expect("the start_chat response");
         if frame["type"] == "response" && frame["request_id"] == "start" {
@@ -427,8 +431,8 @@ pub(crate) fn routing(options: RoutingOptions) -> Result {
             let setup = setup.clone();
             logins.push(tokio::spawn(async move {
                 let _permit = setup.acquire().await;
-                let mut ws = clients::open(&url, None).await;
-                clients::login(&mut ws, &format!("Bearer {token}")).await;
+                let mut ws = raw_rtm::open(&url, Connect::default()).await;
+                raw_rtm::login(&mut ws, &format!("Bearer {token}")).await;
                 ws
             }));
         }
@@ -450,8 +454,8 @@ pub(crate) fn routing(options: RoutingOptions) -> Result {
                 (setup.clone(), ready.clone(), start.clone(), options.rounds);
             customer_tasks.push(tokio::spawn(async move {
                 let permit = setup.acquire().await;
-                let mut ws = clients::open(&url, None).await;
-                clients::login(&mut ws, &format!("Bearer {token}")).await;
+                let mut ws = raw_rtm::open(&url, Connect::default()).await;
+                raw_rtm::login(&mut ws, &format!("Bearer {token}")).await;
                 let chat = start_chat(&mut ws).await;
                 drop(permit);
                 ready.wait().await;
@@ -462,9 +466,9 @@ pub(crate) fn routing(options: RoutingOptions) -> Result {
                         "action": "send_event",
                         "payload": {"chat_id": chat, "event": {"type": "message", "text": "hi"}},
                     });
-                    clients::send(&mut ws, frame.to_string()).await;
+                    raw_rtm::send(&mut ws, frame.to_string()).await;
                     loop {
-                        let frame = clients::next_json(&mut ws)
+                        let frame = raw_rtm::next_json(&mut ws)
                             .await
                             .expect("the connection stays open");
                         if frame["type"] == "push"
@@ -506,9 +510,9 @@ pub(crate) fn routing(options: RoutingOptions) -> Result {
 }
 
 /// An agent connection answering every customer message `hi` with `re`.
-async fn answer(mut ws: clients::Ws) {
+async fn answer(mut ws: raw_rtm::Ws) {
     let mut next = 0u64;
-    while let Some(frame) = clients::next_json(&mut ws).await {
+    while let Some(frame) = raw_rtm::next_json(&mut ws).await {
         if frame["type"] != "push" || frame["action"] != "incoming_event" {
             continue;
         }
@@ -522,6 +526,6 @@ async fn answer(mut ws: clients::Ws) {
             "action": "send_event",
             "payload": {"chat_id": payload["chat_id"], "event": {"type": "message", "text": "re"}},
         });
-        clients::send(&mut ws, reply.to_string()).await;
+        raw_rtm::send(&mut ws, reply.to_string()).await;
     }
 }

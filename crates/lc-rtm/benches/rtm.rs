@@ -13,10 +13,8 @@
 //! `block_on` on a thread outside it); `cargo xtask bench` turns the medians into the
 //! ratios of `docs/benchmarks.md`. Client CPU per request: `benches/cpu.rs`.
 
-mod common;
-
-use common::RawRtm;
 use criterion::{Criterion, Throughput};
+use lc_bench_raw::rtm::RawRtm;
 use lc_protocol::agent::ListRoutingStatuses;
 use lc_protocol::{ApiVersion, Transport};
 use lc_rtm::{AgentSession, RtmClient, RtmConfig};

@@ -13,10 +13,8 @@
 //! `block_on` on a thread outside it); `cargo xtask bench` turns the medians into the
 //! ratios of `docs/benchmarks.md`. Client CPU per request: `benches/cpu.rs`.
 
-mod common;
-
-use common::RawWeb;
 use criterion::{Criterion, Throughput};
+use lc_bench_raw::web::{ENGINE_POOL_IDLE_TIMEOUT, RawWeb};
 use lc_protocol::agent::ListRoutingStatuses;
 use lc_protocol::{ApiVersion, Transport};
 use lc_sandbox::{NewAgent, Sandbox};
@@ -85,7 +83,9 @@ fn round_trips(c: &mut Criterion) {
             "{}/v3.6/agent/action/list_routing_statuses",
             sandbox.http_url()
         ),
-        agent.bearer().expose().to_owned(),
+        agent.bearer().expose(),
+        WebConfig::default().tls.client_config(),
+        Some(ENGINE_POOL_IDLE_TIMEOUT),
     ));
     let session = AgentSession::agent()
         .base_url(sandbox.http_url())
