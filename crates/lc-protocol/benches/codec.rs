@@ -7,8 +7,9 @@
 //! medians into the ratios of `docs/benchmarks.md`.
 //!
 //! - decode, baseline: `serde_json::from_str::<Value>` of the whole frame;
-//!   sdk: `LiveChat::<AgentPush>::decode` (envelope and typed push), or envelope plus
-//!   `decode_response::<ListChatsResponse>` as `Transport::call` does.
+//!   sdk: `LiveChat::<AgentPush>::decode` (envelope and typed push), or the one pass of a
+//!   typed call over RTM (`ResponseDecoder::of::<ListChatsResponse>`: the envelope and
+//!   the payload straight into the response type).
 //! - encode, baseline: `serde_json::to_string` of the frame as a `Value`;
 //!   sdk: the typed payload to raw JSON, then the envelope (`encode_push`/`encode_success`).
 
@@ -16,6 +17,7 @@ use criterion::Criterion;
 use lc_protocol::agent::{AgentPush, ListChatsResponse};
 use lc_protocol::transport::decode_response;
 use lc_protocol::wire::livechat::{LiveChat, encode_push, encode_success};
+use lc_protocol::wire::typed::ResponseDecoder;
 use lc_protocol::wire::{Dialect, Incoming};
 use lc_protocol::{ApiVersion, PushSet};
 use serde_json::Value;
@@ -101,7 +103,9 @@ fn decode_typed_push(dialect: &LiveChat<AgentPush>, frame: &str) -> AgentPush {
     }
 }
 
-fn decode_list_chats(dialect: &LiveChat<AgentPush>, frame: &str) -> ListChatsResponse {
+/// The plain path: the envelope read, the payload copied raw, then decoded again (what
+/// the engine does for frames whose `payload` comes before `request_id`).
+fn decode_list_chats_two_pass(dialect: &LiveChat<AgentPush>, frame: &str) -> ListChatsResponse {
     match dialect.decode(frame).expect("the response decodes") {
         Incoming::Reply(reply) => {
             let raw = reply.result.expect("a success");
@@ -109,6 +113,19 @@ fn decode_list_chats(dialect: &LiveChat<AgentPush>, frame: &str) -> ListChatsRes
         }
         Incoming::Push(_) => unreachable!("a response frame"),
     }
+}
+
+/// The one-pass path of a typed call over RTM: the envelope read and the payload decoded
+/// straight into the response type by the request's decoder.
+fn decode_list_chats(decoder: &ResponseDecoder, frame: &str) -> ListChatsResponse {
+    let reply = decoder
+        .decode(frame)
+        .expect("the response decodes")
+        .expect("a plain response");
+    let answer = reply.result.expect("a success");
+    decoder
+        .finish::<ListChatsResponse>("list_chats", answer)
+        .expect("typed")
 }
 
 fn incoming_event(c: &mut Criterion) {
@@ -150,7 +167,13 @@ fn incoming_event(c: &mut Criterion) {
 fn list_chats(c: &mut Criterion) {
     let frame = list_chats_frame();
     let dialect = LiveChat::<AgentPush>::new();
-    let typed = decode_list_chats(&dialect, &frame);
+    let decoder = ResponseDecoder::of::<ListChatsResponse>();
+    let typed = decode_list_chats(&decoder, &frame);
+    assert_eq!(
+        serde_json::to_value(&typed).expect("encodes"),
+        serde_json::to_value(decode_list_chats_two_pass(&dialect, &frame)).expect("encodes"),
+        "one pass and two passes decode the same response"
+    );
     assert_eq!(
         typed.chats_summary.len(),
         LIST_CHATS_PAGE,
@@ -166,7 +189,7 @@ fn list_chats(c: &mut Criterion) {
         b.iter(|| serde_json::from_str::<Value>(black_box(&frame)).expect("JSON"))
     });
     group.bench_function("sdk", |b| {
-        b.iter(|| decode_list_chats(&dialect, black_box(&frame)))
+        b.iter(|| decode_list_chats(&decoder, black_box(&frame)))
     });
     group.finish();
 

@@ -5,6 +5,7 @@ pub use crate::call::{CallOptions, Pause};
 use crate::call::{Dispatch, ResponseFuture};
 use crate::error::{Error, FrameError};
 use crate::version::ApiVersion;
+use crate::wire::typed::{Answer, ResponseDecoder};
 use async_trait::async_trait;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -74,6 +75,24 @@ pub trait Transport: Send + Sync {
         self.send_raw(request).await
     }
 
+    /// Like [`send_raw_with`](Transport::send_raw_with), with the decoder of the
+    /// response type: an engine that reads the response frame itself may decode the
+    /// payload straight into that type ([`Answer::Typed`]) instead of handing it over
+    /// raw. The default sends the request with `send_raw_with` ([`Answer::Raw`]).
+    ///
+    /// # Errors
+    /// As [`send_raw`](Transport::send_raw); [`Error::Decode`] when the engine decoded a
+    /// payload that does not match the type.
+    async fn send_decoded_with(
+        &self,
+        request: RawRequest,
+        options: CallOptions,
+        decoder: ResponseDecoder,
+    ) -> Result<Answer, Error> {
+        let _ = decoder;
+        self.send_raw_with(request, options).await.map(Answer::Raw)
+    }
+
     /// Sends a typed action and decodes its typed response.
     ///
     /// # Errors
@@ -111,8 +130,9 @@ pub trait Transport: Send + Sync {
             payload,
             method,
         };
-        let raw = self.send_raw_with(request, options).await?;
-        decode_response::<A::Response>(meta.name, &raw)
+        let decoder = ResponseDecoder::of::<A::Response>();
+        let answer = self.send_decoded_with(request, options, decoder).await?;
+        decoder.finish::<A::Response>(meta.name, answer)
     }
 
     /// Sends any action by name with a JSON payload: the escape hatch for actions this

@@ -10,6 +10,7 @@ use lc_protocol::auth::TokenProvider;
 use lc_protocol::fanout::{Fanout, FanoutReceiver, Received};
 use lc_protocol::session::Session;
 use lc_protocol::wire::Dialect;
+use lc_protocol::wire::typed::{Answer, ResponseDecoder};
 use lc_protocol::{Api, ApiVersion, CallOptions, Error, RawRequest, Transport, TransportKind};
 use serde_json::value::RawValue;
 use std::pin::Pin;
@@ -137,7 +138,17 @@ where
         payload: Box<RawValue>,
         after: std::time::Duration,
     ) -> Result<Box<RawValue>, Error> {
-        self.enqueue(action, payload, after, None).await
+        match self.enqueue(action, payload, after, None, None).await? {
+            Answer::Raw(raw) => Ok(raw),
+            // Only a request with a decoder is answered typed.
+            Answer::Typed(_) => Err(Error::Decode {
+                action: action.to_owned(),
+                source: lc_protocol::FrameError::WrongType {
+                    field: "payload",
+                    expected: "a raw payload",
+                },
+            }),
+        }
     }
 
     /// Queues one request, sent as `author_id` when set, and waits up to `after` for
@@ -148,7 +159,8 @@ where
         payload: Box<RawValue>,
         after: std::time::Duration,
         author_id: Option<String>,
-    ) -> Result<Box<RawValue>, Error> {
+        decoder: Option<ResponseDecoder>,
+    ) -> Result<Answer, Error> {
         if self.closed.load(Ordering::Acquire) {
             return Err(Error::Closed);
         }
@@ -161,6 +173,7 @@ where
             payload,
             author_id,
             reply,
+            decoder,
             ticket: None,
             sent: None,
         };
@@ -275,14 +288,42 @@ where
             .timeout
             .unwrap_or(self.engine.config.request_timeout);
         let author_id = options.author_id_for(self.version())?.map(str::to_owned);
-        self.enqueue(&request.action, request.payload, after, author_id)
-            .await
+        match self
+            .enqueue(&request.action, request.payload, after, author_id, None)
+            .await?
+        {
+            Answer::Raw(raw) => Ok(raw),
+            Answer::Typed(_) => Err(Error::Decode {
+                action: request.action,
+                source: lc_protocol::FrameError::WrongType {
+                    field: "payload",
+                    expected: "a raw payload",
+                },
+            }),
+        }
+    }
+
+    async fn send_decoded_with(
+        &self,
+        request: RawRequest,
+        options: CallOptions,
+        decoder: ResponseDecoder,
+    ) -> Result<Answer, Error> {
+        let after = options
+            .timeout
+            .unwrap_or(self.engine.config.request_timeout);
+        let author_id = options.author_id_for(self.version())?.map(str::to_owned);
+        self.enqueue(
+            &request.action,
+            request.payload,
+            after,
+            author_id,
+            Some(decoder),
+        )
+        .await
     }
 }
 
-/// Lets the task run once more before going on: wakes itself and gives way, so that the
-/// futures it polls after this one (a `join_all` of requests) run first. Cheaper here
-/// than [`tokio::task::yield_now`], which waits for the runtime to poll its I/O driver.
 async fn yield_once() {
     let mut yielded = false;
     std::future::poll_fn(|cx| {

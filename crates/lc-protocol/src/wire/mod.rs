@@ -7,6 +7,7 @@
 
 pub mod inbenta;
 pub mod livechat;
+pub mod typed;
 
 use crate::error::{ApiError, FrameError};
 use crate::push::PushSet;

@@ -1,6 +1,7 @@
 //! A request on its way through the engine, and its place in the bounded queue.
 
 use lc_protocol::Error;
+use lc_protocol::wire::typed::{Answer, ResponseDecoder};
 use serde_json::value::RawValue;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -42,7 +43,10 @@ pub(crate) struct Job {
     pub(crate) payload: Box<RawValue>,
     /// The bot it is sent as (the envelope's `author_id`, API 3.5 and older).
     pub(crate) author_id: Option<String>,
-    pub(crate) reply: oneshot::Sender<Result<Box<RawValue>, Error>>,
+    pub(crate) reply: oneshot::Sender<Result<Answer, Error>>,
+    /// Decodes the response straight into the caller's type during the frame read
+    /// (typed calls over LiveChat).
+    pub(crate) decoder: Option<ResponseDecoder>,
     /// Its place in the queue, while it waits there.
     pub(crate) ticket: Option<Ticket>,
     /// When it was sent, once it was.
@@ -50,7 +54,7 @@ pub(crate) struct Job {
 }
 
 impl Job {
-    pub(crate) fn answer(self, result: Result<Box<RawValue>, Error>) {
+    pub(crate) fn answer(self, result: Result<Answer, Error>) {
         // The caller may have timed out and gone away: nothing to do then.
         let _ = self.reply.send(result);
     }

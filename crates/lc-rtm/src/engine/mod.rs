@@ -1,6 +1,9 @@
 //! The connection task: connect, log in, correlate requests, heartbeat, reconnect.
 //!
-//! The task reads the socket and answers each request through its oneshot. Callers
+//! The task reads the socket and answers each request through its oneshot. A typed
+//! call's request carries the decoder of its response type: a LiveChat response naming
+//! its `request_id` before its `payload` is decoded straight into that type during the
+//! read (`on_typed_response`), other frames take the plain path. Callers
 //! write their own requests to the socket ([`Engine::try_write`]) when the connection
 //! is served, the engine task is not writing and nothing waits in the queue: that costs
 //! no wake-up of the task. A caller's frame is buffered and flushed once its task ran
@@ -20,8 +23,9 @@ use lc_protocol::backoff::Jitter;
 use lc_protocol::error::ErrorType;
 use lc_protocol::id::Token;
 use lc_protocol::session::{Disconnect, Session};
+use lc_protocol::wire::typed::Answer;
 use lc_protocol::wire::{Dialect, Incoming};
-use lc_protocol::{ApiError, Error, TransportFailure};
+use lc_protocol::{Api, ApiError, Error, FrameError, TransportFailure};
 use serde_json::value::RawValue;
 use std::collections::VecDeque;
 use std::future::Future;
@@ -51,7 +55,7 @@ use rules::{
     handshake_refusal_is_permanent, is_loopback, login_error_is_fatal, read_failure,
     upgrade_request,
 };
-use scan::reply_id;
+use scan::{leading_request_id, reply_id};
 use slots::{Slots, WS_PING};
 
 type PushOf<S> = <<S as Session>::Dialect as Dialect>::Push;
@@ -809,41 +813,13 @@ where
     /// Handles one text frame; `Some` when it ends the connection. The frame is decoded
     /// before the lock is taken, and the caller answered after it is given back.
     fn on_text(&self, text: &str) -> Option<Ended> {
+        if self.on_typed_response(text) {
+            return None;
+        }
         match self.session.dialect().decode(text) {
             Ok(Incoming::Reply(reply)) => {
                 let id = reply.request_id.unwrap_or_default();
-                let job = {
-                    let mut link = self.link();
-                    let slots = &mut link.slots;
-                    let heartbeat = slots.ping.as_deref() == Some(id.as_str());
-                    if slots.answered(&id) {
-                        if heartbeat {
-                            self.record_ping(slots);
-                        }
-                        return None;
-                    }
-                    let job = slots.pending.remove(&id);
-                    slots.served |= job.is_some();
-                    job
-                };
-                let Some(job) = job else {
-                    tracing::debug!(request_id = %id, "reply to no pending request");
-                    return None;
-                };
-                if let Some(sent) = job.sent {
-                    self.health.record(sent.elapsed(), false);
-                }
-                match reply.result {
-                    Ok(payload) => job.answer(Ok(payload)),
-                    Err(error) => {
-                        let action = job.action.clone();
-                        job.answer(Err(Error::Api {
-                            action,
-                            error,
-                            http_status: None,
-                        }));
-                    }
-                }
+                self.on_reply(id, reply.result.map(Answer::Raw));
                 None
             }
             Ok(Incoming::Push(push)) => {
@@ -857,34 +833,109 @@ where
             Err(err) => {
                 // A response whose id can still be read fails its request at once
                 // rather than leaving it to time out.
-                let id = reply_id(self.session.api(), text);
-                let failed = {
-                    let mut link = self.link();
-                    let slots = &mut link.slots;
-                    match id {
-                        Some(id) if slots.answered(&id) => {
-                            tracing::warn!(%err, request_id = %id, "malformed response");
-                            None
-                        }
-                        Some(id) if slots.pending.contains_key(&id) => {
-                            tracing::warn!(%err, request_id = %id, "malformed response fails its request");
-                            slots.pending.remove(&id)
-                        }
-                        _ => {
-                            tracing::warn!(%err, "malformed frame ignored");
-                            None
-                        }
-                    }
-                };
-                if let Some(job) = failed {
-                    let action = job.action.clone();
-                    job.answer(Err(Error::Decode {
-                        action,
-                        source: err,
-                    }));
-                }
+                self.on_malformed(reply_id(self.session.api(), text), err);
                 None
             }
+        }
+    }
+
+    /// The one-pass path of a LiveChat response whose `request_id` comes before its
+    /// payload, answering a request that carries a decoder: the payload is decoded
+    /// straight into the caller's type. `false` when the frame takes the plain path.
+    fn on_typed_response(&self, text: &str) -> bool {
+        if self.session.api() == Api::Inbenta {
+            return false;
+        }
+        let Some(id) = leading_request_id(text) else {
+            return false;
+        };
+        let decoder = {
+            let link = self.link();
+            link.slots
+                .pending
+                .get(id.as_ref())
+                .and_then(|job| job.decoder)
+        };
+        let Some(decoder) = decoder else {
+            return false;
+        };
+        match decoder.decode(text) {
+            Ok(Some(reply)) if reply.request_id == id => {
+                self.on_reply(reply.request_id, reply.result);
+                true
+            }
+            // Not a plain response after all.
+            Ok(_) => false,
+            Err(err) => {
+                self.on_malformed(Some(id.into_owned()), err);
+                true
+            }
+        }
+    }
+
+    /// Answers the request `id` (or frees the heartbeat's or an abandoned request's
+    /// slot) with `result`.
+    fn on_reply(&self, id: String, result: Result<Answer, ApiError>) {
+        let job = {
+            let mut link = self.link();
+            let slots = &mut link.slots;
+            let heartbeat = slots.ping.as_deref() == Some(id.as_str());
+            if slots.answered(&id) {
+                if heartbeat {
+                    self.record_ping(slots);
+                }
+                return;
+            }
+            let job = slots.pending.remove(&id);
+            slots.served |= job.is_some();
+            job
+        };
+        let Some(job) = job else {
+            tracing::debug!(request_id = %id, "reply to no pending request");
+            return;
+        };
+        if let Some(sent) = job.sent {
+            self.health.record(sent.elapsed(), false);
+        }
+        match result {
+            Ok(answer) => job.answer(Ok(answer)),
+            Err(error) => {
+                let action = job.action.clone();
+                job.answer(Err(Error::Api {
+                    action,
+                    error,
+                    http_status: None,
+                }));
+            }
+        }
+    }
+
+    /// A frame that could not be decoded: fails the request `id` it answers, if any.
+    fn on_malformed(&self, id: Option<String>, err: FrameError) {
+        let failed = {
+            let mut link = self.link();
+            let slots = &mut link.slots;
+            match id {
+                Some(id) if slots.answered(&id) => {
+                    tracing::warn!(%err, request_id = %id, "malformed response");
+                    None
+                }
+                Some(id) if slots.pending.contains_key(&id) => {
+                    tracing::warn!(%err, request_id = %id, "malformed response fails its request");
+                    slots.pending.remove(&id)
+                }
+                _ => {
+                    tracing::warn!(%err, "malformed frame ignored");
+                    None
+                }
+            }
+        };
+        if let Some(job) = failed {
+            let action = job.action.clone();
+            job.answer(Err(Error::Decode {
+                action,
+                source: err,
+            }));
         }
     }
 
@@ -945,6 +996,7 @@ mod tests {
             payload: lc_protocol::wire::empty_object(),
             author_id: None,
             reply,
+            decoder: None,
             ticket: None,
             sent: None,
         })

@@ -2,6 +2,108 @@
 //! request fails at once instead of timing out.
 
 use lc_protocol::Api;
+use std::borrow::Cow;
+
+/// The request id of a LiveChat response frame that names it, and says it is a response
+/// (`"type":"response"`, or `success` without a `type`), before its `payload`, as
+/// LiveChat's frames do: what lets the engine pick the request's decoder before the
+/// payload is read. Only the leading fields are looked at (a few dozen bytes); `None`
+/// for anything else (the frame then takes the plain path).
+pub(super) fn leading_request_id(text: &str) -> Option<Cow<'_, str>> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    let skip_ws = |at: &mut usize| {
+        while *at < bytes.len() && bytes[*at].is_ascii_whitespace() {
+            *at += 1;
+        }
+    };
+    // The string starting at `start` (a quote): its end (exclusive) and whether it has
+    // escapes.
+    let string_end = |start: usize| -> Option<(usize, bool)> {
+        let mut i = start + 1;
+        let mut escaped = false;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\\' => {
+                    escaped = true;
+                    i += 2;
+                }
+                b'"' => return Some((i + 1, escaped)),
+                _ => i += 1,
+            }
+        }
+        None
+    };
+    let (mut id, mut kind, mut success) = (None, None, false);
+    skip_ws(&mut at);
+    if bytes.get(at) != Some(&b'{') {
+        return None;
+    }
+    at += 1;
+    loop {
+        skip_ws(&mut at);
+        if bytes.get(at) != Some(&b'"') {
+            return None;
+        }
+        let (end, escaped) = string_end(at)?;
+        if escaped {
+            return None;
+        }
+        let key = &text[at + 1..end - 1];
+        at = end;
+        skip_ws(&mut at);
+        if bytes.get(at) != Some(&b':') {
+            return None;
+        }
+        at += 1;
+        skip_ws(&mut at);
+        if key == "payload" {
+            let response = match kind {
+                Some(kind) => kind == "response",
+                None => success,
+            };
+            return if response { id } else { None };
+        }
+        match bytes.get(at)? {
+            b'"' => {
+                let (end, escaped) = string_end(at)?;
+                let value = if escaped {
+                    Cow::Owned(serde_json::from_str::<String>(&text[at..end]).ok()?)
+                } else {
+                    Cow::Borrowed(&text[at + 1..end - 1])
+                };
+                at = end;
+                match key {
+                    // A repeated field: left to the plain path.
+                    "request_id" if id.is_some() => return None,
+                    "request_id" => id = Some(value),
+                    "type" => kind = Some(value),
+                    _ => {}
+                }
+            }
+            // Only short scalars are expected before the payload (`success`).
+            _ => {
+                while at < bytes.len() && !matches!(bytes[at], b',' | b'}') {
+                    if matches!(bytes[at], b'{' | b'[' | b'"') {
+                        return None;
+                    }
+                    at += 1;
+                }
+                if key == "success" {
+                    success = true;
+                }
+                if key == "request_id" {
+                    return None;
+                }
+            }
+        }
+        skip_ws(&mut at);
+        match bytes.get(at) {
+            Some(b',') => at += 1,
+            _ => return None,
+        }
+    }
+}
 
 /// The request id of a response that could not be decoded, when it can still be read
 /// soundly: the frame's top-level fields are scanned as far as they are well-formed (a
@@ -127,6 +229,36 @@ fn leading_fields(text: &str) -> Vec<(String, Option<String>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leading_request_ids_are_read_only_before_the_payload_of_a_response() {
+        let id = |text| leading_request_id(text).map(Cow::into_owned);
+        let plain =
+            r#"{"request_id":"7","action":"x","type":"response","success":true,"payload":{"#;
+        assert_eq!(id(plain).as_deref(), Some("7"));
+        assert!(matches!(
+            leading_request_id(plain),
+            Some(Cow::Borrowed("7"))
+        ));
+        assert_eq!(
+            id(r#" { "request_id" : "a\"b" , "success" : false , "payload" : 1"#).as_deref(),
+            Some("a\"b")
+        );
+        for text in [
+            // The payload first, a push, no type nor success, a repeated or numeric id.
+            r#"{"payload":{},"request_id":"7","type":"response","success":true}"#,
+            r#"{"request_id":"7","type":"push","payload":{}}"#,
+            r#"{"request_id":"7","action":"x","payload":{}}"#,
+            r#"{"request_id":"7","request_id":"8","success":true,"payload":{}}"#,
+            r#"{"request_id":7,"success":true,"payload":{}}"#,
+            // An object before the payload, a cut frame, not an object.
+            r#"{"request_id":"7","extra":{"a":1},"success":true,"payload":{}}"#,
+            r#"{"request_id":"7","success":tr"#,
+            "[]",
+        ] {
+            assert_eq!(id(text), None, "{text}");
+        }
+    }
 
     #[test]
     fn reply_ids_are_read_only_from_responses() {

@@ -7,3 +7,4 @@ mod common;
 mod engine;
 mod faults;
 mod keepalive;
+mod typed;
