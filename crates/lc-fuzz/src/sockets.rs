@@ -112,7 +112,7 @@ pub fn run(config: &Config, spec: &Spec) -> Result<u64, Failure> {
             // Past the largest Web body (1 MiB) the sandbox answers 413 without reading
             // the rest, so the client may see the connection reset while still sending.
             let oversized = body.len() > MAX_RTM_MESSAGE;
-            let answer = post(&client, &uri, &token, body).await;
+            let answer = post(&client, &uri, &token, body, oversized).await;
             guarded("sockets", config.seed, index, &mut input, |_| {
                 let (status, json) = match answer {
                     Err(problem) if oversized && problem.starts_with("request failed") => {
@@ -145,7 +145,7 @@ pub fn run(config: &Config, spec: &Spec) -> Result<u64, Failure> {
             }
         }
         let uri = format!("{}/v3.6/agent/action/list_chats", sandbox.http_url());
-        match post(&client, &uri, &token, "{}".into()).await {
+        match post(&client, &uri, &token, "{}".into(), false).await {
             Ok((status, json)) if status.is_success() && json["chats_summary"].is_array() => {}
             other => {
                 return Err(fail(
@@ -221,10 +221,17 @@ async fn post(
     uri: &str,
     token: &str,
     body: String,
+    last_on_connection: bool,
 ) -> Result<(http::StatusCode, Value), String> {
-    let request = http::Request::post(uri)
+    let mut request = http::Request::post(uri)
         .header("authorization", token)
-        .header("content-type", "application/json")
+        .header("content-type", "application/json");
+    if last_on_connection {
+        // The sandbox answers an oversized body without reading it and then closes the
+        // connection: it must not go back to the pool for the next input.
+        request = request.header("connection", "close");
+    }
+    let request = request
         .body(Full::new(Bytes::from(body)))
         .map_err(|e| e.to_string())?;
     let response = tokio::time::timeout(ANSWER_TIMEOUT, client.request(request))

@@ -151,6 +151,23 @@ where
         }
     }
 
+    /// Sends one request with the settings of its call (timeout, author), answered
+    /// typed when `decoder` is given and the frame allows it.
+    async fn send_with(
+        &self,
+        action: &str,
+        payload: Box<RawValue>,
+        options: CallOptions,
+        decoder: Option<ResponseDecoder>,
+    ) -> Result<Answer, Error> {
+        let after = options
+            .timeout
+            .unwrap_or(self.engine.config.request_timeout);
+        let author_id = options.author_id_for(self.version())?.map(str::to_owned);
+        self.enqueue(action, payload, after, author_id, decoder)
+            .await
+    }
+
     /// Queues one request, sent as `author_id` when set, and waits up to `after` for
     /// its response.
     async fn enqueue(
@@ -284,15 +301,13 @@ where
         request: RawRequest,
         options: CallOptions,
     ) -> Result<Box<RawValue>, Error> {
-        let after = options
-            .timeout
-            .unwrap_or(self.engine.config.request_timeout);
-        let author_id = options.author_id_for(self.version())?.map(str::to_owned);
+        let payload = request.payload;
         match self
-            .enqueue(&request.action, request.payload, after, author_id, None)
+            .send_with(&request.action, payload, options, None)
             .await?
         {
             Answer::Raw(raw) => Ok(raw),
+            // Only a request sent with a decoder is answered typed.
             Answer::Typed(_) => Err(Error::Decode {
                 action: request.action,
                 source: lc_protocol::FrameError::WrongType {
@@ -309,18 +324,8 @@ where
         options: CallOptions,
         decoder: ResponseDecoder,
     ) -> Result<Answer, Error> {
-        let after = options
-            .timeout
-            .unwrap_or(self.engine.config.request_timeout);
-        let author_id = options.author_id_for(self.version())?.map(str::to_owned);
-        self.enqueue(
-            &request.action,
-            request.payload,
-            after,
-            author_id,
-            Some(decoder),
-        )
-        .await
+        self.send_with(&request.action, request.payload, options, Some(decoder))
+            .await
     }
 }
 
