@@ -80,6 +80,7 @@ where
             ended: std::sync::OnceLock::new(),
             waiting: Arc::default(),
             warned_plaintext: AtomicBool::new(false),
+            defer_flush: AtomicBool::new(true),
             health: crate::status::Health::new(),
             link: std::sync::Mutex::default(),
             next_id: std::sync::atomic::AtomicU64::new(0),
@@ -204,9 +205,12 @@ where
                     commands: &self.commands,
                     flushed: false,
                 };
-                // Requests made together with this one join its batch meanwhile.
-                yield_once().await;
-                batch.flush();
+                let deferred = self.engine.defers_flush();
+                if deferred {
+                    // Requests made together with this one join its batch meanwhile.
+                    yield_once().await;
+                }
+                batch.flush(deferred);
             }
             Err(mut job) => {
                 let capacity = self.engine.config.max_queued;
@@ -359,9 +363,9 @@ where
     PushOf<S>: Clone,
 {
     /// Flushes the batch now.
-    fn flush(mut self) {
+    fn flush(mut self, deferred: bool) {
         self.flushed = true;
-        if self.engine.flush_batch() {
+        if self.engine.flush_batch(deferred) {
             // The socket took part of it: the engine flushes the rest.
             let _ = self.commands.send(Command::Flush);
         }

@@ -34,8 +34,9 @@ pub(super) enum Writer {
 /// What became of a request its caller wrote itself (`Engine::try_write`).
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Written {
-    /// Its frame opens a batch: the caller lets its task run once more (so that requests
-    /// made together join), then flushes the batch (`Engine::flush_batch`).
+    /// Its frame opens a batch: the caller flushes it (`Engine::flush_batch`), at once
+    /// while requests come one at a time, or after letting its task run once more while
+    /// requests come together, so that they join (`Engine::defers_flush`).
     Leads,
     /// Its frame joined another caller's batch, which that caller flushes.
     Joined,
@@ -58,6 +59,8 @@ pub(crate) struct Link {
     /// The engine task, when it wanted to read while a caller held the writer's place
     /// (a read may write what is buffered): woken when the caller gives the place back.
     pub(super) reader: Option<Waker>,
+    /// How many frames the open batch ([`Writer::Batch`]) holds.
+    pub(super) batched: usize,
 }
 
 impl Link {

@@ -81,6 +81,12 @@ pub(crate) struct Engine<S: Session> {
     pub(crate) ended: std::sync::OnceLock<Error>,
     /// How many requests wait for the connection (see [`Ticket`]).
     pub(crate) waiting: Arc<AtomicUsize>,
+    /// Whether requests come together: a caller that opens a batch then lets its task
+    /// run once more before flushing, so that the others join it (one write); set when
+    /// a request is written with others in flight, cleared when a deferred batch got
+    /// no company (a lone request flushed at once saves the task's extra turn, which on
+    /// a quiet multi-thread runtime can wake an idle worker). Starts set.
+    pub(crate) defer_flush: AtomicBool,
     /// Whether the plaintext warning was given.
     pub(crate) warned_plaintext: AtomicBool,
     /// The status and the last round trip, for [`crate::RtmClient::status`] and
@@ -535,12 +541,14 @@ where
 
     /// Writes `job`'s frame from the caller's task, without waking the engine task, when
     /// the connection is served, nobody but callers writes, nothing waits in the queue
-    /// and the server has a free slot. The first frame of a batch is buffered and the
-    /// caller flushes the batch after letting its task yield once ([`Written::Leads`]),
-    /// so that requests made together (a `join_all`, several tasks) join it and leave in
-    /// one write; a frame buffered meanwhile joins ([`Written::Joined`]). Nothing here
-    /// waits: a socket without room leaves the rest to the engine task. Gives the job
-    /// back, for the queue, when it cannot be written so (nothing of it is then pending).
+    /// and the server has a free slot. The first frame of a batch is buffered and its
+    /// caller flushes the batch ([`Written::Leads`]): at once while requests come one at
+    /// a time, after letting its task run once more while they come together (see
+    /// [`Engine::defers_flush`]), so that requests made together (a `join_all`, several
+    /// tasks) join it and leave in one write; a frame buffered meanwhile joins
+    /// ([`Written::Joined`]). Nothing here waits: a socket without room leaves the rest
+    /// to the engine task. Gives the job back, for the queue, when it cannot be written
+    /// so (nothing of it is then pending).
     pub(crate) fn try_write(&self, mut job: Job) -> Result<Written, Job> {
         if self.waiting.load(Ordering::Acquire) != 0 {
             return Err(job);
@@ -574,14 +582,25 @@ where
             return Err(job);
         }
         tracing::debug!(action = %job.action, request_id = %id, "request buffered");
+        if !joins && link.slots.in_use() > 0 {
+            self.defer_flush.store(true, Ordering::Relaxed);
+        }
         job.sent = Some(Instant::now());
         link.writer = Writer::Batch(id.clone());
         link.slots.pending.insert(id, job);
         Ok(if joins {
+            link.batched += 1;
             Written::Joined
         } else {
+            link.batched = 1;
             Written::Leads
         })
+    }
+
+    /// Whether the caller that opened a batch lets its task run once more before
+    /// flushing it (see [`Engine::defer_flush`]).
+    pub(crate) fn defers_flush(&self) -> bool {
+        self.defer_flush.load(Ordering::Relaxed)
     }
 
     /// Flushes the batch the caller opened ([`Written::Leads`]), unless the engine task
@@ -589,11 +608,15 @@ where
     /// sends [`Command::Flush`] and the engine flushes the rest within the write timeout
     /// (a flush that fails leaves it to the engine too, which then ends the connection
     /// with the last frame cut).
-    pub(crate) fn flush_batch(&self) -> bool {
+    pub(crate) fn flush_batch(&self, deferred: bool) -> bool {
         let mut link = self.link();
         let Writer::Batch(last) = &link.writer else {
             return false;
         };
+        if deferred && link.batched == 1 {
+            // Nobody joined while the caller's task ran again: flush at once next time.
+            self.defer_flush.store(false, Ordering::Relaxed);
+        }
         let last = last.clone();
         let mut cx = Context::from_waker(std::task::Waker::noop());
         let flushed = match link.ws.as_mut() {
@@ -676,16 +699,19 @@ where
         let max = self.config.max_pending.max(1);
         let ended = 'serve: loop {
             // What the engine writes now, if anything: then it holds the writer's place
-            // (callers queue meanwhile) until it reads again.
+            // (callers queue meanwhile) until it reads again. A batch a caller is about
+            // to flush is left to that caller (others may still join it): the engine
+            // waits for the writer's place as a reader does.
             let writes = {
                 let mut link = self.link();
                 link.slots.forget_abandoned();
                 let ping_now = ping_due && (ping.is_none() || link.slots.in_use() < max);
                 let queued = !queue.is_empty() && link.slots.in_use() < max;
-                let owed = link.writer != Writer::Free;
-                (owed || ping_now || queued).then(|| Writes {
+                let owed = matches!(link.writer, Writer::Owed(_));
+                let batch = matches!(link.writer, Writer::Batch(_));
+                (!batch && (owed || ping_now || queued)).then(|| Writes {
                     owed: match std::mem::replace(&mut link.writer, Writer::Engine) {
-                        Writer::Owed(id) | Writer::Batch(id) => Some(id),
+                        Writer::Owed(id) => Some(id),
                         _ => None,
                     },
                     ping: ping_now,

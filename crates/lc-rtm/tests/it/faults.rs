@@ -235,9 +235,9 @@ impl std::io::Write for ReadSizes {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_made_together_leave_in_one_write_and_are_all_answered() {
-    // The server is a thread of its own, blocked in `read` until bytes come: it notes
-    // how many reads brought the burst's ten frames (a write that came in parts would
-    // most likely wake it for the first part), and answers every request.
+    // The server is a thread of its own, blocked in `read` until bytes come: after each
+    // frame it notes how many reads brought data so far (a write that came in parts
+    // would most likely wake it for the first part), and answers every request.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("ws://{}/ws", listener.local_addr().unwrap());
     let server = std::thread::spawn(move || {
@@ -247,52 +247,69 @@ async fn requests_made_together_leave_in_one_write_and_are_all_answered() {
             sizes: Vec::new(),
         };
         let mut ws = tokio_tungstenite::tungstenite::accept(stream).unwrap();
-        let handshake = ws.get_ref().sizes.len();
-        let mut burst = Vec::new();
-        let mut frames = 0;
+        // Reads so far, before the first frame and after each one.
+        let mut reads = vec![ws.get_ref().sizes.len()];
         while let Ok(message) = ws.read() {
             let Message::Text(text) = message else {
                 continue;
             };
             let request = decode_request(text.as_str()).unwrap();
-            frames += 1;
-            if frames == 10 {
-                burst = ws.get_ref().sizes[handshake..].to_vec();
-            }
+            reads.push(ws.get_ref().sizes.len());
             let reply = format!(r#"{{"id":"{}","data":{{}}}}"#, request.id);
             if ws.send(Message::text(reply)).is_err() {
                 break;
             }
         }
-        (burst, frames)
+        reads
     });
     let config = config().ping_interval(Duration::from_secs(60));
     let client = bare_client(url, Token::new("t"), config);
     let mut events = client.subscribe();
     connected(&mut events, "connected").await;
-    let names: Vec<String> = (0..10).map(|i| format!("burst:{i}")).collect();
-    let calls = names
-        .iter()
-        .map(|name| client.request_with_timeout(name, raw("{}"), WAIT));
-    for answer in futures_util::future::join_all(calls).await {
+    let shared = &client;
+    let burst = |round: usize| {
+        let calls = (0..10).map(move |i| {
+            let name = format!("burst{round}:{i}");
+            let client = shared.clone();
+            async move { client.request_with_timeout(&name, raw("{}"), WAIT).await }
+        });
+        futures_util::future::join_all(calls)
+    };
+    for answer in burst(1).await {
         answer.unwrap();
     }
-    // One at a time afterwards: each is answered too.
+    // One at a time afterwards: each is answered too (and flushed without waiting for
+    // company once a lone request found none).
     for i in 0..3 {
         client
             .request(&format!("single:{i}"), raw("{}"))
             .await
             .unwrap();
     }
+    // A burst after lone requests: the first may leave alone, the others together.
+    for answer in burst(2).await {
+        answer.unwrap();
+    }
+    for answer in burst(3).await {
+        answer.unwrap();
+    }
     client.close();
-    let (burst, frames) = tokio::task::spawn_blocking(move || server.join().unwrap())
+    let reads = tokio::task::spawn_blocking(move || server.join().unwrap())
         .await
         .unwrap();
-    assert_eq!(frames, 13);
+    assert_eq!(reads.len(), 1 + 33, "frames received: {reads:?}");
+    // The reads that brought frames `from..to` (counted from 0).
+    let reads_for = |from: usize, to: usize| reads[to] - reads[from];
     assert_eq!(
-        burst.len(),
+        reads_for(0, 10),
         1,
-        "the ten frames came in these reads: {burst:?}"
+        "the first burst came in parts: {reads:?}"
+    );
+    assert!(reads_for(13, 23) <= 2, "the second burst: {reads:?}");
+    assert_eq!(
+        reads_for(23, 33),
+        1,
+        "the third burst came in parts: {reads:?}"
     );
 }
 
