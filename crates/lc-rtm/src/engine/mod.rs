@@ -791,7 +791,15 @@ where
                     }
                 },
                 _ = heartbeat.tick() => {
-                    if self.link().slots.ping.is_some() {
+                    let mut link = self.link();
+                    // A batch still open now may have a caller that is no longer polled
+                    // (its future kept, not awaited): this task flushes it.
+                    if let Writer::Batch(last) = &link.writer {
+                        link.writer = Writer::Owed(last.clone());
+                    }
+                    let unanswered = link.slots.ping.is_some();
+                    drop(link);
+                    if unanswered {
                         break Ended::Lost("heartbeat unanswered: connection dead".into());
                     }
                     if ping_due && !heard_since_tick {

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common::{WAIT, config, connected, next};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use lc_protocol::id::Token;
 use lc_protocol::{Error, Transport, agent, customer};
 use lc_rtm::{
@@ -558,6 +558,45 @@ async fn latency_is_the_round_trip_of_the_last_heartbeat() {
     .expect("a heartbeat answered");
     let latency = client.latency().unwrap();
     assert!(latency < Duration::from_secs(2), "{latency:?}");
+    client.close();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_call_polled_once_and_then_left_does_not_hold_up_the_connection() {
+    let (sandbox, agent, _) = world().await;
+    let config = config().ping_interval(Duration::from_millis(300));
+    let client = RtmClient::connect(
+        AgentSession::agent().base_url(sandbox.ws_url()),
+        agent.token.clone(),
+        config,
+    );
+    let mut events = client.subscribe();
+    client.call(&agent::ListChats::new()).await.unwrap();
+    // Polled once, then kept without being awaited: whatever part of the request it
+    // holds (a batch it was to flush, the socket's reading) must not stall the others.
+    let statuses = agent::ListRoutingStatuses::new();
+    let mut parked = Box::pin(client.call(&statuses));
+    assert!(parked.as_mut().now_or_never().is_none());
+    let other = tokio::time::timeout(WAIT, client.call(&agent::ListChats::new())).await;
+    other
+        .expect("another call is answered while the first is left")
+        .unwrap();
+    // Several heartbeats later the connection is still the first one.
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    client.call(&agent::ListChats::new()).await.unwrap();
+    while let Ok(Some(event)) = tokio::time::timeout(Duration::from_millis(50), events.next()).await
+    {
+        assert!(
+            !matches!(
+                event,
+                RtmEvent::Disconnected { .. } | RtmEvent::Reconnecting { .. }
+            ),
+            "{event:?}"
+        );
+    }
+    // The call left behind was answered meanwhile.
+    parked.await.unwrap();
     client.close();
     sandbox.shutdown().await;
 }
