@@ -14,6 +14,7 @@ use lc_protocol::error::{ErrorBody, ErrorType};
 use lc_protocol::id::Token;
 use lc_protocol::percent::encode;
 use lc_protocol::session::LiveChatSession;
+use lc_protocol::wire::typed::{Answer, ResponseDecoder};
 use lc_protocol::{
     Api, ApiVersion, CallOptions, Error, FrameError, HttpMethod, RawRequest, Transport,
     TransportFailure,
@@ -198,8 +199,12 @@ impl WebClient {
                 Err(err) => Err(err),
             };
             // A one-shot stream cannot be sent again.
-            let again =
-                upload.replayable() && recovery.retry(self, ACTION, &result, &mut token).await?;
+            let again = match &result {
+                Err(error) if upload.replayable() => {
+                    recovery.retry(self, ACTION, error, &mut token).await?
+                }
+                _ => false,
+            };
             if !again {
                 return lc_protocol::transport::decode_response(ACTION, &result?);
             }
@@ -237,8 +242,10 @@ impl WebClient {
     /// session's author, if any.
     fn headers(&self, token: &Token, author_id: Option<&str>) -> Result<HeaderMap, Error> {
         // Room for these and the engine's (content type and length, user agent) and
-        // hyper's (host).
-        let mut headers = HeaderMap::with_capacity(8);
+        // hyper's (host), and no more: a map for 8 keeps 12 entries (over 1 KiB, past
+        // the allocator's per-thread cache).
+        let author = author_id.or(self.inner.author_id.as_deref());
+        let mut headers = HeaderMap::with_capacity(if author.is_some() { 7 } else { 6 });
         let (credential, switched) = {
             let mut shared = self
                 .inner
@@ -270,7 +277,7 @@ impl WebClient {
         if let Some(region) = region {
             headers.insert(X_REGION, region);
         }
-        if let Some(id) = author_id.or(self.inner.author_id.as_deref()) {
+        if let Some(id) = author {
             if self.inner.version > ApiVersion::V3_5 {
                 return Err(author_id_removed(self.inner.version));
             }
@@ -283,6 +290,39 @@ impl WebClient {
 
     /// The response body of a success, or the typed error of a failure.
     fn read(&self, action: &str, response: HttpResponse) -> Result<Box<RawValue>, Error> {
+        let text = self.success_text(action, &response)?;
+        RawValue::from_string(text.to_owned())
+            .map_err(|source| body_error(action, response.status.as_u16(), source))
+    }
+
+    /// The body of a success decoded straight into `decoder`'s type, in one pass, with
+    /// the errors of [`read`](Self::read) and a later typed decode: a body that is not
+    /// JSON is [`FrameError::Body`], a payload not of the type [`FrameError::Payload`].
+    fn read_typed(
+        &self,
+        action: &str,
+        response: HttpResponse,
+        decoder: ResponseDecoder,
+    ) -> Result<Answer, Error> {
+        let text = self.success_text(action, &response)?;
+        decoder.decode_payload(text).map_err(|source| {
+            // Only on failure: whether the body was JSON at all tells the two errors apart.
+            match serde_json::from_str::<&RawValue>(text) {
+                Err(syntax) => body_error(action, response.status.as_u16(), syntax),
+                Ok(_) => Error::Decode {
+                    action: action.to_owned(),
+                    source: FrameError::Payload {
+                        name: action.to_owned(),
+                        source: source.into(),
+                    },
+                },
+            }
+        })
+    }
+
+    /// The text of a success's body (`{}` when it is empty), or the typed error of a
+    /// failure.
+    fn success_text<'r>(&self, action: &str, response: &'r HttpResponse) -> Result<&'r str, Error> {
         self.log_lifecycle(action, &response.headers);
         let status = response.status.as_u16();
         let text = std::str::from_utf8(&response.body).map_err(|_| Error::Decode {
@@ -292,18 +332,11 @@ impl WebClient {
                 source: std::sync::Arc::new(serde::de::Error::custom("the body is not UTF-8")),
             },
         })?;
-        let decode_error = |source: serde_json::Error| Error::Decode {
-            action: action.to_owned(),
-            source: FrameError::Body {
-                status,
-                source: source.into(),
-            },
-        };
         if response.status.is_success() {
-            let text = if text.trim().is_empty() { "{}" } else { text };
-            return RawValue::from_string(text.to_owned()).map_err(decode_error);
+            return Ok(if text.trim().is_empty() { "{}" } else { text });
         }
-        let body: ErrorBody = serde_json::from_str(text).map_err(decode_error)?;
+        let body: ErrorBody =
+            serde_json::from_str(text).map_err(|source| body_error(action, status, source))?;
         Err(Error::Api {
             action: action.to_owned(),
             error: body.error,
@@ -313,19 +346,23 @@ impl WebClient {
 
     /// Logs `Legacy` / `Deprecation` headers, once per action.
     fn log_lifecycle(&self, action: &str, headers: &HeaderMap) {
-        let legacy = headers.get("legacy").and_then(|v| v.to_str().ok());
-        let deprecation = headers.get("deprecation").and_then(|v| v.to_str().ok());
+        let legacy = headers.get(LEGACY).and_then(|v| v.to_str().ok());
+        let deprecation = headers.get(DEPRECATION).and_then(|v| v.to_str().ok());
         if legacy.is_none() && deprecation.is_none() {
             return;
         }
-        let first = self
-            .inner
-            .warned
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(action.to_owned());
-        if !first {
-            return;
+        {
+            // Every response of an old version carries them: looked up without copying
+            // the name, which is kept only the first time.
+            let mut warned = self
+                .inner
+                .warned
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if warned.contains(action) {
+                return;
+            }
+            warned.insert(action.to_owned());
         }
         let version = self.inner.version;
         if let Some(until) = deprecation {
@@ -340,13 +377,13 @@ impl WebClient {
         lc_protocol::meta::find_action(self.inner.api, action).is_some_and(|meta| meta.idempotent)
     }
 
-    /// Sends `request` once with `token`.
+    /// Sends `request` once with `token` (the engine's retries included).
     async fn send_once(
         &self,
         request: &Prepared,
         options: &CallOptions,
         token: &Token,
-    ) -> Result<Box<RawValue>, Error> {
+    ) -> Result<HttpResponse, Error> {
         let action = request.action.as_str();
         let get = request.query.is_some();
         let url = self.url(action, request.query.as_deref())?;
@@ -365,8 +402,48 @@ impl WebClient {
             timeout: options.timeout,
         };
         let idempotent = || get || self.is_idempotent(action);
-        let response = self.inner.engine.send_deciding(http, &idempotent).await?;
-        self.read(action, response)
+        self.inner.engine.send_deciding(http, &idempotent).await
+    }
+
+    /// Sends `request`, read by `read`, recovering from an `authentication` or
+    /// `misdirected_request` error once each.
+    async fn send_with<R: Send>(
+        &self,
+        request: RawRequest,
+        options: CallOptions,
+        read: impl Fn(&Self, &str, HttpResponse) -> Result<R, Error> + Send + Sync,
+    ) -> Result<R, Error> {
+        let request = Prepared::new(request);
+        let mut token = self.token().await?;
+        let mut recovery = Recovery::default();
+        loop {
+            let result = match self.send_once(&request, &options, &token).await {
+                Ok(response) => read(self, &request.action, response),
+                Err(err) => Err(err),
+            };
+            let Err(error) = &result else {
+                return result;
+            };
+            if !recovery.wants(error) {
+                return result;
+            }
+            // Rare: kept out of this future (boxed by every call), which it would grow.
+            let again = Box::pin(recovery.retry(self, &request.action, error, &mut token));
+            if !again.await? {
+                return result;
+            }
+        }
+    }
+}
+
+/// A body that is not the JSON it should be.
+fn body_error(action: &str, status: u16, source: serde_json::Error) -> Error {
+    Error::Decode {
+        action: action.to_owned(),
+        source: FrameError::Body {
+            status,
+            source: source.into(),
+        },
     }
 }
 
@@ -418,6 +495,10 @@ fn region_header(region: &str) -> Option<HeaderValue> {
 const X_REGION: HeaderName = HeaderName::from_static("x-region");
 /// The header of the author a request is sent as (3.5 and older).
 const X_AUTHOR_ID: HeaderName = HeaderName::from_static("x-author-id");
+/// The header of a response from a legacy API version.
+const LEGACY: HeaderName = HeaderName::from_static("legacy");
+/// The header of a response from a deprecated API version.
+const DEPRECATION: HeaderName = HeaderName::from_static("deprecation");
 
 #[async_trait]
 impl Transport for WebClient {
@@ -446,18 +527,20 @@ impl Transport for WebClient {
         request: RawRequest,
         options: CallOptions,
     ) -> Result<Box<RawValue>, Error> {
-        let request = Prepared::new(request);
-        let mut token = self.token().await?;
-        let mut recovery = Recovery::default();
-        loop {
-            let result = self.send_once(&request, &options, &token).await;
-            if !recovery
-                .retry(self, &request.action, &result, &mut token)
-                .await?
-            {
-                return result;
-            }
-        }
+        self.send_with(request, options, Self::read).await
+    }
+
+    /// Decodes a success's body straight into the response type (one pass, no copy).
+    async fn send_decoded_with(
+        &self,
+        request: RawRequest,
+        options: CallOptions,
+        decoder: ResponseDecoder,
+    ) -> Result<Answer, Error> {
+        let read = move |client: &Self, action: &str, response| {
+            client.read_typed(action, response, decoder)
+        };
+        self.send_with(request, options, read).await
     }
 }
 
@@ -470,18 +553,30 @@ struct Recovery {
 }
 
 impl Recovery {
-    /// Whether to send again after `result`, having fixed what needs fixing.
+    /// Whether `error` is one [`retry`](Self::retry) may recover from.
+    fn wants(&self, error: &Error) -> bool {
+        match error {
+            Error::Api { error, .. } => match error.kind {
+                ErrorType::Authentication => !self.refreshed,
+                ErrorType::MisdirectedRequest => !self.switched,
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Whether to send again after `error`, having fixed what needs fixing.
     ///
     /// # Errors
     /// When the token provider fails.
-    async fn retry<T>(
+    async fn retry(
         &mut self,
         client: &WebClient,
         action: &str,
-        result: &Result<T, Error>,
+        error: &Error,
         token: &mut Token,
     ) -> Result<bool, Error> {
-        let Err(Error::Api { error, .. }) = result else {
+        let Error::Api { error, .. } = error else {
             return Ok(false);
         };
         match error.kind {

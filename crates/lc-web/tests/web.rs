@@ -197,9 +197,49 @@ async fn malformed_and_truncated_bodies_are_decode_errors() {
         ),
         "{err:?}"
     );
-    sandbox.respond_raw_next("list_chats", 200, r#"{"unexpected": true}"#);
+    // JSON of the wrong shape: the payload does not match the response type.
+    sandbox.respond_raw_next("list_chats", 200, r#"{"chats_summary": 7}"#);
     let err = client.call(&ListChats::new()).await.unwrap_err();
-    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    assert!(
+        matches!(
+            &err,
+            Error::Decode {
+                source: FrameError::Payload { .. },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // Both wrong in shape and cut: still a body that is not JSON, though the typed
+    // read meets the wrong shape first.
+    sandbox.respond_raw_next("list_chats", 200, r#"{"chats_summary": 7, "found_chats": "#);
+    let err = client.call(&ListChats::new()).await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::Decode {
+                source: FrameError::Body { status: 200, .. },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // The untyped call sees the same bodies the same way.
+    sandbox.respond_raw_next("list_chats", 200, r#"{"chats_summary": 7, "found_chats": "#);
+    let err = client
+        .call_raw("list_chats", serde_json::json!({}))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::Decode {
+                source: FrameError::Body { status: 200, .. },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     // Nothing is left broken.
     client.call(&ListChats::new()).await.unwrap();
     sandbox.shutdown().await;
@@ -406,9 +446,19 @@ async fn tls_is_verified_and_negotiates_http2() {
         .unwrap()
         .json(&serde_json::json!({}))
         .unwrap();
-    let response = client.engine().send(request).await.unwrap();
+    let response = client.engine().send(request.clone()).await.unwrap();
     assert_eq!(response.status, 200);
     assert_eq!(response.version, http::Version::HTTP_2);
+    // Without HTTP/2 offered, the same server is spoken to over HTTP/1.1.
+    let tls = Tls::default()
+        .add_root_pem(cert.cert_pem.as_bytes())
+        .unwrap();
+    let config = WebConfig::default().tls(tls).http2(false);
+    let client = agent_client(&sandbox, agent.token.clone(), config);
+    client.call(&ListChats::new()).await.unwrap();
+    let response = client.engine().send(request).await.unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(response.version, http::Version::HTTP_11);
     sandbox.shutdown().await;
 }
 

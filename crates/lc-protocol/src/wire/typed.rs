@@ -39,6 +39,7 @@ pub struct TypedReply {
 #[derive(Clone, Copy)]
 pub struct ResponseDecoder {
     decode: fn(&str) -> Result<Option<TypedReply>, FrameError>,
+    payload: fn(&str) -> Result<Answer, serde_json::Error>,
 }
 
 impl std::fmt::Debug for ResponseDecoder {
@@ -52,7 +53,17 @@ impl ResponseDecoder {
     pub fn of<T: DeserializeOwned + Send + 'static>() -> Self {
         Self {
             decode: decode_frame::<T>,
+            payload: decode_payload::<T>,
         }
+    }
+
+    /// Reads `text`, a response payload alone (the body of a Web API response), straight
+    /// into the type ([`Answer::Typed`]), as [`finish`](Self::finish) would read it raw.
+    ///
+    /// # Errors
+    /// serde's error when `text` is not JSON or does not match the type.
+    pub fn decode_payload(&self, text: &str) -> Result<Answer, serde_json::Error> {
+        (self.payload)(text)
     }
 
     /// Reads the LiveChat frame `text` in one pass. `Ok(None)` when the frame is not a
@@ -196,6 +207,14 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Fields<'_, T> {
 }
 
 /// [`ResponseDecoder::decode`] for `T`.
+/// `text`, a payload alone, decoded as `T`.
+fn decode_payload<T: DeserializeOwned + Send + 'static>(
+    text: &str,
+) -> Result<Answer, serde_json::Error> {
+    let typed: T = serde_json::from_str(text)?;
+    Ok(Answer::Typed(Box::new(typed)))
+}
+
 fn decode_frame<T: DeserializeOwned + Send + 'static>(
     text: &str,
 ) -> Result<Option<TypedReply>, FrameError> {
@@ -304,6 +323,19 @@ mod tests {
                 Err(error) => Err(error.message),
             }
         }))
+    }
+
+    #[test]
+    fn a_payload_alone_is_decoded_into_its_type_as_finish_reads_it() {
+        let decoder = ResponseDecoder::of::<Page>();
+        let answer = decoder.decode_payload(r#"{"found":4,"x":[1]}"#).unwrap();
+        let page: Page = decoder.finish("list", answer).unwrap();
+        assert_eq!(page, Page { found: 4 });
+        let wrong = decoder.decode_payload(r#"{"found":"four"}"#).unwrap_err();
+        assert!(wrong.is_data(), "{wrong}");
+        let broken = decoder.decode_payload(r#"{"found":4"#).unwrap_err();
+        assert!(broken.is_eof(), "{broken}");
+        assert!(decoder.decode_payload(r#"{"found":4} x"#).is_err());
     }
 
     #[test]
