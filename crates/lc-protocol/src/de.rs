@@ -240,3 +240,81 @@ pub(crate) fn boxed<'de, T: Fields, D: Deserializer<'de>>(
 ) -> Result<Box<T>, D::Error> {
     deserializer.deserialize_map(FieldsVisitor::<T, Box<T>>(PhantomData))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{List, boxed};
+    use crate::agent::push::IncomingEvent;
+    use serde::Deserialize;
+
+    /// An element over `LARGE_ELEMENT` bytes: its lists take the boxed path.
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Large {
+        id: String,
+        pad: [u64; 32],
+    }
+
+    /// A small element: its lists take serde's path.
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Small {
+        id: String,
+    }
+
+    fn same<T>(text: &str)
+    where
+        T: for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug,
+    {
+        let ours = serde_json::from_str::<List<T>>(text).map(|list| list.0);
+        let serde = serde_json::from_str::<Vec<T>>(text);
+        match (ours, serde) {
+            (Ok(ours), Ok(serde)) => assert_eq!(ours, serde, "{text}"),
+            (Err(ours), Err(serde)) => assert_eq!(ours.to_string(), serde.to_string(), "{text}"),
+            (ours, serde) => panic!("{text}: {ours:?} but serde {serde:?}"),
+        }
+    }
+
+    #[test]
+    fn lists_decode_as_serde_decodes_a_vec_whatever_the_element_size() {
+        assert!(size_of::<Large>() >= super::LARGE_ELEMENT);
+        assert!(size_of::<Small>() < super::LARGE_ELEMENT);
+        let pad = format!("[{}]", vec!["7"; 32].join(","));
+        let large = |n: usize| {
+            let items: Vec<String> = (0..n)
+                .map(|i| format!(r#"{{"id":"e{i}","pad":{pad}}}"#))
+                .collect();
+            format!("[{}]", items.join(","))
+        };
+        for n in [0, 1, 4, 5, 25] {
+            let text = large(n);
+            same::<Large>(&text);
+            assert_eq!(
+                serde_json::from_str::<List<Large>>(&text).unwrap().0.len(),
+                n
+            );
+            let items: Vec<String> = (0..n).map(|i| format!(r#"{{"id":"e{i}"}}"#)).collect();
+            same::<Small>(&format!("[{}]", items.join(",")));
+        }
+        // Errors: not a list, a bad element, a cut list.
+        for text in ["5", r#"[{"id":5}]"#, r#"[{"id":"a"},"#, "{}"] {
+            same::<Large>(text);
+            same::<Small>(text);
+        }
+    }
+
+    #[test]
+    fn a_boxed_struct_decodes_as_its_box_does() {
+        let text = r#"{"chat_id":"C","thread_id":"T","event":{"id":"E","type":"message","text":"hi"},"new":1}"#;
+        let ours = boxed::<IncomingEvent, _>(&mut serde_json::Deserializer::from_str(text));
+        let serde = serde_json::from_str::<Box<IncomingEvent>>(text);
+        assert_eq!(ours.unwrap(), serde.unwrap());
+        for text in [r#"{"chat_id":"C"}"#, "[1]", r#"{"chat_id":5}"#] {
+            let ours = boxed::<IncomingEvent, _>(&mut serde_json::Deserializer::from_str(text));
+            let serde = serde_json::from_str::<Box<IncomingEvent>>(text);
+            assert_eq!(
+                ours.unwrap_err().to_string(),
+                serde.unwrap_err().to_string(),
+                "{text}"
+            );
+        }
+    }
+}
