@@ -103,20 +103,11 @@ const INLINE: usize = 4;
 /// The fields read before the tag: the first [`INLINE`] in place, in the visitor's frame
 /// (an event's tag usually follows `id`, `custom_id` and `created_at`: no allocation),
 /// any more in a vector. [`Resume`] borrows them, so they are never moved.
+#[derive(Default)]
 struct Before<'de> {
     inline: [Option<(Key<'de>, Aside<'de>)>; INLINE],
     len: usize,
     spill: Vec<(Key<'de>, Aside<'de>)>,
-}
-
-impl Default for Before<'_> {
-    fn default() -> Self {
-        Before {
-            inline: [None, None, None, None],
-            len: 0,
-            spill: Vec::new(),
-        }
-    }
 }
 
 impl<'de> Before<'de> {
