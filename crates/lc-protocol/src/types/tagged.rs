@@ -111,6 +111,10 @@ struct Before<'de> {
 }
 
 impl<'de> Before<'de> {
+    /// Keeps a field read before the tag. (`inline`: it is called from the union's visitor,
+    /// which is instantiated in the crates that decode, where a plain function of this
+    /// crate would not be inlined.)
+    #[inline]
     fn push(&mut self, field: (Key<'de>, Aside<'de>)) {
         match self.inline.get_mut(self.len) {
             Some(slot) => {
