@@ -498,9 +498,16 @@ impl<D> crate::call::Call<'_, D, {name}> {{"
         out.push_str("            _ => Self::Unknown { name: name.to_owned(), payload: decode_payload(name, payload)? },\n        })\n    }\n\n");
         out.push_str("    fn deserialize_payload<'de, D: serde::Deserializer<'de>>(name: &str, payload: D) -> Result<Self, D::Error> {\n        Ok(match name {\n");
         for p in pushes {
+            // A boxed payload of this file is decoded straight into its box (`de::boxed`),
+            // not returned by value through every layer of the decoder first.
+            let decode = if p.boxed && p.payload_type.is_none() {
+                "de::boxed"
+            } else {
+                "Deserialize::deserialize"
+            };
             let _ = writeln!(
                 out,
-                "            {:?} => Self::{}(Deserialize::deserialize(payload)?),",
+                "            {:?} => Self::{}({decode}(payload)?),",
                 p.name,
                 pascal_case(&p.name)
             );
@@ -563,13 +570,14 @@ fn render_deserialize(out: &mut String, name: &str, fields: &[FieldSpec], tag: O
         out,
         "\n{doc}impl<'de> Deserialize<'de> for {name} {{
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {{
-            type Value = {name};
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{
-                f.write_str(\"struct {name}\")
-            }}
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<{name}, A::Error> {{
+        de::fields(deserializer)
+    }}
+}}
+
+impl de::Fields for {name} {{
+    const EXPECTING: &'static str = \"struct {name}\";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<{name}, A::Error> {{
 "
     );
     for f in fields {
@@ -594,9 +602,15 @@ fn render_deserialize(out: &mut String, name: &str, fields: &[FieldSpec], tag: O
             .map(|spelling| format!("{spelling:?}"))
             .collect::<Vec<_>>()
             .join(" | ");
+        // A list goes through `de::List` (large elements boxed while it is read).
+        let helper = match (f.ty.starts_with("Vec<"), f.required) {
+            (false, _) => "field",
+            (true, true) => "list",
+            (true, false) => "optional_list",
+        };
         let _ = writeln!(
             out,
-            "                        {pattern} => de::field(&mut map, &mut {}, {:?})?,",
+            "                        {pattern} => de::{helper}(&mut map, &mut {}, {:?})?,",
             field_name(&f.name),
             f.name
         );
@@ -632,9 +646,6 @@ fn render_deserialize(out: &mut String, name: &str, fields: &[FieldSpec], tag: O
     out.push_str(
         "                    extra,
                 })
-            }
-        }
-        deserializer.deserialize_map(Fields)
     }
 }
 ",

@@ -118,3 +118,203 @@ impl<'de, E: de::Error> Deserializer<'de> for MissingField<E> {
         tuple_struct map struct enum identifier ignored_any
     }
 }
+
+/// Elements at least this large are boxed while their list is read (see [`List`]).
+const LARGE_ELEMENT: usize = 256;
+
+/// A `Vec<T>` as a field of a generated struct decodes it: as serde does for elements
+/// smaller than [`LARGE_ELEMENT`]; larger ones are boxed while the list is read and moved
+/// into a vector of exactly their number at the end. Growing a vector of large elements
+/// one by one reallocates and copies blocks of kilobytes (a page of 25 chat summaries goes
+/// through 2, 4, 8 and 16 KB), and on glibc each such allocation first merges every small
+/// chunk freed so far (`malloc_consolidate`): one allocation of the final size, late in
+/// the decode, costs less than the boxes.
+pub(crate) struct List<T>(pub(crate) Vec<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Elements<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Elements<T> {
+            type Value = List<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<S: de::SeqAccess<'de>>(self, mut seq: S) -> Result<List<T>, S::Error> {
+                if size_of::<T>() < LARGE_ELEMENT {
+                    let mut list = Vec::new();
+                    while let Some(element) = seq.next_element()? {
+                        list.push(element);
+                    }
+                    return Ok(List(list));
+                }
+                let mut boxed: Vec<Box<T>> = Vec::new();
+                while let Some(element) = seq.next_element()? {
+                    boxed.push(Box::new(element));
+                }
+                let mut list = Vec::with_capacity(boxed.len());
+                list.extend(boxed.into_iter().map(|element| *element));
+                Ok(List(list))
+            }
+        }
+        deserializer.deserialize_seq(Elements(PhantomData))
+    }
+}
+
+/// [`field`] for a required `Vec<T>` field, read as a [`List`].
+pub(crate) fn list<'de, A, T>(
+    map: &mut A,
+    slot: &mut Option<Vec<T>>,
+    name: &'static str,
+) -> Result<(), A::Error>
+where
+    A: MapAccess<'de>,
+    T: Deserialize<'de>,
+{
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value::<List<T>>()?.0);
+    Ok(())
+}
+
+/// [`field`] for an optional `Vec<T>` field (`null` is `None`), read as a [`List`].
+pub(crate) fn optional_list<'de, A, T>(
+    map: &mut A,
+    slot: &mut Option<Option<Vec<T>>>,
+    name: &'static str,
+) -> Result<(), A::Error>
+where
+    A: MapAccess<'de>,
+    T: Deserialize<'de>,
+{
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value::<Option<List<T>>>()?.map(|list| list.0));
+    Ok(())
+}
+
+/// A generated struct that keeps unknown fields in `extra`, decoded field by field from a
+/// map ([`fields`], [`boxed`]).
+pub(crate) trait Fields: Sized {
+    /// What the visitor expects (`struct Name`, as `#[derive(Deserialize)]` says).
+    const EXPECTING: &'static str;
+
+    /// Reads the struct's fields from `map`.
+    fn visit_fields<'de, A: MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
+}
+
+/// The map visitor of a [`Fields`] struct, whose value is `Out` (the struct, or its box).
+struct FieldsVisitor<T, Out>(PhantomData<(T, Out)>);
+
+impl<'de, T: Fields> Visitor<'de> for FieldsVisitor<T, T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(T::EXPECTING)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::visit_fields(map)
+    }
+}
+
+impl<'de, T: Fields> Visitor<'de> for FieldsVisitor<T, Box<T>> {
+    type Value = Box<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(T::EXPECTING)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Box<T>, A::Error> {
+        T::visit_fields(map).map(Box::new)
+    }
+}
+
+/// Decodes a [`Fields`] struct (its `Deserialize` impl).
+pub(crate) fn fields<'de, T: Fields, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+    deserializer.deserialize_map(FieldsVisitor::<T, T>(PhantomData))
+}
+
+/// Decodes a [`Fields`] struct into a box: the struct is built next to its box and moved
+/// into it once, where `Box<T>: Deserialize` returns it by value through every layer of
+/// the decoder first (a push payload of several hundred bytes copied each time).
+pub(crate) fn boxed<'de, T: Fields, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Box<T>, D::Error> {
+    deserializer.deserialize_map(FieldsVisitor::<T, Box<T>>(PhantomData))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{List, boxed};
+    use crate::agent::push::IncomingEvent;
+    use serde::Deserialize;
+
+    /// An element over `LARGE_ELEMENT` bytes: its lists take the boxed path.
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Large {
+        id: String,
+        pad: [u64; 32],
+    }
+
+    /// A small element: its lists take serde's path.
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Small {
+        id: String,
+    }
+
+    fn same<T>(text: &str)
+    where
+        T: for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug,
+    {
+        let ours = serde_json::from_str::<List<T>>(text).map(|list| list.0);
+        let serde = serde_json::from_str::<Vec<T>>(text);
+        match (ours, serde) {
+            (Ok(ours), Ok(serde)) => assert_eq!(ours, serde, "{text}"),
+            (Err(ours), Err(serde)) => assert_eq!(ours.to_string(), serde.to_string(), "{text}"),
+            (ours, serde) => panic!("{text}: {ours:?} but serde {serde:?}"),
+        }
+    }
+
+    #[test]
+    fn lists_decode_as_serde_decodes_a_vec_whatever_the_element_size() {
+        assert!(size_of::<Large>() >= super::LARGE_ELEMENT);
+        assert!(size_of::<Small>() < super::LARGE_ELEMENT);
+        let pad = format!("[{}]", vec!["7"; 32].join(","));
+        let large = |n: usize| {
+            let items: Vec<String> = (0..n)
+                .map(|i| format!(r#"{{"id":"e{i}","pad":{pad}}}"#))
+                .collect();
+            format!("[{}]", items.join(","))
+        };
+        for n in [0, 1, 4, 5, 25] {
+            let text = large(n);
+            same::<Large>(&text);
+            assert_eq!(
+                serde_json::from_str::<List<Large>>(&text).unwrap().0.len(),
+                n
+            );
+            let items: Vec<String> = (0..n).map(|i| format!(r#"{{"id":"e{i}"}}"#)).collect();
+            same::<Small>(&format!("[{}]", items.join(",")));
+        }
+        // Errors: not a list, a bad element, a cut list.
+        for text in ["5", r#"[{"id":5}]"#, r#"[{"id":"a"},"#, "{}"] {
+            same::<Large>(text);
+            same::<Small>(text);
+        }
+    }
+
+    #[test]
+    fn a_boxed_struct_decodes_as_its_box_does() {
+        let text = r#"{"chat_id":"C","thread_id":"T","event":{"id":"E","type":"message","text":"hi"},"new":1}"#;
+        let ours = boxed::<IncomingEvent, _>(&mut serde_json::Deserializer::from_str(text));
+        let serde = serde_json::from_str::<Box<IncomingEvent>>(text);
+        assert_eq!(ours.unwrap(), serde.unwrap());
+        for text in [r#"{"chat_id":"C"}"#, "[1]", r#"{"chat_id":5}"#] {
+            let ours = boxed::<IncomingEvent, _>(&mut serde_json::Deserializer::from_str(text));
+            let serde = serde_json::from_str::<Box<IncomingEvent>>(text);
+            assert_eq!(
+                ours.unwrap_err().to_string(),
+                serde.unwrap_err().to_string(),
+                "{text}"
+            );
+        }
+    }
+}

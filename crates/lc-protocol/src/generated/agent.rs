@@ -735,47 +735,42 @@ pub struct ListChatsResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ListChatsResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ListChatsResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ListChatsResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ListChatsResponse, A::Error> {
-                let mut chats_summary: Option<Vec<ChatSummary>> = None;
-                let mut found_chats: Option<u64> = None;
-                let mut next_page_id: Option<Option<PageId>> = None;
-                let mut previous_page_id: Option<Option<PageId>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chats_summary" => {
-                            de::field(&mut map, &mut chats_summary, "chats_summary")?
-                        }
-                        "found_chats" => de::field(&mut map, &mut found_chats, "found_chats")?,
-                        "next_page_id" => de::field(&mut map, &mut next_page_id, "next_page_id")?,
-                        "previous_page_id" => {
-                            de::field(&mut map, &mut previous_page_id, "previous_page_id")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ListChatsResponse {
+    const EXPECTING: &'static str = "struct ListChatsResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ListChatsResponse, A::Error> {
+        let mut chats_summary: Option<Vec<ChatSummary>> = None;
+        let mut found_chats: Option<u64> = None;
+        let mut next_page_id: Option<Option<PageId>> = None;
+        let mut previous_page_id: Option<Option<PageId>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chats_summary" => de::list(&mut map, &mut chats_summary, "chats_summary")?,
+                "found_chats" => de::field(&mut map, &mut found_chats, "found_chats")?,
+                "next_page_id" => de::field(&mut map, &mut next_page_id, "next_page_id")?,
+                "previous_page_id" => {
+                    de::field(&mut map, &mut previous_page_id, "previous_page_id")?
                 }
-                Ok(ListChatsResponse {
-                    chats_summary: de::required(chats_summary, "chats_summary")?,
-                    found_chats: de::required(found_chats, "found_chats")?,
-                    next_page_id: next_page_id.flatten(),
-                    previous_page_id: previous_page_id.flatten(),
-                    extra,
-                })
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ListChatsResponse {
+            chats_summary: de::required(chats_summary, "chats_summary")?,
+            found_chats: de::required(found_chats, "found_chats")?,
+            next_page_id: next_page_id.flatten(),
+            previous_page_id: previous_page_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -919,47 +914,42 @@ pub struct ListThreadsResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ListThreadsResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ListThreadsResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ListThreadsResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ListThreadsResponse, A::Error> {
-                let mut threads: Option<Vec<Thread>> = None;
-                let mut found_threads: Option<u64> = None;
-                let mut next_page_id: Option<Option<PageId>> = None;
-                let mut previous_page_id: Option<Option<PageId>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "threads" => de::field(&mut map, &mut threads, "threads")?,
-                        "found_threads" => {
-                            de::field(&mut map, &mut found_threads, "found_threads")?
-                        }
-                        "next_page_id" => de::field(&mut map, &mut next_page_id, "next_page_id")?,
-                        "previous_page_id" => {
-                            de::field(&mut map, &mut previous_page_id, "previous_page_id")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ListThreadsResponse {
+    const EXPECTING: &'static str = "struct ListThreadsResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ListThreadsResponse, A::Error> {
+        let mut threads: Option<Vec<Thread>> = None;
+        let mut found_threads: Option<u64> = None;
+        let mut next_page_id: Option<Option<PageId>> = None;
+        let mut previous_page_id: Option<Option<PageId>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "threads" => de::list(&mut map, &mut threads, "threads")?,
+                "found_threads" => de::field(&mut map, &mut found_threads, "found_threads")?,
+                "next_page_id" => de::field(&mut map, &mut next_page_id, "next_page_id")?,
+                "previous_page_id" => {
+                    de::field(&mut map, &mut previous_page_id, "previous_page_id")?
                 }
-                Ok(ListThreadsResponse {
-                    threads: de::required(threads, "threads")?,
-                    found_threads: de::required(found_threads, "found_threads")?,
-                    next_page_id: next_page_id.flatten(),
-                    previous_page_id: previous_page_id.flatten(),
-                    extra,
-                })
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ListThreadsResponse {
+            threads: de::required(threads, "threads")?,
+            found_threads: de::required(found_threads, "found_threads")?,
+            next_page_id: next_page_id.flatten(),
+            previous_page_id: previous_page_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1044,49 +1034,46 @@ pub struct GetChatResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for GetChatResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = GetChatResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct GetChatResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GetChatResponse, A::Error> {
-                let mut id: Option<ChatId> = None;
-                let mut thread: Option<Option<Thread>> = None;
-                let mut users: Option<Vec<User>> = None;
-                let mut properties: Option<Option<Properties>> = None;
-                let mut access: Option<Option<Access>> = None;
-                let mut is_followed: Option<bool> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "thread" => de::field(&mut map, &mut thread, "thread")?,
-                        "users" => de::field(&mut map, &mut users, "users")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        "access" => de::field(&mut map, &mut access, "access")?,
-                        "is_followed" => de::field(&mut map, &mut is_followed, "is_followed")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for GetChatResponse {
+    const EXPECTING: &'static str = "struct GetChatResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<GetChatResponse, A::Error> {
+        let mut id: Option<ChatId> = None;
+        let mut thread: Option<Option<Thread>> = None;
+        let mut users: Option<Vec<User>> = None;
+        let mut properties: Option<Option<Properties>> = None;
+        let mut access: Option<Option<Access>> = None;
+        let mut is_followed: Option<bool> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "thread" => de::field(&mut map, &mut thread, "thread")?,
+                "users" => de::list(&mut map, &mut users, "users")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                "access" => de::field(&mut map, &mut access, "access")?,
+                "is_followed" => de::field(&mut map, &mut is_followed, "is_followed")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(GetChatResponse {
-                    id: de::required(id, "id")?,
-                    thread: thread.flatten(),
-                    users: de::required(users, "users")?,
-                    properties: properties.flatten(),
-                    access: access.flatten(),
-                    is_followed: de::required(is_followed, "is_followed")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(GetChatResponse {
+            id: de::required(id, "id")?,
+            thread: thread.flatten(),
+            users: de::required(users, "users")?,
+            properties: properties.flatten(),
+            access: access.flatten(),
+            is_followed: de::required(is_followed, "is_followed")?,
+            extra,
+        })
     }
 }
 
@@ -1227,45 +1214,42 @@ pub struct ListArchivesResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ListArchivesResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ListArchivesResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ListArchivesResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ListArchivesResponse, A::Error> {
-                let mut chats: Option<Vec<Chat>> = None;
-                let mut found_chats: Option<u64> = None;
-                let mut next_page_id: Option<Option<PageId>> = None;
-                let mut previous_page_id: Option<Option<PageId>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chats" => de::field(&mut map, &mut chats, "chats")?,
-                        "found_chats" => de::field(&mut map, &mut found_chats, "found_chats")?,
-                        "next_page_id" => de::field(&mut map, &mut next_page_id, "next_page_id")?,
-                        "previous_page_id" => {
-                            de::field(&mut map, &mut previous_page_id, "previous_page_id")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ListArchivesResponse {
+    const EXPECTING: &'static str = "struct ListArchivesResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ListArchivesResponse, A::Error> {
+        let mut chats: Option<Vec<Chat>> = None;
+        let mut found_chats: Option<u64> = None;
+        let mut next_page_id: Option<Option<PageId>> = None;
+        let mut previous_page_id: Option<Option<PageId>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chats" => de::list(&mut map, &mut chats, "chats")?,
+                "found_chats" => de::field(&mut map, &mut found_chats, "found_chats")?,
+                "next_page_id" => de::field(&mut map, &mut next_page_id, "next_page_id")?,
+                "previous_page_id" => {
+                    de::field(&mut map, &mut previous_page_id, "previous_page_id")?
                 }
-                Ok(ListArchivesResponse {
-                    chats: de::required(chats, "chats")?,
-                    found_chats: de::required(found_chats, "found_chats")?,
-                    next_page_id: next_page_id.flatten(),
-                    previous_page_id: previous_page_id.flatten(),
-                    extra,
-                })
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ListArchivesResponse {
+            chats: de::required(chats, "chats")?,
+            found_chats: de::required(found_chats, "found_chats")?,
+            next_page_id: next_page_id.flatten(),
+            previous_page_id: previous_page_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1371,40 +1355,37 @@ pub struct StartChatResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for StartChatResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = StartChatResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct StartChatResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<StartChatResponse, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut event_ids: Option<Option<Vec<EventId>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "event_ids" => de::field(&mut map, &mut event_ids, "event_ids")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for StartChatResponse {
+    const EXPECTING: &'static str = "struct StartChatResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<StartChatResponse, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut event_ids: Option<Option<Vec<EventId>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "event_ids" => de::optional_list(&mut map, &mut event_ids, "event_ids")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(StartChatResponse {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    event_ids: event_ids.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(StartChatResponse {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            event_ids: event_ids.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1495,37 +1476,34 @@ pub struct ResumeChatResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ResumeChatResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ResumeChatResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ResumeChatResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ResumeChatResponse, A::Error> {
-                let mut thread_id: Option<ThreadId> = None;
-                let mut event_ids: Option<Option<Vec<EventId>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "event_ids" => de::field(&mut map, &mut event_ids, "event_ids")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ResumeChatResponse {
+    const EXPECTING: &'static str = "struct ResumeChatResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ResumeChatResponse, A::Error> {
+        let mut thread_id: Option<ThreadId> = None;
+        let mut event_ids: Option<Option<Vec<EventId>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "event_ids" => de::optional_list(&mut map, &mut event_ids, "event_ids")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ResumeChatResponse {
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    event_ids: event_ids.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ResumeChatResponse {
+            thread_id: de::required(thread_id, "thread_id")?,
+            event_ids: event_ids.flatten(),
+            extra,
+        })
     }
 }
 
@@ -2067,34 +2045,31 @@ pub struct SendEventResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for SendEventResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = SendEventResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct SendEventResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SendEventResponse, A::Error> {
-                let mut event_id: Option<EventId> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for SendEventResponse {
+    const EXPECTING: &'static str = "struct SendEventResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<SendEventResponse, A::Error> {
+        let mut event_id: Option<EventId> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(SendEventResponse {
-                    event_id: de::required(event_id, "event_id")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(SendEventResponse {
+            event_id: de::required(event_id, "event_id")?,
+            extra,
+        })
     }
 }
 
@@ -2182,34 +2157,31 @@ pub struct UploadFileResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for UploadFileResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = UploadFileResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct UploadFileResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<UploadFileResponse, A::Error> {
-                let mut url: Option<String> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "url" => de::field(&mut map, &mut url, "url")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for UploadFileResponse {
+    const EXPECTING: &'static str = "struct UploadFileResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<UploadFileResponse, A::Error> {
+        let mut url: Option<String> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "url" => de::field(&mut map, &mut url, "url")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(UploadFileResponse {
-                    url: de::required(url, "url")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(UploadFileResponse {
+            url: de::required(url, "url")?,
+            extra,
+        })
     }
 }
 
@@ -2791,52 +2763,47 @@ pub struct ListCustomersResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ListCustomersResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ListCustomersResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ListCustomersResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ListCustomersResponse, A::Error> {
-                let mut customers: Option<Vec<Customer>> = None;
-                let mut total_customers: Option<u64> = None;
-                let mut limited_customers: Option<Option<u64>> = None;
-                let mut next_page_id: Option<Option<PageId>> = None;
-                let mut previous_page_id: Option<Option<PageId>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "customers" => de::field(&mut map, &mut customers, "customers")?,
-                        "total_customers" => {
-                            de::field(&mut map, &mut total_customers, "total_customers")?
-                        }
-                        "limited_customers" => {
-                            de::field(&mut map, &mut limited_customers, "limited_customers")?
-                        }
-                        "next_page_id" => de::field(&mut map, &mut next_page_id, "next_page_id")?,
-                        "previous_page_id" => {
-                            de::field(&mut map, &mut previous_page_id, "previous_page_id")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ListCustomersResponse {
+    const EXPECTING: &'static str = "struct ListCustomersResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ListCustomersResponse, A::Error> {
+        let mut customers: Option<Vec<Customer>> = None;
+        let mut total_customers: Option<u64> = None;
+        let mut limited_customers: Option<Option<u64>> = None;
+        let mut next_page_id: Option<Option<PageId>> = None;
+        let mut previous_page_id: Option<Option<PageId>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "customers" => de::list(&mut map, &mut customers, "customers")?,
+                "total_customers" => de::field(&mut map, &mut total_customers, "total_customers")?,
+                "limited_customers" => {
+                    de::field(&mut map, &mut limited_customers, "limited_customers")?
                 }
-                Ok(ListCustomersResponse {
-                    customers: de::required(customers, "customers")?,
-                    total_customers: de::required(total_customers, "total_customers")?,
-                    limited_customers: limited_customers.flatten(),
-                    next_page_id: next_page_id.flatten(),
-                    previous_page_id: previous_page_id.flatten(),
-                    extra,
-                })
+                "next_page_id" => de::field(&mut map, &mut next_page_id, "next_page_id")?,
+                "previous_page_id" => {
+                    de::field(&mut map, &mut previous_page_id, "previous_page_id")?
+                }
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ListCustomersResponse {
+            customers: de::required(customers, "customers")?,
+            total_customers: de::required(total_customers, "total_customers")?,
+            limited_customers: limited_customers.flatten(),
+            next_page_id: next_page_id.flatten(),
+            previous_page_id: previous_page_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -2953,34 +2920,31 @@ pub struct CreateCustomerResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for CreateCustomerResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = CreateCustomerResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CreateCustomerResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CreateCustomerResponse, A::Error> {
-                let mut customer_id: Option<CustomerId> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "customer_id" => de::field(&mut map, &mut customer_id, "customer_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for CreateCustomerResponse {
+    const EXPECTING: &'static str = "struct CreateCustomerResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<CreateCustomerResponse, A::Error> {
+        let mut customer_id: Option<CustomerId> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "customer_id" => de::field(&mut map, &mut customer_id, "customer_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(CreateCustomerResponse {
-                    customer_id: de::required(customer_id, "customer_id")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(CreateCustomerResponse {
+            customer_id: de::required(customer_id, "customer_id")?,
+            extra,
+        })
     }
 }
 
@@ -3324,39 +3288,34 @@ pub struct SubscribeCustomersResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for SubscribeCustomersResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = SubscribeCustomersResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct SubscribeCustomersResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubscribeCustomersResponse, A::Error> {
-                let mut subscription_id: Option<String> = None;
-                let mut customers: Option<Vec<Customer>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "subscription_id" => {
-                            de::field(&mut map, &mut subscription_id, "subscription_id")?
-                        }
-                        "customers" => de::field(&mut map, &mut customers, "customers")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for SubscribeCustomersResponse {
+    const EXPECTING: &'static str = "struct SubscribeCustomersResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<SubscribeCustomersResponse, A::Error> {
+        let mut subscription_id: Option<String> = None;
+        let mut customers: Option<Vec<Customer>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "subscription_id" => de::field(&mut map, &mut subscription_id, "subscription_id")?,
+                "customers" => de::list(&mut map, &mut customers, "customers")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(SubscribeCustomersResponse {
-                    subscription_id: de::required(subscription_id, "subscription_id")?,
-                    customers: de::required(customers, "customers")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(SubscribeCustomersResponse {
+            subscription_id: de::required(subscription_id, "subscription_id")?,
+            customers: de::required(customers, "customers")?,
+            extra,
+        })
     }
 }
 
@@ -3573,42 +3532,37 @@ pub struct LoginResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for LoginResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = LoginResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct LoginResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<LoginResponse, A::Error> {
-                let mut license: Option<License> = None;
-                let mut my_profile: Option<Agent> = None;
-                let mut chats_summary: Option<Vec<ChatSummary>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "license" => de::field(&mut map, &mut license, "license")?,
-                        "my_profile" => de::field(&mut map, &mut my_profile, "my_profile")?,
-                        "chats_summary" => {
-                            de::field(&mut map, &mut chats_summary, "chats_summary")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for LoginResponse {
+    const EXPECTING: &'static str = "struct LoginResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<LoginResponse, A::Error> {
+        let mut license: Option<License> = None;
+        let mut my_profile: Option<Agent> = None;
+        let mut chats_summary: Option<Vec<ChatSummary>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "license" => de::field(&mut map, &mut license, "license")?,
+                "my_profile" => de::field(&mut map, &mut my_profile, "my_profile")?,
+                "chats_summary" => de::list(&mut map, &mut chats_summary, "chats_summary")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(LoginResponse {
-                    license: de::required(license, "license")?,
-                    my_profile: de::required(my_profile, "my_profile")?,
-                    chats_summary: de::required(chats_summary, "chats_summary")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(LoginResponse {
+            license: de::required(license, "license")?,
+            my_profile: de::required(my_profile, "my_profile")?,
+            chats_summary: de::required(chats_summary, "chats_summary")?,
+            extra,
+        })
     }
 }
 
@@ -4275,43 +4229,40 @@ pub struct GetLicenseInfoResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for GetLicenseInfoResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = GetLicenseInfoResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct GetLicenseInfoResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GetLicenseInfoResponse, A::Error> {
-                let mut license_id: Option<LicenseId> = None;
-                let mut expires_at: Option<String> = None;
-                let mut created_at: Option<String> = None;
-                let mut in_trial: Option<bool> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "license_id" => de::field(&mut map, &mut license_id, "license_id")?,
-                        "expires_at" => de::field(&mut map, &mut expires_at, "expires_at")?,
-                        "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
-                        "in_trial" => de::field(&mut map, &mut in_trial, "in_trial")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for GetLicenseInfoResponse {
+    const EXPECTING: &'static str = "struct GetLicenseInfoResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<GetLicenseInfoResponse, A::Error> {
+        let mut license_id: Option<LicenseId> = None;
+        let mut expires_at: Option<String> = None;
+        let mut created_at: Option<String> = None;
+        let mut in_trial: Option<bool> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "license_id" => de::field(&mut map, &mut license_id, "license_id")?,
+                "expires_at" => de::field(&mut map, &mut expires_at, "expires_at")?,
+                "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
+                "in_trial" => de::field(&mut map, &mut in_trial, "in_trial")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(GetLicenseInfoResponse {
-                    license_id: de::required(license_id, "license_id")?,
-                    expires_at: de::required(expires_at, "expires_at")?,
-                    created_at: de::required(created_at, "created_at")?,
-                    in_trial: de::required(in_trial, "in_trial")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(GetLicenseInfoResponse {
+            license_id: de::required(license_id, "license_id")?,
+            expires_at: de::required(expires_at, "expires_at")?,
+            created_at: de::required(created_at, "created_at")?,
+            in_trial: de::required(in_trial, "in_trial")?,
+            extra,
+        })
     }
 }
 

@@ -50,37 +50,34 @@ pub struct ChatTransferredTo {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ChatTransferredTo {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ChatTransferredTo;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ChatTransferredTo")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChatTransferredTo, A::Error> {
-                let mut group_ids: Option<Option<Vec<GroupId>>> = None;
-                let mut agent_ids: Option<Option<Vec<AgentId>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "group_ids" => de::field(&mut map, &mut group_ids, "group_ids")?,
-                        "agent_ids" => de::field(&mut map, &mut agent_ids, "agent_ids")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ChatTransferredTo {
+    const EXPECTING: &'static str = "struct ChatTransferredTo";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ChatTransferredTo, A::Error> {
+        let mut group_ids: Option<Option<Vec<GroupId>>> = None;
+        let mut agent_ids: Option<Option<Vec<AgentId>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "group_ids" => de::optional_list(&mut map, &mut group_ids, "group_ids")?,
+                "agent_ids" => de::optional_list(&mut map, &mut agent_ids, "agent_ids")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ChatTransferredTo {
-                    group_ids: group_ids.flatten(),
-                    agent_ids: agent_ids.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ChatTransferredTo {
+            group_ids: group_ids.flatten(),
+            agent_ids: agent_ids.flatten(),
+            extra,
+        })
     }
 }
 
@@ -98,34 +95,31 @@ pub struct CustomerTransferredTo {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for CustomerTransferredTo {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = CustomerTransferredTo;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CustomerTransferredTo")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerTransferredTo, A::Error> {
-                let mut group_ids: Option<Vec<GroupId>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "group_ids" => de::field(&mut map, &mut group_ids, "group_ids")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for CustomerTransferredTo {
+    const EXPECTING: &'static str = "struct CustomerTransferredTo";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<CustomerTransferredTo, A::Error> {
+        let mut group_ids: Option<Vec<GroupId>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "group_ids" => de::list(&mut map, &mut group_ids, "group_ids")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(CustomerTransferredTo {
-                    group_ids: de::required(group_ids, "group_ids")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(CustomerTransferredTo {
+            group_ids: de::required(group_ids, "group_ids")?,
+            extra,
+        })
     }
 }
 
@@ -147,37 +141,34 @@ pub struct AgentDisconnectedData {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for AgentDisconnectedData {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = AgentDisconnectedData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AgentDisconnectedData")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AgentDisconnectedData, A::Error> {
-                let mut region: Option<Option<String>> = None;
-                let mut timeout: Option<Option<Value>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "region" => de::field(&mut map, &mut region, "region")?,
-                        "timeout" => de::field(&mut map, &mut timeout, "timeout")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for AgentDisconnectedData {
+    const EXPECTING: &'static str = "struct AgentDisconnectedData";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<AgentDisconnectedData, A::Error> {
+        let mut region: Option<Option<String>> = None;
+        let mut timeout: Option<Option<Value>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "region" => de::field(&mut map, &mut region, "region")?,
+                "timeout" => de::field(&mut map, &mut timeout, "timeout")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(AgentDisconnectedData {
-                    region: region.flatten(),
-                    timeout: timeout.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(AgentDisconnectedData {
+            region: region.flatten(),
+            timeout: timeout.flatten(),
+            extra,
+        })
     }
 }
 
@@ -195,34 +186,31 @@ pub struct AutoAccessAccess {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for AutoAccessAccess {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = AutoAccessAccess;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AutoAccessAccess")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AutoAccessAccess, A::Error> {
-                let mut groups: Option<Vec<GroupId>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "groups" => de::field(&mut map, &mut groups, "groups")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for AutoAccessAccess {
+    const EXPECTING: &'static str = "struct AutoAccessAccess";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<AutoAccessAccess, A::Error> {
+        let mut groups: Option<Vec<GroupId>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "groups" => de::list(&mut map, &mut groups, "groups")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(AutoAccessAccess {
-                    groups: de::required(groups, "groups")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(AutoAccessAccess {
+            groups: de::required(groups, "groups")?,
+            extra,
+        })
     }
 }
 
@@ -247,40 +235,37 @@ pub struct AutoAccessConditions {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for AutoAccessConditions {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = AutoAccessConditions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AutoAccessConditions")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AutoAccessConditions, A::Error> {
-                let mut url: Option<Option<AutoAccessUrlCondition>> = None;
-                let mut domain: Option<Option<AutoAccessUrlCondition>> = None;
-                let mut geolocation: Option<Option<AutoAccessGeolocationCondition>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "url" => de::field(&mut map, &mut url, "url")?,
-                        "domain" => de::field(&mut map, &mut domain, "domain")?,
-                        "geolocation" => de::field(&mut map, &mut geolocation, "geolocation")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for AutoAccessConditions {
+    const EXPECTING: &'static str = "struct AutoAccessConditions";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<AutoAccessConditions, A::Error> {
+        let mut url: Option<Option<AutoAccessUrlCondition>> = None;
+        let mut domain: Option<Option<AutoAccessUrlCondition>> = None;
+        let mut geolocation: Option<Option<AutoAccessGeolocationCondition>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "url" => de::field(&mut map, &mut url, "url")?,
+                "domain" => de::field(&mut map, &mut domain, "domain")?,
+                "geolocation" => de::field(&mut map, &mut geolocation, "geolocation")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(AutoAccessConditions {
-                    url: url.flatten(),
-                    domain: domain.flatten(),
-                    geolocation: geolocation.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(AutoAccessConditions {
+            url: url.flatten(),
+            domain: domain.flatten(),
+            geolocation: geolocation.flatten(),
+            extra,
+        })
     }
 }
 
@@ -302,39 +287,36 @@ pub struct AutoAccessUrlCondition {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for AutoAccessUrlCondition {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = AutoAccessUrlCondition;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AutoAccessUrlCondition")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AutoAccessUrlCondition, A::Error> {
-                let mut values: Option<Option<Vec<AutoAccessUrlMatch>>> = None;
-                let mut exclude_values: Option<Option<Vec<AutoAccessUrlMatch>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "values" => de::field(&mut map, &mut values, "values")?,
-                        "exclude_values" => {
-                            de::field(&mut map, &mut exclude_values, "exclude_values")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for AutoAccessUrlCondition {
+    const EXPECTING: &'static str = "struct AutoAccessUrlCondition";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<AutoAccessUrlCondition, A::Error> {
+        let mut values: Option<Option<Vec<AutoAccessUrlMatch>>> = None;
+        let mut exclude_values: Option<Option<Vec<AutoAccessUrlMatch>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "values" => de::optional_list(&mut map, &mut values, "values")?,
+                "exclude_values" => {
+                    de::optional_list(&mut map, &mut exclude_values, "exclude_values")?
                 }
-                Ok(AutoAccessUrlCondition {
-                    values: values.flatten(),
-                    exclude_values: exclude_values.flatten(),
-                    extra,
-                })
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(AutoAccessUrlCondition {
+            values: values.flatten(),
+            exclude_values: exclude_values.flatten(),
+            extra,
+        })
     }
 }
 
@@ -355,37 +337,34 @@ pub struct AutoAccessUrlMatch {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for AutoAccessUrlMatch {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = AutoAccessUrlMatch;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AutoAccessUrlMatch")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AutoAccessUrlMatch, A::Error> {
-                let mut value: Option<String> = None;
-                let mut exact_match: Option<Option<bool>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "value" => de::field(&mut map, &mut value, "value")?,
-                        "exact_match" => de::field(&mut map, &mut exact_match, "exact_match")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for AutoAccessUrlMatch {
+    const EXPECTING: &'static str = "struct AutoAccessUrlMatch";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<AutoAccessUrlMatch, A::Error> {
+        let mut value: Option<String> = None;
+        let mut exact_match: Option<Option<bool>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "value" => de::field(&mut map, &mut value, "value")?,
+                "exact_match" => de::field(&mut map, &mut exact_match, "exact_match")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(AutoAccessUrlMatch {
-                    value: de::required(value, "value")?,
-                    exact_match: exact_match.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(AutoAccessUrlMatch {
+            value: de::required(value, "value")?,
+            exact_match: exact_match.flatten(),
+            extra,
+        })
     }
 }
 
@@ -407,39 +386,36 @@ pub struct AutoAccessGeolocationCondition {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for AutoAccessGeolocationCondition {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = AutoAccessGeolocationCondition;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AutoAccessGeolocationCondition")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AutoAccessGeolocationCondition, A::Error> {
-                let mut values: Option<Option<Vec<AutoAccessGeolocationMatch>>> = None;
-                let mut exclude_values: Option<Option<Vec<AutoAccessGeolocationMatch>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "values" => de::field(&mut map, &mut values, "values")?,
-                        "exclude_values" => {
-                            de::field(&mut map, &mut exclude_values, "exclude_values")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for AutoAccessGeolocationCondition {
+    const EXPECTING: &'static str = "struct AutoAccessGeolocationCondition";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<AutoAccessGeolocationCondition, A::Error> {
+        let mut values: Option<Option<Vec<AutoAccessGeolocationMatch>>> = None;
+        let mut exclude_values: Option<Option<Vec<AutoAccessGeolocationMatch>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "values" => de::optional_list(&mut map, &mut values, "values")?,
+                "exclude_values" => {
+                    de::optional_list(&mut map, &mut exclude_values, "exclude_values")?
                 }
-                Ok(AutoAccessGeolocationCondition {
-                    values: values.flatten(),
-                    exclude_values: exclude_values.flatten(),
-                    extra,
-                })
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(AutoAccessGeolocationCondition {
+            values: values.flatten(),
+            exclude_values: exclude_values.flatten(),
+            extra,
+        })
     }
 }
 
@@ -467,43 +443,40 @@ pub struct AutoAccessGeolocationMatch {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for AutoAccessGeolocationMatch {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = AutoAccessGeolocationMatch;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AutoAccessGeolocationMatch")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AutoAccessGeolocationMatch, A::Error> {
-                let mut country: Option<Option<String>> = None;
-                let mut country_code: Option<Option<String>> = None;
-                let mut region: Option<Option<String>> = None;
-                let mut city: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "country" => de::field(&mut map, &mut country, "country")?,
-                        "country_code" => de::field(&mut map, &mut country_code, "country_code")?,
-                        "region" => de::field(&mut map, &mut region, "region")?,
-                        "city" => de::field(&mut map, &mut city, "city")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for AutoAccessGeolocationMatch {
+    const EXPECTING: &'static str = "struct AutoAccessGeolocationMatch";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<AutoAccessGeolocationMatch, A::Error> {
+        let mut country: Option<Option<String>> = None;
+        let mut country_code: Option<Option<String>> = None;
+        let mut region: Option<Option<String>> = None;
+        let mut city: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "country" => de::field(&mut map, &mut country, "country")?,
+                "country_code" => de::field(&mut map, &mut country_code, "country_code")?,
+                "region" => de::field(&mut map, &mut region, "region")?,
+                "city" => de::field(&mut map, &mut city, "city")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(AutoAccessGeolocationMatch {
-                    country: country.flatten(),
-                    country_code: country_code.flatten(),
-                    region: region.flatten(),
-                    city: city.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(AutoAccessGeolocationMatch {
+            country: country.flatten(),
+            country_code: country_code.flatten(),
+            region: region.flatten(),
+            city: city.flatten(),
+            extra,
+        })
     }
 }
 
@@ -539,49 +512,46 @@ pub struct AutoAccessChange {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for AutoAccessChange {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = AutoAccessChange;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AutoAccessChange")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AutoAccessChange, A::Error> {
-                let mut id: Option<String> = None;
-                let mut status: Option<Option<AutoAccessChangeStatus>> = None;
-                let mut next_id: Option<Option<String>> = None;
-                let mut description: Option<Option<String>> = None;
-                let mut access: Option<Option<AutoAccessAccess>> = None;
-                let mut conditions: Option<Option<AutoAccessConditions>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "status" => de::field(&mut map, &mut status, "status")?,
-                        "next_id" => de::field(&mut map, &mut next_id, "next_id")?,
-                        "description" => de::field(&mut map, &mut description, "description")?,
-                        "access" => de::field(&mut map, &mut access, "access")?,
-                        "conditions" => de::field(&mut map, &mut conditions, "conditions")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for AutoAccessChange {
+    const EXPECTING: &'static str = "struct AutoAccessChange";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<AutoAccessChange, A::Error> {
+        let mut id: Option<String> = None;
+        let mut status: Option<Option<AutoAccessChangeStatus>> = None;
+        let mut next_id: Option<Option<String>> = None;
+        let mut description: Option<Option<String>> = None;
+        let mut access: Option<Option<AutoAccessAccess>> = None;
+        let mut conditions: Option<Option<AutoAccessConditions>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "status" => de::field(&mut map, &mut status, "status")?,
+                "next_id" => de::field(&mut map, &mut next_id, "next_id")?,
+                "description" => de::field(&mut map, &mut description, "description")?,
+                "access" => de::field(&mut map, &mut access, "access")?,
+                "conditions" => de::field(&mut map, &mut conditions, "conditions")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(AutoAccessChange {
-                    id: de::required(id, "id")?,
-                    status: status.flatten(),
-                    next_id: next_id.flatten(),
-                    description: description.flatten(),
-                    access: access.flatten(),
-                    conditions: conditions.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(AutoAccessChange {
+            id: de::required(id, "id")?,
+            status: status.flatten(),
+            next_id: next_id.flatten(),
+            description: description.flatten(),
+            access: access.flatten(),
+            conditions: conditions.flatten(),
+            extra,
+        })
     }
 }
 
@@ -601,37 +571,34 @@ pub struct GroupsStatusUpdatedGroup {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for GroupsStatusUpdatedGroup {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = GroupsStatusUpdatedGroup;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct GroupsStatusUpdatedGroup")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GroupsStatusUpdatedGroup, A::Error> {
-                let mut id: Option<GroupId> = None;
-                let mut status: Option<AgentGroupStatus> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "status" => de::field(&mut map, &mut status, "status")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for GroupsStatusUpdatedGroup {
+    const EXPECTING: &'static str = "struct GroupsStatusUpdatedGroup";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<GroupsStatusUpdatedGroup, A::Error> {
+        let mut id: Option<GroupId> = None;
+        let mut status: Option<AgentGroupStatus> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "status" => de::field(&mut map, &mut status, "status")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(GroupsStatusUpdatedGroup {
-                    id: de::required(id, "id")?,
-                    status: de::required(status, "status")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(GroupsStatusUpdatedGroup {
+            id: de::required(id, "id")?,
+            status: de::required(status, "status")?,
+            extra,
+        })
     }
 }
 
@@ -651,37 +618,32 @@ pub struct ActiveChat {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ActiveChat {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ActiveChat;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ActiveChat")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ActiveChat, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ActiveChat {
+    const EXPECTING: &'static str = "struct ActiveChat";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<ActiveChat, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ActiveChat {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ActiveChat {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            extra,
+        })
     }
 }
 
@@ -707,42 +669,39 @@ pub struct IncomingChat {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for IncomingChat {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = IncomingChat;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct IncomingChat")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IncomingChat, A::Error> {
-                let mut requester_id: Option<Option<UserId>> = None;
-                let mut chat: Option<Chat> = None;
-                let mut transferred_from: Option<Option<TransferredFrom>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "requester_id" => de::field(&mut map, &mut requester_id, "requester_id")?,
-                        "chat" => de::field(&mut map, &mut chat, "chat")?,
-                        "transferred_from" => {
-                            de::field(&mut map, &mut transferred_from, "transferred_from")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for IncomingChat {
+    const EXPECTING: &'static str = "struct IncomingChat";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<IncomingChat, A::Error> {
+        let mut requester_id: Option<Option<UserId>> = None;
+        let mut chat: Option<Chat> = None;
+        let mut transferred_from: Option<Option<TransferredFrom>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "requester_id" => de::field(&mut map, &mut requester_id, "requester_id")?,
+                "chat" => de::field(&mut map, &mut chat, "chat")?,
+                "transferred_from" => {
+                    de::field(&mut map, &mut transferred_from, "transferred_from")?
                 }
-                Ok(IncomingChat {
-                    requester_id: requester_id.flatten(),
-                    chat: de::required(chat, "chat")?,
-                    transferred_from: transferred_from.flatten(),
-                    extra,
-                })
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(IncomingChat {
+            requester_id: requester_id.flatten(),
+            chat: de::required(chat, "chat")?,
+            transferred_from: transferred_from.flatten(),
+            extra,
+        })
     }
 }
 
@@ -765,40 +724,37 @@ pub struct ChatDeactivated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ChatDeactivated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ChatDeactivated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ChatDeactivated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChatDeactivated, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut user_id: Option<Option<UserId>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "user_id" => de::field(&mut map, &mut user_id, "user_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ChatDeactivated {
+    const EXPECTING: &'static str = "struct ChatDeactivated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ChatDeactivated, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut user_id: Option<Option<UserId>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "user_id" => de::field(&mut map, &mut user_id, "user_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ChatDeactivated {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    user_id: user_id.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ChatDeactivated {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            user_id: user_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -816,34 +772,31 @@ pub struct ChatDeleted {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ChatDeleted {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ChatDeleted;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ChatDeleted")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChatDeleted, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ChatDeleted {
+    const EXPECTING: &'static str = "struct ChatDeleted";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ChatDeleted, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ChatDeleted {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ChatDeleted {
+            chat_id: de::required(chat_id, "chat_id")?,
+            extra,
+        })
     }
 }
 
@@ -863,37 +816,34 @@ pub struct ThreadDeleted {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ThreadDeleted {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ThreadDeleted;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ThreadDeleted")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ThreadDeleted, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ThreadDeleted {
+    const EXPECTING: &'static str = "struct ThreadDeleted";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ThreadDeleted, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ThreadDeleted {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ThreadDeleted {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            extra,
+        })
     }
 }
 
@@ -918,40 +868,37 @@ pub struct ThreadsDeleted {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ThreadsDeleted {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ThreadsDeleted;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ThreadsDeleted")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ThreadsDeleted, A::Error> {
-                let mut date_from: Option<Option<String>> = None;
-                let mut date_to: Option<Option<String>> = None;
-                let mut tag: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "date_from" => de::field(&mut map, &mut date_from, "date_from")?,
-                        "date_to" => de::field(&mut map, &mut date_to, "date_to")?,
-                        "tag" => de::field(&mut map, &mut tag, "tag")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ThreadsDeleted {
+    const EXPECTING: &'static str = "struct ThreadsDeleted";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ThreadsDeleted, A::Error> {
+        let mut date_from: Option<Option<String>> = None;
+        let mut date_to: Option<Option<String>> = None;
+        let mut tag: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "date_from" => de::field(&mut map, &mut date_from, "date_from")?,
+                "date_to" => de::field(&mut map, &mut date_to, "date_to")?,
+                "tag" => de::field(&mut map, &mut tag, "tag")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ThreadsDeleted {
-                    date_from: date_from.flatten(),
-                    date_to: date_to.flatten(),
-                    tag: tag.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ThreadsDeleted {
+            date_from: date_from.flatten(),
+            date_to: date_to.flatten(),
+            tag: tag.flatten(),
+            extra,
+        })
     }
 }
 
@@ -971,37 +918,34 @@ pub struct ChatAccessUpdated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ChatAccessUpdated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ChatAccessUpdated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ChatAccessUpdated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChatAccessUpdated, A::Error> {
-                let mut id: Option<ChatId> = None;
-                let mut access: Option<Access> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "access" => de::field(&mut map, &mut access, "access")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ChatAccessUpdated {
+    const EXPECTING: &'static str = "struct ChatAccessUpdated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ChatAccessUpdated, A::Error> {
+        let mut id: Option<ChatId> = None;
+        let mut access: Option<Access> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "access" => de::field(&mut map, &mut access, "access")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ChatAccessUpdated {
-                    id: de::required(id, "id")?,
-                    access: de::required(access, "access")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ChatAccessUpdated {
+            id: de::required(id, "id")?,
+            access: de::required(access, "access")?,
+            extra,
+        })
     }
 }
 
@@ -1022,37 +966,34 @@ pub struct ChatAccessGranted {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ChatAccessGranted {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ChatAccessGranted;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ChatAccessGranted")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChatAccessGranted, A::Error> {
-                let mut id: Option<ChatId> = None;
-                let mut access: Option<Access> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "access" => de::field(&mut map, &mut access, "access")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ChatAccessGranted {
+    const EXPECTING: &'static str = "struct ChatAccessGranted";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ChatAccessGranted, A::Error> {
+        let mut id: Option<ChatId> = None;
+        let mut access: Option<Access> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "access" => de::field(&mut map, &mut access, "access")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ChatAccessGranted {
-                    id: de::required(id, "id")?,
-                    access: de::required(access, "access")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ChatAccessGranted {
+            id: de::required(id, "id")?,
+            access: de::required(access, "access")?,
+            extra,
+        })
     }
 }
 
@@ -1073,37 +1014,34 @@ pub struct ChatAccessRevoked {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ChatAccessRevoked {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ChatAccessRevoked;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ChatAccessRevoked")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChatAccessRevoked, A::Error> {
-                let mut id: Option<ChatId> = None;
-                let mut access: Option<Access> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "access" => de::field(&mut map, &mut access, "access")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ChatAccessRevoked {
+    const EXPECTING: &'static str = "struct ChatAccessRevoked";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ChatAccessRevoked, A::Error> {
+        let mut id: Option<ChatId> = None;
+        let mut access: Option<Access> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "access" => de::field(&mut map, &mut access, "access")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ChatAccessRevoked {
-                    id: de::required(id, "id")?,
-                    access: de::required(access, "access")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ChatAccessRevoked {
+            id: de::required(id, "id")?,
+            access: de::required(access, "access")?,
+            extra,
+        })
     }
 }
 
@@ -1136,51 +1074,46 @@ pub struct ChatTransferred {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ChatTransferred {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ChatTransferred;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ChatTransferred")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChatTransferred, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<Option<ThreadId>> = None;
-                let mut requester_id: Option<Option<AgentId>> = None;
-                let mut reason: Option<TransferReason> = None;
-                let mut transferred_to: Option<ChatTransferredTo> = None;
-                let mut queue: Option<Option<Queue>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "requester_id" => de::field(&mut map, &mut requester_id, "requester_id")?,
-                        "reason" => de::field(&mut map, &mut reason, "reason")?,
-                        "transferred_to" => {
-                            de::field(&mut map, &mut transferred_to, "transferred_to")?
-                        }
-                        "queue" => de::field(&mut map, &mut queue, "queue")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ChatTransferred {
+    const EXPECTING: &'static str = "struct ChatTransferred";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ChatTransferred, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<Option<ThreadId>> = None;
+        let mut requester_id: Option<Option<AgentId>> = None;
+        let mut reason: Option<TransferReason> = None;
+        let mut transferred_to: Option<ChatTransferredTo> = None;
+        let mut queue: Option<Option<Queue>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "requester_id" => de::field(&mut map, &mut requester_id, "requester_id")?,
+                "reason" => de::field(&mut map, &mut reason, "reason")?,
+                "transferred_to" => de::field(&mut map, &mut transferred_to, "transferred_to")?,
+                "queue" => de::field(&mut map, &mut queue, "queue")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ChatTransferred {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: thread_id.flatten(),
-                    requester_id: requester_id.flatten(),
-                    reason: de::required(reason, "reason")?,
-                    transferred_to: de::required(transferred_to, "transferred_to")?,
-                    queue: queue.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ChatTransferred {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: thread_id.flatten(),
+            requester_id: requester_id.flatten(),
+            reason: de::required(reason, "reason")?,
+            transferred_to: de::required(transferred_to, "transferred_to")?,
+            queue: queue.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1209,46 +1142,43 @@ pub struct UserAddedToChat {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for UserAddedToChat {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = UserAddedToChat;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct UserAddedToChat")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<UserAddedToChat, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<Option<ThreadId>> = None;
-                let mut user: Option<User> = None;
-                let mut reason: Option<String> = None;
-                let mut requester_id: Option<Option<AgentId>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "user" => de::field(&mut map, &mut user, "user")?,
-                        "reason" => de::field(&mut map, &mut reason, "reason")?,
-                        "requester_id" => de::field(&mut map, &mut requester_id, "requester_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for UserAddedToChat {
+    const EXPECTING: &'static str = "struct UserAddedToChat";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<UserAddedToChat, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<Option<ThreadId>> = None;
+        let mut user: Option<User> = None;
+        let mut reason: Option<String> = None;
+        let mut requester_id: Option<Option<AgentId>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "user" => de::field(&mut map, &mut user, "user")?,
+                "reason" => de::field(&mut map, &mut reason, "reason")?,
+                "requester_id" => de::field(&mut map, &mut requester_id, "requester_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(UserAddedToChat {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: thread_id.flatten(),
-                    user: de::required(user, "user")?,
-                    reason: de::required(reason, "reason")?,
-                    requester_id: requester_id.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(UserAddedToChat {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: thread_id.flatten(),
+            user: de::required(user, "user")?,
+            reason: de::required(reason, "reason")?,
+            requester_id: requester_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1276,46 +1206,43 @@ pub struct UserRemovedFromChat {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for UserRemovedFromChat {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = UserRemovedFromChat;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct UserRemovedFromChat")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<UserRemovedFromChat, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<Option<ThreadId>> = None;
-                let mut user_id: Option<UserId> = None;
-                let mut reason: Option<String> = None;
-                let mut requester_id: Option<Option<AgentId>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "user_id" => de::field(&mut map, &mut user_id, "user_id")?,
-                        "reason" => de::field(&mut map, &mut reason, "reason")?,
-                        "requester_id" => de::field(&mut map, &mut requester_id, "requester_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for UserRemovedFromChat {
+    const EXPECTING: &'static str = "struct UserRemovedFromChat";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<UserRemovedFromChat, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<Option<ThreadId>> = None;
+        let mut user_id: Option<UserId> = None;
+        let mut reason: Option<String> = None;
+        let mut requester_id: Option<Option<AgentId>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "user_id" => de::field(&mut map, &mut user_id, "user_id")?,
+                "reason" => de::field(&mut map, &mut reason, "reason")?,
+                "requester_id" => de::field(&mut map, &mut requester_id, "requester_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(UserRemovedFromChat {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: thread_id.flatten(),
-                    user_id: de::required(user_id, "user_id")?,
-                    reason: de::required(reason, "reason")?,
-                    requester_id: requester_id.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(UserRemovedFromChat {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: thread_id.flatten(),
+            user_id: de::required(user_id, "user_id")?,
+            reason: de::required(reason, "reason")?,
+            requester_id: requester_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1337,40 +1264,37 @@ pub struct IncomingEvent {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for IncomingEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = IncomingEvent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct IncomingEvent")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IncomingEvent, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut event: Option<Event> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "event" => de::field(&mut map, &mut event, "event")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for IncomingEvent {
+    const EXPECTING: &'static str = "struct IncomingEvent";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<IncomingEvent, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut event: Option<Event> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "event" => de::field(&mut map, &mut event, "event")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(IncomingEvent {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    event: de::required(event, "event")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(IncomingEvent {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            event: de::required(event, "event")?,
+            extra,
+        })
     }
 }
 
@@ -1392,40 +1316,37 @@ pub struct EventDeleted {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for EventDeleted {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = EventDeleted;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EventDeleted")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<EventDeleted, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut event_id: Option<EventId> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for EventDeleted {
+    const EXPECTING: &'static str = "struct EventDeleted";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<EventDeleted, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut event_id: Option<EventId> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(EventDeleted {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    event_id: de::required(event_id, "event_id")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(EventDeleted {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            event_id: de::required(event_id, "event_id")?,
+            extra,
+        })
     }
 }
 
@@ -1447,40 +1368,37 @@ pub struct EventUpdated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for EventUpdated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = EventUpdated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EventUpdated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<EventUpdated, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut event: Option<Event> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "event" => de::field(&mut map, &mut event, "event")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for EventUpdated {
+    const EXPECTING: &'static str = "struct EventUpdated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<EventUpdated, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut event: Option<Event> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "event" => de::field(&mut map, &mut event, "event")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(EventUpdated {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    event: de::required(event, "event")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(EventUpdated {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            event: de::required(event, "event")?,
+            extra,
+        })
     }
 }
 
@@ -1506,46 +1424,43 @@ pub struct IncomingRichMessagePostback {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for IncomingRichMessagePostback {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = IncomingRichMessagePostback;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct IncomingRichMessagePostback")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IncomingRichMessagePostback, A::Error> {
-                let mut user_id: Option<UserId> = None;
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut event_id: Option<EventId> = None;
-                let mut postback: Option<Postback> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "user_id" => de::field(&mut map, &mut user_id, "user_id")?,
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
-                        "postback" => de::field(&mut map, &mut postback, "postback")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for IncomingRichMessagePostback {
+    const EXPECTING: &'static str = "struct IncomingRichMessagePostback";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<IncomingRichMessagePostback, A::Error> {
+        let mut user_id: Option<UserId> = None;
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut event_id: Option<EventId> = None;
+        let mut postback: Option<Postback> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "user_id" => de::field(&mut map, &mut user_id, "user_id")?,
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
+                "postback" => de::field(&mut map, &mut postback, "postback")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(IncomingRichMessagePostback {
-                    user_id: de::required(user_id, "user_id")?,
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    event_id: de::required(event_id, "event_id")?,
-                    postback: de::required(postback, "postback")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(IncomingRichMessagePostback {
+            user_id: de::required(user_id, "user_id")?,
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            event_id: de::required(event_id, "event_id")?,
+            postback: de::required(postback, "postback")?,
+            extra,
+        })
     }
 }
 
@@ -1565,37 +1480,34 @@ pub struct ChatPropertiesUpdated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ChatPropertiesUpdated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ChatPropertiesUpdated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ChatPropertiesUpdated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChatPropertiesUpdated, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut properties: Option<Properties> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ChatPropertiesUpdated {
+    const EXPECTING: &'static str = "struct ChatPropertiesUpdated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ChatPropertiesUpdated, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut properties: Option<Properties> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ChatPropertiesUpdated {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    properties: de::required(properties, "properties")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ChatPropertiesUpdated {
+            chat_id: de::required(chat_id, "chat_id")?,
+            properties: de::required(properties, "properties")?,
+            extra,
+        })
     }
 }
 
@@ -1615,37 +1527,34 @@ pub struct ChatPropertiesDeleted {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ChatPropertiesDeleted {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ChatPropertiesDeleted;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ChatPropertiesDeleted")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChatPropertiesDeleted, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut properties: Option<PropertyNames> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ChatPropertiesDeleted {
+    const EXPECTING: &'static str = "struct ChatPropertiesDeleted";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ChatPropertiesDeleted, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut properties: Option<PropertyNames> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ChatPropertiesDeleted {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    properties: de::required(properties, "properties")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ChatPropertiesDeleted {
+            chat_id: de::required(chat_id, "chat_id")?,
+            properties: de::required(properties, "properties")?,
+            extra,
+        })
     }
 }
 
@@ -1667,40 +1576,37 @@ pub struct ThreadPropertiesUpdated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ThreadPropertiesUpdated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ThreadPropertiesUpdated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ThreadPropertiesUpdated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ThreadPropertiesUpdated, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut properties: Option<Properties> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ThreadPropertiesUpdated {
+    const EXPECTING: &'static str = "struct ThreadPropertiesUpdated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ThreadPropertiesUpdated, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut properties: Option<Properties> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ThreadPropertiesUpdated {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    properties: de::required(properties, "properties")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ThreadPropertiesUpdated {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            properties: de::required(properties, "properties")?,
+            extra,
+        })
     }
 }
 
@@ -1722,40 +1628,37 @@ pub struct ThreadPropertiesDeleted {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ThreadPropertiesDeleted {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ThreadPropertiesDeleted;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ThreadPropertiesDeleted")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ThreadPropertiesDeleted, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut properties: Option<PropertyNames> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ThreadPropertiesDeleted {
+    const EXPECTING: &'static str = "struct ThreadPropertiesDeleted";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ThreadPropertiesDeleted, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut properties: Option<PropertyNames> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ThreadPropertiesDeleted {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    properties: de::required(properties, "properties")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ThreadPropertiesDeleted {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            properties: de::required(properties, "properties")?,
+            extra,
+        })
     }
 }
 
@@ -1779,43 +1682,40 @@ pub struct EventPropertiesUpdated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for EventPropertiesUpdated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = EventPropertiesUpdated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EventPropertiesUpdated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<EventPropertiesUpdated, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut event_id: Option<EventId> = None;
-                let mut properties: Option<Properties> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for EventPropertiesUpdated {
+    const EXPECTING: &'static str = "struct EventPropertiesUpdated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<EventPropertiesUpdated, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut event_id: Option<EventId> = None;
+        let mut properties: Option<Properties> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(EventPropertiesUpdated {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    event_id: de::required(event_id, "event_id")?,
-                    properties: de::required(properties, "properties")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(EventPropertiesUpdated {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            event_id: de::required(event_id, "event_id")?,
+            properties: de::required(properties, "properties")?,
+            extra,
+        })
     }
 }
 
@@ -1839,43 +1739,40 @@ pub struct EventPropertiesDeleted {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for EventPropertiesDeleted {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = EventPropertiesDeleted;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EventPropertiesDeleted")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<EventPropertiesDeleted, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut event_id: Option<EventId> = None;
-                let mut properties: Option<PropertyNames> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for EventPropertiesDeleted {
+    const EXPECTING: &'static str = "struct EventPropertiesDeleted";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<EventPropertiesDeleted, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut event_id: Option<EventId> = None;
+        let mut properties: Option<PropertyNames> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(EventPropertiesDeleted {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    event_id: de::required(event_id, "event_id")?,
-                    properties: de::required(properties, "properties")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(EventPropertiesDeleted {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            event_id: de::required(event_id, "event_id")?,
+            properties: de::required(properties, "properties")?,
+            extra,
+        })
     }
 }
 
@@ -1897,40 +1794,37 @@ pub struct ThreadTagged {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ThreadTagged {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ThreadTagged;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ThreadTagged")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ThreadTagged, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut tag: Option<String> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "tag" => de::field(&mut map, &mut tag, "tag")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ThreadTagged {
+    const EXPECTING: &'static str = "struct ThreadTagged";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ThreadTagged, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut tag: Option<String> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "tag" => de::field(&mut map, &mut tag, "tag")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ThreadTagged {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    tag: de::required(tag, "tag")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ThreadTagged {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            tag: de::required(tag, "tag")?,
+            extra,
+        })
     }
 }
 
@@ -1952,40 +1846,37 @@ pub struct ThreadUntagged {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ThreadUntagged {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ThreadUntagged;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ThreadUntagged")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ThreadUntagged, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut tag: Option<String> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "tag" => de::field(&mut map, &mut tag, "tag")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ThreadUntagged {
+    const EXPECTING: &'static str = "struct ThreadUntagged";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ThreadUntagged, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut tag: Option<String> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "tag" => de::field(&mut map, &mut tag, "tag")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ThreadUntagged {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    tag: de::required(tag, "tag")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ThreadUntagged {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            tag: de::required(tag, "tag")?,
+            extra,
+        })
     }
 }
 
@@ -2005,44 +1896,41 @@ pub struct IncomingCustomers {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for IncomingCustomers {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = IncomingCustomers;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct IncomingCustomers")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IncomingCustomers, A::Error> {
-                let mut customer_monitoring_level: Option<CustomerMonitoringLevel> = None;
-                let mut customers: Option<Vec<Customer>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "customer_monitoring_level" => de::field(
-                            &mut map,
-                            &mut customer_monitoring_level,
-                            "customer_monitoring_level",
-                        )?,
-                        "customers" => de::field(&mut map, &mut customers, "customers")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for IncomingCustomers {
+    const EXPECTING: &'static str = "struct IncomingCustomers";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<IncomingCustomers, A::Error> {
+        let mut customer_monitoring_level: Option<CustomerMonitoringLevel> = None;
+        let mut customers: Option<Vec<Customer>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "customer_monitoring_level" => de::field(
+                    &mut map,
+                    &mut customer_monitoring_level,
+                    "customer_monitoring_level",
+                )?,
+                "customers" => de::list(&mut map, &mut customers, "customers")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(IncomingCustomers {
-                    customer_monitoring_level: de::required(
-                        customer_monitoring_level,
-                        "customer_monitoring_level",
-                    )?,
-                    customers: de::required(customers, "customers")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(IncomingCustomers {
+            customer_monitoring_level: de::required(
+                customer_monitoring_level,
+                "customer_monitoring_level",
+            )?,
+            customers: de::required(customers, "customers")?,
+            extra,
+        })
     }
 }
 
@@ -2093,68 +1981,61 @@ pub struct CustomerUpdated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for CustomerUpdated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = CustomerUpdated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CustomerUpdated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerUpdated, A::Error> {
-                let mut id: Option<CustomerId> = None;
-                let mut kind: Option<Option<UserType>> = None;
-                let mut name: Option<Option<String>> = None;
-                let mut email: Option<Option<String>> = None;
-                let mut email_verified: Option<Option<bool>> = None;
-                let mut avatar: Option<Option<String>> = None;
-                let mut phone_number: Option<Option<String>> = None;
-                let mut session_fields: Option<Option<SessionFields>> = None;
-                let mut omnichannel: Option<Option<Omnichannel>> = None;
-                let mut address: Option<Option<Address>> = None;
-                let mut cart: Option<Option<Cart>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "type" => de::field(&mut map, &mut kind, "type")?,
-                        "name" => de::field(&mut map, &mut name, "name")?,
-                        "email" => de::field(&mut map, &mut email, "email")?,
-                        "email_verified" => {
-                            de::field(&mut map, &mut email_verified, "email_verified")?
-                        }
-                        "avatar" => de::field(&mut map, &mut avatar, "avatar")?,
-                        "phone_number" => de::field(&mut map, &mut phone_number, "phone_number")?,
-                        "session_fields" => {
-                            de::field(&mut map, &mut session_fields, "session_fields")?
-                        }
-                        "omnichannel" => de::field(&mut map, &mut omnichannel, "omnichannel")?,
-                        "address" => de::field(&mut map, &mut address, "address")?,
-                        "cart" => de::field(&mut map, &mut cart, "cart")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for CustomerUpdated {
+    const EXPECTING: &'static str = "struct CustomerUpdated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<CustomerUpdated, A::Error> {
+        let mut id: Option<CustomerId> = None;
+        let mut kind: Option<Option<UserType>> = None;
+        let mut name: Option<Option<String>> = None;
+        let mut email: Option<Option<String>> = None;
+        let mut email_verified: Option<Option<bool>> = None;
+        let mut avatar: Option<Option<String>> = None;
+        let mut phone_number: Option<Option<String>> = None;
+        let mut session_fields: Option<Option<SessionFields>> = None;
+        let mut omnichannel: Option<Option<Omnichannel>> = None;
+        let mut address: Option<Option<Address>> = None;
+        let mut cart: Option<Option<Cart>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "type" => de::field(&mut map, &mut kind, "type")?,
+                "name" => de::field(&mut map, &mut name, "name")?,
+                "email" => de::field(&mut map, &mut email, "email")?,
+                "email_verified" => de::field(&mut map, &mut email_verified, "email_verified")?,
+                "avatar" => de::field(&mut map, &mut avatar, "avatar")?,
+                "phone_number" => de::field(&mut map, &mut phone_number, "phone_number")?,
+                "session_fields" => de::field(&mut map, &mut session_fields, "session_fields")?,
+                "omnichannel" => de::field(&mut map, &mut omnichannel, "omnichannel")?,
+                "address" => de::field(&mut map, &mut address, "address")?,
+                "cart" => de::field(&mut map, &mut cart, "cart")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(CustomerUpdated {
-                    id: de::required(id, "id")?,
-                    kind: kind.flatten(),
-                    name: name.flatten(),
-                    email: email.flatten(),
-                    email_verified: email_verified.flatten(),
-                    avatar: avatar.flatten(),
-                    phone_number: phone_number.flatten(),
-                    session_fields: session_fields.flatten(),
-                    omnichannel: omnichannel.flatten(),
-                    address: address.flatten(),
-                    cart: cart.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(CustomerUpdated {
+            id: de::required(id, "id")?,
+            kind: kind.flatten(),
+            name: name.flatten(),
+            email: email.flatten(),
+            email_verified: email_verified.flatten(),
+            avatar: avatar.flatten(),
+            phone_number: phone_number.flatten(),
+            session_fields: session_fields.flatten(),
+            omnichannel: omnichannel.flatten(),
+            address: address.flatten(),
+            cart: cart.flatten(),
+            extra,
+        })
     }
 }
 
@@ -2181,42 +2062,37 @@ pub struct CustomerSessionFieldsUpdated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for CustomerSessionFieldsUpdated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = CustomerSessionFieldsUpdated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CustomerSessionFieldsUpdated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerSessionFieldsUpdated, A::Error> {
-                let mut id: Option<CustomerId> = None;
-                let mut active_chat: Option<ActiveChat> = None;
-                let mut session_fields: Option<SessionFields> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "active_chat" => de::field(&mut map, &mut active_chat, "active_chat")?,
-                        "session_fields" => {
-                            de::field(&mut map, &mut session_fields, "session_fields")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for CustomerSessionFieldsUpdated {
+    const EXPECTING: &'static str = "struct CustomerSessionFieldsUpdated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<CustomerSessionFieldsUpdated, A::Error> {
+        let mut id: Option<CustomerId> = None;
+        let mut active_chat: Option<ActiveChat> = None;
+        let mut session_fields: Option<SessionFields> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "active_chat" => de::field(&mut map, &mut active_chat, "active_chat")?,
+                "session_fields" => de::field(&mut map, &mut session_fields, "session_fields")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(CustomerSessionFieldsUpdated {
-                    id: de::required(id, "id")?,
-                    active_chat: de::required(active_chat, "active_chat")?,
-                    session_fields: de::required(session_fields, "session_fields")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(CustomerSessionFieldsUpdated {
+            id: de::required(id, "id")?,
+            active_chat: de::required(active_chat, "active_chat")?,
+            session_fields: de::required(session_fields, "session_fields")?,
+            extra,
+        })
     }
 }
 
@@ -2243,46 +2119,43 @@ pub struct CustomerPageUpdated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for CustomerPageUpdated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = CustomerPageUpdated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CustomerPageUpdated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerPageUpdated, A::Error> {
-                let mut customer_id: Option<CustomerId> = None;
-                let mut visit_id: Option<u64> = None;
-                let mut opened_at: Option<String> = None;
-                let mut url: Option<String> = None;
-                let mut title: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "customer_id" => de::field(&mut map, &mut customer_id, "customer_id")?,
-                        "visit_id" => de::field(&mut map, &mut visit_id, "visit_id")?,
-                        "opened_at" => de::field(&mut map, &mut opened_at, "opened_at")?,
-                        "url" => de::field(&mut map, &mut url, "url")?,
-                        "title" => de::field(&mut map, &mut title, "title")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for CustomerPageUpdated {
+    const EXPECTING: &'static str = "struct CustomerPageUpdated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<CustomerPageUpdated, A::Error> {
+        let mut customer_id: Option<CustomerId> = None;
+        let mut visit_id: Option<u64> = None;
+        let mut opened_at: Option<String> = None;
+        let mut url: Option<String> = None;
+        let mut title: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "customer_id" => de::field(&mut map, &mut customer_id, "customer_id")?,
+                "visit_id" => de::field(&mut map, &mut visit_id, "visit_id")?,
+                "opened_at" => de::field(&mut map, &mut opened_at, "opened_at")?,
+                "url" => de::field(&mut map, &mut url, "url")?,
+                "title" => de::field(&mut map, &mut title, "title")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(CustomerPageUpdated {
-                    customer_id: de::required(customer_id, "customer_id")?,
-                    visit_id: de::required(visit_id, "visit_id")?,
-                    opened_at: de::required(opened_at, "opened_at")?,
-                    url: de::required(url, "url")?,
-                    title: title.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(CustomerPageUpdated {
+            customer_id: de::required(customer_id, "customer_id")?,
+            visit_id: de::required(visit_id, "visit_id")?,
+            opened_at: de::required(opened_at, "opened_at")?,
+            url: de::required(url, "url")?,
+            title: title.flatten(),
+            extra,
+        })
     }
 }
 
@@ -2303,37 +2176,34 @@ pub struct CustomerStatisticsUpdated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for CustomerStatisticsUpdated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = CustomerStatisticsUpdated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CustomerStatisticsUpdated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerStatisticsUpdated, A::Error> {
-                let mut customer_id: Option<CustomerId> = None;
-                let mut statistics: Option<CustomerStatistics> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "customer_id" => de::field(&mut map, &mut customer_id, "customer_id")?,
-                        "statistics" => de::field(&mut map, &mut statistics, "statistics")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for CustomerStatisticsUpdated {
+    const EXPECTING: &'static str = "struct CustomerStatisticsUpdated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<CustomerStatisticsUpdated, A::Error> {
+        let mut customer_id: Option<CustomerId> = None;
+        let mut statistics: Option<CustomerStatistics> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "customer_id" => de::field(&mut map, &mut customer_id, "customer_id")?,
+                "statistics" => de::field(&mut map, &mut statistics, "statistics")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(CustomerStatisticsUpdated {
-                    customer_id: de::required(customer_id, "customer_id")?,
-                    statistics: de::required(statistics, "statistics")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(CustomerStatisticsUpdated {
+            customer_id: de::required(customer_id, "customer_id")?,
+            statistics: de::required(statistics, "statistics")?,
+            extra,
+        })
     }
 }
 
@@ -2353,37 +2223,34 @@ pub struct CustomerBanned {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for CustomerBanned {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = CustomerBanned;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CustomerBanned")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerBanned, A::Error> {
-                let mut customer_id: Option<CustomerId> = None;
-                let mut ban: Option<Ban> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "customer_id" => de::field(&mut map, &mut customer_id, "customer_id")?,
-                        "ban" => de::field(&mut map, &mut ban, "ban")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for CustomerBanned {
+    const EXPECTING: &'static str = "struct CustomerBanned";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<CustomerBanned, A::Error> {
+        let mut customer_id: Option<CustomerId> = None;
+        let mut ban: Option<Ban> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "customer_id" => de::field(&mut map, &mut customer_id, "customer_id")?,
+                "ban" => de::field(&mut map, &mut ban, "ban")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(CustomerBanned {
-                    customer_id: de::required(customer_id, "customer_id")?,
-                    ban: de::required(ban, "ban")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(CustomerBanned {
+            customer_id: de::required(customer_id, "customer_id")?,
+            ban: de::required(ban, "ban")?,
+            extra,
+        })
     }
 }
 
@@ -2405,42 +2272,37 @@ pub struct CustomerTransferred {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for CustomerTransferred {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = CustomerTransferred;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CustomerTransferred")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerTransferred, A::Error> {
-                let mut id: Option<CustomerId> = None;
-                let mut transferred_to: Option<CustomerTransferredTo> = None;
-                let mut followed: Option<bool> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "transferred_to" => {
-                            de::field(&mut map, &mut transferred_to, "transferred_to")?
-                        }
-                        "followed" => de::field(&mut map, &mut followed, "followed")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for CustomerTransferred {
+    const EXPECTING: &'static str = "struct CustomerTransferred";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<CustomerTransferred, A::Error> {
+        let mut id: Option<CustomerId> = None;
+        let mut transferred_to: Option<CustomerTransferredTo> = None;
+        let mut followed: Option<bool> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "transferred_to" => de::field(&mut map, &mut transferred_to, "transferred_to")?,
+                "followed" => de::field(&mut map, &mut followed, "followed")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(CustomerTransferred {
-                    id: de::required(id, "id")?,
-                    transferred_to: de::required(transferred_to, "transferred_to")?,
-                    followed: de::required(followed, "followed")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(CustomerTransferred {
+            id: de::required(id, "id")?,
+            transferred_to: de::required(transferred_to, "transferred_to")?,
+            followed: de::required(followed, "followed")?,
+            extra,
+        })
     }
 }
 
@@ -2460,37 +2322,34 @@ pub struct CustomerLeft {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for CustomerLeft {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = CustomerLeft;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CustomerLeft")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerLeft, A::Error> {
-                let mut id: Option<CustomerId> = None;
-                let mut left_at: Option<String> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "left_at" => de::field(&mut map, &mut left_at, "left_at")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for CustomerLeft {
+    const EXPECTING: &'static str = "struct CustomerLeft";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<CustomerLeft, A::Error> {
+        let mut id: Option<CustomerId> = None;
+        let mut left_at: Option<String> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "left_at" => de::field(&mut map, &mut left_at, "left_at")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(CustomerLeft {
-                    id: de::required(id, "id")?,
-                    left_at: de::required(left_at, "left_at")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(CustomerLeft {
+            id: de::required(id, "id")?,
+            left_at: de::required(left_at, "left_at")?,
+            extra,
+        })
     }
 }
 
@@ -2515,43 +2374,40 @@ pub struct TicketCreated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for TicketCreated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = TicketCreated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct TicketCreated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TicketCreated, A::Error> {
-                let mut customer_id: Option<CustomerId> = None;
-                let mut ticket_id: Option<String> = None;
-                let mut silo: Option<Option<String>> = None;
-                let mut created_at: Option<String> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "customer_id" => de::field(&mut map, &mut customer_id, "customer_id")?,
-                        "ticket_id" => de::field(&mut map, &mut ticket_id, "ticket_id")?,
-                        "silo" => de::field(&mut map, &mut silo, "silo")?,
-                        "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for TicketCreated {
+    const EXPECTING: &'static str = "struct TicketCreated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<TicketCreated, A::Error> {
+        let mut customer_id: Option<CustomerId> = None;
+        let mut ticket_id: Option<String> = None;
+        let mut silo: Option<Option<String>> = None;
+        let mut created_at: Option<String> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "customer_id" => de::field(&mut map, &mut customer_id, "customer_id")?,
+                "ticket_id" => de::field(&mut map, &mut ticket_id, "ticket_id")?,
+                "silo" => de::field(&mut map, &mut silo, "silo")?,
+                "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(TicketCreated {
-                    customer_id: de::required(customer_id, "customer_id")?,
-                    ticket_id: de::required(ticket_id, "ticket_id")?,
-                    silo: silo.flatten(),
-                    created_at: de::required(created_at, "created_at")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(TicketCreated {
+            customer_id: de::required(customer_id, "customer_id")?,
+            ticket_id: de::required(ticket_id, "ticket_id")?,
+            silo: silo.flatten(),
+            created_at: de::required(created_at, "created_at")?,
+            extra,
+        })
     }
 }
 
@@ -2571,37 +2427,34 @@ pub struct TicketDeleted {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for TicketDeleted {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = TicketDeleted;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct TicketDeleted")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TicketDeleted, A::Error> {
-                let mut customer_id: Option<CustomerId> = None;
-                let mut ticket_id: Option<String> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "customer_id" => de::field(&mut map, &mut customer_id, "customer_id")?,
-                        "ticket_id" => de::field(&mut map, &mut ticket_id, "ticket_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for TicketDeleted {
+    const EXPECTING: &'static str = "struct TicketDeleted";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<TicketDeleted, A::Error> {
+        let mut customer_id: Option<CustomerId> = None;
+        let mut ticket_id: Option<String> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "customer_id" => de::field(&mut map, &mut customer_id, "customer_id")?,
+                "ticket_id" => de::field(&mut map, &mut ticket_id, "ticket_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(TicketDeleted {
-                    customer_id: de::required(customer_id, "customer_id")?,
-                    ticket_id: de::required(ticket_id, "ticket_id")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(TicketDeleted {
+            customer_id: de::required(customer_id, "customer_id")?,
+            ticket_id: de::required(ticket_id, "ticket_id")?,
+            extra,
+        })
     }
 }
 
@@ -2623,34 +2476,31 @@ pub struct CustomerUnfollowed {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for CustomerUnfollowed {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = CustomerUnfollowed;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CustomerUnfollowed")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerUnfollowed, A::Error> {
-                let mut id: Option<CustomerId> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for CustomerUnfollowed {
+    const EXPECTING: &'static str = "struct CustomerUnfollowed";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<CustomerUnfollowed, A::Error> {
+        let mut id: Option<CustomerId> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(CustomerUnfollowed {
-                    id: de::required(id, "id")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(CustomerUnfollowed {
+            id: de::required(id, "id")?,
+            extra,
+        })
     }
 }
 
@@ -2682,49 +2532,46 @@ pub struct CustomerVisitStarted {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for CustomerVisitStarted {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = CustomerVisitStarted;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CustomerVisitStarted")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerVisitStarted, A::Error> {
-                let mut customer_id: Option<CustomerId> = None;
-                let mut visit_id: Option<u64> = None;
-                let mut started_at: Option<String> = None;
-                let mut ip: Option<Option<String>> = None;
-                let mut user_agent: Option<Option<String>> = None;
-                let mut geolocation: Option<Option<Geolocation>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "customer_id" => de::field(&mut map, &mut customer_id, "customer_id")?,
-                        "visit_id" => de::field(&mut map, &mut visit_id, "visit_id")?,
-                        "started_at" => de::field(&mut map, &mut started_at, "started_at")?,
-                        "ip" => de::field(&mut map, &mut ip, "ip")?,
-                        "user_agent" => de::field(&mut map, &mut user_agent, "user_agent")?,
-                        "geolocation" => de::field(&mut map, &mut geolocation, "geolocation")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for CustomerVisitStarted {
+    const EXPECTING: &'static str = "struct CustomerVisitStarted";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<CustomerVisitStarted, A::Error> {
+        let mut customer_id: Option<CustomerId> = None;
+        let mut visit_id: Option<u64> = None;
+        let mut started_at: Option<String> = None;
+        let mut ip: Option<Option<String>> = None;
+        let mut user_agent: Option<Option<String>> = None;
+        let mut geolocation: Option<Option<Geolocation>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "customer_id" => de::field(&mut map, &mut customer_id, "customer_id")?,
+                "visit_id" => de::field(&mut map, &mut visit_id, "visit_id")?,
+                "started_at" => de::field(&mut map, &mut started_at, "started_at")?,
+                "ip" => de::field(&mut map, &mut ip, "ip")?,
+                "user_agent" => de::field(&mut map, &mut user_agent, "user_agent")?,
+                "geolocation" => de::field(&mut map, &mut geolocation, "geolocation")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(CustomerVisitStarted {
-                    customer_id: de::required(customer_id, "customer_id")?,
-                    visit_id: de::required(visit_id, "visit_id")?,
-                    started_at: de::required(started_at, "started_at")?,
-                    ip: ip.flatten(),
-                    user_agent: user_agent.flatten(),
-                    geolocation: geolocation.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(CustomerVisitStarted {
+            customer_id: de::required(customer_id, "customer_id")?,
+            visit_id: de::required(visit_id, "visit_id")?,
+            started_at: de::required(started_at, "started_at")?,
+            ip: ip.flatten(),
+            user_agent: user_agent.flatten(),
+            geolocation: geolocation.flatten(),
+            extra,
+        })
     }
 }
 
@@ -2743,34 +2590,31 @@ pub struct CustomerCreated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for CustomerCreated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = CustomerCreated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CustomerCreated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerCreated, A::Error> {
-                let mut customer: Option<Customer> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "customer" => de::field(&mut map, &mut customer, "customer")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for CustomerCreated {
+    const EXPECTING: &'static str = "struct CustomerCreated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<CustomerCreated, A::Error> {
+        let mut customer: Option<Customer> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "customer" => de::field(&mut map, &mut customer, "customer")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(CustomerCreated {
-                    customer: de::required(customer, "customer")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(CustomerCreated {
+            customer: de::required(customer, "customer")?,
+            extra,
+        })
     }
 }
 
@@ -2793,40 +2637,37 @@ pub struct CustomerVisitEnded {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for CustomerVisitEnded {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = CustomerVisitEnded;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CustomerVisitEnded")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerVisitEnded, A::Error> {
-                let mut customer_id: Option<CustomerId> = None;
-                let mut visit_id: Option<u64> = None;
-                let mut ended_at: Option<String> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "customer_id" => de::field(&mut map, &mut customer_id, "customer_id")?,
-                        "visit_id" => de::field(&mut map, &mut visit_id, "visit_id")?,
-                        "ended_at" => de::field(&mut map, &mut ended_at, "ended_at")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for CustomerVisitEnded {
+    const EXPECTING: &'static str = "struct CustomerVisitEnded";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<CustomerVisitEnded, A::Error> {
+        let mut customer_id: Option<CustomerId> = None;
+        let mut visit_id: Option<u64> = None;
+        let mut ended_at: Option<String> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "customer_id" => de::field(&mut map, &mut customer_id, "customer_id")?,
+                "visit_id" => de::field(&mut map, &mut visit_id, "visit_id")?,
+                "ended_at" => de::field(&mut map, &mut ended_at, "ended_at")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(CustomerVisitEnded {
-                    customer_id: de::required(customer_id, "customer_id")?,
-                    visit_id: de::required(visit_id, "visit_id")?,
-                    ended_at: de::required(ended_at, "ended_at")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(CustomerVisitEnded {
+            customer_id: de::required(customer_id, "customer_id")?,
+            visit_id: de::required(visit_id, "visit_id")?,
+            ended_at: de::required(ended_at, "ended_at")?,
+            extra,
+        })
     }
 }
 
@@ -2846,37 +2687,34 @@ pub struct RoutingStatusSet {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for RoutingStatusSet {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = RoutingStatusSet;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct RoutingStatusSet")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RoutingStatusSet, A::Error> {
-                let mut agent_id: Option<AgentId> = None;
-                let mut status: Option<RoutingStatus> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "agent_id" => de::field(&mut map, &mut agent_id, "agent_id")?,
-                        "status" => de::field(&mut map, &mut status, "status")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for RoutingStatusSet {
+    const EXPECTING: &'static str = "struct RoutingStatusSet";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<RoutingStatusSet, A::Error> {
+        let mut agent_id: Option<AgentId> = None;
+        let mut status: Option<RoutingStatus> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "agent_id" => de::field(&mut map, &mut agent_id, "agent_id")?,
+                "status" => de::field(&mut map, &mut status, "status")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(RoutingStatusSet {
-                    agent_id: de::required(agent_id, "agent_id")?,
-                    status: de::required(status, "status")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(RoutingStatusSet {
+            agent_id: de::required(agent_id, "agent_id")?,
+            status: de::required(status, "status")?,
+            extra,
+        })
     }
 }
 
@@ -2898,37 +2736,34 @@ pub struct AgentDisconnected {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for AgentDisconnected {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = AgentDisconnected;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AgentDisconnected")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AgentDisconnected, A::Error> {
-                let mut reason: Option<AgentDisconnectReason> = None;
-                let mut data: Option<Option<AgentDisconnectedData>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "reason" => de::field(&mut map, &mut reason, "reason")?,
-                        "data" => de::field(&mut map, &mut data, "data")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for AgentDisconnected {
+    const EXPECTING: &'static str = "struct AgentDisconnected";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<AgentDisconnected, A::Error> {
+        let mut reason: Option<AgentDisconnectReason> = None;
+        let mut data: Option<Option<AgentDisconnectedData>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "reason" => de::field(&mut map, &mut reason, "reason")?,
+                "data" => de::field(&mut map, &mut data, "data")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(AgentDisconnected {
-                    reason: de::required(reason, "reason")?,
-                    data: data.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(AgentDisconnected {
+            reason: de::required(reason, "reason")?,
+            data: data.flatten(),
+            extra,
+        })
     }
 }
 
@@ -2960,63 +2795,56 @@ pub struct AgentCreated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for AgentCreated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = AgentCreated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AgentCreated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AgentCreated, A::Error> {
-                let mut id: Option<AgentId> = None;
-                let mut name: Option<String> = None;
-                let mut role: Option<Permission> = None;
-                let mut awaiting_approval: Option<bool> = None;
-                let mut groups: Option<Vec<ConfigGroupMembership>> = None;
-                let mut notifications: Option<Vec<String>> = None;
-                let mut email_subscriptions: Option<Vec<String>> = None;
-                let mut work_scheduler: Option<ConfigWorkScheduler> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "name" => de::field(&mut map, &mut name, "name")?,
-                        "role" => de::field(&mut map, &mut role, "role")?,
-                        "awaiting_approval" => {
-                            de::field(&mut map, &mut awaiting_approval, "awaiting_approval")?
-                        }
-                        "groups" => de::field(&mut map, &mut groups, "groups")?,
-                        "notifications" => {
-                            de::field(&mut map, &mut notifications, "notifications")?
-                        }
-                        "email_subscriptions" => {
-                            de::field(&mut map, &mut email_subscriptions, "email_subscriptions")?
-                        }
-                        "work_scheduler" => {
-                            de::field(&mut map, &mut work_scheduler, "work_scheduler")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for AgentCreated {
+    const EXPECTING: &'static str = "struct AgentCreated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<AgentCreated, A::Error> {
+        let mut id: Option<AgentId> = None;
+        let mut name: Option<String> = None;
+        let mut role: Option<Permission> = None;
+        let mut awaiting_approval: Option<bool> = None;
+        let mut groups: Option<Vec<ConfigGroupMembership>> = None;
+        let mut notifications: Option<Vec<String>> = None;
+        let mut email_subscriptions: Option<Vec<String>> = None;
+        let mut work_scheduler: Option<ConfigWorkScheduler> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "name" => de::field(&mut map, &mut name, "name")?,
+                "role" => de::field(&mut map, &mut role, "role")?,
+                "awaiting_approval" => {
+                    de::field(&mut map, &mut awaiting_approval, "awaiting_approval")?
                 }
-                Ok(AgentCreated {
-                    id: de::required(id, "id")?,
-                    name: de::required(name, "name")?,
-                    role: de::required(role, "role")?,
-                    awaiting_approval: de::required(awaiting_approval, "awaiting_approval")?,
-                    groups: de::required(groups, "groups")?,
-                    notifications: de::required(notifications, "notifications")?,
-                    email_subscriptions: de::required(email_subscriptions, "email_subscriptions")?,
-                    work_scheduler: de::required(work_scheduler, "work_scheduler")?,
-                    extra,
-                })
+                "groups" => de::list(&mut map, &mut groups, "groups")?,
+                "notifications" => de::list(&mut map, &mut notifications, "notifications")?,
+                "email_subscriptions" => {
+                    de::list(&mut map, &mut email_subscriptions, "email_subscriptions")?
+                }
+                "work_scheduler" => de::field(&mut map, &mut work_scheduler, "work_scheduler")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(AgentCreated {
+            id: de::required(id, "id")?,
+            name: de::required(name, "name")?,
+            role: de::required(role, "role")?,
+            awaiting_approval: de::required(awaiting_approval, "awaiting_approval")?,
+            groups: de::required(groups, "groups")?,
+            notifications: de::required(notifications, "notifications")?,
+            email_subscriptions: de::required(email_subscriptions, "email_subscriptions")?,
+            work_scheduler: de::required(work_scheduler, "work_scheduler")?,
+            extra,
+        })
     }
 }
 
@@ -3034,34 +2862,31 @@ pub struct AgentApproved {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for AgentApproved {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = AgentApproved;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AgentApproved")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AgentApproved, A::Error> {
-                let mut id: Option<AgentId> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for AgentApproved {
+    const EXPECTING: &'static str = "struct AgentApproved";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<AgentApproved, A::Error> {
+        let mut id: Option<AgentId> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(AgentApproved {
-                    id: de::required(id, "id")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(AgentApproved {
+            id: de::required(id, "id")?,
+            extra,
+        })
     }
 }
 
@@ -3100,63 +2925,58 @@ pub struct AgentUpdated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for AgentUpdated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = AgentUpdated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AgentUpdated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AgentUpdated, A::Error> {
-                let mut id: Option<AgentId> = None;
-                let mut name: Option<Option<String>> = None;
-                let mut role: Option<Option<Permission>> = None;
-                let mut awaiting_approval: Option<Option<bool>> = None;
-                let mut groups: Option<Option<Vec<ConfigGroupMembership>>> = None;
-                let mut notifications: Option<Option<Vec<String>>> = None;
-                let mut email_subscriptions: Option<Option<Vec<String>>> = None;
-                let mut work_scheduler: Option<Option<ConfigWorkScheduler>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "name" => de::field(&mut map, &mut name, "name")?,
-                        "role" => de::field(&mut map, &mut role, "role")?,
-                        "awaiting_approval" => {
-                            de::field(&mut map, &mut awaiting_approval, "awaiting_approval")?
-                        }
-                        "groups" => de::field(&mut map, &mut groups, "groups")?,
-                        "notifications" => {
-                            de::field(&mut map, &mut notifications, "notifications")?
-                        }
-                        "email_subscriptions" => {
-                            de::field(&mut map, &mut email_subscriptions, "email_subscriptions")?
-                        }
-                        "work_scheduler" => {
-                            de::field(&mut map, &mut work_scheduler, "work_scheduler")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for AgentUpdated {
+    const EXPECTING: &'static str = "struct AgentUpdated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<AgentUpdated, A::Error> {
+        let mut id: Option<AgentId> = None;
+        let mut name: Option<Option<String>> = None;
+        let mut role: Option<Option<Permission>> = None;
+        let mut awaiting_approval: Option<Option<bool>> = None;
+        let mut groups: Option<Option<Vec<ConfigGroupMembership>>> = None;
+        let mut notifications: Option<Option<Vec<String>>> = None;
+        let mut email_subscriptions: Option<Option<Vec<String>>> = None;
+        let mut work_scheduler: Option<Option<ConfigWorkScheduler>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "name" => de::field(&mut map, &mut name, "name")?,
+                "role" => de::field(&mut map, &mut role, "role")?,
+                "awaiting_approval" => {
+                    de::field(&mut map, &mut awaiting_approval, "awaiting_approval")?
                 }
-                Ok(AgentUpdated {
-                    id: de::required(id, "id")?,
-                    name: name.flatten(),
-                    role: role.flatten(),
-                    awaiting_approval: awaiting_approval.flatten(),
-                    groups: groups.flatten(),
-                    notifications: notifications.flatten(),
-                    email_subscriptions: email_subscriptions.flatten(),
-                    work_scheduler: work_scheduler.flatten(),
-                    extra,
-                })
+                "groups" => de::optional_list(&mut map, &mut groups, "groups")?,
+                "notifications" => {
+                    de::optional_list(&mut map, &mut notifications, "notifications")?
+                }
+                "email_subscriptions" => {
+                    de::optional_list(&mut map, &mut email_subscriptions, "email_subscriptions")?
+                }
+                "work_scheduler" => de::field(&mut map, &mut work_scheduler, "work_scheduler")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(AgentUpdated {
+            id: de::required(id, "id")?,
+            name: name.flatten(),
+            role: role.flatten(),
+            awaiting_approval: awaiting_approval.flatten(),
+            groups: groups.flatten(),
+            notifications: notifications.flatten(),
+            email_subscriptions: email_subscriptions.flatten(),
+            work_scheduler: work_scheduler.flatten(),
+            extra,
+        })
     }
 }
 
@@ -3174,34 +2994,31 @@ pub struct AgentSuspended {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for AgentSuspended {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = AgentSuspended;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AgentSuspended")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AgentSuspended, A::Error> {
-                let mut id: Option<AgentId> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for AgentSuspended {
+    const EXPECTING: &'static str = "struct AgentSuspended";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<AgentSuspended, A::Error> {
+        let mut id: Option<AgentId> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(AgentSuspended {
-                    id: de::required(id, "id")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(AgentSuspended {
+            id: de::required(id, "id")?,
+            extra,
+        })
     }
 }
 
@@ -3219,34 +3036,31 @@ pub struct AgentUnsuspended {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for AgentUnsuspended {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = AgentUnsuspended;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AgentUnsuspended")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AgentUnsuspended, A::Error> {
-                let mut id: Option<AgentId> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for AgentUnsuspended {
+    const EXPECTING: &'static str = "struct AgentUnsuspended";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<AgentUnsuspended, A::Error> {
+        let mut id: Option<AgentId> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(AgentUnsuspended {
-                    id: de::required(id, "id")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(AgentUnsuspended {
+            id: de::required(id, "id")?,
+            extra,
+        })
     }
 }
 
@@ -3264,34 +3078,31 @@ pub struct AgentDeleted {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for AgentDeleted {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = AgentDeleted;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AgentDeleted")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AgentDeleted, A::Error> {
-                let mut id: Option<AgentId> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for AgentDeleted {
+    const EXPECTING: &'static str = "struct AgentDeleted";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<AgentDeleted, A::Error> {
+        let mut id: Option<AgentId> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(AgentDeleted {
-                    id: de::required(id, "id")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(AgentDeleted {
+            id: de::required(id, "id")?,
+            extra,
+        })
     }
 }
 
@@ -3317,46 +3128,43 @@ pub struct AutoAccessAdded {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for AutoAccessAdded {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = AutoAccessAdded;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AutoAccessAdded")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AutoAccessAdded, A::Error> {
-                let mut id: Option<String> = None;
-                let mut description: Option<String> = None;
-                let mut access: Option<AutoAccessAccess> = None;
-                let mut conditions: Option<AutoAccessConditions> = None;
-                let mut next_id: Option<String> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "description" => de::field(&mut map, &mut description, "description")?,
-                        "access" => de::field(&mut map, &mut access, "access")?,
-                        "conditions" => de::field(&mut map, &mut conditions, "conditions")?,
-                        "next_id" => de::field(&mut map, &mut next_id, "next_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for AutoAccessAdded {
+    const EXPECTING: &'static str = "struct AutoAccessAdded";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<AutoAccessAdded, A::Error> {
+        let mut id: Option<String> = None;
+        let mut description: Option<String> = None;
+        let mut access: Option<AutoAccessAccess> = None;
+        let mut conditions: Option<AutoAccessConditions> = None;
+        let mut next_id: Option<String> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "description" => de::field(&mut map, &mut description, "description")?,
+                "access" => de::field(&mut map, &mut access, "access")?,
+                "conditions" => de::field(&mut map, &mut conditions, "conditions")?,
+                "next_id" => de::field(&mut map, &mut next_id, "next_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(AutoAccessAdded {
-                    id: de::required(id, "id")?,
-                    description: de::required(description, "description")?,
-                    access: de::required(access, "access")?,
-                    conditions: de::required(conditions, "conditions")?,
-                    next_id: de::required(next_id, "next_id")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(AutoAccessAdded {
+            id: de::required(id, "id")?,
+            description: de::required(description, "description")?,
+            access: de::required(access, "access")?,
+            conditions: de::required(conditions, "conditions")?,
+            next_id: de::required(next_id, "next_id")?,
+            extra,
+        })
     }
 }
 
@@ -3386,46 +3194,43 @@ pub struct AutoAccessUpdated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for AutoAccessUpdated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = AutoAccessUpdated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AutoAccessUpdated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AutoAccessUpdated, A::Error> {
-                let mut id: Option<String> = None;
-                let mut description: Option<Option<String>> = None;
-                let mut access: Option<Option<AutoAccessAccess>> = None;
-                let mut conditions: Option<Option<AutoAccessConditions>> = None;
-                let mut next_id: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "description" => de::field(&mut map, &mut description, "description")?,
-                        "access" => de::field(&mut map, &mut access, "access")?,
-                        "conditions" => de::field(&mut map, &mut conditions, "conditions")?,
-                        "next_id" => de::field(&mut map, &mut next_id, "next_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for AutoAccessUpdated {
+    const EXPECTING: &'static str = "struct AutoAccessUpdated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<AutoAccessUpdated, A::Error> {
+        let mut id: Option<String> = None;
+        let mut description: Option<Option<String>> = None;
+        let mut access: Option<Option<AutoAccessAccess>> = None;
+        let mut conditions: Option<Option<AutoAccessConditions>> = None;
+        let mut next_id: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "description" => de::field(&mut map, &mut description, "description")?,
+                "access" => de::field(&mut map, &mut access, "access")?,
+                "conditions" => de::field(&mut map, &mut conditions, "conditions")?,
+                "next_id" => de::field(&mut map, &mut next_id, "next_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(AutoAccessUpdated {
-                    id: de::required(id, "id")?,
-                    description: description.flatten(),
-                    access: access.flatten(),
-                    conditions: conditions.flatten(),
-                    next_id: next_id.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(AutoAccessUpdated {
+            id: de::required(id, "id")?,
+            description: description.flatten(),
+            access: access.flatten(),
+            conditions: conditions.flatten(),
+            next_id: next_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -3443,34 +3248,31 @@ pub struct AutoAccessDeleted {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for AutoAccessDeleted {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = AutoAccessDeleted;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AutoAccessDeleted")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AutoAccessDeleted, A::Error> {
-                let mut id: Option<String> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for AutoAccessDeleted {
+    const EXPECTING: &'static str = "struct AutoAccessDeleted";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<AutoAccessDeleted, A::Error> {
+        let mut id: Option<String> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(AutoAccessDeleted {
-                    id: de::required(id, "id")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(AutoAccessDeleted {
+            id: de::required(id, "id")?,
+            extra,
+        })
     }
 }
 
@@ -3499,60 +3301,48 @@ pub struct BotCreated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for BotCreated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = BotCreated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct BotCreated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BotCreated, A::Error> {
-                let mut id: Option<AgentId> = None;
-                let mut name: Option<String> = None;
-                let mut default_group_priority: Option<ConfigGroupPriority> = None;
-                let mut groups: Option<Vec<ConfigGroupMembership>> = None;
-                let mut owner_client_id: Option<String> = None;
-                let mut work_scheduler: Option<Option<ConfigWorkScheduler>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "name" => de::field(&mut map, &mut name, "name")?,
-                        "default_group_priority" => de::field(
-                            &mut map,
-                            &mut default_group_priority,
-                            "default_group_priority",
-                        )?,
-                        "groups" => de::field(&mut map, &mut groups, "groups")?,
-                        "owner_client_id" => {
-                            de::field(&mut map, &mut owner_client_id, "owner_client_id")?
-                        }
-                        "work_scheduler" => {
-                            de::field(&mut map, &mut work_scheduler, "work_scheduler")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for BotCreated {
+    const EXPECTING: &'static str = "struct BotCreated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<BotCreated, A::Error> {
+        let mut id: Option<AgentId> = None;
+        let mut name: Option<String> = None;
+        let mut default_group_priority: Option<ConfigGroupPriority> = None;
+        let mut groups: Option<Vec<ConfigGroupMembership>> = None;
+        let mut owner_client_id: Option<String> = None;
+        let mut work_scheduler: Option<Option<ConfigWorkScheduler>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "name" => de::field(&mut map, &mut name, "name")?,
+                "default_group_priority" => de::field(
+                    &mut map,
+                    &mut default_group_priority,
+                    "default_group_priority",
+                )?,
+                "groups" => de::list(&mut map, &mut groups, "groups")?,
+                "owner_client_id" => de::field(&mut map, &mut owner_client_id, "owner_client_id")?,
+                "work_scheduler" => de::field(&mut map, &mut work_scheduler, "work_scheduler")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(BotCreated {
-                    id: de::required(id, "id")?,
-                    name: de::required(name, "name")?,
-                    default_group_priority: de::required(
-                        default_group_priority,
-                        "default_group_priority",
-                    )?,
-                    groups: de::required(groups, "groups")?,
-                    owner_client_id: de::required(owner_client_id, "owner_client_id")?,
-                    work_scheduler: work_scheduler.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(BotCreated {
+            id: de::required(id, "id")?,
+            name: de::required(name, "name")?,
+            default_group_priority: de::required(default_group_priority, "default_group_priority")?,
+            groups: de::required(groups, "groups")?,
+            owner_client_id: de::required(owner_client_id, "owner_client_id")?,
+            work_scheduler: work_scheduler.flatten(),
+            extra,
+        })
     }
 }
 
@@ -3585,57 +3375,48 @@ pub struct BotUpdated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for BotUpdated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = BotUpdated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct BotUpdated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BotUpdated, A::Error> {
-                let mut id: Option<AgentId> = None;
-                let mut name: Option<Option<String>> = None;
-                let mut default_group_priority: Option<Option<ConfigGroupPriority>> = None;
-                let mut groups: Option<Option<Vec<ConfigGroupMembership>>> = None;
-                let mut owner_client_id: Option<Option<String>> = None;
-                let mut work_scheduler: Option<Option<ConfigWorkScheduler>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "name" => de::field(&mut map, &mut name, "name")?,
-                        "default_group_priority" => de::field(
-                            &mut map,
-                            &mut default_group_priority,
-                            "default_group_priority",
-                        )?,
-                        "groups" => de::field(&mut map, &mut groups, "groups")?,
-                        "owner_client_id" => {
-                            de::field(&mut map, &mut owner_client_id, "owner_client_id")?
-                        }
-                        "work_scheduler" => {
-                            de::field(&mut map, &mut work_scheduler, "work_scheduler")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for BotUpdated {
+    const EXPECTING: &'static str = "struct BotUpdated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<BotUpdated, A::Error> {
+        let mut id: Option<AgentId> = None;
+        let mut name: Option<Option<String>> = None;
+        let mut default_group_priority: Option<Option<ConfigGroupPriority>> = None;
+        let mut groups: Option<Option<Vec<ConfigGroupMembership>>> = None;
+        let mut owner_client_id: Option<Option<String>> = None;
+        let mut work_scheduler: Option<Option<ConfigWorkScheduler>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "name" => de::field(&mut map, &mut name, "name")?,
+                "default_group_priority" => de::field(
+                    &mut map,
+                    &mut default_group_priority,
+                    "default_group_priority",
+                )?,
+                "groups" => de::optional_list(&mut map, &mut groups, "groups")?,
+                "owner_client_id" => de::field(&mut map, &mut owner_client_id, "owner_client_id")?,
+                "work_scheduler" => de::field(&mut map, &mut work_scheduler, "work_scheduler")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(BotUpdated {
-                    id: de::required(id, "id")?,
-                    name: name.flatten(),
-                    default_group_priority: default_group_priority.flatten(),
-                    groups: groups.flatten(),
-                    owner_client_id: owner_client_id.flatten(),
-                    work_scheduler: work_scheduler.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(BotUpdated {
+            id: de::required(id, "id")?,
+            name: name.flatten(),
+            default_group_priority: default_group_priority.flatten(),
+            groups: groups.flatten(),
+            owner_client_id: owner_client_id.flatten(),
+            work_scheduler: work_scheduler.flatten(),
+            extra,
+        })
     }
 }
 
@@ -3653,34 +3434,29 @@ pub struct BotDeleted {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for BotDeleted {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = BotDeleted;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct BotDeleted")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BotDeleted, A::Error> {
-                let mut id: Option<AgentId> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for BotDeleted {
+    const EXPECTING: &'static str = "struct BotDeleted";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<BotDeleted, A::Error> {
+        let mut id: Option<AgentId> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(BotDeleted {
-                    id: de::required(id, "id")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(BotDeleted {
+            id: de::required(id, "id")?,
+            extra,
+        })
     }
 }
 
@@ -3704,47 +3480,42 @@ pub struct GroupCreated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for GroupCreated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = GroupCreated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct GroupCreated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GroupCreated, A::Error> {
-                let mut id: Option<GroupId> = None;
-                let mut name: Option<String> = None;
-                let mut language_code: Option<String> = None;
-                let mut agent_priorities: Option<BTreeMap<String, ConfigGroupPriority>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "name" => de::field(&mut map, &mut name, "name")?,
-                        "language_code" => {
-                            de::field(&mut map, &mut language_code, "language_code")?
-                        }
-                        "agent_priorities" => {
-                            de::field(&mut map, &mut agent_priorities, "agent_priorities")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for GroupCreated {
+    const EXPECTING: &'static str = "struct GroupCreated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<GroupCreated, A::Error> {
+        let mut id: Option<GroupId> = None;
+        let mut name: Option<String> = None;
+        let mut language_code: Option<String> = None;
+        let mut agent_priorities: Option<BTreeMap<String, ConfigGroupPriority>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "name" => de::field(&mut map, &mut name, "name")?,
+                "language_code" => de::field(&mut map, &mut language_code, "language_code")?,
+                "agent_priorities" => {
+                    de::field(&mut map, &mut agent_priorities, "agent_priorities")?
                 }
-                Ok(GroupCreated {
-                    id: de::required(id, "id")?,
-                    name: de::required(name, "name")?,
-                    language_code: de::required(language_code, "language_code")?,
-                    agent_priorities: de::required(agent_priorities, "agent_priorities")?,
-                    extra,
-                })
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(GroupCreated {
+            id: de::required(id, "id")?,
+            name: de::required(name, "name")?,
+            language_code: de::required(language_code, "language_code")?,
+            agent_priorities: de::required(agent_priorities, "agent_priorities")?,
+            extra,
+        })
     }
 }
 
@@ -3771,48 +3542,42 @@ pub struct GroupUpdated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for GroupUpdated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = GroupUpdated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct GroupUpdated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GroupUpdated, A::Error> {
-                let mut id: Option<GroupId> = None;
-                let mut name: Option<Option<String>> = None;
-                let mut language_code: Option<Option<String>> = None;
-                let mut agent_priorities: Option<Option<BTreeMap<String, ConfigGroupPriority>>> =
-                    None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "name" => de::field(&mut map, &mut name, "name")?,
-                        "language_code" => {
-                            de::field(&mut map, &mut language_code, "language_code")?
-                        }
-                        "agent_priorities" => {
-                            de::field(&mut map, &mut agent_priorities, "agent_priorities")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for GroupUpdated {
+    const EXPECTING: &'static str = "struct GroupUpdated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<GroupUpdated, A::Error> {
+        let mut id: Option<GroupId> = None;
+        let mut name: Option<Option<String>> = None;
+        let mut language_code: Option<Option<String>> = None;
+        let mut agent_priorities: Option<Option<BTreeMap<String, ConfigGroupPriority>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "name" => de::field(&mut map, &mut name, "name")?,
+                "language_code" => de::field(&mut map, &mut language_code, "language_code")?,
+                "agent_priorities" => {
+                    de::field(&mut map, &mut agent_priorities, "agent_priorities")?
                 }
-                Ok(GroupUpdated {
-                    id: de::required(id, "id")?,
-                    name: name.flatten(),
-                    language_code: language_code.flatten(),
-                    agent_priorities: agent_priorities.flatten(),
-                    extra,
-                })
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(GroupUpdated {
+            id: de::required(id, "id")?,
+            name: name.flatten(),
+            language_code: language_code.flatten(),
+            agent_priorities: agent_priorities.flatten(),
+            extra,
+        })
     }
 }
 
@@ -3830,34 +3595,31 @@ pub struct GroupDeleted {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for GroupDeleted {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = GroupDeleted;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct GroupDeleted")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GroupDeleted, A::Error> {
-                let mut id: Option<GroupId> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for GroupDeleted {
+    const EXPECTING: &'static str = "struct GroupDeleted";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<GroupDeleted, A::Error> {
+        let mut id: Option<GroupId> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(GroupDeleted {
-                    id: de::required(id, "id")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(GroupDeleted {
+            id: de::required(id, "id")?,
+            extra,
+        })
     }
 }
 
@@ -3881,43 +3643,38 @@ pub struct TagCreated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for TagCreated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = TagCreated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct TagCreated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TagCreated, A::Error> {
-                let mut name: Option<String> = None;
-                let mut group_ids: Option<Vec<GroupId>> = None;
-                let mut created_at: Option<String> = None;
-                let mut author_id: Option<AgentId> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "name" => de::field(&mut map, &mut name, "name")?,
-                        "group_ids" => de::field(&mut map, &mut group_ids, "group_ids")?,
-                        "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
-                        "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for TagCreated {
+    const EXPECTING: &'static str = "struct TagCreated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<TagCreated, A::Error> {
+        let mut name: Option<String> = None;
+        let mut group_ids: Option<Vec<GroupId>> = None;
+        let mut created_at: Option<String> = None;
+        let mut author_id: Option<AgentId> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "name" => de::field(&mut map, &mut name, "name")?,
+                "group_ids" => de::list(&mut map, &mut group_ids, "group_ids")?,
+                "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
+                "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(TagCreated {
-                    name: de::required(name, "name")?,
-                    group_ids: de::required(group_ids, "group_ids")?,
-                    created_at: de::required(created_at, "created_at")?,
-                    author_id: de::required(author_id, "author_id")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(TagCreated {
+            name: de::required(name, "name")?,
+            group_ids: de::required(group_ids, "group_ids")?,
+            created_at: de::required(created_at, "created_at")?,
+            author_id: de::required(author_id, "author_id")?,
+            extra,
+        })
     }
 }
 
@@ -3938,37 +3695,32 @@ pub struct TagUpdated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for TagUpdated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = TagUpdated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct TagUpdated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TagUpdated, A::Error> {
-                let mut name: Option<String> = None;
-                let mut group_ids: Option<Option<Vec<GroupId>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "name" => de::field(&mut map, &mut name, "name")?,
-                        "group_ids" => de::field(&mut map, &mut group_ids, "group_ids")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for TagUpdated {
+    const EXPECTING: &'static str = "struct TagUpdated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<TagUpdated, A::Error> {
+        let mut name: Option<String> = None;
+        let mut group_ids: Option<Option<Vec<GroupId>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "name" => de::field(&mut map, &mut name, "name")?,
+                "group_ids" => de::optional_list(&mut map, &mut group_ids, "group_ids")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(TagUpdated {
-                    name: de::required(name, "name")?,
-                    group_ids: group_ids.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(TagUpdated {
+            name: de::required(name, "name")?,
+            group_ids: group_ids.flatten(),
+            extra,
+        })
     }
 }
 
@@ -3986,34 +3738,29 @@ pub struct TagDeleted {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for TagDeleted {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = TagDeleted;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct TagDeleted")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TagDeleted, A::Error> {
-                let mut name: Option<String> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "name" => de::field(&mut map, &mut name, "name")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for TagDeleted {
+    const EXPECTING: &'static str = "struct TagDeleted";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<TagDeleted, A::Error> {
+        let mut name: Option<String> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "name" => de::field(&mut map, &mut name, "name")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(TagDeleted {
-                    name: de::required(name, "name")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(TagDeleted {
+            name: de::required(name, "name")?,
+            extra,
+        })
     }
 }
 
@@ -4032,34 +3779,31 @@ pub struct GroupsStatusUpdated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for GroupsStatusUpdated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = GroupsStatusUpdated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct GroupsStatusUpdated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GroupsStatusUpdated, A::Error> {
-                let mut groups: Option<Vec<GroupsStatusUpdatedGroup>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "groups" => de::field(&mut map, &mut groups, "groups")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for GroupsStatusUpdated {
+    const EXPECTING: &'static str = "struct GroupsStatusUpdated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<GroupsStatusUpdated, A::Error> {
+        let mut groups: Option<Vec<GroupsStatusUpdatedGroup>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "groups" => de::list(&mut map, &mut groups, "groups")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(GroupsStatusUpdated {
-                    groups: de::required(groups, "groups")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(GroupsStatusUpdated {
+            groups: de::required(groups, "groups")?,
+            extra,
+        })
     }
 }
 
@@ -4077,34 +3821,31 @@ pub struct LicensePropertiesUpdated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for LicensePropertiesUpdated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = LicensePropertiesUpdated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct LicensePropertiesUpdated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<LicensePropertiesUpdated, A::Error> {
-                let mut properties: Option<Properties> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for LicensePropertiesUpdated {
+    const EXPECTING: &'static str = "struct LicensePropertiesUpdated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<LicensePropertiesUpdated, A::Error> {
+        let mut properties: Option<Properties> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(LicensePropertiesUpdated {
-                    properties: de::required(properties, "properties")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(LicensePropertiesUpdated {
+            properties: de::required(properties, "properties")?,
+            extra,
+        })
     }
 }
 
@@ -4124,37 +3865,34 @@ pub struct GroupPropertiesUpdated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for GroupPropertiesUpdated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = GroupPropertiesUpdated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct GroupPropertiesUpdated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GroupPropertiesUpdated, A::Error> {
-                let mut group_id: Option<GroupId> = None;
-                let mut properties: Option<Properties> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "group_id" => de::field(&mut map, &mut group_id, "group_id")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for GroupPropertiesUpdated {
+    const EXPECTING: &'static str = "struct GroupPropertiesUpdated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<GroupPropertiesUpdated, A::Error> {
+        let mut group_id: Option<GroupId> = None;
+        let mut properties: Option<Properties> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "group_id" => de::field(&mut map, &mut group_id, "group_id")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(GroupPropertiesUpdated {
-                    group_id: de::required(group_id, "group_id")?,
-                    properties: de::required(properties, "properties")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(GroupPropertiesUpdated {
+            group_id: de::required(group_id, "group_id")?,
+            properties: de::required(properties, "properties")?,
+            extra,
+        })
     }
 }
 
@@ -4176,40 +3914,37 @@ pub struct EventsMarkedAsSeen {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for EventsMarkedAsSeen {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = EventsMarkedAsSeen;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EventsMarkedAsSeen")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<EventsMarkedAsSeen, A::Error> {
-                let mut user_id: Option<UserId> = None;
-                let mut chat_id: Option<ChatId> = None;
-                let mut seen_up_to: Option<String> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "user_id" => de::field(&mut map, &mut user_id, "user_id")?,
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "seen_up_to" => de::field(&mut map, &mut seen_up_to, "seen_up_to")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for EventsMarkedAsSeen {
+    const EXPECTING: &'static str = "struct EventsMarkedAsSeen";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<EventsMarkedAsSeen, A::Error> {
+        let mut user_id: Option<UserId> = None;
+        let mut chat_id: Option<ChatId> = None;
+        let mut seen_up_to: Option<String> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "user_id" => de::field(&mut map, &mut user_id, "user_id")?,
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "seen_up_to" => de::field(&mut map, &mut seen_up_to, "seen_up_to")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(EventsMarkedAsSeen {
-                    user_id: de::required(user_id, "user_id")?,
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    seen_up_to: de::required(seen_up_to, "seen_up_to")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(EventsMarkedAsSeen {
+            user_id: de::required(user_id, "user_id")?,
+            chat_id: de::required(chat_id, "chat_id")?,
+            seen_up_to: de::required(seen_up_to, "seen_up_to")?,
+            extra,
+        })
     }
 }
 
@@ -4231,40 +3966,37 @@ pub struct IncomingSneakPeek {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for IncomingSneakPeek {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = IncomingSneakPeek;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct IncomingSneakPeek")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IncomingSneakPeek, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut sneak_peek: Option<SneakPeek> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "sneak_peek" => de::field(&mut map, &mut sneak_peek, "sneak_peek")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for IncomingSneakPeek {
+    const EXPECTING: &'static str = "struct IncomingSneakPeek";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<IncomingSneakPeek, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut sneak_peek: Option<SneakPeek> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "sneak_peek" => de::field(&mut map, &mut sneak_peek, "sneak_peek")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(IncomingSneakPeek {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    sneak_peek: de::required(sneak_peek, "sneak_peek")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(IncomingSneakPeek {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            sneak_peek: de::required(sneak_peek, "sneak_peek")?,
+            extra,
+        })
     }
 }
 
@@ -4286,42 +4018,39 @@ pub struct IncomingTypingIndicator {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for IncomingTypingIndicator {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = IncomingTypingIndicator;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct IncomingTypingIndicator")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IncomingTypingIndicator, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut typing_indicator: Option<TypingIndicator> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "typing_indicator" => {
-                            de::field(&mut map, &mut typing_indicator, "typing_indicator")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for IncomingTypingIndicator {
+    const EXPECTING: &'static str = "struct IncomingTypingIndicator";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<IncomingTypingIndicator, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut typing_indicator: Option<TypingIndicator> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "typing_indicator" => {
+                    de::field(&mut map, &mut typing_indicator, "typing_indicator")?
                 }
-                Ok(IncomingTypingIndicator {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    typing_indicator: de::required(typing_indicator, "typing_indicator")?,
-                    extra,
-                })
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(IncomingTypingIndicator {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            typing_indicator: de::required(typing_indicator, "typing_indicator")?,
+            extra,
+        })
     }
 }
 
@@ -4354,52 +4083,49 @@ pub struct IncomingThinkingIndicator {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for IncomingThinkingIndicator {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = IncomingThinkingIndicator;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct IncomingThinkingIndicator")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IncomingThinkingIndicator, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut author_id: Option<UserId> = None;
-                let mut sent_at: Option<String> = None;
-                let mut title: Option<Option<String>> = None;
-                let mut description: Option<Option<String>> = None;
-                let mut custom_id: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
-                        "sent_at" => de::field(&mut map, &mut sent_at, "sent_at")?,
-                        "title" => de::field(&mut map, &mut title, "title")?,
-                        "description" => de::field(&mut map, &mut description, "description")?,
-                        "custom_id" => de::field(&mut map, &mut custom_id, "custom_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for IncomingThinkingIndicator {
+    const EXPECTING: &'static str = "struct IncomingThinkingIndicator";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<IncomingThinkingIndicator, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut author_id: Option<UserId> = None;
+        let mut sent_at: Option<String> = None;
+        let mut title: Option<Option<String>> = None;
+        let mut description: Option<Option<String>> = None;
+        let mut custom_id: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
+                "sent_at" => de::field(&mut map, &mut sent_at, "sent_at")?,
+                "title" => de::field(&mut map, &mut title, "title")?,
+                "description" => de::field(&mut map, &mut description, "description")?,
+                "custom_id" => de::field(&mut map, &mut custom_id, "custom_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(IncomingThinkingIndicator {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    author_id: de::required(author_id, "author_id")?,
-                    sent_at: de::required(sent_at, "sent_at")?,
-                    title: title.flatten(),
-                    description: description.flatten(),
-                    custom_id: custom_id.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(IncomingThinkingIndicator {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            author_id: de::required(author_id, "author_id")?,
+            sent_at: de::required(sent_at, "sent_at")?,
+            title: title.flatten(),
+            description: description.flatten(),
+            custom_id: custom_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -4423,40 +4149,37 @@ pub struct IncomingMulticast {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for IncomingMulticast {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = IncomingMulticast;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct IncomingMulticast")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IncomingMulticast, A::Error> {
-                let mut author_id: Option<Option<AgentId>> = None;
-                let mut content: Option<Value> = None;
-                let mut kind: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
-                        "content" => de::field(&mut map, &mut content, "content")?,
-                        "type" => de::field(&mut map, &mut kind, "type")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for IncomingMulticast {
+    const EXPECTING: &'static str = "struct IncomingMulticast";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<IncomingMulticast, A::Error> {
+        let mut author_id: Option<Option<AgentId>> = None;
+        let mut content: Option<Value> = None;
+        let mut kind: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
+                "content" => de::field(&mut map, &mut content, "content")?,
+                "type" => de::field(&mut map, &mut kind, "type")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(IncomingMulticast {
-                    author_id: author_id.flatten(),
-                    content: de::required(content, "content")?,
-                    kind: kind.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(IncomingMulticast {
+            author_id: author_id.flatten(),
+            content: de::required(content, "content")?,
+            kind: kind.flatten(),
+            extra,
+        })
     }
 }
 
@@ -4474,34 +4197,31 @@ pub struct ChatUnfollowed {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ChatUnfollowed {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ChatUnfollowed;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ChatUnfollowed")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChatUnfollowed, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ChatUnfollowed {
+    const EXPECTING: &'static str = "struct ChatUnfollowed";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ChatUnfollowed, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ChatUnfollowed {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ChatUnfollowed {
+            chat_id: de::required(chat_id, "chat_id")?,
+            extra,
+        })
     }
 }
 
@@ -4523,40 +4243,37 @@ pub struct ThreadSummarySet {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ThreadSummarySet {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ThreadSummarySet;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ThreadSummarySet")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ThreadSummarySet, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut summary: Option<Summary> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "summary" => de::field(&mut map, &mut summary, "summary")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ThreadSummarySet {
+    const EXPECTING: &'static str = "struct ThreadSummarySet";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ThreadSummarySet, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut summary: Option<Summary> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "summary" => de::field(&mut map, &mut summary, "summary")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ThreadSummarySet {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    summary: de::required(summary, "summary")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ThreadSummarySet {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            summary: de::required(summary, "summary")?,
+            extra,
+        })
     }
 }
 
@@ -4581,40 +4298,37 @@ pub struct IncomingError {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for IncomingError {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = IncomingError;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct IncomingError")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IncomingError, A::Error> {
-                let mut action: Option<String> = None;
-                let mut chat_id: Option<Option<ChatId>> = None;
-                let mut thread_id: Option<Option<ThreadId>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "action" => de::field(&mut map, &mut action, "action")?,
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for IncomingError {
+    const EXPECTING: &'static str = "struct IncomingError";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<IncomingError, A::Error> {
+        let mut action: Option<String> = None;
+        let mut chat_id: Option<Option<ChatId>> = None;
+        let mut thread_id: Option<Option<ThreadId>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "action" => de::field(&mut map, &mut action, "action")?,
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(IncomingError {
-                    action: de::required(action, "action")?,
-                    chat_id: chat_id.flatten(),
-                    thread_id: thread_id.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(IncomingError {
+            action: de::required(action, "action")?,
+            chat_id: chat_id.flatten(),
+            thread_id: thread_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -5546,7 +5260,7 @@ impl PushSet for AgentPush {
         payload: D,
     ) -> Result<Self, D::Error> {
         Ok(match name {
-            "incoming_chat" => Self::IncomingChat(Deserialize::deserialize(payload)?),
+            "incoming_chat" => Self::IncomingChat(de::boxed(payload)?),
             "chat_deactivated" => Self::ChatDeactivated(Deserialize::deserialize(payload)?),
             "chat_deleted" => Self::ChatDeleted(Deserialize::deserialize(payload)?),
             "thread_deleted" => Self::ThreadDeleted(Deserialize::deserialize(payload)?),
@@ -5554,16 +5268,16 @@ impl PushSet for AgentPush {
             "chat_access_updated" => Self::ChatAccessUpdated(Deserialize::deserialize(payload)?),
             "chat_access_granted" => Self::ChatAccessGranted(Deserialize::deserialize(payload)?),
             "chat_access_revoked" => Self::ChatAccessRevoked(Deserialize::deserialize(payload)?),
-            "chat_transferred" => Self::ChatTransferred(Deserialize::deserialize(payload)?),
+            "chat_transferred" => Self::ChatTransferred(de::boxed(payload)?),
             "user_added_to_chat" => Self::UserAddedToChat(Deserialize::deserialize(payload)?),
             "user_removed_from_chat" => {
                 Self::UserRemovedFromChat(Deserialize::deserialize(payload)?)
             }
-            "incoming_event" => Self::IncomingEvent(Deserialize::deserialize(payload)?),
+            "incoming_event" => Self::IncomingEvent(de::boxed(payload)?),
             "event_deleted" => Self::EventDeleted(Deserialize::deserialize(payload)?),
-            "event_updated" => Self::EventUpdated(Deserialize::deserialize(payload)?),
+            "event_updated" => Self::EventUpdated(de::boxed(payload)?),
             "incoming_rich_message_postback" => {
-                Self::IncomingRichMessagePostback(Deserialize::deserialize(payload)?)
+                Self::IncomingRichMessagePostback(de::boxed(payload)?)
             }
             "chat_properties_updated" => {
                 Self::ChatPropertiesUpdated(Deserialize::deserialize(payload)?)
@@ -5587,16 +5301,14 @@ impl PushSet for AgentPush {
             "thread_untagged" => Self::ThreadUntagged(Deserialize::deserialize(payload)?),
             "incoming_customers" => Self::IncomingCustomers(Deserialize::deserialize(payload)?),
             "incoming_customer" => Self::IncomingCustomer(Deserialize::deserialize(payload)?),
-            "customer_updated" => Self::CustomerUpdated(Deserialize::deserialize(payload)?),
+            "customer_updated" => Self::CustomerUpdated(de::boxed(payload)?),
             "customer_session_fields_updated" => {
                 Self::CustomerSessionFieldsUpdated(Deserialize::deserialize(payload)?)
             }
             "customer_page_updated" => {
                 Self::CustomerPageUpdated(Deserialize::deserialize(payload)?)
             }
-            "customer_statistics_updated" => {
-                Self::CustomerStatisticsUpdated(Deserialize::deserialize(payload)?)
-            }
+            "customer_statistics_updated" => Self::CustomerStatisticsUpdated(de::boxed(payload)?),
             "customer_banned" => Self::CustomerBanned(Deserialize::deserialize(payload)?),
             "customer_transferred" => Self::CustomerTransferred(Deserialize::deserialize(payload)?),
             "customer_left" => Self::CustomerLeft(Deserialize::deserialize(payload)?),
@@ -5606,27 +5318,25 @@ impl PushSet for AgentPush {
             "ticket_created" => Self::TicketCreated(Deserialize::deserialize(payload)?),
             "ticket_deleted" => Self::TicketDeleted(Deserialize::deserialize(payload)?),
             "customer_unfollowed" => Self::CustomerUnfollowed(Deserialize::deserialize(payload)?),
-            "customer_visit_started" => {
-                Self::CustomerVisitStarted(Deserialize::deserialize(payload)?)
-            }
-            "customer_created" => Self::CustomerCreated(Deserialize::deserialize(payload)?),
+            "customer_visit_started" => Self::CustomerVisitStarted(de::boxed(payload)?),
+            "customer_created" => Self::CustomerCreated(de::boxed(payload)?),
             "customer_visit_ended" => Self::CustomerVisitEnded(Deserialize::deserialize(payload)?),
             "routing_status_set" => Self::RoutingStatusSet(Deserialize::deserialize(payload)?),
             "agent_disconnected" => Self::AgentDisconnected(Deserialize::deserialize(payload)?),
-            "agent_created" => Self::AgentCreated(Deserialize::deserialize(payload)?),
+            "agent_created" => Self::AgentCreated(de::boxed(payload)?),
             "agent_approved" => Self::AgentApproved(Deserialize::deserialize(payload)?),
-            "agent_updated" => Self::AgentUpdated(Deserialize::deserialize(payload)?),
+            "agent_updated" => Self::AgentUpdated(de::boxed(payload)?),
             "agent_suspended" => Self::AgentSuspended(Deserialize::deserialize(payload)?),
             "agent_unsuspended" => Self::AgentUnsuspended(Deserialize::deserialize(payload)?),
             "agent_deleted" => Self::AgentDeleted(Deserialize::deserialize(payload)?),
-            "auto_access_added" => Self::AutoAccessAdded(Deserialize::deserialize(payload)?),
-            "auto_access_updated" => Self::AutoAccessUpdated(Deserialize::deserialize(payload)?),
+            "auto_access_added" => Self::AutoAccessAdded(de::boxed(payload)?),
+            "auto_access_updated" => Self::AutoAccessUpdated(de::boxed(payload)?),
             "auto_access_deleted" => Self::AutoAccessDeleted(Deserialize::deserialize(payload)?),
             "auto_accesses_updated" => {
                 Self::AutoAccessesUpdated(Deserialize::deserialize(payload)?)
             }
-            "bot_created" => Self::BotCreated(Deserialize::deserialize(payload)?),
-            "bot_updated" => Self::BotUpdated(Deserialize::deserialize(payload)?),
+            "bot_created" => Self::BotCreated(de::boxed(payload)?),
+            "bot_updated" => Self::BotUpdated(de::boxed(payload)?),
             "bot_deleted" => Self::BotDeleted(Deserialize::deserialize(payload)?),
             "group_created" => Self::GroupCreated(Deserialize::deserialize(payload)?),
             "group_updated" => Self::GroupUpdated(Deserialize::deserialize(payload)?),

@@ -304,59 +304,56 @@ pub struct MessageEvent {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for MessageEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = MessageEvent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct MessageEvent")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MessageEvent, A::Error> {
-                let mut id: Option<Option<EventId>> = None;
-                let mut custom_id: Option<Option<String>> = None;
-                let mut created_at: Option<Option<String>> = None;
-                let mut author_id: Option<Option<UserId>> = None;
-                let mut visibility: Option<Option<Visibility>> = None;
-                let mut properties: Option<Option<Properties>> = None;
-                let mut deleted: Option<Option<bool>> = None;
-                let mut text: Option<Option<String>> = None;
-                let mut postback: Option<Option<Box<MessagePostback>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "custom_id" => de::field(&mut map, &mut custom_id, "custom_id")?,
-                        "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
-                        "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
-                        "visibility" => de::field(&mut map, &mut visibility, "visibility")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        "deleted" => de::field(&mut map, &mut deleted, "deleted")?,
-                        "text" => de::field(&mut map, &mut text, "text")?,
-                        "postback" => de::field(&mut map, &mut postback, "postback")?,
-                        "type" => de::skip(&mut map)?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for MessageEvent {
+    const EXPECTING: &'static str = "struct MessageEvent";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<MessageEvent, A::Error> {
+        let mut id: Option<Option<EventId>> = None;
+        let mut custom_id: Option<Option<String>> = None;
+        let mut created_at: Option<Option<String>> = None;
+        let mut author_id: Option<Option<UserId>> = None;
+        let mut visibility: Option<Option<Visibility>> = None;
+        let mut properties: Option<Option<Properties>> = None;
+        let mut deleted: Option<Option<bool>> = None;
+        let mut text: Option<Option<String>> = None;
+        let mut postback: Option<Option<Box<MessagePostback>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "custom_id" => de::field(&mut map, &mut custom_id, "custom_id")?,
+                "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
+                "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
+                "visibility" => de::field(&mut map, &mut visibility, "visibility")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                "deleted" => de::field(&mut map, &mut deleted, "deleted")?,
+                "text" => de::field(&mut map, &mut text, "text")?,
+                "postback" => de::field(&mut map, &mut postback, "postback")?,
+                "type" => de::skip(&mut map)?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(MessageEvent {
-                    id: id.flatten(),
-                    custom_id: custom_id.flatten(),
-                    created_at: created_at.flatten(),
-                    author_id: author_id.flatten(),
-                    visibility: visibility.flatten(),
-                    properties: properties.flatten(),
-                    deleted: deleted.flatten(),
-                    text: text.flatten(),
-                    postback: postback.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(MessageEvent {
+            id: id.flatten(),
+            custom_id: custom_id.flatten(),
+            created_at: created_at.flatten(),
+            author_id: author_id.flatten(),
+            visibility: visibility.flatten(),
+            properties: properties.flatten(),
+            deleted: deleted.flatten(),
+            text: text.flatten(),
+            postback: postback.flatten(),
+            extra,
+        })
     }
 }
 
@@ -387,49 +384,46 @@ pub struct MessagePostback {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for MessagePostback {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = MessagePostback;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct MessagePostback")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MessagePostback, A::Error> {
-                let mut id: Option<String> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut event_id: Option<EventId> = None;
-                let mut kind: Option<Option<String>> = None;
-                let mut value: Option<Option<String>> = None;
-                let mut ecommerce: Option<Option<EcommercePostback>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
-                        "type" => de::field(&mut map, &mut kind, "type")?,
-                        "value" => de::field(&mut map, &mut value, "value")?,
-                        "ecommerce" => de::field(&mut map, &mut ecommerce, "ecommerce")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for MessagePostback {
+    const EXPECTING: &'static str = "struct MessagePostback";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<MessagePostback, A::Error> {
+        let mut id: Option<String> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut event_id: Option<EventId> = None;
+        let mut kind: Option<Option<String>> = None;
+        let mut value: Option<Option<String>> = None;
+        let mut ecommerce: Option<Option<EcommercePostback>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
+                "type" => de::field(&mut map, &mut kind, "type")?,
+                "value" => de::field(&mut map, &mut value, "value")?,
+                "ecommerce" => de::field(&mut map, &mut ecommerce, "ecommerce")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(MessagePostback {
-                    id: de::required(id, "id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    event_id: de::required(event_id, "event_id")?,
-                    kind: kind.flatten(),
-                    value: value.flatten(),
-                    ecommerce: ecommerce.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(MessagePostback {
+            id: de::required(id, "id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            event_id: de::required(event_id, "event_id")?,
+            kind: kind.flatten(),
+            value: value.flatten(),
+            ecommerce: ecommerce.flatten(),
+            extra,
+        })
     }
 }
 
@@ -453,40 +447,37 @@ pub struct EcommercePostback {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for EcommercePostback {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = EcommercePostback;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EcommercePostback")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<EcommercePostback, A::Error> {
-                let mut product_id: Option<String> = None;
-                let mut option_id: Option<Option<String>> = None;
-                let mut quantity: Option<Option<u32>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "product_id" => de::field(&mut map, &mut product_id, "product_id")?,
-                        "option_id" => de::field(&mut map, &mut option_id, "option_id")?,
-                        "quantity" => de::field(&mut map, &mut quantity, "quantity")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for EcommercePostback {
+    const EXPECTING: &'static str = "struct EcommercePostback";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<EcommercePostback, A::Error> {
+        let mut product_id: Option<String> = None;
+        let mut option_id: Option<Option<String>> = None;
+        let mut quantity: Option<Option<u32>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "product_id" => de::field(&mut map, &mut product_id, "product_id")?,
+                "option_id" => de::field(&mut map, &mut option_id, "option_id")?,
+                "quantity" => de::field(&mut map, &mut quantity, "quantity")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(EcommercePostback {
-                    product_id: de::required(product_id, "product_id")?,
-                    option_id: option_id.flatten(),
-                    quantity: quantity.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(EcommercePostback {
+            product_id: de::required(product_id, "product_id")?,
+            option_id: option_id.flatten(),
+            quantity: quantity.flatten(),
+            extra,
+        })
     }
 }
 
@@ -551,86 +542,77 @@ pub struct FileEvent {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for FileEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = FileEvent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct FileEvent")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FileEvent, A::Error> {
-                let mut id: Option<Option<EventId>> = None;
-                let mut custom_id: Option<Option<String>> = None;
-                let mut created_at: Option<Option<String>> = None;
-                let mut author_id: Option<Option<UserId>> = None;
-                let mut visibility: Option<Option<Visibility>> = None;
-                let mut properties: Option<Option<Properties>> = None;
-                let mut deleted: Option<Option<bool>> = None;
-                let mut url: Option<Option<String>> = None;
-                let mut alternative_text: Option<Option<String>> = None;
-                let mut name: Option<Option<String>> = None;
-                let mut content_type: Option<Option<String>> = None;
-                let mut size: Option<Option<u64>> = None;
-                let mut width: Option<Option<u32>> = None;
-                let mut height: Option<Option<u32>> = None;
-                let mut thumbnail_url: Option<Option<String>> = None;
-                let mut thumbnail2x_url: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "custom_id" => de::field(&mut map, &mut custom_id, "custom_id")?,
-                        "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
-                        "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
-                        "visibility" => de::field(&mut map, &mut visibility, "visibility")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        "deleted" => de::field(&mut map, &mut deleted, "deleted")?,
-                        "url" => de::field(&mut map, &mut url, "url")?,
-                        "alternative_text" => {
-                            de::field(&mut map, &mut alternative_text, "alternative_text")?
-                        }
-                        "name" => de::field(&mut map, &mut name, "name")?,
-                        "content_type" => de::field(&mut map, &mut content_type, "content_type")?,
-                        "size" => de::field(&mut map, &mut size, "size")?,
-                        "width" => de::field(&mut map, &mut width, "width")?,
-                        "height" => de::field(&mut map, &mut height, "height")?,
-                        "thumbnail_url" => {
-                            de::field(&mut map, &mut thumbnail_url, "thumbnail_url")?
-                        }
-                        "thumbnail2x_url" => {
-                            de::field(&mut map, &mut thumbnail2x_url, "thumbnail2x_url")?
-                        }
-                        "type" => de::skip(&mut map)?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for FileEvent {
+    const EXPECTING: &'static str = "struct FileEvent";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<FileEvent, A::Error> {
+        let mut id: Option<Option<EventId>> = None;
+        let mut custom_id: Option<Option<String>> = None;
+        let mut created_at: Option<Option<String>> = None;
+        let mut author_id: Option<Option<UserId>> = None;
+        let mut visibility: Option<Option<Visibility>> = None;
+        let mut properties: Option<Option<Properties>> = None;
+        let mut deleted: Option<Option<bool>> = None;
+        let mut url: Option<Option<String>> = None;
+        let mut alternative_text: Option<Option<String>> = None;
+        let mut name: Option<Option<String>> = None;
+        let mut content_type: Option<Option<String>> = None;
+        let mut size: Option<Option<u64>> = None;
+        let mut width: Option<Option<u32>> = None;
+        let mut height: Option<Option<u32>> = None;
+        let mut thumbnail_url: Option<Option<String>> = None;
+        let mut thumbnail2x_url: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "custom_id" => de::field(&mut map, &mut custom_id, "custom_id")?,
+                "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
+                "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
+                "visibility" => de::field(&mut map, &mut visibility, "visibility")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                "deleted" => de::field(&mut map, &mut deleted, "deleted")?,
+                "url" => de::field(&mut map, &mut url, "url")?,
+                "alternative_text" => {
+                    de::field(&mut map, &mut alternative_text, "alternative_text")?
                 }
-                Ok(FileEvent {
-                    id: id.flatten(),
-                    custom_id: custom_id.flatten(),
-                    created_at: created_at.flatten(),
-                    author_id: author_id.flatten(),
-                    visibility: visibility.flatten(),
-                    properties: properties.flatten(),
-                    deleted: deleted.flatten(),
-                    url: url.flatten(),
-                    alternative_text: alternative_text.flatten(),
-                    name: name.flatten(),
-                    content_type: content_type.flatten(),
-                    size: size.flatten(),
-                    width: width.flatten(),
-                    height: height.flatten(),
-                    thumbnail_url: thumbnail_url.flatten(),
-                    thumbnail2x_url: thumbnail2x_url.flatten(),
-                    extra,
-                })
+                "name" => de::field(&mut map, &mut name, "name")?,
+                "content_type" => de::field(&mut map, &mut content_type, "content_type")?,
+                "size" => de::field(&mut map, &mut size, "size")?,
+                "width" => de::field(&mut map, &mut width, "width")?,
+                "height" => de::field(&mut map, &mut height, "height")?,
+                "thumbnail_url" => de::field(&mut map, &mut thumbnail_url, "thumbnail_url")?,
+                "thumbnail2x_url" => de::field(&mut map, &mut thumbnail2x_url, "thumbnail2x_url")?,
+                "type" => de::skip(&mut map)?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(FileEvent {
+            id: id.flatten(),
+            custom_id: custom_id.flatten(),
+            created_at: created_at.flatten(),
+            author_id: author_id.flatten(),
+            visibility: visibility.flatten(),
+            properties: properties.flatten(),
+            deleted: deleted.flatten(),
+            url: url.flatten(),
+            alternative_text: alternative_text.flatten(),
+            name: name.flatten(),
+            content_type: content_type.flatten(),
+            size: size.flatten(),
+            width: width.flatten(),
+            height: height.flatten(),
+            thumbnail_url: thumbnail_url.flatten(),
+            thumbnail2x_url: thumbnail2x_url.flatten(),
+            extra,
+        })
     }
 }
 
@@ -677,62 +659,57 @@ pub struct FormEvent {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for FormEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = FormEvent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct FormEvent")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FormEvent, A::Error> {
-                let mut id: Option<Option<EventId>> = None;
-                let mut custom_id: Option<Option<String>> = None;
-                let mut created_at: Option<Option<String>> = None;
-                let mut author_id: Option<Option<UserId>> = None;
-                let mut visibility: Option<Option<Visibility>> = None;
-                let mut properties: Option<Option<Properties>> = None;
-                let mut deleted: Option<Option<bool>> = None;
-                let mut form_id: Option<Option<String>> = None;
-                let mut form_type: Option<Option<String>> = None;
-                let mut fields: Option<Option<Vec<FormField>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "custom_id" => de::field(&mut map, &mut custom_id, "custom_id")?,
-                        "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
-                        "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
-                        "visibility" => de::field(&mut map, &mut visibility, "visibility")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        "deleted" => de::field(&mut map, &mut deleted, "deleted")?,
-                        "form_id" => de::field(&mut map, &mut form_id, "form_id")?,
-                        "form_type" => de::field(&mut map, &mut form_type, "form_type")?,
-                        "fields" => de::field(&mut map, &mut fields, "fields")?,
-                        "type" => de::skip(&mut map)?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for FormEvent {
+    const EXPECTING: &'static str = "struct FormEvent";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<FormEvent, A::Error> {
+        let mut id: Option<Option<EventId>> = None;
+        let mut custom_id: Option<Option<String>> = None;
+        let mut created_at: Option<Option<String>> = None;
+        let mut author_id: Option<Option<UserId>> = None;
+        let mut visibility: Option<Option<Visibility>> = None;
+        let mut properties: Option<Option<Properties>> = None;
+        let mut deleted: Option<Option<bool>> = None;
+        let mut form_id: Option<Option<String>> = None;
+        let mut form_type: Option<Option<String>> = None;
+        let mut fields: Option<Option<Vec<FormField>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "custom_id" => de::field(&mut map, &mut custom_id, "custom_id")?,
+                "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
+                "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
+                "visibility" => de::field(&mut map, &mut visibility, "visibility")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                "deleted" => de::field(&mut map, &mut deleted, "deleted")?,
+                "form_id" => de::field(&mut map, &mut form_id, "form_id")?,
+                "form_type" => de::field(&mut map, &mut form_type, "form_type")?,
+                "fields" => de::optional_list(&mut map, &mut fields, "fields")?,
+                "type" => de::skip(&mut map)?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(FormEvent {
-                    id: id.flatten(),
-                    custom_id: custom_id.flatten(),
-                    created_at: created_at.flatten(),
-                    author_id: author_id.flatten(),
-                    visibility: visibility.flatten(),
-                    properties: properties.flatten(),
-                    deleted: deleted.flatten(),
-                    form_id: form_id.flatten(),
-                    form_type: form_type.flatten(),
-                    fields: fields.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(FormEvent {
+            id: id.flatten(),
+            custom_id: custom_id.flatten(),
+            created_at: created_at.flatten(),
+            author_id: author_id.flatten(),
+            visibility: visibility.flatten(),
+            properties: properties.flatten(),
+            deleted: deleted.flatten(),
+            form_id: form_id.flatten(),
+            form_type: form_type.flatten(),
+            fields: fields.flatten(),
+            extra,
+        })
     }
 }
 
@@ -763,46 +740,41 @@ pub struct FormField {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for FormField {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = FormField;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct FormField")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FormField, A::Error> {
-                let mut kind: Option<FormFieldType> = None;
-                let mut id: Option<Option<String>> = None;
-                let mut label: Option<Option<String>> = None;
-                let mut required: Option<Option<bool>> = None;
-                let mut options: Option<Option<Vec<FormFieldOption>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "type" => de::field(&mut map, &mut kind, "type")?,
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "label" => de::field(&mut map, &mut label, "label")?,
-                        "required" => de::field(&mut map, &mut required, "required")?,
-                        "options" => de::field(&mut map, &mut options, "options")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for FormField {
+    const EXPECTING: &'static str = "struct FormField";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<FormField, A::Error> {
+        let mut kind: Option<FormFieldType> = None;
+        let mut id: Option<Option<String>> = None;
+        let mut label: Option<Option<String>> = None;
+        let mut required: Option<Option<bool>> = None;
+        let mut options: Option<Option<Vec<FormFieldOption>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "type" => de::field(&mut map, &mut kind, "type")?,
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "label" => de::field(&mut map, &mut label, "label")?,
+                "required" => de::field(&mut map, &mut required, "required")?,
+                "options" => de::optional_list(&mut map, &mut options, "options")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(FormField {
-                    kind: de::required(kind, "type")?,
-                    id: id.flatten(),
-                    label: label.flatten(),
-                    required: required.flatten(),
-                    options: options.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(FormField {
+            kind: de::required(kind, "type")?,
+            id: id.flatten(),
+            label: label.flatten(),
+            required: required.flatten(),
+            options: options.flatten(),
+            extra,
+        })
     }
 }
 
@@ -825,40 +797,37 @@ pub struct FormFieldOption {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for FormFieldOption {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = FormFieldOption;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct FormFieldOption")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FormFieldOption, A::Error> {
-                let mut id: Option<String> = None;
-                let mut label: Option<String> = None;
-                let mut group_id: Option<Option<GroupId>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "label" => de::field(&mut map, &mut label, "label")?,
-                        "group_id" => de::field(&mut map, &mut group_id, "group_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for FormFieldOption {
+    const EXPECTING: &'static str = "struct FormFieldOption";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<FormFieldOption, A::Error> {
+        let mut id: Option<String> = None;
+        let mut label: Option<String> = None;
+        let mut group_id: Option<Option<GroupId>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "label" => de::field(&mut map, &mut label, "label")?,
+                "group_id" => de::field(&mut map, &mut group_id, "group_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(FormFieldOption {
-                    id: de::required(id, "id")?,
-                    label: de::required(label, "label")?,
-                    group_id: group_id.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(FormFieldOption {
+            id: de::required(id, "id")?,
+            label: de::required(label, "label")?,
+            group_id: group_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -905,62 +874,59 @@ pub struct FilledFormEvent {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for FilledFormEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = FilledFormEvent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct FilledFormEvent")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FilledFormEvent, A::Error> {
-                let mut id: Option<Option<EventId>> = None;
-                let mut custom_id: Option<Option<String>> = None;
-                let mut created_at: Option<Option<String>> = None;
-                let mut author_id: Option<Option<UserId>> = None;
-                let mut visibility: Option<Option<Visibility>> = None;
-                let mut properties: Option<Option<Properties>> = None;
-                let mut deleted: Option<Option<bool>> = None;
-                let mut form_id: Option<Option<String>> = None;
-                let mut form_type: Option<Option<String>> = None;
-                let mut fields: Option<Option<Vec<FilledFormField>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "custom_id" => de::field(&mut map, &mut custom_id, "custom_id")?,
-                        "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
-                        "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
-                        "visibility" => de::field(&mut map, &mut visibility, "visibility")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        "deleted" => de::field(&mut map, &mut deleted, "deleted")?,
-                        "form_id" => de::field(&mut map, &mut form_id, "form_id")?,
-                        "form_type" => de::field(&mut map, &mut form_type, "form_type")?,
-                        "fields" => de::field(&mut map, &mut fields, "fields")?,
-                        "type" => de::skip(&mut map)?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for FilledFormEvent {
+    const EXPECTING: &'static str = "struct FilledFormEvent";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<FilledFormEvent, A::Error> {
+        let mut id: Option<Option<EventId>> = None;
+        let mut custom_id: Option<Option<String>> = None;
+        let mut created_at: Option<Option<String>> = None;
+        let mut author_id: Option<Option<UserId>> = None;
+        let mut visibility: Option<Option<Visibility>> = None;
+        let mut properties: Option<Option<Properties>> = None;
+        let mut deleted: Option<Option<bool>> = None;
+        let mut form_id: Option<Option<String>> = None;
+        let mut form_type: Option<Option<String>> = None;
+        let mut fields: Option<Option<Vec<FilledFormField>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "custom_id" => de::field(&mut map, &mut custom_id, "custom_id")?,
+                "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
+                "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
+                "visibility" => de::field(&mut map, &mut visibility, "visibility")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                "deleted" => de::field(&mut map, &mut deleted, "deleted")?,
+                "form_id" => de::field(&mut map, &mut form_id, "form_id")?,
+                "form_type" => de::field(&mut map, &mut form_type, "form_type")?,
+                "fields" => de::optional_list(&mut map, &mut fields, "fields")?,
+                "type" => de::skip(&mut map)?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(FilledFormEvent {
-                    id: id.flatten(),
-                    custom_id: custom_id.flatten(),
-                    created_at: created_at.flatten(),
-                    author_id: author_id.flatten(),
-                    visibility: visibility.flatten(),
-                    properties: properties.flatten(),
-                    deleted: deleted.flatten(),
-                    form_id: form_id.flatten(),
-                    form_type: form_type.flatten(),
-                    fields: fields.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(FilledFormEvent {
+            id: id.flatten(),
+            custom_id: custom_id.flatten(),
+            created_at: created_at.flatten(),
+            author_id: author_id.flatten(),
+            visibility: visibility.flatten(),
+            properties: properties.flatten(),
+            deleted: deleted.flatten(),
+            form_id: form_id.flatten(),
+            form_type: form_type.flatten(),
+            fields: fields.flatten(),
+            extra,
+        })
     }
 }
 
@@ -991,46 +957,43 @@ pub struct FilledFormField {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for FilledFormField {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = FilledFormField;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct FilledFormField")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FilledFormField, A::Error> {
-                let mut kind: Option<FormFieldType> = None;
-                let mut id: Option<Option<String>> = None;
-                let mut label: Option<Option<String>> = None;
-                let mut answer: Option<Option<Value>> = None;
-                let mut answers: Option<Option<Vec<FormFieldOption>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "type" => de::field(&mut map, &mut kind, "type")?,
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "label" => de::field(&mut map, &mut label, "label")?,
-                        "answer" => de::field(&mut map, &mut answer, "answer")?,
-                        "answers" => de::field(&mut map, &mut answers, "answers")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for FilledFormField {
+    const EXPECTING: &'static str = "struct FilledFormField";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<FilledFormField, A::Error> {
+        let mut kind: Option<FormFieldType> = None;
+        let mut id: Option<Option<String>> = None;
+        let mut label: Option<Option<String>> = None;
+        let mut answer: Option<Option<Value>> = None;
+        let mut answers: Option<Option<Vec<FormFieldOption>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "type" => de::field(&mut map, &mut kind, "type")?,
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "label" => de::field(&mut map, &mut label, "label")?,
+                "answer" => de::field(&mut map, &mut answer, "answer")?,
+                "answers" => de::optional_list(&mut map, &mut answers, "answers")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(FilledFormField {
-                    kind: de::required(kind, "type")?,
-                    id: id.flatten(),
-                    label: label.flatten(),
-                    answer: answer.flatten(),
-                    answers: answers.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(FilledFormField {
+            kind: de::required(kind, "type")?,
+            id: id.flatten(),
+            label: label.flatten(),
+            answer: answer.flatten(),
+            answers: answers.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1074,59 +1037,56 @@ pub struct RichMessageEvent {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for RichMessageEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = RichMessageEvent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct RichMessageEvent")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RichMessageEvent, A::Error> {
-                let mut id: Option<Option<EventId>> = None;
-                let mut custom_id: Option<Option<String>> = None;
-                let mut created_at: Option<Option<String>> = None;
-                let mut author_id: Option<Option<UserId>> = None;
-                let mut visibility: Option<Option<Visibility>> = None;
-                let mut properties: Option<Option<Properties>> = None;
-                let mut deleted: Option<Option<bool>> = None;
-                let mut template_id: Option<Option<String>> = None;
-                let mut elements: Option<Option<Vec<RichMessageElement>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "custom_id" => de::field(&mut map, &mut custom_id, "custom_id")?,
-                        "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
-                        "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
-                        "visibility" => de::field(&mut map, &mut visibility, "visibility")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        "deleted" => de::field(&mut map, &mut deleted, "deleted")?,
-                        "template_id" => de::field(&mut map, &mut template_id, "template_id")?,
-                        "elements" => de::field(&mut map, &mut elements, "elements")?,
-                        "type" => de::skip(&mut map)?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for RichMessageEvent {
+    const EXPECTING: &'static str = "struct RichMessageEvent";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<RichMessageEvent, A::Error> {
+        let mut id: Option<Option<EventId>> = None;
+        let mut custom_id: Option<Option<String>> = None;
+        let mut created_at: Option<Option<String>> = None;
+        let mut author_id: Option<Option<UserId>> = None;
+        let mut visibility: Option<Option<Visibility>> = None;
+        let mut properties: Option<Option<Properties>> = None;
+        let mut deleted: Option<Option<bool>> = None;
+        let mut template_id: Option<Option<String>> = None;
+        let mut elements: Option<Option<Vec<RichMessageElement>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "custom_id" => de::field(&mut map, &mut custom_id, "custom_id")?,
+                "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
+                "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
+                "visibility" => de::field(&mut map, &mut visibility, "visibility")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                "deleted" => de::field(&mut map, &mut deleted, "deleted")?,
+                "template_id" => de::field(&mut map, &mut template_id, "template_id")?,
+                "elements" => de::optional_list(&mut map, &mut elements, "elements")?,
+                "type" => de::skip(&mut map)?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(RichMessageEvent {
-                    id: id.flatten(),
-                    custom_id: custom_id.flatten(),
-                    created_at: created_at.flatten(),
-                    author_id: author_id.flatten(),
-                    visibility: visibility.flatten(),
-                    properties: properties.flatten(),
-                    deleted: deleted.flatten(),
-                    template_id: template_id.flatten(),
-                    elements: elements.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(RichMessageEvent {
+            id: id.flatten(),
+            custom_id: custom_id.flatten(),
+            created_at: created_at.flatten(),
+            author_id: author_id.flatten(),
+            visibility: visibility.flatten(),
+            properties: properties.flatten(),
+            deleted: deleted.flatten(),
+            template_id: template_id.flatten(),
+            elements: elements.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1157,46 +1117,43 @@ pub struct RichMessageElement {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for RichMessageElement {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = RichMessageElement;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct RichMessageElement")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RichMessageElement, A::Error> {
-                let mut title: Option<Option<String>> = None;
-                let mut subtitle: Option<Option<String>> = None;
-                let mut image: Option<Option<RichMessageImage>> = None;
-                let mut buttons: Option<Option<Vec<RichMessageButton>>> = None;
-                let mut ecommerce: Option<Option<RichMessageEcommerce>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "title" => de::field(&mut map, &mut title, "title")?,
-                        "subtitle" => de::field(&mut map, &mut subtitle, "subtitle")?,
-                        "image" => de::field(&mut map, &mut image, "image")?,
-                        "buttons" => de::field(&mut map, &mut buttons, "buttons")?,
-                        "ecommerce" => de::field(&mut map, &mut ecommerce, "ecommerce")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for RichMessageElement {
+    const EXPECTING: &'static str = "struct RichMessageElement";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<RichMessageElement, A::Error> {
+        let mut title: Option<Option<String>> = None;
+        let mut subtitle: Option<Option<String>> = None;
+        let mut image: Option<Option<RichMessageImage>> = None;
+        let mut buttons: Option<Option<Vec<RichMessageButton>>> = None;
+        let mut ecommerce: Option<Option<RichMessageEcommerce>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "title" => de::field(&mut map, &mut title, "title")?,
+                "subtitle" => de::field(&mut map, &mut subtitle, "subtitle")?,
+                "image" => de::field(&mut map, &mut image, "image")?,
+                "buttons" => de::optional_list(&mut map, &mut buttons, "buttons")?,
+                "ecommerce" => de::field(&mut map, &mut ecommerce, "ecommerce")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(RichMessageElement {
-                    title: title.flatten(),
-                    subtitle: subtitle.flatten(),
-                    image: image.flatten(),
-                    buttons: buttons.flatten(),
-                    ecommerce: ecommerce.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(RichMessageElement {
+            title: title.flatten(),
+            subtitle: subtitle.flatten(),
+            image: image.flatten(),
+            buttons: buttons.flatten(),
+            ecommerce: ecommerce.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1232,54 +1189,51 @@ pub struct RichMessageImage {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for RichMessageImage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = RichMessageImage;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct RichMessageImage")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RichMessageImage, A::Error> {
-                let mut url: Option<String> = None;
-                let mut name: Option<Option<String>> = None;
-                let mut content_type: Option<Option<String>> = None;
-                let mut size: Option<Option<u64>> = None;
-                let mut width: Option<Option<u32>> = None;
-                let mut height: Option<Option<u32>> = None;
-                let mut alternative_text: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "url" => de::field(&mut map, &mut url, "url")?,
-                        "name" => de::field(&mut map, &mut name, "name")?,
-                        "content_type" => de::field(&mut map, &mut content_type, "content_type")?,
-                        "size" => de::field(&mut map, &mut size, "size")?,
-                        "width" => de::field(&mut map, &mut width, "width")?,
-                        "height" => de::field(&mut map, &mut height, "height")?,
-                        "alternative_text" => {
-                            de::field(&mut map, &mut alternative_text, "alternative_text")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for RichMessageImage {
+    const EXPECTING: &'static str = "struct RichMessageImage";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<RichMessageImage, A::Error> {
+        let mut url: Option<String> = None;
+        let mut name: Option<Option<String>> = None;
+        let mut content_type: Option<Option<String>> = None;
+        let mut size: Option<Option<u64>> = None;
+        let mut width: Option<Option<u32>> = None;
+        let mut height: Option<Option<u32>> = None;
+        let mut alternative_text: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "url" => de::field(&mut map, &mut url, "url")?,
+                "name" => de::field(&mut map, &mut name, "name")?,
+                "content_type" => de::field(&mut map, &mut content_type, "content_type")?,
+                "size" => de::field(&mut map, &mut size, "size")?,
+                "width" => de::field(&mut map, &mut width, "width")?,
+                "height" => de::field(&mut map, &mut height, "height")?,
+                "alternative_text" => {
+                    de::field(&mut map, &mut alternative_text, "alternative_text")?
                 }
-                Ok(RichMessageImage {
-                    url: de::required(url, "url")?,
-                    name: name.flatten(),
-                    content_type: content_type.flatten(),
-                    size: size.flatten(),
-                    width: width.flatten(),
-                    height: height.flatten(),
-                    alternative_text: alternative_text.flatten(),
-                    extra,
-                })
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(RichMessageImage {
+            url: de::required(url, "url")?,
+            name: name.flatten(),
+            content_type: content_type.flatten(),
+            size: size.flatten(),
+            width: width.flatten(),
+            height: height.flatten(),
+            alternative_text: alternative_text.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1316,54 +1270,49 @@ pub struct RichMessageButton {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for RichMessageButton {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = RichMessageButton;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct RichMessageButton")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RichMessageButton, A::Error> {
-                let mut text: Option<Option<String>> = None;
-                let mut kind: Option<Option<String>> = None;
-                let mut value: Option<Option<String>> = None;
-                let mut webview_height: Option<Option<String>> = None;
-                let mut postback_id: Option<Option<String>> = None;
-                let mut user_ids: Option<Option<Vec<UserId>>> = None;
-                let mut target: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "text" => de::field(&mut map, &mut text, "text")?,
-                        "type" => de::field(&mut map, &mut kind, "type")?,
-                        "value" => de::field(&mut map, &mut value, "value")?,
-                        "webview_height" => {
-                            de::field(&mut map, &mut webview_height, "webview_height")?
-                        }
-                        "postback_id" => de::field(&mut map, &mut postback_id, "postback_id")?,
-                        "user_ids" => de::field(&mut map, &mut user_ids, "user_ids")?,
-                        "target" => de::field(&mut map, &mut target, "target")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for RichMessageButton {
+    const EXPECTING: &'static str = "struct RichMessageButton";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<RichMessageButton, A::Error> {
+        let mut text: Option<Option<String>> = None;
+        let mut kind: Option<Option<String>> = None;
+        let mut value: Option<Option<String>> = None;
+        let mut webview_height: Option<Option<String>> = None;
+        let mut postback_id: Option<Option<String>> = None;
+        let mut user_ids: Option<Option<Vec<UserId>>> = None;
+        let mut target: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "text" => de::field(&mut map, &mut text, "text")?,
+                "type" => de::field(&mut map, &mut kind, "type")?,
+                "value" => de::field(&mut map, &mut value, "value")?,
+                "webview_height" => de::field(&mut map, &mut webview_height, "webview_height")?,
+                "postback_id" => de::field(&mut map, &mut postback_id, "postback_id")?,
+                "user_ids" => de::optional_list(&mut map, &mut user_ids, "user_ids")?,
+                "target" => de::field(&mut map, &mut target, "target")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(RichMessageButton {
-                    text: text.flatten(),
-                    kind: kind.flatten(),
-                    value: value.flatten(),
-                    webview_height: webview_height.flatten(),
-                    postback_id: postback_id.flatten(),
-                    user_ids: user_ids.flatten(),
-                    target: target.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(RichMessageButton {
+            text: text.flatten(),
+            kind: kind.flatten(),
+            value: value.flatten(),
+            webview_height: webview_height.flatten(),
+            postback_id: postback_id.flatten(),
+            user_ids: user_ids.flatten(),
+            target: target.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1394,46 +1343,43 @@ pub struct RichMessageEcommerce {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for RichMessageEcommerce {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = RichMessageEcommerce;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct RichMessageEcommerce")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RichMessageEcommerce, A::Error> {
-                let mut view_type: Option<Option<String>> = None;
-                let mut product_id: Option<Option<String>> = None;
-                let mut label: Option<Option<String>> = None;
-                let mut options: Option<Option<Vec<Value>>> = None;
-                let mut addons: Option<Option<Vec<Value>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "view_type" => de::field(&mut map, &mut view_type, "view_type")?,
-                        "product_id" => de::field(&mut map, &mut product_id, "product_id")?,
-                        "label" => de::field(&mut map, &mut label, "label")?,
-                        "options" => de::field(&mut map, &mut options, "options")?,
-                        "addons" => de::field(&mut map, &mut addons, "addons")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for RichMessageEcommerce {
+    const EXPECTING: &'static str = "struct RichMessageEcommerce";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<RichMessageEcommerce, A::Error> {
+        let mut view_type: Option<Option<String>> = None;
+        let mut product_id: Option<Option<String>> = None;
+        let mut label: Option<Option<String>> = None;
+        let mut options: Option<Option<Vec<Value>>> = None;
+        let mut addons: Option<Option<Vec<Value>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "view_type" => de::field(&mut map, &mut view_type, "view_type")?,
+                "product_id" => de::field(&mut map, &mut product_id, "product_id")?,
+                "label" => de::field(&mut map, &mut label, "label")?,
+                "options" => de::optional_list(&mut map, &mut options, "options")?,
+                "addons" => de::optional_list(&mut map, &mut addons, "addons")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(RichMessageEcommerce {
-                    view_type: view_type.flatten(),
-                    product_id: product_id.flatten(),
-                    label: label.flatten(),
-                    options: options.flatten(),
-                    addons: addons.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(RichMessageEcommerce {
+            view_type: view_type.flatten(),
+            product_id: product_id.flatten(),
+            label: label.flatten(),
+            options: options.flatten(),
+            addons: addons.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1474,56 +1420,53 @@ pub struct CustomEvent {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for CustomEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = CustomEvent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CustomEvent")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomEvent, A::Error> {
-                let mut id: Option<Option<EventId>> = None;
-                let mut custom_id: Option<Option<String>> = None;
-                let mut created_at: Option<Option<String>> = None;
-                let mut author_id: Option<Option<UserId>> = None;
-                let mut visibility: Option<Option<Visibility>> = None;
-                let mut properties: Option<Option<Properties>> = None;
-                let mut deleted: Option<Option<bool>> = None;
-                let mut content: Option<Option<Value>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "custom_id" => de::field(&mut map, &mut custom_id, "custom_id")?,
-                        "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
-                        "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
-                        "visibility" => de::field(&mut map, &mut visibility, "visibility")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        "deleted" => de::field(&mut map, &mut deleted, "deleted")?,
-                        "content" => de::field(&mut map, &mut content, "content")?,
-                        "type" => de::skip(&mut map)?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for CustomEvent {
+    const EXPECTING: &'static str = "struct CustomEvent";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<CustomEvent, A::Error> {
+        let mut id: Option<Option<EventId>> = None;
+        let mut custom_id: Option<Option<String>> = None;
+        let mut created_at: Option<Option<String>> = None;
+        let mut author_id: Option<Option<UserId>> = None;
+        let mut visibility: Option<Option<Visibility>> = None;
+        let mut properties: Option<Option<Properties>> = None;
+        let mut deleted: Option<Option<bool>> = None;
+        let mut content: Option<Option<Value>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "custom_id" => de::field(&mut map, &mut custom_id, "custom_id")?,
+                "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
+                "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
+                "visibility" => de::field(&mut map, &mut visibility, "visibility")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                "deleted" => de::field(&mut map, &mut deleted, "deleted")?,
+                "content" => de::field(&mut map, &mut content, "content")?,
+                "type" => de::skip(&mut map)?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(CustomEvent {
-                    id: id.flatten(),
-                    custom_id: custom_id.flatten(),
-                    created_at: created_at.flatten(),
-                    author_id: author_id.flatten(),
-                    visibility: visibility.flatten(),
-                    properties: properties.flatten(),
-                    deleted: deleted.flatten(),
-                    content: content.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(CustomEvent {
+            id: id.flatten(),
+            custom_id: custom_id.flatten(),
+            created_at: created_at.flatten(),
+            author_id: author_id.flatten(),
+            visibility: visibility.flatten(),
+            properties: properties.flatten(),
+            deleted: deleted.flatten(),
+            content: content.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1570,64 +1513,61 @@ pub struct SystemMessageEvent {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for SystemMessageEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = SystemMessageEvent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct SystemMessageEvent")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SystemMessageEvent, A::Error> {
-                let mut id: Option<Option<EventId>> = None;
-                let mut custom_id: Option<Option<String>> = None;
-                let mut created_at: Option<Option<String>> = None;
-                let mut author_id: Option<Option<UserId>> = None;
-                let mut visibility: Option<Option<Visibility>> = None;
-                let mut properties: Option<Option<Properties>> = None;
-                let mut deleted: Option<Option<bool>> = None;
-                let mut system_message_type: Option<Option<String>> = None;
-                let mut text: Option<Option<String>> = None;
-                let mut text_vars: Option<Option<BTreeMap<String, String>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "custom_id" => de::field(&mut map, &mut custom_id, "custom_id")?,
-                        "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
-                        "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
-                        "visibility" => de::field(&mut map, &mut visibility, "visibility")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        "deleted" => de::field(&mut map, &mut deleted, "deleted")?,
-                        "system_message_type" => {
-                            de::field(&mut map, &mut system_message_type, "system_message_type")?
-                        }
-                        "text" => de::field(&mut map, &mut text, "text")?,
-                        "text_vars" => de::field(&mut map, &mut text_vars, "text_vars")?,
-                        "type" => de::skip(&mut map)?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for SystemMessageEvent {
+    const EXPECTING: &'static str = "struct SystemMessageEvent";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<SystemMessageEvent, A::Error> {
+        let mut id: Option<Option<EventId>> = None;
+        let mut custom_id: Option<Option<String>> = None;
+        let mut created_at: Option<Option<String>> = None;
+        let mut author_id: Option<Option<UserId>> = None;
+        let mut visibility: Option<Option<Visibility>> = None;
+        let mut properties: Option<Option<Properties>> = None;
+        let mut deleted: Option<Option<bool>> = None;
+        let mut system_message_type: Option<Option<String>> = None;
+        let mut text: Option<Option<String>> = None;
+        let mut text_vars: Option<Option<BTreeMap<String, String>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "custom_id" => de::field(&mut map, &mut custom_id, "custom_id")?,
+                "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
+                "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
+                "visibility" => de::field(&mut map, &mut visibility, "visibility")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                "deleted" => de::field(&mut map, &mut deleted, "deleted")?,
+                "system_message_type" => {
+                    de::field(&mut map, &mut system_message_type, "system_message_type")?
                 }
-                Ok(SystemMessageEvent {
-                    id: id.flatten(),
-                    custom_id: custom_id.flatten(),
-                    created_at: created_at.flatten(),
-                    author_id: author_id.flatten(),
-                    visibility: visibility.flatten(),
-                    properties: properties.flatten(),
-                    deleted: deleted.flatten(),
-                    system_message_type: system_message_type.flatten(),
-                    text: text.flatten(),
-                    text_vars: text_vars.flatten(),
-                    extra,
-                })
+                "text" => de::field(&mut map, &mut text, "text")?,
+                "text_vars" => de::field(&mut map, &mut text_vars, "text_vars")?,
+                "type" => de::skip(&mut map)?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(SystemMessageEvent {
+            id: id.flatten(),
+            custom_id: custom_id.flatten(),
+            created_at: created_at.flatten(),
+            author_id: author_id.flatten(),
+            visibility: visibility.flatten(),
+            properties: properties.flatten(),
+            deleted: deleted.flatten(),
+            system_message_type: system_message_type.flatten(),
+            text: text.flatten(),
+            text_vars: text_vars.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1677,65 +1617,62 @@ pub struct SystemEvent {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for SystemEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = SystemEvent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct SystemEvent")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SystemEvent, A::Error> {
-                let mut id: Option<Option<EventId>> = None;
-                let mut custom_id: Option<Option<String>> = None;
-                let mut created_at: Option<Option<String>> = None;
-                let mut author_id: Option<Option<UserId>> = None;
-                let mut visibility: Option<Option<Visibility>> = None;
-                let mut properties: Option<Option<Properties>> = None;
-                let mut deleted: Option<Option<bool>> = None;
-                let mut source: Option<Option<String>> = None;
-                let mut subtype: Option<Option<String>> = None;
-                let mut version: Option<Option<u32>> = None;
-                let mut details: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "custom_id" => de::field(&mut map, &mut custom_id, "custom_id")?,
-                        "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
-                        "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
-                        "visibility" => de::field(&mut map, &mut visibility, "visibility")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        "deleted" => de::field(&mut map, &mut deleted, "deleted")?,
-                        "source" => de::field(&mut map, &mut source, "source")?,
-                        "subtype" => de::field(&mut map, &mut subtype, "subtype")?,
-                        "version" => de::field(&mut map, &mut version, "version")?,
-                        "details" => de::field(&mut map, &mut details, "details")?,
-                        "type" => de::skip(&mut map)?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for SystemEvent {
+    const EXPECTING: &'static str = "struct SystemEvent";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<SystemEvent, A::Error> {
+        let mut id: Option<Option<EventId>> = None;
+        let mut custom_id: Option<Option<String>> = None;
+        let mut created_at: Option<Option<String>> = None;
+        let mut author_id: Option<Option<UserId>> = None;
+        let mut visibility: Option<Option<Visibility>> = None;
+        let mut properties: Option<Option<Properties>> = None;
+        let mut deleted: Option<Option<bool>> = None;
+        let mut source: Option<Option<String>> = None;
+        let mut subtype: Option<Option<String>> = None;
+        let mut version: Option<Option<u32>> = None;
+        let mut details: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "custom_id" => de::field(&mut map, &mut custom_id, "custom_id")?,
+                "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
+                "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
+                "visibility" => de::field(&mut map, &mut visibility, "visibility")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                "deleted" => de::field(&mut map, &mut deleted, "deleted")?,
+                "source" => de::field(&mut map, &mut source, "source")?,
+                "subtype" => de::field(&mut map, &mut subtype, "subtype")?,
+                "version" => de::field(&mut map, &mut version, "version")?,
+                "details" => de::field(&mut map, &mut details, "details")?,
+                "type" => de::skip(&mut map)?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(SystemEvent {
-                    id: id.flatten(),
-                    custom_id: custom_id.flatten(),
-                    created_at: created_at.flatten(),
-                    author_id: author_id.flatten(),
-                    visibility: visibility.flatten(),
-                    properties: properties.flatten(),
-                    deleted: deleted.flatten(),
-                    source: source.flatten(),
-                    subtype: subtype.flatten(),
-                    version: version.flatten(),
-                    details: details.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(SystemEvent {
+            id: id.flatten(),
+            custom_id: custom_id.flatten(),
+            created_at: created_at.flatten(),
+            author_id: author_id.flatten(),
+            visibility: visibility.flatten(),
+            properties: properties.flatten(),
+            deleted: deleted.flatten(),
+            source: source.flatten(),
+            subtype: subtype.flatten(),
+            version: version.flatten(),
+            details: details.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1788,71 +1725,64 @@ pub struct Agent {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for Agent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = Agent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Agent")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Agent, A::Error> {
-                let mut kind: Option<Option<UserType>> = None;
-                let mut id: Option<AgentId> = None;
-                let mut name: Option<Option<String>> = None;
-                let mut email: Option<Option<String>> = None;
-                let mut present: Option<Option<bool>> = None;
-                let mut events_seen_up_to: Option<Option<String>> = None;
-                let mut avatar: Option<Option<String>> = None;
-                let mut visibility: Option<Option<Visibility>> = None;
-                let mut job_title: Option<Option<String>> = None;
-                let mut is_bot: Option<Option<bool>> = None;
-                let mut routing_status: Option<Option<RoutingStatus>> = None;
-                let mut permission: Option<Option<Permission>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "type" => de::field(&mut map, &mut kind, "type")?,
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "name" => de::field(&mut map, &mut name, "name")?,
-                        "email" => de::field(&mut map, &mut email, "email")?,
-                        "present" => de::field(&mut map, &mut present, "present")?,
-                        "events_seen_up_to" => {
-                            de::field(&mut map, &mut events_seen_up_to, "events_seen_up_to")?
-                        }
-                        "avatar" => de::field(&mut map, &mut avatar, "avatar")?,
-                        "visibility" => de::field(&mut map, &mut visibility, "visibility")?,
-                        "job_title" => de::field(&mut map, &mut job_title, "job_title")?,
-                        "is_bot" => de::field(&mut map, &mut is_bot, "is_bot")?,
-                        "routing_status" => {
-                            de::field(&mut map, &mut routing_status, "routing_status")?
-                        }
-                        "permission" => de::field(&mut map, &mut permission, "permission")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for Agent {
+    const EXPECTING: &'static str = "struct Agent";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Agent, A::Error> {
+        let mut kind: Option<Option<UserType>> = None;
+        let mut id: Option<AgentId> = None;
+        let mut name: Option<Option<String>> = None;
+        let mut email: Option<Option<String>> = None;
+        let mut present: Option<Option<bool>> = None;
+        let mut events_seen_up_to: Option<Option<String>> = None;
+        let mut avatar: Option<Option<String>> = None;
+        let mut visibility: Option<Option<Visibility>> = None;
+        let mut job_title: Option<Option<String>> = None;
+        let mut is_bot: Option<Option<bool>> = None;
+        let mut routing_status: Option<Option<RoutingStatus>> = None;
+        let mut permission: Option<Option<Permission>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "type" => de::field(&mut map, &mut kind, "type")?,
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "name" => de::field(&mut map, &mut name, "name")?,
+                "email" => de::field(&mut map, &mut email, "email")?,
+                "present" => de::field(&mut map, &mut present, "present")?,
+                "events_seen_up_to" => {
+                    de::field(&mut map, &mut events_seen_up_to, "events_seen_up_to")?
                 }
-                Ok(Agent {
-                    kind: kind.flatten(),
-                    id: de::required(id, "id")?,
-                    name: name.flatten(),
-                    email: email.flatten(),
-                    present: present.flatten(),
-                    events_seen_up_to: events_seen_up_to.flatten(),
-                    avatar: avatar.flatten(),
-                    visibility: visibility.flatten(),
-                    job_title: job_title.flatten(),
-                    is_bot: is_bot.flatten(),
-                    routing_status: routing_status.flatten(),
-                    permission: permission.flatten(),
-                    extra,
-                })
+                "avatar" => de::field(&mut map, &mut avatar, "avatar")?,
+                "visibility" => de::field(&mut map, &mut visibility, "visibility")?,
+                "job_title" => de::field(&mut map, &mut job_title, "job_title")?,
+                "is_bot" => de::field(&mut map, &mut is_bot, "is_bot")?,
+                "routing_status" => de::field(&mut map, &mut routing_status, "routing_status")?,
+                "permission" => de::field(&mut map, &mut permission, "permission")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(Agent {
+            kind: kind.flatten(),
+            id: de::required(id, "id")?,
+            name: name.flatten(),
+            email: email.flatten(),
+            present: present.flatten(),
+            events_seen_up_to: events_seen_up_to.flatten(),
+            avatar: avatar.flatten(),
+            visibility: visibility.flatten(),
+            job_title: job_title.flatten(),
+            is_bot: is_bot.flatten(),
+            routing_status: routing_status.flatten(),
+            permission: permission.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1953,130 +1883,121 @@ pub struct Customer {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for Customer {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = Customer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Customer")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Customer, A::Error> {
-                let mut kind: Option<Option<UserType>> = None;
-                let mut chat_ids: Option<Option<Vec<ChatId>>> = None;
-                let mut id: Option<CustomerId> = None;
-                let mut name: Option<Option<String>> = None;
-                let mut email: Option<Option<String>> = None;
-                let mut email_verified: Option<Option<bool>> = None;
-                let mut avatar: Option<Option<String>> = None;
-                let mut phone_number: Option<Option<String>> = None;
-                let mut present: Option<Option<bool>> = None;
-                let mut events_seen_up_to: Option<Option<String>> = None;
-                let mut created_at: Option<Option<String>> = None;
-                let mut visit: Option<Option<Box<Visit>>> = None;
-                let mut last_visit: Option<Option<Box<Visit>>> = None;
-                let mut session_fields: Option<Option<SessionFields>> = None;
-                let mut statistics: Option<Option<Box<CustomerStatistics>>> = None;
-                let mut agent_last_event_created_at: Option<Option<String>> = None;
-                let mut customer_last_event_created_at: Option<Option<String>> = None;
-                let mut priv_lc2_customer_id: Option<Option<String>> = None;
-                let mut followed: Option<Option<bool>> = None;
-                let mut online: Option<Option<bool>> = None;
-                let mut state: Option<Option<String>> = None;
-                let mut group_ids: Option<Option<Vec<GroupId>>> = None;
-                let mut tickets: Option<Option<Vec<Ticket>>> = None;
-                let mut carts: Option<Option<Vec<Cart>>> = None;
-                let mut cart: Option<Option<Box<Cart>>> = None;
-                let mut omnichannel: Option<Option<Box<Omnichannel>>> = None;
-                let mut address: Option<Option<Box<Address>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "type" => de::field(&mut map, &mut kind, "type")?,
-                        "chat_ids" => de::field(&mut map, &mut chat_ids, "chat_ids")?,
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "name" => de::field(&mut map, &mut name, "name")?,
-                        "email" => de::field(&mut map, &mut email, "email")?,
-                        "email_verified" => {
-                            de::field(&mut map, &mut email_verified, "email_verified")?
-                        }
-                        "avatar" => de::field(&mut map, &mut avatar, "avatar")?,
-                        "phone_number" => de::field(&mut map, &mut phone_number, "phone_number")?,
-                        "present" => de::field(&mut map, &mut present, "present")?,
-                        "events_seen_up_to" => {
-                            de::field(&mut map, &mut events_seen_up_to, "events_seen_up_to")?
-                        }
-                        "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
-                        "visit" => de::field(&mut map, &mut visit, "visit")?,
-                        "last_visit" => de::field(&mut map, &mut last_visit, "last_visit")?,
-                        "session_fields" => {
-                            de::field(&mut map, &mut session_fields, "session_fields")?
-                        }
-                        "statistics" => de::field(&mut map, &mut statistics, "statistics")?,
-                        "agent_last_event_created_at" => de::field(
-                            &mut map,
-                            &mut agent_last_event_created_at,
-                            "agent_last_event_created_at",
-                        )?,
-                        "customer_last_event_created_at" => de::field(
-                            &mut map,
-                            &mut customer_last_event_created_at,
-                            "customer_last_event_created_at",
-                        )?,
-                        "__priv_lc2_customer_id" => de::field(
-                            &mut map,
-                            &mut priv_lc2_customer_id,
-                            "__priv_lc2_customer_id",
-                        )?,
-                        "followed" => de::field(&mut map, &mut followed, "followed")?,
-                        "online" => de::field(&mut map, &mut online, "online")?,
-                        "state" => de::field(&mut map, &mut state, "state")?,
-                        "group_ids" => de::field(&mut map, &mut group_ids, "group_ids")?,
-                        "tickets" => de::field(&mut map, &mut tickets, "tickets")?,
-                        "carts" => de::field(&mut map, &mut carts, "carts")?,
-                        "cart" => de::field(&mut map, &mut cart, "cart")?,
-                        "omnichannel" => de::field(&mut map, &mut omnichannel, "omnichannel")?,
-                        "address" => de::field(&mut map, &mut address, "address")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for Customer {
+    const EXPECTING: &'static str = "struct Customer";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Customer, A::Error> {
+        let mut kind: Option<Option<UserType>> = None;
+        let mut chat_ids: Option<Option<Vec<ChatId>>> = None;
+        let mut id: Option<CustomerId> = None;
+        let mut name: Option<Option<String>> = None;
+        let mut email: Option<Option<String>> = None;
+        let mut email_verified: Option<Option<bool>> = None;
+        let mut avatar: Option<Option<String>> = None;
+        let mut phone_number: Option<Option<String>> = None;
+        let mut present: Option<Option<bool>> = None;
+        let mut events_seen_up_to: Option<Option<String>> = None;
+        let mut created_at: Option<Option<String>> = None;
+        let mut visit: Option<Option<Box<Visit>>> = None;
+        let mut last_visit: Option<Option<Box<Visit>>> = None;
+        let mut session_fields: Option<Option<SessionFields>> = None;
+        let mut statistics: Option<Option<Box<CustomerStatistics>>> = None;
+        let mut agent_last_event_created_at: Option<Option<String>> = None;
+        let mut customer_last_event_created_at: Option<Option<String>> = None;
+        let mut priv_lc2_customer_id: Option<Option<String>> = None;
+        let mut followed: Option<Option<bool>> = None;
+        let mut online: Option<Option<bool>> = None;
+        let mut state: Option<Option<String>> = None;
+        let mut group_ids: Option<Option<Vec<GroupId>>> = None;
+        let mut tickets: Option<Option<Vec<Ticket>>> = None;
+        let mut carts: Option<Option<Vec<Cart>>> = None;
+        let mut cart: Option<Option<Box<Cart>>> = None;
+        let mut omnichannel: Option<Option<Box<Omnichannel>>> = None;
+        let mut address: Option<Option<Box<Address>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "type" => de::field(&mut map, &mut kind, "type")?,
+                "chat_ids" => de::optional_list(&mut map, &mut chat_ids, "chat_ids")?,
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "name" => de::field(&mut map, &mut name, "name")?,
+                "email" => de::field(&mut map, &mut email, "email")?,
+                "email_verified" => de::field(&mut map, &mut email_verified, "email_verified")?,
+                "avatar" => de::field(&mut map, &mut avatar, "avatar")?,
+                "phone_number" => de::field(&mut map, &mut phone_number, "phone_number")?,
+                "present" => de::field(&mut map, &mut present, "present")?,
+                "events_seen_up_to" => {
+                    de::field(&mut map, &mut events_seen_up_to, "events_seen_up_to")?
                 }
-                Ok(Customer {
-                    kind: kind.flatten(),
-                    chat_ids: chat_ids.flatten(),
-                    id: de::required(id, "id")?,
-                    name: name.flatten(),
-                    email: email.flatten(),
-                    email_verified: email_verified.flatten(),
-                    avatar: avatar.flatten(),
-                    phone_number: phone_number.flatten(),
-                    present: present.flatten(),
-                    events_seen_up_to: events_seen_up_to.flatten(),
-                    created_at: created_at.flatten(),
-                    visit: visit.flatten(),
-                    last_visit: last_visit.flatten(),
-                    session_fields: session_fields.flatten(),
-                    statistics: statistics.flatten(),
-                    agent_last_event_created_at: agent_last_event_created_at.flatten(),
-                    customer_last_event_created_at: customer_last_event_created_at.flatten(),
-                    priv_lc2_customer_id: priv_lc2_customer_id.flatten(),
-                    followed: followed.flatten(),
-                    online: online.flatten(),
-                    state: state.flatten(),
-                    group_ids: group_ids.flatten(),
-                    tickets: tickets.flatten(),
-                    carts: carts.flatten(),
-                    cart: cart.flatten(),
-                    omnichannel: omnichannel.flatten(),
-                    address: address.flatten(),
-                    extra,
-                })
+                "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
+                "visit" => de::field(&mut map, &mut visit, "visit")?,
+                "last_visit" => de::field(&mut map, &mut last_visit, "last_visit")?,
+                "session_fields" => de::field(&mut map, &mut session_fields, "session_fields")?,
+                "statistics" => de::field(&mut map, &mut statistics, "statistics")?,
+                "agent_last_event_created_at" => de::field(
+                    &mut map,
+                    &mut agent_last_event_created_at,
+                    "agent_last_event_created_at",
+                )?,
+                "customer_last_event_created_at" => de::field(
+                    &mut map,
+                    &mut customer_last_event_created_at,
+                    "customer_last_event_created_at",
+                )?,
+                "__priv_lc2_customer_id" => de::field(
+                    &mut map,
+                    &mut priv_lc2_customer_id,
+                    "__priv_lc2_customer_id",
+                )?,
+                "followed" => de::field(&mut map, &mut followed, "followed")?,
+                "online" => de::field(&mut map, &mut online, "online")?,
+                "state" => de::field(&mut map, &mut state, "state")?,
+                "group_ids" => de::optional_list(&mut map, &mut group_ids, "group_ids")?,
+                "tickets" => de::optional_list(&mut map, &mut tickets, "tickets")?,
+                "carts" => de::optional_list(&mut map, &mut carts, "carts")?,
+                "cart" => de::field(&mut map, &mut cart, "cart")?,
+                "omnichannel" => de::field(&mut map, &mut omnichannel, "omnichannel")?,
+                "address" => de::field(&mut map, &mut address, "address")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(Customer {
+            kind: kind.flatten(),
+            chat_ids: chat_ids.flatten(),
+            id: de::required(id, "id")?,
+            name: name.flatten(),
+            email: email.flatten(),
+            email_verified: email_verified.flatten(),
+            avatar: avatar.flatten(),
+            phone_number: phone_number.flatten(),
+            present: present.flatten(),
+            events_seen_up_to: events_seen_up_to.flatten(),
+            created_at: created_at.flatten(),
+            visit: visit.flatten(),
+            last_visit: last_visit.flatten(),
+            session_fields: session_fields.flatten(),
+            statistics: statistics.flatten(),
+            agent_last_event_created_at: agent_last_event_created_at.flatten(),
+            customer_last_event_created_at: customer_last_event_created_at.flatten(),
+            priv_lc2_customer_id: priv_lc2_customer_id.flatten(),
+            followed: followed.flatten(),
+            online: online.flatten(),
+            state: state.flatten(),
+            group_ids: group_ids.flatten(),
+            tickets: tickets.flatten(),
+            carts: carts.flatten(),
+            cart: cart.flatten(),
+            omnichannel: omnichannel.flatten(),
+            address: address.flatten(),
+            extra,
+        })
     }
 }
 
@@ -2114,52 +2035,47 @@ pub struct Visit {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for Visit {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = Visit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Visit")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Visit, A::Error> {
-                let mut started_at: Option<Option<String>> = None;
-                let mut ended_at: Option<Option<String>> = None;
-                let mut referrer: Option<Option<String>> = None;
-                let mut ip: Option<Option<String>> = None;
-                let mut user_agent: Option<Option<String>> = None;
-                let mut geolocation: Option<Option<Geolocation>> = None;
-                let mut last_pages: Option<Option<Vec<VisitedPage>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "started_at" => de::field(&mut map, &mut started_at, "started_at")?,
-                        "ended_at" => de::field(&mut map, &mut ended_at, "ended_at")?,
-                        "referrer" => de::field(&mut map, &mut referrer, "referrer")?,
-                        "ip" => de::field(&mut map, &mut ip, "ip")?,
-                        "user_agent" => de::field(&mut map, &mut user_agent, "user_agent")?,
-                        "geolocation" => de::field(&mut map, &mut geolocation, "geolocation")?,
-                        "last_pages" => de::field(&mut map, &mut last_pages, "last_pages")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for Visit {
+    const EXPECTING: &'static str = "struct Visit";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Visit, A::Error> {
+        let mut started_at: Option<Option<String>> = None;
+        let mut ended_at: Option<Option<String>> = None;
+        let mut referrer: Option<Option<String>> = None;
+        let mut ip: Option<Option<String>> = None;
+        let mut user_agent: Option<Option<String>> = None;
+        let mut geolocation: Option<Option<Geolocation>> = None;
+        let mut last_pages: Option<Option<Vec<VisitedPage>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "started_at" => de::field(&mut map, &mut started_at, "started_at")?,
+                "ended_at" => de::field(&mut map, &mut ended_at, "ended_at")?,
+                "referrer" => de::field(&mut map, &mut referrer, "referrer")?,
+                "ip" => de::field(&mut map, &mut ip, "ip")?,
+                "user_agent" => de::field(&mut map, &mut user_agent, "user_agent")?,
+                "geolocation" => de::field(&mut map, &mut geolocation, "geolocation")?,
+                "last_pages" => de::optional_list(&mut map, &mut last_pages, "last_pages")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(Visit {
-                    started_at: started_at.flatten(),
-                    ended_at: ended_at.flatten(),
-                    referrer: referrer.flatten(),
-                    ip: ip.flatten(),
-                    user_agent: user_agent.flatten(),
-                    geolocation: geolocation.flatten(),
-                    last_pages: last_pages.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(Visit {
+            started_at: started_at.flatten(),
+            ended_at: ended_at.flatten(),
+            referrer: referrer.flatten(),
+            ip: ip.flatten(),
+            user_agent: user_agent.flatten(),
+            geolocation: geolocation.flatten(),
+            last_pages: last_pages.flatten(),
+            extra,
+        })
     }
 }
 
@@ -2196,52 +2112,49 @@ pub struct Geolocation {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for Geolocation {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = Geolocation;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Geolocation")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Geolocation, A::Error> {
-                let mut country: Option<Option<String>> = None;
-                let mut country_code: Option<Option<String>> = None;
-                let mut region: Option<Option<String>> = None;
-                let mut city: Option<Option<String>> = None;
-                let mut timezone: Option<Option<String>> = None;
-                let mut latitude: Option<Option<String>> = None;
-                let mut longitude: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "country" => de::field(&mut map, &mut country, "country")?,
-                        "country_code" => de::field(&mut map, &mut country_code, "country_code")?,
-                        "region" => de::field(&mut map, &mut region, "region")?,
-                        "city" => de::field(&mut map, &mut city, "city")?,
-                        "timezone" => de::field(&mut map, &mut timezone, "timezone")?,
-                        "latitude" => de::field(&mut map, &mut latitude, "latitude")?,
-                        "longitude" => de::field(&mut map, &mut longitude, "longitude")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for Geolocation {
+    const EXPECTING: &'static str = "struct Geolocation";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Geolocation, A::Error> {
+        let mut country: Option<Option<String>> = None;
+        let mut country_code: Option<Option<String>> = None;
+        let mut region: Option<Option<String>> = None;
+        let mut city: Option<Option<String>> = None;
+        let mut timezone: Option<Option<String>> = None;
+        let mut latitude: Option<Option<String>> = None;
+        let mut longitude: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "country" => de::field(&mut map, &mut country, "country")?,
+                "country_code" => de::field(&mut map, &mut country_code, "country_code")?,
+                "region" => de::field(&mut map, &mut region, "region")?,
+                "city" => de::field(&mut map, &mut city, "city")?,
+                "timezone" => de::field(&mut map, &mut timezone, "timezone")?,
+                "latitude" => de::field(&mut map, &mut latitude, "latitude")?,
+                "longitude" => de::field(&mut map, &mut longitude, "longitude")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(Geolocation {
-                    country: country.flatten(),
-                    country_code: country_code.flatten(),
-                    region: region.flatten(),
-                    city: city.flatten(),
-                    timezone: timezone.flatten(),
-                    latitude: latitude.flatten(),
-                    longitude: longitude.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(Geolocation {
+            country: country.flatten(),
+            country_code: country_code.flatten(),
+            region: region.flatten(),
+            city: city.flatten(),
+            timezone: timezone.flatten(),
+            latitude: latitude.flatten(),
+            longitude: longitude.flatten(),
+            extra,
+        })
     }
 }
 
@@ -2266,40 +2179,37 @@ pub struct VisitedPage {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for VisitedPage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = VisitedPage;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct VisitedPage")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<VisitedPage, A::Error> {
-                let mut opened_at: Option<Option<String>> = None;
-                let mut url: Option<Option<String>> = None;
-                let mut title: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "opened_at" => de::field(&mut map, &mut opened_at, "opened_at")?,
-                        "url" => de::field(&mut map, &mut url, "url")?,
-                        "title" => de::field(&mut map, &mut title, "title")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for VisitedPage {
+    const EXPECTING: &'static str = "struct VisitedPage";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<VisitedPage, A::Error> {
+        let mut opened_at: Option<Option<String>> = None;
+        let mut url: Option<Option<String>> = None;
+        let mut title: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "opened_at" => de::field(&mut map, &mut opened_at, "opened_at")?,
+                "url" => de::field(&mut map, &mut url, "url")?,
+                "title" => de::field(&mut map, &mut title, "title")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(VisitedPage {
-                    opened_at: opened_at.flatten(),
-                    url: url.flatten(),
-                    title: title.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(VisitedPage {
+            opened_at: opened_at.flatten(),
+            url: url.flatten(),
+            title: title.flatten(),
+            extra,
+        })
     }
 }
 
@@ -2345,83 +2255,76 @@ pub struct CustomerStatistics {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for CustomerStatistics {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = CustomerStatistics;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CustomerStatistics")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerStatistics, A::Error> {
-                let mut chats_count: Option<Option<u64>> = None;
-                let mut threads_count: Option<Option<u64>> = None;
-                let mut visits_count: Option<Option<u64>> = None;
-                let mut page_views_count: Option<Option<u64>> = None;
-                let mut greetings_shown_count: Option<Option<u64>> = None;
-                let mut greetings_accepted_count: Option<Option<u64>> = None;
-                let mut greetings_converted_count: Option<Option<u64>> = None;
-                let mut tickets_count: Option<Option<u64>> = None;
-                let mut orders_count: Option<Option<u64>> = None;
-                let mut last_visit_started_at: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chats_count" => de::field(&mut map, &mut chats_count, "chats_count")?,
-                        "threads_count" => {
-                            de::field(&mut map, &mut threads_count, "threads_count")?
-                        }
-                        "visits_count" => de::field(&mut map, &mut visits_count, "visits_count")?,
-                        "page_views_count" => {
-                            de::field(&mut map, &mut page_views_count, "page_views_count")?
-                        }
-                        "greetings_shown_count" => de::field(
-                            &mut map,
-                            &mut greetings_shown_count,
-                            "greetings_shown_count",
-                        )?,
-                        "greetings_accepted_count" => de::field(
-                            &mut map,
-                            &mut greetings_accepted_count,
-                            "greetings_accepted_count",
-                        )?,
-                        "greetings_converted_count" => de::field(
-                            &mut map,
-                            &mut greetings_converted_count,
-                            "greetings_converted_count",
-                        )?,
-                        "tickets_count" => {
-                            de::field(&mut map, &mut tickets_count, "tickets_count")?
-                        }
-                        "orders_count" => de::field(&mut map, &mut orders_count, "orders_count")?,
-                        "last_visit_started_at" => de::field(
-                            &mut map,
-                            &mut last_visit_started_at,
-                            "last_visit_started_at",
-                        )?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for CustomerStatistics {
+    const EXPECTING: &'static str = "struct CustomerStatistics";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<CustomerStatistics, A::Error> {
+        let mut chats_count: Option<Option<u64>> = None;
+        let mut threads_count: Option<Option<u64>> = None;
+        let mut visits_count: Option<Option<u64>> = None;
+        let mut page_views_count: Option<Option<u64>> = None;
+        let mut greetings_shown_count: Option<Option<u64>> = None;
+        let mut greetings_accepted_count: Option<Option<u64>> = None;
+        let mut greetings_converted_count: Option<Option<u64>> = None;
+        let mut tickets_count: Option<Option<u64>> = None;
+        let mut orders_count: Option<Option<u64>> = None;
+        let mut last_visit_started_at: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chats_count" => de::field(&mut map, &mut chats_count, "chats_count")?,
+                "threads_count" => de::field(&mut map, &mut threads_count, "threads_count")?,
+                "visits_count" => de::field(&mut map, &mut visits_count, "visits_count")?,
+                "page_views_count" => {
+                    de::field(&mut map, &mut page_views_count, "page_views_count")?
                 }
-                Ok(CustomerStatistics {
-                    chats_count: chats_count.flatten(),
-                    threads_count: threads_count.flatten(),
-                    visits_count: visits_count.flatten(),
-                    page_views_count: page_views_count.flatten(),
-                    greetings_shown_count: greetings_shown_count.flatten(),
-                    greetings_accepted_count: greetings_accepted_count.flatten(),
-                    greetings_converted_count: greetings_converted_count.flatten(),
-                    tickets_count: tickets_count.flatten(),
-                    orders_count: orders_count.flatten(),
-                    last_visit_started_at: last_visit_started_at.flatten(),
-                    extra,
-                })
+                "greetings_shown_count" => de::field(
+                    &mut map,
+                    &mut greetings_shown_count,
+                    "greetings_shown_count",
+                )?,
+                "greetings_accepted_count" => de::field(
+                    &mut map,
+                    &mut greetings_accepted_count,
+                    "greetings_accepted_count",
+                )?,
+                "greetings_converted_count" => de::field(
+                    &mut map,
+                    &mut greetings_converted_count,
+                    "greetings_converted_count",
+                )?,
+                "tickets_count" => de::field(&mut map, &mut tickets_count, "tickets_count")?,
+                "orders_count" => de::field(&mut map, &mut orders_count, "orders_count")?,
+                "last_visit_started_at" => de::field(
+                    &mut map,
+                    &mut last_visit_started_at,
+                    "last_visit_started_at",
+                )?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(CustomerStatistics {
+            chats_count: chats_count.flatten(),
+            threads_count: threads_count.flatten(),
+            visits_count: visits_count.flatten(),
+            page_views_count: page_views_count.flatten(),
+            greetings_shown_count: greetings_shown_count.flatten(),
+            greetings_accepted_count: greetings_accepted_count.flatten(),
+            greetings_converted_count: greetings_converted_count.flatten(),
+            tickets_count: tickets_count.flatten(),
+            orders_count: orders_count.flatten(),
+            last_visit_started_at: last_visit_started_at.flatten(),
+            extra,
+        })
     }
 }
 
@@ -2452,46 +2355,41 @@ pub struct Address {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for Address {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = Address;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Address")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Address, A::Error> {
-                let mut address: Option<Option<String>> = None;
-                let mut city: Option<Option<String>> = None;
-                let mut country: Option<Option<String>> = None;
-                let mut state: Option<Option<String>> = None;
-                let mut postal_code: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "address" => de::field(&mut map, &mut address, "address")?,
-                        "city" => de::field(&mut map, &mut city, "city")?,
-                        "country" => de::field(&mut map, &mut country, "country")?,
-                        "state" => de::field(&mut map, &mut state, "state")?,
-                        "postal_code" => de::field(&mut map, &mut postal_code, "postal_code")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for Address {
+    const EXPECTING: &'static str = "struct Address";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Address, A::Error> {
+        let mut address: Option<Option<String>> = None;
+        let mut city: Option<Option<String>> = None;
+        let mut country: Option<Option<String>> = None;
+        let mut state: Option<Option<String>> = None;
+        let mut postal_code: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "address" => de::field(&mut map, &mut address, "address")?,
+                "city" => de::field(&mut map, &mut city, "city")?,
+                "country" => de::field(&mut map, &mut country, "country")?,
+                "state" => de::field(&mut map, &mut state, "state")?,
+                "postal_code" => de::field(&mut map, &mut postal_code, "postal_code")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(Address {
-                    address: address.flatten(),
-                    city: city.flatten(),
-                    country: country.flatten(),
-                    state: state.flatten(),
-                    postal_code: postal_code.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(Address {
+            address: address.flatten(),
+            city: city.flatten(),
+            country: country.flatten(),
+            state: state.flatten(),
+            postal_code: postal_code.flatten(),
+            extra,
+        })
     }
 }
 
@@ -2521,43 +2419,40 @@ pub struct Omnichannel {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for Omnichannel {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = Omnichannel;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Omnichannel")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Omnichannel, A::Error> {
-                let mut fbmessenger: Option<Option<OmnichannelFbMessenger>> = None;
-                let mut fb_messenger: Option<Option<Vec<Map>>> = None;
-                let mut twilio: Option<Option<Value>> = None;
-                let mut whatsapp: Option<Option<Vec<Map>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "fbmessenger" => de::field(&mut map, &mut fbmessenger, "fbmessenger")?,
-                        "fb_messenger" => de::field(&mut map, &mut fb_messenger, "fb_messenger")?,
-                        "twilio" => de::field(&mut map, &mut twilio, "twilio")?,
-                        "whatsapp" => de::field(&mut map, &mut whatsapp, "whatsapp")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for Omnichannel {
+    const EXPECTING: &'static str = "struct Omnichannel";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Omnichannel, A::Error> {
+        let mut fbmessenger: Option<Option<OmnichannelFbMessenger>> = None;
+        let mut fb_messenger: Option<Option<Vec<Map>>> = None;
+        let mut twilio: Option<Option<Value>> = None;
+        let mut whatsapp: Option<Option<Vec<Map>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "fbmessenger" => de::field(&mut map, &mut fbmessenger, "fbmessenger")?,
+                "fb_messenger" => de::optional_list(&mut map, &mut fb_messenger, "fb_messenger")?,
+                "twilio" => de::field(&mut map, &mut twilio, "twilio")?,
+                "whatsapp" => de::optional_list(&mut map, &mut whatsapp, "whatsapp")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(Omnichannel {
-                    fbmessenger: fbmessenger.flatten(),
-                    fb_messenger: fb_messenger.flatten(),
-                    twilio: twilio.flatten(),
-                    whatsapp: whatsapp.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(Omnichannel {
+            fbmessenger: fbmessenger.flatten(),
+            fb_messenger: fb_messenger.flatten(),
+            twilio: twilio.flatten(),
+            whatsapp: whatsapp.flatten(),
+            extra,
+        })
     }
 }
 
@@ -2607,37 +2502,32 @@ pub struct Ticket {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for Ticket {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = Ticket;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Ticket")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Ticket, A::Error> {
-                let mut ticket_id: Option<Option<String>> = None;
-                let mut created_at: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "ticket_id" => de::field(&mut map, &mut ticket_id, "ticket_id")?,
-                        "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for Ticket {
+    const EXPECTING: &'static str = "struct Ticket";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Ticket, A::Error> {
+        let mut ticket_id: Option<Option<String>> = None;
+        let mut created_at: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "ticket_id" => de::field(&mut map, &mut ticket_id, "ticket_id")?,
+                "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(Ticket {
-                    ticket_id: ticket_id.flatten(),
-                    created_at: created_at.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(Ticket {
+            ticket_id: ticket_id.flatten(),
+            created_at: created_at.flatten(),
+            extra,
+        })
     }
 }
 
@@ -2683,64 +2573,58 @@ pub struct Cart {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for Cart {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = Cart;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Cart")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Cart, A::Error> {
-                let mut store_uuid: Option<Option<String>> = None;
-                let mut store_platform: Option<Option<String>> = None;
-                let mut customer_signed_in: Option<Option<bool>> = None;
-                let mut subtotal: Option<Option<f64>> = None;
-                let mut total: Option<Option<f64>> = None;
-                let mut subtotal_usd: Option<Option<f64>> = None;
-                let mut total_usd: Option<Option<f64>> = None;
-                let mut currency: Option<Option<String>> = None;
-                let mut items: Option<Option<Vec<CartItem>>> = None;
-                let mut last_updated_at: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "store_uuid" => de::field(&mut map, &mut store_uuid, "store_uuid")?,
-                        "store_platform" => {
-                            de::field(&mut map, &mut store_platform, "store_platform")?
-                        }
-                        "customer_signed_in" => {
-                            de::field(&mut map, &mut customer_signed_in, "customer_signed_in")?
-                        }
-                        "subtotal" => de::field(&mut map, &mut subtotal, "subtotal")?,
-                        "total" => de::field(&mut map, &mut total, "total")?,
-                        "subtotal_usd" => de::field(&mut map, &mut subtotal_usd, "subtotal_usd")?,
-                        "total_usd" => de::field(&mut map, &mut total_usd, "total_usd")?,
-                        "currency" => de::field(&mut map, &mut currency, "currency")?,
-                        "items" => de::field(&mut map, &mut items, "items")?,
-                        "last_updated_at" => {
-                            de::field(&mut map, &mut last_updated_at, "last_updated_at")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for Cart {
+    const EXPECTING: &'static str = "struct Cart";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Cart, A::Error> {
+        let mut store_uuid: Option<Option<String>> = None;
+        let mut store_platform: Option<Option<String>> = None;
+        let mut customer_signed_in: Option<Option<bool>> = None;
+        let mut subtotal: Option<Option<f64>> = None;
+        let mut total: Option<Option<f64>> = None;
+        let mut subtotal_usd: Option<Option<f64>> = None;
+        let mut total_usd: Option<Option<f64>> = None;
+        let mut currency: Option<Option<String>> = None;
+        let mut items: Option<Option<Vec<CartItem>>> = None;
+        let mut last_updated_at: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "store_uuid" => de::field(&mut map, &mut store_uuid, "store_uuid")?,
+                "store_platform" => de::field(&mut map, &mut store_platform, "store_platform")?,
+                "customer_signed_in" => {
+                    de::field(&mut map, &mut customer_signed_in, "customer_signed_in")?
                 }
-                Ok(Cart {
-                    store_uuid: store_uuid.flatten(),
-                    store_platform: store_platform.flatten(),
-                    customer_signed_in: customer_signed_in.flatten(),
-                    subtotal: subtotal.flatten(),
-                    total: total.flatten(),
-                    subtotal_usd: subtotal_usd.flatten(),
-                    total_usd: total_usd.flatten(),
-                    currency: currency.flatten(),
-                    items: items.flatten(),
-                    last_updated_at: last_updated_at.flatten(),
-                    extra,
-                })
+                "subtotal" => de::field(&mut map, &mut subtotal, "subtotal")?,
+                "total" => de::field(&mut map, &mut total, "total")?,
+                "subtotal_usd" => de::field(&mut map, &mut subtotal_usd, "subtotal_usd")?,
+                "total_usd" => de::field(&mut map, &mut total_usd, "total_usd")?,
+                "currency" => de::field(&mut map, &mut currency, "currency")?,
+                "items" => de::optional_list(&mut map, &mut items, "items")?,
+                "last_updated_at" => de::field(&mut map, &mut last_updated_at, "last_updated_at")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(Cart {
+            store_uuid: store_uuid.flatten(),
+            store_platform: store_platform.flatten(),
+            customer_signed_in: customer_signed_in.flatten(),
+            subtotal: subtotal.flatten(),
+            total: total.flatten(),
+            subtotal_usd: subtotal_usd.flatten(),
+            total_usd: total_usd.flatten(),
+            currency: currency.flatten(),
+            items: items.flatten(),
+            last_updated_at: last_updated_at.flatten(),
+            extra,
+        })
     }
 }
 
@@ -2765,40 +2649,35 @@ pub struct CartItem {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for CartItem {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = CartItem;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CartItem")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CartItem, A::Error> {
-                let mut id: Option<Option<Value>> = None;
-                let mut quantity: Option<Option<u32>> = None;
-                let mut variant_id: Option<Option<Value>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "quantity" => de::field(&mut map, &mut quantity, "quantity")?,
-                        "variant_id" => de::field(&mut map, &mut variant_id, "variant_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for CartItem {
+    const EXPECTING: &'static str = "struct CartItem";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<CartItem, A::Error> {
+        let mut id: Option<Option<Value>> = None;
+        let mut quantity: Option<Option<u32>> = None;
+        let mut variant_id: Option<Option<Value>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "quantity" => de::field(&mut map, &mut quantity, "quantity")?,
+                "variant_id" => de::field(&mut map, &mut variant_id, "variant_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(CartItem {
-                    id: id.flatten(),
-                    quantity: quantity.flatten(),
-                    variant_id: variant_id.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(CartItem {
+            id: id.flatten(),
+            quantity: quantity.flatten(),
+            variant_id: variant_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -2829,37 +2708,32 @@ pub struct Access {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for Access {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = Access;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Access")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Access, A::Error> {
-                let mut group_ids: Option<Vec<GroupId>> = None;
-                let mut agent_ids: Option<Option<Vec<AgentId>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "group_ids" => de::field(&mut map, &mut group_ids, "group_ids")?,
-                        "agent_ids" => de::field(&mut map, &mut agent_ids, "agent_ids")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for Access {
+    const EXPECTING: &'static str = "struct Access";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Access, A::Error> {
+        let mut group_ids: Option<Vec<GroupId>> = None;
+        let mut agent_ids: Option<Option<Vec<AgentId>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "group_ids" => de::list(&mut map, &mut group_ids, "group_ids")?,
+                "agent_ids" => de::optional_list(&mut map, &mut agent_ids, "agent_ids")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(Access {
-                    group_ids: de::required(group_ids, "group_ids")?,
-                    agent_ids: agent_ids.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(Access {
+            group_ids: de::required(group_ids, "group_ids")?,
+            agent_ids: agent_ids.flatten(),
+            extra,
+        })
     }
 }
 
@@ -2886,42 +2760,35 @@ pub struct Queue {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for Queue {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = Queue;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Queue")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Queue, A::Error> {
-                let mut position: Option<u32> = None;
-                let mut wait_time: Option<u64> = None;
-                let mut queued_at: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "position" => de::field(&mut map, &mut position, "position")?,
-                        "wait_time" => de::field(&mut map, &mut wait_time, "wait_time")?,
-                        "queued_at" | "queued_at_us" => {
-                            de::field(&mut map, &mut queued_at, "queued_at")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for Queue {
+    const EXPECTING: &'static str = "struct Queue";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Queue, A::Error> {
+        let mut position: Option<u32> = None;
+        let mut wait_time: Option<u64> = None;
+        let mut queued_at: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "position" => de::field(&mut map, &mut position, "position")?,
+                "wait_time" => de::field(&mut map, &mut wait_time, "wait_time")?,
+                "queued_at" | "queued_at_us" => de::field(&mut map, &mut queued_at, "queued_at")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(Queue {
-                    position: de::required(position, "position")?,
-                    wait_time: de::required(wait_time, "wait_time")?,
-                    queued_at: queued_at.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(Queue {
+            position: de::required(position, "position")?,
+            wait_time: de::required(wait_time, "wait_time")?,
+            queued_at: queued_at.flatten(),
+            extra,
+        })
     }
 }
 
@@ -2946,40 +2813,35 @@ pub struct Summary {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for Summary {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = Summary;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Summary")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Summary, A::Error> {
-                let mut status: Option<Option<String>> = None;
-                let mut text: Option<Option<String>> = None;
-                let mut updated_at: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "status" => de::field(&mut map, &mut status, "status")?,
-                        "text" => de::field(&mut map, &mut text, "text")?,
-                        "updated_at" => de::field(&mut map, &mut updated_at, "updated_at")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for Summary {
+    const EXPECTING: &'static str = "struct Summary";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Summary, A::Error> {
+        let mut status: Option<Option<String>> = None;
+        let mut text: Option<Option<String>> = None;
+        let mut updated_at: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "status" => de::field(&mut map, &mut status, "status")?,
+                "text" => de::field(&mut map, &mut text, "text")?,
+                "updated_at" => de::field(&mut map, &mut updated_at, "updated_at")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(Summary {
-                    status: status.flatten(),
-                    text: text.flatten(),
-                    updated_at: updated_at.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(Summary {
+            status: status.flatten(),
+            text: text.flatten(),
+            updated_at: updated_at.flatten(),
+            extra,
+        })
     }
 }
 
@@ -3042,100 +2904,89 @@ pub struct Thread {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for Thread {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = Thread;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Thread")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Thread, A::Error> {
-                let mut id: Option<ThreadId> = None;
-                let mut active: Option<bool> = None;
-                let mut user_ids: Option<Vec<UserId>> = None;
-                let mut events: Option<Option<Vec<Event>>> = None;
-                let mut restricted_access: Option<Option<String>> = None;
-                let mut properties: Option<Option<Properties>> = None;
-                let mut access: Option<Option<Access>> = None;
-                let mut tags: Option<Option<Vec<String>>> = None;
-                let mut queue: Option<Option<Queue>> = None;
-                let mut queues_duration: Option<Option<u64>> = None;
-                let mut previous_thread_id: Option<Option<ThreadId>> = None;
-                let mut next_thread_id: Option<Option<ThreadId>> = None;
-                let mut previous_accessible_thread_id: Option<Option<ThreadId>> = None;
-                let mut next_accessible_thread_id: Option<Option<ThreadId>> = None;
-                let mut created_at: Option<String> = None;
-                let mut customer_visit: Option<Option<Visit>> = None;
-                let mut summary: Option<Option<Summary>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "active" => de::field(&mut map, &mut active, "active")?,
-                        "user_ids" => de::field(&mut map, &mut user_ids, "user_ids")?,
-                        "events" => de::field(&mut map, &mut events, "events")?,
-                        "restricted_access" => {
-                            de::field(&mut map, &mut restricted_access, "restricted_access")?
-                        }
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        "access" => de::field(&mut map, &mut access, "access")?,
-                        "tags" => de::field(&mut map, &mut tags, "tags")?,
-                        "queue" => de::field(&mut map, &mut queue, "queue")?,
-                        "queues_duration" => {
-                            de::field(&mut map, &mut queues_duration, "queues_duration")?
-                        }
-                        "previous_thread_id" => {
-                            de::field(&mut map, &mut previous_thread_id, "previous_thread_id")?
-                        }
-                        "next_thread_id" => {
-                            de::field(&mut map, &mut next_thread_id, "next_thread_id")?
-                        }
-                        "previous_accessible_thread_id" => de::field(
-                            &mut map,
-                            &mut previous_accessible_thread_id,
-                            "previous_accessible_thread_id",
-                        )?,
-                        "next_accessible_thread_id" => de::field(
-                            &mut map,
-                            &mut next_accessible_thread_id,
-                            "next_accessible_thread_id",
-                        )?,
-                        "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
-                        "customer_visit" => {
-                            de::field(&mut map, &mut customer_visit, "customer_visit")?
-                        }
-                        "summary" => de::field(&mut map, &mut summary, "summary")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for Thread {
+    const EXPECTING: &'static str = "struct Thread";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Thread, A::Error> {
+        let mut id: Option<ThreadId> = None;
+        let mut active: Option<bool> = None;
+        let mut user_ids: Option<Vec<UserId>> = None;
+        let mut events: Option<Option<Vec<Event>>> = None;
+        let mut restricted_access: Option<Option<String>> = None;
+        let mut properties: Option<Option<Properties>> = None;
+        let mut access: Option<Option<Access>> = None;
+        let mut tags: Option<Option<Vec<String>>> = None;
+        let mut queue: Option<Option<Queue>> = None;
+        let mut queues_duration: Option<Option<u64>> = None;
+        let mut previous_thread_id: Option<Option<ThreadId>> = None;
+        let mut next_thread_id: Option<Option<ThreadId>> = None;
+        let mut previous_accessible_thread_id: Option<Option<ThreadId>> = None;
+        let mut next_accessible_thread_id: Option<Option<ThreadId>> = None;
+        let mut created_at: Option<String> = None;
+        let mut customer_visit: Option<Option<Visit>> = None;
+        let mut summary: Option<Option<Summary>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "active" => de::field(&mut map, &mut active, "active")?,
+                "user_ids" => de::list(&mut map, &mut user_ids, "user_ids")?,
+                "events" => de::optional_list(&mut map, &mut events, "events")?,
+                "restricted_access" => {
+                    de::field(&mut map, &mut restricted_access, "restricted_access")?
                 }
-                Ok(Thread {
-                    id: de::required(id, "id")?,
-                    active: de::required(active, "active")?,
-                    user_ids: de::required(user_ids, "user_ids")?,
-                    events: events.flatten(),
-                    restricted_access: restricted_access.flatten(),
-                    properties: properties.flatten(),
-                    access: access.flatten(),
-                    tags: tags.flatten(),
-                    queue: queue.flatten(),
-                    queues_duration: queues_duration.flatten(),
-                    previous_thread_id: previous_thread_id.flatten(),
-                    next_thread_id: next_thread_id.flatten(),
-                    previous_accessible_thread_id: previous_accessible_thread_id.flatten(),
-                    next_accessible_thread_id: next_accessible_thread_id.flatten(),
-                    created_at: de::required(created_at, "created_at")?,
-                    customer_visit: customer_visit.flatten(),
-                    summary: summary.flatten(),
-                    extra,
-                })
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                "access" => de::field(&mut map, &mut access, "access")?,
+                "tags" => de::optional_list(&mut map, &mut tags, "tags")?,
+                "queue" => de::field(&mut map, &mut queue, "queue")?,
+                "queues_duration" => de::field(&mut map, &mut queues_duration, "queues_duration")?,
+                "previous_thread_id" => {
+                    de::field(&mut map, &mut previous_thread_id, "previous_thread_id")?
+                }
+                "next_thread_id" => de::field(&mut map, &mut next_thread_id, "next_thread_id")?,
+                "previous_accessible_thread_id" => de::field(
+                    &mut map,
+                    &mut previous_accessible_thread_id,
+                    "previous_accessible_thread_id",
+                )?,
+                "next_accessible_thread_id" => de::field(
+                    &mut map,
+                    &mut next_accessible_thread_id,
+                    "next_accessible_thread_id",
+                )?,
+                "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
+                "customer_visit" => de::field(&mut map, &mut customer_visit, "customer_visit")?,
+                "summary" => de::field(&mut map, &mut summary, "summary")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(Thread {
+            id: de::required(id, "id")?,
+            active: de::required(active, "active")?,
+            user_ids: de::required(user_ids, "user_ids")?,
+            events: events.flatten(),
+            restricted_access: restricted_access.flatten(),
+            properties: properties.flatten(),
+            access: access.flatten(),
+            tags: tags.flatten(),
+            queue: queue.flatten(),
+            queues_duration: queues_duration.flatten(),
+            previous_thread_id: previous_thread_id.flatten(),
+            next_thread_id: next_thread_id.flatten(),
+            previous_accessible_thread_id: previous_accessible_thread_id.flatten(),
+            next_accessible_thread_id: next_accessible_thread_id.flatten(),
+            created_at: de::required(created_at, "created_at")?,
+            customer_visit: customer_visit.flatten(),
+            summary: summary.flatten(),
+            extra,
+        })
     }
 }
 
@@ -3157,37 +3008,34 @@ pub struct TransferredFrom {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for TransferredFrom {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = TransferredFrom;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct TransferredFrom")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TransferredFrom, A::Error> {
-                let mut group_ids: Option<Option<Vec<GroupId>>> = None;
-                let mut agent_ids: Option<Option<Vec<AgentId>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "group_ids" => de::field(&mut map, &mut group_ids, "group_ids")?,
-                        "agent_ids" => de::field(&mut map, &mut agent_ids, "agent_ids")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for TransferredFrom {
+    const EXPECTING: &'static str = "struct TransferredFrom";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<TransferredFrom, A::Error> {
+        let mut group_ids: Option<Option<Vec<GroupId>>> = None;
+        let mut agent_ids: Option<Option<Vec<AgentId>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "group_ids" => de::optional_list(&mut map, &mut group_ids, "group_ids")?,
+                "agent_ids" => de::optional_list(&mut map, &mut agent_ids, "agent_ids")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(TransferredFrom {
-                    group_ids: group_ids.flatten(),
-                    agent_ids: agent_ids.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(TransferredFrom {
+            group_ids: group_ids.flatten(),
+            agent_ids: agent_ids.flatten(),
+            extra,
+        })
     }
 }
 
@@ -3222,51 +3070,49 @@ pub struct Chat {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for Chat {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = Chat;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Chat")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Chat, A::Error> {
-                let mut id: Option<ChatId> = None;
-                let mut users: Option<Vec<User>> = None;
-                let mut thread: Option<Option<Thread>> = None;
-                let mut properties: Option<Option<Properties>> = None;
-                let mut access: Option<Option<Access>> = None;
-                let mut is_followed: Option<Option<bool>> = None;
-                let mut transferred_from: Option<Option<TransferredFrom>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "users" => de::field(&mut map, &mut users, "users")?,
-                        "thread" => de::field(&mut map, &mut thread, "thread")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        "access" => de::field(&mut map, &mut access, "access")?,
-                        "is_followed" => de::field(&mut map, &mut is_followed, "is_followed")?,
-                        "transferred_from" => {
-                            de::field(&mut map, &mut transferred_from, "transferred_from")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for Chat {
+    const EXPECTING: &'static str = "struct Chat";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Chat, A::Error> {
+        let mut id: Option<ChatId> = None;
+        let mut users: Option<Vec<User>> = None;
+        let mut thread: Option<Option<Thread>> = None;
+        let mut properties: Option<Option<Properties>> = None;
+        let mut access: Option<Option<Access>> = None;
+        let mut is_followed: Option<Option<bool>> = None;
+        let mut transferred_from: Option<Option<TransferredFrom>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "users" => de::list(&mut map, &mut users, "users")?,
+                "thread" => de::field(&mut map, &mut thread, "thread")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                "access" => de::field(&mut map, &mut access, "access")?,
+                "is_followed" => de::field(&mut map, &mut is_followed, "is_followed")?,
+                "transferred_from" => {
+                    de::field(&mut map, &mut transferred_from, "transferred_from")?
                 }
-                Ok(Chat {
-                    id: de::required(id, "id")?,
-                    users: de::required(users, "users")?,
-                    thread: thread.flatten(),
-                    properties: properties.flatten(),
-                    access: access.flatten(),
-                    is_followed: is_followed.flatten(),
-                    transferred_from: transferred_from.flatten(),
-                    extra,
-                })
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(Chat {
+            id: de::required(id, "id")?,
+            users: de::required(users, "users")?,
+            thread: thread.flatten(),
+            properties: properties.flatten(),
+            access: access.flatten(),
+            is_followed: is_followed.flatten(),
+            transferred_from: transferred_from.flatten(),
+            extra,
+        })
     }
 }
 
@@ -3305,55 +3151,52 @@ pub struct ThreadSummary {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ThreadSummary {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ThreadSummary;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ThreadSummary")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ThreadSummary, A::Error> {
-                let mut id: Option<ThreadId> = None;
-                let mut user_ids: Option<Option<Vec<UserId>>> = None;
-                let mut properties: Option<Option<Properties>> = None;
-                let mut active: Option<Option<bool>> = None;
-                let mut access: Option<Option<Access>> = None;
-                let mut created_at: Option<Option<String>> = None;
-                let mut queue: Option<Option<Queue>> = None;
-                let mut tags: Option<Option<Vec<String>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "user_ids" => de::field(&mut map, &mut user_ids, "user_ids")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        "active" => de::field(&mut map, &mut active, "active")?,
-                        "access" => de::field(&mut map, &mut access, "access")?,
-                        "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
-                        "queue" => de::field(&mut map, &mut queue, "queue")?,
-                        "tags" => de::field(&mut map, &mut tags, "tags")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ThreadSummary {
+    const EXPECTING: &'static str = "struct ThreadSummary";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ThreadSummary, A::Error> {
+        let mut id: Option<ThreadId> = None;
+        let mut user_ids: Option<Option<Vec<UserId>>> = None;
+        let mut properties: Option<Option<Properties>> = None;
+        let mut active: Option<Option<bool>> = None;
+        let mut access: Option<Option<Access>> = None;
+        let mut created_at: Option<Option<String>> = None;
+        let mut queue: Option<Option<Queue>> = None;
+        let mut tags: Option<Option<Vec<String>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "user_ids" => de::optional_list(&mut map, &mut user_ids, "user_ids")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                "active" => de::field(&mut map, &mut active, "active")?,
+                "access" => de::field(&mut map, &mut access, "access")?,
+                "created_at" => de::field(&mut map, &mut created_at, "created_at")?,
+                "queue" => de::field(&mut map, &mut queue, "queue")?,
+                "tags" => de::optional_list(&mut map, &mut tags, "tags")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ThreadSummary {
-                    id: de::required(id, "id")?,
-                    user_ids: user_ids.flatten(),
-                    properties: properties.flatten(),
-                    active: active.flatten(),
-                    access: access.flatten(),
-                    created_at: created_at.flatten(),
-                    queue: queue.flatten(),
-                    tags: tags.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ThreadSummary {
+            id: de::required(id, "id")?,
+            user_ids: user_ids.flatten(),
+            properties: properties.flatten(),
+            active: active.flatten(),
+            access: access.flatten(),
+            created_at: created_at.flatten(),
+            queue: queue.flatten(),
+            tags: tags.flatten(),
+            extra,
+        })
     }
 }
 
@@ -3379,45 +3222,42 @@ pub struct LastEventEntry {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for LastEventEntry {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = LastEventEntry;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct LastEventEntry")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<LastEventEntry, A::Error> {
-                let mut thread_id: Option<ThreadId> = None;
-                let mut thread_created_at: Option<Option<String>> = None;
-                let mut thread_order: Option<Option<u64>> = None;
-                let mut event: Option<Event> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "thread_created_at" => {
-                            de::field(&mut map, &mut thread_created_at, "thread_created_at")?
-                        }
-                        "thread_order" => de::field(&mut map, &mut thread_order, "thread_order")?,
-                        "event" => de::field(&mut map, &mut event, "event")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for LastEventEntry {
+    const EXPECTING: &'static str = "struct LastEventEntry";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<LastEventEntry, A::Error> {
+        let mut thread_id: Option<ThreadId> = None;
+        let mut thread_created_at: Option<Option<String>> = None;
+        let mut thread_order: Option<Option<u64>> = None;
+        let mut event: Option<Event> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "thread_created_at" => {
+                    de::field(&mut map, &mut thread_created_at, "thread_created_at")?
                 }
-                Ok(LastEventEntry {
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    thread_created_at: thread_created_at.flatten(),
-                    thread_order: thread_order.flatten(),
-                    event: de::required(event, "event")?,
-                    extra,
-                })
+                "thread_order" => de::field(&mut map, &mut thread_order, "thread_order")?,
+                "event" => de::field(&mut map, &mut event, "event")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(LastEventEntry {
+            thread_id: de::required(thread_id, "thread_id")?,
+            thread_created_at: thread_created_at.flatten(),
+            thread_order: thread_order.flatten(),
+            event: de::required(event, "event")?,
+            extra,
+        })
     }
 }
 
@@ -3452,57 +3292,53 @@ pub struct ChatSummary {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ChatSummary {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ChatSummary;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ChatSummary")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChatSummary, A::Error> {
-                let mut id: Option<ChatId> = None;
-                let mut users: Option<Vec<User>> = None;
-                let mut last_thread_summary: Option<Option<ThreadSummary>> = None;
-                let mut last_event_per_type: Option<Option<BTreeMap<String, Box<LastEventEntry>>>> =
-                    None;
-                let mut properties: Option<Option<Properties>> = None;
-                let mut access: Option<Option<Access>> = None;
-                let mut is_followed: Option<Option<bool>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "users" => de::field(&mut map, &mut users, "users")?,
-                        "last_thread_summary" => {
-                            de::field(&mut map, &mut last_thread_summary, "last_thread_summary")?
-                        }
-                        "last_event_per_type" => {
-                            de::field(&mut map, &mut last_event_per_type, "last_event_per_type")?
-                        }
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        "access" => de::field(&mut map, &mut access, "access")?,
-                        "is_followed" => de::field(&mut map, &mut is_followed, "is_followed")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ChatSummary {
+    const EXPECTING: &'static str = "struct ChatSummary";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ChatSummary, A::Error> {
+        let mut id: Option<ChatId> = None;
+        let mut users: Option<Vec<User>> = None;
+        let mut last_thread_summary: Option<Option<ThreadSummary>> = None;
+        let mut last_event_per_type: Option<Option<BTreeMap<String, Box<LastEventEntry>>>> = None;
+        let mut properties: Option<Option<Properties>> = None;
+        let mut access: Option<Option<Access>> = None;
+        let mut is_followed: Option<Option<bool>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "users" => de::list(&mut map, &mut users, "users")?,
+                "last_thread_summary" => {
+                    de::field(&mut map, &mut last_thread_summary, "last_thread_summary")?
                 }
-                Ok(ChatSummary {
-                    id: de::required(id, "id")?,
-                    users: de::required(users, "users")?,
-                    last_thread_summary: last_thread_summary.flatten(),
-                    last_event_per_type: last_event_per_type.flatten(),
-                    properties: properties.flatten(),
-                    access: access.flatten(),
-                    is_followed: is_followed.flatten(),
-                    extra,
-                })
+                "last_event_per_type" => {
+                    de::field(&mut map, &mut last_event_per_type, "last_event_per_type")?
+                }
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                "access" => de::field(&mut map, &mut access, "access")?,
+                "is_followed" => de::field(&mut map, &mut is_followed, "is_followed")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ChatSummary {
+            id: de::required(id, "id")?,
+            users: de::required(users, "users")?,
+            last_thread_summary: last_thread_summary.flatten(),
+            last_event_per_type: last_event_per_type.flatten(),
+            properties: properties.flatten(),
+            access: access.flatten(),
+            is_followed: is_followed.flatten(),
+            extra,
+        })
     }
 }
 
@@ -3540,64 +3376,58 @@ pub struct CustomerChatSummary {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for CustomerChatSummary {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = CustomerChatSummary;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CustomerChatSummary")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerChatSummary, A::Error> {
-                let mut id: Option<ChatId> = None;
-                let mut last_thread_id: Option<Option<ThreadId>> = None;
-                let mut last_thread_created_at: Option<Option<String>> = None;
-                let mut last_event_per_type: Option<Option<BTreeMap<String, Box<LastEventEntry>>>> =
-                    None;
-                let mut users: Option<Vec<User>> = None;
-                let mut access: Option<Option<Access>> = None;
-                let mut properties: Option<Option<Properties>> = None;
-                let mut active: Option<Option<bool>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "last_thread_id" => {
-                            de::field(&mut map, &mut last_thread_id, "last_thread_id")?
-                        }
-                        "last_thread_created_at" => de::field(
-                            &mut map,
-                            &mut last_thread_created_at,
-                            "last_thread_created_at",
-                        )?,
-                        "last_event_per_type" => {
-                            de::field(&mut map, &mut last_event_per_type, "last_event_per_type")?
-                        }
-                        "users" => de::field(&mut map, &mut users, "users")?,
-                        "access" => de::field(&mut map, &mut access, "access")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        "active" => de::field(&mut map, &mut active, "active")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for CustomerChatSummary {
+    const EXPECTING: &'static str = "struct CustomerChatSummary";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<CustomerChatSummary, A::Error> {
+        let mut id: Option<ChatId> = None;
+        let mut last_thread_id: Option<Option<ThreadId>> = None;
+        let mut last_thread_created_at: Option<Option<String>> = None;
+        let mut last_event_per_type: Option<Option<BTreeMap<String, Box<LastEventEntry>>>> = None;
+        let mut users: Option<Vec<User>> = None;
+        let mut access: Option<Option<Access>> = None;
+        let mut properties: Option<Option<Properties>> = None;
+        let mut active: Option<Option<bool>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "last_thread_id" => de::field(&mut map, &mut last_thread_id, "last_thread_id")?,
+                "last_thread_created_at" => de::field(
+                    &mut map,
+                    &mut last_thread_created_at,
+                    "last_thread_created_at",
+                )?,
+                "last_event_per_type" => {
+                    de::field(&mut map, &mut last_event_per_type, "last_event_per_type")?
                 }
-                Ok(CustomerChatSummary {
-                    id: de::required(id, "id")?,
-                    last_thread_id: last_thread_id.flatten(),
-                    last_thread_created_at: last_thread_created_at.flatten(),
-                    last_event_per_type: last_event_per_type.flatten(),
-                    users: de::required(users, "users")?,
-                    access: access.flatten(),
-                    properties: properties.flatten(),
-                    active: active.flatten(),
-                    extra,
-                })
+                "users" => de::list(&mut map, &mut users, "users")?,
+                "access" => de::field(&mut map, &mut access, "access")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                "active" => de::field(&mut map, &mut active, "active")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(CustomerChatSummary {
+            id: de::required(id, "id")?,
+            last_thread_id: last_thread_id.flatten(),
+            last_thread_created_at: last_thread_created_at.flatten(),
+            last_event_per_type: last_event_per_type.flatten(),
+            users: de::required(users, "users")?,
+            access: access.flatten(),
+            properties: properties.flatten(),
+            active: active.flatten(),
+            extra,
+        })
     }
 }
 
@@ -3618,34 +3448,32 @@ pub struct Form {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for Form {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = Form;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Form")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Form, A::Error> {
-                let mut id: Option<Option<String>> = None;
-                let mut fields: Option<Vec<FormField>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "fields" => de::field(&mut map, &mut fields, "fields")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for Form {
+    const EXPECTING: &'static str = "struct Form";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Form, A::Error> {
+        let mut id: Option<Option<String>> = None;
+        let mut fields: Option<Vec<FormField>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "fields" => de::list(&mut map, &mut fields, "fields")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(Form {
-                    id: id.flatten(),
-                    fields: de::required(fields, "fields")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(Form {
+            id: id.flatten(),
+            fields: de::required(fields, "fields")?,
+            extra,
+        })
     }
 }
 
@@ -3682,62 +3510,55 @@ pub struct License {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for License {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = License;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct License")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<License, A::Error> {
-                let mut id: Option<Option<LicenseId>> = None;
-                let mut organization_id: Option<Option<OrganizationId>> = None;
-                let mut plan: Option<Option<String>> = None;
-                let mut expiration_timestamp: Option<Option<u64>> = None;
-                let mut creation_timestamp: Option<Option<u64>> = None;
-                let mut in_trial: Option<Option<bool>> = None;
-                let mut website_last_activity: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "organization_id" => {
-                            de::field(&mut map, &mut organization_id, "organization_id")?
-                        }
-                        "plan" => de::field(&mut map, &mut plan, "plan")?,
-                        "expiration_timestamp" => {
-                            de::field(&mut map, &mut expiration_timestamp, "expiration_timestamp")?
-                        }
-                        "creation_timestamp" => {
-                            de::field(&mut map, &mut creation_timestamp, "creation_timestamp")?
-                        }
-                        "in_trial" => de::field(&mut map, &mut in_trial, "in_trial")?,
-                        "website_last_activity" => de::field(
-                            &mut map,
-                            &mut website_last_activity,
-                            "website_last_activity",
-                        )?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for License {
+    const EXPECTING: &'static str = "struct License";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<License, A::Error> {
+        let mut id: Option<Option<LicenseId>> = None;
+        let mut organization_id: Option<Option<OrganizationId>> = None;
+        let mut plan: Option<Option<String>> = None;
+        let mut expiration_timestamp: Option<Option<u64>> = None;
+        let mut creation_timestamp: Option<Option<u64>> = None;
+        let mut in_trial: Option<Option<bool>> = None;
+        let mut website_last_activity: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "organization_id" => de::field(&mut map, &mut organization_id, "organization_id")?,
+                "plan" => de::field(&mut map, &mut plan, "plan")?,
+                "expiration_timestamp" => {
+                    de::field(&mut map, &mut expiration_timestamp, "expiration_timestamp")?
                 }
-                Ok(License {
-                    id: id.flatten(),
-                    organization_id: organization_id.flatten(),
-                    plan: plan.flatten(),
-                    expiration_timestamp: expiration_timestamp.flatten(),
-                    creation_timestamp: creation_timestamp.flatten(),
-                    in_trial: in_trial.flatten(),
-                    website_last_activity: website_last_activity.flatten(),
-                    extra,
-                })
+                "creation_timestamp" => {
+                    de::field(&mut map, &mut creation_timestamp, "creation_timestamp")?
+                }
+                "in_trial" => de::field(&mut map, &mut in_trial, "in_trial")?,
+                "website_last_activity" => de::field(
+                    &mut map,
+                    &mut website_last_activity,
+                    "website_last_activity",
+                )?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(License {
+            id: id.flatten(),
+            organization_id: organization_id.flatten(),
+            plan: plan.flatten(),
+            expiration_timestamp: expiration_timestamp.flatten(),
+            creation_timestamp: creation_timestamp.flatten(),
+            in_trial: in_trial.flatten(),
+            website_last_activity: website_last_activity.flatten(),
+            extra,
+        })
     }
 }
 
@@ -3778,62 +3599,55 @@ pub struct Greeting {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for Greeting {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = Greeting;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Greeting")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Greeting, A::Error> {
-                let mut id: Option<u64> = None;
-                let mut unique_id: Option<String> = None;
-                let mut accepted: Option<Option<bool>> = None;
-                let mut displayed_first_time: Option<Option<bool>> = None;
-                let mut addon: Option<Option<String>> = None;
-                let mut subtype: Option<Option<String>> = None;
-                let mut is_exit_intent: Option<Option<bool>> = None;
-                let mut event: Option<Option<Event>> = None;
-                let mut agent: Option<Option<GreetingAgent>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "unique_id" => de::field(&mut map, &mut unique_id, "unique_id")?,
-                        "accepted" => de::field(&mut map, &mut accepted, "accepted")?,
-                        "displayed_first_time" => {
-                            de::field(&mut map, &mut displayed_first_time, "displayed_first_time")?
-                        }
-                        "addon" => de::field(&mut map, &mut addon, "addon")?,
-                        "subtype" => de::field(&mut map, &mut subtype, "subtype")?,
-                        "is_exit_intent" => {
-                            de::field(&mut map, &mut is_exit_intent, "is_exit_intent")?
-                        }
-                        "event" => de::field(&mut map, &mut event, "event")?,
-                        "agent" => de::field(&mut map, &mut agent, "agent")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for Greeting {
+    const EXPECTING: &'static str = "struct Greeting";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Greeting, A::Error> {
+        let mut id: Option<u64> = None;
+        let mut unique_id: Option<String> = None;
+        let mut accepted: Option<Option<bool>> = None;
+        let mut displayed_first_time: Option<Option<bool>> = None;
+        let mut addon: Option<Option<String>> = None;
+        let mut subtype: Option<Option<String>> = None;
+        let mut is_exit_intent: Option<Option<bool>> = None;
+        let mut event: Option<Option<Event>> = None;
+        let mut agent: Option<Option<GreetingAgent>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "unique_id" => de::field(&mut map, &mut unique_id, "unique_id")?,
+                "accepted" => de::field(&mut map, &mut accepted, "accepted")?,
+                "displayed_first_time" => {
+                    de::field(&mut map, &mut displayed_first_time, "displayed_first_time")?
                 }
-                Ok(Greeting {
-                    id: de::required(id, "id")?,
-                    unique_id: de::required(unique_id, "unique_id")?,
-                    accepted: accepted.flatten(),
-                    displayed_first_time: displayed_first_time.flatten(),
-                    addon: addon.flatten(),
-                    subtype: subtype.flatten(),
-                    is_exit_intent: is_exit_intent.flatten(),
-                    event: event.flatten(),
-                    agent: agent.flatten(),
-                    extra,
-                })
+                "addon" => de::field(&mut map, &mut addon, "addon")?,
+                "subtype" => de::field(&mut map, &mut subtype, "subtype")?,
+                "is_exit_intent" => de::field(&mut map, &mut is_exit_intent, "is_exit_intent")?,
+                "event" => de::field(&mut map, &mut event, "event")?,
+                "agent" => de::field(&mut map, &mut agent, "agent")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(Greeting {
+            id: de::required(id, "id")?,
+            unique_id: de::required(unique_id, "unique_id")?,
+            accepted: accepted.flatten(),
+            displayed_first_time: displayed_first_time.flatten(),
+            addon: addon.flatten(),
+            subtype: subtype.flatten(),
+            is_exit_intent: is_exit_intent.flatten(),
+            event: event.flatten(),
+            agent: agent.flatten(),
+            extra,
+        })
     }
 }
 
@@ -3869,52 +3683,49 @@ pub struct GreetingAgent {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for GreetingAgent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = GreetingAgent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct GreetingAgent")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GreetingAgent, A::Error> {
-                let mut id: Option<AgentId> = None;
-                let mut kind: Option<Option<UserType>> = None;
-                let mut name: Option<Option<String>> = None;
-                let mut avatar: Option<Option<String>> = None;
-                let mut job_title: Option<Option<String>> = None;
-                let mut is_bot: Option<Option<bool>> = None;
-                let mut bot_type: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "type" => de::field(&mut map, &mut kind, "type")?,
-                        "name" => de::field(&mut map, &mut name, "name")?,
-                        "avatar" => de::field(&mut map, &mut avatar, "avatar")?,
-                        "job_title" => de::field(&mut map, &mut job_title, "job_title")?,
-                        "is_bot" => de::field(&mut map, &mut is_bot, "is_bot")?,
-                        "bot_type" => de::field(&mut map, &mut bot_type, "bot_type")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for GreetingAgent {
+    const EXPECTING: &'static str = "struct GreetingAgent";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<GreetingAgent, A::Error> {
+        let mut id: Option<AgentId> = None;
+        let mut kind: Option<Option<UserType>> = None;
+        let mut name: Option<Option<String>> = None;
+        let mut avatar: Option<Option<String>> = None;
+        let mut job_title: Option<Option<String>> = None;
+        let mut is_bot: Option<Option<bool>> = None;
+        let mut bot_type: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "type" => de::field(&mut map, &mut kind, "type")?,
+                "name" => de::field(&mut map, &mut name, "name")?,
+                "avatar" => de::field(&mut map, &mut avatar, "avatar")?,
+                "job_title" => de::field(&mut map, &mut job_title, "job_title")?,
+                "is_bot" => de::field(&mut map, &mut is_bot, "is_bot")?,
+                "bot_type" => de::field(&mut map, &mut bot_type, "bot_type")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(GreetingAgent {
-                    id: de::required(id, "id")?,
-                    kind: kind.flatten(),
-                    name: name.flatten(),
-                    avatar: avatar.flatten(),
-                    job_title: job_title.flatten(),
-                    is_bot: is_bot.flatten(),
-                    bot_type: bot_type.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(GreetingAgent {
+            id: de::required(id, "id")?,
+            kind: kind.flatten(),
+            name: name.flatten(),
+            avatar: avatar.flatten(),
+            job_title: job_title.flatten(),
+            is_bot: is_bot.flatten(),
+            bot_type: bot_type.flatten(),
+            extra,
+        })
     }
 }
 
@@ -3932,31 +3743,29 @@ pub struct Ban {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for Ban {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = Ban;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Ban")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Ban, A::Error> {
-                let mut days: Option<u32> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "days" => de::field(&mut map, &mut days, "days")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for Ban {
+    const EXPECTING: &'static str = "struct Ban";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Ban, A::Error> {
+        let mut days: Option<u32> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "days" => de::field(&mut map, &mut days, "days")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(Ban {
-                    days: de::required(days, "days")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(Ban {
+            days: de::required(days, "days")?,
+            extra,
+        })
     }
 }
 
@@ -3986,46 +3795,43 @@ pub struct TypingIndicator {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for TypingIndicator {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = TypingIndicator;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct TypingIndicator")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TypingIndicator, A::Error> {
-                let mut author_id: Option<Option<UserId>> = None;
-                let mut visibility: Option<Option<Visibility>> = None;
-                let mut recipients: Option<Option<Visibility>> = None;
-                let mut timestamp: Option<Option<u64>> = None;
-                let mut is_typing: Option<bool> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
-                        "visibility" => de::field(&mut map, &mut visibility, "visibility")?,
-                        "recipients" => de::field(&mut map, &mut recipients, "recipients")?,
-                        "timestamp" => de::field(&mut map, &mut timestamp, "timestamp")?,
-                        "is_typing" => de::field(&mut map, &mut is_typing, "is_typing")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for TypingIndicator {
+    const EXPECTING: &'static str = "struct TypingIndicator";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<TypingIndicator, A::Error> {
+        let mut author_id: Option<Option<UserId>> = None;
+        let mut visibility: Option<Option<Visibility>> = None;
+        let mut recipients: Option<Option<Visibility>> = None;
+        let mut timestamp: Option<Option<u64>> = None;
+        let mut is_typing: Option<bool> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
+                "visibility" => de::field(&mut map, &mut visibility, "visibility")?,
+                "recipients" => de::field(&mut map, &mut recipients, "recipients")?,
+                "timestamp" => de::field(&mut map, &mut timestamp, "timestamp")?,
+                "is_typing" => de::field(&mut map, &mut is_typing, "is_typing")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(TypingIndicator {
-                    author_id: author_id.flatten(),
-                    visibility: visibility.flatten(),
-                    recipients: recipients.flatten(),
-                    timestamp: timestamp.flatten(),
-                    is_typing: de::required(is_typing, "is_typing")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(TypingIndicator {
+            author_id: author_id.flatten(),
+            visibility: visibility.flatten(),
+            recipients: recipients.flatten(),
+            timestamp: timestamp.flatten(),
+            is_typing: de::required(is_typing, "is_typing")?,
+            extra,
+        })
     }
 }
 
@@ -4049,40 +3855,35 @@ pub struct SneakPeek {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for SneakPeek {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = SneakPeek;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct SneakPeek")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SneakPeek, A::Error> {
-                let mut author_id: Option<Option<UserId>> = None;
-                let mut text: Option<String> = None;
-                let mut timestamp: Option<Option<u64>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
-                        "text" => de::field(&mut map, &mut text, "text")?,
-                        "timestamp" => de::field(&mut map, &mut timestamp, "timestamp")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for SneakPeek {
+    const EXPECTING: &'static str = "struct SneakPeek";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<SneakPeek, A::Error> {
+        let mut author_id: Option<Option<UserId>> = None;
+        let mut text: Option<String> = None;
+        let mut timestamp: Option<Option<u64>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
+                "text" => de::field(&mut map, &mut text, "text")?,
+                "timestamp" => de::field(&mut map, &mut timestamp, "timestamp")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(SneakPeek {
-                    author_id: author_id.flatten(),
-                    text: de::required(text, "text")?,
-                    timestamp: timestamp.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(SneakPeek {
+            author_id: author_id.flatten(),
+            text: de::required(text, "text")?,
+            timestamp: timestamp.flatten(),
+            extra,
+        })
     }
 }
 
@@ -4102,37 +3903,34 @@ pub struct RoutingStatusEntry {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for RoutingStatusEntry {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = RoutingStatusEntry;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct RoutingStatusEntry")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RoutingStatusEntry, A::Error> {
-                let mut agent_id: Option<AgentId> = None;
-                let mut status: Option<RoutingStatus> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "agent_id" => de::field(&mut map, &mut agent_id, "agent_id")?,
-                        "status" => de::field(&mut map, &mut status, "status")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for RoutingStatusEntry {
+    const EXPECTING: &'static str = "struct RoutingStatusEntry";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<RoutingStatusEntry, A::Error> {
+        let mut agent_id: Option<AgentId> = None;
+        let mut status: Option<RoutingStatus> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "agent_id" => de::field(&mut map, &mut agent_id, "agent_id")?,
+                "status" => de::field(&mut map, &mut status, "status")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(RoutingStatusEntry {
-                    agent_id: de::required(agent_id, "agent_id")?,
-                    status: de::required(status, "status")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(RoutingStatusEntry {
+            agent_id: de::required(agent_id, "agent_id")?,
+            status: de::required(status, "status")?,
+            extra,
+        })
     }
 }
 
@@ -4153,39 +3951,36 @@ pub struct AgentForTransfer {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for AgentForTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = AgentForTransfer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct AgentForTransfer")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AgentForTransfer, A::Error> {
-                let mut agent_id: Option<AgentId> = None;
-                let mut total_active_chats: Option<Option<u32>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "agent_id" => de::field(&mut map, &mut agent_id, "agent_id")?,
-                        "total_active_chats" => {
-                            de::field(&mut map, &mut total_active_chats, "total_active_chats")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for AgentForTransfer {
+    const EXPECTING: &'static str = "struct AgentForTransfer";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<AgentForTransfer, A::Error> {
+        let mut agent_id: Option<AgentId> = None;
+        let mut total_active_chats: Option<Option<u32>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "agent_id" => de::field(&mut map, &mut agent_id, "agent_id")?,
+                "total_active_chats" => {
+                    de::field(&mut map, &mut total_active_chats, "total_active_chats")?
                 }
-                Ok(AgentForTransfer {
-                    agent_id: de::required(agent_id, "agent_id")?,
-                    total_active_chats: total_active_chats.flatten(),
-                    extra,
-                })
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(AgentForTransfer {
+            agent_id: de::required(agent_id, "agent_id")?,
+            total_active_chats: total_active_chats.flatten(),
+            extra,
+        })
     }
 }
 
@@ -4207,40 +4002,37 @@ pub struct QueuePosition {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for QueuePosition {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = QueuePosition;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct QueuePosition")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<QueuePosition, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut queue: Option<Queue> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "queue" => de::field(&mut map, &mut queue, "queue")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for QueuePosition {
+    const EXPECTING: &'static str = "struct QueuePosition";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<QueuePosition, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut queue: Option<Queue> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "queue" => de::field(&mut map, &mut queue, "queue")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(QueuePosition {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    queue: de::required(queue, "queue")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(QueuePosition {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            queue: de::required(queue, "queue")?,
+            extra,
+        })
     }
 }
 
@@ -4269,46 +4061,41 @@ pub struct Postback {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for Postback {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = Postback;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Postback")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Postback, A::Error> {
-                let mut id: Option<String> = None;
-                let mut toggled: Option<bool> = None;
-                let mut button_type: Option<Option<String>> = None;
-                let mut button_value: Option<Option<String>> = None;
-                let mut ecommerce: Option<Option<EcommerceSelection>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "toggled" => de::field(&mut map, &mut toggled, "toggled")?,
-                        "button_type" => de::field(&mut map, &mut button_type, "button_type")?,
-                        "button_value" => de::field(&mut map, &mut button_value, "button_value")?,
-                        "ecommerce" => de::field(&mut map, &mut ecommerce, "ecommerce")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for Postback {
+    const EXPECTING: &'static str = "struct Postback";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Postback, A::Error> {
+        let mut id: Option<String> = None;
+        let mut toggled: Option<bool> = None;
+        let mut button_type: Option<Option<String>> = None;
+        let mut button_value: Option<Option<String>> = None;
+        let mut ecommerce: Option<Option<EcommerceSelection>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "toggled" => de::field(&mut map, &mut toggled, "toggled")?,
+                "button_type" => de::field(&mut map, &mut button_type, "button_type")?,
+                "button_value" => de::field(&mut map, &mut button_value, "button_value")?,
+                "ecommerce" => de::field(&mut map, &mut ecommerce, "ecommerce")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(Postback {
-                    id: de::required(id, "id")?,
-                    toggled: de::required(toggled, "toggled")?,
-                    button_type: button_type.flatten(),
-                    button_value: button_value.flatten(),
-                    ecommerce: ecommerce.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(Postback {
+            id: de::required(id, "id")?,
+            toggled: de::required(toggled, "toggled")?,
+            button_type: button_type.flatten(),
+            button_value: button_value.flatten(),
+            ecommerce: ecommerce.flatten(),
+            extra,
+        })
     }
 }
 
@@ -4332,40 +4119,37 @@ pub struct EcommerceSelection {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for EcommerceSelection {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = EcommerceSelection;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EcommerceSelection")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<EcommerceSelection, A::Error> {
-                let mut product_id: Option<String> = None;
-                let mut option_id: Option<Option<String>> = None;
-                let mut quantity: Option<Option<u32>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "product_id" => de::field(&mut map, &mut product_id, "product_id")?,
-                        "option_id" => de::field(&mut map, &mut option_id, "option_id")?,
-                        "quantity" => de::field(&mut map, &mut quantity, "quantity")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for EcommerceSelection {
+    const EXPECTING: &'static str = "struct EcommerceSelection";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<EcommerceSelection, A::Error> {
+        let mut product_id: Option<String> = None;
+        let mut option_id: Option<Option<String>> = None;
+        let mut quantity: Option<Option<u32>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "product_id" => de::field(&mut map, &mut product_id, "product_id")?,
+                "option_id" => de::field(&mut map, &mut option_id, "option_id")?,
+                "quantity" => de::field(&mut map, &mut quantity, "quantity")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(EcommerceSelection {
-                    product_id: de::required(product_id, "product_id")?,
-                    option_id: option_id.flatten(),
-                    quantity: quantity.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(EcommerceSelection {
+            product_id: de::required(product_id, "product_id")?,
+            option_id: option_id.flatten(),
+            quantity: quantity.flatten(),
+            extra,
+        })
     }
 }
 
@@ -4385,37 +4169,34 @@ pub struct ConfigGroupMembership {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ConfigGroupMembership {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ConfigGroupMembership;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ConfigGroupMembership")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ConfigGroupMembership, A::Error> {
-                let mut id: Option<GroupId> = None;
-                let mut priority: Option<ConfigGroupPriority> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "priority" => de::field(&mut map, &mut priority, "priority")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ConfigGroupMembership {
+    const EXPECTING: &'static str = "struct ConfigGroupMembership";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ConfigGroupMembership, A::Error> {
+        let mut id: Option<GroupId> = None;
+        let mut priority: Option<ConfigGroupPriority> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "priority" => de::field(&mut map, &mut priority, "priority")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ConfigGroupMembership {
-                    id: de::required(id, "id")?,
-                    priority: de::required(priority, "priority")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ConfigGroupMembership {
+            id: de::required(id, "id")?,
+            priority: de::required(priority, "priority")?,
+            extra,
+        })
     }
 }
 
@@ -4439,37 +4220,34 @@ pub struct ConfigWorkScheduler {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ConfigWorkScheduler {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ConfigWorkScheduler;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ConfigWorkScheduler")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ConfigWorkScheduler, A::Error> {
-                let mut timezone: Option<Option<String>> = None;
-                let mut schedule: Option<Option<Vec<ConfigScheduleEntry>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "timezone" => de::field(&mut map, &mut timezone, "timezone")?,
-                        "schedule" => de::field(&mut map, &mut schedule, "schedule")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ConfigWorkScheduler {
+    const EXPECTING: &'static str = "struct ConfigWorkScheduler";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ConfigWorkScheduler, A::Error> {
+        let mut timezone: Option<Option<String>> = None;
+        let mut schedule: Option<Option<Vec<ConfigScheduleEntry>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "timezone" => de::field(&mut map, &mut timezone, "timezone")?,
+                "schedule" => de::optional_list(&mut map, &mut schedule, "schedule")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ConfigWorkScheduler {
-                    timezone: timezone.flatten(),
-                    schedule: schedule.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ConfigWorkScheduler {
+            timezone: timezone.flatten(),
+            schedule: schedule.flatten(),
+            extra,
+        })
     }
 }
 
@@ -4493,42 +4271,39 @@ pub struct ConfigScheduleEntry {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ConfigScheduleEntry {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ConfigScheduleEntry;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ConfigScheduleEntry")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ConfigScheduleEntry, A::Error> {
-                let mut day: Option<String> = None;
-                let mut enabled: Option<bool> = None;
-                let mut start: Option<String> = None;
-                let mut end: Option<String> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "day" => de::field(&mut map, &mut day, "day")?,
-                        "enabled" => de::field(&mut map, &mut enabled, "enabled")?,
-                        "start" => de::field(&mut map, &mut start, "start")?,
-                        "end" => de::field(&mut map, &mut end, "end")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ConfigScheduleEntry {
+    const EXPECTING: &'static str = "struct ConfigScheduleEntry";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ConfigScheduleEntry, A::Error> {
+        let mut day: Option<String> = None;
+        let mut enabled: Option<bool> = None;
+        let mut start: Option<String> = None;
+        let mut end: Option<String> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "day" => de::field(&mut map, &mut day, "day")?,
+                "enabled" => de::field(&mut map, &mut enabled, "enabled")?,
+                "start" => de::field(&mut map, &mut start, "start")?,
+                "end" => de::field(&mut map, &mut end, "end")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ConfigScheduleEntry {
-                    day: de::required(day, "day")?,
-                    enabled: de::required(enabled, "enabled")?,
-                    start: de::required(start, "start")?,
-                    end: de::required(end, "end")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ConfigScheduleEntry {
+            day: de::required(day, "day")?,
+            enabled: de::required(enabled, "enabled")?,
+            start: de::required(start, "start")?,
+            end: de::required(end, "end")?,
+            extra,
+        })
     }
 }

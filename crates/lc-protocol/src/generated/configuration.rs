@@ -154,74 +154,66 @@ pub struct Bot {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for Bot {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = Bot;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Bot")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Bot, A::Error> {
-                let mut id: Option<AgentId> = None;
-                let mut name: Option<Option<String>> = None;
-                let mut avatar_path: Option<Option<String>> = None;
-                let mut avatar: Option<Option<String>> = None;
-                let mut kind: Option<Option<String>> = None;
-                let mut default_group_priority: Option<Option<ConfigGroupPriority>> = None;
-                let mut owner_client_id: Option<Option<String>> = None;
-                let mut max_chats_count: Option<Option<u32>> = None;
-                let mut groups: Option<Option<Vec<ConfigGroupMembership>>> = None;
-                let mut job_title: Option<Option<String>> = None;
-                let mut work_scheduler: Option<Option<ConfigWorkScheduler>> = None;
-                let mut timezone: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "name" => de::field(&mut map, &mut name, "name")?,
-                        "avatar_path" => de::field(&mut map, &mut avatar_path, "avatar_path")?,
-                        "avatar" => de::field(&mut map, &mut avatar, "avatar")?,
-                        "type" => de::field(&mut map, &mut kind, "type")?,
-                        "default_group_priority" => de::field(
-                            &mut map,
-                            &mut default_group_priority,
-                            "default_group_priority",
-                        )?,
-                        "owner_client_id" => {
-                            de::field(&mut map, &mut owner_client_id, "owner_client_id")?
-                        }
-                        "max_chats_count" => {
-                            de::field(&mut map, &mut max_chats_count, "max_chats_count")?
-                        }
-                        "groups" => de::field(&mut map, &mut groups, "groups")?,
-                        "job_title" => de::field(&mut map, &mut job_title, "job_title")?,
-                        "work_scheduler" => {
-                            de::field(&mut map, &mut work_scheduler, "work_scheduler")?
-                        }
-                        "timezone" => de::field(&mut map, &mut timezone, "timezone")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for Bot {
+    const EXPECTING: &'static str = "struct Bot";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Bot, A::Error> {
+        let mut id: Option<AgentId> = None;
+        let mut name: Option<Option<String>> = None;
+        let mut avatar_path: Option<Option<String>> = None;
+        let mut avatar: Option<Option<String>> = None;
+        let mut kind: Option<Option<String>> = None;
+        let mut default_group_priority: Option<Option<ConfigGroupPriority>> = None;
+        let mut owner_client_id: Option<Option<String>> = None;
+        let mut max_chats_count: Option<Option<u32>> = None;
+        let mut groups: Option<Option<Vec<ConfigGroupMembership>>> = None;
+        let mut job_title: Option<Option<String>> = None;
+        let mut work_scheduler: Option<Option<ConfigWorkScheduler>> = None;
+        let mut timezone: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "name" => de::field(&mut map, &mut name, "name")?,
+                "avatar_path" => de::field(&mut map, &mut avatar_path, "avatar_path")?,
+                "avatar" => de::field(&mut map, &mut avatar, "avatar")?,
+                "type" => de::field(&mut map, &mut kind, "type")?,
+                "default_group_priority" => de::field(
+                    &mut map,
+                    &mut default_group_priority,
+                    "default_group_priority",
+                )?,
+                "owner_client_id" => de::field(&mut map, &mut owner_client_id, "owner_client_id")?,
+                "max_chats_count" => de::field(&mut map, &mut max_chats_count, "max_chats_count")?,
+                "groups" => de::optional_list(&mut map, &mut groups, "groups")?,
+                "job_title" => de::field(&mut map, &mut job_title, "job_title")?,
+                "work_scheduler" => de::field(&mut map, &mut work_scheduler, "work_scheduler")?,
+                "timezone" => de::field(&mut map, &mut timezone, "timezone")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(Bot {
-                    id: de::required(id, "id")?,
-                    name: name.flatten(),
-                    avatar_path: avatar_path.flatten(),
-                    avatar: avatar.flatten(),
-                    kind: kind.flatten(),
-                    default_group_priority: default_group_priority.flatten(),
-                    owner_client_id: owner_client_id.flatten(),
-                    max_chats_count: max_chats_count.flatten(),
-                    groups: groups.flatten(),
-                    job_title: job_title.flatten(),
-                    work_scheduler: work_scheduler.flatten(),
-                    timezone: timezone.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(Bot {
+            id: de::required(id, "id")?,
+            name: name.flatten(),
+            avatar_path: avatar_path.flatten(),
+            avatar: avatar.flatten(),
+            kind: kind.flatten(),
+            default_group_priority: default_group_priority.flatten(),
+            owner_client_id: owner_client_id.flatten(),
+            max_chats_count: max_chats_count.flatten(),
+            groups: groups.flatten(),
+            job_title: job_title.flatten(),
+            work_scheduler: work_scheduler.flatten(),
+            timezone: timezone.flatten(),
+            extra,
+        })
     }
 }
 
@@ -253,50 +245,43 @@ pub struct WebhookFilters {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for WebhookFilters {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = WebhookFilters;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct WebhookFilters")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<WebhookFilters, A::Error> {
-                let mut author_type: Option<Option<UserType>> = None;
-                let mut only_my_chats: Option<Option<bool>> = None;
-                let mut chat_presence: Option<Option<WebhookChatPresence>> = None;
-                let mut source_type: Option<Option<Vec<WebhookSourceType>>> = None;
-                let mut agent_ids: Option<Option<Value>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "author_type" => de::field(&mut map, &mut author_type, "author_type")?,
-                        "only_my_chats" => {
-                            de::field(&mut map, &mut only_my_chats, "only_my_chats")?
-                        }
-                        "chat_presence" => {
-                            de::field(&mut map, &mut chat_presence, "chat_presence")?
-                        }
-                        "source_type" => de::field(&mut map, &mut source_type, "source_type")?,
-                        "agent_ids" => de::field(&mut map, &mut agent_ids, "agent_ids")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for WebhookFilters {
+    const EXPECTING: &'static str = "struct WebhookFilters";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<WebhookFilters, A::Error> {
+        let mut author_type: Option<Option<UserType>> = None;
+        let mut only_my_chats: Option<Option<bool>> = None;
+        let mut chat_presence: Option<Option<WebhookChatPresence>> = None;
+        let mut source_type: Option<Option<Vec<WebhookSourceType>>> = None;
+        let mut agent_ids: Option<Option<Value>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "author_type" => de::field(&mut map, &mut author_type, "author_type")?,
+                "only_my_chats" => de::field(&mut map, &mut only_my_chats, "only_my_chats")?,
+                "chat_presence" => de::field(&mut map, &mut chat_presence, "chat_presence")?,
+                "source_type" => de::optional_list(&mut map, &mut source_type, "source_type")?,
+                "agent_ids" => de::field(&mut map, &mut agent_ids, "agent_ids")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(WebhookFilters {
-                    author_type: author_type.flatten(),
-                    only_my_chats: only_my_chats.flatten(),
-                    chat_presence: chat_presence.flatten(),
-                    source_type: source_type.flatten(),
-                    agent_ids: agent_ids.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(WebhookFilters {
+            author_type: author_type.flatten(),
+            only_my_chats: only_my_chats.flatten(),
+            chat_presence: chat_presence.flatten(),
+            source_type: source_type.flatten(),
+            agent_ids: agent_ids.flatten(),
+            extra,
+        })
     }
 }
 
@@ -318,37 +303,34 @@ pub struct WebhookChatPresence {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for WebhookChatPresence {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = WebhookChatPresence;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct WebhookChatPresence")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<WebhookChatPresence, A::Error> {
-                let mut user_ids: Option<Option<WebhookUserIds>> = None;
-                let mut my_bots: Option<Option<bool>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "user_ids" => de::field(&mut map, &mut user_ids, "user_ids")?,
-                        "my_bots" => de::field(&mut map, &mut my_bots, "my_bots")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for WebhookChatPresence {
+    const EXPECTING: &'static str = "struct WebhookChatPresence";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<WebhookChatPresence, A::Error> {
+        let mut user_ids: Option<Option<WebhookUserIds>> = None;
+        let mut my_bots: Option<Option<bool>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "user_ids" => de::field(&mut map, &mut user_ids, "user_ids")?,
+                "my_bots" => de::field(&mut map, &mut my_bots, "my_bots")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(WebhookChatPresence {
-                    user_ids: user_ids.flatten(),
-                    my_bots: my_bots.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(WebhookChatPresence {
+            user_ids: user_ids.flatten(),
+            my_bots: my_bots.flatten(),
+            extra,
+        })
     }
 }
 
@@ -370,39 +352,36 @@ pub struct WebhookUserIds {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for WebhookUserIds {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = WebhookUserIds;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct WebhookUserIds")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<WebhookUserIds, A::Error> {
-                let mut values: Option<Option<Vec<UserId>>> = None;
-                let mut exclude_values: Option<Option<Vec<UserId>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "values" => de::field(&mut map, &mut values, "values")?,
-                        "exclude_values" => {
-                            de::field(&mut map, &mut exclude_values, "exclude_values")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for WebhookUserIds {
+    const EXPECTING: &'static str = "struct WebhookUserIds";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<WebhookUserIds, A::Error> {
+        let mut values: Option<Option<Vec<UserId>>> = None;
+        let mut exclude_values: Option<Option<Vec<UserId>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "values" => de::optional_list(&mut map, &mut values, "values")?,
+                "exclude_values" => {
+                    de::optional_list(&mut map, &mut exclude_values, "exclude_values")?
                 }
-                Ok(WebhookUserIds {
-                    values: values.flatten(),
-                    exclude_values: exclude_values.flatten(),
-                    extra,
-                })
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(WebhookUserIds {
+            values: values.flatten(),
+            exclude_values: exclude_values.flatten(),
+            extra,
+        })
     }
 }
 
@@ -439,59 +418,54 @@ pub struct RegisteredWebhook {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for RegisteredWebhook {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = RegisteredWebhook;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct RegisteredWebhook")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RegisteredWebhook, A::Error> {
-                let mut id: Option<String> = None;
-                let mut url: Option<String> = None;
-                let mut description: Option<Option<String>> = None;
-                let mut action: Option<String> = None;
-                let mut filters: Option<Option<WebhookFilters>> = None;
-                let mut additional_data: Option<Option<Vec<WebhookAdditionalData>>> = None;
-                let mut owner_client_id: Option<Option<String>> = None;
-                let mut kind: Option<Option<WebhookType>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "url" => de::field(&mut map, &mut url, "url")?,
-                        "description" => de::field(&mut map, &mut description, "description")?,
-                        "action" => de::field(&mut map, &mut action, "action")?,
-                        "filters" => de::field(&mut map, &mut filters, "filters")?,
-                        "additional_data" => {
-                            de::field(&mut map, &mut additional_data, "additional_data")?
-                        }
-                        "owner_client_id" => {
-                            de::field(&mut map, &mut owner_client_id, "owner_client_id")?
-                        }
-                        "type" => de::field(&mut map, &mut kind, "type")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for RegisteredWebhook {
+    const EXPECTING: &'static str = "struct RegisteredWebhook";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<RegisteredWebhook, A::Error> {
+        let mut id: Option<String> = None;
+        let mut url: Option<String> = None;
+        let mut description: Option<Option<String>> = None;
+        let mut action: Option<String> = None;
+        let mut filters: Option<Option<WebhookFilters>> = None;
+        let mut additional_data: Option<Option<Vec<WebhookAdditionalData>>> = None;
+        let mut owner_client_id: Option<Option<String>> = None;
+        let mut kind: Option<Option<WebhookType>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "url" => de::field(&mut map, &mut url, "url")?,
+                "description" => de::field(&mut map, &mut description, "description")?,
+                "action" => de::field(&mut map, &mut action, "action")?,
+                "filters" => de::field(&mut map, &mut filters, "filters")?,
+                "additional_data" => {
+                    de::optional_list(&mut map, &mut additional_data, "additional_data")?
                 }
-                Ok(RegisteredWebhook {
-                    id: de::required(id, "id")?,
-                    url: de::required(url, "url")?,
-                    description: description.flatten(),
-                    action: de::required(action, "action")?,
-                    filters: filters.flatten(),
-                    additional_data: additional_data.flatten(),
-                    owner_client_id: owner_client_id.flatten(),
-                    kind: kind.flatten(),
-                    extra,
-                })
+                "owner_client_id" => de::field(&mut map, &mut owner_client_id, "owner_client_id")?,
+                "type" => de::field(&mut map, &mut kind, "type")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(RegisteredWebhook {
+            id: de::required(id, "id")?,
+            url: de::required(url, "url")?,
+            description: description.flatten(),
+            action: de::required(action, "action")?,
+            filters: filters.flatten(),
+            additional_data: additional_data.flatten(),
+            owner_client_id: owner_client_id.flatten(),
+            kind: kind.flatten(),
+            extra,
+        })
     }
 }
 
@@ -515,42 +489,39 @@ pub struct WebhookName {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for WebhookName {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = WebhookName;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct WebhookName")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<WebhookName, A::Error> {
-                let mut action: Option<String> = None;
-                let mut filters: Option<Option<Vec<String>>> = None;
-                let mut additional_data: Option<Option<Vec<String>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "action" => de::field(&mut map, &mut action, "action")?,
-                        "filters" => de::field(&mut map, &mut filters, "filters")?,
-                        "additional_data" => {
-                            de::field(&mut map, &mut additional_data, "additional_data")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for WebhookName {
+    const EXPECTING: &'static str = "struct WebhookName";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<WebhookName, A::Error> {
+        let mut action: Option<String> = None;
+        let mut filters: Option<Option<Vec<String>>> = None;
+        let mut additional_data: Option<Option<Vec<String>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "action" => de::field(&mut map, &mut action, "action")?,
+                "filters" => de::optional_list(&mut map, &mut filters, "filters")?,
+                "additional_data" => {
+                    de::optional_list(&mut map, &mut additional_data, "additional_data")?
                 }
-                Ok(WebhookName {
-                    action: de::required(action, "action")?,
-                    filters: filters.flatten(),
-                    additional_data: additional_data.flatten(),
-                    extra,
-                })
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(WebhookName {
+            action: de::required(action, "action")?,
+            filters: filters.flatten(),
+            additional_data: additional_data.flatten(),
+            extra,
+        })
     }
 }
 
@@ -580,53 +551,45 @@ pub struct ConfigGroup {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ConfigGroup {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ConfigGroup;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ConfigGroup")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ConfigGroup, A::Error> {
-                let mut id: Option<GroupId> = None;
-                let mut name: Option<Option<String>> = None;
-                let mut language_code: Option<Option<String>> = None;
-                let mut agent_priorities: Option<Option<BTreeMap<String, ConfigGroupPriority>>> =
-                    None;
-                let mut routing_status: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "name" => de::field(&mut map, &mut name, "name")?,
-                        "language_code" => {
-                            de::field(&mut map, &mut language_code, "language_code")?
-                        }
-                        "agent_priorities" => {
-                            de::field(&mut map, &mut agent_priorities, "agent_priorities")?
-                        }
-                        "routing_status" => {
-                            de::field(&mut map, &mut routing_status, "routing_status")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ConfigGroup {
+    const EXPECTING: &'static str = "struct ConfigGroup";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ConfigGroup, A::Error> {
+        let mut id: Option<GroupId> = None;
+        let mut name: Option<Option<String>> = None;
+        let mut language_code: Option<Option<String>> = None;
+        let mut agent_priorities: Option<Option<BTreeMap<String, ConfigGroupPriority>>> = None;
+        let mut routing_status: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "name" => de::field(&mut map, &mut name, "name")?,
+                "language_code" => de::field(&mut map, &mut language_code, "language_code")?,
+                "agent_priorities" => {
+                    de::field(&mut map, &mut agent_priorities, "agent_priorities")?
                 }
-                Ok(ConfigGroup {
-                    id: de::required(id, "id")?,
-                    name: name.flatten(),
-                    language_code: language_code.flatten(),
-                    agent_priorities: agent_priorities.flatten(),
-                    routing_status: routing_status.flatten(),
-                    extra,
-                })
+                "routing_status" => de::field(&mut map, &mut routing_status, "routing_status")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ConfigGroup {
+            id: de::required(id, "id")?,
+            name: name.flatten(),
+            language_code: language_code.flatten(),
+            agent_priorities: agent_priorities.flatten(),
+            routing_status: routing_status.flatten(),
+            extra,
+        })
     }
 }
 
@@ -684,79 +647,72 @@ pub struct ConfigAgent {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ConfigAgent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ConfigAgent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ConfigAgent")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ConfigAgent, A::Error> {
-                let mut id: Option<AgentId> = None;
-                let mut account_id: Option<Option<String>> = None;
-                let mut name: Option<Option<String>> = None;
-                let mut role: Option<Option<Permission>> = None;
-                let mut avatar_path: Option<Option<String>> = None;
-                let mut avatar: Option<Option<String>> = None;
-                let mut job_title: Option<Option<String>> = None;
-                let mut login_status: Option<Option<String>> = None;
-                let mut max_chats_count: Option<Option<u32>> = None;
-                let mut groups: Option<Option<Vec<ConfigGroupMembership>>> = None;
-                let mut suspended: Option<Option<bool>> = None;
-                let mut awaiting_approval: Option<Option<bool>> = None;
-                let mut work_scheduler: Option<Option<ConfigWorkScheduler>> = None;
-                let mut last_logout: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "account_id" => de::field(&mut map, &mut account_id, "account_id")?,
-                        "name" => de::field(&mut map, &mut name, "name")?,
-                        "role" => de::field(&mut map, &mut role, "role")?,
-                        "avatar_path" => de::field(&mut map, &mut avatar_path, "avatar_path")?,
-                        "avatar" => de::field(&mut map, &mut avatar, "avatar")?,
-                        "job_title" => de::field(&mut map, &mut job_title, "job_title")?,
-                        "login_status" => de::field(&mut map, &mut login_status, "login_status")?,
-                        "max_chats_count" => {
-                            de::field(&mut map, &mut max_chats_count, "max_chats_count")?
-                        }
-                        "groups" => de::field(&mut map, &mut groups, "groups")?,
-                        "suspended" => de::field(&mut map, &mut suspended, "suspended")?,
-                        "awaiting_approval" => {
-                            de::field(&mut map, &mut awaiting_approval, "awaiting_approval")?
-                        }
-                        "work_scheduler" => {
-                            de::field(&mut map, &mut work_scheduler, "work_scheduler")?
-                        }
-                        "last_logout" => de::field(&mut map, &mut last_logout, "last_logout")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ConfigAgent {
+    const EXPECTING: &'static str = "struct ConfigAgent";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ConfigAgent, A::Error> {
+        let mut id: Option<AgentId> = None;
+        let mut account_id: Option<Option<String>> = None;
+        let mut name: Option<Option<String>> = None;
+        let mut role: Option<Option<Permission>> = None;
+        let mut avatar_path: Option<Option<String>> = None;
+        let mut avatar: Option<Option<String>> = None;
+        let mut job_title: Option<Option<String>> = None;
+        let mut login_status: Option<Option<String>> = None;
+        let mut max_chats_count: Option<Option<u32>> = None;
+        let mut groups: Option<Option<Vec<ConfigGroupMembership>>> = None;
+        let mut suspended: Option<Option<bool>> = None;
+        let mut awaiting_approval: Option<Option<bool>> = None;
+        let mut work_scheduler: Option<Option<ConfigWorkScheduler>> = None;
+        let mut last_logout: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "account_id" => de::field(&mut map, &mut account_id, "account_id")?,
+                "name" => de::field(&mut map, &mut name, "name")?,
+                "role" => de::field(&mut map, &mut role, "role")?,
+                "avatar_path" => de::field(&mut map, &mut avatar_path, "avatar_path")?,
+                "avatar" => de::field(&mut map, &mut avatar, "avatar")?,
+                "job_title" => de::field(&mut map, &mut job_title, "job_title")?,
+                "login_status" => de::field(&mut map, &mut login_status, "login_status")?,
+                "max_chats_count" => de::field(&mut map, &mut max_chats_count, "max_chats_count")?,
+                "groups" => de::optional_list(&mut map, &mut groups, "groups")?,
+                "suspended" => de::field(&mut map, &mut suspended, "suspended")?,
+                "awaiting_approval" => {
+                    de::field(&mut map, &mut awaiting_approval, "awaiting_approval")?
                 }
-                Ok(ConfigAgent {
-                    id: de::required(id, "id")?,
-                    account_id: account_id.flatten(),
-                    name: name.flatten(),
-                    role: role.flatten(),
-                    avatar_path: avatar_path.flatten(),
-                    avatar: avatar.flatten(),
-                    job_title: job_title.flatten(),
-                    login_status: login_status.flatten(),
-                    max_chats_count: max_chats_count.flatten(),
-                    groups: groups.flatten(),
-                    suspended: suspended.flatten(),
-                    awaiting_approval: awaiting_approval.flatten(),
-                    work_scheduler: work_scheduler.flatten(),
-                    last_logout: last_logout.flatten(),
-                    extra,
-                })
+                "work_scheduler" => de::field(&mut map, &mut work_scheduler, "work_scheduler")?,
+                "last_logout" => de::field(&mut map, &mut last_logout, "last_logout")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ConfigAgent {
+            id: de::required(id, "id")?,
+            account_id: account_id.flatten(),
+            name: name.flatten(),
+            role: role.flatten(),
+            avatar_path: avatar_path.flatten(),
+            avatar: avatar.flatten(),
+            job_title: job_title.flatten(),
+            login_status: login_status.flatten(),
+            max_chats_count: max_chats_count.flatten(),
+            groups: groups.flatten(),
+            suspended: suspended.flatten(),
+            awaiting_approval: awaiting_approval.flatten(),
+            work_scheduler: work_scheduler.flatten(),
+            last_logout: last_logout.flatten(),
+            extra,
+        })
     }
 }
 
@@ -943,37 +899,34 @@ pub struct CreateBotResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for CreateBotResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = CreateBotResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CreateBotResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CreateBotResponse, A::Error> {
-                let mut id: Option<AgentId> = None;
-                let mut secret: Option<Token> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "secret" => de::field(&mut map, &mut secret, "secret")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for CreateBotResponse {
+    const EXPECTING: &'static str = "struct CreateBotResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<CreateBotResponse, A::Error> {
+        let mut id: Option<AgentId> = None;
+        let mut secret: Option<Token> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "secret" => de::field(&mut map, &mut secret, "secret")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(CreateBotResponse {
-                    id: de::required(id, "id")?,
-                    secret: de::required(secret, "secret")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(CreateBotResponse {
+            id: de::required(id, "id")?,
+            secret: de::required(secret, "secret")?,
+            extra,
+        })
     }
 }
 
@@ -1360,34 +1313,31 @@ pub struct IssueBotTokenResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for IssueBotTokenResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = IssueBotTokenResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct IssueBotTokenResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssueBotTokenResponse, A::Error> {
-                let mut token: Option<Token> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "token" => de::field(&mut map, &mut token, "token")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for IssueBotTokenResponse {
+    const EXPECTING: &'static str = "struct IssueBotTokenResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<IssueBotTokenResponse, A::Error> {
+        let mut token: Option<Token> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "token" => de::field(&mut map, &mut token, "token")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(IssueBotTokenResponse {
-                    token: de::required(token, "token")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(IssueBotTokenResponse {
+            token: de::required(token, "token")?,
+            extra,
+        })
     }
 }
 
@@ -1457,34 +1407,31 @@ pub struct ResetBotSecretResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ResetBotSecretResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ResetBotSecretResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ResetBotSecretResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ResetBotSecretResponse, A::Error> {
-                let mut secret: Option<Token> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "secret" => de::field(&mut map, &mut secret, "secret")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ResetBotSecretResponse {
+    const EXPECTING: &'static str = "struct ResetBotSecretResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ResetBotSecretResponse, A::Error> {
+        let mut secret: Option<Token> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "secret" => de::field(&mut map, &mut secret, "secret")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ResetBotSecretResponse {
-                    secret: de::required(secret, "secret")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ResetBotSecretResponse {
+            secret: de::required(secret, "secret")?,
+            extra,
+        })
     }
 }
 
@@ -1609,34 +1556,31 @@ pub struct RegisterWebhookResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for RegisterWebhookResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = RegisterWebhookResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct RegisterWebhookResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RegisterWebhookResponse, A::Error> {
-                let mut id: Option<String> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for RegisterWebhookResponse {
+    const EXPECTING: &'static str = "struct RegisterWebhookResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<RegisterWebhookResponse, A::Error> {
+        let mut id: Option<String> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(RegisterWebhookResponse {
-                    id: de::required(id, "id")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(RegisterWebhookResponse {
+            id: de::required(id, "id")?,
+            extra,
+        })
     }
 }
 
@@ -1919,41 +1863,38 @@ pub struct GetLicenseWebhooksStateResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for GetLicenseWebhooksStateResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = GetLicenseWebhooksStateResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct GetLicenseWebhooksStateResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GetLicenseWebhooksStateResponse, A::Error> {
-                let mut license_webhooks_enabled: Option<bool> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "license_webhooks_enabled" => de::field(
-                            &mut map,
-                            &mut license_webhooks_enabled,
-                            "license_webhooks_enabled",
-                        )?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for GetLicenseWebhooksStateResponse {
+    const EXPECTING: &'static str = "struct GetLicenseWebhooksStateResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<GetLicenseWebhooksStateResponse, A::Error> {
+        let mut license_webhooks_enabled: Option<bool> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "license_webhooks_enabled" => de::field(
+                    &mut map,
+                    &mut license_webhooks_enabled,
+                    "license_webhooks_enabled",
+                )?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(GetLicenseWebhooksStateResponse {
-                    license_webhooks_enabled: de::required(
-                        license_webhooks_enabled,
-                        "license_webhooks_enabled",
-                    )?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(GetLicenseWebhooksStateResponse {
+            license_webhooks_enabled: de::required(
+                license_webhooks_enabled,
+                "license_webhooks_enabled",
+            )?,
+            extra,
+        })
     }
 }
 

@@ -117,39 +117,34 @@ pub struct LoginChat {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for LoginChat {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = LoginChat;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct LoginChat")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<LoginChat, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut has_unread_events: Option<bool> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "has_unread_events" => {
-                            de::field(&mut map, &mut has_unread_events, "has_unread_events")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for LoginChat {
+    const EXPECTING: &'static str = "struct LoginChat";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<LoginChat, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut has_unread_events: Option<bool> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "has_unread_events" => {
+                    de::field(&mut map, &mut has_unread_events, "has_unread_events")?
                 }
-                Ok(LoginChat {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    has_unread_events: de::required(has_unread_events, "has_unread_events")?,
-                    extra,
-                })
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(LoginChat {
+            chat_id: de::required(chat_id, "chat_id")?,
+            has_unread_events: de::required(has_unread_events, "has_unread_events")?,
+            extra,
+        })
     }
 }
 
@@ -259,37 +254,34 @@ pub struct UpdateCustomerPageGroup {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for UpdateCustomerPageGroup {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = UpdateCustomerPageGroup;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct UpdateCustomerPageGroup")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<UpdateCustomerPageGroup, A::Error> {
-                let mut id: Option<GroupId> = None;
-                let mut status: Option<GroupStatus> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "status" => de::field(&mut map, &mut status, "status")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for UpdateCustomerPageGroup {
+    const EXPECTING: &'static str = "struct UpdateCustomerPageGroup";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<UpdateCustomerPageGroup, A::Error> {
+        let mut id: Option<GroupId> = None;
+        let mut status: Option<GroupStatus> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "status" => de::field(&mut map, &mut status, "status")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(UpdateCustomerPageGroup {
-                    id: de::required(id, "id")?,
-                    status: de::required(status, "status")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(UpdateCustomerPageGroup {
+            id: de::required(id, "id")?,
+            status: de::required(status, "status")?,
+            extra,
+        })
     }
 }
 
@@ -320,70 +312,57 @@ pub struct GetDynamicConfigurationLivechat {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for GetDynamicConfigurationLivechat {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = GetDynamicConfigurationLivechat;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct GetDynamicConfigurationLivechat")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GetDynamicConfigurationLivechat, A::Error> {
-                let mut group_id: Option<GroupId> = None;
-                let mut client_limit_exceeded: Option<bool> = None;
-                let mut domain_allowed: Option<bool> = None;
-                let mut online_group_ids: Option<Option<Vec<GroupId>>> = None;
-                let mut config_version: Option<String> = None;
-                let mut localization_version: Option<String> = None;
-                let mut language: Option<String> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "group_id" => de::field(&mut map, &mut group_id, "group_id")?,
-                        "client_limit_exceeded" => de::field(
-                            &mut map,
-                            &mut client_limit_exceeded,
-                            "client_limit_exceeded",
-                        )?,
-                        "domain_allowed" => {
-                            de::field(&mut map, &mut domain_allowed, "domain_allowed")?
-                        }
-                        "online_group_ids" => {
-                            de::field(&mut map, &mut online_group_ids, "online_group_ids")?
-                        }
-                        "config_version" => {
-                            de::field(&mut map, &mut config_version, "config_version")?
-                        }
-                        "localization_version" => {
-                            de::field(&mut map, &mut localization_version, "localization_version")?
-                        }
-                        "language" => de::field(&mut map, &mut language, "language")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for GetDynamicConfigurationLivechat {
+    const EXPECTING: &'static str = "struct GetDynamicConfigurationLivechat";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<GetDynamicConfigurationLivechat, A::Error> {
+        let mut group_id: Option<GroupId> = None;
+        let mut client_limit_exceeded: Option<bool> = None;
+        let mut domain_allowed: Option<bool> = None;
+        let mut online_group_ids: Option<Option<Vec<GroupId>>> = None;
+        let mut config_version: Option<String> = None;
+        let mut localization_version: Option<String> = None;
+        let mut language: Option<String> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "group_id" => de::field(&mut map, &mut group_id, "group_id")?,
+                "client_limit_exceeded" => de::field(
+                    &mut map,
+                    &mut client_limit_exceeded,
+                    "client_limit_exceeded",
+                )?,
+                "domain_allowed" => de::field(&mut map, &mut domain_allowed, "domain_allowed")?,
+                "online_group_ids" => {
+                    de::optional_list(&mut map, &mut online_group_ids, "online_group_ids")?
                 }
-                Ok(GetDynamicConfigurationLivechat {
-                    group_id: de::required(group_id, "group_id")?,
-                    client_limit_exceeded: de::required(
-                        client_limit_exceeded,
-                        "client_limit_exceeded",
-                    )?,
-                    domain_allowed: de::required(domain_allowed, "domain_allowed")?,
-                    online_group_ids: online_group_ids.flatten(),
-                    config_version: de::required(config_version, "config_version")?,
-                    localization_version: de::required(
-                        localization_version,
-                        "localization_version",
-                    )?,
-                    language: de::required(language, "language")?,
-                    extra,
-                })
+                "config_version" => de::field(&mut map, &mut config_version, "config_version")?,
+                "localization_version" => {
+                    de::field(&mut map, &mut localization_version, "localization_version")?
+                }
+                "language" => de::field(&mut map, &mut language, "language")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(GetDynamicConfigurationLivechat {
+            group_id: de::required(group_id, "group_id")?,
+            client_limit_exceeded: de::required(client_limit_exceeded, "client_limit_exceeded")?,
+            domain_allowed: de::required(domain_allowed, "domain_allowed")?,
+            online_group_ids: online_group_ids.flatten(),
+            config_version: de::required(config_version, "config_version")?,
+            localization_version: de::required(localization_version, "localization_version")?,
+            language: de::required(language, "language")?,
+            extra,
+        })
     }
 }
 
@@ -408,45 +387,40 @@ pub struct GetConfigurationButton {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for GetConfigurationButton {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = GetConfigurationButton;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct GetConfigurationButton")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GetConfigurationButton, A::Error> {
-                let mut id: Option<String> = None;
-                let mut kind: Option<GetConfigurationButtonType> = None;
-                let mut online_value: Option<String> = None;
-                let mut offline_value: Option<String> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "type" => de::field(&mut map, &mut kind, "type")?,
-                        "online_value" => de::field(&mut map, &mut online_value, "online_value")?,
-                        "offline_value" => {
-                            de::field(&mut map, &mut offline_value, "offline_value")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for GetConfigurationButton {
+    const EXPECTING: &'static str = "struct GetConfigurationButton";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<GetConfigurationButton, A::Error> {
+        let mut id: Option<String> = None;
+        let mut kind: Option<GetConfigurationButtonType> = None;
+        let mut online_value: Option<String> = None;
+        let mut offline_value: Option<String> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "type" => de::field(&mut map, &mut kind, "type")?,
+                "online_value" => de::field(&mut map, &mut online_value, "online_value")?,
+                "offline_value" => de::field(&mut map, &mut offline_value, "offline_value")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(GetConfigurationButton {
-                    id: de::required(id, "id")?,
-                    kind: de::required(kind, "type")?,
-                    online_value: de::required(online_value, "online_value")?,
-                    offline_value: de::required(offline_value, "offline_value")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(GetConfigurationButton {
+            id: de::required(id, "id")?,
+            kind: de::required(kind, "type")?,
+            online_value: de::required(online_value, "online_value")?,
+            offline_value: de::required(offline_value, "offline_value")?,
+            extra,
+        })
     }
 }
 
@@ -468,37 +442,34 @@ pub struct GetConfigurationProperties {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for GetConfigurationProperties {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = GetConfigurationProperties;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct GetConfigurationProperties")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GetConfigurationProperties, A::Error> {
-                let mut group: Option<Option<Properties>> = None;
-                let mut license: Option<Option<Properties>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "group" => de::field(&mut map, &mut group, "group")?,
-                        "license" => de::field(&mut map, &mut license, "license")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for GetConfigurationProperties {
+    const EXPECTING: &'static str = "struct GetConfigurationProperties";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<GetConfigurationProperties, A::Error> {
+        let mut group: Option<Option<Properties>> = None;
+        let mut license: Option<Option<Properties>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "group" => de::field(&mut map, &mut group, "group")?,
+                "license" => de::field(&mut map, &mut license, "license")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(GetConfigurationProperties {
-                    group: group.flatten(),
-                    license: license.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(GetConfigurationProperties {
+            group: group.flatten(),
+            license: license.flatten(),
+            extra,
+        })
     }
 }
 
@@ -683,50 +654,47 @@ pub struct LoginResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for LoginResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = LoginResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct LoginResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<LoginResponse, A::Error> {
-                let mut customer: Option<Customer> = None;
-                let mut has_active_thread: Option<bool> = None;
-                let mut chats: Option<Vec<LoginChat>> = None;
-                let mut greeting: Option<Option<Greeting>> = None;
-                let mut priv_dynamic_config: Option<Option<Value>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "customer" => de::field(&mut map, &mut customer, "customer")?,
-                        "has_active_thread" => {
-                            de::field(&mut map, &mut has_active_thread, "has_active_thread")?
-                        }
-                        "chats" => de::field(&mut map, &mut chats, "chats")?,
-                        "greeting" => de::field(&mut map, &mut greeting, "greeting")?,
-                        "__priv_dynamic_config" => {
-                            de::field(&mut map, &mut priv_dynamic_config, "__priv_dynamic_config")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for LoginResponse {
+    const EXPECTING: &'static str = "struct LoginResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<LoginResponse, A::Error> {
+        let mut customer: Option<Customer> = None;
+        let mut has_active_thread: Option<bool> = None;
+        let mut chats: Option<Vec<LoginChat>> = None;
+        let mut greeting: Option<Option<Greeting>> = None;
+        let mut priv_dynamic_config: Option<Option<Value>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "customer" => de::field(&mut map, &mut customer, "customer")?,
+                "has_active_thread" => {
+                    de::field(&mut map, &mut has_active_thread, "has_active_thread")?
                 }
-                Ok(LoginResponse {
-                    customer: de::required(customer, "customer")?,
-                    has_active_thread: de::required(has_active_thread, "has_active_thread")?,
-                    chats: de::required(chats, "chats")?,
-                    greeting: greeting.flatten(),
-                    priv_dynamic_config: priv_dynamic_config.flatten(),
-                    extra,
-                })
+                "chats" => de::list(&mut map, &mut chats, "chats")?,
+                "greeting" => de::field(&mut map, &mut greeting, "greeting")?,
+                "__priv_dynamic_config" => {
+                    de::field(&mut map, &mut priv_dynamic_config, "__priv_dynamic_config")?
+                }
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(LoginResponse {
+            customer: de::required(customer, "customer")?,
+            has_active_thread: de::required(has_active_thread, "has_active_thread")?,
+            chats: de::required(chats, "chats")?,
+            greeting: greeting.flatten(),
+            priv_dynamic_config: priv_dynamic_config.flatten(),
+            extra,
+        })
     }
 }
 
@@ -864,47 +832,42 @@ pub struct ListChatsResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ListChatsResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ListChatsResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ListChatsResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ListChatsResponse, A::Error> {
-                let mut chats_summary: Option<Vec<CustomerChatSummary>> = None;
-                let mut total_chats: Option<u64> = None;
-                let mut next_page_id: Option<Option<PageId>> = None;
-                let mut previous_page_id: Option<Option<PageId>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chats_summary" => {
-                            de::field(&mut map, &mut chats_summary, "chats_summary")?
-                        }
-                        "total_chats" => de::field(&mut map, &mut total_chats, "total_chats")?,
-                        "next_page_id" => de::field(&mut map, &mut next_page_id, "next_page_id")?,
-                        "previous_page_id" => {
-                            de::field(&mut map, &mut previous_page_id, "previous_page_id")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ListChatsResponse {
+    const EXPECTING: &'static str = "struct ListChatsResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ListChatsResponse, A::Error> {
+        let mut chats_summary: Option<Vec<CustomerChatSummary>> = None;
+        let mut total_chats: Option<u64> = None;
+        let mut next_page_id: Option<Option<PageId>> = None;
+        let mut previous_page_id: Option<Option<PageId>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chats_summary" => de::list(&mut map, &mut chats_summary, "chats_summary")?,
+                "total_chats" => de::field(&mut map, &mut total_chats, "total_chats")?,
+                "next_page_id" => de::field(&mut map, &mut next_page_id, "next_page_id")?,
+                "previous_page_id" => {
+                    de::field(&mut map, &mut previous_page_id, "previous_page_id")?
                 }
-                Ok(ListChatsResponse {
-                    chats_summary: de::required(chats_summary, "chats_summary")?,
-                    total_chats: de::required(total_chats, "total_chats")?,
-                    next_page_id: next_page_id.flatten(),
-                    previous_page_id: previous_page_id.flatten(),
-                    extra,
-                })
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ListChatsResponse {
+            chats_summary: de::required(chats_summary, "chats_summary")?,
+            total_chats: de::required(total_chats, "total_chats")?,
+            next_page_id: next_page_id.flatten(),
+            previous_page_id: previous_page_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1030,47 +993,42 @@ pub struct ListThreadsResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ListThreadsResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ListThreadsResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ListThreadsResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ListThreadsResponse, A::Error> {
-                let mut threads: Option<Vec<Thread>> = None;
-                let mut found_threads: Option<u64> = None;
-                let mut next_page_id: Option<Option<PageId>> = None;
-                let mut previous_page_id: Option<Option<PageId>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "threads" => de::field(&mut map, &mut threads, "threads")?,
-                        "found_threads" => {
-                            de::field(&mut map, &mut found_threads, "found_threads")?
-                        }
-                        "next_page_id" => de::field(&mut map, &mut next_page_id, "next_page_id")?,
-                        "previous_page_id" => {
-                            de::field(&mut map, &mut previous_page_id, "previous_page_id")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ListThreadsResponse {
+    const EXPECTING: &'static str = "struct ListThreadsResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ListThreadsResponse, A::Error> {
+        let mut threads: Option<Vec<Thread>> = None;
+        let mut found_threads: Option<u64> = None;
+        let mut next_page_id: Option<Option<PageId>> = None;
+        let mut previous_page_id: Option<Option<PageId>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "threads" => de::list(&mut map, &mut threads, "threads")?,
+                "found_threads" => de::field(&mut map, &mut found_threads, "found_threads")?,
+                "next_page_id" => de::field(&mut map, &mut next_page_id, "next_page_id")?,
+                "previous_page_id" => {
+                    de::field(&mut map, &mut previous_page_id, "previous_page_id")?
                 }
-                Ok(ListThreadsResponse {
-                    threads: de::required(threads, "threads")?,
-                    found_threads: de::required(found_threads, "found_threads")?,
-                    next_page_id: next_page_id.flatten(),
-                    previous_page_id: previous_page_id.flatten(),
-                    extra,
-                })
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ListThreadsResponse {
+            threads: de::required(threads, "threads")?,
+            found_threads: de::required(found_threads, "found_threads")?,
+            next_page_id: next_page_id.flatten(),
+            previous_page_id: previous_page_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1151,46 +1109,43 @@ pub struct GetChatResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for GetChatResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = GetChatResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct GetChatResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GetChatResponse, A::Error> {
-                let mut id: Option<ChatId> = None;
-                let mut thread: Option<Option<Thread>> = None;
-                let mut users: Option<Vec<User>> = None;
-                let mut access: Option<Option<Access>> = None;
-                let mut properties: Option<Option<Properties>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "thread" => de::field(&mut map, &mut thread, "thread")?,
-                        "users" => de::field(&mut map, &mut users, "users")?,
-                        "access" => de::field(&mut map, &mut access, "access")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for GetChatResponse {
+    const EXPECTING: &'static str = "struct GetChatResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<GetChatResponse, A::Error> {
+        let mut id: Option<ChatId> = None;
+        let mut thread: Option<Option<Thread>> = None;
+        let mut users: Option<Vec<User>> = None;
+        let mut access: Option<Option<Access>> = None;
+        let mut properties: Option<Option<Properties>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "thread" => de::field(&mut map, &mut thread, "thread")?,
+                "users" => de::list(&mut map, &mut users, "users")?,
+                "access" => de::field(&mut map, &mut access, "access")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(GetChatResponse {
-                    id: de::required(id, "id")?,
-                    thread: thread.flatten(),
-                    users: de::required(users, "users")?,
-                    access: access.flatten(),
-                    properties: properties.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(GetChatResponse {
+            id: de::required(id, "id")?,
+            thread: thread.flatten(),
+            users: de::required(users, "users")?,
+            access: access.flatten(),
+            properties: properties.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1296,40 +1251,37 @@ pub struct StartChatResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for StartChatResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = StartChatResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct StartChatResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<StartChatResponse, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut event_ids: Option<Option<Vec<EventId>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "event_ids" => de::field(&mut map, &mut event_ids, "event_ids")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for StartChatResponse {
+    const EXPECTING: &'static str = "struct StartChatResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<StartChatResponse, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut event_ids: Option<Option<Vec<EventId>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "event_ids" => de::optional_list(&mut map, &mut event_ids, "event_ids")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(StartChatResponse {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    event_ids: event_ids.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(StartChatResponse {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            event_ids: event_ids.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1418,37 +1370,34 @@ pub struct ResumeChatResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ResumeChatResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ResumeChatResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ResumeChatResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ResumeChatResponse, A::Error> {
-                let mut thread_id: Option<ThreadId> = None;
-                let mut event_ids: Option<Option<Vec<EventId>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "event_ids" => de::field(&mut map, &mut event_ids, "event_ids")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ResumeChatResponse {
+    const EXPECTING: &'static str = "struct ResumeChatResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ResumeChatResponse, A::Error> {
+        let mut thread_id: Option<ThreadId> = None;
+        let mut event_ids: Option<Option<Vec<EventId>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "event_ids" => de::optional_list(&mut map, &mut event_ids, "event_ids")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ResumeChatResponse {
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    event_ids: event_ids.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ResumeChatResponse {
+            thread_id: de::required(thread_id, "thread_id")?,
+            event_ids: event_ids.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1555,34 +1504,31 @@ pub struct SendEventResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for SendEventResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = SendEventResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct SendEventResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SendEventResponse, A::Error> {
-                let mut event_id: Option<EventId> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for SendEventResponse {
+    const EXPECTING: &'static str = "struct SendEventResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<SendEventResponse, A::Error> {
+        let mut event_id: Option<EventId> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(SendEventResponse {
-                    event_id: de::required(event_id, "event_id")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(SendEventResponse {
+            event_id: de::required(event_id, "event_id")?,
+            extra,
+        })
     }
 }
 
@@ -1675,34 +1621,31 @@ pub struct UploadFileResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for UploadFileResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = UploadFileResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct UploadFileResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<UploadFileResponse, A::Error> {
-                let mut url: Option<String> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "url" => de::field(&mut map, &mut url, "url")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for UploadFileResponse {
+    const EXPECTING: &'static str = "struct UploadFileResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<UploadFileResponse, A::Error> {
+        let mut url: Option<String> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "url" => de::field(&mut map, &mut url, "url")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(UploadFileResponse {
-                    url: de::required(url, "url")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(UploadFileResponse {
+            url: de::required(url, "url")?,
+            extra,
+        })
     }
 }
 
@@ -2420,34 +2363,31 @@ pub struct UpdateCustomerPageResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for UpdateCustomerPageResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = UpdateCustomerPageResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct UpdateCustomerPageResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<UpdateCustomerPageResponse, A::Error> {
-                let mut groups: Option<Option<Vec<UpdateCustomerPageGroup>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "groups" => de::field(&mut map, &mut groups, "groups")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for UpdateCustomerPageResponse {
+    const EXPECTING: &'static str = "struct UpdateCustomerPageResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<UpdateCustomerPageResponse, A::Error> {
+        let mut groups: Option<Option<Vec<UpdateCustomerPageGroup>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "groups" => de::optional_list(&mut map, &mut groups, "groups")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(UpdateCustomerPageResponse {
-                    groups: groups.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(UpdateCustomerPageResponse {
+            groups: groups.flatten(),
+            extra,
+        })
     }
 }
 
@@ -2595,36 +2535,31 @@ pub struct ListGroupStatusesResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ListGroupStatusesResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ListGroupStatusesResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ListGroupStatusesResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ListGroupStatusesResponse, A::Error> {
-                let mut groups_status: Option<BTreeMap<String, GroupStatus>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "groups_status" => {
-                            de::field(&mut map, &mut groups_status, "groups_status")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ListGroupStatusesResponse {
+    const EXPECTING: &'static str = "struct ListGroupStatusesResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ListGroupStatusesResponse, A::Error> {
+        let mut groups_status: Option<BTreeMap<String, GroupStatus>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "groups_status" => de::field(&mut map, &mut groups_status, "groups_status")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ListGroupStatusesResponse {
-                    groups_status: de::required(groups_status, "groups_status")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ListGroupStatusesResponse {
+            groups_status: de::required(groups_status, "groups_status")?,
+            extra,
+        })
     }
 }
 
@@ -2727,37 +2662,34 @@ pub struct GetFormResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for GetFormResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = GetFormResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct GetFormResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GetFormResponse, A::Error> {
-                let mut enabled: Option<bool> = None;
-                let mut form: Option<Option<Form>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "enabled" => de::field(&mut map, &mut enabled, "enabled")?,
-                        "form" => de::field(&mut map, &mut form, "form")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for GetFormResponse {
+    const EXPECTING: &'static str = "struct GetFormResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<GetFormResponse, A::Error> {
+        let mut enabled: Option<bool> = None;
+        let mut form: Option<Option<Form>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "enabled" => de::field(&mut map, &mut enabled, "enabled")?,
+                "form" => de::field(&mut map, &mut form, "form")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(GetFormResponse {
-                    enabled: de::required(enabled, "enabled")?,
-                    form: form.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(GetFormResponse {
+            enabled: de::required(enabled, "enabled")?,
+            form: form.flatten(),
+            extra,
+        })
     }
 }
 
@@ -2808,37 +2740,34 @@ pub struct GetPredictedAgentResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for GetPredictedAgentResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = GetPredictedAgentResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct GetPredictedAgentResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GetPredictedAgentResponse, A::Error> {
-                let mut agent: Option<GreetingAgent> = None;
-                let mut queue: Option<bool> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "agent" => de::field(&mut map, &mut agent, "agent")?,
-                        "queue" => de::field(&mut map, &mut queue, "queue")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for GetPredictedAgentResponse {
+    const EXPECTING: &'static str = "struct GetPredictedAgentResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<GetPredictedAgentResponse, A::Error> {
+        let mut agent: Option<GreetingAgent> = None;
+        let mut queue: Option<bool> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "agent" => de::field(&mut map, &mut agent, "agent")?,
+                "queue" => de::field(&mut map, &mut queue, "queue")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(GetPredictedAgentResponse {
-                    agent: de::required(agent, "agent")?,
-                    queue: de::required(queue, "queue")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(GetPredictedAgentResponse {
+            agent: de::required(agent, "agent")?,
+            queue: de::required(queue, "queue")?,
+            extra,
+        })
     }
 }
 
@@ -2925,42 +2854,37 @@ pub struct RequestWelcomeMessageResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for RequestWelcomeMessageResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = RequestWelcomeMessageResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct RequestWelcomeMessageResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RequestWelcomeMessageResponse, A::Error> {
-                let mut id: Option<String> = None;
-                let mut predicted_agent: Option<GreetingAgent> = None;
-                let mut queue: Option<bool> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "predicted_agent" => {
-                            de::field(&mut map, &mut predicted_agent, "predicted_agent")?
-                        }
-                        "queue" => de::field(&mut map, &mut queue, "queue")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for RequestWelcomeMessageResponse {
+    const EXPECTING: &'static str = "struct RequestWelcomeMessageResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<RequestWelcomeMessageResponse, A::Error> {
+        let mut id: Option<String> = None;
+        let mut predicted_agent: Option<GreetingAgent> = None;
+        let mut queue: Option<bool> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "predicted_agent" => de::field(&mut map, &mut predicted_agent, "predicted_agent")?,
+                "queue" => de::field(&mut map, &mut queue, "queue")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(RequestWelcomeMessageResponse {
-                    id: de::required(id, "id")?,
-                    predicted_agent: de::required(predicted_agent, "predicted_agent")?,
-                    queue: de::required(queue, "queue")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(RequestWelcomeMessageResponse {
+            id: de::required(id, "id")?,
+            predicted_agent: de::required(predicted_agent, "predicted_agent")?,
+            queue: de::required(queue, "queue")?,
+            extra,
+        })
     }
 }
 
@@ -3028,54 +2952,51 @@ pub struct GetUrlInfoResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for GetUrlInfoResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = GetUrlInfoResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct GetUrlInfoResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GetUrlInfoResponse, A::Error> {
-                let mut title: Option<Option<String>> = None;
-                let mut description: Option<Option<String>> = None;
-                let mut image_url: Option<Option<String>> = None;
-                let mut image_original_url: Option<Option<String>> = None;
-                let mut image_width: Option<Option<u32>> = None;
-                let mut image_height: Option<Option<u32>> = None;
-                let mut url: Option<String> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "title" => de::field(&mut map, &mut title, "title")?,
-                        "description" => de::field(&mut map, &mut description, "description")?,
-                        "image_url" => de::field(&mut map, &mut image_url, "image_url")?,
-                        "image_original_url" => {
-                            de::field(&mut map, &mut image_original_url, "image_original_url")?
-                        }
-                        "image_width" => de::field(&mut map, &mut image_width, "image_width")?,
-                        "image_height" => de::field(&mut map, &mut image_height, "image_height")?,
-                        "url" => de::field(&mut map, &mut url, "url")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for GetUrlInfoResponse {
+    const EXPECTING: &'static str = "struct GetUrlInfoResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<GetUrlInfoResponse, A::Error> {
+        let mut title: Option<Option<String>> = None;
+        let mut description: Option<Option<String>> = None;
+        let mut image_url: Option<Option<String>> = None;
+        let mut image_original_url: Option<Option<String>> = None;
+        let mut image_width: Option<Option<u32>> = None;
+        let mut image_height: Option<Option<u32>> = None;
+        let mut url: Option<String> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "title" => de::field(&mut map, &mut title, "title")?,
+                "description" => de::field(&mut map, &mut description, "description")?,
+                "image_url" => de::field(&mut map, &mut image_url, "image_url")?,
+                "image_original_url" => {
+                    de::field(&mut map, &mut image_original_url, "image_original_url")?
                 }
-                Ok(GetUrlInfoResponse {
-                    title: title.flatten(),
-                    description: description.flatten(),
-                    image_url: image_url.flatten(),
-                    image_original_url: image_original_url.flatten(),
-                    image_width: image_width.flatten(),
-                    image_height: image_height.flatten(),
-                    url: de::required(url, "url")?,
-                    extra,
-                })
+                "image_width" => de::field(&mut map, &mut image_width, "image_width")?,
+                "image_height" => de::field(&mut map, &mut image_height, "image_height")?,
+                "url" => de::field(&mut map, &mut url, "url")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(GetUrlInfoResponse {
+            title: title.flatten(),
+            description: description.flatten(),
+            image_url: image_url.flatten(),
+            image_original_url: image_original_url.flatten(),
+            image_width: image_width.flatten(),
+            image_height: image_height.flatten(),
+            url: de::required(url, "url")?,
+            extra,
+        })
     }
 }
 
@@ -3404,82 +3325,69 @@ pub struct GetDynamicConfigurationResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for GetDynamicConfigurationResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = GetDynamicConfigurationResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct GetDynamicConfigurationResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GetDynamicConfigurationResponse, A::Error> {
-                let mut organization_id: Option<Option<OrganizationId>> = None;
-                let mut default_widget: Option<Option<DynamicConfigurationWidget>> = None;
-                let mut livechat_active: Option<Option<bool>> = None;
-                let mut livechat: Option<Option<GetDynamicConfigurationLivechat>> = None;
-                let mut group_id: Option<Option<GroupId>> = None;
-                let mut client_limit_exceeded: Option<Option<bool>> = None;
-                let mut domain_allowed: Option<Option<bool>> = None;
-                let mut online_group_ids: Option<Option<Vec<GroupId>>> = None;
-                let mut config_version: Option<Option<String>> = None;
-                let mut localization_version: Option<Option<String>> = None;
-                let mut language: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "organization_id" => {
-                            de::field(&mut map, &mut organization_id, "organization_id")?
-                        }
-                        "default_widget" => {
-                            de::field(&mut map, &mut default_widget, "default_widget")?
-                        }
-                        "livechat_active" => {
-                            de::field(&mut map, &mut livechat_active, "livechat_active")?
-                        }
-                        "livechat" => de::field(&mut map, &mut livechat, "livechat")?,
-                        "group_id" => de::field(&mut map, &mut group_id, "group_id")?,
-                        "client_limit_exceeded" => de::field(
-                            &mut map,
-                            &mut client_limit_exceeded,
-                            "client_limit_exceeded",
-                        )?,
-                        "domain_allowed" => {
-                            de::field(&mut map, &mut domain_allowed, "domain_allowed")?
-                        }
-                        "online_group_ids" => {
-                            de::field(&mut map, &mut online_group_ids, "online_group_ids")?
-                        }
-                        "config_version" => {
-                            de::field(&mut map, &mut config_version, "config_version")?
-                        }
-                        "localization_version" => {
-                            de::field(&mut map, &mut localization_version, "localization_version")?
-                        }
-                        "language" => de::field(&mut map, &mut language, "language")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for GetDynamicConfigurationResponse {
+    const EXPECTING: &'static str = "struct GetDynamicConfigurationResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<GetDynamicConfigurationResponse, A::Error> {
+        let mut organization_id: Option<Option<OrganizationId>> = None;
+        let mut default_widget: Option<Option<DynamicConfigurationWidget>> = None;
+        let mut livechat_active: Option<Option<bool>> = None;
+        let mut livechat: Option<Option<GetDynamicConfigurationLivechat>> = None;
+        let mut group_id: Option<Option<GroupId>> = None;
+        let mut client_limit_exceeded: Option<Option<bool>> = None;
+        let mut domain_allowed: Option<Option<bool>> = None;
+        let mut online_group_ids: Option<Option<Vec<GroupId>>> = None;
+        let mut config_version: Option<Option<String>> = None;
+        let mut localization_version: Option<Option<String>> = None;
+        let mut language: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "organization_id" => de::field(&mut map, &mut organization_id, "organization_id")?,
+                "default_widget" => de::field(&mut map, &mut default_widget, "default_widget")?,
+                "livechat_active" => de::field(&mut map, &mut livechat_active, "livechat_active")?,
+                "livechat" => de::field(&mut map, &mut livechat, "livechat")?,
+                "group_id" => de::field(&mut map, &mut group_id, "group_id")?,
+                "client_limit_exceeded" => de::field(
+                    &mut map,
+                    &mut client_limit_exceeded,
+                    "client_limit_exceeded",
+                )?,
+                "domain_allowed" => de::field(&mut map, &mut domain_allowed, "domain_allowed")?,
+                "online_group_ids" => {
+                    de::optional_list(&mut map, &mut online_group_ids, "online_group_ids")?
                 }
-                Ok(GetDynamicConfigurationResponse {
-                    organization_id: organization_id.flatten(),
-                    default_widget: default_widget.flatten(),
-                    livechat_active: livechat_active.flatten(),
-                    livechat: livechat.flatten(),
-                    group_id: group_id.flatten(),
-                    client_limit_exceeded: client_limit_exceeded.flatten(),
-                    domain_allowed: domain_allowed.flatten(),
-                    online_group_ids: online_group_ids.flatten(),
-                    config_version: config_version.flatten(),
-                    localization_version: localization_version.flatten(),
-                    language: language.flatten(),
-                    extra,
-                })
+                "config_version" => de::field(&mut map, &mut config_version, "config_version")?,
+                "localization_version" => {
+                    de::field(&mut map, &mut localization_version, "localization_version")?
+                }
+                "language" => de::field(&mut map, &mut language, "language")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(GetDynamicConfigurationResponse {
+            organization_id: organization_id.flatten(),
+            default_widget: default_widget.flatten(),
+            livechat_active: livechat_active.flatten(),
+            livechat: livechat.flatten(),
+            group_id: group_id.flatten(),
+            client_limit_exceeded: client_limit_exceeded.flatten(),
+            domain_allowed: domain_allowed.flatten(),
+            online_group_ids: online_group_ids.flatten(),
+            config_version: config_version.flatten(),
+            localization_version: localization_version.flatten(),
+            language: language.flatten(),
+            extra,
+        })
     }
 }
 
@@ -3546,46 +3454,43 @@ pub struct GetConfigurationResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for GetConfigurationResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = GetConfigurationResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct GetConfigurationResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GetConfigurationResponse, A::Error> {
-                let mut buttons: Option<Vec<GetConfigurationButton>> = None;
-                let mut ticket_form: Option<Option<Form>> = None;
-                let mut prechat_form: Option<Option<Form>> = None;
-                let mut integrations: Option<Map> = None;
-                let mut properties: Option<GetConfigurationProperties> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "buttons" => de::field(&mut map, &mut buttons, "buttons")?,
-                        "ticket_form" => de::field(&mut map, &mut ticket_form, "ticket_form")?,
-                        "prechat_form" => de::field(&mut map, &mut prechat_form, "prechat_form")?,
-                        "integrations" => de::field(&mut map, &mut integrations, "integrations")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for GetConfigurationResponse {
+    const EXPECTING: &'static str = "struct GetConfigurationResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<GetConfigurationResponse, A::Error> {
+        let mut buttons: Option<Vec<GetConfigurationButton>> = None;
+        let mut ticket_form: Option<Option<Form>> = None;
+        let mut prechat_form: Option<Option<Form>> = None;
+        let mut integrations: Option<Map> = None;
+        let mut properties: Option<GetConfigurationProperties> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "buttons" => de::list(&mut map, &mut buttons, "buttons")?,
+                "ticket_form" => de::field(&mut map, &mut ticket_form, "ticket_form")?,
+                "prechat_form" => de::field(&mut map, &mut prechat_form, "prechat_form")?,
+                "integrations" => de::field(&mut map, &mut integrations, "integrations")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(GetConfigurationResponse {
-                    buttons: de::required(buttons, "buttons")?,
-                    ticket_form: ticket_form.flatten(),
-                    prechat_form: prechat_form.flatten(),
-                    integrations: de::required(integrations, "integrations")?,
-                    properties: de::required(properties, "properties")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(GetConfigurationResponse {
+            buttons: de::required(buttons, "buttons")?,
+            ticket_form: ticket_form.flatten(),
+            prechat_form: prechat_form.flatten(),
+            integrations: de::required(integrations, "integrations")?,
+            properties: de::required(properties, "properties")?,
+            extra,
+        })
     }
 }
 

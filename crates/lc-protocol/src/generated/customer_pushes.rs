@@ -38,37 +38,34 @@ pub struct ChatTransferredTo {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ChatTransferredTo {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ChatTransferredTo;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ChatTransferredTo")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChatTransferredTo, A::Error> {
-                let mut group_ids: Option<Option<Vec<GroupId>>> = None;
-                let mut agent_ids: Option<Option<Vec<AgentId>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "group_ids" => de::field(&mut map, &mut group_ids, "group_ids")?,
-                        "agent_ids" => de::field(&mut map, &mut agent_ids, "agent_ids")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ChatTransferredTo {
+    const EXPECTING: &'static str = "struct ChatTransferredTo";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ChatTransferredTo, A::Error> {
+        let mut group_ids: Option<Option<Vec<GroupId>>> = None;
+        let mut agent_ids: Option<Option<Vec<AgentId>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "group_ids" => de::optional_list(&mut map, &mut group_ids, "group_ids")?,
+                "agent_ids" => de::optional_list(&mut map, &mut agent_ids, "agent_ids")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ChatTransferredTo {
-                    group_ids: group_ids.flatten(),
-                    agent_ids: agent_ids.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ChatTransferredTo {
+            group_ids: group_ids.flatten(),
+            agent_ids: agent_ids.flatten(),
+            extra,
+        })
     }
 }
 
@@ -90,37 +87,34 @@ pub struct CustomerDisconnectedData {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for CustomerDisconnectedData {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = CustomerDisconnectedData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CustomerDisconnectedData")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerDisconnectedData, A::Error> {
-                let mut region: Option<Option<String>> = None;
-                let mut timeout: Option<Option<Value>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "region" => de::field(&mut map, &mut region, "region")?,
-                        "timeout" => de::field(&mut map, &mut timeout, "timeout")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for CustomerDisconnectedData {
+    const EXPECTING: &'static str = "struct CustomerDisconnectedData";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<CustomerDisconnectedData, A::Error> {
+        let mut region: Option<Option<String>> = None;
+        let mut timeout: Option<Option<Value>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "region" => de::field(&mut map, &mut region, "region")?,
+                "timeout" => de::field(&mut map, &mut timeout, "timeout")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(CustomerDisconnectedData {
-                    region: region.flatten(),
-                    timeout: timeout.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(CustomerDisconnectedData {
+            region: region.flatten(),
+            timeout: timeout.flatten(),
+            extra,
+        })
     }
 }
 
@@ -140,37 +134,34 @@ pub struct GroupsStatusUpdatedGroup {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for GroupsStatusUpdatedGroup {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = GroupsStatusUpdatedGroup;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct GroupsStatusUpdatedGroup")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GroupsStatusUpdatedGroup, A::Error> {
-                let mut id: Option<GroupId> = None;
-                let mut status: Option<GroupStatus> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "status" => de::field(&mut map, &mut status, "status")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for GroupsStatusUpdatedGroup {
+    const EXPECTING: &'static str = "struct GroupsStatusUpdatedGroup";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<GroupsStatusUpdatedGroup, A::Error> {
+        let mut id: Option<GroupId> = None;
+        let mut status: Option<GroupStatus> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "status" => de::field(&mut map, &mut status, "status")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(GroupsStatusUpdatedGroup {
-                    id: de::required(id, "id")?,
-                    status: de::required(status, "status")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(GroupsStatusUpdatedGroup {
+            id: de::required(id, "id")?,
+            status: de::required(status, "status")?,
+            extra,
+        })
     }
 }
 
@@ -192,37 +183,34 @@ pub struct IncomingChat {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for IncomingChat {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = IncomingChat;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct IncomingChat")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IncomingChat, A::Error> {
-                let mut requester_id: Option<UserId> = None;
-                let mut chat: Option<Chat> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "requester_id" => de::field(&mut map, &mut requester_id, "requester_id")?,
-                        "chat" => de::field(&mut map, &mut chat, "chat")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for IncomingChat {
+    const EXPECTING: &'static str = "struct IncomingChat";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<IncomingChat, A::Error> {
+        let mut requester_id: Option<UserId> = None;
+        let mut chat: Option<Chat> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "requester_id" => de::field(&mut map, &mut requester_id, "requester_id")?,
+                "chat" => de::field(&mut map, &mut chat, "chat")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(IncomingChat {
-                    requester_id: de::required(requester_id, "requester_id")?,
-                    chat: de::required(chat, "chat")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(IncomingChat {
+            requester_id: de::required(requester_id, "requester_id")?,
+            chat: de::required(chat, "chat")?,
+            extra,
+        })
     }
 }
 
@@ -245,40 +233,37 @@ pub struct ChatDeactivated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ChatDeactivated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ChatDeactivated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ChatDeactivated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChatDeactivated, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut user_id: Option<Option<UserId>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "user_id" => de::field(&mut map, &mut user_id, "user_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ChatDeactivated {
+    const EXPECTING: &'static str = "struct ChatDeactivated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ChatDeactivated, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut user_id: Option<Option<UserId>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "user_id" => de::field(&mut map, &mut user_id, "user_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ChatDeactivated {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    user_id: user_id.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ChatDeactivated {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            user_id: user_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -310,51 +295,46 @@ pub struct ChatTransferred {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ChatTransferred {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ChatTransferred;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ChatTransferred")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChatTransferred, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<Option<ThreadId>> = None;
-                let mut requester_id: Option<Option<AgentId>> = None;
-                let mut reason: Option<Option<TransferReason>> = None;
-                let mut transferred_to: Option<ChatTransferredTo> = None;
-                let mut queue: Option<Option<Queue>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "requester_id" => de::field(&mut map, &mut requester_id, "requester_id")?,
-                        "reason" => de::field(&mut map, &mut reason, "reason")?,
-                        "transferred_to" => {
-                            de::field(&mut map, &mut transferred_to, "transferred_to")?
-                        }
-                        "queue" => de::field(&mut map, &mut queue, "queue")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ChatTransferred {
+    const EXPECTING: &'static str = "struct ChatTransferred";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ChatTransferred, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<Option<ThreadId>> = None;
+        let mut requester_id: Option<Option<AgentId>> = None;
+        let mut reason: Option<Option<TransferReason>> = None;
+        let mut transferred_to: Option<ChatTransferredTo> = None;
+        let mut queue: Option<Option<Queue>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "requester_id" => de::field(&mut map, &mut requester_id, "requester_id")?,
+                "reason" => de::field(&mut map, &mut reason, "reason")?,
+                "transferred_to" => de::field(&mut map, &mut transferred_to, "transferred_to")?,
+                "queue" => de::field(&mut map, &mut queue, "queue")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ChatTransferred {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: thread_id.flatten(),
-                    requester_id: requester_id.flatten(),
-                    reason: reason.flatten(),
-                    transferred_to: de::required(transferred_to, "transferred_to")?,
-                    queue: queue.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ChatTransferred {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: thread_id.flatten(),
+            requester_id: requester_id.flatten(),
+            reason: reason.flatten(),
+            transferred_to: de::required(transferred_to, "transferred_to")?,
+            queue: queue.flatten(),
+            extra,
+        })
     }
 }
 
@@ -383,46 +363,43 @@ pub struct UserAddedToChat {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for UserAddedToChat {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = UserAddedToChat;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct UserAddedToChat")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<UserAddedToChat, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<Option<ThreadId>> = None;
-                let mut user: Option<User> = None;
-                let mut reason: Option<String> = None;
-                let mut requester_id: Option<Option<AgentId>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "user" => de::field(&mut map, &mut user, "user")?,
-                        "reason" => de::field(&mut map, &mut reason, "reason")?,
-                        "requester_id" => de::field(&mut map, &mut requester_id, "requester_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for UserAddedToChat {
+    const EXPECTING: &'static str = "struct UserAddedToChat";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<UserAddedToChat, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<Option<ThreadId>> = None;
+        let mut user: Option<User> = None;
+        let mut reason: Option<String> = None;
+        let mut requester_id: Option<Option<AgentId>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "user" => de::field(&mut map, &mut user, "user")?,
+                "reason" => de::field(&mut map, &mut reason, "reason")?,
+                "requester_id" => de::field(&mut map, &mut requester_id, "requester_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(UserAddedToChat {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: thread_id.flatten(),
-                    user: de::required(user, "user")?,
-                    reason: de::required(reason, "reason")?,
-                    requester_id: requester_id.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(UserAddedToChat {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: thread_id.flatten(),
+            user: de::required(user, "user")?,
+            reason: de::required(reason, "reason")?,
+            requester_id: requester_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -450,46 +427,43 @@ pub struct UserRemovedFromChat {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for UserRemovedFromChat {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = UserRemovedFromChat;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct UserRemovedFromChat")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<UserRemovedFromChat, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<Option<ThreadId>> = None;
-                let mut user_id: Option<UserId> = None;
-                let mut reason: Option<String> = None;
-                let mut requester_id: Option<Option<AgentId>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "user_id" => de::field(&mut map, &mut user_id, "user_id")?,
-                        "reason" => de::field(&mut map, &mut reason, "reason")?,
-                        "requester_id" => de::field(&mut map, &mut requester_id, "requester_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for UserRemovedFromChat {
+    const EXPECTING: &'static str = "struct UserRemovedFromChat";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<UserRemovedFromChat, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<Option<ThreadId>> = None;
+        let mut user_id: Option<UserId> = None;
+        let mut reason: Option<String> = None;
+        let mut requester_id: Option<Option<AgentId>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "user_id" => de::field(&mut map, &mut user_id, "user_id")?,
+                "reason" => de::field(&mut map, &mut reason, "reason")?,
+                "requester_id" => de::field(&mut map, &mut requester_id, "requester_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(UserRemovedFromChat {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: thread_id.flatten(),
-                    user_id: de::required(user_id, "user_id")?,
-                    reason: de::required(reason, "reason")?,
-                    requester_id: requester_id.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(UserRemovedFromChat {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: thread_id.flatten(),
+            user_id: de::required(user_id, "user_id")?,
+            reason: de::required(reason, "reason")?,
+            requester_id: requester_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -512,40 +486,37 @@ pub struct IncomingEventPreview {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for IncomingEventPreview {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = IncomingEventPreview;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct IncomingEventPreview")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IncomingEventPreview, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut event: Option<Event> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "event" => de::field(&mut map, &mut event, "event")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for IncomingEventPreview {
+    const EXPECTING: &'static str = "struct IncomingEventPreview";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<IncomingEventPreview, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut event: Option<Event> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "event" => de::field(&mut map, &mut event, "event")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(IncomingEventPreview {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    event: de::required(event, "event")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(IncomingEventPreview {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            event: de::required(event, "event")?,
+            extra,
+        })
     }
 }
 
@@ -567,40 +538,37 @@ pub struct IncomingEvent {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for IncomingEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = IncomingEvent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct IncomingEvent")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IncomingEvent, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut event: Option<Event> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "event" => de::field(&mut map, &mut event, "event")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for IncomingEvent {
+    const EXPECTING: &'static str = "struct IncomingEvent";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<IncomingEvent, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut event: Option<Event> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "event" => de::field(&mut map, &mut event, "event")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(IncomingEvent {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    event: de::required(event, "event")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(IncomingEvent {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            event: de::required(event, "event")?,
+            extra,
+        })
     }
 }
 
@@ -622,40 +590,37 @@ pub struct EventDeleted {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for EventDeleted {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = EventDeleted;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EventDeleted")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<EventDeleted, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut event_id: Option<EventId> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for EventDeleted {
+    const EXPECTING: &'static str = "struct EventDeleted";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<EventDeleted, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut event_id: Option<EventId> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(EventDeleted {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    event_id: de::required(event_id, "event_id")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(EventDeleted {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            event_id: de::required(event_id, "event_id")?,
+            extra,
+        })
     }
 }
 
@@ -677,40 +642,37 @@ pub struct EventUpdated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for EventUpdated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = EventUpdated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EventUpdated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<EventUpdated, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut event: Option<Event> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "event" => de::field(&mut map, &mut event, "event")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for EventUpdated {
+    const EXPECTING: &'static str = "struct EventUpdated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<EventUpdated, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut event: Option<Event> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "event" => de::field(&mut map, &mut event, "event")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(EventUpdated {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    event: de::required(event, "event")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(EventUpdated {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            event: de::required(event, "event")?,
+            extra,
+        })
     }
 }
 
@@ -736,46 +698,43 @@ pub struct IncomingRichMessagePostback {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for IncomingRichMessagePostback {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = IncomingRichMessagePostback;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct IncomingRichMessagePostback")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IncomingRichMessagePostback, A::Error> {
-                let mut user_id: Option<UserId> = None;
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut event_id: Option<EventId> = None;
-                let mut postback: Option<Postback> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "user_id" => de::field(&mut map, &mut user_id, "user_id")?,
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
-                        "postback" => de::field(&mut map, &mut postback, "postback")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for IncomingRichMessagePostback {
+    const EXPECTING: &'static str = "struct IncomingRichMessagePostback";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<IncomingRichMessagePostback, A::Error> {
+        let mut user_id: Option<UserId> = None;
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut event_id: Option<EventId> = None;
+        let mut postback: Option<Postback> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "user_id" => de::field(&mut map, &mut user_id, "user_id")?,
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
+                "postback" => de::field(&mut map, &mut postback, "postback")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(IncomingRichMessagePostback {
-                    user_id: de::required(user_id, "user_id")?,
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    event_id: de::required(event_id, "event_id")?,
-                    postback: de::required(postback, "postback")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(IncomingRichMessagePostback {
+            user_id: de::required(user_id, "user_id")?,
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            event_id: de::required(event_id, "event_id")?,
+            postback: de::required(postback, "postback")?,
+            extra,
+        })
     }
 }
 
@@ -795,37 +754,34 @@ pub struct ChatPropertiesUpdated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ChatPropertiesUpdated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ChatPropertiesUpdated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ChatPropertiesUpdated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChatPropertiesUpdated, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut properties: Option<Properties> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ChatPropertiesUpdated {
+    const EXPECTING: &'static str = "struct ChatPropertiesUpdated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ChatPropertiesUpdated, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut properties: Option<Properties> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ChatPropertiesUpdated {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    properties: de::required(properties, "properties")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ChatPropertiesUpdated {
+            chat_id: de::required(chat_id, "chat_id")?,
+            properties: de::required(properties, "properties")?,
+            extra,
+        })
     }
 }
 
@@ -845,37 +801,34 @@ pub struct ChatPropertiesDeleted {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ChatPropertiesDeleted {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ChatPropertiesDeleted;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ChatPropertiesDeleted")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChatPropertiesDeleted, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut properties: Option<PropertyNames> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ChatPropertiesDeleted {
+    const EXPECTING: &'static str = "struct ChatPropertiesDeleted";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ChatPropertiesDeleted, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut properties: Option<PropertyNames> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ChatPropertiesDeleted {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    properties: de::required(properties, "properties")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ChatPropertiesDeleted {
+            chat_id: de::required(chat_id, "chat_id")?,
+            properties: de::required(properties, "properties")?,
+            extra,
+        })
     }
 }
 
@@ -897,40 +850,37 @@ pub struct ThreadPropertiesUpdated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ThreadPropertiesUpdated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ThreadPropertiesUpdated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ThreadPropertiesUpdated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ThreadPropertiesUpdated, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut properties: Option<Properties> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ThreadPropertiesUpdated {
+    const EXPECTING: &'static str = "struct ThreadPropertiesUpdated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ThreadPropertiesUpdated, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut properties: Option<Properties> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ThreadPropertiesUpdated {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    properties: de::required(properties, "properties")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ThreadPropertiesUpdated {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            properties: de::required(properties, "properties")?,
+            extra,
+        })
     }
 }
 
@@ -952,40 +902,37 @@ pub struct ThreadPropertiesDeleted {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ThreadPropertiesDeleted {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ThreadPropertiesDeleted;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ThreadPropertiesDeleted")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ThreadPropertiesDeleted, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut properties: Option<PropertyNames> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ThreadPropertiesDeleted {
+    const EXPECTING: &'static str = "struct ThreadPropertiesDeleted";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ThreadPropertiesDeleted, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut properties: Option<PropertyNames> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ThreadPropertiesDeleted {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    properties: de::required(properties, "properties")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ThreadPropertiesDeleted {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            properties: de::required(properties, "properties")?,
+            extra,
+        })
     }
 }
 
@@ -1009,43 +956,40 @@ pub struct EventPropertiesUpdated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for EventPropertiesUpdated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = EventPropertiesUpdated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EventPropertiesUpdated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<EventPropertiesUpdated, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut event_id: Option<EventId> = None;
-                let mut properties: Option<Properties> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for EventPropertiesUpdated {
+    const EXPECTING: &'static str = "struct EventPropertiesUpdated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<EventPropertiesUpdated, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut event_id: Option<EventId> = None;
+        let mut properties: Option<Properties> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(EventPropertiesUpdated {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    event_id: de::required(event_id, "event_id")?,
-                    properties: de::required(properties, "properties")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(EventPropertiesUpdated {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            event_id: de::required(event_id, "event_id")?,
+            properties: de::required(properties, "properties")?,
+            extra,
+        })
     }
 }
 
@@ -1069,43 +1013,40 @@ pub struct EventPropertiesDeleted {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for EventPropertiesDeleted {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = EventPropertiesDeleted;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EventPropertiesDeleted")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<EventPropertiesDeleted, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut event_id: Option<EventId> = None;
-                let mut properties: Option<PropertyNames> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
-                        "properties" => de::field(&mut map, &mut properties, "properties")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for EventPropertiesDeleted {
+    const EXPECTING: &'static str = "struct EventPropertiesDeleted";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<EventPropertiesDeleted, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut event_id: Option<EventId> = None;
+        let mut properties: Option<PropertyNames> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "event_id" => de::field(&mut map, &mut event_id, "event_id")?,
+                "properties" => de::field(&mut map, &mut properties, "properties")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(EventPropertiesDeleted {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    event_id: de::required(event_id, "event_id")?,
-                    properties: de::required(properties, "properties")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(EventPropertiesDeleted {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            event_id: de::required(event_id, "event_id")?,
+            properties: de::required(properties, "properties")?,
+            extra,
+        })
     }
 }
 
@@ -1155,65 +1096,58 @@ pub struct CustomerUpdated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for CustomerUpdated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = CustomerUpdated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CustomerUpdated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerUpdated, A::Error> {
-                let mut id: Option<Option<CustomerId>> = None;
-                let mut kind: Option<Option<UserType>> = None;
-                let mut name: Option<Option<String>> = None;
-                let mut email: Option<Option<String>> = None;
-                let mut email_verified: Option<Option<bool>> = None;
-                let mut avatar: Option<Option<String>> = None;
-                let mut phone_number: Option<Option<String>> = None;
-                let mut session_fields: Option<Option<SessionFields>> = None;
-                let mut omnichannel: Option<Option<Omnichannel>> = None;
-                let mut address: Option<Option<Address>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "type" => de::field(&mut map, &mut kind, "type")?,
-                        "name" => de::field(&mut map, &mut name, "name")?,
-                        "email" => de::field(&mut map, &mut email, "email")?,
-                        "email_verified" => {
-                            de::field(&mut map, &mut email_verified, "email_verified")?
-                        }
-                        "avatar" => de::field(&mut map, &mut avatar, "avatar")?,
-                        "phone_number" => de::field(&mut map, &mut phone_number, "phone_number")?,
-                        "session_fields" => {
-                            de::field(&mut map, &mut session_fields, "session_fields")?
-                        }
-                        "omnichannel" => de::field(&mut map, &mut omnichannel, "omnichannel")?,
-                        "address" => de::field(&mut map, &mut address, "address")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for CustomerUpdated {
+    const EXPECTING: &'static str = "struct CustomerUpdated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<CustomerUpdated, A::Error> {
+        let mut id: Option<Option<CustomerId>> = None;
+        let mut kind: Option<Option<UserType>> = None;
+        let mut name: Option<Option<String>> = None;
+        let mut email: Option<Option<String>> = None;
+        let mut email_verified: Option<Option<bool>> = None;
+        let mut avatar: Option<Option<String>> = None;
+        let mut phone_number: Option<Option<String>> = None;
+        let mut session_fields: Option<Option<SessionFields>> = None;
+        let mut omnichannel: Option<Option<Omnichannel>> = None;
+        let mut address: Option<Option<Address>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "type" => de::field(&mut map, &mut kind, "type")?,
+                "name" => de::field(&mut map, &mut name, "name")?,
+                "email" => de::field(&mut map, &mut email, "email")?,
+                "email_verified" => de::field(&mut map, &mut email_verified, "email_verified")?,
+                "avatar" => de::field(&mut map, &mut avatar, "avatar")?,
+                "phone_number" => de::field(&mut map, &mut phone_number, "phone_number")?,
+                "session_fields" => de::field(&mut map, &mut session_fields, "session_fields")?,
+                "omnichannel" => de::field(&mut map, &mut omnichannel, "omnichannel")?,
+                "address" => de::field(&mut map, &mut address, "address")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(CustomerUpdated {
-                    id: id.flatten(),
-                    kind: kind.flatten(),
-                    name: name.flatten(),
-                    email: email.flatten(),
-                    email_verified: email_verified.flatten(),
-                    avatar: avatar.flatten(),
-                    phone_number: phone_number.flatten(),
-                    session_fields: session_fields.flatten(),
-                    omnichannel: omnichannel.flatten(),
-                    address: address.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(CustomerUpdated {
+            id: id.flatten(),
+            kind: kind.flatten(),
+            name: name.flatten(),
+            email: email.flatten(),
+            email_verified: email_verified.flatten(),
+            avatar: avatar.flatten(),
+            phone_number: phone_number.flatten(),
+            session_fields: session_fields.flatten(),
+            omnichannel: omnichannel.flatten(),
+            address: address.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1232,41 +1166,35 @@ pub struct CustomerSideStorageUpdated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for CustomerSideStorageUpdated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = CustomerSideStorageUpdated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CustomerSideStorageUpdated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerSideStorageUpdated, A::Error> {
-                let mut customer_side_storage: Option<BTreeMap<String, String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "customer_side_storage" => de::field(
-                            &mut map,
-                            &mut customer_side_storage,
-                            "customer_side_storage",
-                        )?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for CustomerSideStorageUpdated {
+    const EXPECTING: &'static str = "struct CustomerSideStorageUpdated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<CustomerSideStorageUpdated, A::Error> {
+        let mut customer_side_storage: Option<BTreeMap<String, String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "customer_side_storage" => de::field(
+                    &mut map,
+                    &mut customer_side_storage,
+                    "customer_side_storage",
+                )?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(CustomerSideStorageUpdated {
-                    customer_side_storage: de::required(
-                        customer_side_storage,
-                        "customer_side_storage",
-                    )?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(CustomerSideStorageUpdated {
+            customer_side_storage: de::required(customer_side_storage, "customer_side_storage")?,
+            extra,
+        })
     }
 }
 
@@ -1288,37 +1216,34 @@ pub struct CustomerDisconnected {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for CustomerDisconnected {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = CustomerDisconnected;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct CustomerDisconnected")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerDisconnected, A::Error> {
-                let mut reason: Option<CustomerDisconnectReason> = None;
-                let mut data: Option<Option<CustomerDisconnectedData>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "reason" => de::field(&mut map, &mut reason, "reason")?,
-                        "data" => de::field(&mut map, &mut data, "data")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for CustomerDisconnected {
+    const EXPECTING: &'static str = "struct CustomerDisconnected";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<CustomerDisconnected, A::Error> {
+        let mut reason: Option<CustomerDisconnectReason> = None;
+        let mut data: Option<Option<CustomerDisconnectedData>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "reason" => de::field(&mut map, &mut reason, "reason")?,
+                "data" => de::field(&mut map, &mut data, "data")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(CustomerDisconnected {
-                    reason: de::required(reason, "reason")?,
-                    data: data.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(CustomerDisconnected {
+            reason: de::required(reason, "reason")?,
+            data: data.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1336,34 +1261,31 @@ pub struct GroupsStatusUpdated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for GroupsStatusUpdated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = GroupsStatusUpdated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct GroupsStatusUpdated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GroupsStatusUpdated, A::Error> {
-                let mut groups: Option<Vec<GroupsStatusUpdatedGroup>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "groups" => de::field(&mut map, &mut groups, "groups")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for GroupsStatusUpdated {
+    const EXPECTING: &'static str = "struct GroupsStatusUpdated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<GroupsStatusUpdated, A::Error> {
+        let mut groups: Option<Vec<GroupsStatusUpdatedGroup>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "groups" => de::list(&mut map, &mut groups, "groups")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(GroupsStatusUpdated {
-                    groups: de::required(groups, "groups")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(GroupsStatusUpdated {
+            groups: de::required(groups, "groups")?,
+            extra,
+        })
     }
 }
 
@@ -1396,52 +1318,49 @@ pub struct IncomingThinkingIndicator {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for IncomingThinkingIndicator {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = IncomingThinkingIndicator;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct IncomingThinkingIndicator")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IncomingThinkingIndicator, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut author_id: Option<UserId> = None;
-                let mut sent_at: Option<String> = None;
-                let mut title: Option<Option<String>> = None;
-                let mut description: Option<Option<String>> = None;
-                let mut custom_id: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
-                        "sent_at" => de::field(&mut map, &mut sent_at, "sent_at")?,
-                        "title" => de::field(&mut map, &mut title, "title")?,
-                        "description" => de::field(&mut map, &mut description, "description")?,
-                        "custom_id" => de::field(&mut map, &mut custom_id, "custom_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for IncomingThinkingIndicator {
+    const EXPECTING: &'static str = "struct IncomingThinkingIndicator";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<IncomingThinkingIndicator, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut author_id: Option<UserId> = None;
+        let mut sent_at: Option<String> = None;
+        let mut title: Option<Option<String>> = None;
+        let mut description: Option<Option<String>> = None;
+        let mut custom_id: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
+                "sent_at" => de::field(&mut map, &mut sent_at, "sent_at")?,
+                "title" => de::field(&mut map, &mut title, "title")?,
+                "description" => de::field(&mut map, &mut description, "description")?,
+                "custom_id" => de::field(&mut map, &mut custom_id, "custom_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(IncomingThinkingIndicator {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    author_id: de::required(author_id, "author_id")?,
-                    sent_at: de::required(sent_at, "sent_at")?,
-                    title: title.flatten(),
-                    description: description.flatten(),
-                    custom_id: custom_id.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(IncomingThinkingIndicator {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            author_id: de::required(author_id, "author_id")?,
+            sent_at: de::required(sent_at, "sent_at")?,
+            title: title.flatten(),
+            description: description.flatten(),
+            custom_id: custom_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1464,42 +1383,39 @@ pub struct IncomingTypingIndicator {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for IncomingTypingIndicator {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = IncomingTypingIndicator;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct IncomingTypingIndicator")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IncomingTypingIndicator, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut typing_indicator: Option<TypingIndicator> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "typing_indicator" => {
-                            de::field(&mut map, &mut typing_indicator, "typing_indicator")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for IncomingTypingIndicator {
+    const EXPECTING: &'static str = "struct IncomingTypingIndicator";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<IncomingTypingIndicator, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut typing_indicator: Option<TypingIndicator> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "typing_indicator" => {
+                    de::field(&mut map, &mut typing_indicator, "typing_indicator")?
                 }
-                Ok(IncomingTypingIndicator {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    typing_indicator: de::required(typing_indicator, "typing_indicator")?,
-                    extra,
-                })
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(IncomingTypingIndicator {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            typing_indicator: de::required(typing_indicator, "typing_indicator")?,
+            extra,
+        })
     }
 }
 
@@ -1520,37 +1436,34 @@ pub struct IncomingMulticast {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for IncomingMulticast {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = IncomingMulticast;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct IncomingMulticast")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IncomingMulticast, A::Error> {
-                let mut author_id: Option<Option<AgentId>> = None;
-                let mut content: Option<Value> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
-                        "content" => de::field(&mut map, &mut content, "content")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for IncomingMulticast {
+    const EXPECTING: &'static str = "struct IncomingMulticast";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<IncomingMulticast, A::Error> {
+        let mut author_id: Option<Option<AgentId>> = None;
+        let mut content: Option<Value> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "author_id" => de::field(&mut map, &mut author_id, "author_id")?,
+                "content" => de::field(&mut map, &mut content, "content")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(IncomingMulticast {
-                    author_id: author_id.flatten(),
-                    content: de::required(content, "content")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(IncomingMulticast {
+            author_id: author_id.flatten(),
+            content: de::required(content, "content")?,
+            extra,
+        })
     }
 }
 
@@ -1572,40 +1485,37 @@ pub struct EventsMarkedAsSeen {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for EventsMarkedAsSeen {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = EventsMarkedAsSeen;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct EventsMarkedAsSeen")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<EventsMarkedAsSeen, A::Error> {
-                let mut user_id: Option<UserId> = None;
-                let mut chat_id: Option<ChatId> = None;
-                let mut seen_up_to: Option<String> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "user_id" => de::field(&mut map, &mut user_id, "user_id")?,
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "seen_up_to" => de::field(&mut map, &mut seen_up_to, "seen_up_to")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for EventsMarkedAsSeen {
+    const EXPECTING: &'static str = "struct EventsMarkedAsSeen";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<EventsMarkedAsSeen, A::Error> {
+        let mut user_id: Option<UserId> = None;
+        let mut chat_id: Option<ChatId> = None;
+        let mut seen_up_to: Option<String> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "user_id" => de::field(&mut map, &mut user_id, "user_id")?,
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "seen_up_to" => de::field(&mut map, &mut seen_up_to, "seen_up_to")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(EventsMarkedAsSeen {
-                    user_id: de::required(user_id, "user_id")?,
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    seen_up_to: de::required(seen_up_to, "seen_up_to")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(EventsMarkedAsSeen {
+            user_id: de::required(user_id, "user_id")?,
+            chat_id: de::required(chat_id, "chat_id")?,
+            seen_up_to: de::required(seen_up_to, "seen_up_to")?,
+            extra,
+        })
     }
 }
 
@@ -1638,62 +1548,54 @@ pub struct IncomingGreeting {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for IncomingGreeting {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = IncomingGreeting;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct IncomingGreeting")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IncomingGreeting, A::Error> {
-                let mut id: Option<u64> = None;
-                let mut unique_id: Option<String> = None;
-                let mut displayed_first_time: Option<bool> = None;
-                let mut addon: Option<Option<String>> = None;
-                let mut subtype: Option<String> = None;
-                let mut is_exit_intent: Option<bool> = None;
-                let mut event: Option<Event> = None;
-                let mut agent: Option<GreetingAgent> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "unique_id" => de::field(&mut map, &mut unique_id, "unique_id")?,
-                        "displayed_first_time" => {
-                            de::field(&mut map, &mut displayed_first_time, "displayed_first_time")?
-                        }
-                        "addon" => de::field(&mut map, &mut addon, "addon")?,
-                        "subtype" => de::field(&mut map, &mut subtype, "subtype")?,
-                        "is_exit_intent" => {
-                            de::field(&mut map, &mut is_exit_intent, "is_exit_intent")?
-                        }
-                        "event" => de::field(&mut map, &mut event, "event")?,
-                        "agent" => de::field(&mut map, &mut agent, "agent")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for IncomingGreeting {
+    const EXPECTING: &'static str = "struct IncomingGreeting";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<IncomingGreeting, A::Error> {
+        let mut id: Option<u64> = None;
+        let mut unique_id: Option<String> = None;
+        let mut displayed_first_time: Option<bool> = None;
+        let mut addon: Option<Option<String>> = None;
+        let mut subtype: Option<String> = None;
+        let mut is_exit_intent: Option<bool> = None;
+        let mut event: Option<Event> = None;
+        let mut agent: Option<GreetingAgent> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "unique_id" => de::field(&mut map, &mut unique_id, "unique_id")?,
+                "displayed_first_time" => {
+                    de::field(&mut map, &mut displayed_first_time, "displayed_first_time")?
                 }
-                Ok(IncomingGreeting {
-                    id: de::required(id, "id")?,
-                    unique_id: de::required(unique_id, "unique_id")?,
-                    displayed_first_time: de::required(
-                        displayed_first_time,
-                        "displayed_first_time",
-                    )?,
-                    addon: addon.flatten(),
-                    subtype: de::required(subtype, "subtype")?,
-                    is_exit_intent: de::required(is_exit_intent, "is_exit_intent")?,
-                    event: de::required(event, "event")?,
-                    agent: de::required(agent, "agent")?,
-                    extra,
-                })
+                "addon" => de::field(&mut map, &mut addon, "addon")?,
+                "subtype" => de::field(&mut map, &mut subtype, "subtype")?,
+                "is_exit_intent" => de::field(&mut map, &mut is_exit_intent, "is_exit_intent")?,
+                "event" => de::field(&mut map, &mut event, "event")?,
+                "agent" => de::field(&mut map, &mut agent, "agent")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(IncomingGreeting {
+            id: de::required(id, "id")?,
+            unique_id: de::required(unique_id, "unique_id")?,
+            displayed_first_time: de::required(displayed_first_time, "displayed_first_time")?,
+            addon: addon.flatten(),
+            subtype: de::required(subtype, "subtype")?,
+            is_exit_intent: de::required(is_exit_intent, "is_exit_intent")?,
+            event: de::required(event, "event")?,
+            agent: de::required(agent, "agent")?,
+            extra,
+        })
     }
 }
 
@@ -1711,34 +1613,31 @@ pub struct GreetingAccepted {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for GreetingAccepted {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = GreetingAccepted;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct GreetingAccepted")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GreetingAccepted, A::Error> {
-                let mut unique_id: Option<String> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "unique_id" => de::field(&mut map, &mut unique_id, "unique_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for GreetingAccepted {
+    const EXPECTING: &'static str = "struct GreetingAccepted";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<GreetingAccepted, A::Error> {
+        let mut unique_id: Option<String> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "unique_id" => de::field(&mut map, &mut unique_id, "unique_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(GreetingAccepted {
-                    unique_id: de::required(unique_id, "unique_id")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(GreetingAccepted {
+            unique_id: de::required(unique_id, "unique_id")?,
+            extra,
+        })
     }
 }
 
@@ -1756,34 +1655,31 @@ pub struct GreetingCanceled {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for GreetingCanceled {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = GreetingCanceled;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct GreetingCanceled")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GreetingCanceled, A::Error> {
-                let mut unique_id: Option<String> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "unique_id" => de::field(&mut map, &mut unique_id, "unique_id")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for GreetingCanceled {
+    const EXPECTING: &'static str = "struct GreetingCanceled";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<GreetingCanceled, A::Error> {
+        let mut unique_id: Option<String> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "unique_id" => de::field(&mut map, &mut unique_id, "unique_id")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(GreetingCanceled {
-                    unique_id: de::required(unique_id, "unique_id")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(GreetingCanceled {
+            unique_id: de::required(unique_id, "unique_id")?,
+            extra,
+        })
     }
 }
 
@@ -1803,37 +1699,34 @@ pub struct IncomingWelcomeMessage {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for IncomingWelcomeMessage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = IncomingWelcomeMessage;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct IncomingWelcomeMessage")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IncomingWelcomeMessage, A::Error> {
-                let mut id: Option<String> = None;
-                let mut event: Option<Event> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "event" => de::field(&mut map, &mut event, "event")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for IncomingWelcomeMessage {
+    const EXPECTING: &'static str = "struct IncomingWelcomeMessage";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<IncomingWelcomeMessage, A::Error> {
+        let mut id: Option<String> = None;
+        let mut event: Option<Event> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "event" => de::field(&mut map, &mut event, "event")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(IncomingWelcomeMessage {
-                    id: de::required(id, "id")?,
-                    event: de::required(event, "event")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(IncomingWelcomeMessage {
+            id: de::required(id, "id")?,
+            event: de::required(event, "event")?,
+            extra,
+        })
     }
 }
 
@@ -1855,40 +1748,37 @@ pub struct QueuePositionUpdated {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for QueuePositionUpdated {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = QueuePositionUpdated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct QueuePositionUpdated")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<QueuePositionUpdated, A::Error> {
-                let mut chat_id: Option<ChatId> = None;
-                let mut thread_id: Option<ThreadId> = None;
-                let mut queue: Option<Queue> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
-                        "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
-                        "queue" => de::field(&mut map, &mut queue, "queue")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for QueuePositionUpdated {
+    const EXPECTING: &'static str = "struct QueuePositionUpdated";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<QueuePositionUpdated, A::Error> {
+        let mut chat_id: Option<ChatId> = None;
+        let mut thread_id: Option<ThreadId> = None;
+        let mut queue: Option<Queue> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat_id" => de::field(&mut map, &mut chat_id, "chat_id")?,
+                "thread_id" => de::field(&mut map, &mut thread_id, "thread_id")?,
+                "queue" => de::field(&mut map, &mut queue, "queue")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(QueuePositionUpdated {
-                    chat_id: de::required(chat_id, "chat_id")?,
-                    thread_id: de::required(thread_id, "thread_id")?,
-                    queue: de::required(queue, "queue")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(QueuePositionUpdated {
+            chat_id: de::required(chat_id, "chat_id")?,
+            thread_id: de::required(thread_id, "thread_id")?,
+            queue: de::required(queue, "queue")?,
+            extra,
+        })
     }
 }
 
@@ -2296,21 +2186,19 @@ impl PushSet for CustomerPush {
         payload: D,
     ) -> Result<Self, D::Error> {
         Ok(match name {
-            "incoming_chat" => Self::IncomingChat(Deserialize::deserialize(payload)?),
+            "incoming_chat" => Self::IncomingChat(de::boxed(payload)?),
             "chat_deactivated" => Self::ChatDeactivated(Deserialize::deserialize(payload)?),
-            "chat_transferred" => Self::ChatTransferred(Deserialize::deserialize(payload)?),
+            "chat_transferred" => Self::ChatTransferred(de::boxed(payload)?),
             "user_added_to_chat" => Self::UserAddedToChat(Deserialize::deserialize(payload)?),
             "user_removed_from_chat" => {
                 Self::UserRemovedFromChat(Deserialize::deserialize(payload)?)
             }
-            "incoming_event_preview" => {
-                Self::IncomingEventPreview(Deserialize::deserialize(payload)?)
-            }
-            "incoming_event" => Self::IncomingEvent(Deserialize::deserialize(payload)?),
+            "incoming_event_preview" => Self::IncomingEventPreview(de::boxed(payload)?),
+            "incoming_event" => Self::IncomingEvent(de::boxed(payload)?),
             "event_deleted" => Self::EventDeleted(Deserialize::deserialize(payload)?),
-            "event_updated" => Self::EventUpdated(Deserialize::deserialize(payload)?),
+            "event_updated" => Self::EventUpdated(de::boxed(payload)?),
             "incoming_rich_message_postback" => {
-                Self::IncomingRichMessagePostback(Deserialize::deserialize(payload)?)
+                Self::IncomingRichMessagePostback(de::boxed(payload)?)
             }
             "chat_properties_updated" => {
                 Self::ChatPropertiesUpdated(Deserialize::deserialize(payload)?)
@@ -2330,7 +2218,7 @@ impl PushSet for CustomerPush {
             "event_properties_deleted" => {
                 Self::EventPropertiesDeleted(Deserialize::deserialize(payload)?)
             }
-            "customer_updated" => Self::CustomerUpdated(Deserialize::deserialize(payload)?),
+            "customer_updated" => Self::CustomerUpdated(de::boxed(payload)?),
             "customer_side_storage_updated" => {
                 Self::CustomerSideStorageUpdated(Deserialize::deserialize(payload)?)
             }
@@ -2348,12 +2236,10 @@ impl PushSet for CustomerPush {
             }
             "incoming_multicast" => Self::IncomingMulticast(Deserialize::deserialize(payload)?),
             "events_marked_as_seen" => Self::EventsMarkedAsSeen(Deserialize::deserialize(payload)?),
-            "incoming_greeting" => Self::IncomingGreeting(Deserialize::deserialize(payload)?),
+            "incoming_greeting" => Self::IncomingGreeting(de::boxed(payload)?),
             "greeting_accepted" => Self::GreetingAccepted(Deserialize::deserialize(payload)?),
             "greeting_canceled" => Self::GreetingCanceled(Deserialize::deserialize(payload)?),
-            "incoming_welcome_message" => {
-                Self::IncomingWelcomeMessage(Deserialize::deserialize(payload)?)
-            }
+            "incoming_welcome_message" => Self::IncomingWelcomeMessage(de::boxed(payload)?),
             "queue_position_updated" => {
                 Self::QueuePositionUpdated(Deserialize::deserialize(payload)?)
             }

@@ -95,55 +95,52 @@ pub struct InbentaUser {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for InbentaUser {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = InbentaUser;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct InbentaUser")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InbentaUser, A::Error> {
-                let mut id: Option<String> = None;
-                let mut name: Option<Option<String>> = None;
-                let mut nickname: Option<Option<String>> = None;
-                let mut contact: Option<Option<String>> = None;
-                let mut external_id: Option<Option<String>> = None;
-                let mut extra_info: Option<Option<Map>> = None;
-                let mut provider_id: Option<Option<String>> = None;
-                let mut chats: Option<Option<Vec<String>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "name" => de::field(&mut map, &mut name, "name")?,
-                        "nickname" => de::field(&mut map, &mut nickname, "nickname")?,
-                        "contact" => de::field(&mut map, &mut contact, "contact")?,
-                        "externalId" => de::field(&mut map, &mut external_id, "externalId")?,
-                        "extraInfo" => de::field(&mut map, &mut extra_info, "extraInfo")?,
-                        "providerId" => de::field(&mut map, &mut provider_id, "providerId")?,
-                        "chats" => de::field(&mut map, &mut chats, "chats")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for InbentaUser {
+    const EXPECTING: &'static str = "struct InbentaUser";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<InbentaUser, A::Error> {
+        let mut id: Option<String> = None;
+        let mut name: Option<Option<String>> = None;
+        let mut nickname: Option<Option<String>> = None;
+        let mut contact: Option<Option<String>> = None;
+        let mut external_id: Option<Option<String>> = None;
+        let mut extra_info: Option<Option<Map>> = None;
+        let mut provider_id: Option<Option<String>> = None;
+        let mut chats: Option<Option<Vec<String>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "name" => de::field(&mut map, &mut name, "name")?,
+                "nickname" => de::field(&mut map, &mut nickname, "nickname")?,
+                "contact" => de::field(&mut map, &mut contact, "contact")?,
+                "externalId" => de::field(&mut map, &mut external_id, "externalId")?,
+                "extraInfo" => de::field(&mut map, &mut extra_info, "extraInfo")?,
+                "providerId" => de::field(&mut map, &mut provider_id, "providerId")?,
+                "chats" => de::optional_list(&mut map, &mut chats, "chats")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(InbentaUser {
-                    id: de::required(id, "id")?,
-                    name: name.flatten(),
-                    nickname: nickname.flatten(),
-                    contact: contact.flatten(),
-                    external_id: external_id.flatten(),
-                    extra_info: extra_info.flatten(),
-                    provider_id: provider_id.flatten(),
-                    chats: chats.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(InbentaUser {
+            id: de::required(id, "id")?,
+            name: name.flatten(),
+            nickname: nickname.flatten(),
+            contact: contact.flatten(),
+            external_id: external_id.flatten(),
+            extra_info: extra_info.flatten(),
+            provider_id: provider_id.flatten(),
+            chats: chats.flatten(),
+            extra,
+        })
     }
 }
 
@@ -174,43 +171,40 @@ pub struct InbentaAgent {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for InbentaAgent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = InbentaAgent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct InbentaAgent")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InbentaAgent, A::Error> {
-                let mut id: Option<String> = None;
-                let mut name: Option<Option<String>> = None;
-                let mut nickname: Option<Option<String>> = None;
-                let mut provider_id: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "name" => de::field(&mut map, &mut name, "name")?,
-                        "nickname" => de::field(&mut map, &mut nickname, "nickname")?,
-                        "providerId" => de::field(&mut map, &mut provider_id, "providerId")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for InbentaAgent {
+    const EXPECTING: &'static str = "struct InbentaAgent";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<InbentaAgent, A::Error> {
+        let mut id: Option<String> = None;
+        let mut name: Option<Option<String>> = None;
+        let mut nickname: Option<Option<String>> = None;
+        let mut provider_id: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "name" => de::field(&mut map, &mut name, "name")?,
+                "nickname" => de::field(&mut map, &mut nickname, "nickname")?,
+                "providerId" => de::field(&mut map, &mut provider_id, "providerId")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(InbentaAgent {
-                    id: de::required(id, "id")?,
-                    name: name.flatten(),
-                    nickname: nickname.flatten(),
-                    provider_id: provider_id.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(InbentaAgent {
+            id: de::required(id, "id")?,
+            name: name.flatten(),
+            nickname: nickname.flatten(),
+            provider_id: provider_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -235,43 +229,40 @@ pub struct HistoryEntry {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for HistoryEntry {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = HistoryEntry;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct HistoryEntry")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<HistoryEntry, A::Error> {
-                let mut created: Option<u64> = None;
-                let mut kind: Option<InbentaHistoryEntryType> = None;
-                let mut message: Option<Value> = None;
-                let mut sender: Option<String> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "created" => de::field(&mut map, &mut created, "created")?,
-                        "type" => de::field(&mut map, &mut kind, "type")?,
-                        "message" => de::field(&mut map, &mut message, "message")?,
-                        "sender" => de::field(&mut map, &mut sender, "sender")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for HistoryEntry {
+    const EXPECTING: &'static str = "struct HistoryEntry";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<HistoryEntry, A::Error> {
+        let mut created: Option<u64> = None;
+        let mut kind: Option<InbentaHistoryEntryType> = None;
+        let mut message: Option<Value> = None;
+        let mut sender: Option<String> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "created" => de::field(&mut map, &mut created, "created")?,
+                "type" => de::field(&mut map, &mut kind, "type")?,
+                "message" => de::field(&mut map, &mut message, "message")?,
+                "sender" => de::field(&mut map, &mut sender, "sender")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(HistoryEntry {
-                    created: de::required(created, "created")?,
-                    kind: de::required(kind, "type")?,
-                    message: de::required(message, "message")?,
-                    sender: de::required(sender, "sender")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(HistoryEntry {
+            created: de::required(created, "created")?,
+            kind: de::required(kind, "type")?,
+            message: de::required(message, "message")?,
+            sender: de::required(sender, "sender")?,
+            extra,
+        })
     }
 }
 
@@ -323,64 +314,61 @@ pub struct InbentaChat {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for InbentaChat {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = InbentaChat;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct InbentaChat")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InbentaChat, A::Error> {
-                let mut id: Option<String> = None;
-                let mut creator: Option<Option<String>> = None;
-                let mut room: Option<Option<String>> = None;
-                let mut source: Option<Option<Value>> = None;
-                let mut lang: Option<Option<String>> = None;
-                let mut external_id: Option<Option<String>> = None;
-                let mut status: Option<Option<String>> = None;
-                let mut closed: Option<Option<bool>> = None;
-                let mut users: Option<Option<Vec<InbentaUser>>> = None;
-                let mut watchers: Option<Option<Vec<InbentaUser>>> = None;
-                let mut history: Option<Option<Vec<HistoryEntry>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "creator" => de::field(&mut map, &mut creator, "creator")?,
-                        "room" => de::field(&mut map, &mut room, "room")?,
-                        "source" => de::field(&mut map, &mut source, "source")?,
-                        "lang" => de::field(&mut map, &mut lang, "lang")?,
-                        "externalId" => de::field(&mut map, &mut external_id, "externalId")?,
-                        "status" => de::field(&mut map, &mut status, "status")?,
-                        "closed" => de::field(&mut map, &mut closed, "closed")?,
-                        "users" => de::field(&mut map, &mut users, "users")?,
-                        "watchers" => de::field(&mut map, &mut watchers, "watchers")?,
-                        "history" => de::field(&mut map, &mut history, "history")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for InbentaChat {
+    const EXPECTING: &'static str = "struct InbentaChat";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<InbentaChat, A::Error> {
+        let mut id: Option<String> = None;
+        let mut creator: Option<Option<String>> = None;
+        let mut room: Option<Option<String>> = None;
+        let mut source: Option<Option<Value>> = None;
+        let mut lang: Option<Option<String>> = None;
+        let mut external_id: Option<Option<String>> = None;
+        let mut status: Option<Option<String>> = None;
+        let mut closed: Option<Option<bool>> = None;
+        let mut users: Option<Option<Vec<InbentaUser>>> = None;
+        let mut watchers: Option<Option<Vec<InbentaUser>>> = None;
+        let mut history: Option<Option<Vec<HistoryEntry>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "creator" => de::field(&mut map, &mut creator, "creator")?,
+                "room" => de::field(&mut map, &mut room, "room")?,
+                "source" => de::field(&mut map, &mut source, "source")?,
+                "lang" => de::field(&mut map, &mut lang, "lang")?,
+                "externalId" => de::field(&mut map, &mut external_id, "externalId")?,
+                "status" => de::field(&mut map, &mut status, "status")?,
+                "closed" => de::field(&mut map, &mut closed, "closed")?,
+                "users" => de::optional_list(&mut map, &mut users, "users")?,
+                "watchers" => de::optional_list(&mut map, &mut watchers, "watchers")?,
+                "history" => de::optional_list(&mut map, &mut history, "history")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(InbentaChat {
-                    id: de::required(id, "id")?,
-                    creator: creator.flatten(),
-                    room: room.flatten(),
-                    source: source.flatten(),
-                    lang: lang.flatten(),
-                    external_id: external_id.flatten(),
-                    status: status.flatten(),
-                    closed: closed.flatten(),
-                    users: users.flatten(),
-                    watchers: watchers.flatten(),
-                    history: history.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(InbentaChat {
+            id: de::required(id, "id")?,
+            creator: creator.flatten(),
+            room: room.flatten(),
+            source: source.flatten(),
+            lang: lang.flatten(),
+            external_id: external_id.flatten(),
+            status: status.flatten(),
+            closed: closed.flatten(),
+            users: users.flatten(),
+            watchers: watchers.flatten(),
+            history: history.flatten(),
+            extra,
+        })
     }
 }
 
@@ -410,46 +398,43 @@ pub struct InbentaMessage {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for InbentaMessage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = InbentaMessage;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct InbentaMessage")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InbentaMessage, A::Error> {
-                let mut id: Option<String> = None;
-                let mut chat: Option<Option<String>> = None;
-                let mut sender: Option<Option<Value>> = None;
-                let mut kind: Option<Option<InbentaMessageType>> = None;
-                let mut message: Option<Option<Value>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "chat" => de::field(&mut map, &mut chat, "chat")?,
-                        "sender" => de::field(&mut map, &mut sender, "sender")?,
-                        "type" => de::field(&mut map, &mut kind, "type")?,
-                        "message" => de::field(&mut map, &mut message, "message")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for InbentaMessage {
+    const EXPECTING: &'static str = "struct InbentaMessage";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<InbentaMessage, A::Error> {
+        let mut id: Option<String> = None;
+        let mut chat: Option<Option<String>> = None;
+        let mut sender: Option<Option<Value>> = None;
+        let mut kind: Option<Option<InbentaMessageType>> = None;
+        let mut message: Option<Option<Value>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "chat" => de::field(&mut map, &mut chat, "chat")?,
+                "sender" => de::field(&mut map, &mut sender, "sender")?,
+                "type" => de::field(&mut map, &mut kind, "type")?,
+                "message" => de::field(&mut map, &mut message, "message")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(InbentaMessage {
-                    id: de::required(id, "id")?,
-                    chat: chat.flatten(),
-                    sender: sender.flatten(),
-                    kind: kind.flatten(),
-                    message: message.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(InbentaMessage {
+            id: de::required(id, "id")?,
+            chat: chat.flatten(),
+            sender: sender.flatten(),
+            kind: kind.flatten(),
+            message: message.flatten(),
+            extra,
+        })
     }
 }
 
@@ -483,49 +468,46 @@ pub struct InbentaMedia {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for InbentaMedia {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = InbentaMedia;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct InbentaMedia")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InbentaMedia, A::Error> {
-                let mut id: Option<Option<String>> = None;
-                let mut url: Option<Option<String>> = None;
-                let mut kind: Option<Option<String>> = None;
-                let mut name: Option<Option<String>> = None;
-                let mut size: Option<Option<u64>> = None;
-                let mut sender_id: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => de::field(&mut map, &mut id, "id")?,
-                        "url" => de::field(&mut map, &mut url, "url")?,
-                        "type" => de::field(&mut map, &mut kind, "type")?,
-                        "name" => de::field(&mut map, &mut name, "name")?,
-                        "size" => de::field(&mut map, &mut size, "size")?,
-                        "senderId" => de::field(&mut map, &mut sender_id, "senderId")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for InbentaMedia {
+    const EXPECTING: &'static str = "struct InbentaMedia";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<InbentaMedia, A::Error> {
+        let mut id: Option<Option<String>> = None;
+        let mut url: Option<Option<String>> = None;
+        let mut kind: Option<Option<String>> = None;
+        let mut name: Option<Option<String>> = None;
+        let mut size: Option<Option<u64>> = None;
+        let mut sender_id: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "id" => de::field(&mut map, &mut id, "id")?,
+                "url" => de::field(&mut map, &mut url, "url")?,
+                "type" => de::field(&mut map, &mut kind, "type")?,
+                "name" => de::field(&mut map, &mut name, "name")?,
+                "size" => de::field(&mut map, &mut size, "size")?,
+                "senderId" => de::field(&mut map, &mut sender_id, "senderId")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(InbentaMedia {
-                    id: id.flatten(),
-                    url: url.flatten(),
-                    kind: kind.flatten(),
-                    name: name.flatten(),
-                    size: size.flatten(),
-                    sender_id: sender_id.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(InbentaMedia {
+            id: id.flatten(),
+            url: url.flatten(),
+            kind: kind.flatten(),
+            name: name.flatten(),
+            size: size.flatten(),
+            sender_id: sender_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -544,34 +526,31 @@ pub struct InbentaSystemInfoData {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for InbentaSystemInfoData {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = InbentaSystemInfoData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct InbentaSystemInfoData")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InbentaSystemInfoData, A::Error> {
-                let mut ticket_id: Option<Option<Value>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "ticketId" => de::field(&mut map, &mut ticket_id, "ticketId")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for InbentaSystemInfoData {
+    const EXPECTING: &'static str = "struct InbentaSystemInfoData";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<InbentaSystemInfoData, A::Error> {
+        let mut ticket_id: Option<Option<Value>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "ticketId" => de::field(&mut map, &mut ticket_id, "ticketId")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(InbentaSystemInfoData {
-                    ticket_id: ticket_id.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(InbentaSystemInfoData {
+            ticket_id: ticket_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -672,34 +651,31 @@ pub struct ChatsCreateResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ChatsCreateResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ChatsCreateResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ChatsCreateResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChatsCreateResponse, A::Error> {
-                let mut chat: Option<InbentaChat> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat" => de::field(&mut map, &mut chat, "chat")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ChatsCreateResponse {
+    const EXPECTING: &'static str = "struct ChatsCreateResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ChatsCreateResponse, A::Error> {
+        let mut chat: Option<InbentaChat> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat" => de::field(&mut map, &mut chat, "chat")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ChatsCreateResponse {
-                    chat: de::required(chat, "chat")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ChatsCreateResponse {
+            chat: de::required(chat, "chat")?,
+            extra,
+        })
     }
 }
 
@@ -769,34 +745,31 @@ pub struct ChatsGetResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ChatsGetResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ChatsGetResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ChatsGetResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChatsGetResponse, A::Error> {
-                let mut chat: Option<InbentaChat> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chat" => de::field(&mut map, &mut chat, "chat")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ChatsGetResponse {
+    const EXPECTING: &'static str = "struct ChatsGetResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ChatsGetResponse, A::Error> {
+        let mut chat: Option<InbentaChat> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chat" => de::field(&mut map, &mut chat, "chat")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ChatsGetResponse {
-                    chat: de::required(chat, "chat")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ChatsGetResponse {
+            chat: de::required(chat, "chat")?,
+            extra,
+        })
     }
 }
 
@@ -903,34 +876,31 @@ pub struct ChatsAssignResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ChatsAssignResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ChatsAssignResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ChatsAssignResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChatsAssignResponse, A::Error> {
-                let mut agent: Option<Option<InbentaAgent>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "agent" => de::field(&mut map, &mut agent, "agent")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ChatsAssignResponse {
+    const EXPECTING: &'static str = "struct ChatsAssignResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ChatsAssignResponse, A::Error> {
+        let mut agent: Option<Option<InbentaAgent>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "agent" => de::field(&mut map, &mut agent, "agent")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ChatsAssignResponse {
-                    agent: agent.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ChatsAssignResponse {
+            agent: agent.flatten(),
+            extra,
+        })
     }
 }
 
@@ -987,34 +957,31 @@ pub struct ChatsJoinResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ChatsJoinResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ChatsJoinResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ChatsJoinResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChatsJoinResponse, A::Error> {
-                let mut success: Option<Option<bool>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "success" => de::field(&mut map, &mut success, "success")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ChatsJoinResponse {
+    const EXPECTING: &'static str = "struct ChatsJoinResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ChatsJoinResponse, A::Error> {
+        let mut success: Option<Option<bool>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "success" => de::field(&mut map, &mut success, "success")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ChatsJoinResponse {
-                    success: success.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ChatsJoinResponse {
+            success: success.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1098,37 +1065,34 @@ pub struct MessagesSendResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for MessagesSendResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = MessagesSendResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct MessagesSendResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MessagesSendResponse, A::Error> {
-                let mut event_id: Option<Option<String>> = None;
-                let mut message: Option<InbentaMessage> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "eventId" => de::field(&mut map, &mut event_id, "eventId")?,
-                        "message" => de::field(&mut map, &mut message, "message")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for MessagesSendResponse {
+    const EXPECTING: &'static str = "struct MessagesSendResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<MessagesSendResponse, A::Error> {
+        let mut event_id: Option<Option<String>> = None;
+        let mut message: Option<InbentaMessage> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "eventId" => de::field(&mut map, &mut event_id, "eventId")?,
+                "message" => de::field(&mut map, &mut message, "message")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(MessagesSendResponse {
-                    event_id: event_id.flatten(),
-                    message: de::required(message, "message")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(MessagesSendResponse {
+            event_id: event_id.flatten(),
+            message: de::required(message, "message")?,
+            extra,
+        })
     }
 }
 
@@ -1193,34 +1157,31 @@ pub struct UsersActivityResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for UsersActivityResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = UsersActivityResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct UsersActivityResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<UsersActivityResponse, A::Error> {
-                let mut success: Option<Option<bool>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "success" => de::field(&mut map, &mut success, "success")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for UsersActivityResponse {
+    const EXPECTING: &'static str = "struct UsersActivityResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<UsersActivityResponse, A::Error> {
+        let mut success: Option<Option<bool>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "success" => de::field(&mut map, &mut success, "success")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(UsersActivityResponse {
-                    success: success.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(UsersActivityResponse {
+            success: success.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1285,34 +1246,31 @@ pub struct UserFocusResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for UserFocusResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = UserFocusResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct UserFocusResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<UserFocusResponse, A::Error> {
-                let mut success: Option<Option<bool>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "success" => de::field(&mut map, &mut success, "success")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for UserFocusResponse {
+    const EXPECTING: &'static str = "struct UserFocusResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<UserFocusResponse, A::Error> {
+        let mut success: Option<Option<bool>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "success" => de::field(&mut map, &mut success, "success")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(UserFocusResponse {
-                    success: success.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(UserFocusResponse {
+            success: success.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1372,37 +1330,34 @@ pub struct MessagesReadResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for MessagesReadResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = MessagesReadResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct MessagesReadResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MessagesReadResponse, A::Error> {
-                let mut event_id: Option<Option<String>> = None;
-                let mut message: Option<Option<InbentaMessage>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "eventId" => de::field(&mut map, &mut event_id, "eventId")?,
-                        "message" => de::field(&mut map, &mut message, "message")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for MessagesReadResponse {
+    const EXPECTING: &'static str = "struct MessagesReadResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<MessagesReadResponse, A::Error> {
+        let mut event_id: Option<Option<String>> = None;
+        let mut message: Option<Option<InbentaMessage>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "eventId" => de::field(&mut map, &mut event_id, "eventId")?,
+                "message" => de::field(&mut map, &mut message, "message")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(MessagesReadResponse {
-                    event_id: event_id.flatten(),
-                    message: message.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(MessagesReadResponse {
+            event_id: event_id.flatten(),
+            message: message.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1477,34 +1432,31 @@ pub struct ChatsCloseResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ChatsCloseResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ChatsCloseResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ChatsCloseResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChatsCloseResponse, A::Error> {
-                let mut success: Option<Option<bool>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "success" => de::field(&mut map, &mut success, "success")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ChatsCloseResponse {
+    const EXPECTING: &'static str = "struct ChatsCloseResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ChatsCloseResponse, A::Error> {
+        let mut success: Option<Option<bool>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "success" => de::field(&mut map, &mut success, "success")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ChatsCloseResponse {
-                    success: success.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ChatsCloseResponse {
+            success: success.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1560,34 +1512,31 @@ pub struct HistoryImportResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for HistoryImportResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = HistoryImportResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct HistoryImportResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<HistoryImportResponse, A::Error> {
-                let mut history: Option<Option<Vec<HistoryEntry>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "history" => de::field(&mut map, &mut history, "history")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for HistoryImportResponse {
+    const EXPECTING: &'static str = "struct HistoryImportResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<HistoryImportResponse, A::Error> {
+        let mut history: Option<Option<Vec<HistoryEntry>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "history" => de::optional_list(&mut map, &mut history, "history")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(HistoryImportResponse {
-                    history: history.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(HistoryImportResponse {
+            history: history.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1639,34 +1588,31 @@ pub struct UsersChatsResponse {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for UsersChatsResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = UsersChatsResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct UsersChatsResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<UsersChatsResponse, A::Error> {
-                let mut chats: Option<BTreeMap<String, Value>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chats" => de::field(&mut map, &mut chats, "chats")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for UsersChatsResponse {
+    const EXPECTING: &'static str = "struct UsersChatsResponse";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<UsersChatsResponse, A::Error> {
+        let mut chats: Option<BTreeMap<String, Value>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chats" => de::field(&mut map, &mut chats, "chats")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(UsersChatsResponse {
-                    chats: de::required(chats, "chats")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(UsersChatsResponse {
+            chats: de::required(chats, "chats")?,
+            extra,
+        })
     }
 }
 
@@ -1715,49 +1661,44 @@ pub struct UserJoined {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for UserJoined {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = UserJoined;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct UserJoined")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<UserJoined, A::Error> {
-                let mut user: Option<InbentaUser> = None;
-                let mut chat: Option<Option<InbentaChat>> = None;
-                let mut chat_id: Option<Option<String>> = None;
-                let mut mode: Option<Option<String>> = None;
-                let mut sender: Option<Option<String>> = None;
-                let mut transfer: Option<Option<bool>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "user" => de::field(&mut map, &mut user, "user")?,
-                        "chat" => de::field(&mut map, &mut chat, "chat")?,
-                        "chatId" => de::field(&mut map, &mut chat_id, "chatId")?,
-                        "mode" => de::field(&mut map, &mut mode, "mode")?,
-                        "sender" => de::field(&mut map, &mut sender, "sender")?,
-                        "transfer" => de::field(&mut map, &mut transfer, "transfer")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for UserJoined {
+    const EXPECTING: &'static str = "struct UserJoined";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<UserJoined, A::Error> {
+        let mut user: Option<InbentaUser> = None;
+        let mut chat: Option<Option<InbentaChat>> = None;
+        let mut chat_id: Option<Option<String>> = None;
+        let mut mode: Option<Option<String>> = None;
+        let mut sender: Option<Option<String>> = None;
+        let mut transfer: Option<Option<bool>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "user" => de::field(&mut map, &mut user, "user")?,
+                "chat" => de::field(&mut map, &mut chat, "chat")?,
+                "chatId" => de::field(&mut map, &mut chat_id, "chatId")?,
+                "mode" => de::field(&mut map, &mut mode, "mode")?,
+                "sender" => de::field(&mut map, &mut sender, "sender")?,
+                "transfer" => de::field(&mut map, &mut transfer, "transfer")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(UserJoined {
-                    user: de::required(user, "user")?,
-                    chat: chat.flatten(),
-                    chat_id: chat_id.flatten(),
-                    mode: mode.flatten(),
-                    sender: sender.flatten(),
-                    transfer: transfer.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(UserJoined {
+            user: de::required(user, "user")?,
+            chat: chat.flatten(),
+            chat_id: chat_id.flatten(),
+            mode: mode.flatten(),
+            sender: sender.flatten(),
+            transfer: transfer.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1784,40 +1725,35 @@ pub struct UserLeft {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for UserLeft {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = UserLeft;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct UserLeft")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<UserLeft, A::Error> {
-                let mut chat_id: Option<Option<String>> = None;
-                let mut user_id: Option<Option<String>> = None;
-                let mut user: Option<Option<InbentaUser>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chatId" => de::field(&mut map, &mut chat_id, "chatId")?,
-                        "userId" => de::field(&mut map, &mut user_id, "userId")?,
-                        "user" => de::field(&mut map, &mut user, "user")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for UserLeft {
+    const EXPECTING: &'static str = "struct UserLeft";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<UserLeft, A::Error> {
+        let mut chat_id: Option<Option<String>> = None;
+        let mut user_id: Option<Option<String>> = None;
+        let mut user: Option<Option<InbentaUser>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chatId" => de::field(&mut map, &mut chat_id, "chatId")?,
+                "userId" => de::field(&mut map, &mut user_id, "userId")?,
+                "user" => de::field(&mut map, &mut user, "user")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(UserLeft {
-                    chat_id: chat_id.flatten(),
-                    user_id: user_id.flatten(),
-                    user: user.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(UserLeft {
+            chat_id: chat_id.flatten(),
+            user_id: user_id.flatten(),
+            user: user.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1844,40 +1780,37 @@ pub struct UserActivity {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for UserActivity {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = UserActivity;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct UserActivity")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<UserActivity, A::Error> {
-                let mut user_id: Option<String> = None;
-                let mut kind: Option<InbentaActivityType> = None;
-                let mut chat_id: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "userId" => de::field(&mut map, &mut user_id, "userId")?,
-                        "type" => de::field(&mut map, &mut kind, "type")?,
-                        "chatId" => de::field(&mut map, &mut chat_id, "chatId")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for UserActivity {
+    const EXPECTING: &'static str = "struct UserActivity";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<UserActivity, A::Error> {
+        let mut user_id: Option<String> = None;
+        let mut kind: Option<InbentaActivityType> = None;
+        let mut chat_id: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "userId" => de::field(&mut map, &mut user_id, "userId")?,
+                "type" => de::field(&mut map, &mut kind, "type")?,
+                "chatId" => de::field(&mut map, &mut chat_id, "chatId")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(UserActivity {
-                    user_id: de::required(user_id, "userId")?,
-                    kind: de::required(kind, "type")?,
-                    chat_id: chat_id.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(UserActivity {
+            user_id: de::required(user_id, "userId")?,
+            kind: de::required(kind, "type")?,
+            chat_id: chat_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1900,37 +1833,34 @@ pub struct MessageReceived {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for MessageReceived {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = MessageReceived;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct MessageReceived")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MessageReceived, A::Error> {
-                let mut message: Option<InbentaMessage> = None;
-                let mut event_id: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "message" => de::field(&mut map, &mut message, "message")?,
-                        "eventId" => de::field(&mut map, &mut event_id, "eventId")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for MessageReceived {
+    const EXPECTING: &'static str = "struct MessageReceived";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<MessageReceived, A::Error> {
+        let mut message: Option<InbentaMessage> = None;
+        let mut event_id: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "message" => de::field(&mut map, &mut message, "message")?,
+                "eventId" => de::field(&mut map, &mut event_id, "eventId")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(MessageReceived {
-                    message: de::required(message, "message")?,
-                    event_id: event_id.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(MessageReceived {
+            message: de::required(message, "message")?,
+            event_id: event_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -1956,40 +1886,37 @@ pub struct MessageRead {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for MessageRead {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = MessageRead;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct MessageRead")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MessageRead, A::Error> {
-                let mut message: Option<InbentaMessage> = None;
-                let mut event_id: Option<Option<String>> = None;
-                let mut user_id: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "message" => de::field(&mut map, &mut message, "message")?,
-                        "eventId" => de::field(&mut map, &mut event_id, "eventId")?,
-                        "userId" => de::field(&mut map, &mut user_id, "userId")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for MessageRead {
+    const EXPECTING: &'static str = "struct MessageRead";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<MessageRead, A::Error> {
+        let mut message: Option<InbentaMessage> = None;
+        let mut event_id: Option<Option<String>> = None;
+        let mut user_id: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "message" => de::field(&mut map, &mut message, "message")?,
+                "eventId" => de::field(&mut map, &mut event_id, "eventId")?,
+                "userId" => de::field(&mut map, &mut user_id, "userId")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(MessageRead {
-                    message: de::required(message, "message")?,
-                    event_id: event_id.flatten(),
-                    user_id: user_id.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(MessageRead {
+            message: de::required(message, "message")?,
+            event_id: event_id.flatten(),
+            user_id: user_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -2016,40 +1943,35 @@ pub struct ChatClosed {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ChatClosed {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ChatClosed;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ChatClosed")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChatClosed, A::Error> {
-                let mut chat_id: Option<String> = None;
-                let mut user_id: Option<String> = None;
-                let mut extra_data: Option<Option<Map>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chatId" => de::field(&mut map, &mut chat_id, "chatId")?,
-                        "userId" => de::field(&mut map, &mut user_id, "userId")?,
-                        "extraData" => de::field(&mut map, &mut extra_data, "extraData")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ChatClosed {
+    const EXPECTING: &'static str = "struct ChatClosed";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<ChatClosed, A::Error> {
+        let mut chat_id: Option<String> = None;
+        let mut user_id: Option<String> = None;
+        let mut extra_data: Option<Option<Map>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chatId" => de::field(&mut map, &mut chat_id, "chatId")?,
+                "userId" => de::field(&mut map, &mut user_id, "userId")?,
+                "extraData" => de::field(&mut map, &mut extra_data, "extraData")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ChatClosed {
-                    chat_id: de::required(chat_id, "chatId")?,
-                    user_id: de::required(user_id, "userId")?,
-                    extra_data: extra_data.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ChatClosed {
+            chat_id: de::required(chat_id, "chatId")?,
+            user_id: de::required(user_id, "userId")?,
+            extra_data: extra_data.flatten(),
+            extra,
+        })
     }
 }
 
@@ -2079,42 +2001,39 @@ pub struct ChatIntervened {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ChatIntervened {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ChatIntervened;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ChatIntervened")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChatIntervened, A::Error> {
-                let mut interventor: Option<InbentaUser> = None;
-                let mut chat: Option<Option<InbentaChat>> = None;
-                let mut intervened_users: Option<Option<Vec<InbentaUser>>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "interventor" => de::field(&mut map, &mut interventor, "interventor")?,
-                        "chat" => de::field(&mut map, &mut chat, "chat")?,
-                        "intervenedUsers" => {
-                            de::field(&mut map, &mut intervened_users, "intervenedUsers")?
-                        }
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ChatIntervened {
+    const EXPECTING: &'static str = "struct ChatIntervened";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ChatIntervened, A::Error> {
+        let mut interventor: Option<InbentaUser> = None;
+        let mut chat: Option<Option<InbentaChat>> = None;
+        let mut intervened_users: Option<Option<Vec<InbentaUser>>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "interventor" => de::field(&mut map, &mut interventor, "interventor")?,
+                "chat" => de::field(&mut map, &mut chat, "chat")?,
+                "intervenedUsers" => {
+                    de::optional_list(&mut map, &mut intervened_users, "intervenedUsers")?
                 }
-                Ok(ChatIntervened {
-                    interventor: de::required(interventor, "interventor")?,
-                    chat: chat.flatten(),
-                    intervened_users: intervened_users.flatten(),
-                    extra,
-                })
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ChatIntervened {
+            interventor: de::required(interventor, "interventor")?,
+            chat: chat.flatten(),
+            intervened_users: intervened_users.flatten(),
+            extra,
+        })
     }
 }
 
@@ -2135,34 +2054,31 @@ pub struct ForeverAlone {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ForeverAlone {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ForeverAlone;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ForeverAlone")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ForeverAlone, A::Error> {
-                let mut chat_id: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chatId" => de::field(&mut map, &mut chat_id, "chatId")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ForeverAlone {
+    const EXPECTING: &'static str = "struct ForeverAlone";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ForeverAlone, A::Error> {
+        let mut chat_id: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chatId" => de::field(&mut map, &mut chat_id, "chatId")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ForeverAlone {
-                    chat_id: chat_id.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ForeverAlone {
+            chat_id: chat_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -2193,42 +2109,37 @@ pub struct QueueUpdate {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for QueueUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = QueueUpdate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct QueueUpdate")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<QueueUpdate, A::Error> {
-                let mut queue_position: Option<u32> = None;
-                let mut waiting_time: Option<Option<f64>> = None;
-                let mut chat_id: Option<Option<String>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "queuePosition" => {
-                            de::field(&mut map, &mut queue_position, "queuePosition")?
-                        }
-                        "waitingTime" => de::field(&mut map, &mut waiting_time, "waitingTime")?,
-                        "chatId" => de::field(&mut map, &mut chat_id, "chatId")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for QueueUpdate {
+    const EXPECTING: &'static str = "struct QueueUpdate";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<QueueUpdate, A::Error> {
+        let mut queue_position: Option<u32> = None;
+        let mut waiting_time: Option<Option<f64>> = None;
+        let mut chat_id: Option<Option<String>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "queuePosition" => de::field(&mut map, &mut queue_position, "queuePosition")?,
+                "waitingTime" => de::field(&mut map, &mut waiting_time, "waitingTime")?,
+                "chatId" => de::field(&mut map, &mut chat_id, "chatId")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(QueueUpdate {
-                    queue_position: de::required(queue_position, "queuePosition")?,
-                    waiting_time: waiting_time.flatten(),
-                    chat_id: chat_id.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(QueueUpdate {
+            queue_position: de::required(queue_position, "queuePosition")?,
+            waiting_time: waiting_time.flatten(),
+            chat_id: chat_id.flatten(),
+            extra,
+        })
     }
 }
 
@@ -2250,37 +2161,34 @@ pub struct ChatTimerExpiryAlert {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for ChatTimerExpiryAlert {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = ChatTimerExpiryAlert;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ChatTimerExpiryAlert")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChatTimerExpiryAlert, A::Error> {
-                let mut chat_id: Option<String> = None;
-                let mut time_left: Option<u64> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chatId" => de::field(&mut map, &mut chat_id, "chatId")?,
-                        "timeLeft" => de::field(&mut map, &mut time_left, "timeLeft")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for ChatTimerExpiryAlert {
+    const EXPECTING: &'static str = "struct ChatTimerExpiryAlert";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<ChatTimerExpiryAlert, A::Error> {
+        let mut chat_id: Option<String> = None;
+        let mut time_left: Option<u64> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chatId" => de::field(&mut map, &mut chat_id, "chatId")?,
+                "timeLeft" => de::field(&mut map, &mut time_left, "timeLeft")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(ChatTimerExpiryAlert {
-                    chat_id: de::required(chat_id, "chatId")?,
-                    time_left: de::required(time_left, "timeLeft")?,
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(ChatTimerExpiryAlert {
+            chat_id: de::required(chat_id, "chatId")?,
+            time_left: de::required(time_left, "timeLeft")?,
+            extra,
+        })
     }
 }
 
@@ -2304,37 +2212,32 @@ pub struct SystemInfo {
 // Same errors as `#[derive(Deserialize)]`: `duplicate field`, `missing field`.
 impl<'de> Deserialize<'de> for SystemInfo {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = SystemInfo;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct SystemInfo")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SystemInfo, A::Error> {
-                let mut chat_id: Option<Option<String>> = None;
-                let mut data: Option<Option<InbentaSystemInfoData>> = None;
-                let mut extra = Map::new();
-                while let Some(key) = map.next_key::<de::Key<'de>>()? {
-                    match key.as_str() {
-                        "chatId" => de::field(&mut map, &mut chat_id, "chatId")?,
-                        "data" => de::field(&mut map, &mut data, "data")?,
-                        _ => {
-                            let unknown = map.next_value()?;
-                            extra.insert(key.into_owned(), unknown);
-                        }
-                    }
+        de::fields(deserializer)
+    }
+}
+
+impl de::Fields for SystemInfo {
+    const EXPECTING: &'static str = "struct SystemInfo";
+    #[inline]
+    fn visit_fields<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<SystemInfo, A::Error> {
+        let mut chat_id: Option<Option<String>> = None;
+        let mut data: Option<Option<InbentaSystemInfoData>> = None;
+        let mut extra = Map::new();
+        while let Some(key) = map.next_key::<de::Key<'de>>()? {
+            match key.as_str() {
+                "chatId" => de::field(&mut map, &mut chat_id, "chatId")?,
+                "data" => de::field(&mut map, &mut data, "data")?,
+                _ => {
+                    let unknown = map.next_value()?;
+                    extra.insert(key.into_owned(), unknown);
                 }
-                Ok(SystemInfo {
-                    chat_id: chat_id.flatten(),
-                    data: data.flatten(),
-                    extra,
-                })
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(SystemInfo {
+            chat_id: chat_id.flatten(),
+            data: data.flatten(),
+            extra,
+        })
     }
 }
 

@@ -56,7 +56,7 @@ impl<'de, U: Union> Visitor<'de> for UnionVisitor<U> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<U, A::Error> {
-        let mut before: Vec<(Key<'de>, Aside<'de>)> = Vec::new();
+        let mut before = Before::default();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             let value: Aside<'de> = map.next_value()?;
             let tag = match value {
@@ -70,8 +70,10 @@ impl<'de, U: Union> Visitor<'de> for UnionVisitor<U> {
                 if U::VARIANTS_READ_TAG {
                     before.push((key, Aside::Str(tag.clone())));
                 }
+                let Before { inline, len, spill } = &mut before;
                 let fields = Resume {
-                    before: before.into_iter(),
+                    inline: inline[..*len].iter_mut(),
+                    spill: spill.drain(..),
                     value: None,
                     rest: map,
                 };
@@ -95,10 +97,42 @@ impl<'de, U: Union> Visitor<'de> for UnionVisitor<U> {
     }
 }
 
+/// How many fields read before the tag are kept in place (more go to a vector).
+const INLINE: usize = 4;
+
+/// The fields read before the tag: the first [`INLINE`] in place, in the visitor's frame
+/// (an event's tag usually follows `id`, `custom_id` and `created_at`: no allocation),
+/// any more in a vector. [`Resume`] borrows them, so they are never moved.
+#[derive(Default)]
+struct Before<'de> {
+    inline: [Option<(Key<'de>, Aside<'de>)>; INLINE],
+    len: usize,
+    spill: Vec<(Key<'de>, Aside<'de>)>,
+}
+
+impl<'de> Before<'de> {
+    /// Keeps a field read before the tag. (`inline`: it is called from the union's visitor,
+    /// which is instantiated in the crates that decode, where a plain function of this
+    /// crate would not be inlined.)
+    #[inline]
+    fn push(&mut self, field: (Key<'de>, Aside<'de>)) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => {
+                *slot = Some(field);
+                self.len += 1;
+            }
+            None => self.spill.push(field),
+        }
+    }
+}
+
 /// The fields kept aside, as a map (of a repeated field, the last one counts).
-fn collect(fields: Vec<(Key<'_>, Aside<'_>)>) -> Map<String, Value> {
-    fields
+fn collect(fields: Before<'_>) -> Map<String, Value> {
+    let Before { inline, spill, .. } = fields;
+    inline
         .into_iter()
+        .flatten()
+        .chain(spill)
         .map(|(key, value)| (key.into_owned(), value.into_value()))
         .collect()
 }
@@ -246,14 +280,17 @@ fn without_position(message: &str) -> &str {
 
 /// The fields of a tagged object for its variant: those read before the tag, then the
 /// rest of the object, still in the input.
-struct Resume<'de, A> {
-    before: std::vec::IntoIter<(Key<'de>, Aside<'de>)>,
+struct Resume<'b, 'de, A> {
+    /// The fields of [`Before`] kept in place, taken as they are handed out.
+    inline: std::slice::IterMut<'b, Option<(Key<'de>, Aside<'de>)>>,
+    /// Then those of its vector.
+    spill: std::vec::Drain<'b, (Key<'de>, Aside<'de>)>,
     /// The value of the field of `before` whose key was just handed out.
     value: Option<Aside<'de>>,
     rest: A,
 }
 
-impl<'de, A: MapAccess<'de>> Deserializer<'de> for Resume<'de, A> {
+impl<'de, A: MapAccess<'de>> Deserializer<'de> for Resume<'_, 'de, A> {
     type Error = A::Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, A::Error> {
@@ -267,14 +304,18 @@ impl<'de, A: MapAccess<'de>> Deserializer<'de> for Resume<'de, A> {
     }
 }
 
-impl<'de, A: MapAccess<'de>> MapAccess<'de> for Resume<'de, A> {
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Resume<'_, 'de, A> {
     type Error = A::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, A::Error> {
-        let Some((key, value)) = self.before.next() else {
+        let field = match self.inline.next() {
+            Some(slot) => slot.take(),
+            None => self.spill.next(),
+        };
+        let Some((key, value)) = field else {
             return self.rest.next_key_seed(seed);
         };
         self.value = Some(value);

@@ -152,6 +152,9 @@ fn unknown_and_missing_tags_keep_every_field() {
         r#"{"depth":3,"type":"hologram","id":"E1"}"#,
         r#"{"depth":3,"id":"E1"}"#,
         r#"{"depth":3,"type":7}"#,
+        // More fields before the tag than are kept in place: the rest are kept too.
+        r#"{"a":1,"b":"two","c":[3],"d":{"e":4},"f":null,"g":"s\u0031","type":"hologram","h":8}"#,
+        r#"{"a":1,"b":"two","c":[3],"d":{"e":4},"f":null,"g":"s\u0031"}"#,
     ] {
         let event: Event = serde_json::from_str(text).unwrap();
         assert!(matches!(event, Event::Unknown(_)), "{text}");
