@@ -49,12 +49,17 @@ pub(crate) async fn write_frames<S>(
             shared.faults().count_random_drop();
         }
     };
+    // An order met while taking the frames queued behind another: handled next.
+    let mut pending: Option<Outgoing> = None;
     loop {
-        let out = tokio::select! {
-            biased;
-            () = cutoff.cut_off() => return,
-            () = sleep_until_opt(dies_at) => return chaos_drop(&cutoff),
-            out = rx.recv() => out,
+        let out = match pending.take() {
+            Some(order) => Some(order),
+            None => tokio::select! {
+                biased;
+                () = cutoff.cut_off() => return,
+                () = sleep_until_opt(dies_at) => return chaos_drop(&cutoff),
+                out = rx.recv() => out,
+            },
         };
         let message = match out {
             None => break,
@@ -73,10 +78,28 @@ pub(crate) async fn write_frames<S>(
                 continue;
             }
         };
+        // Without a chaos plan counting frames, the frames already queued behind this
+        // one (a response and the pushes it caused) go out in the same write: one
+        // `sendto` and one wake-up of the client for all of them.
+        let mut order = None;
         let sent = tokio::select! {
             biased;
             () = cutoff.cut_off() => return,
-            sent = sink.send(message) => sent,
+            sent = async {
+                sink.feed(message).await?;
+                if frames_left.is_none() {
+                    while let Some(next) = rx.try_recv() {
+                        match next {
+                            Outgoing::Text(text) => sink.feed(Message::text(text)).await?,
+                            other => {
+                                order = Some(other);
+                                break;
+                            }
+                        }
+                    }
+                }
+                sink.flush().await
+            } => sent,
         };
         if sent.is_err() {
             break;
@@ -86,6 +109,9 @@ pub(crate) async fn write_frames<S>(
             if *left == 0 {
                 return chaos_drop(&cutoff);
             }
+        }
+        if let Some(order) = order {
+            pending = Some(order);
         }
     }
     tokio::select! {
