@@ -262,12 +262,15 @@ fn render_requests(out: &mut String, results: &Results, part: &str) {
              3.4 for all three clients, as lc-sdk-js speaks it); the SDK is \
              `lc_rtm::RtmClient` with the typed `Transport::call`, the raw client writes \
              hand-built frames and matches responses by `request_id` \
-             (`serde_json::Value`)"
+             (`serde_json::Value`), reading into a buffer of the SDK's size \
+             (`RtmConfig::read_buffer_size`, 16 KiB) as the criterion baseline does"
         }
         _ => {
             "`list_routing_statuses` over HTTPS (HTTP/1.1 keep-alive, API 3.4); the SDK is \
              `lc_web::WebClient` with the typed `Transport::call`, the raw client a \
-             hyper-util legacy client with hyper-rustls POSTing the body by hand"
+             hyper-util legacy client with hyper-rustls POSTing the body by hand, with \
+             the SDK's connector and pool settings (60 s idle timeout) as the criterion \
+             baseline has"
         }
     };
     let targets = match part {
@@ -489,7 +492,7 @@ fn render_idle(out: &mut String, results: &Results) {
             out,
             "\nWhat a connection holds (by allocation site, 1,000 idle customer \
              connections, release build): the read buffer (`RtmConfig::read_buffer_size`, \
-             16 KiB; the raw row keeps tungstenite's default of 128 KiB), the engine's \
+             16 KiB; the raw row reads into a buffer of the same size), the engine's \
              task (5.4 KiB: its connecting state boxed, so that only the serving state \
              stays) and the first block of its request channel (3.0 KiB); for a \
              `CustomerClient` also the task that turns pushes into events (4.8 KiB), the \
