@@ -150,7 +150,9 @@ fn incoming_event<'a>(frame: &Frame<'a>, text: &str) -> Result<IncomingEvent<'a>
 /// Fails on a response that is not the successful answer to `request_id`.
 fn check_response(frame: &Frame<'_>, request_id: &str, text: &str) -> Result {
     if frame.request_id.as_deref() != Some(request_id) {
-        return Err(format!("a response to another request than {request_id}: {text}"));
+        return Err(format!(
+            "a response to another request than {request_id}: {text}"
+        ));
     }
     if frame.success != Some(true) {
         return Err(format!("{request_id} failed: {text}"));
@@ -160,7 +162,8 @@ fn check_response(frame: &Frame<'_>, request_id: &str, text: &str) -> Result {
 
 /// A WebSocket to `url` with lc-rtm's read buffer size, logged in with `token`.
 async fn logged_in(url: &str, token: &str) -> Ws {
-    let connect = Connect::default().read_buffer_size(lc_rtm::RtmConfig::default().read_buffer_size);
+    let connect =
+        Connect::default().read_buffer_size(lc_rtm::RtmConfig::default().read_buffer_size);
     let mut ws = raw_rtm::open(url, connect).await;
     raw_rtm::login(&mut ws, &format!("Bearer {token}")).await;
     ws
@@ -247,11 +250,17 @@ pub(crate) fn routing(options: RoutingOptions) -> Result {
             task.abort();
         }
         if let Some(problem) = problems.first() {
-            return Err(format!("{} customers failed, first: {problem}", problems.len()));
+            return Err(format!(
+                "{} customers failed, first: {problem}",
+                problems.len()
+            ));
         }
         let failed = failures.load(Ordering::SeqCst);
         if failed > 0 {
-            let first = first_failure.lock().unwrap_or_else(|p| p.into_inner()).take();
+            let first = first_failure
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take();
             return Err(format!(
                 "{failed} agents failed, first: {}",
                 first.unwrap_or_default()
