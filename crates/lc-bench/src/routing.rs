@@ -361,3 +361,58 @@ async fn answer(mut ws: Ws) -> Result {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_response_passes_only_as_the_successful_answer_to_its_request() {
+        let ok = r#"{"request_id":"m3","action":"send_event","type":"response","success":true,"payload":{"event_id":"e1"}}"#;
+        let read = frame(ok).expect("a response frame");
+        assert_eq!(read.kind, "response");
+        assert!(check_response(&read, "m3", ok).is_ok());
+        assert!(check_response(&read, "m4", ok).is_err(), "another request");
+        let failed = r#"{"request_id":"m3","action":"send_event","type":"response","success":false,"payload":{"error":{"type":"validation","message":"no"}}}"#;
+        let read = frame(failed).expect("a failure frame");
+        assert!(check_response(&read, "m3", failed).is_err(), "a failure");
+        assert!(frame("not json").is_err());
+        assert!(frame(r#"{"action":"x"}"#).is_err(), "no type");
+    }
+
+    #[test]
+    fn an_incoming_event_push_gives_its_chat_and_message_text() {
+        let push = r#"{"action":"incoming_event","type":"push","payload":{"chat_id":"C\"1","thread_id":"T1","event":{"id":"e","created_at":"x","type":"message","text":"r\u00e9","author_id":"a@b"}}}"#;
+        let read = frame(push).expect("a push frame");
+        assert_eq!(
+            (read.kind.as_ref(), read.action.as_ref()),
+            ("push", "incoming_event")
+        );
+        let event = incoming_event(&read, push).expect("an incoming_event payload");
+        assert_eq!(event.chat_id, "C\"1", "escaped text is unescaped");
+        assert_eq!(event.message(), Some("ré"));
+        let system = r#"{"action":"incoming_event","type":"push","payload":{"chat_id":"C1","event":{"type":"system_message","text":"joined"}}}"#;
+        let read = frame(system).expect("a push frame");
+        let event = incoming_event(&read, system).expect("an incoming_event payload");
+        assert_eq!(event.message(), None, "not a message");
+        let wrong = r#"{"action":"incoming_event","type":"push","payload":{"chat_id":"C1"}}"#;
+        let read = frame(wrong).expect("a push frame");
+        assert!(incoming_event(&read, wrong).is_err(), "no event");
+    }
+
+    #[test]
+    fn a_message_request_is_the_json_the_sandbox_expects() {
+        let Message::Text(text) = send_message("r7", "C\"1", "re") else {
+            panic!("a text frame");
+        };
+        let sent: serde_json::Value = serde_json::from_str(text.as_str()).expect("JSON");
+        assert_eq!(
+            sent,
+            serde_json::json!({
+                "request_id": "r7",
+                "action": "send_event",
+                "payload": {"chat_id": "C\"1", "event": {"type": "message", "text": "re"}},
+            })
+        );
+    }
+}
