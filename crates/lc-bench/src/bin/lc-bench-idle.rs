@@ -7,7 +7,7 @@
 //! `customer` (`lc_customer::CustomerClient::connect`, the row), `rtm` (a bare
 //! `lc_rtm::RtmClient<CustomerSession>`: the RTM engine's share) or `raw` (a
 //! tokio-tungstenite WebSocket with the engine's read buffer size, after a hand-written
-//! login: the floor).
+//! login, read by a task of its own: what the socket and its buffers cost by themselves).
 
 #![allow(clippy::print_stdout)] // the result line is the output
 
