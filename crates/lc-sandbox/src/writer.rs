@@ -14,6 +14,11 @@ use tokio::time::{Instant, sleep_until};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
+/// The most bytes of frames a writer takes from its queue for one write, past the first:
+/// frames taken leave the queue's count ([`crate::out_queue::MAX_QUEUED_BYTES`]), so a
+/// client that does not read is still cut at about that bound.
+const MAX_BATCH_BYTES: usize = 64 * 1024;
+
 /// Gives a connection's writer `grace` to write what is still queued, then stops it: a
 /// writer stuck on a client that does not read must not keep its queue.
 pub(crate) async fn finish(mut writer: tokio::task::JoinHandle<()>, grace: std::time::Duration) {
@@ -87,10 +92,17 @@ pub(crate) async fn write_frames<S>(
             () = cutoff.cut_off() => return,
             sent = async {
                 sink.feed(message).await?;
+                let mut batch = 0;
                 if frames_left.is_none() {
-                    while let Some(next) = rx.try_recv() {
+                    while batch < MAX_BATCH_BYTES {
+                        let Some(next) = rx.try_recv() else {
+                            break;
+                        };
                         match next {
-                            Outgoing::Text(text) => sink.feed(Message::text(text)).await?,
+                            Outgoing::Text(text) => {
+                                batch += text.len();
+                                sink.feed(Message::text(text)).await?;
+                            }
                             other => {
                                 order = Some(other);
                                 break;
