@@ -262,12 +262,15 @@ fn render_requests(out: &mut String, results: &Results, part: &str) {
              3.4 for all three clients, as lc-sdk-js speaks it); the SDK is \
              `lc_rtm::RtmClient` with the typed `Transport::call`, the raw client writes \
              hand-built frames and matches responses by `request_id` \
-             (`serde_json::Value`)"
+             (`serde_json::Value`), reading into a buffer of the SDK's size \
+             (`RtmConfig::read_buffer_size`, 16 KiB) as the criterion baseline does"
         }
         _ => {
             "`list_routing_statuses` over HTTPS (HTTP/1.1 keep-alive, API 3.4); the SDK is \
              `lc_web::WebClient` with the typed `Transport::call`, the raw client a \
-             hyper-util legacy client with hyper-rustls POSTing the body by hand"
+             hyper-util legacy client with hyper-rustls POSTing the body by hand, with \
+             the SDK's connector and pool settings (60 s idle timeout) as the criterion \
+             baseline has"
         }
     };
     let targets = match part {
@@ -547,7 +550,7 @@ fn render_idle(out: &mut String, results: &Results) {
             out,
             "\nWhat a connection holds (by allocation site, 1,000 idle customer \
              connections, release build): the read buffer (`RtmConfig::read_buffer_size`, \
-             16 KiB; the raw row keeps tungstenite's default of 128 KiB), the engine's \
+             16 KiB; the raw row reads into a buffer of the same size), the engine's \
              task (5.4 KiB: its connecting state boxed, so that only the serving state \
              stays) and the first block of its request channel (3.0 KiB); for a \
              `CustomerClient` also the task that turns pushes into events (4.8 KiB), the \
@@ -624,8 +627,11 @@ fn render_routing(out: &mut String, results: &Results) {
          multi-thread runtime) against the sandbox process (ws://, API 3.6): each customer \
          sends a message, its agent receives the `incoming_event` push and answers, the \
          customer receives the answer's push and sends the next; {} round trips, each two \
-         messages routed. The load generator shares the 2 cores with the sandbox. Target: \
-         ≥ 20,000 messages/s.\n",
+         messages routed. The load generator reads each frame into a small struct of the \
+         fields it checks, borrowed from the frame, and fails the run on a response that \
+         does not answer its request or succeed and on a message pushed for another chat \
+         (`crates/lc-bench/src/routing.rs`). It shares the 2 cores with the sandbox. \
+         Target: ≥ 20,000 messages/s.\n",
         format_count(pairs),
         format_count(trips),
     );
@@ -656,8 +662,7 @@ const ROUTING_PROFILE: &str = "\
 The last column is the ceiling of this setup: 2 cores divided by the CPU both processes \
 spend per message, the rate they would reach with the machine to themselves (other \
 builds shared it during these runs, so the wall-clock rate is lower). The target needs \
-under 100 µs of CPU per message for sandbox and load generator together; the load \
-generator alone (1,000 clients decoding every frame as a `Value`) spends about 60 µs.
+under 100 µs of CPU per message for sandbox and load generator together.
 
 Before the indexes, a `perf record -g` of the sandbox showed linear scans of every \
 connection and every chat under the state lock: 39% `memcmp` (string ids compared in \
@@ -669,12 +674,17 @@ Now `State` indexes the logged-in connections by user id (kept by `set_principal
 `on_connection_closed`) and `Chats` the active customer chats per agent (the chats \
 changed through `get_mut`/`insert`/`remove` are recounted before a count is read); push \
 delivery visits only the connections of the audience's users, `pick_agent` reads the \
-counts. Debug builds check both indexes against a rebuild after every action. A profile \
-of the exchange now shows no scan: about half of the sandbox's time is the writers' \
-`sendto` (one per frame) and the rest the wake-ups of the connection tasks, encoding and \
-the allocator; routing a new chat still visits every agent once (setup only). Flushing \
-a response and the pushes queued with it in one write saved too little to show through \
-the noise here (sandbox CPU per message 63–77 µs over three runs, against 72–78 µs).
+counts. Debug builds check both indexes against a rebuild after every action. The next \
+profile showed tungstenite zero-filling its 128 KiB read buffer before every read (12% \
+of the sandbox's samples in that `memset` alone, `BytesMut::resize`): the sockets \
+now read into 16 KiB, as the SDK does (a longer frame still gets room for its whole \
+length). A connection's writer now writes the frames queued together (a response and \
+the pushes it caused) in one flush, and its reader no longer takes the state lock and \
+sets a new timer for every frame (the idle timer is moved only when it fires early). \
+What is left (profile of the exchange): 40% the writers' `sendto` and the loopback \
+delivery it wakes, 35% handling the requests (`chat_ops::add_event` almost half of it: the \
+event stored, serialized and pushed), 13% reading the frames; routing a new chat still \
+visits every agent once (setup only).
 ";
 
 #[cfg(test)]

@@ -36,6 +36,15 @@ impl Connect {
             config: None,
         }
     }
+
+    /// The same, reading into a buffer of `size` bytes (tungstenite's default: 128 KiB,
+    /// zero-filled before every read) instead; a longer message still gets room for its
+    /// whole length.
+    pub fn read_buffer_size(mut self, size: usize) -> Self {
+        let config = self.config.unwrap_or_default();
+        self.config = Some(config.read_buffer_size(size));
+        self
+    }
 }
 
 /// Opens a WebSocket to `url` (Nagle off, as the SDK does) as `connect` says.

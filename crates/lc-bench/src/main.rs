@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout)] // the result lines are the output
 
 mod roles;
+mod routing;
 mod run;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -84,7 +85,7 @@ enum Role {
     /// Pushes of one agent `RtmClient` fanned out to N subscribers.
     Fanout(roles::FanoutOptions),
     /// Customer/agent pairs exchanging messages through the sandbox.
-    Routing(roles::RoutingOptions),
+    Routing(routing::RoutingOptions),
 }
 
 fn main() -> ExitCode {
@@ -98,7 +99,7 @@ fn main() -> ExitCode {
         Role::Rtm { client, common } => roles::rtm(client, common),
         Role::Web { client, common } => roles::web(client, common),
         Role::Fanout(options) => roles::fanout(options),
-        Role::Routing(options) => roles::routing(options),
+        Role::Routing(options) => routing::routing(options),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,13 +5,13 @@ use clap::Args;
 use futures_util::StreamExt;
 use lc_bench::{Line, cpu_time, raise_open_files};
 use lc_bench_raw::rtm::{self as raw_rtm, Connect, RawRtm, ReaderRtm};
-use lc_bench_raw::web::RawWeb;
+use lc_bench_raw::web::{ENGINE_POOL_IDLE_TIMEOUT, RawWeb};
 use lc_protocol::agent::{AgentPush, ListRoutingStatuses};
 use lc_protocol::id::Token;
 use lc_protocol::{ApiVersion, Transport};
 use lc_rtm::{AgentSession, RtmClient, RtmConfig, RtmEvent, Tls};
 use lc_sandbox::{NewAgent, NewCustomer, Sandbox, SelfSigned};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -151,6 +151,13 @@ impl RequestOptions {
     }
 }
 
+/// How the raw RTM clients connect: trusting `tls`, with the SDK engine's read buffer
+/// size (`RtmConfig::read_buffer_size`), as the criterion baselines of lc-rtm do, so that
+/// only the protocol work differs.
+fn raw_connect(tls: &Tls) -> Connect {
+    Connect::tls(tls.client_config()).read_buffer_size(RtmConfig::default().read_buffer_size)
+}
+
 /// `count` RTM `list_routing_statuses` over one logged-in agent connection (API 3.4, as
 /// lc-sdk-js speaks it).
 pub(crate) fn rtm(client: Client, options: RequestOptions) -> Result {
@@ -180,8 +187,7 @@ pub(crate) fn rtm(client: Client, options: RequestOptions) -> Result {
             Client::Raw => {
                 let url = format!("{}/v3.4/agent/rtm/ws", options.url);
                 let bearer = format!("Bearer {}", options.token);
-                let mut raw =
-                    RawRtm::login_with(&url, &bearer, Connect::tls(tls.client_config())).await;
+                let mut raw = RawRtm::login_with(&url, &bearer, raw_connect(&tls)).await;
                 let raw = tokio::sync::Mutex::new(&mut raw);
                 options
                     .measure(|| async { raw.lock().await.requests(options.in_flight).await })
@@ -190,8 +196,7 @@ pub(crate) fn rtm(client: Client, options: RequestOptions) -> Result {
             Client::Reader => {
                 let url = format!("{}/v3.4/agent/rtm/ws", options.url);
                 let bearer = format!("Bearer {}", options.token);
-                let mut reader =
-                    ReaderRtm::login(&url, &bearer, Connect::tls(tls.client_config())).await;
+                let mut reader = ReaderRtm::login(&url, &bearer, raw_connect(&tls)).await;
                 let reader = tokio::sync::Mutex::new(&mut reader);
                 options
                     .measure(|| async { reader.lock().await.requests(options.in_flight).await })
@@ -235,7 +240,7 @@ pub(crate) fn web(client: Client, options: RequestOptions) -> Result {
                     format!("{}/v3.4/agent/action/list_routing_statuses", options.url),
                     &format!("Bearer {}", options.token),
                     tls.client_config(),
-                    None,
+                    Some(ENGINE_POOL_IDLE_TIMEOUT),
                 );
                 options
                     .measure(|| {
@@ -322,7 +327,8 @@ pub(crate) fn fanout(options: FanoutOptions) -> Result {
             "{}/v3.6/customer/rtm/ws?organization_id={}",
             options.ws, options.org
         );
-        let mut customer = raw_rtm::open(&url, Connect::default()).await;
+        let connect = Connect::default().read_buffer_size(RtmConfig::default().read_buffer_size);
+        let mut customer = raw_rtm::open(&url, connect).await;
         raw_rtm::login(&mut customer, &format!("Bearer {}", options.customer_token)).await;
         let chat = start_chat(&mut customer).await;
         // Skip what the chat's start pushed.
@@ -369,7 +375,7 @@ pub(crate) fn fanout(options: FanoutOptions) -> Result {
 }
 
 /// Sends `start_chat` and returns the new chat's id.
-async fn start_chat(ws: &mut raw_rtm::Ws) -> String {
+pub(crate) async fn start_chat(ws: &mut raw_rtm::Ws) -> String {
     let frame = json!({"request_id": "start", "action": "start_chat", "payload": {}});
     raw_rtm::send(ws, frame.to_string()).await;
     loop {
@@ -386,146 +392,8 @@ async fn start_chat(ws: &mut raw_rtm::Ws) -> String {
     }
 }
 
-/// The options of `lc-bench routing`.
-#[derive(Debug, Args)]
-pub(crate) struct RoutingOptions {
-    /// The sandbox's `ws://host:port`.
-    #[arg(long)]
-    ws: String,
-    /// The organization id.
-    #[arg(long)]
-    org: String,
-    /// The agents' tokens, one a line.
-    #[arg(long)]
-    agents: PathBuf,
-    /// The customers' tokens, one a line (as many as agents).
-    #[arg(long)]
-    customers: PathBuf,
-    /// Round trips each customer makes.
-    #[arg(long, default_value_t = 10)]
-    rounds: u64,
-}
-
 /// Reads the tokens of `path`, one a line.
 pub(crate) fn tokens(path: &Path) -> Result<Vec<String>> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(text.lines().map(str::to_owned).collect())
-}
-
-/// Customer/agent pairs on raw connections (the load generator is kept cheap so that the
-/// sandbox gets the CPU): each customer starts a chat, then sends `rounds` messages, each
-/// once the agent's answer to the previous one arrived; agents answer every customer
-/// message. Prints `lc-bench measuring` when every chat is started, then the row.
-pub(crate) fn routing(options: RoutingOptions) -> Result {
-    raise_open_files();
-    let agents = tokens(&options.agents)?;
-    let customers = tokens(&options.customers)?;
-    let runtime = Flavour::Multi.runtime();
-    runtime.block_on(async {
-        // Logins 50 at a time (the sandbox closes a connection idle for 30 s, so the
-        // setup must not take that long).
-        let setup = Arc::new(tokio::sync::Semaphore::new(50));
-        let mut logins = Vec::new();
-        for token in agents {
-            let url = format!("{}/v3.6/agent/rtm/ws", options.ws);
-            let setup = setup.clone();
-            logins.push(tokio::spawn(async move {
-                let _permit = setup.acquire().await;
-                let mut ws = raw_rtm::open(&url, Connect::default()).await;
-                raw_rtm::login(&mut ws, &format!("Bearer {token}")).await;
-                ws
-            }));
-        }
-        let mut agent_tasks = Vec::new();
-        for login in logins {
-            let ws = login.await.map_err(|e| e.to_string())?;
-            agent_tasks.push(tokio::spawn(answer(ws)));
-        }
-        let pairs = customers.len();
-        let ready = Arc::new(tokio::sync::Barrier::new(pairs + 1));
-        let start = Arc::new(tokio::sync::Barrier::new(pairs + 1));
-        let mut customer_tasks = Vec::new();
-        for token in customers {
-            let url = format!(
-                "{}/v3.6/customer/rtm/ws?organization_id={}",
-                options.ws, options.org
-            );
-            let (setup, ready, start, rounds) =
-                (setup.clone(), ready.clone(), start.clone(), options.rounds);
-            customer_tasks.push(tokio::spawn(async move {
-                let permit = setup.acquire().await;
-                let mut ws = raw_rtm::open(&url, Connect::default()).await;
-                raw_rtm::login(&mut ws, &format!("Bearer {token}")).await;
-                let chat = start_chat(&mut ws).await;
-                drop(permit);
-                ready.wait().await;
-                start.wait().await;
-                for n in 0..rounds {
-                    let frame = json!({
-                        "request_id": format!("m{n}"),
-                        "action": "send_event",
-                        "payload": {"chat_id": chat, "event": {"type": "message", "text": "hi"}},
-                    });
-                    raw_rtm::send(&mut ws, frame.to_string()).await;
-                    loop {
-                        let frame = raw_rtm::next_json(&mut ws)
-                            .await
-                            .expect("the connection stays open");
-                        if frame["type"] == "push"
-                            && frame["action"] == "incoming_event"
-                            && frame["payload"]["event"]["text"] == "re"
-                        {
-                            break;
-                        }
-                    }
-                }
-                ws
-            }));
-        }
-        ready.wait().await;
-        emit(&Line::new("measuring"));
-        // Let the parent read the sandbox's CPU first.
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let wall = Instant::now();
-        let cpu = cpu_time();
-        start.wait().await;
-        let mut kept = Vec::new();
-        for task in customer_tasks {
-            kept.push(task.await.map_err(|e| e.to_string())?);
-        }
-        let wall = wall.elapsed();
-        let cpu = cpu_time() - cpu;
-        emit(
-            &Line::new("row")
-                .field("pairs", pairs)
-                .field("round_trips", pairs as u64 * options.rounds)
-                .field("wall_us", wall.as_micros())
-                .field("client_cpu_us", cpu.as_micros()),
-        );
-        for task in agent_tasks {
-            task.abort();
-        }
-        Ok(())
-    })
-}
-
-/// An agent connection answering every customer message `hi` with `re`.
-async fn answer(mut ws: raw_rtm::Ws) {
-    let mut next = 0u64;
-    while let Some(frame) = raw_rtm::next_json(&mut ws).await {
-        if frame["type"] != "push" || frame["action"] != "incoming_event" {
-            continue;
-        }
-        let payload: &Value = &frame["payload"];
-        if payload["event"]["text"] != "hi" {
-            continue;
-        }
-        next += 1;
-        let reply = json!({
-            "request_id": format!("r{next}"),
-            "action": "send_event",
-            "payload": {"chat_id": payload["chat_id"], "event": {"type": "message", "text": "re"}},
-        });
-        raw_rtm::send(&mut ws, reply.to_string()).await;
-    }
 }

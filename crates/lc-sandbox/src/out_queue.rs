@@ -106,8 +106,8 @@ impl OutQueue {
 }
 
 impl OutReceiver {
-    /// The next queued item if there is one now (the fuzzer's in-process connections).
-    #[cfg(feature = "fuzzing")]
+    /// The next queued item if there is one now (the writer's batch, the fuzzer's
+    /// in-process connections).
     pub(crate) fn try_recv(&mut self) -> Option<Outgoing> {
         let out = self.rx.try_recv().ok()?;
         self.queued.fetch_sub(cost(&out), Ordering::SeqCst);

@@ -83,6 +83,18 @@ struct Queued {
     delay: Duration,
 }
 
+/// Who the console's journal names as the author of the frames read from a connection:
+/// kept between frames instead of looked up in the state for each.
+#[derive(Debug, Default)]
+struct Journaled {
+    /// The user logged in on the connection when last looked up.
+    user: Option<String>,
+    /// Whether `user` is still who is logged in: someone was, no login was read since,
+    /// and no request waited in the worker's queue (a delayed login) when it was looked
+    /// up. A login only ever replaces who is logged in.
+    fresh: bool,
+}
+
 /// The reader side of one connection.
 struct Conn {
     id: ConnId,
@@ -208,41 +220,54 @@ impl Conn {
         S: AsyncRead + AsyncWrite + Unpin,
     {
         let timing = self.shared.timing;
-        let login_deadline = Instant::now() + timing.login_deadline;
         let mut last_frame = Instant::now();
         let mut shutdown = self.shared.shutdown.clone();
+        // Once logged in, a connection stays logged in (a login only replaces who is).
+        let mut logged_in = false;
+        let mut journal = Journaled::default();
+        // The timer is not moved at every frame: when it fires before the idle timeout
+        // (frames came meanwhile), it is set again to the new deadline.
+        let deadline = sleep_until(Instant::now() + timing.login_deadline);
+        tokio::pin!(deadline);
         loop {
-            let deadline = if self.logged_in() {
-                last_frame + timing.idle_timeout
-            } else {
-                login_deadline
-            };
             tokio::select! {
                 biased;
                 () = self.cutoff.cut_off() => break,
-                message = stream.next() => match message {
-                    Some(Ok(Message::Text(text))) => {
-                        last_frame = Instant::now();
-                        self.on_text(text.as_str());
-                    }
-                    Some(Ok(Message::Binary(data))) => {
-                        last_frame = Instant::now();
-                        match std::str::from_utf8(&data) {
-                            Ok(text) => self.on_text(text),
-                            Err(_) => self.reply_malformed("binary frame is not UTF-8"),
+                message = stream.next() => {
+                    match message {
+                        Some(Ok(Message::Text(text))) => {
+                            last_frame = Instant::now();
+                            self.on_text(text.as_str(), &mut journal);
+                        }
+                        Some(Ok(Message::Binary(data))) => {
+                            last_frame = Instant::now();
+                            match std::str::from_utf8(&data) {
+                                Ok(text) => self.on_text(text, &mut journal),
+                                Err(_) => self.reply_malformed("binary frame is not UTF-8"),
+                            }
+                        }
+                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => {
+                            last_frame = Instant::now();
+                        }
+                        Some(Ok(Message::Frame(_))) => {}
+                        Some(Ok(Message::Close(_))) | None => break,
+                        Some(Err(err)) => {
+                            tracing::debug!(conn = self.id, %err, "WebSocket read failed");
+                            break;
                         }
                     }
-                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => last_frame = Instant::now(),
-                    Some(Ok(Message::Frame(_))) => {}
-                    Some(Ok(Message::Close(_))) | None => break,
-                    Some(Err(err)) => {
-                        tracing::debug!(conn = self.id, %err, "WebSocket read failed");
-                        break;
+                    if !logged_in && self.logged_in() {
+                        // From now on the idle timeout, not the login deadline.
+                        logged_in = true;
+                        deadline.as_mut().reset(last_frame + timing.idle_timeout);
                     }
-                },
-                _ = sleep_until(deadline) => {
+                }
+                () = &mut deadline => {
                     // A delayed login may have completed while waiting for the deadline.
-                    if self.logged_in() && Instant::now() < last_frame + timing.idle_timeout {
+                    logged_in = logged_in || self.logged_in();
+                    let idle_at = last_frame + timing.idle_timeout;
+                    if logged_in && Instant::now() < idle_at {
+                        deadline.as_mut().reset(idle_at);
                         continue;
                     }
                     crate::state::close_conn(&self.shared.lock(), self.id, "connection_timeout");
@@ -269,12 +294,22 @@ impl Conn {
 
     /// Handles a text frame now, or queues it when a response delay is armed; refuses it
     /// when [`MAX_PENDING`] requests are already waiting.
-    fn on_text(&self, text: &str) {
-        crate::console::hooks::read(&self.shared, self.id, text);
+    fn on_text(&self, text: &str, journal: &mut Journaled) {
+        if crate::console::hooks::reading(&self.shared) {
+            if !journal.fresh {
+                let waiting = self.pending.load(Ordering::SeqCst);
+                journal.user = crate::console::hooks::user_of(&self.shared, self.id);
+                journal.fresh = waiting == 0 && journal.user.is_some();
+            }
+            crate::console::hooks::read(&self.shared, self.id, journal.user.as_deref(), text);
+        }
         let request = match livechat::decode_request(text) {
             Ok(request) => request,
             Err(problem) => return self.reply_malformed(&problem.to_string()),
         };
+        if request.action == "login" {
+            journal.fresh = false;
+        }
         let pending = self.pending.load(Ordering::SeqCst);
         if pending >= MAX_PENDING {
             let error = ApiError::new(ErrorType::PendingRequestsLimitReached);
@@ -479,7 +514,7 @@ impl InProcess {
 
     /// Handles one text frame as the reader of a WebSocket does.
     pub(crate) fn on_text(&self, text: &str) {
-        self.conn.on_text(text);
+        self.conn.on_text(text, &mut Journaled::default());
     }
 
     /// Whether the state still knows the connection.

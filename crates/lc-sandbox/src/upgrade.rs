@@ -15,6 +15,11 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 /// A server-side WebSocket on an upgraded hyper connection.
 pub(crate) type ServerSocket = WebSocketStream<TokioIo<Upgraded>>;
 
+/// The read buffer of a socket. tungstenite zero-fills the free room of its read buffer
+/// before every read (128 KiB by default, the largest cost of a small frame's read); a
+/// frame longer than this still gets room for its whole length.
+const READ_BUFFER_SIZE: usize = 16 << 10;
+
 /// Answers the handshake of `req` with `101 Switching Protocols` and, once the
 /// connection is upgraded, runs `serve` on the socket (frames up to `max_frame` bytes).
 /// `None` when `req` is not a WebSocket handshake.
@@ -35,6 +40,7 @@ where
         match on_upgrade.await {
             Ok(upgraded) => {
                 let config = WebSocketConfig::default()
+                    .read_buffer_size(READ_BUFFER_SIZE)
                     .max_message_size(Some(max_frame))
                     .max_frame_size(Some(max_frame));
                 let io = TokioIo::new(upgraded);

@@ -14,6 +14,11 @@ use tokio::time::{Instant, sleep_until};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
+/// The most bytes of frames a writer takes from its queue for one write, past the first:
+/// frames taken leave the queue's count ([`crate::out_queue::MAX_QUEUED_BYTES`]), so a
+/// client that does not read is still cut at about that bound.
+const MAX_BATCH_BYTES: usize = 64 * 1024;
+
 /// Gives a connection's writer `grace` to write what is still queued, then stops it: a
 /// writer stuck on a client that does not read must not keep its queue.
 pub(crate) async fn finish(mut writer: tokio::task::JoinHandle<()>, grace: std::time::Duration) {
@@ -49,12 +54,17 @@ pub(crate) async fn write_frames<S>(
             shared.faults().count_random_drop();
         }
     };
+    // An order met while taking the frames queued behind another: handled next.
+    let mut pending: Option<Outgoing> = None;
     loop {
-        let out = tokio::select! {
-            biased;
-            () = cutoff.cut_off() => return,
-            () = sleep_until_opt(dies_at) => return chaos_drop(&cutoff),
-            out = rx.recv() => out,
+        let out = match pending.take() {
+            Some(order) => Some(order),
+            None => tokio::select! {
+                biased;
+                () = cutoff.cut_off() => return,
+                () = sleep_until_opt(dies_at) => return chaos_drop(&cutoff),
+                out = rx.recv() => out,
+            },
         };
         let message = match out {
             None => break,
@@ -73,10 +83,35 @@ pub(crate) async fn write_frames<S>(
                 continue;
             }
         };
+        // Without a chaos plan counting frames, the frames already queued behind this
+        // one (a response and the pushes it caused) go out in the same write: one
+        // `sendto` and one wake-up of the client for all of them.
+        let mut order = None;
         let sent = tokio::select! {
             biased;
             () = cutoff.cut_off() => return,
-            sent = sink.send(message) => sent,
+            sent = async {
+                sink.feed(message).await?;
+                let mut batch = 0;
+                if frames_left.is_none() {
+                    while batch < MAX_BATCH_BYTES {
+                        let Some(next) = rx.try_recv() else {
+                            break;
+                        };
+                        match next {
+                            Outgoing::Text(text) => {
+                                batch += text.len();
+                                sink.feed(Message::text(text)).await?;
+                            }
+                            other => {
+                                order = Some(other);
+                                break;
+                            }
+                        }
+                    }
+                }
+                sink.flush().await
+            } => sent,
         };
         if sent.is_err() {
             break;
@@ -86,6 +121,9 @@ pub(crate) async fn write_frames<S>(
             if *left == 0 {
                 return chaos_drop(&cutoff);
             }
+        }
+        if let Some(order) = order {
+            pending = Some(order);
         }
     }
     tokio::select! {

@@ -6,7 +6,8 @@
 //! `(live heap after − before) / connections`. `--kind` says what a connection is:
 //! `customer` (`lc_customer::CustomerClient::connect`, the row), `rtm` (a bare
 //! `lc_rtm::RtmClient<CustomerSession>`: the RTM engine's share) or `raw` (a
-//! tokio-tungstenite WebSocket after a hand-written login: the floor).
+//! tokio-tungstenite WebSocket with the engine's read buffer size, after a hand-written
+//! login, read by a task of its own: what the socket and its buffers cost by themselves).
 
 #![allow(clippy::print_stdout)] // the result line is the output
 
@@ -193,9 +194,10 @@ async fn connect(kind: Kind, config: &CustomerConfig, raw_url: &str, token: Stri
             Held::Rtm(client)
         }
         Kind::Raw => {
-            let (mut ws, _) = tokio_tungstenite::connect_async_with_config(raw_url, None, true)
-                .await
-                .expect("the sandbox accepts the WebSocket");
+            // Nagle off and the engine's read buffer size, as the other raw baselines.
+            let connect = lc_bench_raw::rtm::Connect::default()
+                .read_buffer_size(RtmConfig::default().read_buffer_size);
+            let mut ws = lc_bench_raw::rtm::open(raw_url, connect).await;
             let login = serde_json::json!({
                 "request_id": "login",
                 "action": "login",

@@ -19,19 +19,29 @@ pub(crate) fn watch(shared: &Shared, conn: ConnId) {
     }
 }
 
-/// Journals a frame read from connection `conn`, with the user logged in on it.
-pub(crate) fn read(shared: &Shared, conn: ConnId, frame: &str) {
-    let journal = &shared.console.journal;
-    if !journal.enabled() {
-        return;
-    }
-    let user = shared.lock().conns.get(&conn).and_then(|c| {
+/// Whether the frames read from the RTM connections are journaled (the console is on).
+pub(crate) fn reading(shared: &Shared) -> bool {
+    shared.console.journal.enabled()
+}
+
+/// The user logged in on connection `conn`, as the journal names it (`None`: nobody yet).
+pub(crate) fn user_of(shared: &Shared, conn: ConnId) -> Option<String> {
+    shared.lock().conns.get(&conn).and_then(|c| {
         c.principal
             .as_ref()
             .map(Principal::user_id_str)
             .map(str::to_owned)
-    });
-    journal.record(conn, user.as_deref(), Direction::In, frame);
+    })
+}
+
+/// Journals a frame read from connection `conn`, with `user`, the user logged in on it
+/// (the reader keeps it from [`user_of`] between frames).
+pub(crate) fn read(shared: &Shared, conn: ConnId, user: Option<&str>, frame: &str) {
+    let journal = &shared.console.journal;
+    if !journal.enabled() {
+        return;
+    }
+    journal.record(conn, user, Direction::In, frame);
 }
 
 /// Journals one Web call of the Agent or Customer API (`None`: the console is off, or

@@ -301,6 +301,45 @@ async fn the_journal_shows_each_connections_requests_responses_and_pushes() {
 }
 
 #[tokio::test]
+async fn frames_read_after_another_login_on_a_connection_are_journaled_under_its_user() {
+    let world = console_world().await;
+    let web = Web::new(&world.sandbox);
+    let other = world
+        .sandbox
+        .create_agent(NewAgent::new("jones@example.com").name("Agent Jones"));
+    let mut rtm = world.agent_rtm("3.6").await;
+    // Request ids: 1 the login as smith, 2 and 3 read as smith (3: the login as jones),
+    // 4 and 5 read as jones.
+    rtm.ok("list_routing_statuses", json!({})).await;
+    rtm.ok("login", json!({"token": other.bearer().expose()}))
+        .await;
+    rtm.ok("list_routing_statuses", json!({})).await;
+    rtm.ok("list_routing_statuses", json!({})).await;
+    let entries = get(&web, "journal").await["entries"].clone();
+    let read: Vec<(String, String)> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "request" && e["direction"] == "in")
+        .map(|e| {
+            (
+                e["request_id"].as_str().unwrap_or_default().to_owned(),
+                e["user"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    for (id, user) in [
+        ("2", "smith@example.com"),
+        ("3", "smith@example.com"),
+        ("4", "jones@example.com"),
+        ("5", "jones@example.com"),
+    ] {
+        let expected = (id.to_owned(), user.to_owned());
+        assert!(read.contains(&expected), "{expected:?} not in {read:?}");
+    }
+}
+
+#[tokio::test]
 async fn dropping_and_disconnecting_through_the_admin_api_ends_connections_as_documented() {
     let world = console_world().await;
     let web = Web::new(&world.sandbox);
