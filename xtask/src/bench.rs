@@ -357,8 +357,9 @@ pub(crate) fn render(
          Each SDK figure is compared with a baseline measured in the same process run, \
          against the same in-process `lc-sandbox` on 127.0.0.1: a raw tokio-tungstenite \
          or hyper-util client with hand-built frames, or plain `serde_json::Value` for the \
-         codec. Figures are criterion medians; absolute numbers depend on the machine, \
-         the ratios are the claim.\n"
+         codec. Figures are criterion medians (the codec rows in CPU time of the \
+         measuring thread, each side decoding on a thread of its own; the request rows in \
+         wall time); absolute numbers depend on the machine, the ratios are the claim.\n"
     );
     let _ = writeln!(
         out,

@@ -222,6 +222,9 @@ pub(crate) fn web(client: Client, options: RequestOptions) -> Result {
                     .version(ApiVersion::V3_4);
                 let mut config = lc_web::WebConfig::default();
                 config.tls = tls;
+                // HTTP/1.1, as the raw client and lc-sdk-js speak it (the SDK's default
+                // over TLS is HTTP/2 where the server offers it).
+                config.http2 = false;
                 let web =
                     lc_web::WebClient::new(session, Token::new(options.token.clone()), config);
                 let action = ListRoutingStatuses::new();
