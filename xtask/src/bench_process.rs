@@ -270,7 +270,7 @@ fn render_requests(out: &mut String, results: &Results, part: &str) {
              `lc_web::WebClient` with the typed `Transport::call` and \
              `WebConfig::http2(false)`, so that it speaks HTTP/1.1 as the other two clients \
              do (its default over TLS is HTTP/2 where the server offers it, which costs \
-             more CPU per request: see below), the raw client a \
+             more CPU per request: see \"What changed the figures\"), the raw client a \
              hyper-util legacy client with hyper-rustls POSTing the body by hand, with \
              the SDK's connector and pool settings (60 s idle timeout) as the criterion \
              baseline has"
