@@ -402,7 +402,7 @@ fn render_js_floor(out: &mut String, results: &Results, part: &str) {
         };
         missed |= sdk / js > target;
         let current = find("raw", in_flight, "current")
-            .map(|raw| format!(", {} on the current-thread runtime", format_ratio(raw / js)))
+            .map(|raw| format!(" ({} on a current-thread runtime)", format_ratio(raw / js)))
             .unwrap_or_default();
         floors.push(format!(
             "{} with {in_flight} in flight{current}",
@@ -417,11 +417,12 @@ fn render_js_floor(out: &mut String, results: &Results, part: &str) {
         "\nWhy SDK ÷ JS stays above {}: the raw client does only the socket work of a \
          request (its frame or body written, its response read and parsed as a \
          `serde_json::Value`, nothing typed, no reader task, no timeouts), so it is about \
-         the least a Rust client on tokio spends per request on this machine; in this run it \
-         costs {} of lc-sdk-js. Where that is above the target, no client reaches the \
-         target here: most of a request's CPU is the kernel's (the loopback write that wakes \
-         the peer, the read, the poll of the socket), which Node pays too. What the SDK adds \
-         on top of that floor is the SDK ÷ raw column.",
+         the least a Rust client on tokio spends per request on this machine. On the \
+         default multi-thread runtime it costs, of lc-sdk-js's CPU in this run, {}. Where \
+         that is above the target, no client on that runtime reaches the target here: most \
+         of a request's CPU is the kernel's (the loopback write that wakes the peer, the \
+         read, the poll of the socket), which Node pays too. What the SDK adds on top of \
+         that floor is the SDK ÷ raw column.",
         format_ratio(target),
         floors.join(" and ")
     );
@@ -759,7 +760,7 @@ lc-bench routing pairs=1000 round_trips=10000 wall_us=2000000 sandbox_cpu_us=100
         // Missed against JS at 10 in flight (6 / 20 µs): the raw client's own ratios to
         // JS are given (10 / 100 µs, 4 / 20 µs).
         assert!(
-            report.contains("costs 0.10× with 1 in flight and 0.20× with 10 in flight of"),
+            report.contains("in this run, 0.10× with 1 in flight and 0.20× with 10 in flight."),
             "{report}"
         );
         // Web without JS: the ratio to JS is a dash.
