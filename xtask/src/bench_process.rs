@@ -177,6 +177,31 @@ fn cpu_per_request(line: &Line) -> Option<f64> {
     Some(line.number("cpu_us")? * 1e3 / line.number("requests")?)
 }
 
+/// The client CPU per request of `client` in the `part` row for `in_flight` requests in
+/// flight on the runtime `flavour` (`node` for lc-sdk-js), when that row ran.
+fn cpu_of(
+    results: &Results,
+    part: &str,
+    client: &str,
+    in_flight: &str,
+    flavour: &str,
+) -> Option<f64> {
+    results
+        .lines
+        .iter()
+        .find(|l| {
+            l.is(
+                part,
+                &[
+                    ("client", client),
+                    ("in_flight", in_flight),
+                    ("flavour", flavour),
+                ],
+            )
+        })
+        .and_then(cpu_per_request)
+}
+
 /// `met` or `**not met**`.
 fn verdict(met: bool) -> &'static str {
     if met { "met" } else { "**not met**" }
@@ -301,22 +326,7 @@ fn render_requests(out: &mut String, results: &Results, part: &str) {
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
     for in_flight in ["1", "10"] {
-        let find = |client: &str, flavour: &str| {
-            results
-                .lines
-                .iter()
-                .find(|l| {
-                    l.is(
-                        part,
-                        &[
-                            ("client", client),
-                            ("in_flight", in_flight),
-                            ("flavour", flavour),
-                        ],
-                    )
-                })
-                .and_then(cpu_per_request)
-        };
+        let find = |client: &str, flavour: &str| cpu_of(results, part, client, in_flight, flavour);
         let js_cpu = find("js", "node");
         for (flavour, label) in [
             ("multi", "multi-thread (default)"),
@@ -375,20 +385,7 @@ fn render_requests(out: &mut String, results: &Results, part: &str) {
 fn render_js_floor(out: &mut String, results: &Results, part: &str) {
     let target = if part == "rtm" { RTM_VS_JS } else { WEB_VS_JS };
     let find = |client: &str, in_flight: &str, flavour: &str| {
-        results
-            .lines
-            .iter()
-            .find(|l| {
-                l.is(
-                    part,
-                    &[
-                        ("client", client),
-                        ("in_flight", in_flight),
-                        ("flavour", flavour),
-                    ],
-                )
-            })
-            .and_then(cpu_per_request)
+        cpu_of(results, part, client, in_flight, flavour)
     };
     let mut missed = false;
     let mut floors = Vec::new();
@@ -437,22 +434,7 @@ fn render_reader_floor(out: &mut String, results: &Results) {
             ("multi", "multi-thread (default)"),
             ("current", "current-thread"),
         ] {
-            let find = |client: &str| {
-                results
-                    .lines
-                    .iter()
-                    .find(|l| {
-                        l.is(
-                            "rtm",
-                            &[
-                                ("client", client),
-                                ("in_flight", in_flight),
-                                ("flavour", flavour),
-                            ],
-                        )
-                    })
-                    .and_then(cpu_per_request)
-            };
+            let find = |client: &str| cpu_of(results, "rtm", client, in_flight, flavour);
             let (Some(sdk), Some(raw), Some(reader)) = (find("sdk"), find("raw"), find("reader"))
             else {
                 continue;
