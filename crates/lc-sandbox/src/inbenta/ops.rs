@@ -178,9 +178,14 @@ pub(crate) fn start_inactivity(ctx: &Ctx<'_>, chat_id: &str) {
     };
     let hub = ctx.hub.clone();
     let (app, chat) = (ctx.app.clone(), chat_id.to_owned());
+    // The state this timer belongs to: a loaded state replacing it ends the timer.
+    let era = ctx.st.restores;
     ctx.hub.spawn(async move {
         let last_message = |hub: &Hub| {
             let st = hub.lock();
+            if st.restores != era {
+                return None;
+            }
             let chat = st.apps.get(&app).and_then(|a| a.chats.get(&chat));
             chat.filter(|c| !c.closed).map(|c| c.last_message)
         };

@@ -248,6 +248,9 @@ pub(crate) fn restore(hub: &Arc<Hub>, snap: InbentaSnap) {
         conn.cutoff.cut();
     }
     st.resume_ids_after(snap.ids_issued);
+    // The inactivity timers of the chats replaced here end (each open chat gets its own
+    // again below), so that a chat kept under the same id is not alerted twice.
+    st.restores += 1;
     st.apps = snap
         .apps
         .into_iter()

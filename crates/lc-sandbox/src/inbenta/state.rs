@@ -31,6 +31,8 @@ pub(crate) struct InbState {
     pub(crate) apps: HashMap<String, AppRec>,
     pub(crate) conns: HashMap<ConnId, ConnRec>,
     next_id: u64,
+    /// How many times a loaded state replaced this one: the timers started before end.
+    pub(crate) restores: u64,
 }
 
 impl InbState {

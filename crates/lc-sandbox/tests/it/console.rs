@@ -907,3 +907,29 @@ async fn a_queued_inbenta_chat_imported_is_taken_by_the_first_agent_online() {
     assert_eq!(joined["user"]["id"], ann.id);
     other.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_state_imported_twice_into_the_same_sandbox_alerts_an_idle_chat_once() {
+    use crate::common::inbenta::{Rest, Ws, create_chat};
+    let world = console_world().await;
+    let sandbox = &world.sandbox;
+    let web = Web::new(sandbox);
+    let idle =
+        NewInbentaApp::new("app-t").inactivity(Duration::from_millis(300), Duration::from_secs(5));
+    sandbox.create_inbenta_app(idle);
+    let rest = Rest::new(sandbox);
+    let (bob, token) = rest.new_user("app-t", "Bob").await;
+    let mut ws = Ws::connect(sandbox, "app-t", &token).await;
+    let chat = create_chat(&mut ws, &bob).await;
+    let exported = get(&web, "state").await;
+    // Each import replaces the chat with itself; the timers of the one replaced end.
+    for _ in 0..2 {
+        let put = admin(&web, Method::PUT, "state", exported.clone()).await;
+        assert_eq!(put.status, StatusCode::OK, "{}", put.json());
+    }
+    let mut ws = Ws::connect(sandbox, "app-t", &token).await;
+    let alert = ws.push("chat:timer:expiryAlert").await;
+    assert_eq!(alert["chatId"], chat);
+    ws.no_push("chat:timer:expiryAlert", Duration::from_millis(600))
+        .await;
+}
