@@ -25,9 +25,10 @@ pub(super) enum Writer {
     /// anything else.
     Owed(String),
     /// Callers' frames are buffered, not flushed yet (this request id is the last one):
-    /// the caller that buffered the first flushes them all when its task runs again, so
-    /// that requests made together leave in one write. Others join meanwhile. If that
-    /// caller goes away first, the engine task flushes them (as [`Writer::Owed`]).
+    /// the caller that buffered the first flushes them all, at once or, while requests
+    /// come together, once its task ran again, so that requests made together leave in
+    /// one write. Others join meanwhile. If that caller goes away first, or the batch is
+    /// still open at a heartbeat, the engine task flushes them (as [`Writer::Owed`]).
     Batch(String),
 }
 
