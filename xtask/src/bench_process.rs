@@ -245,7 +245,11 @@ pub(crate) fn render(results: &Results) -> String {
          (`getrusage(RUSAGE_SELF)`, or Node's `process.cpuUsage()`, read before and after \
          the measured loop, after a warm-up). Rust clients run on `#[tokio::main]`'s \
          default runtime (multi-thread, one worker per core: 2 here), which is the row \
-         judged against the target; a current-thread runtime is shown beside it. The \
+         judged against the target; a current-thread runtime is shown beside it. Each \
+         Rust client is called from a task spawned on its runtime, as applications and \
+         the criterion benches call it (not from `block_on`'s own future, which runs \
+         outside the runtime's workers, so that on a multi-thread runtime every wake-up \
+         of it crosses threads). The \
          process part took {:.0} s.\n",
         results.seconds
     );

@@ -151,6 +151,16 @@ impl RequestOptions {
     }
 }
 
+/// Runs `work` as a task on `runtime` and waits for it: clients are called from a
+/// spawned task, as applications call them (and as the criterion benches do), not from
+/// `block_on`'s future, which runs outside the runtime's workers (on a multi-thread
+/// runtime every wake-up of it crosses threads).
+fn in_task(runtime: &tokio::runtime::Runtime, work: impl Future<Output = ()> + Send + 'static) {
+    runtime
+        .block_on(runtime.spawn(work))
+        .expect("the client task runs to its end");
+}
+
 /// How the raw RTM clients connect: trusting `tls`, with the SDK engine's read buffer
 /// size (`RtmConfig::read_buffer_size`), as the criterion baselines of lc-rtm do, so that
 /// only the protocol work differs.
@@ -163,7 +173,7 @@ fn raw_connect(tls: &Tls) -> Connect {
 pub(crate) fn rtm(client: Client, options: RequestOptions) -> Result {
     let tls = options.tls()?;
     let runtime = options.flavour.runtime();
-    runtime.block_on(async {
+    in_task(&runtime, async move {
         match client {
             Client::Sdk => {
                 let session = AgentSession::agent()
@@ -214,7 +224,7 @@ pub(crate) fn web(client: Client, options: RequestOptions) -> Result {
     }
     let tls = options.tls()?;
     let runtime = options.flavour.runtime();
-    runtime.block_on(async {
+    in_task(&runtime, async move {
         match client {
             Client::Sdk => {
                 let session = lc_web::AgentSession::agent()
