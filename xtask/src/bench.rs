@@ -6,8 +6,9 @@
 //! comes from one whole run.
 //!
 //! Every benchmark group has two functions, `baseline` (a raw tokio-tungstenite / hyper
-//! client, or plain `serde_json::Value`) and `sdk`, measured in the same process run.
-//! The report gives each SDK figure as a ratio to its baseline, read from criterion's
+//! client, or plain `serde_json::Value`) and `sdk`, measured in the same process run;
+//! the RTM groups have a third, `reader` (the raw client with a reader task). The report
+//! gives each SDK figure as a ratio to its baseline, read from criterion's
 //! `<group>/<function>/new/estimates.json` (the median).
 
 use std::fmt::Write as _;
@@ -31,6 +32,8 @@ pub(crate) struct Bench {
     pub(crate) what: &'static str,
     /// Requests per iteration for throughput groups; `None` for latency groups.
     pub(crate) per_iteration: Option<u64>,
+    /// Whether the group also measures `reader`, the raw client with a reader task.
+    pub(crate) reader: bool,
 }
 
 impl Bench {
@@ -39,6 +42,7 @@ impl Bench {
             group,
             what,
             per_iteration: None,
+            reader: false,
         }
     }
 
@@ -47,6 +51,15 @@ impl Bench {
             group,
             what,
             per_iteration: Some(requests),
+            reader: false,
+        }
+    }
+
+    /// The same group, measuring `reader` too.
+    const fn with_reader(self) -> Bench {
+        Bench {
+            reader: true,
+            ..self
         }
     }
 }
@@ -56,12 +69,14 @@ pub(crate) const BENCHES: &[Bench] = &[
     Bench::latency(
         "rtm_round_trip",
         "RTM `list_routing_statuses`, one request at a time (raw tokio-tungstenite vs `RtmClient::call`)",
-    ),
+    )
+    .with_reader(),
     Bench::throughput(
         "rtm_pipelined_10",
         10,
         "RTM `list_routing_statuses`, 10 in flight on one connection",
-    ),
+    )
+    .with_reader(),
     Bench::latency(
         "web_round_trip",
         "Web `list_routing_statuses`, one request at a time (raw hyper-util vs `WebClient::call`)",
@@ -95,15 +110,22 @@ pub(crate) struct Measured {
     pub(crate) bench: Bench,
     pub(crate) baseline_ns: f64,
     pub(crate) sdk_ns: f64,
+    /// The raw client with a reader task, where the group measures it.
+    pub(crate) reader_ns: Option<f64>,
 }
 
 impl Measured {
     /// SDK ÷ baseline: of the time per request for latency groups, of requests per
     /// second for throughput groups.
     pub(crate) fn ratio(&self) -> f64 {
+        self.ratio_of(self.sdk_ns, self.baseline_ns)
+    }
+
+    /// `ns` ÷ `base` in the sense of [`Measured::ratio`].
+    fn ratio_of(&self, ns: f64, base: f64) -> f64 {
         match self.bench.per_iteration {
-            None => self.sdk_ns / self.baseline_ns,
-            Some(_) => self.baseline_ns / self.sdk_ns,
+            None => ns / base,
+            Some(_) => base / ns,
         }
     }
 
@@ -235,6 +257,7 @@ fn criterion(root: &Path, target: &Path, started: SystemTime) -> Result<Vec<Meas
             bench: *bench,
             baseline_ns: read("baseline")?,
             sdk_ns: read("sdk")?,
+            reader_ns: bench.reader.then(|| read("reader")).transpose()?,
         });
     }
     Ok(measured)
@@ -321,6 +344,46 @@ pub(crate) fn format_rate(per_second: f64) -> String {
     format!("{grouped} req/s")
 }
 
+/// The groups that measure the raw client with a reader task: the SDK beside it.
+fn render_readers(out: &mut String, measured: &[Measured]) {
+    let rows: Vec<_> = measured
+        .iter()
+        .filter_map(|row| Some((row, row.reader_ns?)))
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nThe RTM groups measure a third client, `reader`: the raw client with a task of \
+         its own that reads the socket and hands each response to its caller through a \
+         oneshot (`ReaderRtm` in `crates/lc-bench-raw/src/rtm.rs`), the least a client \
+         costs that reads the socket in a task of its own, as the SDK does and must (so \
+         that pushes, heartbeats and responses nobody waits for any more are read whoever \
+         waits). The raw baseline reads its responses in the task that waits for them, \
+         which a client with pushes cannot do; between it and the reader row is the hand-over \
+         from the reading task to the caller's, between the reader row and the SDK the \
+         SDK's own work (typed decoding, request slots, timeouts).\n"
+    );
+    let _ = writeln!(
+        out,
+        "| benchmark | raw | raw + reader task | SDK | reader ÷ raw | SDK ÷ reader |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    for (row, reader_ns) in rows {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} | {} |",
+            row.bench.group,
+            row.figure(row.baseline_ns),
+            row.figure(reader_ns),
+            row.figure(row.sdk_ns),
+            format_ratio(row.ratio_of(reader_ns, row.baseline_ns)),
+            format_ratio(row.ratio_of(row.sdk_ns, reader_ns)),
+        );
+    }
+}
+
 /// A ratio as `1.12×`.
 pub(crate) fn format_ratio(ratio: f64) -> String {
     format!("{ratio:.2}×")
@@ -383,6 +446,7 @@ pub(crate) fn render(
             format_ratio(row.ratio()),
         );
     }
+    render_readers(&mut out, measured);
     let _ = writeln!(out, "\n## What each benchmark does\n");
     for row in measured {
         let _ = writeln!(out, "- `{}`: {}.", row.bench.group, row.bench.what);
@@ -503,6 +567,7 @@ mod tests {
             group,
             what: "does something",
             per_iteration,
+            reader: false,
         }
     }
 
@@ -529,6 +594,7 @@ mod tests {
             bench: bench("rtm_round_trip", None),
             baseline_ns: 40_000.0,
             sdk_ns: 50_000.0,
+            reader_ns: None,
         };
         assert!((row.ratio() - 1.25).abs() < 1e-12);
     }
@@ -539,6 +605,7 @@ mod tests {
             bench: bench("rtm_pipelined_10", Some(10)),
             baseline_ns: 100_000.0,
             sdk_ns: 125_000.0,
+            reader_ns: None,
         };
         assert!((row.ratio() - 0.8).abs() < 1e-12);
         assert_eq!(row.figure(row.baseline_ns), "100,000 req/s");
@@ -613,11 +680,13 @@ mod tests {
                 bench: bench("web_round_trip", None),
                 baseline_ns: 50_000.0,
                 sdk_ns: 55_000.0,
+                reader_ns: None,
             },
             Measured {
                 bench: bench("web_concurrent_10", Some(10)),
                 baseline_ns: 200_000.0,
                 sdk_ns: 250_000.0,
+                reader_ns: None,
             },
         ];
         let machine = Machine {
@@ -649,6 +718,40 @@ mod tests {
         assert!(report.contains(
             "`cargo bench -p lc-protocol --bench codec -p lc-rtm --bench rtm -p lc-web --bench web`"
         ));
+    }
+
+    #[test]
+    fn groups_with_a_reader_get_the_sdk_beside_it_in_the_same_sense() {
+        let measured = [
+            Measured {
+                bench: bench("rtm_round_trip", None),
+                baseline_ns: 40_000.0,
+                sdk_ns: 50_000.0,
+                reader_ns: Some(46_000.0),
+            },
+            Measured {
+                bench: bench("rtm_pipelined_10", Some(10)),
+                baseline_ns: 100_000.0,
+                sdk_ns: 125_000.0,
+                reader_ns: Some(150_000.0),
+            },
+            Measured {
+                bench: bench("web_round_trip", None),
+                baseline_ns: 50_000.0,
+                sdk_ns: 55_000.0,
+                reader_ns: None,
+            },
+        ];
+        let mut out = String::new();
+        render_readers(&mut out, &measured);
+        assert!(out.contains("| `rtm_round_trip` | 40.0 µs | 46.0 µs | 50.0 µs | 1.15× | 1.09× |"));
+        assert!(out.contains(
+            "| `rtm_pipelined_10` | 100,000 req/s | 66,667 req/s | 80,000 req/s | 0.67× | 1.20× |"
+        ));
+        assert!(!out.contains("web_round_trip"));
+        let mut none = String::new();
+        render_readers(&mut none, &measured[2..]);
+        assert!(none.is_empty(), "no reader table without a reader row");
     }
 
     #[test]

@@ -4,6 +4,9 @@
 //! - `baseline`: a raw tokio-tungstenite client that logs in with a hand-written JSON
 //!   frame, writes each request frame by hand and matches responses by `request_id`
 //!   (parsed as `serde_json::Value`).
+//! - `reader`: the same raw client with a background task that reads the socket and
+//!   hands each response to its caller through a oneshot: the least a client that reads
+//!   in a task of its own (so that pushes and heartbeats are read whoever waits) costs.
 //! - `sdk`: [`lc_rtm::RtmClient`] with the typed `Transport::call`.
 //!
 //! Two groups: `rtm_round_trip` (one request at a time: latency) and `rtm_pipelined_10`
@@ -14,7 +17,7 @@
 //! ratios of `docs/benchmarks.md`. Client CPU per request: `benches/cpu.rs`.
 
 use criterion::{Criterion, Throughput};
-use lc_bench_raw::rtm::RawRtm;
+use lc_bench_raw::rtm::{Connect, ENGINE_READ_BUFFER_SIZE, RawRtm, ReaderRtm};
 use lc_protocol::agent::ListRoutingStatuses;
 use lc_protocol::{ApiVersion, Transport};
 use lc_rtm::{AgentSession, RtmClient, RtmConfig};
@@ -25,9 +28,31 @@ use tokio::runtime::Runtime;
 /// Requests in flight in the pipelined group.
 const IN_FLIGHT: usize = 10;
 
-/// `iters` rounds of `count` requests on the baseline, run as a task on `runtime` (as
+/// A raw client of the benchmark: `count` requests in flight per call.
+trait Baseline: Send + 'static {
+    fn requests(&mut self, count: usize) -> impl Future<Output = ()> + Send + '_;
+}
+
+impl Baseline for RawRtm {
+    fn requests(&mut self, count: usize) -> impl Future<Output = ()> + Send + '_ {
+        RawRtm::requests(self, count)
+    }
+}
+
+impl Baseline for ReaderRtm {
+    fn requests(&mut self, count: usize) -> impl Future<Output = ()> + Send + '_ {
+        ReaderRtm::requests(self, count)
+    }
+}
+
+/// `iters` rounds of `count` requests on a raw client, run as a task on `runtime` (as
 /// applications run their clients); the time taken. `raw` is lent to the task.
-fn raw_loop(runtime: &Runtime, iters: u64, raw: &mut Option<RawRtm>, count: usize) -> Duration {
+fn raw_loop<C: Baseline>(
+    runtime: &Runtime,
+    iters: u64,
+    raw: &mut Option<C>,
+    count: usize,
+) -> Duration {
     let mut client = raw.take().expect("the raw client is back");
     let task = runtime.spawn(async move {
         let start = Instant::now();
@@ -78,6 +103,11 @@ fn round_trips(c: &mut Criterion) {
     let agent = sandbox.create_agent(NewAgent::new("bench@example.com"));
     let url = format!("{}/v3.6/agent/rtm/ws", sandbox.ws_url());
     let mut raw = Some(runtime.block_on(RawRtm::login(&url, agent.bearer().expose())));
+    let mut reader = Some(runtime.block_on(ReaderRtm::login(
+        &url,
+        agent.bearer().expose(),
+        Connect::default().read_buffer_size(ENGINE_READ_BUFFER_SIZE),
+    )));
     let session = AgentSession::agent()
         .base_url(sandbox.ws_url())
         .version(ApiVersion::V3_6);
@@ -94,6 +124,9 @@ fn round_trips(c: &mut Criterion) {
     group.bench_function("baseline", |b| {
         b.iter_custom(|iters| raw_loop(&runtime, iters, &mut raw, 1))
     });
+    group.bench_function("reader", |b| {
+        b.iter_custom(|iters| raw_loop(&runtime, iters, &mut reader, 1))
+    });
     group.bench_function("sdk", |b| {
         b.iter_custom(|iters| sdk_loop(&runtime, iters, &client, 1))
     });
@@ -103,6 +136,9 @@ fn round_trips(c: &mut Criterion) {
     group.throughput(Throughput::Elements(IN_FLIGHT as u64));
     group.bench_function("baseline", |b| {
         b.iter_custom(|iters| raw_loop(&runtime, iters, &mut raw, IN_FLIGHT))
+    });
+    group.bench_function("reader", |b| {
+        b.iter_custom(|iters| raw_loop(&runtime, iters, &mut reader, IN_FLIGHT))
     });
     group.bench_function("sdk", |b| {
         b.iter_custom(|iters| sdk_loop(&runtime, iters, &client, IN_FLIGHT))
