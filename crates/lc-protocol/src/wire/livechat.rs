@@ -434,24 +434,32 @@ pub fn encode_request_as(
     version: Option<ApiVersion>,
     author_id: Option<&str>,
 ) -> String {
-    to_text(&RequestOut {
-        version: version.map(ApiVersion::as_str),
-        request_id,
-        action,
-        payload,
-        author_id,
-    })
+    let room = payload.get().len() + request_id.len() + action.len();
+    to_text(
+        &RequestOut {
+            version: version.map(ApiVersion::as_str),
+            request_id,
+            action,
+            payload,
+            author_id,
+        },
+        room,
+    )
 }
 
 /// Frames a success response.
 pub fn encode_success(request_id: Option<&str>, action: &str, payload: &RawValue) -> String {
-    to_text(&ResponseOut {
-        request_id,
-        action,
-        kind: "response",
-        success: true,
-        payload,
-    })
+    let room = payload.get().len() + request_id.map_or(0, str::len) + action.len();
+    to_text(
+        &ResponseOut {
+            request_id,
+            action,
+            kind: "response",
+            success: true,
+            payload,
+        },
+        room,
+    )
 }
 
 /// Frames a failure response carrying `error`.
@@ -459,13 +467,16 @@ pub fn encode_failure(request_id: Option<&str>, action: &str, error: &ApiError) 
     let payload = ErrorBody {
         error: error.clone(),
     };
-    to_text(&ResponseOut {
-        request_id,
-        action,
-        kind: "response",
-        success: false,
-        payload,
-    })
+    to_text(
+        &ResponseOut {
+            request_id,
+            action,
+            kind: "response",
+            success: false,
+            payload,
+        },
+        0,
+    )
 }
 
 /// Frames a push.
@@ -475,19 +486,31 @@ pub fn encode_push(
     action: &str,
     payload: &RawValue,
 ) -> String {
-    to_text(&PushOut {
-        version: version.as_str(),
-        request_id,
-        action,
-        kind: "push",
-        payload,
-    })
+    let room = payload.get().len() + request_id.map_or(0, str::len) + action.len();
+    to_text(
+        &PushOut {
+            version: version.as_str(),
+            request_id,
+            action,
+            kind: "push",
+            payload,
+        },
+        room,
+    )
 }
 
-fn to_text<T: Serialize>(value: &T) -> String {
+/// The envelope's own keys and punctuation, beside the room its values take.
+const ENVELOPE_ROOM: usize = 96;
+
+/// `value` as JSON text, written into a buffer sized for `room` bytes of values plus the
+/// envelope, so that a long payload is copied once rather than through every doubling
+/// of a small buffer.
+fn to_text<T: Serialize>(value: &T, room: usize) -> String {
+    let mut text = Vec::with_capacity(room + ENVELOPE_ROOM);
     // The envelopes hold only strings, booleans and already-valid raw JSON.
-    serde_json::to_string(value)
-        .unwrap_or_else(|err| unreachable!("envelope encoding failed: {err}"))
+    serde_json::to_writer(&mut text, value)
+        .unwrap_or_else(|err| unreachable!("envelope encoding failed: {err}"));
+    String::from_utf8(text).unwrap_or_else(|err| unreachable!("serde_json writes UTF-8: {err}"))
 }
 
 /// The LiveChat dialect, with the push set `P` of one API
