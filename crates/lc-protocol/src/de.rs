@@ -65,10 +65,24 @@ where
     A: MapAccess<'de>,
     T: Deserialize<'de>,
 {
+    fill(map, slot, name, A::next_value)
+}
+
+/// Fills `slot` with what `read` takes from the map's next value; a slot already filled
+/// is a `duplicate field` error for `name`.
+fn fill<'de, A, T>(
+    map: &mut A,
+    slot: &mut Option<T>,
+    name: &'static str,
+    read: impl FnOnce(&mut A) -> Result<T, A::Error>,
+) -> Result<(), A::Error>
+where
+    A: MapAccess<'de>,
+{
     if slot.is_some() {
         return Err(de::Error::duplicate_field(name));
     }
-    *slot = Some(map.next_value()?);
+    *slot = Some(read(map)?);
     Ok(())
 }
 
@@ -170,11 +184,7 @@ where
     A: MapAccess<'de>,
     T: Deserialize<'de>,
 {
-    if slot.is_some() {
-        return Err(de::Error::duplicate_field(name));
-    }
-    *slot = Some(map.next_value::<List<T>>()?.0);
-    Ok(())
+    fill(map, slot, name, |map| Ok(map.next_value::<List<T>>()?.0))
 }
 
 /// [`field`] for an optional `Vec<T>` field (`null` is `None`), read as a [`List`].
@@ -187,11 +197,9 @@ where
     A: MapAccess<'de>,
     T: Deserialize<'de>,
 {
-    if slot.is_some() {
-        return Err(de::Error::duplicate_field(name));
-    }
-    *slot = Some(map.next_value::<Option<List<T>>>()?.map(|list| list.0));
-    Ok(())
+    fill(map, slot, name, |map| {
+        Ok(map.next_value::<Option<List<T>>>()?.map(|list| list.0))
+    })
 }
 
 /// A generated struct that keeps unknown fields in `extra`, decoded field by field from a

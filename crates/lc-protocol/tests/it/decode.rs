@@ -276,3 +276,25 @@ fn fields_before_the_tag_decode_as_after_it() {
         assert_eq!(outcome(before), outcome(after), "{before}");
     }
 }
+
+#[test]
+fn a_list_field_given_twice_is_a_duplicate_field_as_any_field() {
+    use lc_protocol::agent::push::{ChatTransferredTo, CustomerTransferredTo};
+    let err = serde_json::from_str::<CustomerTransferredTo>(r#"{"group_ids":[1],"group_ids":[2]}"#)
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with("duplicate field `group_ids`"),
+        "{err}"
+    );
+    // An optional list too, even when its first value was `null`.
+    let err = serde_json::from_str::<ChatTransferredTo>(r#"{"agent_ids":null,"agent_ids":["a"]}"#)
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with("duplicate field `agent_ids`"),
+        "{err}"
+    );
+    let once: ChatTransferredTo =
+        serde_json::from_str(r#"{"agent_ids":["a"],"group_ids":null}"#).expect("each list once");
+    assert_eq!(once.agent_ids.as_deref().map(<[_]>::len), Some(1));
+    assert_eq!(once.group_ids, None);
+}
