@@ -312,6 +312,56 @@ async fn requests_made_together_leave_in_one_write_and_are_all_answered() {
     );
 }
 
+#[tokio::test]
+async fn a_lone_request_leaves_in_the_first_poll_of_its_call() {
+    // The server tells the test the name of every request it receives, as it comes.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ws://{}/ws", listener.local_addr().unwrap());
+    let (seen, received) = std::sync::mpsc::channel::<String>();
+    let server = std::thread::spawn(move || {
+        let (tcp, _) = listener.accept().unwrap();
+        let mut ws = tokio_tungstenite::tungstenite::accept(tcp).unwrap();
+        while let Ok(message) = ws.read() {
+            let Message::Text(text) = message else {
+                continue;
+            };
+            let request = decode_request(text.as_str()).unwrap();
+            let _ = seen.send(request.name.clone());
+            let reply = format!(r#"{{"id":"{}","data":{{}}}}"#, request.id);
+            if ws.send(Message::text(reply)).is_err() {
+                break;
+            }
+        }
+    });
+    // No heartbeat during the test: nothing but the call itself may flush its frame.
+    let config = config().ping_interval(Duration::from_secs(60));
+    let client = bare_client(url, Token::new("t"), config);
+    let mut events = client.subscribe();
+    connected(&mut events, "connected").await;
+    // Requests one at a time: none waits for company.
+    for i in 0..3 {
+        let name = format!("single:{i}");
+        client.request(&name, raw("{}")).await.unwrap();
+        assert_eq!(received.recv_timeout(WAIT).unwrap(), name);
+    }
+    // Polled once and then not again: its frame must be on the wire already.
+    let mut call = Box::pin(client.request("lone", raw("{}")));
+    assert!(futures_util::FutureExt::now_or_never(call.as_mut()).is_none());
+    let arrived = tokio::task::spawn_blocking(move || received.recv_timeout(WAIT))
+        .await
+        .unwrap();
+    assert_eq!(
+        arrived.as_deref(),
+        Ok("lone"),
+        "the frame waited for another poll of its call"
+    );
+    call.await.unwrap();
+    client.close();
+    tokio::task::spawn_blocking(move || server.join().unwrap())
+        .await
+        .unwrap();
+}
+
 // ---------------------------------------------------------------------------------------
 // 2. The server's limit of 10 pending requests.
 
