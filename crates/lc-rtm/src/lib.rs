@@ -21,6 +21,12 @@
 //! - [`RtmClient::status`] ([`RtmStatus`]) and [`RtmClient::latency`], read at any time
 //!   without waiting.
 //!
+//! Requests made together (a `join_all`, several tasks) leave in one write; a lone
+//! request leaves at once. A response is read by the engine's task and handed to the
+//! caller's: called from a task spawned on the runtime, that hand-over stays on one
+//! worker thread; called from `block_on`'s own future (the body of `#[tokio::main]`),
+//! which runs outside the runtime's workers, every response wakes another thread.
+//!
 //! Settings are an [`RtmConfig`] (public fields, setters of the same names), TLS
 //! included ([`Tls`]); where to connect and how to log in is the session
 //! ([`AgentSession`], [`CustomerSession`], or any [`Session`]).
