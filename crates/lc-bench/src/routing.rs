@@ -160,10 +160,14 @@ fn check_response(frame: &Frame<'_>, request_id: &str, text: &str) -> Result {
     Ok(())
 }
 
-/// A WebSocket to `url` with lc-rtm's read buffer size, logged in with `token`.
+/// The read buffer of the load generator's connections: tungstenite zero-fills its free
+/// room before every read, and the frames read here are a few hundred bytes (a longer
+/// frame still gets room for its whole length).
+const READ_BUFFER_SIZE: usize = 4 << 10;
+
+/// A WebSocket to `url` reading into [`READ_BUFFER_SIZE`], logged in with `token`.
 async fn logged_in(url: &str, token: &str) -> Ws {
-    let connect =
-        Connect::default().read_buffer_size(lc_rtm::RtmConfig::default().read_buffer_size);
+    let connect = Connect::default().read_buffer_size(READ_BUFFER_SIZE);
     let mut ws = raw_rtm::open(url, connect).await;
     raw_rtm::login(&mut ws, &format!("Bearer {token}")).await;
     ws
@@ -173,11 +177,16 @@ async fn logged_in(url: &str, token: &str) -> Ws {
 /// `rounds` messages, each once the agent's answer to the previous one arrived; agents
 /// answer every customer message. Prints `lc-bench measuring` when every chat is
 /// started, then the row; fails when any frame was not as expected.
+///
+/// The connections run on a current-thread runtime: the generator only offers load, and
+/// one thread that takes every ready socket of a poll in turn does the same work with
+/// far fewer wake-ups than two workers that park and wake each other (and the sandbox,
+/// sent its frames in bursts, parks less often too).
 pub(crate) fn routing(options: RoutingOptions) -> Result {
     raise_open_files();
     let agents = tokens(&options.agents)?;
     let customers = tokens(&options.customers)?;
-    let runtime = Flavour::Multi.runtime();
+    let runtime = Flavour::Current.runtime();
     runtime.block_on(async {
         // Logins 50 at a time (the sandbox closes a connection idle for 30 s, so the
         // setup must not take that long).

@@ -2,7 +2,7 @@
 //! adding events, deactivating, routing.
 
 use crate::handler::{err, invalid, not_found};
-use crate::outbox::Audience;
+use crate::outbox::{Audience, Outbox};
 use crate::state::{ChatRec, ChatUserRec, Principal, State, ThreadRec};
 use crate::views;
 use lc_protocol::Api;
@@ -12,6 +12,7 @@ use lc_protocol::types::{
     Access, ConfigGroupPriority, Event, InitialUser, Properties, RoutingStatus, SystemMessageEvent,
     UserType, Visibility,
 };
+use serde::Serialize;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -441,7 +442,7 @@ pub(crate) fn add_event(
     let event_id = thread.next_event_id();
     event.stamp(event_id.clone(), created_at.clone(), Some(who.user_id()));
     event.set_visibility(Some(visibility.clone()));
-    thread.events.push(event.clone());
+    thread.events.push(event);
     if let Some(user) = chat.user_mut(who) {
         user.events_seen_up_to = Some(created_at);
     }
@@ -457,16 +458,57 @@ pub(crate) fn add_event(
             );
         }
     }
-    let agent = json!({"chat_id": chat_id, "thread_id": thread_id, "event": event});
-    let customer = (visibility == Visibility::All)
-        .then(|| json!({"chat_id": chat_id, "thread_id": thread_id, "event": views::event_view(&event, Api::Customer)}));
-    state.outbox.split(
+    let added = state
+        .chats
+        .get(chat_id)
+        .and_then(|chat| chat.threads.last())
+        .and_then(|thread| thread.events.last());
+    if let Some(event) = added {
+        push_incoming_event(
+            &mut state.outbox,
+            chat_id,
+            &thread_id,
+            event,
+            visibility == Visibility::All,
+        );
+    }
+    Ok((thread_id, event_id))
+}
+
+/// The payload of an `incoming_event` push, serialized straight from the stored event.
+#[derive(Serialize)]
+struct IncomingEventPayload<'a> {
+    chat_id: &'a ChatId,
+    thread_id: &'a ThreadId,
+    event: &'a Event,
+}
+
+/// Queues `incoming_event` of `event` in the chat's thread for the chat's agents, and for
+/// its customer too when `for_customer` (without the event's `visibility`).
+fn push_incoming_event(
+    outbox: &mut Outbox,
+    chat_id: &ChatId,
+    thread_id: &ThreadId,
+    event: &Event,
+    for_customer: bool,
+) {
+    let agent = IncomingEventPayload {
+        chat_id,
+        thread_id,
+        event,
+    };
+    let customer_event = for_customer.then(|| views::event_view(event, Api::Customer));
+    let customer = customer_event.as_ref().map(|event| IncomingEventPayload {
+        chat_id,
+        thread_id,
+        event,
+    });
+    outbox.split(
         Audience::Chat(chat_id.clone()),
         "incoming_event",
         Some(&agent),
         customer.as_ref(),
     );
-    Ok((thread_id, event_id))
 }
 
 /// Adds a system message to the last thread and queues it as `incoming_event`.
@@ -513,16 +555,9 @@ pub(crate) fn system_note(state: &mut State, chat_id: &ChatId, note: SystemNote<
         text_vars: (!note.vars.is_empty()).then_some(note.vars),
         ..SystemMessageEvent::default()
     });
-    thread.events.push(event.clone());
     let thread_id = thread.id.clone();
-    let payload = json!({"chat_id": chat_id, "thread_id": thread_id, "event": event});
-    let customer = for_customer.then(|| json!({"chat_id": chat_id, "thread_id": thread_id, "event": views::event_view(&event, Api::Customer)}));
-    state.outbox.split(
-        Audience::Chat(chat_id.clone()),
-        "incoming_event",
-        Some(&payload),
-        customer.as_ref(),
-    );
+    push_incoming_event(&mut state.outbox, chat_id, &thread_id, &event, for_customer);
+    thread.events.push(event);
 }
 
 /// The name a system message gives a user: its name, else its id (agents) or
