@@ -613,8 +613,10 @@ fn render_routing(out: &mut String, results: &Results) {
     let ceiling = 2.0 * messages / (cpu + client_cpu) * 1e6;
     let _ = writeln!(
         out,
-        "{} customer/agent pairs on raw WebSocket connections (one load-generator process, \
-         multi-thread runtime) against the sandbox process (ws://, API 3.6): each customer \
+        "{} customer/agent pairs on raw WebSocket connections (one load-generator process \
+         on a current-thread runtime, which serves every socket a poll found ready in turn, \
+         with far fewer wake-ups than two workers) against the sandbox process (ws://, API \
+         3.6): each customer \
          sends a message, its agent receives the `incoming_event` push and answers, the \
          customer receives the answer's push and sends the next; {} round trips, each two \
          messages routed. The load generator reads each frame into a small struct of the \
@@ -667,14 +669,16 @@ delivery visits only the connections of the audience's users, `pick_agent` reads
 counts. Debug builds check both indexes against a rebuild after every action. The next \
 profile showed tungstenite zero-filling its 128 KiB read buffer before every read (12% \
 of the sandbox's samples in that `memset` alone, `BytesMut::resize`): the sockets \
-now read into 16 KiB, as the SDK does (a longer frame still gets room for its whole \
-length). A connection's writer now writes the frames queued together (a response and \
+now read into 4 KiB (a longer frame still gets room for its whole length). A connection's writer now writes the frames queued together (a response and \
 the pushes it caused) in one flush, and its reader no longer takes the state lock and \
 sets a new timer for every frame (the idle timer is moved only when it fires early). \
-What is left (profile of the exchange): 40% the writers' `sendto` and the loopback \
-delivery it wakes, 35% handling the requests (`chat_ops::add_event` almost half of it: the \
-event stored, serialized and pushed), 13% reading the frames; routing a new chat still \
-visits every agent once (setup only).
+An `incoming_event` payload is serialized straight from the stored event, without a \
+`serde_json::Value` tree or a copy of the event. What is left (profile of the exchange): \
+45% the writers (33% `sendto` and the loopback delivery it wakes: two `sendto` and one \
+`recvfrom` per message, the least this exchange needs), 33% handling the requests \
+(`chat_ops::add_event` 15%, `push::deliver` 9%, the token looked up for every request \
+2%), 9% reading the frames; routing a new chat still visits every agent once (setup \
+only).
 ";
 
 #[cfg(test)]
