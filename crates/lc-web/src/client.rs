@@ -22,7 +22,6 @@ use lc_protocol::{
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Poll;
 
@@ -74,8 +73,9 @@ struct Inner {
     /// The region the server last asked for (`misdirected_request`), and the
     /// `Authorization` value of the last token: one lock per request reads both.
     shared: Mutex<Shared>,
-    /// Actions whose lifecycle headers were logged already.
-    warned: Mutex<HashSet<String>>,
+    /// Actions whose lifecycle headers were logged already: a few names, asked on every
+    /// response of an old API version, found by comparing (no hashing).
+    warned: Mutex<Vec<Box<str>>>,
 }
 
 impl std::fmt::Debug for WebClient {
@@ -142,7 +142,7 @@ impl WebClient {
                 session_region: session.region,
                 author_id: session.author_id,
                 shared: Mutex::default(),
-                warned: Mutex::new(HashSet::new()),
+                warned: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -373,10 +373,10 @@ impl WebClient {
                 .warned
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            if warned.contains(action) {
+            if warned.iter().any(|logged| **logged == *action) {
                 return;
             }
-            warned.insert(action.to_owned());
+            warned.push(action.into());
         }
         let version = self.inner.version;
         if let Some(until) = deprecation {

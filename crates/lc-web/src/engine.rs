@@ -292,8 +292,11 @@ impl HttpEngine {
             let mut attempt = 0;
             loop {
                 // Made in a block of its own: a request in scope across the await would
-                // be kept in this future, moved out or not.
-                let sent = {
+                // be kept in this future, moved out or not. The attempt's future (with its
+                // timer and the body being read) is boxed apart, so that the future of a
+                // call stays under 1 KiB: larger blocks miss the allocator's per-thread
+                // cache (about 0.8 KiB of 1.2 KiB, as a whole, took its slow path).
+                let sent = Box::pin({
                     let mut request = Request::new(Either::Left(Full::new(body.clone())));
                     *request.method_mut() = method.clone();
                     *request.uri_mut() = uri.clone();
@@ -309,7 +312,7 @@ impl HttpEngine {
                         copy
                     };
                     self.attempt(label, request, timeout)
-                };
+                });
                 let outcome = sent.await;
                 attempt += 1;
                 match self.retry_delay(&outcome, &idempotent, attempt) {
