@@ -280,13 +280,9 @@ impl HttpEngine {
         // here, it would be a 7th header and grow the map that has room for 6 (a copy
         // into a new 1.2 KiB map on every request). An empty body gets none from hyper,
         // and a length the caller set is replaced by the body's, as before.
-        let length_set = body.is_empty() || headers.contains_key(CONTENT_LENGTH);
-        if length_set {
+        if body.is_empty() || headers.contains_key(CONTENT_LENGTH) {
             headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
         }
-        // What a copy needs room for besides these: the user agent, hyper's host and,
-        // when not set here, its content length.
-        let room = if length_set { 2 } else { 3 };
         let attempts = self.inner.config.retry.max_attempts.max(1);
         async move {
             let mut attempt = 0;
@@ -300,16 +296,15 @@ impl HttpEngine {
                     let mut request = Request::new(Either::Left(Full::new(body.clone())));
                     *request.method_mut() = method.clone();
                     *request.uri_mut() = uri.clone();
-                    // The last attempt takes the headers; the others copy them, with
-                    // `room` (a clone has none and would grow).
+                    // Each attempt sends the map it finds and, unless it is the last,
+                    // leaves a clone for the next (a copy without hashing). The first
+                    // sends the caller's, made with room for what the engine and hyper
+                    // add; only a retry's clone (sized to fit) grows as they add theirs.
                     *request.headers_mut() = if attempt + 1 >= attempts {
                         std::mem::take(&mut headers)
                     } else {
-                        let mut copy = HeaderMap::with_capacity(headers.len() + room);
-                        for (name, value) in &headers {
-                            copy.append(name.clone(), value.clone());
-                        }
-                        copy
+                        let spare = headers.clone();
+                        std::mem::replace(&mut headers, spare)
                     };
                     self.attempt(label, request, timeout)
                 });
