@@ -22,6 +22,7 @@ use lc_protocol::{
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Poll;
 
@@ -63,6 +64,9 @@ struct Inner {
     engine: HttpEngine,
     api: Api,
     tokens: Arc<dyn TokenProvider>,
+    /// The token itself when the provider is a fixed [`Token`], which always gives the
+    /// same: calls use it without asking (and copying it) every time.
+    fixed: Option<Token>,
     /// `{base}/v{version}/{api}/action/`: the action name completes it.
     action_url: String,
     version: ApiVersion,
@@ -135,6 +139,9 @@ impl WebClient {
             inner: Arc::new(Inner {
                 engine: HttpEngine::new(config),
                 api: session.api(),
+                fixed: (&tokens as &dyn std::any::Any)
+                    .downcast_ref::<Token>()
+                    .cloned(),
                 tokens: Arc::new(tokens),
                 action_url,
                 version: session.version,
@@ -438,7 +445,10 @@ impl WebClient {
     ) -> impl Future<Output = Result<R, Error>> + Send + 'a {
         let request = Prepared::new(request);
         async move {
-            let mut token = self.token().await?;
+            let mut token = match &self.inner.fixed {
+                Some(fixed) => Cow::Borrowed(fixed),
+                None => Cow::Owned(self.token().await?),
+            };
             let mut recovery = Recovery::default();
             loop {
                 let result = match self.send_once(&request, &options, &token).await {
@@ -452,7 +462,7 @@ impl WebClient {
                     return result;
                 }
                 // Rare: kept out of this future (boxed by every call), which it would grow.
-                let again = Box::pin(recovery.retry(self, &request.action, error, &mut token));
+                let again = Box::pin(recovery.retry(self, &request.action, error, token.to_mut()));
                 if !again.await? {
                     return result;
                 }
