@@ -1,11 +1,12 @@
 //! [`WebClient`]: the LiveChat Web APIs (agent and customer) as a [`Transport`].
 
 use crate::config::WebConfig;
-use crate::engine::{HttpEngine, HttpRequest, HttpResponse};
+use crate::engine::{HttpEngine, HttpResponse, Outgoing, parse_uri};
 use crate::query::to_query;
 use crate::upload::{MAX_UPLOAD_BYTES, Upload};
 use async_trait::async_trait;
 use bytes::Bytes;
+use futures_util::future::Either;
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{HeaderMap, Method};
 use lc_protocol::auth::{TokenProvider, authorization, region_of};
@@ -21,7 +22,7 @@ use lc_protocol::{
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use std::collections::HashSet;
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Poll;
 
@@ -63,6 +64,9 @@ struct Inner {
     engine: HttpEngine,
     api: Api,
     tokens: Arc<dyn TokenProvider>,
+    /// The token itself when the provider is a fixed [`Token`], which always gives the
+    /// same: calls use it without asking (and copying it) every time.
+    fixed: Option<Token>,
     /// `{base}/v{version}/{api}/action/`: the action name completes it.
     action_url: String,
     version: ApiVersion,
@@ -73,8 +77,9 @@ struct Inner {
     /// The region the server last asked for (`misdirected_request`), and the
     /// `Authorization` value of the last token: one lock per request reads both.
     shared: Mutex<Shared>,
-    /// Actions whose lifecycle headers were logged already.
-    warned: Mutex<HashSet<String>>,
+    /// Actions whose lifecycle headers were logged already: a few names, asked on every
+    /// response of an old API version, found by comparing (no hashing).
+    warned: Mutex<Vec<Box<str>>>,
 }
 
 impl std::fmt::Debug for WebClient {
@@ -93,9 +98,18 @@ impl std::fmt::Debug for WebClient {
 struct Shared {
     /// The region the server last asked for (`misdirected_request`).
     region: Option<String>,
-    /// The last token a request was sent with and its `Authorization` value, made once
-    /// for as long as the provider gives the same token.
-    authorization: Option<(Token, HeaderValue)>,
+    /// The last token a request was sent with, its `Authorization` value and the
+    /// `X-Region` of the region it names, made once for as long as the provider gives
+    /// the same token.
+    authorization: Option<Credential>,
+}
+
+/// A token's headers, made once per token.
+struct Credential {
+    token: Token,
+    authorization: HeaderValue,
+    /// The `X-Region` of the region the token names, if any.
+    region: Option<HeaderValue>,
 }
 
 /// What `upload_file` answers: the file's temporary URL, to use in a file event.
@@ -125,6 +139,9 @@ impl WebClient {
             inner: Arc::new(Inner {
                 engine: HttpEngine::new(config),
                 api: session.api(),
+                fixed: (&tokens as &dyn std::any::Any)
+                    .downcast_ref::<Token>()
+                    .cloned(),
                 tokens: Arc::new(tokens),
                 action_url,
                 version: session.version,
@@ -132,7 +149,7 @@ impl WebClient {
                 session_region: session.region,
                 author_id: session.author_id,
                 shared: Mutex::default(),
-                warned: Mutex::new(HashSet::new()),
+                warned: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -142,7 +159,8 @@ impl WebClient {
     /// only when it has to wait.
     async fn token(&self) -> Result<Token, Error> {
         let limit = self.inner.engine.config().token_timeout;
-        let mut token = self.inner.tokens.token();
+        // The provider itself, not its `Arc` (whose own boxed future would wrap it).
+        let mut token = self.inner.tokens.as_ref().token();
         let first = std::future::poll_fn(|cx| Poll::Ready(token.as_mut().poll(cx))).await;
         if let Poll::Ready(result) = first {
             return result;
@@ -160,7 +178,7 @@ impl WebClient {
     /// Tells the provider `token` was refused, within [`WebConfig::token_timeout`].
     async fn invalidate(&self, token: &Token) {
         let limit = self.inner.engine.config().token_timeout;
-        let bounded = tokio::time::timeout(limit, self.inner.tokens.invalidate(token));
+        let bounded = tokio::time::timeout(limit, self.inner.tokens.as_ref().invalidate(token));
         if bounded.await.is_err() {
             tracing::warn!(after = ?limit, "the token provider did not take the token back in time");
         }
@@ -241,39 +259,42 @@ impl WebClient {
     /// The headers of a request with `token`, sent as `author_id` (this call's) or the
     /// session's author, if any.
     fn headers(&self, token: &Token, author_id: Option<&str>) -> Result<HeaderMap, Error> {
-        // Room for these and the engine's (content type and length, user agent) and
-        // hyper's (host), and no more: a map for 8 keeps 12 entries (over 1 KiB, past
+        // Room for these, the content type, the engine's user agent and hyper's host and
+        // content length, and no more: a map for 8 keeps 12 entries (over 1 KiB, past
         // the allocator's per-thread cache).
         let author = author_id.or(self.inner.author_id.as_deref());
         let mut headers = HeaderMap::with_capacity(if author.is_some() { 7 } else { 6 });
-        let (credential, switched) = {
-            let mut shared = self
+        let (credential, region) = {
+            let mut guard = self
                 .inner
                 .shared
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            let credential = match &shared.authorization {
-                Some((known, value)) if known == token => value.clone(),
+            let shared = &mut *guard;
+            let known = match &shared.authorization {
+                Some(known) if known.token == *token => known,
                 _ => {
                     let value = HeaderValue::try_from(authorization(token)).map_err(|_| {
                         Error::InvalidInput("the token is not valid in a header".into())
                     })?;
-                    let value = sensitive(value);
-                    shared.authorization = Some((token.clone(), value.clone()));
-                    value
+                    let region = region_of(token.expose()).and_then(region_header);
+                    shared.authorization.insert(Credential {
+                        token: token.clone(),
+                        authorization: sensitive(value),
+                        region,
+                    })
                 }
             };
-            let switched = shared.region.as_deref().map(HeaderValue::from_str);
-            (credential, switched)
+            let credential = known.authorization.clone();
+            // The region the server asked for, else the session's, else the token's.
+            let region = match (&shared.region, &self.inner.session_region) {
+                (Some(switched), _) => HeaderValue::from_str(switched).ok(),
+                (None, Some(region)) => HeaderValue::from_str(region).ok(),
+                (None, None) => known.region.clone(),
+            };
+            (credential, region)
         };
         headers.insert(AUTHORIZATION, credential);
-        let region = match switched {
-            Some(value) => value.ok(),
-            None => match &self.inner.session_region {
-                Some(region) => HeaderValue::from_str(region).ok(),
-                None => region_of(token.expose()).and_then(region_header),
-            },
-        };
         if let Some(region) = region {
             headers.insert(X_REGION, region);
         }
@@ -359,10 +380,10 @@ impl WebClient {
                 .warned
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            if warned.contains(action) {
+            if warned.iter().any(|logged| **logged == *action) {
                 return;
             }
-            warned.insert(action.to_owned());
+            warned.push(action.into());
         }
         let version = self.inner.version;
         if let Some(until) = deprecation {
@@ -378,59 +399,73 @@ impl WebClient {
     }
 
     /// Sends `request` once with `token` (the engine's retries included).
-    async fn send_once(
-        &self,
-        request: &Prepared,
+    ///
+    /// The URL and headers are made before the future, which is then the engine's own.
+    fn send_once<'a>(
+        &'a self,
+        request: &'a Prepared,
         options: &CallOptions,
         token: &Token,
-    ) -> Result<HttpResponse, Error> {
+    ) -> impl Future<Output = Result<HttpResponse, Error>> + Send + 'a {
         let action = request.action.as_str();
         let get = request.query.is_some();
-        let url = self.url(action, request.query.as_deref())?;
-        let mut headers = self.headers(token, options.author_id.as_deref())?;
-        if !get {
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let outgoing = self.url(action, request.query.as_deref()).and_then(|url| {
+            let mut headers = self.headers(token, options.author_id.as_deref())?;
+            if !get {
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            }
+            Ok(Outgoing {
+                method: if get { Method::GET } else { Method::POST },
+                uri: parse_uri(url, action)?,
+                headers,
+                body: request.body.clone(),
+                label: action,
+                timeout: options.timeout,
+            })
+        });
+        match outgoing {
+            Ok(outgoing) => {
+                // Looked up only when a retry depends on it.
+                let idempotent = move || get || self.is_idempotent(action);
+                Either::Left(self.inner.engine.send_parts(outgoing, idempotent))
+            }
+            Err(error) => Either::Right(std::future::ready(Err(error))),
         }
-        let http = HttpRequest {
-            method: if get { Method::GET } else { Method::POST },
-            url,
-            headers,
-            body: request.body.clone(),
-            // Looked up only when a retry depends on it (below).
-            idempotent: get,
-            label: request.action.clone(),
-            timeout: options.timeout,
-        };
-        let idempotent = || get || self.is_idempotent(action);
-        self.inner.engine.send_deciding(http, &idempotent).await
     }
 
     /// Sends `request`, read by `read`, recovering from an `authentication` or
     /// `misdirected_request` error once each.
-    async fn send_with<R: Send>(
-        &self,
+    ///
+    /// The request is made ready before the future, which keeps it once.
+    fn send_with<'a, R: Send + 'a>(
+        &'a self,
         request: RawRequest,
         options: CallOptions,
-        read: impl Fn(&Self, &str, HttpResponse) -> Result<R, Error> + Send + Sync,
-    ) -> Result<R, Error> {
+        read: impl Fn(&Self, &str, HttpResponse) -> Result<R, Error> + Send + Sync + 'a,
+    ) -> impl Future<Output = Result<R, Error>> + Send + 'a {
         let request = Prepared::new(request);
-        let mut token = self.token().await?;
-        let mut recovery = Recovery::default();
-        loop {
-            let result = match self.send_once(&request, &options, &token).await {
-                Ok(response) => read(self, &request.action, response),
-                Err(err) => Err(err),
+        async move {
+            let mut token = match &self.inner.fixed {
+                Some(fixed) => Cow::Borrowed(fixed),
+                None => Cow::Owned(self.token().await?),
             };
-            let Err(error) = &result else {
-                return result;
-            };
-            if !recovery.wants(error) {
-                return result;
-            }
-            // Rare: kept out of this future (boxed by every call), which it would grow.
-            let again = Box::pin(recovery.retry(self, &request.action, error, &mut token));
-            if !again.await? {
-                return result;
+            let mut recovery = Recovery::default();
+            loop {
+                let result = match self.send_once(&request, &options, &token).await {
+                    Ok(response) => read(self, &request.action, response),
+                    Err(err) => Err(err),
+                };
+                let Err(error) = &result else {
+                    return result;
+                };
+                if !recovery.wants(error) {
+                    return result;
+                }
+                // Rare: kept out of this future (boxed by every call), which it would grow.
+                let again = Box::pin(recovery.retry(self, &request.action, error, token.to_mut()));
+                if !again.await? {
+                    return result;
+                }
             }
         }
     }
@@ -522,27 +557,41 @@ impl Transport for WebClient {
         self.send_raw_with(request, CallOptions::default()).await
     }
 
-    async fn send_raw_with(
-        &self,
+    // The two below box `send_with`'s future itself, where `async fn` would box a future
+    // that keeps the arguments once more around it.
+
+    fn send_raw_with<'life0, 'async_trait>(
+        &'life0 self,
         request: RawRequest,
         options: CallOptions,
-    ) -> Result<Box<RawValue>, Error> {
-        self.send_with(request, options, Self::read).await
+    ) -> BoxFuture<'async_trait, Result<Box<RawValue>, Error>>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        Box::pin(self.send_with(request, options, Self::read))
     }
 
     /// Decodes a success's body straight into the response type (one pass, no copy).
-    async fn send_decoded_with(
-        &self,
+    fn send_decoded_with<'life0, 'async_trait>(
+        &'life0 self,
         request: RawRequest,
         options: CallOptions,
         decoder: ResponseDecoder,
-    ) -> Result<Answer, Error> {
+    ) -> BoxFuture<'async_trait, Result<Answer, Error>>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
         let read = move |client: &Self, action: &str, response| {
             client.read_typed(action, response, decoder)
         };
-        self.send_with(request, options, read).await
+        Box::pin(self.send_with(request, options, read))
     }
 }
+
+/// The future of a [`Transport`] method, as `async_trait` makes it.
+type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The two errors a request recovers from by itself, once each: `authentication` (with
 /// a fresh token) and `misdirected_request` (in the region the server names).

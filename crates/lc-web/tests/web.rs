@@ -522,6 +522,63 @@ async fn requests_name_the_crate_the_region_and_the_credentials_on_the_wire() {
     assert!(head.contains("x-region: fra"), "{head}");
     assert!(head.contains("x-author-id: bot-7"), "{head}");
     assert!(head.contains("content-type: application/json"), "{head}");
+    // `{}`, its length said once.
+    assert_eq!(head.matches("content-length:").count(), 1, "{head}");
+    assert!(head.contains("content-length: 2\r\n"), "{head}");
+}
+
+/// A bare HTTP/1.1 server answering `{}` to `count` requests, one per connection: the
+/// request heads it read, lowercased.
+fn record_heads(count: usize) -> (std::net::SocketAddr, tokio::task::JoinHandle<Vec<String>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+    let server = tokio::spawn(async move {
+        let mut heads = Vec::new();
+        for _ in 0..count {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut head = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = socket.read(&mut buf).await.unwrap();
+                assert!(n > 0, "the client closed before sending a whole head");
+                head.extend_from_slice(&buf[..n]);
+            }
+            let reply = "HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\n{}";
+            socket.write_all(reply.as_bytes()).await.unwrap();
+            heads.push(String::from_utf8_lossy(&head).to_lowercase());
+        }
+        heads
+    });
+    (addr, server)
+}
+
+#[tokio::test]
+async fn the_engine_sends_the_length_of_the_body_it_sends() {
+    let (addr, server) = record_heads(2);
+    let engine = lc_web::HttpEngine::new(WebConfig::default().retry(RetryPolicy::none()));
+    // A length set by the caller that does not match the body is replaced by the body's.
+    let post = HttpRequest::new(http::Method::POST, format!("http://{addr}/a"))
+        .header("content-length", "99")
+        .unwrap()
+        .json(&serde_json::json!({"k": 1}))
+        .unwrap();
+    assert_eq!(engine.send(post).await.unwrap().status, 200);
+    // No body: a length of 0, as before.
+    let get = HttpRequest::new(http::Method::GET, format!("http://{addr}/b"));
+    assert_eq!(engine.send(get).await.unwrap().status, 200);
+    let heads = server.await.unwrap();
+    assert_eq!(
+        heads[0].matches("content-length:").count(),
+        1,
+        "{}",
+        heads[0]
+    );
+    assert!(heads[0].contains("content-length: 7\r\n"), "{}", heads[0]);
+    assert!(heads[1].starts_with("get /b "), "{}", heads[1]);
+    assert!(heads[1].contains("content-length: 0\r\n"), "{}", heads[1]);
 }
 
 /// Never gives a token.
