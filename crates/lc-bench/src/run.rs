@@ -139,7 +139,7 @@ fn exe() -> Result<PathBuf> {
 }
 
 /// Runs a client process to its end; returns its result lines.
-fn client(mut command: Command) -> Result<Vec<Line>> {
+fn client(command: &mut Command) -> Result<Vec<Line>> {
     let output = command
         .stderr(Stdio::inherit())
         .output()
@@ -184,8 +184,13 @@ pub(crate) fn run(mut options: RunOptions) -> Result {
     Ok(())
 }
 
+/// Rounds of the CPU-per-request rows: every client runs once per round, the rounds one
+/// after another, so that a slow spell of the shared machine touches every client; each
+/// row is the median round.
+const REQUEST_ROUNDS: usize = 3;
+
 /// The CPU-per-request rows: every client against one TLS sandbox (lc-sdk-js only speaks
-/// wss:// and https://).
+/// wss:// and https://), [`REQUEST_ROUNDS`] times; one median row per client.
 fn requests(options: &RunOptions) -> Result {
     let tls_dir = options.work_dir.join("tls");
     let mut sandbox = SandboxProcess::start(Some(&tls_dir))?;
@@ -196,6 +201,8 @@ fn requests(options: &RunOptions) -> Result {
         sandbox.get("http")?,
         sandbox.get("host")?,
     );
+    // Each client's command and labels, in the order the rows are printed.
+    let mut clients: Vec<(Command, Line)> = Vec::new();
     for (part, url) in [("rtm", &ws), ("web", &http)] {
         if !options.wants(part) {
             continue;
@@ -203,11 +210,11 @@ fn requests(options: &RunOptions) -> Result {
         for in_flight in [1usize, 10] {
             for flavour in ["multi", "current"] {
                 // The reader baseline is an RTM client only.
-                let clients: &[&str] = match part {
+                let rust: &[&str] = match part {
                     "rtm" => &["sdk", "raw", "reader"],
                     _ => &["sdk", "raw"],
                 };
-                for &which in clients {
+                for &which in rust {
                     let mut command = Command::new(exe()?);
                     command.args([part, "--client", which, "--url", url, "--token", &token]);
                     command.arg("--ca").arg(&ca);
@@ -219,12 +226,7 @@ fn requests(options: &RunOptions) -> Result {
                         "--flavour",
                         flavour,
                     ]);
-                    let labels = [
-                        ("client", which.to_owned()),
-                        ("in_flight", in_flight.to_string()),
-                        ("flavour", flavour.to_owned()),
-                    ];
-                    emit(&row(client(command)?, part, &labels)?);
+                    clients.push((command, labels(part, which, in_flight, flavour)));
                 }
             }
             if let Some(js_dir) = &options.js_dir {
@@ -237,17 +239,48 @@ fn requests(options: &RunOptions) -> Result {
                     .env("LCB_COUNT", options.requests.to_string())
                     .env("LCB_IN_FLIGHT", in_flight.to_string())
                     .current_dir(js_dir);
-                let labels = [
-                    ("client", "js".to_owned()),
-                    ("in_flight", in_flight.to_string()),
-                    ("flavour", "node".to_owned()),
-                ];
-                emit(&row(client(command)?, part, &labels)?);
+                clients.push((command, labels(part, "js", in_flight, "node")));
             }
         }
     }
+    let mut rounds: Vec<Vec<Line>> = vec![Vec::new(); clients.len()];
+    for _ in 0..REQUEST_ROUNDS {
+        for ((command, labels), rows) in clients.iter_mut().zip(&mut rounds) {
+            rows.push(row(client(command)?, &labels.kind, &[])?);
+        }
+    }
+    for ((_, labels), rows) in clients.into_iter().zip(rounds) {
+        emit(&median_row(labels, rows)?);
+    }
     sandbox.stop();
     Ok(())
+}
+
+/// The labels of a CPU-per-request row.
+fn labels(part: &str, client: &str, in_flight: usize, flavour: &str) -> Line {
+    Line::new(part)
+        .field("client", client)
+        .field("in_flight", in_flight)
+        .field("flavour", flavour)
+}
+
+/// `labels` with the round of median CPU time among `rows` (its requests, CPU and wall
+/// time) and the least and most CPU time of the rounds.
+fn median_row(labels: Line, mut rows: Vec<Line>) -> Result<Line> {
+    let cpu = |row: &Line| row.number("cpu_us").unwrap_or(f64::NAN);
+    if rows.iter().any(|row| cpu(row).is_nan()) {
+        return Err(format!("a {} client printed no CPU time", labels.kind));
+    }
+    rows.sort_by(|a, b| cpu(a).total_cmp(&cpu(b)));
+    let (least, most) = (cpu(&rows[0]), cpu(&rows[rows.len() - 1]));
+    let median = &rows[rows.len() / 2];
+    let mut line = labels.field("rounds", rows.len());
+    for key in ["requests", "cpu_us", "wall_us"] {
+        if let Some(value) = median.get(key) {
+            line = line.field(key, value);
+        }
+    }
+    Ok(line.field("cpu_us_min", least).field("cpu_us_max", most))
 }
 
 /// The heap per idle customer connection.
@@ -271,7 +304,7 @@ fn idle(options: &RunOptions) -> Result {
         command.args(["--org", &sandbox.get("org")?, "--kind", kind]);
         command.arg("--tokens").arg(&tokens);
         command.args(["--count", &count.to_string(), "--heap-budget-mib", "2048"]);
-        emit(&row(client(command)?, "idle", &[])?);
+        emit(&row(client(&mut command)?, "idle", &[])?);
     }
     sandbox.stop();
     Ok(())
@@ -297,7 +330,7 @@ fn fanout(options: &RunOptions) -> Result {
         command.args(["--agent-token", &agent, "--customer-token", &customer]);
         command.args(["--subscribers", &subscribers.to_string()]);
         command.args(["--pushes", &options.pushes.to_string()]);
-        emit(&row(client(command)?, "fanout", &[])?);
+        emit(&row(client(&mut command)?, "fanout", &[])?);
         sandbox.stop();
     }
     Ok(())
@@ -357,4 +390,43 @@ fn routing(options: &RunOptions) -> Result {
     emit(&result);
     sandbox.stop();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round(cpu_us: u64, wall_us: u64) -> Line {
+        Line::new("")
+            .field("requests", 100)
+            .field("cpu_us", cpu_us)
+            .field("wall_us", wall_us)
+    }
+
+    #[test]
+    fn the_row_is_the_round_of_median_cpu_with_the_spread_beside_it() {
+        let rows = vec![round(300, 1), round(100, 2), round(200, 3)];
+        let line = median_row(labels("rtm", "sdk", 10, "multi"), rows).unwrap();
+        assert_eq!(line.kind, "rtm");
+        assert_eq!(line.get("client"), Some("sdk"));
+        assert_eq!(line.get("in_flight"), Some("10"));
+        assert_eq!(line.get("flavour"), Some("multi"));
+        assert_eq!(line.number("cpu_us"), Some(200.0));
+        assert_eq!(
+            line.number("wall_us"),
+            Some(3.0),
+            "the same round's wall time"
+        );
+        assert_eq!(line.number("requests"), Some(100.0));
+        assert_eq!(line.number("rounds"), Some(3.0));
+        assert_eq!(line.number("cpu_us_min"), Some(100.0));
+        assert_eq!(line.number("cpu_us_max"), Some(300.0));
+    }
+
+    #[test]
+    fn a_round_without_cpu_time_is_an_error() {
+        let rows = vec![round(300, 1), Line::new("").field("requests", 100)];
+        let error = median_row(labels("web", "raw", 1, "current"), rows).unwrap_err();
+        assert!(error.contains("web"), "{error}");
+    }
 }
