@@ -481,24 +481,7 @@ async fn an_upload_with_an_expired_token_is_sent_again_with_a_fresh_one() {
 
 #[tokio::test]
 async fn requests_name_the_crate_the_region_and_the_credentials_on_the_wire() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    // A bare HTTP/1.1 server that records the request head and answers `{}`.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = tokio::spawn(async move {
-        let (mut socket, _) = listener.accept().await.unwrap();
-        let mut head = Vec::new();
-        let mut buf = [0u8; 4096];
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-            let n = socket.read(&mut buf).await.unwrap();
-            assert!(n > 0, "the client closed before sending a whole head");
-            head.extend_from_slice(&buf[..n]);
-        }
-        let reply =
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
-        socket.write_all(reply.as_bytes()).await.unwrap();
-        String::from_utf8_lossy(&head).to_lowercase()
-    });
+    let (addr, server) = record_heads(1);
     let session = AgentSession::agent()
         .base_url(format!("http://{addr}"))
         .version(ApiVersion::V3_5)
@@ -508,7 +491,7 @@ async fn requests_name_the_crate_the_region_and_the_credentials_on_the_wire() {
         .call_raw("list_routing_statuses", serde_json::json!({}))
         .await
         .unwrap();
-    let head = server.await.unwrap();
+    let head = server.await.unwrap().remove(0);
     assert!(
         head.starts_with("post /v3.5/agent/action/list_routing_statuses "),
         "{head}"
