@@ -80,7 +80,13 @@ struct Inner {
     /// Actions whose lifecycle headers were logged already: a few names, asked on every
     /// response of an old API version, found by comparing (no hashing).
     warned: Mutex<Vec<Box<str>>>,
+    /// The parsed URLs of the actions called without a query, up to [`KEPT_URIS`]: a
+    /// clone shares the parsed text, where parsing it again costs each request.
+    uris: Mutex<Vec<(Box<str>, http::Uri)>>,
 }
+
+/// How many actions' URLs a client keeps parsed.
+const KEPT_URIS: usize = 64;
 
 impl std::fmt::Debug for WebClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -150,6 +156,7 @@ impl WebClient {
                 author_id: session.author_id,
                 shared: Mutex::default(),
                 warned: Mutex::new(Vec::new()),
+                uris: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -227,6 +234,33 @@ impl WebClient {
                 return lc_protocol::transport::decode_response(ACTION, &result?);
             }
         }
+    }
+
+    /// The parsed URL of `action` with `query`: kept for an action called without one.
+    fn uri(&self, action: &str, query: Option<&RawValue>) -> Result<http::Uri, Error> {
+        if query.is_some() {
+            return parse_uri(self.url(action, query)?, action);
+        }
+        let kept = |uris: &[(Box<str>, http::Uri)]| {
+            uris.iter()
+                .find(|(name, _)| **name == *action)
+                .map(|(_, uri)| uri.clone())
+        };
+        let lock = || {
+            self.inner
+                .uris
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        };
+        if let Some(uri) = kept(&lock()) {
+            return Ok(uri);
+        }
+        let uri = parse_uri(self.url(action, None)?, action)?;
+        let mut uris = lock();
+        if uris.len() < KEPT_URIS && kept(&uris).is_none() {
+            uris.push((action.into(), uri.clone()));
+        }
+        Ok(uri)
     }
 
     /// The action URL, with the query for GET actions and customer requests.
@@ -409,14 +443,14 @@ impl WebClient {
     ) -> impl Future<Output = Result<HttpResponse, Error>> + Send + 'a {
         let action = request.action.as_str();
         let get = request.query.is_some();
-        let outgoing = self.url(action, request.query.as_deref()).and_then(|url| {
+        let outgoing = self.uri(action, request.query.as_deref()).and_then(|uri| {
             let mut headers = self.headers(token, options.author_id.as_deref())?;
             if !get {
                 headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             }
             Ok(Outgoing {
                 method: if get { Method::GET } else { Method::POST },
-                uri: parse_uri(url, action)?,
+                uri,
                 headers,
                 body: request.body.clone(),
                 label: action,
@@ -707,6 +741,40 @@ mod tests {
             url,
             "http://h:1/v3.6/customer/action/get_dynamic_configuration?organization_id=org%201&group_id=0&url=a%26b"
         );
+    }
+
+    #[test]
+    fn action_urls_without_a_query_are_parsed_once_and_kept_up_to_a_bound() {
+        let session = CustomerSession::customer("org 1").base_url("http://h:1/");
+        let client = WebClient::new(session, Token::new("t"), WebConfig::default());
+        let kept = || client.inner.uris.lock().unwrap().len();
+        let first = client.uri("list_chats", None).unwrap();
+        assert_eq!(
+            first,
+            "http://h:1/v3.6/customer/action/list_chats?organization_id=org%201"
+        );
+        assert_eq!(client.uri("list_chats", None).unwrap(), first);
+        assert_eq!(kept(), 1);
+        // A query makes another URL each time: not kept.
+        let payload = RawValue::from_string(r#"{"group_id":0}"#.into()).unwrap();
+        let with_query = client
+            .uri("get_dynamic_configuration", Some(&payload))
+            .unwrap();
+        assert!(
+            with_query.to_string().ends_with("&group_id=0"),
+            "{with_query}"
+        );
+        assert_eq!(kept(), 1);
+        for i in 0..KEPT_URIS + 5 {
+            let uri = client.uri(&format!("action_{i}"), None).unwrap();
+            assert!(uri.path().ends_with(&format!("/action_{i}")), "{uri}");
+        }
+        assert_eq!(kept(), KEPT_URIS);
+        // An action beyond the bound is still right, parsed each time.
+        let late = client
+            .uri(&format!("action_{}", KEPT_URIS + 4), None)
+            .unwrap();
+        assert!(late.path().ends_with(&format!("/action_{}", KEPT_URIS + 4)));
     }
 
     #[test]
