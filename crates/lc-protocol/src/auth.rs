@@ -19,12 +19,23 @@ pub trait TokenProvider: Send + Sync + 'static {
     /// Called when the server refused `rejected` as expired or invalid, before the engine
     /// asks [`token`](TokenProvider::token) again: a caching provider drops it here.
     async fn invalidate(&self, _rejected: &Token) {}
+
+    /// The token itself when this provider always gives the same one (a plain
+    /// [`Token`]), so that a client can send it without asking each time; `None` (the
+    /// default) for a provider that may give another.
+    fn fixed(&self) -> Option<&Token> {
+        None
+    }
 }
 
 #[async_trait]
 impl TokenProvider for Token {
     async fn token(&self) -> Result<Token, Error> {
         Ok(self.clone())
+    }
+
+    fn fixed(&self) -> Option<&Token> {
+        Some(self)
     }
 }
 
@@ -37,6 +48,10 @@ impl<T: TokenProvider + ?Sized> TokenProvider for std::sync::Arc<T> {
 
     async fn invalidate(&self, rejected: &Token) {
         (**self).invalidate(rejected).await;
+    }
+
+    fn fixed(&self) -> Option<&Token> {
+        (**self).fixed()
     }
 }
 
@@ -107,4 +122,19 @@ pub fn region_of(token: &str) -> Option<&str> {
     let bare = token.strip_prefix("Bearer ").unwrap_or(token);
     let (prefix, _) = bare.split_once(':')?;
     matches!(prefix, "dal" | "fra" | "fra-a" | "fra-b").then_some(prefix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_plain_token_is_fixed_and_a_shared_one_says_so_too() {
+        let token = Token::new("dal:abc");
+        assert_eq!(token.fixed(), Some(&token));
+        let shared = std::sync::Arc::new(token.clone());
+        assert_eq!(shared.fixed(), Some(&token));
+        let asked = token_fn(|| async { Ok(Token::new("dal:abc")) });
+        assert_eq!(asked.fixed(), None);
+    }
 }

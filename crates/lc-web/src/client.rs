@@ -64,8 +64,8 @@ struct Inner {
     engine: HttpEngine,
     api: Api,
     tokens: Arc<dyn TokenProvider>,
-    /// The token itself when the provider is a fixed [`Token`], which always gives the
-    /// same: calls use it without asking (and copying it) every time.
+    /// The token itself when the provider always gives the same one
+    /// ([`TokenProvider::fixed`]): calls use it without asking (and copying it) each time.
     fixed: Option<Token>,
     /// `{base}/v{version}/{api}/action/`: the action name completes it.
     action_url: String,
@@ -145,9 +145,7 @@ impl WebClient {
             inner: Arc::new(Inner {
                 engine: HttpEngine::new(config),
                 api: session.api(),
-                fixed: (&tokens as &dyn std::any::Any)
-                    .downcast_ref::<Token>()
-                    .cloned(),
+                fixed: tokens.fixed().cloned(),
                 tokens: Arc::new(tokens),
                 action_url,
                 version: session.version,
