@@ -109,11 +109,11 @@ pub fn run(config: &Config, spec: &Spec) -> Result<u64, Failure> {
                 encode(&action)
             );
             input = format!("POST {uri}\n{body}");
-            // The sandbox may answer without reading the body (past the largest Web body,
-            // 1 MiB: 413; an action the version lacks, bad credentials: at once) and then
-            // closes the connection: with a body larger than the socket's buffers the
-            // client may see it reset while still sending, and such a connection must not
-            // go back to the pool for the next input.
+            // The sandbox may answer before it read the body (past the largest Web body,
+            // 1 MiB: 413; an action the version lacks, bad credentials: at once); it then
+            // reads and discards up to 1 MiB more, and past that closes the connection:
+            // the client may see it reset while still sending, and such a connection
+            // must not go back to the pool for the next input.
             let unread = body.len() > EARLY_ANSWER_BODY;
             let answer = post(&client, &uri, &token, body, unread).await;
             guarded("sockets", config.seed, index, &mut input, |_| {
@@ -187,9 +187,9 @@ async fn connect(url: &str, token: &str) -> Result<Socket, String> {
 /// The largest RTM message, and Web body, the sandbox reads.
 const MAX_RTM_MESSAGE: usize = 1 << 20;
 
-/// A Web body past this size may still be on its way when the sandbox answers without
-/// reading it and closes the connection (loopback socket buffers hold less).
-const EARLY_ANSWER_BODY: usize = 64 * 1024;
+/// A Web body past this size may still be on its way when the sandbox, having answered
+/// early and discarded as much of it as it reads, closes the connection.
+const EARLY_ANSWER_BODY: usize = 1 << 20;
 
 /// Sends `text` and reads until a response arrives: the frames read, or `None` when
 /// the sandbox closed the connection first.

@@ -5,7 +5,7 @@
 //! [`IDLE_TIMEOUT`] (or the builder's `http_idle_timeout`) between requests is closed
 //! (WebSockets have their own timeouts).
 
-use crate::body::RequestBody;
+use crate::body::{RequestBody, SharedBody};
 use crate::cutoff::Cutoff;
 use crate::response::text;
 use crate::shared::Shared;
@@ -262,7 +262,24 @@ fn parse_route(path: &str) -> Route {
     }
 }
 
+/// Answers one request, then reads what the route left of its body
+/// ([`SharedBody::finish`]).
 pub(crate) async fn route<B: RequestBody>(
+    req: Request<B>,
+    shared: Arc<Shared>,
+    cutoff: &Cutoff,
+) -> Response<Full<Bytes>> {
+    let (parts, body) = req.into_parts();
+    let (body, rest) = SharedBody::split(body);
+    let mut response = answer(Request::from_parts(parts, body), shared, cutoff).await;
+    if response.status() != StatusCode::SWITCHING_PROTOCOLS {
+        rest.finish(&mut response).await;
+    }
+    response
+}
+
+/// The response of the route that owns the request's path.
+async fn answer<B: RequestBody>(
     req: Request<B>,
     shared: Arc<Shared>,
     cutoff: &Cutoff,

@@ -202,3 +202,91 @@ async fn an_idle_http_connection_is_closed_after_the_idle_timeout() {
     assert!(answered.elapsed() >= idle, "not before it");
     world.sandbox.shutdown().await;
 }
+
+/// Reads from `read` until `count` responses (status lines) arrived or the peer closed.
+async fn read_responses(read: &mut (impl tokio::io::AsyncRead + Unpin), count: usize) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut text = String::new();
+    let mut buf = vec![0; 16 * 1024];
+    while text.matches("HTTP/1.1 ").count() < count {
+        let n = tokio::time::timeout(Duration::from_secs(10), read.read(&mut buf))
+            .await
+            .expect("an answer")
+            .unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        text.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    text
+}
+
+#[tokio::test]
+async fn a_request_answered_before_its_body_arrived_keeps_its_connection_for_the_next() {
+    use tokio::io::AsyncWriteExt;
+    let world = World::new().await;
+    let mut stream = tokio::net::TcpStream::connect(world.sandbox.local_addr())
+        .await
+        .unwrap();
+    // No credentials: refused before the body is read.
+    let body = format!("{{\"pad\":\"{}\"}}", "a".repeat(48 * 1024));
+    let head = format!(
+        "POST /v3.6/agent/action/list_chats HTTP/1.1\r\nHost: x\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let (first, second) = body.as_bytes().split_at(body.len() / 2);
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(first).await.unwrap();
+    // Long enough for the answer to be written while the rest of the body is on its way.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stream.write_all(second).await.unwrap();
+    stream
+        .write_all(b"GET /nothing-here HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let answers = read_responses(&mut stream, 2).await;
+    let statuses: Vec<&str> = answers
+        .match_indices("HTTP/1.1 ")
+        .map(|(at, _)| &answers[at + 9..at + 12])
+        .collect();
+    assert_eq!(statuses, ["401", "404"], "{answers}");
+    assert!(!answers.to_ascii_lowercase().contains("connection: close"));
+    world.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_body_past_the_drain_limit_is_answered_then_its_connection_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let world = World::new().await;
+    let stream = tokio::net::TcpStream::connect(world.sandbox.local_addr())
+        .await
+        .unwrap();
+    let (mut read, mut write) = stream.into_split();
+    // 8 MiB announced, sent for as long as the sandbox reads.
+    let size = 8 * 1024 * 1024;
+    let writer = tokio::spawn(async move {
+        let head = format!(
+            "POST /v3.6/agent/action/list_chats HTTP/1.1\r\nHost: x\r\n\
+             Content-Type: application/json\r\nContent-Length: {size}\r\n\r\n"
+        );
+        write.write_all(head.as_bytes()).await?;
+        let chunk = vec![b' '; 64 * 1024];
+        for _ in 0..size / chunk.len() {
+            write.write_all(&chunk).await?;
+        }
+        Ok::<_, std::io::Error>(write)
+    });
+    let answer = read_responses(&mut read, 1).await;
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
+    // And closed after it (the client may see a reset while it still sends).
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(10), read.read_to_end(&mut rest)).await;
+    assert!(closed.is_ok(), "closed after the answer");
+    writer.abort();
+    world.sandbox.shutdown().await;
+}
