@@ -1,16 +1,19 @@
-//! `cargo xtask bench [--only PARTS]`: runs the criterion benchmarks and the process-level
-//! ones (`crates/lc-bench`, see [`bench_process`](crate::bench_process)) and writes
-//! `docs/benchmarks.md`. `--only` takes a comma-separated list of `criterion`, `process`
-//! (all of the next five), `rtm`, `web`, `idle`, `fanout`, `routing`; a partial run
-//! writes `target/lc-bench/benchmarks.md` instead, so that the committed report always
-//! comes from one whole run.
+//! `cargo xtask bench [--only PARTS]`: runs the in-process benchmarks (criterion for the
+//! codec, paired rounds for the requests) and the process-level ones (`crates/lc-bench`,
+//! see [`bench_process`](crate::bench_process)) and writes `docs/benchmarks.md`.
+//! `--only` takes a comma-separated list of `criterion` (the in-process benchmarks),
+//! `process` (all of the next five), `rtm`, `web`, `idle`, `fanout`, `routing`; a partial
+//! run writes `target/lc-bench/benchmarks.md` instead, so that the committed report
+//! always comes from one whole run.
 //!
-//! Every benchmark group has two functions, `baseline` (a raw tokio-tungstenite / hyper
+//! Every benchmark group has two clients, `baseline` (a raw tokio-tungstenite / hyper
 //! client, or plain `serde_json::Value`) and `sdk`, measured in the same process run;
 //! the RTM groups have a third, `reader` (the raw client with a reader task). The report
-//! gives each SDK figure as a ratio to its baseline, read from criterion's
-//! `<group>/<function>/new/estimates.json` (the median).
+//! gives each SDK figure as a ratio to its baseline: for the codec groups, of criterion's
+//! medians (`<group>/<function>/new/estimates.json`); for the request groups, the median
+//! of the per-round ratios the request benches write ([`bench_paired`](crate::bench_paired)).
 
+use crate::bench_paired::{Paired, Spread};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,10 +26,10 @@ const TARGETS: &[(&str, &str)] = &[
     ("lc-web", "web"),
 ];
 
-/// What one criterion group measures.
+/// What one benchmark group measures.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Bench {
-    /// The criterion group (its directory under `target/criterion/`).
+    /// The group's name (for criterion, its directory under `target/criterion/`).
     pub(crate) group: &'static str,
     /// What an iteration does, for the report.
     pub(crate) what: &'static str,
@@ -34,6 +37,9 @@ pub(crate) struct Bench {
     pub(crate) per_iteration: Option<u64>,
     /// Whether the group also measures `reader`, the raw client with a reader task.
     pub(crate) reader: bool,
+    /// Whether the group is timed in paired rounds (the request benches) rather than by
+    /// criterion.
+    pub(crate) paired: bool,
 }
 
 impl Bench {
@@ -43,6 +49,7 @@ impl Bench {
             what,
             per_iteration: None,
             reader: false,
+            paired: false,
         }
     }
 
@@ -52,6 +59,7 @@ impl Bench {
             what,
             per_iteration: Some(requests),
             reader: false,
+            paired: false,
         }
     }
 
@@ -59,6 +67,14 @@ impl Bench {
     const fn with_reader(self) -> Bench {
         Bench {
             reader: true,
+            ..self
+        }
+    }
+
+    /// The same group, timed in paired rounds.
+    const fn paired(self) -> Bench {
+        Bench {
+            paired: true,
             ..self
         }
     }
@@ -70,22 +86,26 @@ pub(crate) const BENCHES: &[Bench] = &[
         "rtm_round_trip",
         "RTM `list_routing_statuses`, one request at a time (raw tokio-tungstenite vs `RtmClient::call`)",
     )
-    .with_reader(),
+    .with_reader()
+    .paired(),
     Bench::throughput(
         "rtm_pipelined_10",
         10,
         "RTM `list_routing_statuses`, 10 in flight on one connection",
     )
-    .with_reader(),
+    .with_reader()
+    .paired(),
     Bench::latency(
         "web_round_trip",
         "Web `list_routing_statuses`, one request at a time (raw hyper-util vs `WebClient::call`)",
-    ),
+    )
+    .paired(),
     Bench::throughput(
         "web_concurrent_10",
         10,
         "Web `list_routing_statuses`, 10 at once over the connection pool",
-    ),
+    )
+    .paired(),
     Bench::latency(
         "codec_incoming_event_decode",
         "decode an `incoming_event` push frame (`Value` vs envelope + typed `AgentPush`)",
@@ -112,13 +132,29 @@ pub(crate) struct Measured {
     pub(crate) sdk_ns: f64,
     /// The raw client with a reader task, where the group measures it.
     pub(crate) reader_ns: Option<f64>,
+    /// The per-round ratios, for a group timed in paired rounds.
+    pub(crate) paired: Option<Paired>,
 }
 
 impl Measured {
+    /// The figures of a group timed in paired rounds.
+    fn from_paired(bench: Bench, paired: Paired) -> Measured {
+        Measured {
+            bench,
+            baseline_ns: paired.baseline_ns,
+            sdk_ns: paired.sdk_ns,
+            reader_ns: paired.reader_ns,
+            paired: Some(paired),
+        }
+    }
+
     /// SDK ÷ baseline: of the time per request for latency groups, of requests per
-    /// second for throughput groups.
+    /// second for throughput groups; for paired rounds, the median of the rounds' ratios.
     pub(crate) fn ratio(&self) -> f64 {
-        self.ratio_of(self.sdk_ns, self.baseline_ns)
+        match &self.paired {
+            Some(paired) => paired.sdk.median,
+            None => self.ratio_of(self.sdk_ns, self.baseline_ns),
+        }
     }
 
     /// `ns` ÷ `base` in the sense of [`Measured::ratio`].
@@ -154,7 +190,8 @@ pub(crate) struct Machine {
     pub(crate) node: Option<String>,
 }
 
-/// The parts `--only` accepts besides the process parts: `criterion` and `process`.
+/// The parts `--only` accepts besides the process parts: `criterion` (the in-process
+/// benches) and `process`.
 const CRITERION: &str = "criterion";
 
 /// The parts named by the arguments of `cargo xtask bench` (all of them without
@@ -228,13 +265,15 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs the criterion benches and reads their medians.
+/// Runs the in-process benches and reads their figures.
 fn criterion(root: &Path, target: &Path, started: SystemTime) -> Result<Vec<Measured>, String> {
     let criterion_home = target.join("criterion");
+    let paired_home = target.join(crate::bench_paired::HOME);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(&cargo)
         .args(bench_args())
         .env("CRITERION_HOME", &criterion_home)
+        .env("LC_PAIRED_HOME", &paired_home)
         .current_dir(root)
         .status()
         .map_err(|e| format!("running {cargo}: {e}"))?;
@@ -246,6 +285,15 @@ fn criterion(root: &Path, target: &Path, started: SystemTime) -> Result<Vec<Meas
     }
     let mut measured = Vec::new();
     for bench in BENCHES {
+        if bench.paired {
+            let path = paired_home.join(format!("{}.txt", bench.group));
+            let text = read_fresh(&path, started)?;
+            let paired =
+                crate::bench_paired::parse(&text, bench.per_iteration.is_some(), bench.reader)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+            measured.push(Measured::from_paired(*bench, paired));
+            continue;
+        }
         let read = |function: &str| {
             let path = criterion_home
                 .join(bench.group)
@@ -258,6 +306,7 @@ fn criterion(root: &Path, target: &Path, started: SystemTime) -> Result<Vec<Meas
             baseline_ns: read("baseline")?,
             sdk_ns: read("sdk")?,
             reader_ns: bench.reader.then(|| read("reader")).transpose()?,
+            paired: None,
         });
     }
     Ok(measured)
@@ -280,17 +329,21 @@ fn target_dir(root: &Path) -> PathBuf {
     }
 }
 
-/// The median of an `estimates.json` written after `started` (an older file would be a
-/// figure from another run).
+/// The median of an `estimates.json` written after `started`.
 fn read_fresh_median(path: &Path, started: SystemTime) -> Result<f64, String> {
+    let text = read_fresh(path, started)?;
+    median_ns(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// A file written after `started` (an older file would hold figures from another run).
+fn read_fresh(path: &Path, started: SystemTime) -> Result<String, String> {
     let modified = std::fs::metadata(path)
         .and_then(|m| m.modified())
         .map_err(|e| format!("{}: {e}", path.display()))?;
     if modified < started {
         return Err(format!("{} was not written by this run", path.display()));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    median_ns(&text).map_err(|e| format!("{}: {e}", path.display()))
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// `median.point_estimate` of criterion's `estimates.json`, in nanoseconds.
@@ -371,15 +424,20 @@ fn render_readers(out: &mut String, measured: &[Measured]) {
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|");
     for (row, reader_ns) in rows {
+        let (reader, sdk) = match row.paired.and_then(|p| p.reader) {
+            Some((reader, sdk)) => (format_spread(reader), format_spread(sdk)),
+            None => (
+                format_ratio(row.ratio_of(reader_ns, row.baseline_ns)),
+                format_ratio(row.ratio_of(row.sdk_ns, reader_ns)),
+            ),
+        };
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {} | {} | {} |",
+            "| `{}` | {} | {} | {} | {reader} | {sdk} |",
             row.bench.group,
             row.figure(row.baseline_ns),
             row.figure(reader_ns),
             row.figure(row.sdk_ns),
-            format_ratio(row.ratio_of(reader_ns, row.baseline_ns)),
-            format_ratio(row.ratio_of(row.sdk_ns, reader_ns)),
         );
     }
 }
@@ -387,6 +445,16 @@ fn render_readers(out: &mut String, measured: &[Measured]) {
 /// A ratio as `1.12×`.
 pub(crate) fn format_ratio(ratio: f64) -> String {
     format!("{ratio:.2}×")
+}
+
+/// A ratio over paired rounds as `1.12× (1.05–1.20)`: its median and the middle half.
+fn format_spread(spread: Spread) -> String {
+    format!(
+        "{} ({:.2}–{:.2})",
+        format_ratio(spread.median),
+        spread.low,
+        spread.high
+    )
 }
 
 /// Three significant digits for values in 1..1000.
@@ -420,9 +488,14 @@ pub(crate) fn render(
          Each SDK figure is compared with a baseline measured in the same process run, \
          against the same in-process `lc-sandbox` on 127.0.0.1: a raw tokio-tungstenite \
          or hyper-util client with hand-built frames, or plain `serde_json::Value` for the \
-         codec. Figures are criterion medians (the codec rows in CPU time of the \
-         measuring thread, each side decoding on a thread of its own; the request rows in \
-         wall time); absolute numbers depend on the machine, the ratios are the claim.\n"
+         codec. The codec rows are criterion medians in CPU time of the measuring \
+         thread, each side decoding on a thread of its own. The request rows (RTM and Web) \
+         are wall time, timed in paired rounds (`lc_bench_raw::paired`): each round runs \
+         every client of the group for the same number of requests, one after the other, \
+         so that a slow spell of the machine touches both sides of a ratio; their figures \
+         are the medians over the rounds, their ratio the median of the rounds' own ratios, \
+         with the middle half of the rounds (25th to 75th percentile) in brackets. \
+         Absolute numbers depend on the machine, the ratios are the claim.\n"
     );
     let _ = writeln!(
         out,
@@ -437,13 +510,16 @@ pub(crate) fn render(
             None => "time per iteration".to_owned(),
             Some(count) => format!("throughput ({count} in flight)"),
         };
+        let ratio = match &row.paired {
+            Some(paired) => format_spread(paired.sdk),
+            None => format_ratio(row.ratio()),
+        };
         let _ = writeln!(
             out,
-            "| `{}` | {measure} | {} | {} | {} |",
+            "| `{}` | {measure} | {} | {} | {ratio} |",
             row.bench.group,
             row.figure(row.baseline_ns),
             row.figure(row.sdk_ns),
-            format_ratio(row.ratio()),
         );
     }
     render_readers(&mut out, measured);
@@ -568,6 +644,7 @@ mod tests {
             what: "does something",
             per_iteration,
             reader: false,
+            paired: false,
         }
     }
 
@@ -595,6 +672,7 @@ mod tests {
             baseline_ns: 40_000.0,
             sdk_ns: 50_000.0,
             reader_ns: None,
+            paired: None,
         };
         assert!((row.ratio() - 1.25).abs() < 1e-12);
     }
@@ -606,6 +684,7 @@ mod tests {
             baseline_ns: 100_000.0,
             sdk_ns: 125_000.0,
             reader_ns: None,
+            paired: None,
         };
         assert!((row.ratio() - 0.8).abs() < 1e-12);
         assert_eq!(row.figure(row.baseline_ns), "100,000 req/s");
@@ -681,12 +760,14 @@ mod tests {
                 baseline_ns: 50_000.0,
                 sdk_ns: 55_000.0,
                 reader_ns: None,
+                paired: None,
             },
             Measured {
                 bench: bench("web_concurrent_10", Some(10)),
                 baseline_ns: 200_000.0,
                 sdk_ns: 250_000.0,
                 reader_ns: None,
+                paired: None,
             },
         ];
         let machine = Machine {
@@ -728,18 +809,21 @@ mod tests {
                 baseline_ns: 40_000.0,
                 sdk_ns: 50_000.0,
                 reader_ns: Some(46_000.0),
+                paired: None,
             },
             Measured {
                 bench: bench("rtm_pipelined_10", Some(10)),
                 baseline_ns: 100_000.0,
                 sdk_ns: 125_000.0,
                 reader_ns: Some(150_000.0),
+                paired: None,
             },
             Measured {
                 bench: bench("web_round_trip", None),
                 baseline_ns: 50_000.0,
                 sdk_ns: 55_000.0,
                 reader_ns: None,
+                paired: None,
             },
         ];
         let mut out = String::new();
@@ -752,6 +836,52 @@ mod tests {
         let mut none = String::new();
         render_readers(&mut none, &measured[2..]);
         assert!(none.is_empty(), "no reader table without a reader row");
+    }
+
+    #[test]
+    fn paired_rows_give_the_median_of_the_rounds_ratios_and_their_middle_half() {
+        let rounds = "baseline 100 100 100 100 100\nreader 110 120 120 100 130\n\
+                      sdk 121 100 120 110 104\n";
+        let paired = crate::bench_paired::parse(rounds, false, true).unwrap();
+        let row = Measured::from_paired(bench("rtm_round_trip", None).with_reader(), paired);
+        assert_eq!((row.baseline_ns, row.sdk_ns), (100.0, 110.0));
+        assert!((row.ratio() - 1.1).abs() < 1e-9);
+        let report = render(
+            &[row],
+            None,
+            &Machine {
+                date: "2026-01-01".to_owned(),
+                nproc: "2".to_owned(),
+                arch: "x86_64".to_owned(),
+                cpu: None,
+                load: None,
+                rustc: "rustc".to_owned(),
+                seconds: None,
+                node: None,
+            },
+        );
+        assert!(
+            report.contains(
+                "| `rtm_round_trip` | time per iteration | 100 ns | 110 ns | 1.10× (1.04–1.20) |"
+            ),
+            "{report}"
+        );
+        assert!(
+            report.contains("| `rtm_round_trip` | 100 ns | 120 ns | 110 ns | 1.20× (1.10–1.20) | 1.00× (0.83–1.10) |"),
+            "{report}"
+        );
+    }
+
+    #[test]
+    fn the_request_groups_are_paired_and_the_codec_groups_are_not() {
+        for bench in BENCHES {
+            assert_eq!(
+                bench.paired,
+                !bench.group.starts_with("codec"),
+                "{}",
+                bench.group
+            );
+        }
     }
 
     #[test]

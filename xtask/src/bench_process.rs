@@ -250,7 +250,7 @@ pub(crate) fn render(results: &Results) -> String {
          default runtime (multi-thread, one worker per core: 2 here), which is the row \
          judged against the target; a current-thread runtime is shown beside it. Each \
          Rust client is called from a task spawned on its runtime, as applications and \
-         the criterion benches call it (not from `block_on`'s own future, which runs \
+         the request benches call it (not from `block_on`'s own future, which runs \
          outside the runtime's workers, so that on a multi-thread runtime every wake-up \
          of it crosses threads). The \
          process part took {:.0} s.\n",
@@ -295,7 +295,7 @@ fn render_requests(out: &mut String, results: &Results, part: &str) {
              `lc_rtm::RtmClient` with the typed `Transport::call`, the raw client writes \
              hand-built frames and matches responses by `request_id` \
              (`serde_json::Value`), reading into a buffer of the SDK's size \
-             (`RtmConfig::read_buffer_size`, 16 KiB) as the criterion baseline does"
+             (`RtmConfig::read_buffer_size`, 16 KiB) as the request bench's baseline does"
         }
         _ => {
             "`list_routing_statuses` over HTTPS (HTTP/1.1 keep-alive, API 3.4); the SDK is \
@@ -304,8 +304,8 @@ fn render_requests(out: &mut String, results: &Results, part: &str) {
              do (its default over TLS is HTTP/2 where the server offers it, which costs \
              more CPU per request: see \"What changed the figures\"), the raw client a \
              hyper-util legacy client with hyper-rustls POSTing the body by hand, with \
-             the SDK's connector and pool settings (60 s idle timeout) as the criterion \
-             baseline has"
+             the SDK's connector and pool settings (60 s idle timeout) as the request \
+             bench's baseline has"
         }
     };
     let targets = match part {

@@ -5,7 +5,7 @@
 //!   `crates/livechat/tests/it/js_counterparts.rs` from the tables in `spec/`.
 //! - `cargo xtask codegen --check` regenerates in memory and fails, naming the stale
 //!   files, when anything checked in differs.
-//! - `cargo xtask bench [--only PARTS]` runs the criterion and process-level benchmarks
+//! - `cargo xtask bench [--only PARTS]` runs the in-process and process-level benchmarks
 //!   and writes `docs/benchmarks.md`
 //!   (each SDK figure as a ratio to its baseline from the same run).
 //! - `cargo xtask chaos [--ci] [--seed N] ...` runs the LiveChat chaos suite
@@ -14,6 +14,7 @@
 //!   (`crates/lc-fuzz`): decoders and sandbox handlers, 0 panics allowed.
 
 mod bench;
+mod bench_paired;
 mod bench_process;
 mod cargo_run;
 mod chaos;

@@ -10,13 +10,20 @@
 //! - `sdk`: [`lc_rtm::RtmClient`] with the typed `Transport::call`.
 //!
 //! Two groups: `rtm_round_trip` (one request at a time: latency) and `rtm_pipelined_10`
-//! (10 requests in flight on the connection: throughput). Both clients run in the same
+//! (10 requests in flight on the connection: throughput). The clients run in the same
 //! process, on the same runtime, against the same sandbox, each driven from a task on
 //! that runtime (where applications call their clients from, rather than from
-//! `block_on` on a thread outside it); `cargo xtask bench` turns the medians into the
+//! `block_on` on a thread outside it), in paired rounds (`lc_bench_raw::paired`): each
+//! round times every client for the same number of iterations, so that each ratio
+//! compares them under the same conditions. `cargo xtask bench` turns the rounds into the
 //! ratios of `docs/benchmarks.md`. Client CPU per request: `benches/cpu.rs`.
+//!
+//! ```text
+//! cargo bench -p lc-rtm --bench rtm          # 60 rounds per group
+//! cargo bench -p lc-rtm --bench rtm -- 200   # another count
+//! ```
 
-use criterion::{Criterion, Throughput};
+use lc_bench_raw::paired::{self, Group};
 use lc_bench_raw::rtm::{Connect, ENGINE_READ_BUFFER_SIZE, RawRtm, ReaderRtm};
 use lc_protocol::agent::ListRoutingStatuses;
 use lc_protocol::{ApiVersion, Transport};
@@ -27,6 +34,12 @@ use tokio::runtime::Runtime;
 
 /// Requests in flight in the pipelined group.
 const IN_FLIGHT: usize = 10;
+
+/// Rounds per group unless the command line says otherwise.
+const ROUNDS: usize = 60;
+
+/// Requests one client makes in a round.
+const REQUESTS_PER_ROUND: u64 = 400;
 
 /// A raw client of the benchmark: `count` requests in flight per call.
 trait Baseline: Send + 'static {
@@ -91,7 +104,8 @@ where
     runtime.block_on(task).expect("the SDK client runs")
 }
 
-fn round_trips(c: &mut Criterion) {
+fn main() {
+    let rounds = paired::rounds_from_args(ROUNDS);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -120,44 +134,17 @@ fn round_trips(c: &mut Criterion) {
         client
     });
 
-    let mut group = c.benchmark_group("rtm_round_trip");
-    group.bench_function("baseline", |b| {
-        b.iter_custom(|iters| raw_loop(&runtime, iters, &mut raw, 1))
-    });
-    group.bench_function("reader", |b| {
-        b.iter_custom(|iters| raw_loop(&runtime, iters, &mut reader, 1))
-    });
-    group.bench_function("sdk", |b| {
-        b.iter_custom(|iters| sdk_loop(&runtime, iters, &client, 1))
-    });
-    group.finish();
-
-    let mut group = c.benchmark_group("rtm_pipelined_10");
-    group.throughput(Throughput::Elements(IN_FLIGHT as u64));
-    group.bench_function("baseline", |b| {
-        b.iter_custom(|iters| raw_loop(&runtime, iters, &mut raw, IN_FLIGHT))
-    });
-    group.bench_function("reader", |b| {
-        b.iter_custom(|iters| raw_loop(&runtime, iters, &mut reader, IN_FLIGHT))
-    });
-    group.bench_function("sdk", |b| {
-        b.iter_custom(|iters| sdk_loop(&runtime, iters, &client, IN_FLIGHT))
-    });
-    group.finish();
+    for (group, count) in [("rtm_round_trip", 1), ("rtm_pipelined_10", IN_FLIGHT)] {
+        let iterations = REQUESTS_PER_ROUND / count as u64;
+        let rounds = Group::new(group, rounds, iterations)
+            .client("baseline", |n| raw_loop(&runtime, n, &mut raw, count))
+            .client("reader", |n| raw_loop(&runtime, n, &mut reader, count))
+            .client("sdk", |n| sdk_loop(&runtime, n, &client, count))
+            .run();
+        rounds.print();
+        rounds.save().expect("the rounds are written");
+    }
 
     client.close();
     runtime.block_on(sandbox.shutdown());
-}
-
-fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(20)
-}
-
-fn main() {
-    let mut criterion = config().configure_from_args();
-    round_trips(&mut criterion);
-    criterion.final_summary();
 }

@@ -10,10 +10,17 @@
 //! (10 requests at once over the connection pool: throughput). Both clients run in the
 //! same process, on the same runtime, against the same sandbox, each driven from a task
 //! on that runtime (where applications call their clients from, rather than from
-//! `block_on` on a thread outside it); `cargo xtask bench` turns the medians into the
+//! `block_on` on a thread outside it), in paired rounds (`lc_bench_raw::paired`): each
+//! round times both clients for the same number of iterations, so that each ratio
+//! compares them under the same conditions. `cargo xtask bench` turns the rounds into the
 //! ratios of `docs/benchmarks.md`. Client CPU per request: `benches/cpu.rs`.
+//!
+//! ```text
+//! cargo bench -p lc-web --bench web          # 60 rounds per group
+//! cargo bench -p lc-web --bench web -- 200   # another count
+//! ```
 
-use criterion::{Criterion, Throughput};
+use lc_bench_raw::paired::{self, Group};
 use lc_bench_raw::web::{ENGINE_POOL_IDLE_TIMEOUT, RawWeb};
 use lc_protocol::agent::ListRoutingStatuses;
 use lc_protocol::{ApiVersion, Transport};
@@ -25,6 +32,12 @@ use tokio::runtime::Runtime;
 
 /// Requests at once in the concurrent group.
 const CONCURRENT: usize = 10;
+
+/// Rounds per group unless the command line says otherwise.
+const ROUNDS: usize = 60;
+
+/// Requests one client makes in a round.
+const REQUESTS_PER_ROUND: u64 = 200;
 
 /// `iters` rounds of `count` calls at once, run as a task on `runtime` (as applications
 /// run their clients); the time taken.
@@ -67,7 +80,8 @@ async fn raw_call(raw: Arc<RawWeb>) {
     raw.list_routing_statuses().await;
 }
 
-fn round_trips(c: &mut Criterion) {
+fn main() {
+    let rounds = paired::rounds_from_args(ROUNDS);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -99,37 +113,15 @@ fn round_trips(c: &mut Criterion) {
         sdk_call(sdk.clone()).await;
     });
 
-    let mut group = c.benchmark_group("web_round_trip");
-    group.bench_function("baseline", |b| {
-        b.iter_custom(|iters| timed(&runtime, iters, 1, &raw, raw_call))
-    });
-    group.bench_function("sdk", |b| {
-        b.iter_custom(|iters| timed(&runtime, iters, 1, &sdk, sdk_call))
-    });
-    group.finish();
-
-    let mut group = c.benchmark_group("web_concurrent_10");
-    group.throughput(Throughput::Elements(CONCURRENT as u64));
-    group.bench_function("baseline", |b| {
-        b.iter_custom(|iters| timed(&runtime, iters, CONCURRENT, &raw, raw_call))
-    });
-    group.bench_function("sdk", |b| {
-        b.iter_custom(|iters| timed(&runtime, iters, CONCURRENT, &sdk, sdk_call))
-    });
-    group.finish();
+    for (group, count) in [("web_round_trip", 1), ("web_concurrent_10", CONCURRENT)] {
+        let iterations = REQUESTS_PER_ROUND / count as u64;
+        let rounds = Group::new(group, rounds, iterations)
+            .client("baseline", |n| timed(&runtime, n, count, &raw, raw_call))
+            .client("sdk", |n| timed(&runtime, n, count, &sdk, sdk_call))
+            .run();
+        rounds.print();
+        rounds.save().expect("the rounds are written");
+    }
 
     runtime.block_on(sandbox.shutdown());
-}
-
-fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(20)
-}
-
-fn main() {
-    let mut criterion = config().configure_from_args();
-    round_trips(&mut criterion);
-    criterion.final_summary();
 }
