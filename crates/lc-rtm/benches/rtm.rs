@@ -19,7 +19,7 @@
 //! ratios of `docs/benchmarks.md`. Client CPU per request: `benches/cpu.rs`.
 //!
 //! ```text
-//! cargo bench -p lc-rtm --bench rtm          # 60 rounds per group
+//! cargo bench -p lc-rtm --bench rtm          # 100 rounds per group
 //! cargo bench -p lc-rtm --bench rtm -- 200   # another count
 //! ```
 
@@ -36,10 +36,11 @@ use tokio::runtime::Runtime;
 const IN_FLIGHT: usize = 10;
 
 /// Rounds per group unless the command line says otherwise.
-const ROUNDS: usize = 60;
+const ROUNDS: usize = 100;
 
-/// Requests one client makes in a round.
-const REQUESTS_PER_ROUND: u64 = 400;
+/// Iterations (one request, or one burst) of one client in a round: a round of a
+/// client lasts about 10 ms or more here.
+const ITERATIONS: u64 = 400;
 
 /// A raw client of the benchmark: `count` requests in flight per call.
 trait Baseline: Send + 'static {
@@ -135,8 +136,7 @@ fn main() {
     });
 
     for (group, count) in [("rtm_round_trip", 1), ("rtm_pipelined_10", IN_FLIGHT)] {
-        let iterations = REQUESTS_PER_ROUND / count as u64;
-        let rounds = Group::new(group, rounds, iterations)
+        let rounds = Group::new(group, rounds, ITERATIONS)
             .client("baseline", |n| raw_loop(&runtime, n, &mut raw, count))
             .client("reader", |n| raw_loop(&runtime, n, &mut reader, count))
             .client("sdk", |n| sdk_loop(&runtime, n, &client, count))

@@ -16,7 +16,7 @@
 //! ratios of `docs/benchmarks.md`. Client CPU per request: `benches/cpu.rs`.
 //!
 //! ```text
-//! cargo bench -p lc-web --bench web          # 60 rounds per group
+//! cargo bench -p lc-web --bench web          # 100 rounds per group
 //! cargo bench -p lc-web --bench web -- 200   # another count
 //! ```
 
@@ -34,10 +34,11 @@ use tokio::runtime::Runtime;
 const CONCURRENT: usize = 10;
 
 /// Rounds per group unless the command line says otherwise.
-const ROUNDS: usize = 60;
+const ROUNDS: usize = 100;
 
-/// Requests one client makes in a round.
-const REQUESTS_PER_ROUND: u64 = 200;
+/// Iterations (one request, or one burst) of one client in a round: a round of a
+/// client lasts about 10 ms or more here.
+const ITERATIONS: u64 = 200;
 
 /// `iters` rounds of `count` calls at once, run as a task on `runtime` (as applications
 /// run their clients); the time taken.
@@ -114,8 +115,7 @@ fn main() {
     });
 
     for (group, count) in [("web_round_trip", 1), ("web_concurrent_10", CONCURRENT)] {
-        let iterations = REQUESTS_PER_ROUND / count as u64;
-        let rounds = Group::new(group, rounds, iterations)
+        let rounds = Group::new(group, rounds, ITERATIONS)
             .client("baseline", |n| timed(&runtime, n, count, &raw, raw_call))
             .client("sdk", |n| timed(&runtime, n, count, &sdk, sdk_call))
             .run();
