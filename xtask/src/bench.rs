@@ -40,6 +40,9 @@ pub(crate) struct Bench {
     /// Whether the group is timed in paired rounds (the request benches) rather than by
     /// criterion.
     pub(crate) paired: bool,
+    /// The ratio the SDK is to reach: at most this for latency groups, at least this for
+    /// throughput groups.
+    pub(crate) target: Option<f64>,
 }
 
 impl Bench {
@@ -50,6 +53,7 @@ impl Bench {
             per_iteration: None,
             reader: false,
             paired: false,
+            target: None,
         }
     }
 
@@ -60,6 +64,7 @@ impl Bench {
             per_iteration: Some(requests),
             reader: false,
             paired: false,
+            target: None,
         }
     }
 
@@ -67,6 +72,14 @@ impl Bench {
     const fn with_reader(self) -> Bench {
         Bench {
             reader: true,
+            ..self
+        }
+    }
+
+    /// The same group, with the ratio the SDK is to reach.
+    const fn target(self, ratio: f64) -> Bench {
+        Bench {
+            target: Some(ratio),
             ..self
         }
     }
@@ -87,29 +100,34 @@ pub(crate) const BENCHES: &[Bench] = &[
         "RTM `list_routing_statuses`, one request at a time (raw tokio-tungstenite vs `RtmClient::call`)",
     )
     .with_reader()
-    .paired(),
+    .paired()
+    .target(1.1),
     Bench::throughput(
         "rtm_pipelined_10",
         10,
         "RTM `list_routing_statuses`, 10 in flight on one connection",
     )
     .with_reader()
-    .paired(),
+    .paired()
+    .target(0.9),
     Bench::latency(
         "web_round_trip",
         "Web `list_routing_statuses`, one request at a time (raw hyper-util vs `WebClient::call`)",
     )
-    .paired(),
+    .paired()
+    .target(1.1),
     Bench::throughput(
         "web_concurrent_10",
         10,
         "Web `list_routing_statuses`, 10 at once over the connection pool",
     )
-    .paired(),
+    .paired()
+    .target(0.9),
     Bench::latency(
         "codec_incoming_event_decode",
         "decode an `incoming_event` push frame (`Value` vs envelope + typed `AgentPush`)",
-    ),
+    )
+    .target(0.7),
     Bench::latency(
         "codec_incoming_event_encode",
         "encode an `incoming_event` push frame (`Value` vs typed push + envelope)",
@@ -117,7 +135,8 @@ pub(crate) const BENCHES: &[Bench] = &[
     Bench::latency(
         "codec_list_chats_decode",
         "decode a `list_chats` response frame (`Value` vs envelope + typed `ListChatsResponse`)",
-    ),
+    )
+    .target(0.8),
     Bench::latency(
         "codec_list_chats_encode",
         "encode a `list_chats` response frame (`Value` vs typed response + envelope)",
@@ -163,6 +182,18 @@ impl Measured {
             None => ns / base,
             Some(_) => base / ns,
         }
+    }
+
+    /// The target of the group and whether the ratio meets it, as the report shows them.
+    fn judged(&self) -> String {
+        let Some(target) = self.bench.target else {
+            return "—".to_owned();
+        };
+        let (sign, met) = match self.bench.per_iteration {
+            None => ("≤", self.ratio() <= target),
+            Some(_) => ("≥", self.ratio() >= target),
+        };
+        format!("{sign} {}: {}", format_ratio(target), verdict(met))
     }
 
     /// A figure as the report shows it: time per iteration, or requests per second.
@@ -442,6 +473,11 @@ fn render_readers(out: &mut String, measured: &[Measured]) {
     }
 }
 
+/// `met` or `**not met**`.
+pub(crate) fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "**not met**" }
+}
+
 /// A ratio as `1.12×`.
 pub(crate) fn format_ratio(ratio: f64) -> String {
     format!("{ratio:.2}×")
@@ -503,8 +539,11 @@ pub(crate) fn render(
          the SDK is faster), of requests per second for throughput rows (above 1.00× the \
          SDK is faster).\n"
     );
-    let _ = writeln!(out, "| benchmark | measure | baseline | SDK | ratio |");
-    let _ = writeln!(out, "|---|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| benchmark | measure | baseline | SDK | ratio | target |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
     for row in measured {
         let measure = match row.bench.per_iteration {
             None => "time per iteration".to_owned(),
@@ -516,10 +555,11 @@ pub(crate) fn render(
         };
         let _ = writeln!(
             out,
-            "| `{}` | {measure} | {} | {} | {ratio} |",
+            "| `{}` | {measure} | {} | {} | {ratio} | {} |",
             row.bench.group,
             row.figure(row.baseline_ns),
             row.figure(row.sdk_ns),
+            row.judged(),
         );
     }
     render_readers(&mut out, measured);
@@ -645,6 +685,7 @@ mod tests {
             per_iteration,
             reader: false,
             paired: false,
+            target: None,
         }
     }
 
@@ -763,7 +804,7 @@ mod tests {
                 paired: None,
             },
             Measured {
-                bench: bench("web_concurrent_10", Some(10)),
+                bench: bench("web_concurrent_10", Some(10)).target(0.9),
                 baseline_ns: 200_000.0,
                 sdk_ns: 250_000.0,
                 reader_ns: None,
@@ -781,13 +822,14 @@ mod tests {
             node: Some("v20.20.2".to_owned()),
         };
         let report = render(&measured, None, &machine);
-        assert!(report.contains("| benchmark | measure | baseline | SDK | ratio |"));
+        assert!(report.contains("| benchmark | measure | baseline | SDK | ratio | target |"));
         assert!(
-            report
-                .contains("| `web_round_trip` | time per iteration | 50.0 µs | 55.0 µs | 1.10× |")
+            report.contains(
+                "| `web_round_trip` | time per iteration | 50.0 µs | 55.0 µs | 1.10× | — |"
+            )
         );
         assert!(report.contains(
-            "| `web_concurrent_10` | throughput (10 in flight) | 50,000 req/s | 40,000 req/s | 0.80× |"
+            "| `web_concurrent_10` | throughput (10 in flight) | 50,000 req/s | 40,000 req/s | 0.80× | ≥ 0.90×: **not met** |"
         ));
         assert!(report.contains("- `web_round_trip`: does something."));
         assert!(report.contains("- date (UTC): 2025-01-02"));
@@ -843,7 +885,10 @@ mod tests {
         let rounds = "baseline 100 100 100 100 100\nreader 110 120 120 100 130\n\
                       sdk 121 100 120 110 104\n";
         let paired = crate::bench_paired::parse(rounds, false, true).unwrap();
-        let row = Measured::from_paired(bench("rtm_round_trip", None).with_reader(), paired);
+        let row = Measured::from_paired(
+            bench("rtm_round_trip", None).with_reader().target(1.1),
+            paired,
+        );
         assert_eq!((row.baseline_ns, row.sdk_ns), (100.0, 110.0));
         assert!((row.ratio() - 1.1).abs() < 1e-9);
         let report = render(
@@ -862,7 +907,7 @@ mod tests {
         );
         assert!(
             report.contains(
-                "| `rtm_round_trip` | time per iteration | 100 ns | 110 ns | 1.10× (1.04–1.20) |"
+                "| `rtm_round_trip` | time per iteration | 100 ns | 110 ns | 1.10× (1.04–1.20) | ≤ 1.10×: met |"
             ),
             "{report}"
         );

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::bench::{format_ratio, format_time};
+use crate::bench::{format_ratio, format_time, verdict};
 
 /// The process parts, in run order.
 pub(crate) const PARTS: &[&str] = &["rtm", "web", "idle", "fanout", "routing"];
@@ -200,11 +200,6 @@ fn cpu_of(
             )
         })
         .and_then(cpu_per_request)
-}
-
-/// `met` or `**not met**`.
-fn verdict(met: bool) -> &'static str {
-    if met { "met" } else { "**not met**" }
 }
 
 /// Bytes as `5.06 MiB`, `141 KiB` or `900 B`.
