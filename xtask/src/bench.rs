@@ -567,7 +567,11 @@ pub(crate) fn render(
     render_readers(&mut out, measured);
     let _ = writeln!(out, "\n## What each benchmark does\n");
     for row in measured {
-        let _ = writeln!(out, "- `{}`: {}.", row.bench.group, row.bench.what);
+        let rounds = row
+            .paired
+            .map(|p| format!(", in {} paired rounds", p.rounds))
+            .unwrap_or_default();
+        let _ = writeln!(out, "- `{}`: {}{rounds}.", row.bench.group, row.bench.what);
     }
     out.push('\n');
     if let Some(process) = process {
@@ -747,21 +751,26 @@ mod tests {
         assert_eq!(format_ratio(0.876), "0.88×");
     }
 
+    /// A machine with nothing optional known.
+    fn bare_machine() -> Machine {
+        Machine {
+            date: "2026-01-01".to_owned(),
+            nproc: "2".to_owned(),
+            arch: "x86_64".to_owned(),
+            cpu: None,
+            load: None,
+            rustc: "rustc".to_owned(),
+            seconds: None,
+            node: None,
+        }
+    }
+
     #[test]
     fn the_history_of_the_figures_survives_a_rewrite() {
         let report = render(
             &[],
             Some(&crate::bench_process::Results::default()),
-            &Machine {
-                date: "2026-01-01".to_owned(),
-                nproc: "2".to_owned(),
-                arch: "x86_64".to_owned(),
-                cpu: None,
-                load: None,
-                rustc: "rustc".to_owned(),
-                seconds: None,
-                node: None,
-            },
+            &bare_machine(),
         );
         assert!(
             report.contains("\n## What changed the figures\n"),
@@ -893,26 +902,14 @@ mod tests {
         );
         assert_eq!((row.baseline_ns, row.sdk_ns), (100.0, 110.0));
         assert!((row.ratio() - 1.1).abs() < 1e-9);
-        let report = render(
-            &[row],
-            None,
-            &Machine {
-                date: "2026-01-01".to_owned(),
-                nproc: "2".to_owned(),
-                arch: "x86_64".to_owned(),
-                cpu: None,
-                load: None,
-                rustc: "rustc".to_owned(),
-                seconds: None,
-                node: None,
-            },
-        );
+        let report = render(&[row], None, &bare_machine());
         assert!(
             report.contains(
                 "| `rtm_round_trip` | time per iteration | 100 ns | 110 ns | 1.10× (1.04–1.20) | ≤ 1.10×: met |"
             ),
             "{report}"
         );
+        assert!(report.contains("- `rtm_round_trip`: does something, in 5 paired rounds."));
         assert!(
             report.contains("| `rtm_round_trip` | 100 ns | 120 ns | 110 ns | 1.20× (1.10–1.20) | 1.00× (0.83–1.10) |"),
             "{report}"

@@ -35,9 +35,11 @@ impl Spread {
 pub(crate) struct Paired {
     /// Rounds measured.
     pub(crate) rounds: usize,
-    /// Median nanoseconds per iteration of the baseline, the SDK and the reader client.
+    /// Median nanoseconds per iteration of the baseline.
     pub(crate) baseline_ns: f64,
+    /// Median nanoseconds per iteration of the SDK.
     pub(crate) sdk_ns: f64,
+    /// Median nanoseconds per iteration of the reader client, where the group has one.
     pub(crate) reader_ns: Option<f64>,
     /// SDK against baseline.
     pub(crate) sdk: Spread,

@@ -152,7 +152,7 @@ impl RequestOptions {
 }
 
 /// Runs `work` as a task on `runtime` and waits for it: clients are called from a
-/// spawned task, as applications call them (and as the criterion benches do), not from
+/// spawned task, as applications call them (and as the request benches do), not from
 /// `block_on`'s future, which runs outside the runtime's workers (on a multi-thread
 /// runtime every wake-up of it crosses threads).
 fn in_task(runtime: &tokio::runtime::Runtime, work: impl Future<Output = ()> + Send + 'static) {
@@ -162,7 +162,7 @@ fn in_task(runtime: &tokio::runtime::Runtime, work: impl Future<Output = ()> + S
 }
 
 /// How the raw RTM clients connect: trusting `tls`, with the SDK engine's read buffer
-/// size (`RtmConfig::read_buffer_size`), as the criterion baselines of lc-rtm do, so that
+/// size (`RtmConfig::read_buffer_size`), as the request bench baselines of lc-rtm do, so that
 /// only the protocol work differs.
 fn raw_connect(tls: &Tls) -> Connect {
     Connect::tls(tls.client_config()).read_buffer_size(RtmConfig::default().read_buffer_size)
