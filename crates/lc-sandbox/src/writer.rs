@@ -132,3 +132,62 @@ pub(crate) async fn write_frames<S>(
         _ = sink.close() => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::out_queue::out_queue;
+    use futures_util::StreamExt;
+    use std::time::Duration;
+    use tokio_tungstenite::tungstenite::protocol::Role;
+
+    /// Waits until `done` holds, up to 5 s.
+    async fn eventually(mut done: impl FnMut() -> bool) -> bool {
+        for _ in 0..250 {
+            if done() {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        done()
+    }
+
+    #[tokio::test]
+    async fn a_write_takes_at_most_a_batch_of_frames_from_the_queue_and_sends_all_in_order() {
+        let sandbox = crate::Sandbox::builder().start().await.unwrap();
+        // A pipe that holds less than a frame: the first write waits for the client.
+        let (client, server) = tokio::io::duplex(1024);
+        let server = WebSocketStream::from_raw_socket(server, Role::Server, None).await;
+        let (sink, _) = server.split();
+        let cutoff = Cutoff::new();
+        let (queue, rx) = out_queue(cutoff.clone(), crate::out_queue::MAX_QUEUED_BYTES);
+        let size = 8 * 1024;
+        for n in 0..40 {
+            queue.send(Outgoing::Text(format!("{n:>size$}")));
+        }
+        let writer = tokio::spawn(write_frames(sink, rx, cutoff, sandbox.shared.clone()));
+        // The first frame, then frames until the batch holds 64 KiB: 9 frames taken.
+        let left = 31 * size;
+        assert!(
+            eventually(|| queue.queued() == left).await,
+            "{} bytes left",
+            queue.queued()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(
+            queue.queued(),
+            left,
+            "nothing more taken while the write waits"
+        );
+
+        // Once the client reads, every frame arrives, in order.
+        let mut client = WebSocketStream::from_raw_socket(client, Role::Client, None).await;
+        for n in 0..40 {
+            let frame = client.next().await.unwrap().unwrap();
+            assert_eq!(frame.into_text().unwrap().trim_start(), n.to_string());
+        }
+        drop(queue);
+        writer.await.unwrap();
+        sandbox.shutdown().await;
+    }
+}
