@@ -449,7 +449,12 @@ fn render_readers(out: &mut String, measured: &[Measured]) {
          from the reading task to the caller's, between the reader row and the SDK the \
          SDK's own work (typed decoding, request slots, timeouts). Where the SDK misses \
          a target above while SDK ÷ reader is about 1.00× or better, the miss is the \
-         hand-over's, which every client that reads in a task of its own pays.\n"
+         hand-over's, which every client that reads in a task of its own pays. Letting \
+         a waiting caller read the socket in its own task instead would not be safe: a \
+         socket wakes only the task that polled it last, so a call polled once and then \
+         left (lc-rtm's test `a_call_polled_once_and_then_left_does_not_hold_up_the_connection`) \
+         would leave pushes and heartbeat answers unread until the next heartbeat \
+         declared the connection dead.\n"
     );
     let _ = writeln!(
         out,
